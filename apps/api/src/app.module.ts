@@ -1,0 +1,59 @@
+import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { CapturedMailbox } from '@takedown/mail';
+import { dataSourceOptions } from '@takedown/persistence';
+import { AppConfig } from './app-config';
+import { DevMailController } from './dev-mail/dev-mail.controller';
+import { HealthModule } from './health/health.module';
+import { HttpMetricsMiddleware, MetricsModule } from './metrics/metrics.module';
+import { NoticesModule } from './notices/notices.module';
+import { TemporalModule } from './temporal/temporal.module';
+
+@Module({})
+class ConfigHolderModule {}
+
+@Module({})
+export class AppModule implements NestModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    const captureDir = config.env.MAIL_CAPTURE_DIR;
+    return {
+      module: AppModule,
+      imports: [
+        {
+          module: ConfigHolderModule,
+          global: true,
+          providers: [{ provide: AppConfig, useValue: config }],
+          exports: [AppConfig],
+        },
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.env.LOG_LEVEL,
+            genReqId: (req: IncomingMessage) => {
+              const given = req.headers['x-request-id'];
+              return typeof given === 'string' && /^[\w-]{1,100}$/.test(given) ? given : randomUUID();
+            },
+            // Request bodies are never logged: they carry reported URLs. Credentials neither.
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            autoLogging: {
+              ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics',
+            },
+          },
+        }),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.env.DATABASE_URL), autoLoadEntities: false }),
+        TemporalModule,
+        HealthModule,
+        MetricsModule,
+        NoticesModule,
+      ],
+      controllers: captureDir ? [DevMailController] : [],
+      providers: captureDir ? [{ provide: CapturedMailbox, useValue: new CapturedMailbox(captureDir) }] : [],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*');
+  }
+}

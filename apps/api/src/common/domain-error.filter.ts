@@ -1,0 +1,27 @@
+import { ArgumentsHost, Catch, HttpStatus, type ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { DomainError } from '@takedown/domain';
+
+/** Domain error codes to HTTP: the suffix of the dotted code says what kind of failure it is. */
+const STATUS_BY_SUFFIX: [RegExp, HttpStatus][] = [
+  [/\.NOT_FOUND$/, HttpStatus.NOT_FOUND],
+  [/\.(CONFLICT|ALREADY_\w+|OVERLAP\w*)$/, HttpStatus.CONFLICT],
+  [/\.UNAVAILABLE$/, HttpStatus.SERVICE_UNAVAILABLE],
+];
+
+@Catch(DomainError)
+export class DomainErrorFilter implements ExceptionFilter {
+  catch(error: DomainError, host: ArgumentsHost): void {
+    const status = STATUS_BY_SUFFIX.find(([re]) => re.test(error.code))?.[1] ?? HttpStatus.BAD_REQUEST;
+    host
+      .switchToHttp()
+      .getResponse<Response>()
+      .status(status)
+      .json({
+        statusCode: status,
+        code: error.code,
+        message: error.message,
+        ...(error.field ? { field: error.field } : {}),
+      });
+  }
+}

@@ -1,0 +1,55 @@
+import { Controller, Get, Header, Injectable, Module, type NestMiddleware } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import type { Histogram, Registry } from 'prom-client';
+import { createRegistry, httpDurationHistogram } from '@takedown/observability';
+
+/** The API's Prometheus registry and its HTTP latency histogram, one per process. */
+@Injectable()
+export class ApiMetrics {
+  readonly registry: Registry = createRegistry('api');
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'> = httpDurationHistogram(this.registry);
+}
+
+/** Times every request, labelled by its route pattern (not the raw path, which would explode the label set). */
+@Injectable()
+export class HttpMetricsMiddleware implements NestMiddleware {
+  constructor(private readonly metrics: ApiMetrics) {}
+
+  use(req: Request, res: Response, next: NextFunction): void {
+    const end = this.metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path;
+      end({
+        method: req.method,
+        route: route ? `${req.baseUrl}${route}` : 'unmatched',
+        status: String(res.statusCode),
+      });
+    });
+    next();
+  }
+}
+
+@ApiTags('system')
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: ApiMetrics) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Prometheus metrics of the API process (HTTP latency histograms, process metrics)',
+  })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({ description: 'Prometheus text exposition format' })
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}
+
+@Module({
+  providers: [ApiMetrics, HttpMetricsMiddleware],
+  controllers: [MetricsController],
+  exports: [ApiMetrics, HttpMetricsMiddleware],
+})
+export class MetricsModule {}

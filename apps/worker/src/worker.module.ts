@@ -1,0 +1,30 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { publicBaseUrl, type Env } from '@takedown/config';
+import { Mailer } from '@takedown/mail';
+import { dataSourceOptions } from '@takedown/persistence';
+import { NoticeActivitiesService } from './notice-activities.service';
+import { WorkerSettings } from './worker-settings';
+
+/** The worker's DI container: everything the activities need, built from validated configuration. */
+@Module({})
+export class WorkerModule {
+  static forEnv(env: Env & { DATABASE_URL: string; SMTP_URL: string }): DynamicModule {
+    return {
+      module: WorkerModule,
+      providers: [
+        {
+          provide: DataSource,
+          useFactory: () => new DataSource(dataSourceOptions(env.DATABASE_URL)).initialize(),
+        },
+        { provide: Mailer, useFactory: () => new Mailer(env.SMTP_URL) },
+        {
+          provide: WorkerSettings,
+          useValue: new WorkerSettings(env.MAIL_FROM, env.ABUSE_DESK_EMAIL, publicBaseUrl(env)),
+        },
+        NoticeActivitiesService,
+      ],
+      exports: [NoticeActivitiesService, DataSource, Mailer],
+    };
+  }
+}

@@ -1,0 +1,85 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startMailCapture } from '@takedown/mail';
+import { runMigrations } from '@takedown/persistence';
+import { startEmbeddedPostgres } from './postgres';
+import { ensureTemporalBinary, startTemporalDevServer } from './temporal';
+
+export interface StackOptions {
+  /** Where PostgreSQL, Temporal's SQLite file, captured mail and logs live. */
+  dataDir: string;
+  databaseUrl?: string;
+  temporalAddress?: string;
+  smtpUrl?: string;
+  ports: { postgres: number; temporal: number; temporalUi?: number; smtp: number };
+  cacheDir?: string;
+  log: (line: string) => void;
+}
+
+export interface RunningStack {
+  databaseUrl: string;
+  temporalAddress: string;
+  temporalUiUrl: string | null;
+  smtpUrl: string;
+  mailCaptureDir: string | null;
+  /** Stops what this stack started, in reverse order; parts given from outside are left alone. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Brings up the servers Takedown needs, starting a local one for each part not given from outside: embedded
+ * PostgreSQL (migrated to the latest schema), the Temporal dev server and an SMTP capture. `npm start` and the
+ * integration tests share it, so the tests run against what users run.
+ */
+export async function startStack(opts: StackOptions): Promise<RunningStack> {
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse())
+      await stop().catch((err: Error) => opts.log(`stop failed: ${err.message}`));
+  };
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  try {
+    let databaseUrl = opts.databaseUrl;
+    if (!databaseUrl) {
+      opts.log(`Starting embedded PostgreSQL (data in ${path.join(opts.dataDir, 'postgres')})`);
+      const pg = await startEmbeddedPostgres({
+        dataDir: path.join(opts.dataDir, 'postgres'),
+        port: opts.ports.postgres,
+      });
+      stops.push(pg.stop);
+      databaseUrl = pg.url;
+    }
+    const applied = await runMigrations(databaseUrl);
+    opts.log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Database schema is up to date');
+
+    let temporalAddress = opts.temporalAddress;
+    let temporalUiUrl: string | null = null;
+    if (!temporalAddress) {
+      const binary = await ensureTemporalBinary({ cacheDir: opts.cacheDir, log: opts.log });
+      opts.log('Starting the Temporal dev server');
+      const temporal = await startTemporalDevServer({
+        binary,
+        dbFile: path.join(opts.dataDir, 'temporal', 'temporal.sqlite'),
+        port: opts.ports.temporal,
+        uiPort: opts.ports.temporalUi,
+        logFile: path.join(opts.dataDir, 'temporal', 'server.log'),
+      });
+      stops.push(temporal.stop);
+      temporalAddress = temporal.address;
+      temporalUiUrl = temporal.uiUrl;
+    }
+
+    let smtpUrl = opts.smtpUrl;
+    let mailCaptureDir: string | null = null;
+    if (!smtpUrl) {
+      mailCaptureDir = path.resolve(opts.dataDir, 'mail');
+      const capture = await startMailCapture({ dir: mailCaptureDir, port: opts.ports.smtp });
+      stops.push(capture.stop);
+      smtpUrl = capture.url;
+    }
+    return { databaseUrl, temporalAddress, temporalUiUrl, smtpUrl, mailCaptureDir, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,11 @@
+/** A business rule said no. `code` is dotted (`NOTICE.NOT_FOUND`) and is mapped to HTTP by the API. */
+export class DomainError extends Error {
+  override name = 'DomainError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}

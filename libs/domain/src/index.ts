@@ -1,0 +1,5 @@
+export * from './category';
+export * from './duration';
+export * from './policy';
+export * from './notice';
+export * from './errors';

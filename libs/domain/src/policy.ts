@@ -1,0 +1,55 @@
+import type { Category } from './category';
+import { durationToMs } from './duration';
+
+/** The timers for one category. Durations are ISO 8601, measured from the moment the notice was received. */
+export interface CategoryPolicy {
+  /** Offsets (from receipt) at which the customer is reminded while no answer has come. */
+  reminders: string[];
+  deadline: string;
+  /** After a missed deadline: how long until a NOC suspension task is raised; absent = no suspension task. */
+  suspendAfter?: string;
+}
+
+/** A versioned timer policy. A running notice keeps the snapshot it started with. */
+export interface Policy {
+  id: string;
+  version: number;
+  categories: Record<Category, CategoryPolicy>;
+}
+
+/** The sector defaults from DOMAIN.md (CSAM 24 h under the Dutch code of conduct, TCO removal orders 1 h). */
+export const DEFAULT_POLICY: Policy = {
+  id: 'default',
+  version: 1,
+  categories: {
+    csam: { reminders: ['PT6H', 'PT18H'], deadline: 'PT24H', suspendAfter: 'PT4H' },
+    terrorist_content: { reminders: ['PT15M'], deadline: 'PT1H', suspendAfter: 'PT0S' },
+    phishing: { reminders: ['PT24H'], deadline: 'PT48H' },
+    malware: { reminders: ['PT24H'], deadline: 'PT48H' },
+    spam: { reminders: ['PT72H'], deadline: 'P5D' },
+    copyright: { reminders: ['PT72H'], deadline: 'P5D' },
+    other: { reminders: ['PT72H'], deadline: 'P5D' },
+  },
+};
+
+/** The same shape in seconds, for demos and end-to-end tests on the real stack. */
+export const DEMO_POLICY: Policy = {
+  id: 'demo',
+  version: 1,
+  categories: {
+    csam: { reminders: ['PT6S', 'PT18S'], deadline: 'PT24S', suspendAfter: 'PT4S' },
+    terrorist_content: { reminders: ['PT3S'], deadline: 'PT12S', suspendAfter: 'PT0S' },
+    phishing: { reminders: ['PT24S'], deadline: 'PT48S' },
+    malware: { reminders: ['PT24S'], deadline: 'PT48S' },
+    spam: { reminders: ['PT30S'], deadline: 'PT60S' },
+    copyright: { reminders: ['PT30S'], deadline: 'PT60S' },
+    other: { reminders: ['PT30S'], deadline: 'PT60S' },
+  },
+};
+
+export const POLICIES: Record<string, Policy> = { default: DEFAULT_POLICY, demo: DEMO_POLICY };
+
+/** The deadline of a notice received at `receivedAt` under `policy`. */
+export function deadlineFor(policy: CategoryPolicy, receivedAt: Date): Date {
+  return new Date(receivedAt.getTime() + durationToMs(policy.deadline));
+}

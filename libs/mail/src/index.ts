@@ -1,0 +1,3 @@
+export * from './capture';
+export * from './mailbox';
+export * from './transport';

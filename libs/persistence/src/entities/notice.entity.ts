@@ -1,0 +1,67 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import type { Category, NoticeOutcome, NoticeState, SourceKind } from '@takedown/domain';
+
+/** A notice as the abuse desk sees it. The workflow owns its life; this row is kept in step by activities. */
+@Entity('notices')
+@Unique('uq_notices_source_reference', ['sourceKind', 'sourceName', 'sourceReference'])
+export class NoticeEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'source_kind', type: 'text' })
+  sourceKind: SourceKind;
+
+  @Column({ name: 'source_name', type: 'text' })
+  sourceName: string;
+
+  @Column({ name: 'source_reference', type: 'text' })
+  sourceReference: string;
+
+  @Column({ type: 'text' })
+  category: Category;
+
+  @Column({ type: 'text', array: true })
+  urls: string[];
+
+  @Column({ type: 'inet', nullable: true })
+  ip: string | null;
+
+  @Column({ name: 'observed_at', type: 'timestamptz', nullable: true })
+  observedAt: Date | null;
+
+  @Column({ name: 'received_at', type: 'timestamptz' })
+  receivedAt: Date;
+
+  @Column({ type: 'text', default: 'received' })
+  state: NoticeState;
+
+  @Column({ type: 'text', nullable: true })
+  outcome: NoticeOutcome | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  deadline: Date | null;
+
+  @Column({ name: 'policy_id', type: 'text' })
+  policyId: string;
+
+  @Column({ name: 'policy_version', type: 'int' })
+  policyVersion: number;
+
+  @Column({ name: 'workflow_id', type: 'text' })
+  workflowId: string;
+
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  hashes: Record<string, string>;
+
+  @Column({ type: 'text', nullable: true })
+  description: string | null;
+
+  @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
+  closedAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,23 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/** Every email Takedown sends, keyed so that a retried activity never sends the same step twice. */
+@Entity('outbound_emails')
+export class OutboundEmailEntity {
+  @PrimaryColumn({ name: 'idempotency_key', type: 'text' })
+  idempotencyKey: string;
+
+  @Column({ name: 'to_addresses', type: 'text', array: true })
+  to: string[];
+
+  @Column({ type: 'text' })
+  subject: string;
+
+  @Column({ name: 'message_id', type: 'text', nullable: true })
+  messageId: string | null;
+
+  @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
+  sentAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

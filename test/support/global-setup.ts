@@ -1,0 +1,30 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { freePort, startStack, type RunningStack } from '@takedown/dev-stack';
+
+declare global {
+  // Shared with global-teardown, which runs in the same process.
+  var __takedownStack: { stack: RunningStack; dir: string } | undefined;
+}
+
+/**
+ * Starts the same embedded PostgreSQL, Temporal dev server and SMTP capture as `npm start`, once per test run, on
+ * free ports and in a throw-away folder, and hands their addresses to the test files through the environment.
+ */
+export default async function globalSetup(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takedown-test-'));
+  const started = Date.now();
+  const stack = await startStack({
+    dataDir: dir,
+    ports: { postgres: await freePort(), temporal: await freePort(), smtp: await freePort() },
+    log: (line) => process.stderr.write(`[test-stack] ${line}\n`),
+  });
+  globalThis.__takedownStack = { stack, dir };
+  process.env.DATABASE_URL = stack.databaseUrl;
+  process.env.TEMPORAL_ADDRESS = stack.temporalAddress;
+  process.env.SMTP_URL = stack.smtpUrl;
+  process.env.MAIL_CAPTURE_DIR = stack.mailCaptureDir ?? '';
+  process.env.TAKEDOWN_TEST_DIR = dir;
+  process.stderr.write(`[test-stack] up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}

@@ -1,0 +1,1 @@
+export { noticeWorkflow } from './notice.workflow';
