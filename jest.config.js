@@ -6,13 +6,14 @@ const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
   // Types are checked once by `npm run typecheck`; here files are only transpiled.
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  transform: { '^.+\\.ts$': 'ts-jest' },
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
 
 /** @type {import('jest').Config} */
 module.exports = {
+  testTimeout: 120_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.spec.ts'] },
     {
@@ -20,9 +21,9 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/{integration,workflows,e2e,replay}/**/*.spec.ts'],
       // One real stack (embedded PostgreSQL, Temporal dev server, SMTP capture) for the whole run.
+      setupFiles: ['<rootDir>/test/support/quiet-temporal.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 120_000,
     },
   ],
 };

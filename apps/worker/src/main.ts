@@ -1,12 +1,22 @@
 import 'reflect-metadata';
 import * as http from 'node:http';
 import { NestFactory } from '@nestjs/core';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadEnvOrExit } from '@takedown/config';
 import { createRegistry, workerTaskMetrics } from '@takedown/observability';
 import { createWorker } from './create-worker';
 import { connectWithBackoff } from './connect';
 import { WorkerModule } from './worker.module';
+
+const SDK_LEVELS: Record<string, LogLevel> = {
+  fatal: 'ERROR',
+  error: 'ERROR',
+  warn: 'WARN',
+  info: 'INFO',
+  debug: 'DEBUG',
+  trace: 'TRACE',
+  silent: 'ERROR',
+};
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit();
@@ -16,8 +26,16 @@ async function main(): Promise<void> {
     );
     process.exit(78);
   }
-  // Shutdown on signals is ours (below), so the HTTP server and DI container close in order too.
-  Runtime.install({ shutdownSignals: [] });
+  // Shutdown on signals is ours (below), so the HTTP server and DI container close in order too. The SDK's own
+  // log lines become JSON on stdout, like the rest of the worker's logs.
+  Runtime.install({
+    shutdownSignals: [],
+    logger: new DefaultLogger(SDK_LEVELS[env.LOG_LEVEL], ({ level, message, meta, timestampNanos }) =>
+      process.stdout.write(
+        `${JSON.stringify({ level: level.toLowerCase(), time: Number(timestampNanos / 1_000_000n), msg: message, ...meta })}\n`,
+      ),
+    ),
+  });
   const registry = createRegistry('worker');
   const container = await NestFactory.createApplicationContext(
     WorkerModule.forEnv({ ...env, DATABASE_URL: env.DATABASE_URL, SMTP_URL: env.SMTP_URL }),

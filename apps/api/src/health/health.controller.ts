@@ -35,8 +35,10 @@ export class HealthController {
   private async temporalCheck() {
     const session = this.indicators.check('temporal');
     try {
-      await this.temporal.ensureConnected();
-      await this.temporal.workflowService.getSystemInfo({});
+      await this.temporal.withDeadline(Date.now() + 2000, async () => {
+        await this.temporal.ensureConnected();
+        await this.temporal.workflowService.getSystemInfo({});
+      });
       return session.up();
     } catch (err) {
       return session.down({ message: (err as Error).message });

@@ -9,6 +9,8 @@ import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { AppConfig } from '../app-config';
 import type { ConfirmRemovalDto, CreateNoticeDto, NoticeView } from './notice.dto';
 
+const TEMPORAL_DEADLINE_MS = 5000;
+
 @Injectable()
 export class NoticesService {
   private readonly logger = new Logger(NoticesService.name);
@@ -67,12 +69,14 @@ export class NoticesService {
         policy: { id: policy.id, version: policy.version, timers },
       };
       try {
-        await this.temporal.workflow.start('noticeWorkflow', {
-          workflowId,
-          taskQueue: this.config.env.TEMPORAL_TASK_QUEUE,
-          args: [input],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-        });
+        await this.withTemporal(() =>
+          this.temporal.workflow.start('noticeWorkflow', {
+            workflowId,
+            taskQueue: this.config.env.TEMPORAL_TASK_QUEUE,
+            args: [input],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+          }),
+        );
       } catch (err) {
         throw new DomainError(
           'TEMPORAL.UNAVAILABLE',
@@ -105,9 +109,9 @@ export class NoticesService {
     const notice = await this.get(id);
     if (notice.state === 'closed') throw new DomainError('NOTICE.ALREADY_CLOSED', `notice ${id} is closed`);
     try {
-      await this.temporal.workflow
-        .getHandle(notice.workflowId)
-        .signal(confirmRemovalSignal, { by: dto.by, note: dto.note });
+      await this.withTemporal(() =>
+        this.temporal.workflow.getHandle(notice.workflowId).signal(confirmRemovalSignal, { by: dto.by, note: dto.note }),
+      );
     } catch (err) {
       if (err instanceof WorkflowNotFoundError)
         throw new DomainError('NOTICE.ALREADY_CLOSED', `notice ${id} is closed`);
@@ -117,6 +121,11 @@ export class NoticesService {
       );
     }
     return notice;
+  }
+
+  /** A client waiting on an unreachable Temporal would hold the request for long; the caller retries instead. */
+  private withTemporal<T>(call: () => Promise<T>): Promise<T> {
+    return this.temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, call);
   }
 
   private findBySource(dto: CreateNoticeDto): Promise<NoticeEntity | null> {

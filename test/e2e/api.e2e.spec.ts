@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@takedown/api/app-config';
+import { createApp } from '@takedown/api/create-app';
+import { freePort } from '@takedown/dev-stack';
+import { NoticeEntity } from '@takedown/persistence';
+import { startSystem, type RunningSystem } from '../support/api';
+import { testEnv } from '../support/env';
+import { eventually } from '../support/eventually';
+
+const sample = (sourceReference: string) => ({
+  source: { kind: 'hotline', name: 'Example Hotline', contact: 'reports@hotline.example' },
+  sourceReference,
+  category: 'csam',
+  urls: ['https://files.tenant-a.example/gallery/8f1c2e'],
+  ip: '198.51.100.23',
+  observedAt: '2026-11-20T08:14:00Z',
+  hashes: { sha256: '4f6d0b1c9a7e2d35b8c0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6' },
+});
+
+/** The API through HTTP, on the real stack: PostgreSQL, Temporal dev server, a worker, SMTP capture. */
+describe('API end to end', () => {
+  let system: RunningSystem;
+  let http: ReturnType<typeof request>;
+
+  beforeAll(async () => {
+    system = await startSystem({ POLICY_PROFILE: 'demo' });
+    http = request(system.app.getHttpServer());
+  });
+
+  afterAll(() => system?.stop());
+
+  it('starts a notice workflow, reads its state back, and closes it on a confirmed removal', async () => {
+    const created = await http.post('/v1/notices').send(sample(`e2e-${randomUUID()}`)).expect(201);
+    expect(created.body).toMatchObject({ state: 'received', category: 'csam', policy: 'demo@1' });
+    expect(created.body.workflowId).toBe(`notice-${created.body.id}`);
+
+    const received = await eventually(
+      async () => (await http.get(`/v1/notices/${created.body.id}`).expect(200)).body,
+      (n) => n.timeline.some((e: { type: string }) => e.type === 'received'),
+    );
+    expect(received.timeline[0]).toMatchObject({ type: 'received', actor: 'workflow', data: { policy: 'demo@1' } });
+
+    await http.post(`/v1/notices/${created.body.id}/actions/confirm-removal`).send({ by: 'desk:e2e' }).expect(202);
+    const closed = await eventually(
+      async () => (await http.get(`/v1/notices/${created.body.id}`).expect(200)).body,
+      (n) => n.state === 'closed',
+    );
+    expect(closed.outcome).toBe('removed_in_time');
+    expect(closed.timeline.map((e: { type: string }) => e.type)).toEqual(['received', 'removal_confirmed']);
+    await http.post(`/v1/notices/${created.body.id}/actions/confirm-removal`).send({ by: 'desk:e2e' }).expect(409);
+  });
+
+  it('returns the same notice for the same source reference: 201 first, 200 after, one row even when concurrent', async () => {
+    const ref = `e2e-${randomUUID()}`;
+    const responses = await Promise.all(Array.from({ length: 5 }, () => http.post('/v1/notices').send(sample(ref))));
+    expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
+    expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
+    const again = await http.post('/v1/notices').send(sample(ref)).expect(200);
+    expect(again.body.id).toBe(responses[0].body.id);
+    const db = system.app.get(DataSource);
+    expect(await db.getRepository(NoticeEntity).countBy({ sourceReference: ref })).toBe(1);
+  });
+
+  it('rejects bad input with a 400 naming each field, and stores nothing', async () => {
+    const ref = `e2e-${randomUUID()}`;
+    const res = await http
+      .post('/v1/notices')
+      .send({ ...sample(ref), category: 'gossip', ip: '10.0.0.999', urls: ['not a url'] })
+      .expect(400);
+    expect(res.body.fields.map((f: { field: string }) => f.field).sort()).toEqual(['category', 'ip', 'urls']);
+    expect(await system.app.get(DataSource).getRepository(NoticeEntity).countBy({ sourceReference: ref })).toBe(0);
+    await http.get('/v1/notices/not-a-uuid').expect(400);
+    await http.get(`/v1/notices/${randomUUID()}`).expect(404);
+  });
+
+  it('reports PostgreSQL and Temporal separately on /health', async () => {
+    const res = await http.get('/health').expect(200);
+    expect(res.body.details).toEqual({ postgres: { status: 'up' }, temporal: { status: 'up' } });
+  });
+
+  it('serves Prometheus metrics with HTTP latency histograms labelled by route', async () => {
+    await http.get('/health');
+    const res = await http.get('/metrics').expect(200);
+    expect(res.text).toMatch(/takedown_http_request_duration_seconds_bucket\{[^}]*route="\/health"/);
+  });
+
+  it('documents every route in the OpenAPI document at /docs-json', async () => {
+    const res = await http.get('/docs-json').expect(200);
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/notices', '/v1/notices/{id}', '/v1/notices/{id}/actions/confirm-removal', '/health', '/metrics']),
+    );
+    expect(res.body.paths['/v1/notices'].post.responses).toHaveProperty('503');
+  });
+
+  it('lists the captured mail when the local SMTP capture runs', async () => {
+    const res = await http.get('/dev/mail').expect(200);
+    expect(Array.isArray(res.body)).toBe(true);
+  });
+});
+
+describe('API with Temporal unreachable', () => {
+  it('answers 503 on intake, stores nothing, and /health names Temporal as down', async () => {
+    const env = testEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+    const app = await createApp(new AppConfig(env));
+    await app.init();
+    try {
+      const http = request(app.getHttpServer());
+      const ref = `e2e-${randomUUID()}`;
+      const res = await http.post('/v1/notices').send(sample(ref)).expect(503);
+      expect(res.body.code).toBe('TEMPORAL.UNAVAILABLE');
+      expect(await app.get(DataSource).getRepository(NoticeEntity).countBy({ sourceReference: ref })).toBe(0);
+      const health = await http.get('/health').expect(503);
+      expect(health.body.details.postgres.status).toBe('up');
+      expect(health.body.details.temporal.status).toBe('down');
+    } finally {
+      await app.close();
+    }
+  });
+});
