@@ -32,7 +32,10 @@ describe('API end to end', () => {
   afterAll(() => system?.stop());
 
   it('starts a notice workflow, reads its state back, and closes it on a confirmed removal', async () => {
-    const created = await http.post('/v1/notices').send(sample(`e2e-${randomUUID()}`)).expect(201);
+    const created = await http
+      .post('/v1/notices')
+      .send(sample(`e2e-${randomUUID()}`))
+      .expect(201);
     expect(created.body).toMatchObject({ state: 'received', category: 'csam', policy: 'demo@1' });
     expect(created.body.workflowId).toBe(`notice-${created.body.id}`);
 
@@ -40,21 +43,33 @@ describe('API end to end', () => {
       async () => (await http.get(`/v1/notices/${created.body.id}`).expect(200)).body,
       (n) => n.timeline.some((e: { type: string }) => e.type === 'received'),
     );
-    expect(received.timeline[0]).toMatchObject({ type: 'received', actor: 'workflow', data: { policy: 'demo@1' } });
+    expect(received.timeline[0]).toMatchObject({
+      type: 'received',
+      actor: 'workflow',
+      data: { policy: 'demo@1' },
+    });
 
-    await http.post(`/v1/notices/${created.body.id}/actions/confirm-removal`).send({ by: 'desk:e2e' }).expect(202);
+    await http
+      .post(`/v1/notices/${created.body.id}/actions/confirm-removal`)
+      .send({ by: 'desk:e2e' })
+      .expect(202);
     const closed = await eventually(
       async () => (await http.get(`/v1/notices/${created.body.id}`).expect(200)).body,
       (n) => n.state === 'closed',
     );
     expect(closed.outcome).toBe('removed_in_time');
     expect(closed.timeline.map((e: { type: string }) => e.type)).toEqual(['received', 'removal_confirmed']);
-    await http.post(`/v1/notices/${created.body.id}/actions/confirm-removal`).send({ by: 'desk:e2e' }).expect(409);
+    await http
+      .post(`/v1/notices/${created.body.id}/actions/confirm-removal`)
+      .send({ by: 'desk:e2e' })
+      .expect(409);
   });
 
   it('returns the same notice for the same source reference: 201 first, 200 after, one row even when concurrent', async () => {
     const ref = `e2e-${randomUUID()}`;
-    const responses = await Promise.all(Array.from({ length: 5 }, () => http.post('/v1/notices').send(sample(ref))));
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => http.post('/v1/notices').send(sample(ref))),
+    );
     expect(responses.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 201]);
     expect(new Set(responses.map((r) => r.body.id)).size).toBe(1);
     const again = await http.post('/v1/notices').send(sample(ref)).expect(200);
@@ -70,7 +85,9 @@ describe('API end to end', () => {
       .send({ ...sample(ref), category: 'gossip', ip: '10.0.0.999', urls: ['not a url'] })
       .expect(400);
     expect(res.body.fields.map((f: { field: string }) => f.field).sort()).toEqual(['category', 'ip', 'urls']);
-    expect(await system.app.get(DataSource).getRepository(NoticeEntity).countBy({ sourceReference: ref })).toBe(0);
+    expect(
+      await system.app.get(DataSource).getRepository(NoticeEntity).countBy({ sourceReference: ref }),
+    ).toBe(0);
     await http.get('/v1/notices/not-a-uuid').expect(400);
     await http.get(`/v1/notices/${randomUUID()}`).expect(404);
   });
@@ -89,7 +106,13 @@ describe('API end to end', () => {
   it('documents every route in the OpenAPI document at /docs-json', async () => {
     const res = await http.get('/docs-json').expect(200);
     expect(Object.keys(res.body.paths)).toEqual(
-      expect.arrayContaining(['/v1/notices', '/v1/notices/{id}', '/v1/notices/{id}/actions/confirm-removal', '/health', '/metrics']),
+      expect.arrayContaining([
+        '/v1/notices',
+        '/v1/notices/{id}',
+        '/v1/notices/{id}/actions/confirm-removal',
+        '/health',
+        '/metrics',
+      ]),
     );
     expect(res.body.paths['/v1/notices'].post.responses).toHaveProperty('503');
   });

@@ -20,9 +20,17 @@ export interface RunningSystem {
  */
 export async function startSystem(overrides: Record<string, string> = {}): Promise<RunningSystem> {
   const env = testEnv({ TEMPORAL_TASK_QUEUE: `e2e-${randomUUID()}`, ...overrides });
-  const container: INestApplicationContext = await NestFactory.createApplicationContext(WorkerModule.forEnv(env), { logger: false });
+  const container: INestApplicationContext = await NestFactory.createApplicationContext(
+    WorkerModule.forEnv(env),
+    { logger: false },
+  );
   const connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-  const worker: Worker = await createWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE, container });
+  const worker: Worker = await createWorker({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    container,
+  });
   const running = worker.run();
   const app = await createApp(new AppConfig(env));
   await app.init();

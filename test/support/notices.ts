@@ -33,6 +33,12 @@ export async function storeNotice(
   });
   return {
     notice,
-    input: { version: 1, noticeId: id, category, receivedAt: receivedAt.toISOString(), policy: { id: 'test', version: 1, timers } },
+    input: {
+      version: 1,
+      noticeId: id,
+      category,
+      receivedAt: receivedAt.toISOString(),
+      policy: { id: 'test', version: 1, timers },
+    },
   };
 }

@@ -14,11 +14,15 @@ describe('configuration', () => {
   });
 
   it('rejects a database URL that is not postgres', () => {
-    expect(() => loadEnv({ DATABASE_URL: 'mysql://x@y/z' })).toThrow(/DATABASE_URL: must be a URL with one of postgres:/);
+    expect(() => loadEnv({ DATABASE_URL: 'mysql://x@y/z' })).toThrow(
+      /DATABASE_URL: must be a URL with one of postgres:/,
+    );
   });
 
   it('rejects a Temporal address without a port', () => {
-    expect(() => loadEnv({ TEMPORAL_ADDRESS: 'temporal.internal' })).toThrow(/TEMPORAL_ADDRESS: must be host:port/);
+    expect(() => loadEnv({ TEMPORAL_ADDRESS: 'temporal.internal' })).toThrow(
+      /TEMPORAL_ADDRESS: must be host:port/,
+    );
   });
 
   it('treats empty variables as unset, as .env files often leave them', () => {

@@ -1,4 +1,11 @@
-import { DEFAULT_POLICY, DEMO_POLICY, DomainError, deadlineFor, durationToMs, redactUrl } from '@takedown/domain';
+import {
+  DEFAULT_POLICY,
+  DEMO_POLICY,
+  DomainError,
+  deadlineFor,
+  durationToMs,
+  redactUrl,
+} from '@takedown/domain';
 
 describe('policy durations', () => {
   it('reads ISO 8601 durations in hours, minutes, seconds and days', () => {
@@ -19,13 +26,19 @@ describe('policy durations', () => {
   it('gives CSAM a 24 hour deadline and terrorist content 1 hour under the default policy', () => {
     const at = new Date('2026-11-20T08:14:00Z');
     expect(deadlineFor(DEFAULT_POLICY.categories.csam, at).toISOString()).toBe('2026-11-21T08:14:00.000Z');
-    expect(deadlineFor(DEFAULT_POLICY.categories.terrorist_content, at).toISOString()).toBe('2026-11-20T09:14:00.000Z');
+    expect(deadlineFor(DEFAULT_POLICY.categories.terrorist_content, at).toISOString()).toBe(
+      '2026-11-20T09:14:00.000Z',
+    );
   });
 
   it('has a valid duration for every timer of every built-in policy', () => {
     for (const policy of [DEFAULT_POLICY, DEMO_POLICY]) {
       for (const timers of Object.values(policy.categories)) {
-        for (const d of [...timers.reminders, timers.deadline, ...(timers.suspendAfter ? [timers.suspendAfter] : [])]) {
+        for (const d of [
+          ...timers.reminders,
+          timers.deadline,
+          ...(timers.suspendAfter ? [timers.suspendAfter] : []),
+        ]) {
           expect(durationToMs(d)).toBeGreaterThanOrEqual(0);
         }
       }
@@ -35,7 +48,9 @@ describe('policy durations', () => {
 
 describe('redactUrl', () => {
   it('keeps scheme and host and drops path and query', () => {
-    expect(redactUrl('https://files.tenant-a.example/gallery/8f1c2e?x=1')).toBe('https://files.tenant-a.example/[redacted]');
+    expect(redactUrl('https://files.tenant-a.example/gallery/8f1c2e?x=1')).toBe(
+      'https://files.tenant-a.example/[redacted]',
+    );
   });
 
   it('never echoes something that is not a URL', () => {

@@ -33,18 +33,32 @@ describe('notice workflow on a real Temporal server', () => {
 
   const run = async <T>(fn: (taskQueue: string) => Promise<T>): Promise<T> => {
     const taskQueue = `test-${randomUUID()}`;
-    const worker = await createWorker({ connection: temporal.nativeConnection, namespace: 'default', taskQueue, container });
+    const worker = await createWorker({
+      connection: temporal.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      container,
+    });
     return worker.runUntil(fn(taskQueue));
   };
 
   const timeline = async (noticeId: string) =>
-    (await db.getRepository(NoticeEventEntity).find({ where: { noticeId }, order: { id: 'ASC' } })).map((e) => e.type);
+    (await db.getRepository(NoticeEventEntity).find({ where: { noticeId }, order: { id: 'ASC' } })).map(
+      (e) => e.type,
+    );
 
   it('closes as removed_in_time when the removal signal comes before the deadline timer', async () => {
     const { notice, input } = await storeNotice(db, { timers: { reminders: [], deadline: 'PT1H' } });
     const outcome = await run(async (taskQueue) => {
-      const handle = await temporal.client.workflow.start(noticeWorkflow, { args: [input], workflowId: notice.workflowId, taskQueue });
-      await eventually(() => handle.query(statusQuery), (s) => s.state === 'received');
+      const handle = await temporal.client.workflow.start(noticeWorkflow, {
+        args: [input],
+        workflowId: notice.workflowId,
+        taskQueue,
+      });
+      await eventually(
+        () => handle.query(statusQuery),
+        (s) => s.state === 'received',
+      );
       await handle.signal(confirmRemovalSignal, { by: 'desk:test' });
       return handle.result();
     });
@@ -58,8 +72,15 @@ describe('notice workflow on a real Temporal server', () => {
   it('escalates when the deadline timer fires, emails the abuse desk once, and closes as removed_late', async () => {
     const { notice, input } = await storeNotice(db, { timers: { reminders: [], deadline: 'PT2S' } });
     const outcome = await run(async (taskQueue) => {
-      const handle = await temporal.client.workflow.start(noticeWorkflow, { args: [input], workflowId: notice.workflowId, taskQueue });
-      const status = await eventually(() => handle.query(statusQuery), (s) => s.state === 'escalated');
+      const handle = await temporal.client.workflow.start(noticeWorkflow, {
+        args: [input],
+        workflowId: notice.workflowId,
+        taskQueue,
+      });
+      const status = await eventually(
+        () => handle.query(statusQuery),
+        (s) => s.state === 'escalated',
+      );
       expect(Date.parse(status.deadline)).toBe(Date.parse(input.receivedAt) + 2000);
       await eventually(
         () => db.getRepository(NoticeEntity).findOneByOrFail({ id: notice.id }),
@@ -72,7 +93,10 @@ describe('notice workflow on a real Temporal server', () => {
     expect(await timeline(notice.id)).toEqual(['received', 'deadline_missed', 'removal_confirmed']);
 
     const mails = await eventually(
-      async () => (await new CapturedMailbox(env.MAIL_CAPTURE_DIR!).list(1000)).filter((m) => m.idempotencyKey === `${notice.id}:deadline_missed`),
+      async () =>
+        (await new CapturedMailbox(env.MAIL_CAPTURE_DIR!).list(1000)).filter(
+          (m) => m.idempotencyKey === `${notice.id}:deadline_missed`,
+        ),
       (found) => found.length > 0,
     );
     expect(mails).toHaveLength(1);

@@ -110,7 +110,9 @@ export class NoticesService {
     if (notice.state === 'closed') throw new DomainError('NOTICE.ALREADY_CLOSED', `notice ${id} is closed`);
     try {
       await this.withTemporal(() =>
-        this.temporal.workflow.getHandle(notice.workflowId).signal(confirmRemovalSignal, { by: dto.by, note: dto.note }),
+        this.temporal.workflow
+          .getHandle(notice.workflowId)
+          .signal(confirmRemovalSignal, { by: dto.by, note: dto.note }),
       );
     } catch (err) {
       if (err instanceof WorkflowNotFoundError)
