@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadEnvOrExit } from '@takedown/config';
+import { freePort } from '@takedown/dev-stack';
 import { createRegistry, workerTaskMetrics } from '@takedown/observability';
 import { createWorker } from './create-worker';
 import { connectWithBackoff } from './connect';
@@ -28,8 +29,21 @@ async function main(): Promise<void> {
   }
   // Shutdown on signals is ours (below), so the HTTP server and DI container close in order too. The SDK's own
   // log lines become JSON on stdout, like the rest of the worker's logs.
+  // The SDK core's own metrics (workflow and activity task counters, poll and schedule latencies) are served on a
+  // private loopback port and appended to this process's /metrics, so one scrape sees the whole worker.
+  const corePort = await freePort();
   Runtime.install({
     shutdownSignals: [],
+    telemetryOptions: {
+      metrics: {
+        prometheus: {
+          bindAddress: `127.0.0.1:${corePort}`,
+          countersTotalSuffix: true,
+          useSecondsForDurations: true,
+        },
+        globalTags: { app: 'worker' },
+      },
+    },
     logger: new DefaultLogger(SDK_LEVELS[env.LOG_LEVEL], ({ level, message, meta, timestampNanos }) =>
       process.stdout.write(
         `${JSON.stringify({ level: level.toLowerCase(), time: Number(timestampNanos / 1_000_000n), msg: message, ...meta })}\n`,
@@ -64,9 +78,9 @@ async function main(): Promise<void> {
         }),
       );
     } else if (req.url === '/metrics') {
-      registry.metrics().then((text) => {
+      void Promise.all([registry.metrics(), coreMetrics(corePort)]).then(([own, core]) => {
         res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(text);
+        res.end(`${own}\n${core}`);
       });
     } else {
       res.writeHead(404).end();
@@ -82,6 +96,16 @@ async function main(): Promise<void> {
   server.close();
   await connection.close();
   await container.close();
+}
+
+async function coreMetrics(port: number): Promise<string> {
+  try {
+    return await (
+      await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) })
+    ).text();
+  } catch {
+    return '# SDK core metrics unavailable\n';
+  }
 }
 
 main().catch((err) => {
