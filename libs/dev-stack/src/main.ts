@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnvOrExit, publicBaseUrl } from '@takedown/config';
-import { killGroup } from './temporal';
 import { startStack, type RunningStack } from './stack';
 
 /**
@@ -30,6 +29,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  // Last resort if this process dies mid-stop: no child may outlive it.
+  process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
 
   try {
     stack = await startStack({
@@ -60,7 +61,6 @@ async function main(): Promise<void> {
       const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
         env: childEnv,
         stdio: ['ignore', fs.openSync(path.join(logDir, `${app}.log`), 'a'), 'pipe'],
-        detached: true,
       });
       child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${app}] ${chunk}`));
       child.once('exit', (code, signal) => {
@@ -97,9 +97,9 @@ async function main(): Promise<void> {
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 15_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
     child.once('exit', () => (clearTimeout(timer), resolve()));
-    killGroup(child, 'SIGTERM');
+    child.kill('SIGTERM');
   });
 }
 

@@ -35,6 +35,7 @@ export async function ensureTemporalBinary(
     );
   }
   // Build into a temporary folder and rename, so two concurrent starts never see a half-written binary.
+  fs.mkdirSync(path.dirname(bin), { recursive: true });
   const staging = fs.mkdtempSync(path.join(path.dirname(bin), '.temporal-build-'));
   log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with Go (first run only, takes a few minutes)...`);
   const started = Date.now();
@@ -69,7 +70,8 @@ export interface RunningTemporal {
 
 /**
  * Starts `temporal server start-dev` with its state in a SQLite file, so workflows and timers survive a restart.
- * The server runs in its own process group and is stopped with SIGTERM (then SIGKILL) so nothing is left behind.
+ * It stays in the caller's process group, so a Ctrl-C in the terminal reaches it even if the caller dies first;
+ * `stop()` sends SIGTERM, then SIGKILL after 10 s.
  */
 export async function startTemporalDevServer(opts: {
   binary: string;
@@ -95,7 +97,7 @@ export async function startTemporalDevServer(opts: {
   if (opts.uiPort) args.push('--ui-ip', '127.0.0.1', '--ui-port', String(opts.uiPort));
   else args.push('--headless');
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
-  const child = spawn(opts.binary, args, { stdio: ['ignore', out, out], detached: true });
+  const child = spawn(opts.binary, args, { stdio: ['ignore', out, out] });
   let exited = false;
   const exitedPromise = new Promise<void>((resolve) =>
     child.once('exit', () => ((exited = true), resolve())),
@@ -110,7 +112,7 @@ export async function startTemporalDevServer(opts: {
       }),
     ]);
   } catch (err) {
-    if (!exited) killGroup(child, 'SIGKILL');
+    if (!exited) child.kill('SIGKILL');
     throw err;
   }
   opts.log?.(`Temporal dev server on 127.0.0.1:${opts.port}`);
@@ -120,21 +122,12 @@ export async function startTemporalDevServer(opts: {
     process: child,
     async stop() {
       if (exited) return;
-      killGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000);
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exitedPromise;
       clearTimeout(timer);
     },
   };
-}
-
-export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    child.kill(signal);
-  }
 }
 
 function which(cmd: string): string | null {

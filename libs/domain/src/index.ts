@@ -3,3 +3,5 @@ export * from './duration';
 export * from './policy';
 export * from './notice';
 export * from './errors';
+export * from './cidr';
+export * from './customer';
