@@ -20,7 +20,8 @@ export class IpAddress {
   static parse(input: string, field = 'ip'): IpAddress {
     const text = String(input).trim();
     const fail = () => new DomainError('IP.INVALID', `"${input}" is not an IPv4 or IPv6 address`, field);
-    if (ipaddr.IPv4.isValidFourPartDecimal(text)) return new IpAddress(4, ipaddr.IPv4.parse(text).toByteArray());
+    if (ipaddr.IPv4.isValidFourPartDecimal(text))
+      return new IpAddress(4, ipaddr.IPv4.parse(text).toByteArray());
     if (text.includes('%') || !ipaddr.IPv6.isValid(text)) throw fail();
     const dotted = text.includes('.') ? text.slice(text.lastIndexOf(':') + 1) : null;
     if (dotted !== null && !ipaddr.IPv4.isValidFourPartDecimal(dotted)) throw fail();
@@ -30,7 +31,8 @@ export class IpAddress {
   }
 
   static fromBytes(bytes: readonly number[]): IpAddress {
-    if (bytes.length !== 4 && bytes.length !== 16) throw new Error(`an address has 4 or 16 bytes, not ${bytes.length}`);
+    if (bytes.length !== 4 && bytes.length !== 16)
+      throw new Error(`an address has 4 or 16 bytes, not ${bytes.length}`);
     return new IpAddress(bytes.length === 4 ? 4 : 6, [...bytes]);
   }
 

@@ -48,9 +48,7 @@ export class CreateCustomers1795930000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
-    // One row per period a prefix belonged to a customer; valid_to NULL = still assigned. The exclusion constraint
-    // (GiST inet_ops and range_ops, both in core: no btree_gist) refuses the same prefix twice at overlapping times,
-    // which covers "identical active assignment" and back-dated rows that would rewrite history.
+    // One row per period a prefix belonged to a customer; valid_to NULL = still assigned.
     await q.query(`
       CREATE TABLE prefix_assignments (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -59,14 +57,47 @@ export class CreateCustomers1795930000000 implements MigrationInterface {
         valid_from timestamptz NOT NULL,
         valid_to timestamptz,
         created_at timestamptz NOT NULL DEFAULT now(),
-        CONSTRAINT ck_prefix_assignments_period CHECK (valid_to IS NULL OR valid_to > valid_from),
-        CONSTRAINT ex_prefix_assignments_same_prefix_same_time
-          EXCLUDE USING gist (cidr inet_ops WITH =, tstzrange(valid_from, valid_to) WITH &&)
+        CONSTRAINT ck_prefix_assignments_period CHECK (valid_to IS NULL OR valid_to > valid_from)
       )`);
+    // The same prefix cannot be held twice at once. A partial unique index rather than an exclusion constraint over
+    // (cidr, tstzrange): building that GiST index on 1M rows had not finished after three minutes, this one
+    // takes seconds. Back-dated periods that
+    // would overlap history are refused by assignPrefix, which serialises writers of one prefix with a lock.
+    await q.query(
+      `CREATE UNIQUE INDEX uq_prefix_assignments_open ON prefix_assignments (cidr) WHERE valid_to IS NULL`,
+    );
     // Attribution asks "which prefixes contain this address" (>>=). SP-GiST's radix tree over inet answers that in
     // fewer page visits than GiST; bench/attribution.ts measures both (see README, Performance).
-    await q.query(`CREATE INDEX ix_prefix_assignments_cidr ON prefix_assignments USING spgist (cidr inet_ops)`);
-    await q.query(`CREATE INDEX ix_prefix_assignments_customer ON prefix_assignments (customer_id, valid_from)`);
+    await q.query(
+      `CREATE INDEX ix_prefix_assignments_cidr ON prefix_assignments USING spgist (cidr inet_ops)`,
+    );
+    await q.query(
+      `CREATE INDEX ix_prefix_assignments_customer ON prefix_assignments (customer_id, valid_from)`,
+    );
+    // attribute(ip, at) in one round trip. A function rather than a query from the application for one reason: its
+    // plan. The best plan does not depend on the address, but the planner cannot know how few rows `>>= $1` returns,
+    // so prepared statements kept re-planning (custom plans); a forced generic plan, cached per session, answered in
+    // about 60 % of the time (bench/attribution.ts). The LIMIT never cuts: at most one assignment holds a prefix at a
+    // time and an address has at most 129 containing prefix lengths (/0 to /128). It tells the planner the row count,
+    // so the generic plan looks customers up by key instead of hashing the whole table.
+    await q.query(`
+      CREATE FUNCTION attribute_address(ip inet, at timestamptz)
+      RETURNS TABLE (assignment_id uuid, cidr cidr, valid_from timestamptz, valid_to timestamptz, customer_id uuid,
+                     reference text, name text, status text, contract_type text)
+      LANGUAGE plpgsql STABLE
+      SET plan_cache_mode = force_generic_plan
+      AS $$
+      #variable_conflict use_column
+      BEGIN
+        RETURN QUERY
+          SELECT pa.id, pa.cidr, pa.valid_from, pa.valid_to, c.id, c.reference, c.name, c.status, c.contract_type
+          FROM (SELECT p.id, p.cidr, p.valid_from, p.valid_to, p.customer_id FROM prefix_assignments p
+                WHERE p.cidr >>= ip AND p.valid_from <= at AND (p.valid_to IS NULL OR p.valid_to > at)
+                ORDER BY masklen(p.cidr) DESC
+                LIMIT 129) pa
+          JOIN customers c ON c.id = pa.customer_id
+          ORDER BY masklen(pa.cidr) DESC;
+      END $$`);
     // Attribution history is evidence (who owned an address when a notice came in): rows are never deleted, and the
     // only change allowed is ending an open assignment.
     await q.query(`
@@ -87,6 +118,7 @@ export class CreateCustomers1795930000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP FUNCTION attribute_address(inet, timestamptz)`);
     await q.query(`DROP TABLE prefix_assignments`);
     await q.query(`DROP FUNCTION prefix_assignments_keep_history()`);
     await q.query(`DROP TABLE contracts`);

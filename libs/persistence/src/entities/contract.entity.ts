@@ -1,0 +1,31 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+/** The terms that decide how a customer can be let go, and which timer policy its notices run under. */
+@Entity('contracts')
+export class ContractEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'customer_id', type: 'uuid', unique: true })
+  customerId: string;
+
+  /** A calendar date (`2024-01-01`), kept as text so no time zone shifts it. */
+  @Column({ name: 'starts_on', type: 'date' })
+  startsOn: string;
+
+  @Column({ name: 'notice_period_days', type: 'int' })
+  noticePeriodDays: number;
+
+  @Column({ name: 'immediate_termination_for_illegal_content', type: 'boolean', default: false })
+  immediateTerminationForIllegalContent: boolean;
+
+  /** Which timer policy applies to this customer's notices (a key of POLICIES). */
+  @Column({ name: 'policy_profile', type: 'text', default: 'default' })
+  policyProfile: string;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}
