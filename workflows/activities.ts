@@ -1,4 +1,11 @@
-import type { NoticeOutcome, NoticeState } from '@takedown/domain';
+import type {
+  Category,
+  CategoryPolicy,
+  NoticeOutcome,
+  NoticeState,
+  TaskAssignee,
+  TaskKind,
+} from '@takedown/domain';
 
 /** One step on the notice's timeline; `key` makes a retried write happen once. */
 export interface TimelineEvent {
@@ -13,17 +20,66 @@ export interface TimelineEvent {
   /** The notice's state after this step, kept in step in the `notices` row. */
   state?: NoticeState;
   outcome?: NoticeOutcome;
+  /** Set when the notice gets (or changes) its deadline. */
+  deadline?: string;
+  /** When the material was removed (the customer's claim, once confirmed); recorded with the closing step. */
+  removedAt?: string;
 }
 
-export interface NoticeEmail {
+export interface AttributedTo {
+  id: string;
+  reference: string;
+  name: string;
+}
+
+/** Who holds the notice's address, and the timer policy in force for that customer when the notice arrived. */
+export interface AttributionResult {
+  customer: AttributedTo | null;
+  policy: { id: string; version: number; timers: CategoryPolicy };
+}
+
+export interface CustomerEmail {
   noticeId: string;
-  /** One email per notice and step, whatever the retries. */
+  /** One email per notice and step (`<noticeId>:notify`, `<noticeId>:reminder:1`), whatever the retries. */
   key: string;
-  template: 'deadline_missed';
+  kind: 'notice' | 'reminder';
+  /** The deadline the email states (ISO 8601); shown in the customer's time zone. */
+  deadline: string;
+}
+
+export interface OpenTask {
+  noticeId: string;
+  /** One task per notice and step, whatever the retries. */
+  key: string;
+  kind: TaskKind;
+  assignee: TaskAssignee;
+  /** When the task is due (ISO 8601); reminders are the workflow's business. */
+  dueAt: string;
+  /** One sentence on what is asked, shown in the email and the task list. */
+  summary: string;
 }
 
 /** The activities a notice workflow calls. Implemented by the worker (apps/worker), typed here only. */
 export interface NoticeActivities {
   recordEvent(event: TimelineEvent): Promise<void>;
-  sendNoticeEmail(email: NoticeEmail): Promise<void>;
+  /**
+   * Attributes the notice's IP at its observed (else received) time, or to `customerId` when the desk said so, and
+   * pins the policy version in force at receipt for that customer's contract. Stores both on the notice row.
+   */
+  attributeNotice(input: {
+    noticeId: string;
+    category: Category;
+    receivedAt: string;
+    customerId?: string;
+  }): Promise<AttributionResult>;
+  /** Emails the customer's abuse contacts, in its language, with signed single-use links (removed / dispute). */
+  notifyCustomer(email: CustomerEmail): Promise<void>;
+  /** Creates a task (idempotent by key) and emails its assignee with a signed link per outcome. */
+  openTask(task: OpenTask): Promise<{ taskId: string }>;
+  /** Emails the assignee of a still-open task again, once per key. */
+  remindTask(input: { taskId: string; key: string }): Promise<void>;
+  /** Cancels the notice's open tasks when it closes, so that their links say so. */
+  closeTasks(input: { noticeId: string; reason: string }): Promise<void>;
+  /** Tells the source what happened, once, where it gave a contact. */
+  sendSourceFeedback(input: { noticeId: string; key: string }): Promise<void>;
 }

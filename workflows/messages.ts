@@ -1,18 +1,63 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { NoticeOutcome, NoticeState } from '@takedown/domain';
+import type { NoticeOutcome, NoticeState, TaskKind } from '@takedown/domain';
 
-/** What the abuse desk or the source says about a removal: `by` names the person or integration. */
-export interface RemovalConfirmation {
+/** Who did something: `desk:<name>`, `customer:<reference>`, `source:<name>`, `link:<jti>`, `workflow`. */
+export interface Actor {
   by: string;
+}
+
+/** The source or the abuse desk confirms that the material is gone. */
+export interface RemovalConfirmation extends Actor {
   at?: string;
   note?: string;
 }
 
+/** The customer's answer, through a signed link or the API. */
+export interface CustomerResponse extends Actor {
+  kind: 'removed' | 'dispute';
+  reason?: string;
+}
+
+/** A task of this notice was completed (through the API or its signed link). */
+export interface TaskCompletion extends Actor {
+  taskId: string;
+  kind: TaskKind;
+  outcome: string;
+  note?: string;
+  /** For `attribute`: the customer the desk attributed the notice to. */
+  customerId?: string;
+}
+
+export interface DeskAction extends Actor {
+  reason?: string;
+}
+
+export interface PendingTask {
+  taskId: string;
+  kind: TaskKind;
+  dueAt: string;
+}
+
 export interface NoticeStatus {
   state: NoticeState;
-  deadline: string;
+  /** Null while the notice is unattributed: the customer's clock has not started. */
+  deadline: string | null;
   outcome: NoticeOutcome | null;
+  customerId: string | null;
+  falseClaims: number;
+  pendingTasks: PendingTask[];
 }
 
 export const confirmRemovalSignal = defineSignal<[RemovalConfirmation]>('confirmRemoval');
+export const stillOnlineSignal = defineSignal<[DeskAction]>('stillOnline');
+export const customerResponseSignal = defineSignal<[CustomerResponse]>('customerResponse');
+export const taskCompletedSignal = defineSignal<[TaskCompletion]>('taskCompleted');
+export const attributeSignal = defineSignal<[Actor & { customerId: string }]>('attribute');
+export const reopenSignal = defineSignal<[DeskAction]>('reopen');
+export const rejectInvalidSignal = defineSignal<[DeskAction]>('rejectInvalid');
+export const escalateNowSignal = defineSignal<[DeskAction]>('escalateNow');
+export const withdrawSignal = defineSignal<[DeskAction]>('withdraw');
+export const addNoteSignal = defineSignal<[Actor & { note: string }]>('addNote');
+export const duplicateReportSignal = defineSignal<[Actor & { sourceReference: string }]>('duplicateReport');
+
 export const statusQuery = defineQuery<NoticeStatus>('status');

@@ -5,83 +5,497 @@ import {
   type CategoryPolicy,
   type NoticeOutcome,
   type NoticeState,
+  type TaskAssignee,
+  type TaskKind,
 } from '@takedown/domain';
-import type { NoticeActivities } from './activities';
-import { confirmRemovalSignal, statusQuery, type RemovalConfirmation } from './messages';
+import type { AttributedTo, NoticeActivities } from './activities';
+import {
+  addNoteSignal,
+  attributeSignal,
+  confirmRemovalSignal,
+  customerResponseSignal,
+  duplicateReportSignal,
+  escalateNowSignal,
+  rejectInvalidSignal,
+  reopenSignal,
+  statusQuery,
+  stillOnlineSignal,
+  taskCompletedSignal,
+  withdrawSignal,
+  type PendingTask,
+} from './messages';
 
-/** Version 1 of the notice workflow's input; the policy snapshot pins the timers the notice started with. */
+/** Version 1 of the notice workflow's input. The policy is pinned by the attribution step, as of `receivedAt`. */
 export interface NoticeWorkflowInput {
   version: 1;
   noticeId: string;
   category: Category;
   receivedAt: string;
-  policy: { id: string; version: number; timers: CategoryPolicy };
 }
 
-const { recordEvent, sendNoticeEmail } = proxyActivities<NoticeActivities>({
+const activities = proxyActivities<NoticeActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    backoffCoefficient: 2,
+    nonRetryableErrorTypes: [
+      'NOTICE.NOT_FOUND',
+      'NOTICE.UNATTRIBUTED',
+      'CUSTOMER.NOT_FOUND',
+      'CUSTOMER.NO_CONTACTS',
+      'POLICY.NOT_FOUND',
+      'TASK.NOT_FOUND',
+    ],
+  },
 });
 
-/** One notice from receipt to its outcome. Deadlines count from receipt, as the codes of conduct do. */
+/** Every message the workflow reacts to, queued so that each is handled in order, between timers. */
+type Message =
+  | { type: 'confirm'; by: string; note?: string }
+  | { type: 'stillOnline'; by: string; reason?: string }
+  | { type: 'customer'; kind: 'removed' | 'dispute'; by: string; reason?: string }
+  | {
+      type: 'task';
+      taskId: string;
+      kind: TaskKind;
+      outcome: string;
+      by: string;
+      note?: string;
+      customerId?: string;
+    }
+  | { type: 'attribute'; customerId: string; by: string }
+  | { type: 'reopen' | 'invalid' | 'escalateNow' | 'withdraw'; by: string; reason?: string }
+  | { type: 'note'; by: string; note: string }
+  | { type: 'duplicate'; by: string; sourceReference: string };
+
+interface Timer {
+  at: number;
+  fire: () => Promise<void>;
+}
+
+/**
+ * One notice from receipt to its outcome (DOMAIN.md): attribute → notify the customer → remind → resolve or
+ * escalate (account manager, then the abuse-desk lead; a NOC suspension task where the policy says so) → close
+ * with an outcome and feedback to the source. Deadlines count from receipt, as the codes of conduct do. After
+ * closing, the notice can be reopened for as long as its deadline period (the same content back online).
+ */
 export async function noticeWorkflow(input: NoticeWorkflowInput): Promise<NoticeOutcome> {
   const receivedMs = Date.parse(input.receivedAt);
-  const deadlineMs = receivedMs + durationToMs(input.policy.timers.deadline);
-  let state: NoticeState = 'received';
-  let outcome: NoticeOutcome | null = null;
-  let removal: RemovalConfirmation | null = null;
-
-  setHandler(statusQuery, () => ({ state, deadline: new Date(deadlineMs).toISOString(), outcome }));
-  setHandler(confirmRemovalSignal, (confirmation) => {
-    removal ??= confirmation;
-  });
-
   // Inside the workflow sandbox `Date` is the workflow clock, replayed deterministically, not the host's.
   const now = () => new Date().getTime();
-  const step = async (
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  let state: NoticeState = 'received';
+  let outcome: NoticeOutcome | null = null;
+  let customer: AttributedTo | null = null;
+  let timers: CategoryPolicy | null = null;
+  let deadlineMs: number | null = null;
+  let answered = false;
+  let claimedAtMs: number | null = null;
+  let falseClaims = 0;
+  let reopened = 0;
+  let nextReminder = 0;
+  let escalatedAtMs: number | null = null;
+  let suspensionRequested = false;
+  let seq = 0;
+  const inbox: Message[] = [];
+  const pending = new Map<
+    string,
+    PendingTask & { reminded?: boolean; leadEscalated?: boolean; assignee: TaskAssignee }
+  >();
+
+  setHandler(statusQuery, () => ({
+    state,
+    deadline: deadlineMs === null ? null : iso(deadlineMs),
+    outcome,
+    customerId: customer?.id ?? null,
+    falseClaims,
+    pendingTasks: [...pending.values()].map(({ taskId, kind, dueAt }) => ({ taskId, kind, dueAt })),
+  }));
+  setHandler(confirmRemovalSignal, (m) => void inbox.push({ type: 'confirm', by: m.by, note: m.note }));
+  setHandler(stillOnlineSignal, (m) => void inbox.push({ type: 'stillOnline', by: m.by, reason: m.reason }));
+  setHandler(
+    customerResponseSignal,
+    (m) => void inbox.push({ type: 'customer', kind: m.kind, by: m.by, reason: m.reason }),
+  );
+  setHandler(taskCompletedSignal, (m) => void inbox.push({ type: 'task', ...m }));
+  setHandler(
+    attributeSignal,
+    (m) => void inbox.push({ type: 'attribute', customerId: m.customerId, by: m.by }),
+  );
+  setHandler(reopenSignal, (m) => void inbox.push({ type: 'reopen', by: m.by, reason: m.reason }));
+  setHandler(rejectInvalidSignal, (m) => void inbox.push({ type: 'invalid', by: m.by, reason: m.reason }));
+  setHandler(escalateNowSignal, (m) => void inbox.push({ type: 'escalateNow', by: m.by, reason: m.reason }));
+  setHandler(withdrawSignal, (m) => void inbox.push({ type: 'withdraw', by: m.by, reason: m.reason }));
+  setHandler(addNoteSignal, (m) => void inbox.push({ type: 'note', by: m.by, note: m.note }));
+  setHandler(
+    duplicateReportSignal,
+    (m) => void inbox.push({ type: 'duplicate', by: m.by, sourceReference: m.sourceReference }),
+  );
+
+  // `state` changes inside handlers; a function keeps TypeScript from narrowing it at the call sites.
+  const isClosed = () => state === 'closed';
+
+  const record = async (
     type: string,
-    next: NoticeState,
-    extra: { reason?: string; actor?: string; data?: Record<string, unknown> } = {},
+    opts: {
+      next?: NoticeState;
+      actor?: string;
+      reason?: string;
+      data?: Record<string, unknown>;
+      removedAt?: number;
+    } = {},
   ) => {
-    state = next;
-    await recordEvent({
+    if (opts.next) state = opts.next;
+    await activities.recordEvent({
       noticeId: input.noticeId,
-      key: `${input.noticeId}:${type}`,
+      key: `${input.noticeId}:${++seq}:${type}`,
       type,
-      actor: extra.actor ?? 'workflow',
-      reason: extra.reason,
-      data: extra.data,
-      at: new Date(now()).toISOString(),
-      state: next,
-      outcome: outcome ?? undefined,
+      actor: opts.actor ?? 'workflow',
+      reason: opts.reason,
+      data: opts.data,
+      at: iso(now()),
+      state: opts.next,
+      outcome: opts.next === 'closed' ? (outcome ?? undefined) : undefined,
+      deadline: deadlineMs === null ? undefined : iso(deadlineMs),
+      removedAt: opts.removedAt === undefined ? undefined : iso(opts.removedAt),
     });
   };
 
-  await step('received', 'received', {
-    data: {
-      policy: `${input.policy.id}@${input.policy.version}`,
-      deadline: new Date(deadlineMs).toISOString(),
-    },
-  });
-
-  const inTime = await condition(() => removal !== null, Math.max(0, deadlineMs - now()));
-  if (!inTime) {
-    await step('deadline_missed', 'escalated', {
-      reason: `no removal by ${new Date(deadlineMs).toISOString()}`,
-    });
-    await sendNoticeEmail({
+  const openTask = async (kind: TaskKind, assignee: TaskAssignee, dueInMs: number, summary: string) => {
+    const key = `${input.noticeId}:task:${kind}:${++seq}`;
+    const dueAt = iso(now() + dueInMs);
+    const { taskId } = await activities.openTask({
       noticeId: input.noticeId,
-      key: `${input.noticeId}:deadline_missed`,
-      template: 'deadline_missed',
+      key,
+      kind,
+      assignee,
+      dueAt,
+      summary,
     });
-    await condition(() => removal !== null);
+    pending.set(taskId, { taskId, kind, dueAt, assignee });
+    await record('task_opened', { data: { taskId, kind, assignee, dueAt } });
+  };
+  const hasOpen = (kind: TaskKind) => [...pending.values()].some((t) => t.kind === kind);
+
+  const pinPolicy = async (customerId?: string) => {
+    const result = await activities.attributeNotice({
+      noticeId: input.noticeId,
+      category: input.category,
+      receivedAt: input.receivedAt,
+      customerId,
+    });
+    customer = result.customer;
+    timers = result.policy.timers;
+    return result;
+  };
+  const deadlineDurationMs = () => durationToMs((timers as CategoryPolicy).deadline);
+
+  const notifyCustomer = async () => {
+    deadlineMs = receivedMs + deadlineDurationMs();
+    await activities.notifyCustomer({
+      noticeId: input.noticeId,
+      key: `${input.noticeId}:notify:${reopened}`,
+      kind: 'notice',
+      deadline: iso(deadlineMs),
+    });
+    await record('customer_notified', {
+      next: 'customer_notified',
+      data: { customerId: customer?.id, deadline: iso(deadlineMs) },
+    });
+  };
+
+  const escalate = async (reason: string, actor = 'workflow') => {
+    if (escalatedAtMs !== null) return;
+    escalatedAtMs = now();
+    await record('escalated', { next: 'escalated', actor, reason });
+    if (customer) {
+      await openTask(
+        'account_manager_escalation',
+        'account_manager',
+        escalationReminderMs(),
+        'The customer missed the removal deadline: contact it, or request suspension.',
+      );
+    } else {
+      await openTask(
+        'lead_escalation',
+        'abuse_lead',
+        escalationReminderMs(),
+        'A notice nobody could attribute passed its deadline.',
+      );
+    }
+  };
+  // Escalation timers scale with the category's deadline, so that a 1-hour removal order escalates in minutes.
+  const escalationReminderMs = () => deadlineDurationMs() / 4;
+  const leadEscalationMs = () => deadlineDurationMs() / 2;
+
+  const requestSuspension = async (actor: string, reason: string) => {
+    if (suspensionRequested || !customer) return;
+    suspensionRequested = true;
+    await record('suspension_requested', { next: 'suspension_requested', actor, reason });
+    await openTask(
+      'noc_suspension',
+      'noc',
+      escalationReminderMs(),
+      'Suspend the server or port that serves the reported material, then confirm.',
+    );
+  };
+
+  const close = async (result: NoticeOutcome, actor: string, reason?: string, removedAtMs?: number) => {
+    outcome = result;
+    await record('closed', {
+      next: 'closed',
+      actor,
+      reason,
+      removedAt: removedAtMs,
+      data: {
+        outcome: result,
+        ...(removedAtMs !== undefined
+          ? { timeToRemovalSeconds: Math.round((removedAtMs - receivedMs) / 1000) }
+          : {}),
+      },
+    });
+    await activities.closeTasks({ noticeId: input.noticeId, reason: `notice closed: ${result}` });
+    pending.clear();
+    await activities.sendSourceFeedback({
+      noticeId: input.noticeId,
+      key: `${input.noticeId}:feedback:${reopened}`,
+    });
+  };
+
+  const removalConfirmed = async (actor: string, note?: string) => {
+    const removedAt = claimedAtMs ?? now();
+    const inTime = deadlineMs !== null && removedAt <= deadlineMs;
+    await close(inTime ? 'removed_in_time' : 'removed_late', actor, note, removedAt);
+  };
+
+  const timersDue = (): Timer[] => {
+    const list: Timer[] = [];
+    if (isClosed() || !timers) return list;
+    const t = timers;
+    if (customer && deadlineMs !== null && !answered && nextReminder < t.reminders.length) {
+      const n = nextReminder;
+      list.push({
+        at: receivedMs + durationToMs(t.reminders[n]),
+        fire: async () => {
+          nextReminder = n + 1;
+          const at = receivedMs + durationToMs(t.reminders[n]);
+          if (deadlineMs !== null && at >= deadlineMs) return; // a reminder after the deadline would say nothing new
+          await activities.notifyCustomer({
+            noticeId: input.noticeId,
+            key: `${input.noticeId}:reminder:${reopened}:${n + 1}`,
+            kind: 'reminder',
+            deadline: iso(deadlineMs as number),
+          });
+          await record('customer_reminded', {
+            next: state === 'customer_notified' ? 'reminded' : state,
+            data: { reminder: n + 1 },
+          });
+        },
+      });
+    }
+    if (deadlineMs !== null && escalatedAtMs === null && state !== 'awaiting_confirmation') {
+      list.push({
+        at: deadlineMs,
+        fire: () => escalate(`no confirmed removal by ${iso(deadlineMs as number)}`),
+      });
+    }
+    if (escalatedAtMs !== null && t.suspendAfter !== undefined && !suspensionRequested && customer) {
+      const at = escalatedAtMs + durationToMs(t.suspendAfter);
+      list.push({
+        at,
+        fire: () => requestSuspension('workflow', 'the policy asks for suspension after a missed deadline'),
+      });
+    }
+    for (const task of pending.values()) {
+      const due = Date.parse(task.dueAt);
+      if (!task.reminded) {
+        list.push({
+          at: due,
+          fire: async () => {
+            task.reminded = true;
+            await activities.remindTask({ taskId: task.taskId, key: `${task.taskId}:reminder` });
+            await record('task_reminded', { data: { taskId: task.taskId, kind: task.kind } });
+          },
+        });
+      }
+      if (task.kind === 'account_manager_escalation' && !task.leadEscalated) {
+        list.push({
+          at: due - escalationReminderMs() + leadEscalationMs(),
+          fire: async () => {
+            task.leadEscalated = true;
+            await openTask(
+              'lead_escalation',
+              'abuse_lead',
+              escalationReminderMs(),
+              'The account manager did not act on a missed deadline.',
+            );
+          },
+        });
+      }
+    }
+    return list;
+  };
+
+  const handle = async (m: Message) => {
+    if (isClosed() && m.type !== 'reopen' && m.type !== 'note' && m.type !== 'duplicate') return;
+    switch (m.type) {
+      case 'note':
+        return record('note', { actor: m.by, reason: m.note });
+      case 'duplicate':
+        return record('duplicate_report', { actor: m.by, data: { sourceReference: m.sourceReference } });
+      case 'confirm':
+        return removalConfirmed(m.by, m.note);
+      case 'stillOnline':
+        return stillOnline(m.by, m.reason);
+      case 'customer':
+        answered = true;
+        if (m.kind === 'removed') {
+          if (state === 'awaiting_confirmation') return;
+          claimedAtMs = now();
+          await record('removal_claimed', { next: 'awaiting_confirmation', actor: m.by });
+          return openTask(
+            'removal_check',
+            'abuse_desk',
+            escalationReminderMs(),
+            'The customer says the material is gone: check with the source and confirm, or report it still online.',
+          );
+        }
+        await record('disputed', { actor: m.by, reason: m.reason });
+        if (!hasOpen('dispute_review'))
+          await openTask(
+            'dispute_review',
+            'abuse_desk',
+            escalationReminderMs(),
+            `The customer disputes the notice: ${m.reason ?? ''}`,
+          );
+        return;
+      case 'attribute':
+        return attributeByHand(m.customerId, m.by);
+      case 'invalid':
+        return close('invalid', m.by, m.reason);
+      case 'withdraw':
+        return close('withdrawn_by_source', m.by, m.reason);
+      case 'escalateNow':
+        return escalate(m.reason ?? 'escalated by the abuse desk', m.by);
+      case 'reopen':
+        return reopen(m.by, m.reason);
+      case 'task':
+        return taskCompleted(m);
+    }
+  };
+
+  const stillOnline = async (actor: string, reason?: string) => {
+    if (state !== 'awaiting_confirmation') return;
+    falseClaims++;
+    claimedAtMs = null;
+    await record('still_online', {
+      next: escalatedAtMs !== null ? 'escalated' : 'customer_notified',
+      actor,
+      reason,
+      data: { falseClaims },
+    });
+  };
+
+  const attributeByHand = async (customerId: string, actor: string) => {
+    if (state !== 'unattributed') return;
+    await pinPolicy(customerId);
+    await record('attributed', { next: 'attributed', actor, data: { customerId, by: 'hand' } });
+    for (const task of pending.values()) if (task.kind === 'attribute') pending.delete(task.taskId);
+    await notifyCustomer();
+  };
+
+  const taskCompleted = async (m: Extract<Message, { type: 'task' }>) => {
+    // A completion for a task this notice no longer waits for (cancelled, or its row's commit failed) changes nothing.
+    if (!pending.delete(m.taskId)) return;
+    await record('task_completed', {
+      actor: m.by,
+      reason: m.note,
+      data: { taskId: m.taskId, kind: m.kind, outcome: m.outcome },
+    });
+    switch (`${m.kind}:${m.outcome}`) {
+      case 'attribute:attributed':
+        return m.customerId ? attributeByHand(m.customerId, m.by) : undefined;
+      case 'attribute:invalid':
+        return close('invalid', m.by, m.note);
+      case 'removal_check:confirmed':
+        return removalConfirmed(m.by, m.note);
+      case 'removal_check:still_online':
+        return stillOnline(m.by, m.note);
+      case 'dispute_review:accept':
+        return close('disputed_accepted', m.by, m.note);
+      case 'dispute_review:reject':
+        return record('dispute_rejected', { actor: m.by, reason: m.note });
+      case 'account_manager_escalation:request_suspension':
+      case 'lead_escalation:request_suspension':
+        return requestSuspension(m.by, m.note ?? 'requested on escalation');
+      case 'noc_suspension:suspended':
+        return close('suspended', m.by, m.note, now());
+    }
+  };
+
+  const reopen = async (actor: string, reason?: string) => {
+    if (!isClosed() || !customer) return;
+    reopened++;
+    outcome = null;
+    answered = false;
+    claimedAtMs = null;
+    escalatedAtMs = null;
+    suspensionRequested = false;
+    nextReminder = timers?.reminders.length ?? 0; // the reopened notice gets its deadline, not the old reminders
+    await record('reopened', { actor, reason, data: { reopened } });
+    deadlineMs = now() + deadlineDurationMs();
+    await activities.notifyCustomer({
+      noticeId: input.noticeId,
+      key: `${input.noticeId}:notify:${reopened}`,
+      kind: 'notice',
+      deadline: iso(deadlineMs),
+    });
+    await record('customer_notified', {
+      next: 'customer_notified',
+      data: { customerId: customer.id, deadline: iso(deadlineMs), reopened },
+    });
+  };
+
+  // --- the life of the notice ---
+  await record('received', { next: 'received', data: { category: input.category } });
+  const first = await pinPolicy();
+  if (first.customer) {
+    await record('attributed', {
+      next: 'attributed',
+      data: { customerId: first.customer.id, policy: `${first.policy.id}@${first.policy.version}` },
+    });
+    await notifyCustomer();
+  } else {
+    await record('unattributed', {
+      next: 'unattributed',
+      data: { policy: `${first.policy.id}@${first.policy.version}` },
+    });
+    deadlineMs = receivedMs + deadlineDurationMs();
+    await openTask(
+      'attribute',
+      'abuse_desk',
+      escalationReminderMs(),
+      'Nobody holds this address in the inventory: attribute it to a customer, or reject the notice.',
+    );
   }
-  const confirmed = removal as unknown as RemovalConfirmation;
-  outcome = inTime ? 'removed_in_time' : 'removed_late';
-  await step('removal_confirmed', 'closed', {
-    actor: confirmed.by,
-    reason: confirmed.note,
-    data: { outcome },
-  });
-  return outcome;
+
+  for (;;) {
+    if (isClosed()) {
+      // Open for a reopen (the same content back) for as long as the deadline period, then done.
+      const reopenedInTime = await condition(() => inbox.length > 0, deadlineDurationMs());
+      if (!reopenedInTime) break;
+      await handle(inbox.shift() as Message);
+      continue;
+    }
+    const due = timersDue().sort((a, b) => a.at - b.at)[0];
+    const hasMessage = () => inbox.length > 0;
+    const gotMessage = due
+      ? await condition(hasMessage, Math.max(0, due.at - now()))
+      : (await condition(hasMessage), true);
+    if (gotMessage) await handle(inbox.shift() as Message);
+    else if (due) await due.fire();
+  }
+  return outcome as unknown as NoticeOutcome;
 }

@@ -13,7 +13,7 @@ const sample = (sourceReference: string) => ({
   source: { kind: 'hotline', name: 'Example Hotline', contact: 'reports@hotline.example' },
   sourceReference,
   category: 'csam',
-  urls: ['https://files.tenant-a.example/gallery/8f1c2e'],
+  urls: [`https://files.tenant-a.example/gallery/${sourceReference}`],
   ip: '198.51.100.23',
   observedAt: '2026-11-20T08:14:00Z',
   hashes: { sha256: '4f6d0b1c9a7e2d35b8c0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6' },
@@ -36,18 +36,24 @@ describe('API end to end', () => {
       .post('/v1/notices')
       .send(sample(`e2e-${randomUUID()}`))
       .expect(201);
-    expect(created.body).toMatchObject({ state: 'received', category: 'csam', policy: 'demo@1' });
+    expect(created.body).toMatchObject({ state: 'received', category: 'csam', policy: null, deadline: null });
     expect(created.body.workflowId).toBe(`notice-${created.body.id}`);
 
-    const received = await eventually(
+    // Nobody holds 198.51.100.23 in this database: the notice waits for the desk, with a task to attribute it.
+    const waiting = await eventually(
       async () => (await http.get(`/v1/notices/${created.body.id}`).expect(200)).body,
-      (n) => n.timeline.some((e: { type: string }) => e.type === 'received'),
+      (n) =>
+        n.pendingTasks.length === 1 && n.timeline.some((e: { type: string }) => e.type === 'task_opened'),
     );
-    expect(received.timeline[0]).toMatchObject({
-      type: 'received',
-      actor: 'workflow',
-      data: { policy: 'demo@1' },
+    expect(waiting).toMatchObject({
+      policy: 'demo@1',
+      pendingTasks: [{ kind: 'attribute', assignee: 'abuse_desk' }],
     });
+    expect(waiting.timeline.map((e: { type: string }) => e.type)).toEqual([
+      'received',
+      'unattributed',
+      'task_opened',
+    ]);
 
     await http
       .post(`/v1/notices/${created.body.id}/actions/confirm-removal`)
@@ -55,10 +61,16 @@ describe('API end to end', () => {
       .expect(202);
     const closed = await eventually(
       async () => (await http.get(`/v1/notices/${created.body.id}`).expect(200)).body,
-      (n) => n.state === 'closed',
+      (n) => n.state === 'closed' && n.pendingTasks.length === 0,
     );
     expect(closed.outcome).toBe('removed_in_time');
-    expect(closed.timeline.map((e: { type: string }) => e.type)).toEqual(['received', 'removal_confirmed']);
+    expect(closed.timeline.map((e: { type: string }) => e.type)).toEqual([
+      'received',
+      'unattributed',
+      'task_opened',
+      'closed',
+    ]);
+    expect(closed.pendingTasks).toEqual([]);
     await http
       .post(`/v1/notices/${created.body.id}/actions/confirm-removal`)
       .send({ by: 'desk:e2e' })
@@ -92,6 +104,75 @@ describe('API end to end', () => {
     await http.get(`/v1/notices/${randomUUID()}`).expect(404);
   });
 
+  it('joins a second report of the same URL to the open notice, with the reporter added', async () => {
+    const first = await http
+      .post('/v1/notices')
+      .send(sample(`e2e-${randomUUID()}`))
+      .expect(201);
+    const ref = `second-${randomUUID()}`;
+    const second = await http
+      .post('/v1/notices')
+      .send({ ...sample(ref), source: { kind: 'police', name: 'Politie' }, urls: first.body.urls })
+      .expect(200);
+    expect(second.body.id).toBe(first.body.id);
+    expect(second.body.reports.map((r: { sourceReference: string }) => r.sourceReference)).toEqual([
+      first.body.sourceReference,
+      ref,
+    ]);
+    const joined = await eventually(
+      async () => (await http.get(`/v1/notices/${first.body.id}`).expect(200)).body,
+      (n) => n.timeline.some((e: { type: string }) => e.type === 'duplicate_report'),
+    );
+    expect(joined.timeline.find((e: { type: string }) => e.type === 'duplicate_report')).toMatchObject({
+      actor: 'source:Politie',
+      data: { sourceReference: ref },
+    });
+  });
+
+  it('lists notices with filters and pagination, and rejects a bad filter naming it', async () => {
+    const a = await http
+      .post('/v1/notices')
+      .send({ ...sample(`e2e-${randomUUID()}`), category: 'phishing' })
+      .expect(201);
+    const page = await http.get('/v1/notices').query({ category: 'phishing', limit: 1 }).expect(200);
+    expect(page.body).toMatchObject({ limit: 1, offset: 0 });
+    expect(page.body.total).toBeGreaterThanOrEqual(1);
+    expect(page.body.items[0].id).toBe(a.body.id); // newest first
+    const overdue = await http
+      .get('/v1/notices')
+      .query({ overdue: 'true', category: 'phishing' })
+      .expect(200);
+    expect(overdue.body.items.map((n: { id: string }) => n.id)).not.toContain(a.body.id);
+    const bad = await http.get('/v1/notices').query({ limit: 1000, status: 'asleep' }).expect(400);
+    expect(bad.body.fields.map((f: { field: string }) => f.field).sort()).toEqual(['limit', 'status']);
+  });
+
+  it('checks desk actions: unknown action, a missing reason and a closed notice are refused', async () => {
+    const n = await http
+      .post('/v1/notices')
+      .send(sample(`e2e-${randomUUID()}`))
+      .expect(201);
+    const unknown = await http
+      .post(`/v1/notices/${n.body.id}/actions/dance`)
+      .send({ by: 'desk:e2e' })
+      .expect(400);
+    expect(unknown.body.field).toBe('action');
+    const noReason = await http
+      .post(`/v1/notices/${n.body.id}/actions/reject-invalid`)
+      .send({ by: 'desk:e2e' })
+      .expect(400);
+    expect(noReason.body.field).toBe('reason');
+    await http
+      .post(`/v1/notices/${n.body.id}/actions/reject-invalid`)
+      .send({ by: 'desk:e2e', reason: 'not our network' })
+      .expect(202);
+    await eventually(
+      async () => (await http.get(`/v1/notices/${n.body.id}`)).body,
+      (v) => v.outcome === 'invalid',
+    );
+    await http.post(`/v1/notices/${n.body.id}/actions/escalate-now`).send({ by: 'desk:e2e' }).expect(409);
+  });
+
   it('reports PostgreSQL and Temporal separately on /health', async () => {
     const res = await http.get('/health').expect(200);
     expect(res.body.details).toEqual({ postgres: { status: 'up' }, temporal: { status: 'up' } });
@@ -109,7 +190,7 @@ describe('API end to end', () => {
       expect.arrayContaining([
         '/v1/notices',
         '/v1/notices/{id}',
-        '/v1/notices/{id}/actions/confirm-removal',
+        '/v1/notices/{id}/actions/{action}',
         '/health',
         '/metrics',
       ]),

@@ -1,4 +1,5 @@
 import './aliases';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,5 +28,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.SMTP_URL = stack.smtpUrl;
   process.env.MAIL_CAPTURE_DIR = stack.mailCaptureDir ?? '';
   process.env.TAKEDOWN_TEST_DIR = dir;
+  process.env.TAKEDOWN_DATA_DIR = dir;
+  process.env.LINK_SIGNING_KEYS = `test:${randomBytes(32).toString('hex')}`;
   process.stderr.write(`[test-stack] up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

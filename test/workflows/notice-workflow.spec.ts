@@ -1,21 +1,27 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DataSource } from 'typeorm';
+import { DEMO_POLICY, type CategoryPolicy } from '@takedown/domain';
 import { CapturedMailbox } from '@takedown/mail';
-import { NoticeEntity, NoticeEventEntity } from '@takedown/persistence';
+import { NoticeEntity, NoticeEventEntity, PolicyEntity } from '@takedown/persistence';
 import { createWorker } from '@takedown/worker/create-worker';
 import { WorkerModule } from '@takedown/worker/worker.module';
-import { confirmRemovalSignal, statusQuery } from '@takedown/workflows/messages';
+import { confirmRemovalSignal, customerResponseSignal, statusQuery } from '@takedown/workflows/messages';
 import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
+import { storeCustomer } from '../support/customers';
 import { testEnv } from '../support/env';
 import { eventually } from '../support/eventually';
 import { storeNotice } from '../support/notices';
 
-/** The notice workflow on the real Temporal dev server, run by the worker that apps/worker builds. */
-describe('notice workflow on a real Temporal server', () => {
+/**
+ * The notice workflow on the real Temporal dev server, run by the worker that apps/worker builds, with the real
+ * activities on PostgreSQL and SMTP: attribution, policy pinning, customer email, tasks, feedback.
+ */
+describe('notice workflow on a real Temporal server with the real activities', () => {
   const env = testEnv();
+  const mailbox = new CapturedMailbox(env.MAIL_CAPTURE_DIR!);
   let temporal: TestWorkflowEnvironment;
   let container: INestApplicationContext;
   let db: DataSource;
@@ -41,37 +47,69 @@ describe('notice workflow on a real Temporal server', () => {
     });
     return worker.runUntil(fn(taskQueue));
   };
-
-  const timeline = async (noticeId: string) =>
-    (await db.getRepository(NoticeEventEntity).find({ where: { noticeId }, order: { id: 'ASC' } })).map(
-      (e) => e.type,
+  const mailTo = (address: string) =>
+    eventually(
+      async () => (await mailbox.list(1000)).filter((m) => m.to.includes(address)),
+      (m) => m.length > 0,
     );
+  const addPolicy = (id: string, version: number, csam: CategoryPolicy) =>
+    db
+      .getRepository(PolicyEntity)
+      .insert({ id, version, categories: { ...DEMO_POLICY.categories, csam }, effectiveFrom: new Date() });
 
-  it('closes as removed_in_time when the removal signal comes before the deadline timer', async () => {
-    const { notice, input } = await storeNotice(db, { timers: { reminders: [], deadline: 'PT1H' } });
+  it('attributes the notice, emails the customer in its language, and closes as removed_in_time', async () => {
+    // A deadline short enough that the reopen window after closing (as long as the deadline) passes quickly.
+    const profile = `quick-${randomBytes(4).toString('hex')}`;
+    await addPolicy(profile, 1, { reminders: [], deadline: 'PT8S' });
+    const { customer, ip, contacts } = await storeCustomer(db, { language: 'nl', policyProfile: profile });
+    const { notice, input } = await storeNotice(db, { ip });
     const outcome = await run(async (taskQueue) => {
       const handle = await temporal.client.workflow.start(noticeWorkflow, {
         args: [input],
         workflowId: notice.workflowId,
         taskQueue,
       });
+      const [mail] = await mailTo(contacts[0]);
+      expect(mail.idempotencyKey).toBe(`${notice.id}:notify:0`);
+      expect((await mailbox.read(mail.id)).text).toContain(notice.urls[0]);
+      await handle.signal(customerResponseSignal, { kind: 'removed', by: `customer:${customer.reference}` });
       await eventually(
         () => handle.query(statusQuery),
-        (s) => s.state === 'received',
+        (s) => s.state === 'awaiting_confirmation',
       );
-      await handle.signal(confirmRemovalSignal, { by: 'desk:test' });
+      await handle.signal(confirmRemovalSignal, { by: 'source:hotline' });
       return handle.result();
     });
     expect(outcome).toBe('removed_in_time');
     const row = await db.getRepository(NoticeEntity).findOneByOrFail({ id: notice.id });
-    expect([row.state, row.outcome]).toEqual(['closed', 'removed_in_time']);
-    expect(row.closedAt).toBeInstanceOf(Date);
-    expect(await timeline(notice.id)).toEqual(['received', 'removal_confirmed']);
+    expect([row.state, row.outcome, row.customerId, row.policyId]).toEqual([
+      'closed',
+      'removed_in_time',
+      customer.id,
+      profile,
+    ]);
+    expect(row.timeToRemovalSeconds).not.toBeNull();
+    const types = (
+      await db.getRepository(NoticeEventEntity).find({ where: { noticeId: notice.id }, order: { id: 'ASC' } })
+    ).map((e) => e.type);
+    expect(types).toEqual([
+      'received',
+      'attributed',
+      'customer_notified',
+      'removal_claimed',
+      'task_opened',
+      'closed',
+    ]);
+    const feedback = await mailTo('reports@hotline.example');
+    expect(feedback.some((m) => m.idempotencyKey?.startsWith(`${notice.id}:feedback`))).toBe(true);
   });
 
-  it('escalates when the deadline timer fires, emails the abuse desk once, and closes as removed_late', async () => {
-    const { notice, input } = await storeNotice(db, { timers: { reminders: [], deadline: 'PT2S' } });
-    const outcome = await run(async (taskQueue) => {
+  it('escalates a missed deadline with an email task to the account manager', async () => {
+    const profile = `short-${randomBytes(4).toString('hex')}`;
+    await addPolicy(profile, 1, { reminders: [], deadline: 'PT2S' });
+    const { customer, ip } = await storeCustomer(db, { policyProfile: profile });
+    const { notice, input } = await storeNotice(db, { ip });
+    await run(async (taskQueue) => {
       const handle = await temporal.client.workflow.start(noticeWorkflow, {
         args: [input],
         workflowId: notice.workflowId,
@@ -79,30 +117,54 @@ describe('notice workflow on a real Temporal server', () => {
       });
       const status = await eventually(
         () => handle.query(statusQuery),
-        (s) => s.state === 'escalated',
+        (s) => s.state === 'escalated' && s.pendingTasks.length === 1,
       );
-      expect(Date.parse(status.deadline)).toBe(Date.parse(input.receivedAt) + 2000);
-      await eventually(
-        () => db.getRepository(NoticeEntity).findOneByOrFail({ id: notice.id }),
-        (n) => n.state === 'escalated',
-      );
-      await handle.signal(confirmRemovalSignal, { by: 'source:hotline', note: 'gone at last' });
-      return handle.result();
+      expect(status.pendingTasks[0].kind).toBe('account_manager_escalation');
+      const [task] = await mailTo(customer.accountManagerEmail!);
+      expect(task.idempotencyKey).toMatch(new RegExp(`^${notice.id}:task:account_manager_escalation`));
+      await handle.signal(confirmRemovalSignal, { by: 'desk:test' });
+      expect(await handle.result()).toBe('removed_late');
     });
-    expect(outcome).toBe('removed_late');
-    expect(await timeline(notice.id)).toEqual(['received', 'deadline_missed', 'removal_confirmed']);
+  });
 
-    const mails = await eventually(
-      async () =>
-        (await new CapturedMailbox(env.MAIL_CAPTURE_DIR!).list(1000)).filter(
-          (m) => m.idempotencyKey === `${notice.id}:deadline_missed`,
-        ),
-      (found) => found.length > 0,
-    );
-    expect(mails).toHaveLength(1);
-    expect(mails[0].to).toEqual([env.ABUSE_DESK_EMAIL]);
-    const body = await new CapturedMailbox(env.MAIL_CAPTURE_DIR!).read(mails[0].id);
-    expect(body.text).toContain('https://files.tenant-a.example/[redacted]');
-    expect(body.text).not.toContain('gallery/8f1c2e');
+  it('keeps the policy version a notice arrived under when a new version comes in force', async () => {
+    const profile = `pinned-${randomBytes(4).toString('hex')}`;
+    await addPolicy(profile, 1, { reminders: [], deadline: 'PT1H' });
+    const { ip } = await storeCustomer(db, { policyProfile: profile });
+    const first = await storeNotice(db, { ip });
+    await run(async (taskQueue) => {
+      const h1 = await temporal.client.workflow.start(noticeWorkflow, {
+        args: [first.input],
+        workflowId: first.notice.workflowId,
+        taskQueue,
+      });
+      await eventually(
+        () => h1.query(statusQuery),
+        (s) => s.state === 'customer_notified',
+      );
+      await addPolicy(profile, 2, { reminders: [], deadline: 'PT2H' });
+      const second = await storeNotice(db, { ip });
+      const h2 = await temporal.client.workflow.start(noticeWorkflow, {
+        args: [second.input],
+        workflowId: second.notice.workflowId,
+        taskQueue,
+      });
+      await eventually(
+        () => h2.query(statusQuery),
+        (s) => s.state === 'customer_notified',
+      );
+
+      const rows = await db
+        .getRepository(NoticeEntity)
+        .findBy([{ id: first.notice.id }, { id: second.notice.id }]);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const one = byId.get(first.notice.id)!;
+      const two = byId.get(second.notice.id)!;
+      expect([one.policyVersion, one.deadline!.getTime() - one.receivedAt.getTime()]).toEqual([1, 3600_000]);
+      expect([two.policyVersion, two.deadline!.getTime() - two.receivedAt.getTime()]).toEqual([2, 7200_000]);
+      expect(Date.parse((await h1.query(statusQuery)).deadline!)).toBe(one.deadline!.getTime());
+      await h1.signal(confirmRemovalSignal, { by: 'desk:test' });
+      await h2.signal(confirmRemovalSignal, { by: 'desk:test' });
+    });
   });
 });

@@ -6,10 +6,15 @@ import { LoggerModule } from 'nestjs-pino';
 import { CapturedMailbox } from '@takedown/mail';
 import { dataSourceOptions } from '@takedown/persistence';
 import { AppConfig } from './app-config';
+import { AttributionModule } from './attribution/attribution.module';
+import { CustomersModule } from './customers/customers.module';
 import { DevMailController } from './dev-mail/dev-mail.controller';
 import { HealthModule } from './health/health.module';
+import { ImportsModule } from './imports/imports.module';
+import { LinksModule } from './links/links.module';
 import { HttpMetricsMiddleware, MetricsModule } from './metrics/metrics.module';
 import { NoticesModule } from './notices/notices.module';
+import { TasksModule } from './tasks/tasks.module';
 import { TemporalModule } from './temporal/temporal.module';
 
 @Module({})
@@ -47,6 +52,11 @@ export class AppModule implements NestModule {
         HealthModule,
         MetricsModule,
         NoticesModule,
+        CustomersModule,
+        AttributionModule,
+        ImportsModule,
+        TasksModule,
+        LinksModule,
       ],
       controllers: captureDir ? [DevMailController] : [],
       providers: captureDir ? [{ provide: CapturedMailbox, useValue: new CapturedMailbox(captureDir) }] : [],

@@ -9,6 +9,7 @@ import {
   dataSourceOptions,
   importInventory,
   inventoryCsvRecords,
+  runMigrations,
   type InventoryRecord,
   type InventoryReport,
 } from '@takedown/persistence';
@@ -36,6 +37,13 @@ const COMMANDS: Command[] = [
       'Exits 2 when some rows were rejected. --json prints the report as JSON.',
     run: importInventoryCommand,
   },
+  {
+    words: ['migrate'],
+    usage: 'migrate',
+    summary:
+      'Bring the database named by DATABASE_URL to the latest schema (what `npm start` does at every start).',
+    run: migrateCommand,
+  },
 ];
 
 async function main(argv: string[]): Promise<number> {
@@ -50,6 +58,17 @@ async function main(argv: string[]): Promise<number> {
 function usage(): string {
   const lines = COMMANDS.map((c) => `  takedown ${c.usage}\n      ${c.summary}`);
   return `Usage:\n${lines.join('\n')}\n`;
+}
+
+async function migrateCommand(): Promise<number> {
+  const env = loadEnvOrExit();
+  if (!env.DATABASE_URL) {
+    process.stderr.write('DATABASE_URL must be set (the PostgreSQL that Takedown uses).\n');
+    return EXIT.config;
+  }
+  const applied = await runMigrations(env.DATABASE_URL);
+  process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
+  return EXIT.ok;
 }
 
 async function importInventoryCommand(args: string[]): Promise<number> {

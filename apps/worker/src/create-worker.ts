@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type ActivityInboundCallsInterceptor } from '
 import type { WorkerTaskMetrics } from '@takedown/observability';
 import type { NoticeActivities } from '@takedown/workflows/activities';
 import { NoticeActivitiesService } from './notice-activities.service';
+import { NotificationActivitiesService } from './notification-activities.service';
 import { workflowSource } from './workflow-bundle';
 
 export interface CreateWorkerOptions {
@@ -16,11 +17,17 @@ export interface CreateWorkerOptions {
 
 /** Builds the Takedown worker; the same function serves `npm start`, production and the tests. */
 export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
-  const service = opts.container.get(NoticeActivitiesService);
+  const notices = opts.container.get(NoticeActivitiesService);
+  const notifications = opts.container.get(NotificationActivitiesService);
   // Bound methods: the worker calls activities as plain functions.
   const activities: NoticeActivities = {
-    recordEvent: service.recordEvent.bind(service),
-    sendNoticeEmail: service.sendNoticeEmail.bind(service),
+    recordEvent: notices.recordEvent.bind(notices),
+    attributeNotice: notices.attributeNotice.bind(notices),
+    notifyCustomer: notifications.notifyCustomer.bind(notifications),
+    openTask: notifications.openTask.bind(notifications),
+    remindTask: notifications.remindTask.bind(notifications),
+    closeTasks: notifications.closeTasks.bind(notifications),
+    sendSourceFeedback: notifications.sendSourceFeedback.bind(notifications),
   };
   const metrics = opts.metrics;
   return Worker.create({

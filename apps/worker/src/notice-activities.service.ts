@@ -1,23 +1,26 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/activity';
-import { DataSource } from 'typeorm';
-import { redactUrl } from '@takedown/domain';
-import { Mailer } from '@takedown/mail';
-import { NoticeEntity, NoticeEventEntity, OutboundEmailEntity } from '@takedown/persistence';
-import type { NoticeActivities, NoticeEmail, TimelineEvent } from '@takedown/workflows/activities';
+import { DataSource, type EntityManager } from 'typeorm';
+import { durationToMs, type Category, type CategoryPolicy } from '@takedown/domain';
+import {
+  ContractEntity,
+  CustomerEntity,
+  NoticeEntity,
+  NoticeEventEntity,
+  PolicyEntity,
+  attribute,
+} from '@takedown/persistence';
+import type { AttributionResult, NoticeActivities, TimelineEvent } from '@takedown/workflows/activities';
 import { WorkerSettings } from './worker-settings';
 
 /**
- * The notice workflow's activities, as a Nest service so that they get their database and mailer by injection.
- * Each one is idempotent: a retry after a crash writes the same event or sends the same email at most once.
+ * The notice workflow's own activities: its timeline and its attribution. Each one is idempotent: a retry after a
+ * crash writes the same event once and attributes to the same customer and policy.
  */
 @Injectable()
-export class NoticeActivitiesService implements NoticeActivities {
-  private readonly logger = new Logger(NoticeActivitiesService.name);
-
+export class NoticeActivitiesService implements Pick<NoticeActivities, 'recordEvent' | 'attributeNotice'> {
   constructor(
     private readonly db: DataSource,
-    private readonly mailer: Mailer,
     private readonly settings: WorkerSettings,
   ) {}
 
@@ -39,51 +42,94 @@ export class NoticeActivitiesService implements NoticeActivities {
         .orIgnore()
         .execute();
       if ((inserted.raw as unknown[]).length === 0) return; // already recorded by an earlier attempt
-      if (event.state) {
-        await tx.update(
-          NoticeEntity,
-          { id: event.noticeId },
-          {
-            state: event.state,
-            ...(event.outcome ? { outcome: event.outcome } : {}),
-            ...(event.state === 'closed' ? { closedAt: new Date(event.at) } : {}),
-          },
+      const removedAt = event.removedAt ? new Date(event.removedAt) : undefined;
+      await tx.update(
+        NoticeEntity,
+        { id: event.noticeId },
+        {
+          ...(event.state ? { state: event.state } : {}),
+          ...(event.deadline ? { deadline: new Date(event.deadline) } : {}),
+          ...(event.state === 'closed'
+            ? { outcome: event.outcome ?? null, closedAt: new Date(event.at) }
+            : {}),
+          ...(event.state && event.state !== 'closed' ? { outcome: null, closedAt: null } : {}),
+          ...(removedAt ? { removedAt } : {}),
+        },
+      );
+      if (removedAt) {
+        await tx.query(
+          `UPDATE notices SET time_to_removal_seconds = GREATEST(0, round(extract(epoch FROM removed_at - received_at)))::int WHERE id = $1`,
+          [event.noticeId],
         );
       }
     });
   }
 
-  async sendNoticeEmail(email: NoticeEmail): Promise<void> {
-    const notice = await this.db.getRepository(NoticeEntity).findOneBy({ id: email.noticeId });
-    if (!notice)
-      throw ApplicationFailure.nonRetryable(`notice ${email.noticeId} does not exist`, 'NOTICE.NOT_FOUND');
-    const outbox = this.db.getRepository(OutboundEmailEntity);
-    const existing = await outbox.findOneBy({ idempotencyKey: email.key });
-    if (existing?.sentAt) return;
-    const to = [this.settings.abuseDeskEmail];
-    const subject = `[Takedown] Deadline missed: ${notice.category} notice ${notice.sourceReference}`;
-    if (!existing)
-      await outbox.insert({ idempotencyKey: email.key, to, subject, messageId: null, sentAt: null });
-    const urls = notice.category === 'csam' ? notice.urls.map(redactUrl) : notice.urls;
-    const messageId = await this.mailer.send({
-      from: this.settings.mailFrom,
-      to,
-      subject,
-      idempotencyKey: email.key,
-      text: [
-        `The deadline of notice ${notice.id} passed without a confirmed removal.`,
-        '',
-        `Category:  ${notice.category}`,
-        `Source:    ${notice.sourceName} (${notice.sourceKind}), reference ${notice.sourceReference}`,
-        `Reported:  ${urls.join(', ')}`,
-        `IP:        ${notice.ip ?? 'unknown'}`,
-        `Deadline:  ${notice.deadline?.toISOString() ?? 'unknown'}`,
-        '',
-        `Notice: ${this.settings.publicBaseUrl}/v1/notices/${notice.id}`,
-      ].join('\n'),
+  async attributeNotice(input: {
+    noticeId: string;
+    category: Category;
+    receivedAt: string;
+    customerId?: string;
+  }): Promise<AttributionResult> {
+    return this.db.transaction(async (tx) => {
+      const notice = await tx.findOneBy(NoticeEntity, { id: input.noticeId });
+      if (!notice)
+        throw ApplicationFailure.nonRetryable(`notice ${input.noticeId} does not exist`, 'NOTICE.NOT_FOUND');
+      const customer = input.customerId
+        ? await tx.findOneBy(CustomerEntity, { id: input.customerId })
+        : notice.ip
+          ? await this.holder(tx, notice.ip, notice.observedAt ?? notice.receivedAt)
+          : null;
+      if (input.customerId && !customer) {
+        throw ApplicationFailure.nonRetryable(
+          `customer ${input.customerId} does not exist`,
+          'CUSTOMER.NOT_FOUND',
+        );
+      }
+      const contract = customer ? await tx.findOneBy(ContractEntity, { customerId: customer.id }) : null;
+      const policy = await this.policyInForce(
+        tx,
+        contract?.policyProfile ?? this.settings.defaultPolicyProfile,
+        notice.receivedAt,
+      );
+      const timers: CategoryPolicy = policy.categories[input.category];
+      await tx.update(
+        NoticeEntity,
+        { id: notice.id },
+        {
+          customerId: customer?.id ?? null,
+          policyId: policy.id,
+          policyVersion: policy.version,
+          deadline: new Date(notice.receivedAt.getTime() + durationToMs(timers.deadline)),
+        },
+      );
+      return {
+        customer: customer ? { id: customer.id, reference: customer.reference, name: customer.name } : null,
+        policy: { id: policy.id, version: policy.version, timers },
+      };
     });
-    // Between the send and this update a crash can still repeat the email once: SMTP has no transactions.
-    await outbox.update({ idempotencyKey: email.key }, { sentAt: new Date(), messageId });
-    this.logger.log({ noticeId: notice.id, key: email.key }, 'deadline email sent');
+  }
+
+  /** The customer of the most specific prefix holding the address when the material was seen. */
+  private async holder(tx: EntityManager, ip: string, at: Date): Promise<CustomerEntity | null> {
+    const found = await attribute(tx, ip, at);
+    return found.status === 'attributed' ? tx.findOneBy(CustomerEntity, { id: found.customer.id }) : null;
+  }
+
+  /** The newest version of the profile that was in force when the notice arrived; `default` if the profile is unknown. */
+  private async policyInForce(tx: EntityManager, profile: string, receivedAt: Date): Promise<PolicyEntity> {
+    for (const id of [profile, 'default']) {
+      const policy = await tx
+        .getRepository(PolicyEntity)
+        .createQueryBuilder('p')
+        .where('p.id = :id AND p.effective_from <= :at', { id, at: receivedAt })
+        .orderBy('p.version', 'DESC')
+        .getOne();
+      if (policy) return policy;
+    }
+    throw ApplicationFailure.nonRetryable(
+      'no timer policy is stored (migrations not run?)',
+      'POLICY.NOT_FOUND',
+    );
   }
 }

@@ -1,9 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { publicBaseUrl, type Env } from '@takedown/config';
+import { durationToMs } from '@takedown/domain';
+import { resolveLinkKeys } from '@takedown/links';
 import { Mailer } from '@takedown/mail';
 import { dataSourceOptions } from '@takedown/persistence';
 import { NoticeActivitiesService } from './notice-activities.service';
+import { NotificationActivitiesService } from './notification-activities.service';
 import { WorkerSettings } from './worker-settings';
 
 /** The worker's DI container: everything the activities need, built from validated configuration. */
@@ -20,11 +23,21 @@ export class WorkerModule {
         { provide: Mailer, useFactory: () => new Mailer(env.SMTP_URL) },
         {
           provide: WorkerSettings,
-          useValue: new WorkerSettings(env.MAIL_FROM, env.ABUSE_DESK_EMAIL, publicBaseUrl(env)),
+          useValue: new WorkerSettings(
+            env.MAIL_FROM,
+            env.ABUSE_DESK_EMAIL,
+            publicBaseUrl(env),
+            env.POLICY_PROFILE,
+            env.ABUSE_LEAD_EMAIL,
+            env.NOC_EMAIL,
+            resolveLinkKeys(env),
+            durationToMs(env.LINK_TTL),
+          ),
         },
         NoticeActivitiesService,
+        NotificationActivitiesService,
       ],
-      exports: [NoticeActivitiesService, DataSource, Mailer],
+      exports: [NoticeActivitiesService, NotificationActivitiesService, DataSource, Mailer],
     };
   }
 }

@@ -27,7 +27,7 @@ export function workflowSource(): Pick<WorkerOptions, 'workflowsPath' | 'bundler
   };
 }
 
-function tsconfigAliases(): Record<string, string> {
+export function tsconfigAliases(): Record<string, string> {
   const tsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.json'), 'utf8')) as {
     compilerOptions: { paths: Record<string, string[]> };
   };

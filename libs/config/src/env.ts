@@ -36,6 +36,19 @@ export const envSchema = z.object({
   SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
   MAIL_FROM: z.string().trim().email().default('takedown@provider.example'),
   ABUSE_DESK_EMAIL: z.string().trim().email().default('abuse-desk@provider.example'),
+  ABUSE_LEAD_EMAIL: z.string().trim().email().default('abuse-lead@provider.example'),
+  NOC_EMAIL: z.string().trim().email().default('noc@provider.example'),
+  /** `kid:secret[,kid:secret…]`: the first signs new links, the others still verify (rotation). */
+  LINK_SIGNING_KEYS: z
+    .string()
+    .trim()
+    .regex(
+      /^[\w-]+:[^,:]{32,}(,[\w-]+:[^,:]{32,})*$/,
+      'must be kid:secret pairs separated by commas, secrets of 32+ characters',
+    )
+    .optional(),
+  /** How long a link in an email stays valid. */
+  LINK_TTL: z.string().trim().regex(/^P/, 'must be an ISO 8601 duration such as P7D').default('P7D'),
   MAIL_CAPTURE_DIR: z.string().trim().min(1).optional(),
   API_HOST: z.string().trim().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),

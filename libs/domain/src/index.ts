@@ -5,3 +5,4 @@ export * from './notice';
 export * from './errors';
 export * from './cidr';
 export * from './customer';
+export * from './task';

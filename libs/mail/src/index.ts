@@ -1,3 +1,4 @@
 export * from './capture';
 export * from './mailbox';
 export * from './transport';
+export * from './templates';

@@ -1,16 +1,21 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  IsBoolean,
   IsIn,
+  IsInt,
   IsIP,
   IsISO8601,
   IsOptional,
   IsString,
   IsUrl,
+  IsUUID,
   Matches,
+  Max,
   MaxLength,
+  Min,
   MinLength,
   ValidateNested,
 } from 'class-validator';
@@ -115,18 +120,49 @@ export class CreateNoticeDto {
   description?: string;
 }
 
-export class ConfirmRemovalDto {
-  @ApiProperty({ example: 'desk:j.devries', description: 'Who confirms that the material is gone' })
+export const NOTICE_ACTIONS = [
+  'confirm-removal',
+  'still-online',
+  'customer-response',
+  'attribute',
+  'reopen',
+  'reject-invalid',
+  'escalate-now',
+  'withdraw',
+  'add-note',
+] as const;
+export type NoticeAction = (typeof NOTICE_ACTIONS)[number];
+
+/** The body of `POST /v1/notices/:id/actions/:action`; which fields are required depends on the action. */
+export class NoticeActionDto {
+  @ApiProperty({ example: 'desk:j.devries', description: 'Who acts: a person or integration' })
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   by: string;
 
-  @ApiPropertyOptional({ example: 'Checked by the hotline at 10:12' })
+  @ApiPropertyOptional({
+    example: 'Checked by the hotline at 10:12',
+    description: 'Why; required for reject-invalid, withdraw, add-note (the note)',
+  })
   @IsOptional()
   @IsString()
-  @MaxLength(2000)
-  note?: string;
+  @MinLength(1)
+  @MaxLength(5000)
+  reason?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'attribute: the customer the notice belongs to' })
+  @IsOptional()
+  @IsUUID()
+  customerId?: string;
+
+  @ApiPropertyOptional({
+    enum: ['removed', 'dispute'],
+    description: 'customer-response: what the customer says',
+  })
+  @IsOptional()
+  @IsIn(['removed', 'dispute'])
+  kind?: 'removed' | 'dispute';
 }
 
 export class NoticeEventView {
@@ -137,18 +173,108 @@ export class NoticeEventView {
   @ApiProperty({ type: Object }) data: Record<string, unknown>;
 }
 
-export class NoticeView {
+export class NoticeReportView {
+  @ApiProperty({ enum: SOURCE_KINDS }) kind: SourceKind;
+  @ApiProperty() name: string;
+  @ApiProperty() sourceReference: string;
+  @ApiProperty() receivedAt: string;
+}
+
+export class PendingTaskView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() kind: string;
+  @ApiProperty() assignee: string;
+  @ApiProperty() dueAt: string;
+  @ApiProperty() summary: string;
+}
+
+export class NoticeSummaryView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ type: NoticeSourceDto }) source: { kind: SourceKind; name: string };
   @ApiProperty() sourceReference: string;
   @ApiProperty({ enum: CATEGORIES }) category: Category;
   @ApiProperty({ type: [String] }) urls: string[];
   @ApiPropertyOptional({ nullable: true, type: String }) ip: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, format: 'uuid' }) customerId: string | null;
   @ApiProperty({ enum: NOTICE_STATES }) state: NoticeState;
   @ApiPropertyOptional({ enum: NOTICE_OUTCOMES, nullable: true }) outcome: NoticeOutcome | null;
   @ApiProperty() receivedAt: string;
-  @ApiPropertyOptional({ nullable: true, type: String }) deadline: string | null;
-  @ApiProperty({ example: 'default@1' }) policy: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Null until the notice is attributed' })
+  deadline: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) closedAt: string | null;
+  @ApiPropertyOptional({ nullable: true, type: Number }) timeToRemovalSeconds: number | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'default@1',
+    description: 'Pinned when attributed',
+  })
+  policy: string | null;
   @ApiProperty({ example: 'notice-0b6c…' }) workflowId: string;
+}
+
+export class NoticeView extends NoticeSummaryView {
+  @ApiProperty({ type: [NoticeReportView], description: 'Every report this notice stands for' })
+  reports: NoticeReportView[];
+  @ApiProperty({ type: [PendingTaskView] }) pendingTasks: PendingTaskView[];
   @ApiProperty({ type: [NoticeEventView] }) timeline: NoticeEventView[];
+}
+
+export class NoticeListQuery {
+  @ApiPropertyOptional({ enum: NOTICE_STATES, description: 'The state' })
+  @IsOptional()
+  @IsIn(NOTICE_STATES)
+  status?: NoticeState;
+
+  @ApiPropertyOptional({ enum: CATEGORIES })
+  @IsOptional()
+  @IsIn(CATEGORIES)
+  category?: Category;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Customer id' })
+  @IsOptional()
+  @IsUUID()
+  customer?: string;
+
+  @ApiPropertyOptional({ description: 'Only open notices past their deadline' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  overdue?: boolean;
+
+  @ApiPropertyOptional({ description: 'Source name (e.g. "Example Hotline")' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  source?: string;
+
+  @ApiPropertyOptional({
+    enum: ['received_at', '-received_at', 'deadline', '-deadline'],
+    default: '-received_at',
+  })
+  @IsOptional()
+  @IsIn(['received_at', '-received_at', 'deadline', '-deadline'])
+  sort?: 'received_at' | '-received_at' | 'deadline' | '-deadline';
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset?: number;
+}
+
+export class NoticePage {
+  @ApiProperty({ type: [NoticeSummaryView] }) items: NoticeSummaryView[];
+  @ApiProperty() total: number;
+  @ApiProperty() limit: number;
+  @ApiProperty() offset: number;
 }

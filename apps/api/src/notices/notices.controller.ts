@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -7,11 +7,21 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { ConfirmRemovalDto, CreateNoticeDto, NoticeView } from './notice.dto';
+import { DomainError } from '@takedown/domain';
+import {
+  CreateNoticeDto,
+  NOTICE_ACTIONS,
+  NoticeActionDto,
+  NoticeListQuery,
+  NoticePage,
+  NoticeView,
+  type NoticeAction,
+} from './notice.dto';
 import { NoticesService } from './notices.service';
 
 @ApiTags('notices')
@@ -21,10 +31,16 @@ export class NoticesController {
 
   @Post()
   @ApiOperation({
-    summary: 'Submit a notice; the same source and source reference always give the same notice',
+    summary: 'Submit a notice',
+    description:
+      'The same source and source reference always give the same notice. A report of a URL that an open notice ' +
+      'already covers joins that notice (a duplicate_report event; the reporter is added).',
   })
   @ApiCreatedResponse({ type: NoticeView, description: 'A new notice; its workflow has started' })
-  @ApiOkResponse({ type: NoticeView, description: 'The notice with this source reference already existed' })
+  @ApiOkResponse({
+    type: NoticeView,
+    description: 'The report was known already, or joined the open notice for its URL',
+  })
   @ApiBadRequestResponse({ description: 'A field is invalid; the body names it' })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; nothing was stored, retry' })
   async submit(@Body() dto: CreateNoticeDto, @Res({ passthrough: true }) res: Response): Promise<NoticeView> {
@@ -33,8 +49,16 @@ export class NoticesController {
     return notice;
   }
 
+  @Get()
+  @ApiOperation({ summary: 'Notices, filtered and paginated (newest first by default)' })
+  @ApiOkResponse({ type: NoticePage })
+  @ApiBadRequestResponse({ description: 'A filter is invalid; the body names it' })
+  list(@Query() query: NoticeListQuery): Promise<NoticePage> {
+    return this.notices.list(query);
+  }
+
   @Get(':id')
-  @ApiOperation({ summary: 'A notice with its full timeline' })
+  @ApiOperation({ summary: 'A notice with its reports, pending tasks and full timeline' })
   @ApiOkResponse({ type: NoticeView })
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such notice' })
@@ -42,18 +66,36 @@ export class NoticesController {
     return this.notices.get(id);
   }
 
-  @Post(':id/actions/confirm-removal')
+  @Post(':id/actions/:action')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Confirm that the reported material is gone (abuse desk or source)' })
-  @ApiAcceptedResponse({ type: NoticeView, description: 'Accepted; the workflow records the outcome' })
-  @ApiBadRequestResponse({ description: 'A field is invalid' })
+  @ApiParam({ name: 'action', enum: NOTICE_ACTIONS })
+  @ApiOperation({
+    summary: 'Act on a notice',
+    description:
+      'confirm-removal (source or desk: the material is gone), still-online (a removal claim was false), ' +
+      'customer-response (kind removed|dispute, reason for a dispute), attribute (customerId), reopen (a closed ' +
+      'notice, the same content back), reject-invalid (reason), withdraw (reason), escalate-now, add-note (reason). ' +
+      'The notice workflow carries the action out; read the notice to see its effect.',
+  })
+  @ApiAcceptedResponse({ type: NoticeView, description: 'Accepted; the workflow records it on the timeline' })
+  @ApiBadRequestResponse({ description: 'Unknown action, or a field the action needs is missing or invalid' })
   @ApiNotFoundResponse({ description: 'No such notice' })
-  @ApiConflictResponse({ description: 'The notice is already closed' })
+  @ApiConflictResponse({
+    description: 'The action does not fit the notice’s state (closed, attributed already, …)',
+  })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; retry' })
-  confirmRemoval(
+  act(
     @Param('id', new ParseUUIDPipe()) id: string,
-    @Body() dto: ConfirmRemovalDto,
+    @Param('action') action: string,
+    @Body() dto: NoticeActionDto,
   ): Promise<NoticeView> {
-    return this.notices.confirmRemoval(id, dto);
+    if (!(NOTICE_ACTIONS as readonly string[]).includes(action)) {
+      throw new DomainError(
+        'REQUEST.INVALID',
+        `unknown action "${action}"; one of ${NOTICE_ACTIONS.join(', ')}`,
+        'action',
+      );
+    }
+    return this.notices.act(id, action as NoticeAction, dto);
   }
 }

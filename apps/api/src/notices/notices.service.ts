@@ -1,15 +1,35 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
-import { DataSource } from 'typeorm';
-import { DomainError, POLICIES, deadlineFor, redactUrl } from '@takedown/domain';
-import { NoticeEntity, NoticeEventEntity } from '@takedown/persistence';
-import { confirmRemovalSignal } from '@takedown/workflows/messages';
+import { Client } from '@temporalio/client';
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { DomainError, redactUrl } from '@takedown/domain';
+import { CustomerEntity, NoticeEntity, NoticeEventEntity, NoticeReportEntity } from '@takedown/persistence';
+import {
+  addNoteSignal,
+  attributeSignal,
+  confirmRemovalSignal,
+  customerResponseSignal,
+  duplicateReportSignal,
+  escalateNowSignal,
+  rejectInvalidSignal,
+  reopenSignal,
+  stillOnlineSignal,
+  withdrawSignal,
+} from '@takedown/workflows/messages';
 import type { NoticeWorkflowInput } from '@takedown/workflows/notice.workflow';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { AppConfig } from '../app-config';
-import type { ConfirmRemovalDto, CreateNoticeDto, NoticeView } from './notice.dto';
+import { signalNotice, withTemporal } from '../temporal/notice-signal';
+import type {
+  CreateNoticeDto,
+  NoticeAction,
+  NoticeActionDto,
+  NoticeListQuery,
+  NoticePage,
+  NoticeSummaryView,
+  NoticeView,
+} from './notice.dto';
 
-const TEMPORAL_DEADLINE_MS = 5000;
+export type SubmitResult = { notice: NoticeView; created: boolean };
 
 @Injectable()
 export class NoticesService {
@@ -22,139 +42,145 @@ export class NoticesService {
   ) {}
 
   /**
-   * Stores the notice and starts its workflow in one step: the row is committed only after Temporal accepted the
-   * workflow, so a Temporal outage leaves nothing half-made (503). The unique source reference makes a retried or
-   * concurrent submission return the notice that exists, and only its winner starts a workflow.
+   * Intake. The same source reference twice is the same notice; a new report of a URL that an open notice already
+   * covers joins that notice. Otherwise the notice is stored and its workflow started in one transaction: the row
+   * commits only after Temporal accepted the workflow, so a Temporal outage leaves nothing half-made (503).
    */
-  async submit(dto: CreateNoticeDto): Promise<{ notice: NoticeView; created: boolean }> {
-    const existing = await this.findBySource(dto);
-    if (existing) return { notice: await this.view(existing), created: false };
-
-    const policy = POLICIES[this.config.env.POLICY_PROFILE];
-    const timers = policy.categories[dto.category];
-    const receivedAt = new Date();
-    const created = await this.db.transaction(async (tx) => {
-      const result = await tx
-        .createQueryBuilder()
-        .insert()
-        .into(NoticeEntity)
-        .values({
-          sourceKind: dto.source.kind,
-          sourceName: dto.source.name,
-          sourceReference: dto.sourceReference,
+  async submit(dto: CreateNoticeDto): Promise<SubmitResult> {
+    const known = await this.findReport(this.db.manager, dto);
+    if (known) return { notice: await this.get(known.noticeId), created: false };
+    try {
+      const { noticeId, created } = await this.db.transaction((tx) => this.store(tx, dto));
+      this.logger.log(
+        {
+          noticeId,
           category: dto.category,
-          urls: dto.urls,
-          ip: dto.ip ?? null,
-          observedAt: dto.observedAt ? new Date(dto.observedAt) : null,
-          receivedAt,
-          deadline: deadlineFor(timers, receivedAt),
-          policyId: policy.id,
-          policyVersion: policy.version,
-          workflowId: '',
-          hashes: { ...dto.hashes },
-          description: dto.description ?? null,
-        })
-        .orIgnore()
-        .returning(['id'])
-        .execute();
-      const id = (result.raw as { id: string }[])[0]?.id;
-      if (!id) return null; // a concurrent request with the same reference won
-      const workflowId = noticeWorkflowId(id);
-      await tx.update(NoticeEntity, { id }, { workflowId });
-      const input: NoticeWorkflowInput = {
-        version: 1,
-        noticeId: id,
-        category: dto.category,
-        receivedAt: receivedAt.toISOString(),
-        policy: { id: policy.id, version: policy.version, timers },
-      };
-      try {
-        await this.withTemporal(() =>
-          this.temporal.workflow.start('noticeWorkflow', {
-            workflowId,
-            taskQueue: this.config.env.TEMPORAL_TASK_QUEUE,
-            args: [input],
-            workflowIdConflictPolicy: 'USE_EXISTING',
-          }),
-        );
-      } catch (err) {
-        throw new DomainError(
-          'TEMPORAL.UNAVAILABLE',
-          `the workflow engine is unavailable, try again: ${(err as Error).message}`,
-        );
+          urls: dto.category === 'csam' ? dto.urls.map(redactUrl) : dto.urls,
+        },
+        created ? 'notice received' : 'report joined an open notice',
+      );
+      return { notice: await this.get(noticeId), created };
+    } catch (err) {
+      // A concurrent request with the same source reference won the race: its notice is this one.
+      if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505') {
+        const winner = await this.findReport(this.db.manager, dto);
+        if (winner) return { notice: await this.get(winner.noticeId), created: false };
       }
-      return id;
+      throw err;
+    }
+  }
+
+  private async store(
+    tx: EntityManager,
+    dto: CreateNoticeDto,
+  ): Promise<{ noticeId: string; created: boolean }> {
+    // Reports of the same URL are taken one at a time, so two of them never open two notices.
+    for (const url of [...new Set(dto.urls)].sort())
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [url]);
+    const again = await this.findReport(tx, dto);
+    if (again) return { noticeId: again.noticeId, created: false };
+    const receivedAt = new Date();
+    const report = {
+      sourceKind: dto.source.kind,
+      sourceName: dto.source.name,
+      sourceReference: dto.sourceReference,
+      sourceContact: dto.source.contact ?? null,
+      receivedAt,
+    };
+
+    const open = (await tx.query(
+      `SELECT id, workflow_id FROM notices WHERE urls && $1::text[] AND state <> 'closed' ORDER BY received_at LIMIT 1`,
+      [dto.urls],
+    )) as { id: string; workflow_id: string }[];
+    if (open.length) {
+      await tx.insert(NoticeReportEntity, { ...report, noticeId: open[0].id });
+      await signalNotice(this.temporal, open[0].id, duplicateReportSignal, {
+        by: `source:${dto.source.name}`,
+        sourceReference: dto.sourceReference,
+      });
+      return { noticeId: open[0].id, created: false };
+    }
+
+    const { identifiers } = await tx.insert(NoticeEntity, {
+      sourceKind: dto.source.kind,
+      sourceName: dto.source.name,
+      sourceReference: dto.sourceReference,
+      sourceContact: dto.source.contact ?? null,
+      category: dto.category,
+      urls: dto.urls,
+      ip: dto.ip ?? null,
+      observedAt: dto.observedAt ? new Date(dto.observedAt) : null,
+      receivedAt,
+      workflowId: '',
+      hashes: { ...dto.hashes },
+      description: dto.description ?? null,
     });
-    const id = created ?? (await this.findBySource(dto))?.id;
-    if (!id) throw new DomainError('NOTICE.CONFLICT', 'the notice was changed concurrently, try again');
-    const notice = await this.get(id);
-    this.logger.log(
-      {
-        noticeId: id,
-        category: dto.category,
-        urls: dto.category === 'csam' ? dto.urls.map(redactUrl) : dto.urls,
-      },
-      created ? 'notice received' : 'notice already known',
+    const id = identifiers[0].id as string;
+    const workflowId = noticeWorkflowId(id);
+    await tx.update(NoticeEntity, { id }, { workflowId });
+    await tx.insert(NoticeReportEntity, { ...report, noticeId: id });
+    const input: NoticeWorkflowInput = {
+      version: 1,
+      noticeId: id,
+      category: dto.category,
+      receivedAt: receivedAt.toISOString(),
+    };
+    await withTemporal(this.temporal, () =>
+      this.temporal.workflow.start('noticeWorkflow', {
+        workflowId,
+        taskQueue: this.config.env.TEMPORAL_TASK_QUEUE,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
     );
-    return { notice, created: created !== null };
+    return { noticeId: id, created: true };
+  }
+
+  async list(q: NoticeListQuery): Promise<NoticePage> {
+    const limit = q.limit ?? 50;
+    const offset = q.offset ?? 0;
+    const qb = this.db.getRepository(NoticeEntity).createQueryBuilder('n');
+    if (q.status) qb.andWhere('n.state = :status', { status: q.status });
+    if (q.category) qb.andWhere('n.category = :category', { category: q.category });
+    if (q.customer) qb.andWhere('n.customer_id = :customer', { customer: q.customer });
+    if (q.source) qb.andWhere('n.source_name = :source', { source: q.source });
+    if (q.overdue === true) qb.andWhere(`n.state <> 'closed' AND n.deadline < now()`);
+    if (q.overdue === false) qb.andWhere(`NOT (n.state <> 'closed' AND n.deadline < now())`);
+    const sort = q.sort ?? '-received_at';
+    const column = sort.replace('-', '') === 'deadline' ? 'n.deadline' : 'n.receivedAt';
+    qb.orderBy(column, sort.startsWith('-') ? 'DESC' : 'ASC', 'NULLS LAST').addOrderBy('n.id', 'ASC');
+    const [rows, total] = await qb.take(limit).skip(offset).getManyAndCount();
+    return { items: rows.map(summary), total, limit, offset };
   }
 
   async get(id: string): Promise<NoticeView> {
     const notice = await this.db.getRepository(NoticeEntity).findOneBy({ id });
     if (!notice) throw new DomainError('NOTICE.NOT_FOUND', `notice ${id} does not exist`);
-    return this.view(notice);
-  }
-
-  async confirmRemoval(id: string, dto: ConfirmRemovalDto): Promise<NoticeView> {
-    const notice = await this.get(id);
-    if (notice.state === 'closed') throw new DomainError('NOTICE.ALREADY_CLOSED', `notice ${id} is closed`);
-    try {
-      await this.withTemporal(() =>
-        this.temporal.workflow
-          .getHandle(notice.workflowId)
-          .signal(confirmRemovalSignal, { by: dto.by, note: dto.note }),
-      );
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError)
-        throw new DomainError('NOTICE.ALREADY_CLOSED', `notice ${id} is closed`);
-      throw new DomainError(
-        'TEMPORAL.UNAVAILABLE',
-        `the workflow engine is unavailable, try again: ${(err as Error).message}`,
-      );
-    }
-    return notice;
-  }
-
-  /** A client waiting on an unreachable Temporal would hold the request for long; the caller retries instead. */
-  private withTemporal<T>(call: () => Promise<T>): Promise<T> {
-    return this.temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, call);
-  }
-
-  private findBySource(dto: CreateNoticeDto): Promise<NoticeEntity | null> {
-    return this.db.getRepository(NoticeEntity).findOneBy({
-      sourceKind: dto.source.kind,
-      sourceName: dto.source.name,
-      sourceReference: dto.sourceReference,
-    });
-  }
-
-  private async view(n: NoticeEntity): Promise<NoticeView> {
-    const events = await this.db
-      .getRepository(NoticeEventEntity)
-      .find({ where: { noticeId: n.id }, order: { occurredAt: 'ASC', id: 'ASC' } });
+    const [events, reports, tasks] = await Promise.all([
+      this.db
+        .getRepository(NoticeEventEntity)
+        .find({ where: { noticeId: id }, order: { occurredAt: 'ASC', id: 'ASC' } }),
+      this.db.getRepository(NoticeReportEntity).find({ where: { noticeId: id }, order: { id: 'ASC' } }),
+      this.db.query(
+        `SELECT id, kind, assignee, due_at, summary FROM tasks WHERE notice_id = $1 AND status = 'open' ORDER BY due_at`,
+        [id],
+      ) as Promise<{ id: string; kind: string; assignee: string; due_at: Date; summary: string }[]>,
+    ]);
     return {
-      id: n.id,
-      source: { kind: n.sourceKind, name: n.sourceName },
-      sourceReference: n.sourceReference,
-      category: n.category,
-      urls: n.urls,
-      ip: n.ip,
-      state: n.state,
-      outcome: n.outcome,
-      receivedAt: n.receivedAt.toISOString(),
-      deadline: n.deadline?.toISOString() ?? null,
-      policy: `${n.policyId}@${n.policyVersion}`,
-      workflowId: n.workflowId,
+      ...summary(notice),
+      reports: reports.map((r) => ({
+        kind: r.sourceKind,
+        name: r.sourceName,
+        sourceReference: r.sourceReference,
+        receivedAt: r.receivedAt.toISOString(),
+      })),
+      pendingTasks: tasks.map((t) => ({
+        id: t.id,
+        kind: t.kind,
+        assignee: t.assignee,
+        dueAt: t.due_at.toISOString(),
+        summary: t.summary,
+      })),
       timeline: events.map((e) => ({
         type: e.type,
         actor: e.actor,
@@ -164,4 +190,103 @@ export class NoticesService {
       })),
     };
   }
+
+  /** An abuse-desk (or source, or customer) action: checked here, carried out by the notice's workflow. */
+  async act(id: string, action: NoticeAction, dto: NoticeActionDto): Promise<NoticeView> {
+    const notice = await this.get(id);
+    const closed = notice.state === 'closed';
+    const need = (field: 'reason' | 'customerId' | 'kind') => {
+      if (!dto[field]) throw new DomainError('REQUEST.INVALID', `${field} is required for ${action}`, field);
+    };
+    const openOnly = () => {
+      if (closed) throw new DomainError('NOTICE.ALREADY_CLOSED', `notice ${id} is closed`);
+    };
+    const by = dto.by;
+    switch (action) {
+      case 'confirm-removal':
+        openOnly();
+        await signalNotice(this.temporal, id, confirmRemovalSignal, { by, note: dto.reason });
+        break;
+      case 'still-online':
+        if (notice.state !== 'awaiting_confirmation') {
+          throw new DomainError('NOTICE.CONFLICT', `notice ${id} is not awaiting confirmation of a removal`);
+        }
+        await signalNotice(this.temporal, id, stillOnlineSignal, { by, reason: dto.reason });
+        break;
+      case 'customer-response':
+        openOnly();
+        need('kind');
+        if (dto.kind === 'dispute') need('reason');
+        await signalNotice(this.temporal, id, customerResponseSignal, {
+          kind: dto.kind!,
+          reason: dto.reason,
+          by,
+        });
+        break;
+      case 'attribute':
+        need('customerId');
+        if (notice.state !== 'unattributed')
+          throw new DomainError('NOTICE.ALREADY_ATTRIBUTED', `notice ${id} is attributed already`);
+        if (!(await this.db.getRepository(CustomerEntity).existsBy({ id: dto.customerId! }))) {
+          throw new DomainError(
+            'CUSTOMER.UNKNOWN',
+            `customer ${dto.customerId} does not exist`,
+            'customerId',
+          );
+        }
+        await signalNotice(this.temporal, id, attributeSignal, { by, customerId: dto.customerId! });
+        break;
+      case 'reopen':
+        if (!closed) throw new DomainError('NOTICE.CONFLICT', `notice ${id} is not closed`);
+        await signalNotice(this.temporal, id, reopenSignal, { by, reason: dto.reason });
+        break;
+      case 'reject-invalid':
+        openOnly();
+        need('reason');
+        await signalNotice(this.temporal, id, rejectInvalidSignal, { by, reason: dto.reason });
+        break;
+      case 'withdraw':
+        openOnly();
+        need('reason');
+        await signalNotice(this.temporal, id, withdrawSignal, { by, reason: dto.reason });
+        break;
+      case 'escalate-now':
+        openOnly();
+        await signalNotice(this.temporal, id, escalateNowSignal, { by, reason: dto.reason });
+        break;
+      case 'add-note':
+        need('reason');
+        await signalNotice(this.temporal, id, addNoteSignal, { by, note: dto.reason! });
+        break;
+    }
+    return notice;
+  }
+
+  private findReport(db: EntityManager, dto: CreateNoticeDto): Promise<NoticeReportEntity | null> {
+    return db.findOneBy(NoticeReportEntity, {
+      sourceKind: dto.source.kind,
+      sourceName: dto.source.name,
+      sourceReference: dto.sourceReference,
+    });
+  }
+}
+
+function summary(n: NoticeEntity): NoticeSummaryView {
+  return {
+    id: n.id,
+    source: { kind: n.sourceKind, name: n.sourceName },
+    sourceReference: n.sourceReference,
+    category: n.category,
+    urls: n.urls,
+    ip: n.ip,
+    customerId: n.customerId,
+    state: n.state,
+    outcome: n.outcome,
+    receivedAt: n.receivedAt.toISOString(),
+    deadline: n.deadline?.toISOString() ?? null,
+    closedAt: n.closedAt?.toISOString() ?? null,
+    timeToRemovalSeconds: n.timeToRemovalSeconds,
+    policy: n.policyId ? `${n.policyId}@${n.policyVersion}` : null,
+    workflowId: n.workflowId,
+  };
 }

@@ -41,11 +41,25 @@ export class NoticeEntity {
   @Column({ type: 'timestamptz', nullable: true })
   deadline: Date | null;
 
-  @Column({ name: 'policy_id', type: 'text' })
-  policyId: string;
+  /** The policy in force for the customer when the notice arrived; set when the notice is attributed. */
+  @Column({ name: 'policy_id', type: 'text', nullable: true })
+  policyId: string | null;
 
-  @Column({ name: 'policy_version', type: 'int' })
-  policyVersion: number;
+  @Column({ name: 'policy_version', type: 'int', nullable: true })
+  policyVersion: number | null;
+
+  @Column({ name: 'customer_id', type: 'uuid', nullable: true })
+  customerId: string | null;
+
+  /** Where feedback goes when the notice closes (the first reporter's contact). */
+  @Column({ name: 'source_contact', type: 'text', nullable: true })
+  sourceContact: string | null;
+
+  @Column({ name: 'removed_at', type: 'timestamptz', nullable: true })
+  removedAt: Date | null;
+
+  @Column({ name: 'time_to_removal_seconds', type: 'int', nullable: true })
+  timeToRemovalSeconds: number | null;
 
   @Column({ name: 'workflow_id', type: 'text' })
   workflowId: string;

@@ -1,0 +1,129 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+import {
+  CATEGORIES,
+  TASK_ASSIGNEES,
+  TASK_KINDS,
+  TASK_STATUSES,
+  type Category,
+  type TaskAssignee,
+  type TaskKind,
+  type TaskStatus,
+} from '@takedown/domain';
+
+const ROLE_OR_EMAIL = new RegExp(`^(${TASK_ASSIGNEES.join('|')})$|^[^\\s@]+@[^\\s@]+$`);
+
+export class TaskListQuery {
+  @ApiPropertyOptional({
+    example: 'account_manager',
+    description: `A role (${TASK_ASSIGNEES.join(', ')}) or the assignee's email address`,
+  })
+  @IsOptional()
+  @Matches(ROLE_OR_EMAIL, {
+    message: `assignee must be one of ${TASK_ASSIGNEES.join(', ')} or an email address`,
+  })
+  assignee?: string;
+
+  @ApiPropertyOptional({ enum: TASK_STATUSES })
+  @IsOptional()
+  @IsIn(TASK_STATUSES)
+  status?: TaskStatus;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only the tasks of this notice' })
+  @IsOptional()
+  @IsUUID()
+  notice?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset?: number;
+}
+
+export class CompleteTaskDto {
+  @ApiProperty({ example: 'customer_contacted', description: 'One of the outcomes the task’s kind allows' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  outcome: string;
+
+  @ApiProperty({ example: 'am:a.jansen', description: 'Who completes the task' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  by: string;
+
+  @ApiPropertyOptional({ example: 'Called the customer; removal promised within the hour', maxLength: 5000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(5000)
+  note?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Required for attribute → attributed: the customer' })
+  @IsOptional()
+  @IsUUID()
+  customerId?: string;
+}
+
+export class TaskCustomerView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'C-1001' }) reference: string;
+  @ApiProperty() name: string;
+}
+
+export class TaskNoticeView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: CATEGORIES }) category: Category;
+  @ApiProperty() state: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) deadline: string | null;
+  @ApiPropertyOptional({ type: TaskCustomerView, nullable: true }) customer: TaskCustomerView | null;
+}
+
+export class TaskView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ enum: TASK_KINDS }) kind: TaskKind;
+  @ApiProperty({ enum: TASK_ASSIGNEES }) assignee: TaskAssignee;
+  @ApiProperty({ example: 'am.jansen@provider.example' }) assigneeEmail: string;
+  @ApiProperty({ enum: TASK_STATUSES }) status: TaskStatus;
+  @ApiPropertyOptional({ nullable: true, type: String }) outcome: string | null;
+  @ApiProperty({ type: [String], example: ['acknowledged', 'customer_contacted', 'request_suspension'] })
+  allowedOutcomes: string[];
+  @ApiProperty() summary: string;
+  @ApiProperty() dueAt: string;
+  @ApiProperty() createdAt: string;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'When completed or cancelled' })
+  completedAt: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) completedBy: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'The note, or why it was cancelled' })
+  note: string | null;
+  @ApiProperty({ type: TaskNoticeView, description: 'What the task is about' }) notice: TaskNoticeView;
+}
+
+export class TaskPage {
+  @ApiProperty({ type: [TaskView] }) items: TaskView[];
+  @ApiProperty() total: number;
+  @ApiProperty() limit: number;
+  @ApiProperty() offset: number;
+}

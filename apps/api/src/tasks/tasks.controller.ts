@@ -1,0 +1,82 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { CompleteTaskDto, TaskListQuery, TaskPage, TaskView } from './task.dto';
+import { TasksService } from './tasks.service';
+
+const error = (statusCode: number, code: string, message: string, field?: string) => ({
+  schema: { example: { statusCode, code, message, ...(field ? { field } : {}) } },
+});
+
+@ApiTags('tasks')
+@Controller('v1/tasks')
+export class TasksController {
+  constructor(private readonly tasks: TasksService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Tasks, filtered by assignee (role or email), status and notice; soonest due first',
+  })
+  @ApiOkResponse({ type: TaskPage })
+  @ApiBadRequestResponse({
+    description: 'A filter is invalid; the body names it',
+    ...error(400, 'REQUEST.INVALID', 'limit: limit must not be greater than 200'),
+  })
+  list(@Query() query: TaskListQuery): Promise<TaskPage> {
+    return this.tasks.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({
+    summary: 'A task: what it asks, about which notice and customer, when due, which outcomes it takes',
+  })
+  @ApiOkResponse({ type: TaskView })
+  @ApiBadRequestResponse({ description: 'The id is not a UUID' })
+  @ApiNotFoundResponse({
+    description: 'No such task',
+    ...error(404, 'TASK.NOT_FOUND', 'task … does not exist'),
+  })
+  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<TaskView> {
+    return this.tasks.get(id);
+  }
+
+  @Post(':id/complete')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Complete an open task with one of its outcomes; the notice’s workflow is told before this answers',
+  })
+  @ApiOkResponse({ type: TaskView, description: 'The completed task' })
+  @ApiBadRequestResponse({
+    description:
+      'The outcome is not one the task’s kind allows, or customerId is missing for attribute → attributed',
+    ...error(
+      400,
+      'TASK.INVALID_OUTCOME',
+      'outcome must be one of accept, reject for a dispute_review task',
+      'outcome',
+    ),
+  })
+  @ApiNotFoundResponse({
+    description: 'No such task',
+    ...error(404, 'TASK.NOT_FOUND', 'task … does not exist'),
+  })
+  @ApiConflictResponse({
+    description: 'The task is not open (completed, or cancelled because its notice closed)',
+    ...error(409, 'TASK.ALREADY_COMPLETED', 'task … is completed already'),
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'Temporal is unavailable; the task stays open, retry',
+    ...error(503, 'TEMPORAL.UNAVAILABLE', 'the workflow engine is unavailable, try again: …'),
+  })
+  complete(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: CompleteTaskDto): Promise<TaskView> {
+    return this.tasks.complete(id, dto);
+  }
+}

@@ -1,0 +1,183 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Client } from '@temporalio/client';
+import { DataSource, type EntityManager } from 'typeorm';
+import {
+  DomainError,
+  TASK_OUTCOMES,
+  isTaskOutcome,
+  type Category,
+  type TaskAssignee,
+  type TaskKind,
+  type TaskStatus,
+} from '@takedown/domain';
+import { taskCompletedSignal } from '@takedown/workflows/messages';
+import { signalNotice } from '../temporal/notice-signal';
+import type { TaskListQuery, TaskPage, TaskView } from './task.dto';
+
+/** What completing a task takes, from the API or from a signed link. */
+export interface TaskCompletionInput {
+  outcome: string;
+  by: string;
+  note?: string;
+  customerId?: string;
+}
+
+interface TaskRow {
+  id: string;
+  kind: TaskKind;
+  assignee: TaskAssignee;
+  assignee_email: string;
+  status: TaskStatus;
+  outcome: string | null;
+  summary: string;
+  due_at: Date;
+  created_at: Date;
+  completed_at: Date | null;
+  completed_by: string | null;
+  note: string | null;
+  notice_id: string;
+  notice_category: Category;
+  notice_state: string;
+  notice_deadline: Date | null;
+  customer_id: string | null;
+  customer_reference: string | null;
+  customer_name: string | null;
+}
+
+const SELECT_TASKS = `
+  SELECT t.id, t.kind, t.assignee, t.assignee_email, t.status, t.outcome, t.summary, t.due_at, t.created_at,
+         t.completed_at, t.completed_by, t.note, n.id AS notice_id, n.category AS notice_category,
+         n.state AS notice_state, n.deadline AS notice_deadline,
+         c.id AS customer_id, c.reference AS customer_reference, c.name AS customer_name
+  FROM tasks t
+  JOIN notices n ON n.id = t.notice_id
+  LEFT JOIN customers c ON c.id = n.customer_id`;
+
+@Injectable()
+export class TasksService {
+  constructor(
+    private readonly db: DataSource,
+    @Inject(Client) private readonly temporal: Client,
+  ) {}
+
+  async list(q: TaskListQuery): Promise<TaskPage> {
+    const limit = q.limit ?? 50;
+    const offset = q.offset ?? 0;
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => where.push(sql.replace('?', `$${params.push(value)}`));
+    if (q.assignee) {
+      if (q.assignee.includes('@')) add('t.assignee_email = ?', q.assignee.toLowerCase());
+      else add('t.assignee = ?', q.assignee);
+    }
+    if (q.status) add('t.status = ?', q.status);
+    if (q.notice) add('t.notice_id = ?', q.notice);
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const [rows, [{ total }]] = await Promise.all([
+      this.db.query(
+        `${SELECT_TASKS} ${filter} ORDER BY t.due_at, t.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, limit, offset],
+      ) as Promise<TaskRow[]>,
+      this.db.query(`SELECT count(*)::int AS total FROM tasks t ${filter}`, params) as Promise<
+        { total: number }[]
+      >,
+    ]);
+    return { items: rows.map(view), total, limit, offset };
+  }
+
+  get(id: string): Promise<TaskView> {
+    return this.read(this.db.manager, id);
+  }
+
+  /**
+   * Completes an open task and tells its notice's workflow, in one transaction: the row changes only if the signal
+   * was delivered, so with Temporal down (503) the task stays open. Pass `tx` to make it part of a larger one (a
+   * signed link records its use in the same transaction).
+   */
+  async complete(id: string, input: TaskCompletionInput, tx?: EntityManager): Promise<TaskView> {
+    if (!tx) return this.db.transaction((own) => this.complete(id, input, own));
+    const [task] = (await tx.query(`SELECT kind, status, notice_id FROM tasks WHERE id = $1`, [id])) as {
+      kind: TaskKind;
+      status: TaskStatus;
+      notice_id: string;
+    }[];
+    if (!task) throw new DomainError('TASK.NOT_FOUND', `task ${id} does not exist`);
+    if (!isTaskOutcome(task.kind, input.outcome)) {
+      throw new DomainError(
+        'TASK.INVALID_OUTCOME',
+        `outcome must be one of ${TASK_OUTCOMES[task.kind].join(', ')} for a ${task.kind} task`,
+        'outcome',
+      );
+    }
+    const customerId = task.kind === 'attribute' ? input.customerId : undefined;
+    if (task.kind === 'attribute' && input.outcome === 'attributed') {
+      if (!customerId) {
+        throw new DomainError(
+          'REQUEST.INVALID',
+          'customerId is required to complete attribute as attributed',
+          'customerId',
+        );
+      }
+      const [known] = (await tx.query(`SELECT 1 FROM customers WHERE id = $1`, [customerId])) as unknown[];
+      if (!known)
+        throw new DomainError('CUSTOMER.UNKNOWN', `customer ${customerId} does not exist`, 'customerId');
+    }
+    const [, changed] = (await tx.query(
+      `UPDATE tasks SET status = 'completed', outcome = $2, completed_at = now(), completed_by = $3, note = $4,
+         data = data || $5::jsonb
+       WHERE id = $1 AND status = 'open'
+       RETURNING id`,
+      [id, input.outcome, input.by, input.note ?? null, JSON.stringify(customerId ? { customerId } : {})],
+    )) as [unknown[], number];
+    if (!changed) {
+      const [now] = (await tx.query(`SELECT status FROM tasks WHERE id = $1`, [id])) as {
+        status: TaskStatus;
+      }[];
+      throw now.status === 'cancelled'
+        ? new DomainError('TASK.ALREADY_CANCELLED', `task ${id} was cancelled`)
+        : new DomainError('TASK.ALREADY_COMPLETED', `task ${id} is completed already`);
+    }
+    await signalNotice(this.temporal, task.notice_id, taskCompletedSignal, {
+      taskId: id,
+      kind: task.kind,
+      outcome: input.outcome,
+      note: input.note,
+      customerId,
+      by: input.by,
+    });
+    return this.read(tx, id);
+  }
+
+  private async read(db: EntityManager, id: string): Promise<TaskView> {
+    const [row] = (await db.query(`${SELECT_TASKS} WHERE t.id = $1`, [id])) as TaskRow[];
+    if (!row) throw new DomainError('TASK.NOT_FOUND', `task ${id} does not exist`);
+    return view(row);
+  }
+}
+
+function view(r: TaskRow): TaskView {
+  return {
+    id: r.id,
+    kind: r.kind,
+    assignee: r.assignee,
+    assigneeEmail: r.assignee_email,
+    status: r.status,
+    outcome: r.outcome,
+    allowedOutcomes: [...(TASK_OUTCOMES[r.kind] ?? [])],
+    summary: r.summary,
+    dueAt: r.due_at.toISOString(),
+    createdAt: r.created_at.toISOString(),
+    completedAt: r.completed_at?.toISOString() ?? null,
+    completedBy: r.completed_by,
+    note: r.note,
+    notice: {
+      id: r.notice_id,
+      category: r.notice_category,
+      state: r.notice_state,
+      deadline: r.notice_deadline?.toISOString() ?? null,
+      customer: r.customer_id
+        ? { id: r.customer_id, reference: r.customer_reference ?? '', name: r.customer_name ?? '' }
+        : null,
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import type { Category } from '@takedown/domain';
+import { formatInstant, layout, type MailLanguage, type RenderedEmail } from './render';
+
+export interface CustomerNoticeInput {
+  kind: 'notice' | 'reminder';
+  language: MailLanguage;
+  customer: { name: string; reference: string; timeZone: string };
+  notice: {
+    id: string;
+    category: Category;
+    /** In full, also for CSAM: the customer has to find the material. These emails are never logged. */
+    urls: string[];
+    ip: string | null;
+    receivedAt: Date | string;
+  };
+  deadline: Date | string;
+  links: { removed: string; dispute: string };
+}
+
+const CATEGORY_LABELS: Record<MailLanguage, Record<Category, string>> = {
+  en: {
+    csam: 'child sexual abuse material (CSAM)',
+    terrorist_content: 'terrorist content (removal order)',
+    phishing: 'phishing',
+    malware: 'malware',
+    spam: 'spam',
+    copyright: 'copyright infringement',
+    other: 'other abuse',
+  },
+  nl: {
+    csam: 'seksueel kindermisbruikmateriaal (CSAM)',
+    terrorist_content: 'terroristische inhoud (verwijderingsbevel)',
+    phishing: 'phishing',
+    malware: 'malware',
+    spam: 'spam',
+    copyright: 'inbreuk op auteursrecht',
+    other: 'overig misbruik',
+  },
+};
+
+const WORDS = {
+  en: {
+    subject: (k: CustomerNoticeInput['kind'], category: string, deadline: string) =>
+      `${k === 'reminder' ? 'Reminder: ' : ''}Abuse notice (${category}): remove before ${deadline}`,
+    greeting: (name: string) => `Dear ${name},`,
+    intro: (category: string) =>
+      `We received a notice that material on your service is ${category}. Our agreement requires you to remove it before the deadline below.`,
+    reminder: 'We have not yet received confirmation that it was removed.',
+    reported: 'Reported',
+    ip: 'IP address',
+    received: 'Received',
+    deadline: 'Deadline',
+    reference: 'Notice',
+    customer: 'Customer',
+    actionsTitle: 'Once you have acted, tell us with one of these links (each works once):',
+    removed: 'The material has been removed',
+    dispute: 'I dispute this notice (give a reason)',
+    outro:
+      'If the deadline passes without removal, we escalate to your account manager and may suspend the service concerned.',
+  },
+  nl: {
+    subject: (k: CustomerNoticeInput['kind'], category: string, deadline: string) =>
+      `${k === 'reminder' ? 'Herinnering: ' : ''}Melding van misbruik (${category}): verwijderen vóór ${deadline}`,
+    greeting: (name: string) => `Beste ${name},`,
+    intro: (category: string) =>
+      `We hebben een melding ontvangen dat materiaal op uw dienst ${category} is. Volgens onze overeenkomst moet u het vóór de onderstaande termijn verwijderen.`,
+    reminder: 'We hebben nog geen bevestiging ontvangen dat het is verwijderd.',
+    reported: 'Gemeld',
+    ip: 'IP-adres',
+    received: 'Ontvangen',
+    deadline: 'Termijn',
+    reference: 'Melding',
+    customer: 'Klant',
+    actionsTitle: 'Laat ons weten wat u hebt gedaan met een van deze links (elke link werkt één keer):',
+    removed: 'Het materiaal is verwijderd',
+    dispute: 'Ik betwist deze melding (met reden)',
+    outro:
+      'Als de termijn verstrijkt zonder verwijdering, escaleren we naar uw accountmanager en kunnen we de betreffende dienst opschorten.',
+  },
+} as const;
+
+/** The email to a customer's abuse contacts about a notice, or a reminder of it, in the customer's language. */
+export function customerNoticeEmail(input: CustomerNoticeInput): RenderedEmail {
+  const w = WORDS[input.language];
+  const tz = input.customer.timeZone;
+  const category = CATEGORY_LABELS[input.language][input.notice.category];
+  const deadline = formatInstant(input.deadline, tz, input.language);
+  return layout({
+    subject: `[Takedown] ${w.subject(input.kind, category, deadline)}`,
+    intro: [
+      w.greeting(input.customer.name),
+      w.intro(category),
+      ...(input.kind === 'reminder' ? [w.reminder] : []),
+    ],
+    fields: [
+      { label: w.reported, value: input.notice.urls },
+      ...(input.notice.ip ? [{ label: w.ip, value: input.notice.ip }] : []),
+      { label: w.received, value: formatInstant(input.notice.receivedAt, tz, input.language) },
+      { label: w.deadline, value: deadline },
+      { label: w.reference, value: input.notice.id },
+      { label: w.customer, value: input.customer.reference },
+    ],
+    actionsTitle: w.actionsTitle,
+    actions: [
+      { label: w.removed, url: input.links.removed },
+      { label: w.dispute, url: input.links.dispute },
+    ],
+    outro: [w.outro],
+  });
+}

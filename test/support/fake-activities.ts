@@ -1,0 +1,82 @@
+import type { CategoryPolicy, TaskKind } from '@takedown/domain';
+import type { AttributedTo, NoticeActivities, TimelineEvent } from '@takedown/workflows/activities';
+
+export interface Call {
+  name: keyof NoticeActivities;
+  arg: Record<string, unknown>;
+}
+
+/**
+ * In-memory activities for time-skipping tests of the workflow's branches: they record what the workflow asked
+ * for. The real activities are tested on PostgreSQL and SMTP in test/integration and end to end in test/e2e.
+ */
+export function recordingActivities(opts: { customer: AttributedTo | null; timers: CategoryPolicy }) {
+  const calls: Call[] = [];
+  let tasks = 0;
+  const push = (name: keyof NoticeActivities, arg: object) =>
+    void calls.push({ name, arg: arg as Record<string, unknown> });
+  const activities: NoticeActivities = {
+    async recordEvent(event) {
+      push('recordEvent', event);
+    },
+    async attributeNotice(input) {
+      push('attributeNotice', input);
+      const customer = input.customerId
+        ? { id: input.customerId, reference: 'C-BY-HAND', name: 'By hand' }
+        : opts.customer;
+      return { customer, policy: { id: 'test', version: 1, timers: opts.timers } };
+    },
+    async notifyCustomer(email) {
+      push('notifyCustomer', email);
+    },
+    async openTask(task) {
+      push('openTask', task);
+      return { taskId: `task-${++tasks}` };
+    },
+    async remindTask(input) {
+      push('remindTask', input);
+    },
+    async closeTasks(input) {
+      push('closeTasks', input);
+    },
+    async sendSourceFeedback(input) {
+      push('sendSourceFeedback', input);
+    },
+  };
+  /** The notice's status as the workflow reported it through its activities, without asking the server. */
+  const status = () => {
+    const events = calls
+      .filter((c) => c.name === 'recordEvent')
+      .map((c) => c.arg as unknown as TimelineEvent);
+    const withState = events.filter((e) => e.state);
+    const last = withState[withState.length - 1];
+    const opened = calls
+      .filter((c) => c.name === 'openTask')
+      .map((c, i) => ({ taskId: `task-${i + 1}`, kind: c.arg.kind as TaskKind, at: calls.indexOf(c) }));
+    const done = new Set(
+      events.filter((e) => e.type === 'task_completed').map((e) => e.data?.taskId as string),
+    );
+    const lastClose = calls.map((c) => c.name).lastIndexOf('closeTasks');
+    return {
+      state: last?.state ?? null,
+      outcome: last?.state === 'closed' ? (last.outcome ?? null) : null,
+      deadline: [...events].reverse().find((e) => e.deadline)?.deadline ?? null,
+      falseClaims: events.filter((e) => e.type === 'still_online').length,
+      pendingTasks: opened
+        .filter((t) => !done.has(t.taskId) && t.at > lastClose)
+        .map(({ taskId, kind }) => ({ taskId, kind })),
+    };
+  };
+  return {
+    activities,
+    calls,
+    status,
+    events: () =>
+      calls.filter((c) => c.name === 'recordEvent').map((c) => (c.arg as unknown as TimelineEvent).type),
+    of: (name: keyof NoticeActivities) => calls.filter((c) => c.name === name).map((c) => c.arg),
+    tasks: () =>
+      calls
+        .filter((c) => c.name === 'openTask')
+        .map((c, i) => ({ taskId: `task-${i + 1}`, kind: c.arg.kind as string })),
+  };
+}

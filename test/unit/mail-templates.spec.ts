@@ -1,0 +1,121 @@
+import {
+  customerNoticeEmail,
+  escapeHtml,
+  sourceFeedbackEmail,
+  taskEmail,
+  type CustomerNoticeInput,
+} from '@takedown/mail';
+
+const hostile = 'https://files.tenant-a.example/"><script>alert(1)</script>?a=1&b=2';
+
+const notice = (overrides: Partial<CustomerNoticeInput> = {}): CustomerNoticeInput => ({
+  kind: 'notice',
+  language: 'en',
+  customer: { name: 'Tenant A B.V.', reference: 'C-1001', timeZone: 'Europe/Amsterdam' },
+  notice: {
+    id: '0b6c3f0e-1d2a-4c55-9a57-3b1f2e4d5c6a',
+    category: 'csam',
+    urls: ['https://files.tenant-a.example/gallery/8f1c2e'],
+    ip: '198.51.100.23',
+    receivedAt: '2026-11-20T08:14:00Z',
+  },
+  deadline: '2026-11-21T08:14:00Z',
+  links: { removed: 'https://takedown.example/links/r.sig', dispute: 'https://takedown.example/links/d.sig' },
+  ...overrides,
+});
+
+describe('customer notice email', () => {
+  it('is written in English or Dutch after the customer’s language', () => {
+    const en = customerNoticeEmail(notice());
+    const nl = customerNoticeEmail(notice({ language: 'nl' }));
+    expect(en.subject).toContain('Abuse notice (child sexual abuse material (CSAM))');
+    expect(en.text).toContain('Dear Tenant A B.V.,');
+    expect(en.text).toContain('The material has been removed');
+    expect(nl.subject).toContain('Melding van misbruik (seksueel kindermisbruikmateriaal (CSAM))');
+    expect(nl.text).toContain('Beste Tenant A B.V.,');
+    expect(nl.text).toContain('Het materiaal is verwijderd');
+    expect(nl.text).not.toContain('Dear');
+  });
+
+  it('shows the reported URLs in full, the received time, and both links', () => {
+    const mail = customerNoticeEmail(notice());
+    expect(mail.text).toContain('https://files.tenant-a.example/gallery/8f1c2e');
+    expect(mail.text).toContain('198.51.100.23');
+    expect(mail.text).toContain('https://takedown.example/links/r.sig');
+    expect(mail.text).toContain('https://takedown.example/links/d.sig');
+    expect(mail.html).toContain('href="https://takedown.example/links/d.sig"');
+  });
+
+  it('writes the deadline in the customer’s time zone, naming the zone', () => {
+    const amsterdam = customerNoticeEmail(notice({ language: 'nl' }));
+    expect(amsterdam.text).toContain('Termijn: zaterdag 21 november 2026 om 09:14 (Europe/Amsterdam)');
+    const newYork = customerNoticeEmail(
+      notice({ customer: { name: 'Tenant US', reference: 'C-2001', timeZone: 'America/New_York' } }),
+    );
+    // ICU versions differ on the comma after the weekday.
+    expect(newYork.text).toMatch(/Deadline: Saturday,? 21 November 2026 at 03:14 \(America\/New_York\)/);
+    expect(newYork.subject).toContain('03:14 (America/New_York)');
+  });
+
+  it('says it is a reminder when it is one', () => {
+    expect(customerNoticeEmail(notice({ kind: 'reminder' })).subject).toMatch(/^\[Takedown\] Reminder: /);
+    expect(customerNoticeEmail(notice({ kind: 'reminder', language: 'nl' })).text).toContain(
+      'nog geen bevestiging',
+    );
+  });
+
+  it('escapes a hostile URL in the HTML body and keeps it verbatim in the text body', () => {
+    const mail = customerNoticeEmail(notice({ notice: { ...notice().notice, urls: [hostile] } }));
+    expect(mail.html).not.toContain('<script>');
+    expect(mail.html).toContain(escapeHtml(hostile));
+    expect(mail.html).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;?a=1&amp;b=2');
+    expect(mail.text).toContain(hostile);
+  });
+});
+
+describe('task email', () => {
+  const input = {
+    kind: 'task' as const,
+    task: {
+      id: 't-1',
+      kind: 'account_manager_escalation' as const,
+      summary: 'The customer missed the removal deadline: contact it, or request suspension.',
+      dueAt: '2026-11-21T14:14:00Z',
+    },
+    notice: { id: 'n-1', category: 'phishing' as const, urls: [hostile], ip: null, customer: 'Tenant <A>' },
+    links: [
+      { outcome: 'acknowledged', url: 'https://takedown.example/links/a' },
+      { outcome: 'customer_contacted', url: 'https://takedown.example/links/c' },
+    ],
+    apiUrl: 'https://takedown.example/v1/tasks/t-1/complete',
+  };
+
+  it('offers one link per outcome and the API route', () => {
+    const mail = taskEmail(input);
+    expect(mail.subject).toContain('Task: account manager escalation (phishing)');
+    expect(mail.text).toContain('- customer contacted:\n  https://takedown.example/links/c');
+    expect(mail.text).toContain('POST https://takedown.example/v1/tasks/t-1/complete');
+    expect(mail.html).not.toContain('<A>');
+    expect(mail.html).not.toContain('<script>');
+    expect(taskEmail({ ...input, kind: 'reminder' }).subject).toContain('Reminder: Task');
+  });
+});
+
+describe('source feedback email', () => {
+  it('tells the source the outcome and the times under its own reference', () => {
+    const mail = sourceFeedbackEmail({
+      sourceReference: 'hotline-nl-2026-000417',
+      notice: {
+        id: 'n-1',
+        category: 'csam',
+        outcome: 'removed_in_time',
+        receivedAt: new Date('2026-11-20T08:14:00Z'),
+        removedAt: new Date('2026-11-20T11:44:00Z'),
+        closedAt: new Date('2026-11-20T12:00:00Z'),
+      },
+    });
+    expect(mail.subject).toBe('[Takedown] Your report hotline-nl-2026-000417: removed within the deadline');
+    expect(mail.text).toContain('Time to removal: 3 h 30 min');
+    expect(mail.text).toMatch(/Removed: Friday,? 20 November 2026 at 11:44 \(UTC\)/);
+  });
+});

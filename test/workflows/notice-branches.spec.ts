@@ -1,0 +1,330 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { DEFAULT_POLICY, type CategoryPolicy } from '@takedown/domain';
+import { ensureJavaTestServer } from '@takedown/dev-stack';
+import { workflowSource } from '@takedown/worker/workflow-bundle';
+import type { AttributedTo } from '@takedown/workflows/activities';
+import {
+  attributeSignal,
+  confirmRemovalSignal,
+  customerResponseSignal,
+  duplicateReportSignal,
+  escalateNowSignal,
+  reopenSignal,
+  statusQuery,
+  stillOnlineSignal,
+  taskCompletedSignal,
+} from '@takedown/workflows/messages';
+import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
+import { eventually } from '../support/eventually';
+import { recordingActivities } from '../support/fake-activities';
+
+const H = 3600_000;
+const CSAM = DEFAULT_POLICY.categories.csam; // reminders +6 h, +18 h; deadline 24 h; suspension task 4 h after
+const PHISHING = DEFAULT_POLICY.categories.phishing; // reminder +24 h; deadline 48 h; no suspension task
+type Status = ReturnType<ReturnType<typeof recordingActivities>['status']>;
+const TENANT: AttributedTo = {
+  id: '00000000-0000-4000-8000-000000000001',
+  reference: 'C-1001',
+  name: 'Tenant A',
+};
+
+/**
+ * Every branch of the notice workflow under the sector's default policy, on the Java time-skipping test server:
+ * days of timers pass in seconds. Activities are in-memory recorders here; the real ones run in test/integration.
+ */
+describe('notice workflow branches (time skipping)', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    const server = await ensureJavaTestServer();
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: server } },
+    });
+  }, 600_000);
+
+  afterAll(() => env?.teardown());
+
+  async function scenario<T>(
+    opts: {
+      timers?: CategoryPolicy;
+      customer?: AttributedTo | null;
+      category?: 'csam' | 'phishing';
+      /** Save the history for the replay test (test/replay) when RECORD_HISTORIES is set. */
+      record?: string;
+    },
+    body: (
+      h: WorkflowHandle<typeof noticeWorkflow>,
+      rec: ReturnType<typeof recordingActivities>,
+    ) => Promise<T>,
+  ): Promise<{ result: T; rec: ReturnType<typeof recordingActivities>; outcome: string }> {
+    const rec = recordingActivities({
+      customer: opts.customer === undefined ? TENANT : opts.customer,
+      timers: opts.timers ?? CSAM,
+    });
+    current = rec;
+    const taskQueue = `branches-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      activities: rec.activities,
+      ...workflowSource(),
+    });
+    const receivedAt = new Date(await env.currentTimeMs()).toISOString();
+    return worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(noticeWorkflow, {
+        args: [{ version: 1, noticeId: randomUUID(), category: opts.category ?? 'csam', receivedAt }],
+        workflowId: `notice-${randomUUID()}`,
+        taskQueue,
+      });
+      const result = await body(handle, rec);
+      const outcome = await handle.result();
+      if (process.env.RECORD_HISTORIES && opts.record) {
+        const history = await handle.fetchHistory();
+        fs.writeFileSync(
+          path.join(__dirname, '..', 'replay', 'histories', `${opts.record}.binpb`),
+          temporal.api.history.v1.History.encode(history).finish(),
+        );
+      }
+      return { result, rec, outcome };
+    });
+  }
+
+  // The Java test server can fail a workflow task when a query lands mid-task, so progress is read from what the
+  // workflow reported through its activities; the status query is asked only while the workflow is idle.
+  let current: ReturnType<typeof recordingActivities>;
+  const status = (_h: WorkflowHandle<typeof noticeWorkflow>, done: (s: Status) => boolean) =>
+    eventually(async () => current.status(), done);
+  const completeTask = (
+    h: WorkflowHandle<typeof noticeWorkflow>,
+    s: Status,
+    kind: string,
+    outcome: string,
+    extra = {},
+  ) => {
+    const task = s.pendingTasks.find((t) => t.kind === kind);
+    if (!task) throw new Error(`no open ${kind} task in ${JSON.stringify(s.pendingTasks)}`);
+    return h.signal(taskCompletedSignal, {
+      taskId: task.taskId,
+      kind: task.kind,
+      outcome,
+      by: 'desk:test',
+      ...extra,
+    });
+  };
+
+  it('removed in time: the customer says removed, the desk confirms, no reminder or escalation', async () => {
+    const { rec, outcome } = await scenario({ record: 'notice-v1-removed-in-time' }, async (h) => {
+      await status(h, (s) => s.state === 'customer_notified');
+      await env.sleep(2 * H);
+      await h.signal(customerResponseSignal, { kind: 'removed', by: 'customer:C-1001' });
+      const s = await status(h, (x) => x.state === 'awaiting_confirmation' && x.pendingTasks.length === 1);
+      await env.sleep(1 * H);
+      await completeTask(h, s, 'removal_check', 'confirmed');
+    });
+    expect(outcome).toBe('removed_in_time');
+    expect(rec.of('notifyCustomer').map((n) => n.kind)).toEqual(['notice']);
+    expect(rec.events()).toEqual([
+      'received',
+      'attributed',
+      'customer_notified',
+      'removal_claimed',
+      'task_opened',
+      'task_completed',
+      'closed',
+    ]);
+    expect(rec.of('sendSourceFeedback')).toHaveLength(1);
+    expect(rec.of('closeTasks')).toHaveLength(1);
+  });
+
+  it('deadlines count from receipt: the CSAM notice is due 24 hours after it arrived', async () => {
+    await scenario({}, async (h) => {
+      await status(h, (x) => x.state === 'customer_notified');
+      const s = await h.query(statusQuery); // idle now: waiting for its first reminder
+      const started = (await h.describe()).startTime.getTime();
+      expect(Date.parse(s.deadline!) - started).toBeGreaterThanOrEqual(24 * H - 1000);
+      expect(Date.parse(s.deadline!) - started).toBeLessThanOrEqual(24 * H);
+      await h.signal(confirmRemovalSignal, { by: 'source:hotline' });
+    });
+  });
+
+  it('ignored: reminders at +6 h and +18 h, escalation at 24 h, a NOC suspension task at +4 h, closed as suspended', async () => {
+    const { rec, outcome } = await scenario({ record: 'notice-v1-suspended' }, async (h) => {
+      await env.sleep(23 * H);
+      expect((await status(h, (x) => x.state === 'reminded')).pendingTasks).toEqual([]);
+      await env.sleep(2 * H);
+      const escalated = await status(h, (x) => x.state === 'escalated' && x.pendingTasks.length === 1);
+      expect(escalated.pendingTasks[0].kind).toBe('account_manager_escalation');
+      await env.sleep(4 * H);
+      const suspending = await status(h, (x) => x.state === 'suspension_requested');
+      await completeTask(h, suspending, 'noc_suspension', 'suspended');
+    });
+    expect(outcome).toBe('suspended');
+    expect(rec.of('notifyCustomer').map((n) => n.key)).toEqual([
+      expect.stringMatching(/:notify:0$/),
+      expect.stringMatching(/:reminder:0:1$/),
+      expect.stringMatching(/:reminder:0:2$/),
+    ]);
+    expect(rec.of('openTask').map((t) => [t.kind, t.assignee])).toEqual([
+      ['account_manager_escalation', 'account_manager'],
+      ['noc_suspension', 'noc'],
+    ]);
+    expect(rec.events()).toContain('suspension_requested');
+  });
+
+  it('ignored: the account manager is reminded and, still silent, the abuse-desk lead gets the escalation', async () => {
+    const { rec } = await scenario({ timers: PHISHING, category: 'phishing' }, async (h, r) => {
+      await env.sleep(48 * H + 1000);
+      await status(h, (x) => x.state === 'escalated');
+      await env.sleep(13 * H); // AM task due after 12 h (deadline / 4), lead escalation after 24 h (deadline / 2)
+      await eventually(
+        async () => r.of('remindTask').length,
+        (n) => n === 1,
+      );
+      await env.sleep(12 * H);
+      await status(h, (x) => x.pendingTasks.some((t) => t.kind === 'lead_escalation'));
+      await h.signal(confirmRemovalSignal, { by: 'desk:test' });
+    });
+    expect(rec.of('openTask').map((t) => t.kind)).toEqual(['account_manager_escalation', 'lead_escalation']);
+    expect(rec.of('notifyCustomer').map((n) => n.kind)).toEqual(['notice', 'reminder']);
+  });
+
+  it('removed late: confirmed after the deadline passed', async () => {
+    const { outcome, rec } = await scenario({}, async (h) => {
+      await env.sleep(25 * H);
+      await status(h, (x) => x.state === 'escalated');
+      await h.signal(confirmRemovalSignal, { by: 'source:hotline', note: 'gone now' });
+    });
+    expect(outcome).toBe('removed_late');
+    const closed = rec.of('recordEvent').find((e) => e.type === 'closed')!;
+    expect(closed.outcome).toBe('removed_late');
+    expect(
+      Date.parse(closed.removedAt as string) - Date.parse(rec.of('recordEvent')[0].at as string),
+    ).toBeGreaterThan(24 * H);
+  });
+
+  it('a removal claimed in time and confirmed after the deadline counts as removed in time', async () => {
+    const { outcome } = await scenario({}, async (h) => {
+      await env.sleep(20 * H);
+      await h.signal(customerResponseSignal, { kind: 'removed', by: 'customer:C-1001' });
+      await status(h, (x) => x.state === 'awaiting_confirmation');
+      await env.sleep(10 * H);
+      expect(current.status().state).toBe('awaiting_confirmation'); // no escalation while checking
+      await h.signal(confirmRemovalSignal, { by: 'source:hotline' });
+    });
+    expect(outcome).toBe('removed_in_time');
+  });
+
+  it('a false removal claim is counted and puts the notice back on the deadline clock', async () => {
+    const { outcome, rec } = await scenario({}, async (h) => {
+      await h.signal(customerResponseSignal, { kind: 'removed', by: 'customer:C-1001' });
+      await status(h, (x) => x.state === 'awaiting_confirmation');
+      await h.signal(stillOnlineSignal, { by: 'source:hotline', reason: 'still there at 10:12' });
+      expect((await status(h, (x) => x.falseClaims === 1)).state).toBe('customer_notified');
+      await env.sleep(25 * H);
+      await status(h, (x) => x.state === 'escalated');
+      await h.signal(confirmRemovalSignal, { by: 'desk:test' });
+    });
+    expect(outcome).toBe('removed_late');
+    expect(rec.events()).toEqual(expect.arrayContaining(['removal_claimed', 'still_online', 'escalated']));
+  });
+
+  it('dispute accepted: the desk agrees with the customer and the notice closes', async () => {
+    const { outcome, rec } = await scenario({}, async (h) => {
+      await h.signal(customerResponseSignal, {
+        kind: 'dispute',
+        reason: 'this is our own test image',
+        by: 'customer:C-1001',
+      });
+      const s = await status(h, (x) => x.pendingTasks.some((t) => t.kind === 'dispute_review'));
+      await completeTask(h, s, 'dispute_review', 'accept', { note: 'confirmed with the hotline' });
+    });
+    expect(outcome).toBe('disputed_accepted');
+    expect(rec.events()).toContain('disputed');
+  });
+
+  it('dispute rejected: the deadline clock continues and the notice escalates', async () => {
+    const { outcome, rec } = await scenario({ record: 'notice-v1-dispute-rejected' }, async (h) => {
+      await h.signal(customerResponseSignal, { kind: 'dispute', reason: 'not ours', by: 'customer:C-1001' });
+      const s = await status(h, (x) => x.pendingTasks.some((t) => t.kind === 'dispute_review'));
+      await completeTask(h, s, 'dispute_review', 'reject', { note: 'the address is in your range' });
+      await env.sleep(25 * H);
+      await status(h, (x) => x.state === 'escalated');
+      await h.signal(confirmRemovalSignal, { by: 'desk:test' });
+    });
+    expect(outcome).toBe('removed_late');
+    expect(rec.events()).toEqual(expect.arrayContaining(['dispute_rejected', 'escalated']));
+  });
+
+  it('unattributed: a task for the desk, then attributed by hand and notified with the deadline from receipt', async () => {
+    const { rec } = await scenario({ customer: null, record: 'notice-v1-unattributed' }, async (h, r) => {
+      const s = await status(h, (x) => x.state === 'unattributed' && x.pendingTasks.length === 1);
+      expect(s.pendingTasks[0].kind).toBe('attribute');
+      await env.sleep(7 * H); // the attribute task is due after 6 h: its assignee is reminded
+      await eventually(
+        async () => r.of('remindTask').length,
+        (n) => n === 1,
+      );
+      await h.signal(attributeSignal, { customerId: TENANT.id, by: 'desk:test' });
+      await status(h, (x) => x.state === 'customer_notified');
+      expect((await h.query(statusQuery)).customerId).toBe(TENANT.id);
+      await h.signal(confirmRemovalSignal, { by: 'desk:test' });
+    });
+    expect(rec.of('attributeNotice').map((a) => a.customerId)).toEqual([undefined, TENANT.id]);
+    expect(rec.events().slice(0, 5)).toEqual([
+      'received',
+      'unattributed',
+      'task_opened',
+      'task_reminded',
+      'attributed',
+    ]);
+  });
+
+  it('a duplicate report joins the notice as an event on its timeline', async () => {
+    const { rec } = await scenario({}, async (h, r) => {
+      await h.signal(duplicateReportSignal, { by: 'source:Second Hotline', sourceReference: 'SH-77' });
+      await eventually(
+        async () => r.events(),
+        (e) => e.includes('duplicate_report'),
+      );
+      await h.signal(confirmRemovalSignal, { by: 'desk:test' });
+    });
+    expect(rec.of('recordEvent').find((e) => e.type === 'duplicate_report')?.data).toEqual({
+      sourceReference: 'SH-77',
+    });
+  });
+
+  it('escalate now: the desk escalates before the deadline', async () => {
+    const { rec } = await scenario({}, async (h) => {
+      await h.signal(escalateNowSignal, { by: 'desk:test', reason: 'known bad actor' });
+      await status(h, (x) => x.state === 'escalated');
+      await h.signal(confirmRemovalSignal, { by: 'desk:test' });
+    });
+    expect(rec.of('openTask').map((t) => t.kind)).toEqual(['account_manager_escalation']);
+  });
+
+  it('reopen: the same content back after a confirmed removal gives a new deadline and a new notification', async () => {
+    const { outcome, rec } = await scenario({}, async (h, r) => {
+      await h.signal(confirmRemovalSignal, { by: 'desk:test' });
+      await status(h, (x) => x.state === 'closed');
+      await env.sleep(3 * H);
+      await h.signal(reopenSignal, { by: 'source:hotline', reason: 'back online' });
+      const s = await status(h, (x) => x.state === 'customer_notified' && x.outcome === null);
+      expect(Date.parse(s.deadline!)).toBeGreaterThan(
+        Date.parse(r.of('recordEvent')[0].at as string) + 26 * H,
+      );
+      await h.signal(confirmRemovalSignal, { by: 'desk:test' });
+    });
+    expect(outcome).toBe('removed_in_time');
+    expect(rec.of('notifyCustomer').map((n) => n.key)).toEqual([
+      expect.stringMatching(/:notify:0$/),
+      expect.stringMatching(/:notify:1$/),
+    ]);
+    expect(rec.of('sendSourceFeedback')).toHaveLength(2);
+  });
+});
