@@ -246,7 +246,8 @@ describe('customers, prefixes and attribution API', () => {
       .send({ cidr: `${space.v4(64)}/26` })
       .expect(201);
     const notices = app.get(DataSource).getRepository(NoticeEntity);
-    const notice = (ip: string, state: 'received' | 'closed') => {
+    // The workflow attributes a notice and stores its customer; these rows are as it leaves them.
+    const notice = (ip: string, state: 'received' | 'closed', customerId: string) => {
       const id = randomUUID();
       return notices.save({
         id,
@@ -256,6 +257,7 @@ describe('customers, prefixes and attribution API', () => {
         category: 'phishing' as const,
         urls: ['https://files.tenant-a.example/x'],
         ip,
+        customerId,
         receivedAt: new Date(),
         state,
         policyId: 'test',
@@ -264,10 +266,10 @@ describe('customers, prefixes and attribution API', () => {
         hashes: {},
       });
     };
-    await notice(space.v4(70), 'received');
-    await notice(space.v4(71), 'received');
-    await notice(space.v4(72), 'closed');
-    await notice(space.v4(10), 'received');
+    await notice(space.v4(70), 'received', end.id);
+    await notice(space.v4(71), 'received', end.id);
+    await notice(space.v4(72), 'closed', end.id);
+    await notice(space.v4(10), 'received', reseller.id);
     expect((await http.get(`/v1/customers/${end.id}`).expect(200)).body.openNotices).toBe(2);
     expect((await http.get(`/v1/customers/${reseller.id}`).expect(200)).body.openNotices).toBe(1);
   });

@@ -148,19 +148,10 @@ export class CustomersService {
     return prefixView(row);
   }
 
-  /**
-   * Notices not closed whose IP belonged to this customer (most specific prefix) when they were received. Notices
-   * carry no customer column yet; attribution by IP and time is the definition, so it is computed the same way.
-   */
+  /** Notices not closed that were attributed to this customer (by the workflow, or by hand). */
   private async openNotices(customerId: string): Promise<number> {
     const [row] = (await this.db.query(
-      `SELECT count(*)::int AS open FROM notices n
-       WHERE n.closed_at IS NULL AND n.state <> 'closed' AND n.ip IS NOT NULL
-         AND EXISTS (SELECT 1 FROM prefix_assignments mine WHERE mine.customer_id = $1 AND mine.cidr >>= n.ip)
-         AND $1 = (SELECT pa.customer_id FROM prefix_assignments pa
-                   WHERE pa.cidr >>= n.ip AND pa.valid_from <= n.received_at
-                     AND (pa.valid_to IS NULL OR pa.valid_to > n.received_at)
-                   ORDER BY masklen(pa.cidr) DESC LIMIT 1)`,
+      `SELECT count(*)::int AS open FROM notices WHERE customer_id = $1 AND state <> 'closed'`,
       [customerId],
     )) as { open: number }[];
     return row.open;
