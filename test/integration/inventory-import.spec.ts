@@ -16,7 +16,7 @@ import { testSpace, type TestSpace } from '../support/prefixes';
 const HEADER =
   'customer_ref,customer_name,contract_type,account_manager_email,abuse_contact_email,language,prefix,assigned_from';
 
-/** The shape of ../shared/samples/inventory.csv, in this test's own references and address space. */
+/** The shape of test/fixtures/samples/inventory.csv, in this test's own references and address space. */
 function sampleLike(s: TestSpace): string {
   return [
     HEADER,
@@ -189,7 +189,7 @@ describe('inventory import', () => {
 describe('takedown import inventory (CLI)', () => {
   const run = promisify(execFile);
   const root = path.resolve(__dirname, '..', '..');
-  const sample = path.resolve(root, '..', 'shared', 'samples', 'inventory.csv');
+  const sample = path.join(root, 'test', 'fixtures', 'samples', 'inventory.csv');
   const name = `cli_${randomBytes(4).toString('hex')}`;
   const adminUrl = testEnv().DATABASE_URL;
   const url = adminUrl.replace(/\/[^/]+$/, `/${name}`);
@@ -220,7 +220,7 @@ describe('takedown import inventory (CLI)', () => {
       { cwd: root, env: { ...process.env, DATABASE_URL: url } },
     );
 
-  it('imports ../shared/samples/inventory.csv, then finds nothing to change the second time', async () => {
+  it('imports the sample inventory.csv, then finds nothing to change the second time', async () => {
     const first = await cli('import', 'inventory', sample);
     expect(first.stdout).toBe('5 rows: 5 created, 0 updated, 0 unchanged, 0 rejected\n');
     const second = await cli('import', 'inventory', sample, '--json');

@@ -17,7 +17,7 @@ import { assignPrefix, endAssignment } from './prefix-assignments';
 
 /**
  * The inventory format (CSV header or JSON keys), one row per customer and prefix; see
- * ../shared/samples/inventory.csv. A customer with several prefixes has several rows.
+ * test/fixtures/samples/inventory.csv. A customer with several prefixes has several rows.
  */
 export const INVENTORY_COLUMNS = {
   required: [
