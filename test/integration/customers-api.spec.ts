@@ -71,6 +71,18 @@ describe('customers, prefixes and attribution API', () => {
     expect(read.body.prefixes.every((p: { current: boolean }) => p.current)).toBe(true);
   });
 
+  it('keeps the time zone deadlines are written in, Amsterdam unless told, and refuses an unknown zone', async () => {
+    expect((await create('zoneless')).timeZone).toBe('Europe/Amsterdam');
+    const ny = await create('new-york', { timeZone: 'America/New_York' });
+    expect(ny.timeZone).toBe('America/New_York');
+    const bad = await http
+      .patch(`/v1/customers/${ny.id}`)
+      .send({ timeZone: 'Mars/Olympus_Mons' })
+      .expect(400);
+    expect(bad.body.fields.map((f: { field: string }) => f.field)).toEqual(['timeZone']);
+    expect((await http.get(`/v1/customers/${ny.id}`).expect(200)).body.timeZone).toBe('America/New_York');
+  });
+
   it('lists customers with a search and a status filter', async () => {
     const created = await create('listed');
     const found = await http

@@ -6,6 +6,7 @@ import {
   IsBoolean,
   IsEmail,
   IsIn,
+  IsTimeZone,
   IsInt,
   IsISO8601,
   IsOptional,
@@ -134,6 +135,15 @@ export class CreateCustomerDto {
   @IsOptional()
   @IsIn(CUSTOMER_LANGUAGES)
   language?: CustomerLanguage;
+
+  @ApiPropertyOptional({
+    example: 'Europe/Amsterdam',
+    default: 'Europe/Amsterdam',
+    description: 'IANA time zone in which deadlines are written in this customer’s mail',
+  })
+  @IsOptional()
+  @IsTimeZone()
+  timeZone?: string;
 
   @ApiPropertyOptional({ type: AccountManagerDto })
   @IsOptional()
@@ -276,6 +286,7 @@ export class CustomerView {
   @ApiProperty({ enum: CONTRACT_TYPES }) contractType: ContractType;
   @ApiProperty({ enum: CUSTOMER_STATUSES }) status: CustomerStatus;
   @ApiProperty({ enum: CUSTOMER_LANGUAGES }) language: CustomerLanguage;
+  @ApiProperty({ example: 'Europe/Amsterdam' }) timeZone: string;
   @ApiProperty({ type: AccountManagerView }) accountManager: AccountManagerView;
   @ApiProperty({ type: [AbuseContactView] }) abuseContacts: AbuseContactView[];
   @ApiProperty({ type: [PreventiveMeasureView] }) preventiveMeasures: PreventiveMeasureView[];

@@ -42,6 +42,7 @@ export class CustomersService {
           contractType: dto.contractType,
           status: dto.status ?? 'active',
           language: dto.language ?? 'en',
+          timeZone: dto.timeZone ?? 'Europe/Amsterdam',
           accountManagerName: dto.accountManager?.name ?? null,
           accountManagerEmail: dto.accountManager ? normaliseEmail(dto.accountManager.email) : null,
           parentId: dto.parentId ?? null,
@@ -80,6 +81,7 @@ export class CustomersService {
           ...(dto.contractType !== undefined && { contractType: dto.contractType }),
           ...(dto.status !== undefined && { status: dto.status }),
           ...(dto.language !== undefined && { language: dto.language }),
+          ...(dto.timeZone !== undefined && { timeZone: dto.timeZone }),
           ...(dto.accountManager !== undefined && {
             accountManagerName: dto.accountManager.name ?? null,
             accountManagerEmail: normaliseEmail(dto.accountManager.email),
@@ -233,6 +235,7 @@ export class CustomersService {
         contractType: c.contractType,
         status: c.status,
         language: c.language,
+        timeZone: c.timeZone,
         accountManager: { name: c.accountManagerName, email: c.accountManagerEmail },
         abuseContacts: contacts
           .filter((k) => k.customerId === c.id)
