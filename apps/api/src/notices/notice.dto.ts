@@ -5,7 +5,6 @@ import {
   ArrayMinSize,
   IsBoolean,
   IsIn,
-  IsInt,
   IsIP,
   IsISO8601,
   IsOptional,
@@ -13,9 +12,7 @@ import {
   IsUrl,
   IsUUID,
   Matches,
-  Max,
   MaxLength,
-  Min,
   MinLength,
   ValidateNested,
 } from 'class-validator';
@@ -29,6 +26,7 @@ import {
   type NoticeState,
   type SourceKind,
 } from '@takedown/domain';
+import { PageQuery } from '../common/page-query';
 
 export class NoticeSourceDto {
   @ApiProperty({ enum: SOURCE_KINDS, example: 'hotline' })
@@ -220,7 +218,7 @@ export class NoticeView extends NoticeSummaryView {
   @ApiProperty({ type: [NoticeEventView] }) timeline: NoticeEventView[];
 }
 
-export class NoticeListQuery {
+export class NoticeListQuery extends PageQuery {
   @ApiPropertyOptional({ enum: NOTICE_STATES, description: 'The state' })
   @IsOptional()
   @IsIn(NOTICE_STATES)
@@ -255,21 +253,6 @@ export class NoticeListQuery {
   @IsOptional()
   @IsIn(['received_at', '-received_at', 'deadline', '-deadline'])
   sort?: 'received_at' | '-received_at' | 'deadline' | '-deadline';
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset?: number;
 }
 
 export class NoticePage {

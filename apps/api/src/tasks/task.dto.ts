@@ -1,17 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  IsUUID,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import {
   CATEGORIES,
   TASK_ASSIGNEES,
@@ -22,10 +10,11 @@ import {
   type TaskKind,
   type TaskStatus,
 } from '@takedown/domain';
+import { PageQuery } from '../common/page-query';
 
 const ROLE_OR_EMAIL = new RegExp(`^(${TASK_ASSIGNEES.join('|')})$|^[^\\s@]+@[^\\s@]+$`);
 
-export class TaskListQuery {
+export class TaskListQuery extends PageQuery {
   @ApiPropertyOptional({
     example: 'account_manager',
     description: `A role (${TASK_ASSIGNEES.join(', ')}) or the assignee's email address`,
@@ -45,21 +34,6 @@ export class TaskListQuery {
   @IsOptional()
   @IsUUID()
   notice?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset?: number;
 }
 
 export class CompleteTaskDto {
