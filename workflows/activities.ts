@@ -1,5 +1,6 @@
 import type {
   Category,
+  StandingEvent,
   CategoryPolicy,
   NoticeOutcome,
   NoticeState,
@@ -82,4 +83,9 @@ export interface NoticeActivities {
   closeTasks(input: { noticeId: string; reason: string }): Promise<void>;
   /** Tells the source what happened, once, where it gave a contact. */
   sendSourceFeedback(input: { noticeId: string; key: string }): Promise<void>;
+  /**
+   * Passes a closed (or reopened) notice on to its customer's standing workflow, starting that workflow if it is not
+   * running (signal-with-start: a workflow cannot do that itself). `key` identifies the event there.
+   */
+  feedStanding(input: { customerId: string; key: string; event: StandingEvent }): Promise<void>;
 }

@@ -1,1 +1,3 @@
 export { noticeWorkflow } from './notice.workflow';
+export { customerStandingWorkflow } from './customer-standing.workflow';
+export { terminationWorkflow } from './termination.workflow';

@@ -1,4 +1,4 @@
-import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import {
   durationToMs,
   type Category,
@@ -94,6 +94,7 @@ export async function noticeWorkflow(input: NoticeWorkflowInput): Promise<Notice
   let answered = false;
   let claimedAtMs: number | null = null;
   let falseClaims = 0;
+  let falseClaimsFed = 0; // a reopened notice that closes again feeds only the false claims made since
   let reopened = 0;
   let nextReminder = 0;
   let escalatedAtMs: number | null = null;
@@ -262,6 +263,27 @@ export async function noticeWorkflow(input: NoticeWorkflowInput): Promise<Notice
       noticeId: input.noticeId,
       key: `${input.noticeId}:feedback:${reopened}`,
     });
+    // Notices that started before the standing workflow existed close as they always did (saved histories replay).
+    if (customer && patched('standing-feed')) {
+      const newFalseClaims = falseClaims - falseClaimsFed;
+      falseClaimsFed = falseClaims;
+      await activities.feedStanding({
+        customerId: customer.id,
+        key: `${input.noticeId}:closed:${reopened}`,
+        event: {
+          type: 'notice_closed',
+          noticeId: input.noticeId,
+          category: input.category,
+          outcome: result,
+          deadlineMissed: escalatedAtMs !== null || result === 'removed_late' || result === 'suspended',
+          falseClaims: newFalseClaims,
+          ...(removedAtMs !== undefined
+            ? { timeToRemovalSeconds: Math.round((removedAtMs - receivedMs) / 1000) }
+            : {}),
+          at: iso(now()),
+        },
+      });
+    }
   };
 
   const removalConfirmed = async (actor: string, note?: string) => {
@@ -403,6 +425,15 @@ export async function noticeWorkflow(input: NoticeWorkflowInput): Promise<Notice
     await pinPolicy(customerId);
     await record('attributed', { next: 'attributed', actor, data: { customerId, by: 'hand' } });
     for (const task of pending.values()) if (task.kind === 'attribute') pending.delete(task.taskId);
+    if (patched('attributed-by-hand')) {
+      // Attributed by signal or API rather than through its task: that task is done, its row must say so.
+      await activities.closeTasks({ noticeId: input.noticeId, reason: 'attributed' });
+      // Reminders due while nobody held the address would reach the customer seconds after the notice itself.
+      const waited = now() - receivedMs;
+      const reminders = (timers as CategoryPolicy).reminders;
+      while (nextReminder < reminders.length && durationToMs(reminders[nextReminder]) <= waited)
+        nextReminder++;
+    }
     await notifyCustomer();
   };
 
@@ -445,6 +476,13 @@ export async function noticeWorkflow(input: NoticeWorkflowInput): Promise<Notice
     suspensionRequested = false;
     nextReminder = timers?.reminders.length ?? 0; // the reopened notice gets its deadline, not the old reminders
     await record('reopened', { actor, reason, data: { reopened } });
+    if (patched('standing-feed')) {
+      await activities.feedStanding({
+        customerId: customer.id,
+        key: `${input.noticeId}:reopened:${reopened}`,
+        event: { type: 'content_back', noticeId: input.noticeId, category: input.category, at: iso(now()) },
+      });
+    }
     deadlineMs = now() + deadlineDurationMs();
     await activities.notifyCustomer({
       noticeId: input.noticeId,

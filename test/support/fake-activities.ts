@@ -42,6 +42,9 @@ export function recordingActivities(opts: { customer: AttributedTo | null; timer
     async sendSourceFeedback(input) {
       push('sendSourceFeedback', input);
     },
+    async feedStanding(input) {
+      push('feedStanding', input);
+    },
   };
   /** The notice's status as the workflow reported it through its activities, without asking the server. */
   const status = () => {

@@ -14,8 +14,11 @@ import { ImportsModule } from './imports/imports.module';
 import { LinksModule } from './links/links.module';
 import { HttpMetricsMiddleware, MetricsModule } from './metrics/metrics.module';
 import { NoticesModule } from './notices/notices.module';
+import { StandingModule } from './standing/standing.module';
+import { StatsModule } from './stats/stats.module';
 import { TasksModule } from './tasks/tasks.module';
 import { TemporalModule } from './temporal/temporal.module';
+import { TerminationsModule } from './terminations/terminations.module';
 
 @Module({})
 class ConfigHolderModule {}
@@ -57,6 +60,9 @@ export class AppModule implements NestModule {
         ImportsModule,
         TasksModule,
         LinksModule,
+        StandingModule,
+        TerminationsModule,
+        StatsModule,
       ],
       controllers: captureDir ? [DevMailController] : [],
       providers: captureDir ? [{ provide: CapturedMailbox, useValue: new CapturedMailbox(captureDir) }] : [],

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { DataSource } from 'typeorm';
+import { ingestMailFromPipe } from '@takedown/api/intake/mail-pipe';
 import { loadEnvOrExit } from '@takedown/config';
 import { DomainError } from '@takedown/domain';
 import {
@@ -13,6 +14,7 @@ import {
   type InventoryRecord,
   type InventoryReport,
 } from '@takedown/persistence';
+import { verifyReport } from '@takedown/reports';
 
 /** Exit codes from sysexits.h, so that scripts can tell a usage error from bad data or a missing file. */
 const EXIT = { ok: 0, rowsRejected: 2, usage: 64, dataError: 65, noInput: 66, config: 78 } as const;
@@ -38,11 +40,28 @@ const COMMANDS: Command[] = [
     run: importInventoryCommand,
   },
   {
+    words: ['verify-report'],
+    usage: 'verify-report FILE',
+    summary:
+      'Check a termination report (the .json from GET /v1/terminations/:id/report.json) against its SHA-256 digest. ' +
+      'Exits 0 when it matches, 65 when the file was changed.',
+    run: verifyReportCommand,
+  },
+  {
     words: ['migrate'],
     usage: 'migrate',
     summary:
       'Bring the database named by DATABASE_URL to the latest schema (what `npm start` does at every start).',
     run: migrateCommand,
+  },
+  {
+    words: ['ingest-mail'],
+    usage: 'ingest-mail [--sender ADDRESS] < message.eml',
+    summary:
+      'Take one email from standard input (for an MTA pipe) as a notice: X-ARF, ARF or plain mail from a sender of ' +
+      'INBOUND_MAIL_SOURCES. Exits 0 when taken or kept for the desk, 75 (try again) when the database or Temporal ' +
+      'is down, 65 when the message is too large.',
+    run: ingestMailCommand,
   },
 ];
 
@@ -69,6 +88,30 @@ async function migrateCommand(): Promise<number> {
   const applied = await runMigrations(env.DATABASE_URL);
   process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
   return EXIT.ok;
+}
+
+async function verifyReportCommand(args: string[]): Promise<number> {
+  if (args.length !== 1) {
+    process.stderr.write(usage());
+    return EXIT.usage;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(args[0], 'utf8'));
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    process.stderr.write(`${args[0]}: ${missing ? 'no such file' : (err as Error).message}\n`);
+    return missing ? EXIT.noInput : EXIT.dataError;
+  }
+  const result = verifyReport(parsed);
+  if (result.ok) {
+    process.stdout.write(`verified: sha256 ${result.digest}\n`);
+    return EXIT.ok;
+  }
+  process.stderr.write(
+    `NOT verified: ${result.problem}${result.expected ? ` (stated ${result.expected}, computed ${result.actual})` : ''}\n`,
+  );
+  return EXIT.dataError;
 }
 
 async function importInventoryCommand(args: string[]): Promise<number> {
@@ -126,6 +169,22 @@ async function importInventoryCommand(args: string[]): Promise<number> {
   } finally {
     await db.destroy();
   }
+}
+
+async function ingestMailCommand(args: string[]): Promise<number> {
+  const at = args.indexOf('--sender');
+  if ((at >= 0 && !args[at + 1]) || args.length !== (at >= 0 ? 2 : 0)) {
+    process.stderr.write(usage());
+    return EXIT.usage;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return ingestMailFromPipe(
+    loadEnvOrExit(),
+    Buffer.concat(chunks),
+    at >= 0 ? args[at + 1] : undefined,
+    (line) => process.stderr.write(`${line}\n`),
+  );
 }
 
 function parseJson(text: string): InventoryRecord[] {

@@ -2,8 +2,12 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NativeConnection, Worker, type ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import type { WorkerTaskMetrics } from '@takedown/observability';
 import type { NoticeActivities } from '@takedown/workflows/activities';
+import type { StandingActivities } from '@takedown/workflows/standing-activities';
+import type { TerminationActivities } from '@takedown/workflows/termination-activities';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
+import { StandingActivitiesService } from './standing-activities.service';
+import { TerminationActivitiesService } from './termination-activities.service';
 import { workflowSource } from './workflow-bundle';
 
 export interface CreateWorkerOptions {
@@ -19,8 +23,10 @@ export interface CreateWorkerOptions {
 export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   const notices = opts.container.get(NoticeActivitiesService);
   const notifications = opts.container.get(NotificationActivitiesService);
+  const standing = opts.container.get(StandingActivitiesService);
+  const termination = opts.container.get(TerminationActivitiesService);
   // Bound methods: the worker calls activities as plain functions.
-  const activities: NoticeActivities = {
+  const activities: NoticeActivities & StandingActivities & TerminationActivities = {
     recordEvent: notices.recordEvent.bind(notices),
     attributeNotice: notices.attributeNotice.bind(notices),
     notifyCustomer: notifications.notifyCustomer.bind(notifications),
@@ -28,6 +34,19 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     remindTask: notifications.remindTask.bind(notifications),
     closeTasks: notifications.closeTasks.bind(notifications),
     sendSourceFeedback: notifications.sendSourceFeedback.bind(notifications),
+    feedStanding: standing.feedStanding.bind(standing),
+    loadStanding: standing.loadStanding.bind(standing),
+    recordStanding: standing.recordStanding.bind(standing),
+    sendStandingLetter: standing.sendStandingLetter.bind(standing),
+    openTerminationCase: standing.openTerminationCase.bind(standing),
+    loadCase: termination.loadCase.bind(termination),
+    recordCaseEvent: termination.recordCaseEvent.bind(termination),
+    openCaseTask: termination.openCaseTask.bind(termination),
+    remindCaseTask: termination.remindCaseTask.bind(termination),
+    closeCaseTasks: termination.closeCaseTasks.bind(termination),
+    sendTerminationLetter: termination.sendTerminationLetter.bind(termination),
+    setCustomerStatus: termination.setCustomerStatus.bind(termination),
+    releasePrefixes: termination.releasePrefixes.bind(termination),
   };
   const metrics = opts.metrics;
   return Worker.create({

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/activity';
 import { DataSource } from 'typeorm';
 import { TASK_OUTCOMES, redactUrl, type TaskAssignee } from '@takedown/domain';
@@ -19,6 +19,7 @@ import {
   TaskEntity,
 } from '@takedown/persistence';
 import type { CustomerEmail, NoticeActivities, OpenTask } from '@takedown/workflows/activities';
+import { SourceWebhooks } from './source-webhooks';
 import { WorkerSettings } from './worker-settings';
 
 /** A plausible mailbox: a source's contact is free text and may be a phone number or a web form. */
@@ -40,6 +41,8 @@ export class NotificationActivitiesService implements Pick<
     private readonly db: DataSource,
     private readonly mailer: Mailer,
     private readonly settings: WorkerSettings,
+    // Absent where no source has a webhook (tests of the mail alone).
+    @Optional() private readonly webhooks?: SourceWebhooks,
   ) {}
 
   async notifyCustomer(email: CustomerEmail): Promise<void> {
@@ -172,6 +175,7 @@ export class NotificationActivitiesService implements Pick<
       );
       if (sent) this.logger.log({ noticeId: notice.id, key }, 'source feedback sent');
     }
+    await this.webhooks?.deliver(notice, reports, input.key);
   }
 
   private async notice(id: string): Promise<NoticeEntity> {
@@ -195,6 +199,9 @@ export class NotificationActivitiesService implements Pick<
         // A customer without an account manager still gets someone: the desk owns the escalation then.
         return customer?.accountManagerEmail ?? this.settings.abuseDeskEmail;
       }
+      case 'legal':
+        // Notices hand nothing to legal: termination cases open their own tasks.
+        throw ApplicationFailure.nonRetryable('a notice task cannot go to legal', 'TASK.INVALID_ASSIGNEE');
     }
   }
 
@@ -240,7 +247,7 @@ export class NotificationActivitiesService implements Pick<
    * sent step does nothing. Returns whether this call sent it. The body is rendered (and links signed) only when
    * needed, and is not stored: it can hold reported URLs.
    */
-  private async sendOnce(
+  async sendOnce(
     key: string,
     to: string[],
     render: () => RenderedEmail | Promise<RenderedEmail>,

@@ -7,6 +7,10 @@ import { Mailer } from '@takedown/mail';
 import { dataSourceOptions } from '@takedown/persistence';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
+import { SourceWebhooks } from './source-webhooks';
+import { StandingActivitiesService } from './standing-activities.service';
+import { TerminationActivitiesService } from './termination-activities.service';
+import { TerminationSettings } from './termination-settings';
 import { WorkerSettings } from './worker-settings';
 
 /** The worker's DI container: everything the activities need, built from validated configuration. */
@@ -34,10 +38,25 @@ export class WorkerModule {
             durationToMs(env.LINK_TTL),
           ),
         },
+        { provide: TerminationSettings, useValue: new TerminationSettings(env.LEGAL_EMAIL) },
+        {
+          provide: SourceWebhooks,
+          inject: [DataSource],
+          useFactory: (db: DataSource) => new SourceWebhooks(db, env.FEEDBACK_WEBHOOKS),
+        },
         NoticeActivitiesService,
         NotificationActivitiesService,
+        StandingActivitiesService,
+        TerminationActivitiesService,
       ],
-      exports: [NoticeActivitiesService, NotificationActivitiesService, DataSource, Mailer],
+      exports: [
+        NoticeActivitiesService,
+        NotificationActivitiesService,
+        StandingActivitiesService,
+        TerminationActivitiesService,
+        DataSource,
+        Mailer,
+      ],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseMailSources } from '@takedown/intake';
 
 /**
  * Every setting Takedown reads from the environment, validated once at start-up so that a bad value stops the
@@ -38,6 +39,7 @@ export const envSchema = z.object({
   ABUSE_DESK_EMAIL: z.string().trim().email().default('abuse-desk@provider.example'),
   ABUSE_LEAD_EMAIL: z.string().trim().email().default('abuse-lead@provider.example'),
   NOC_EMAIL: z.string().trim().email().default('noc@provider.example'),
+  LEGAL_EMAIL: z.string().trim().email().default('legal@provider.example'),
   /** `kid:secret[,kid:secret…]`: the first signs new links, the others still verify (rotation). */
   LINK_SIGNING_KEYS: z
     .string()
@@ -62,7 +64,70 @@ export const envSchema = z.object({
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   SMTP_CAPTURE_PORT: port.default(2525),
+  /** Inbound mail (X-ARF, ARF, plain reports): unset, the API runs no SMTP listener; `npm start` uses 2526. */
+  INBOUND_SMTP_PORT: port.optional(),
+  INBOUND_SMTP_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  /** The addresses the listener accepts mail for. */
+  INBOUND_MAIL_ADDRESSES: z
+    .string()
+    .trim()
+    .default('abuse@provider.example')
+    .transform((v) =>
+      v
+        .toLowerCase()
+        .split(/[\s,]+/)
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().email()).min(1)),
+  INBOUND_MAIL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
+  /** Who may send reports by mail: `kind|name|sender @domain …;…` (see README). */
+  INBOUND_MAIL_SOURCES: z
+    .string()
+    .trim()
+    .default('')
+    .superRefine((v, ctx) => {
+      const parsed = parseMailSources(v);
+      if (typeof parsed === 'string') ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed });
+    }),
+  /** Feedback callbacks when a notice closes: `source name|https://url|secret;…` (secrets of 32+ characters). */
+  FEEDBACK_WEBHOOKS: z
+    .string()
+    .trim()
+    .default('')
+    .transform((v, ctx): FeedbackWebhook[] =>
+      v
+        .split(';')
+        .map((e) => e.trim())
+        .filter(Boolean)
+        .map((entry) => {
+          const [source, url, secret, ...rest] = entry.split('|').map((p) => p.trim());
+          let ok = !rest.length && !!source && !!secret && secret.length >= 32;
+          try {
+            ok &&= ['http:', 'https:'].includes(new URL(url).protocol);
+          } catch {
+            ok = false;
+          }
+          if (!ok) {
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              message: `"${source ?? ''}|…" must be source name|http(s) URL|secret of 32+ characters`,
+            });
+          }
+          return { source, url, secret };
+        }),
+    ),
 });
+
+export interface FeedbackWebhook {
+  /** The source's name, as its notices carry it. */
+  source: string;
+  url: string;
+  secret: string;
+}
 
 export type Env = z.infer<typeof envSchema>;
 

@@ -10,6 +10,7 @@ import { startStack, type RunningStack } from './stack';
  * everything is. Ctrl-C (or SIGTERM) stops it all, children first, so no postgres or temporal process is left.
  */
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+const INBOUND_SMTP_DEFAULT_PORT = 2526;
 const say = (line: string) => process.stdout.write(`[takedown] ${line}\n`);
 
 async function main(): Promise<void> {
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
       TEMPORAL_ADDRESS: stack.temporalAddress,
       SMTP_URL: stack.smtpUrl,
       ...(stack.mailCaptureDir ? { MAIL_CAPTURE_DIR: stack.mailCaptureDir } : {}),
+      // The API runs the inbound SMTP listener; on one machine it is on unless a port says otherwise.
+      INBOUND_SMTP_PORT: String(env.INBOUND_SMTP_PORT ?? INBOUND_SMTP_DEFAULT_PORT),
     };
     const logDir = path.join(dataDir, 'logs');
     fs.mkdirSync(logDir, { recursive: true });
@@ -86,6 +89,9 @@ async function main(): Promise<void> {
     say(`  PostgreSQL      ${redactPassword(stack.databaseUrl)}`);
     if (stack.mailCaptureDir)
       say(`  Mail            ${api}/dev/mail/view   (files: ${stack.mailCaptureDir})`);
+    say(
+      `  Inbound mail    smtp://${env.INBOUND_SMTP_HOST}:${env.INBOUND_SMTP_PORT ?? INBOUND_SMTP_DEFAULT_PORT}   (for ${env.INBOUND_MAIL_ADDRESSES.join(', ')})`,
+    );
     say(`  Logs            ${logDir}`);
     say('Press Ctrl-C to stop.');
   } catch (err) {

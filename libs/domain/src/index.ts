@@ -6,3 +6,5 @@ export * from './errors';
 export * from './cidr';
 export * from './customer';
 export * from './task';
+export * from './standing';
+export * from './termination';

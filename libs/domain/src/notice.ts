@@ -1,4 +1,6 @@
 export const NOTICE_STATES = [
+  // A plain email: no workflow, so no customer clock, until the desk confirms the category.
+  'needs_triage',
   'received',
   'attributed',
   'unattributed',

@@ -16,3 +16,4 @@ export * from './entities/notice-report.entity';
 export * from './entities/policy.entity';
 export * from './entities/task.entity';
 export * from './entities/link-use.entity';
+export * from './entities/raw-message.entity';

@@ -39,8 +39,10 @@ interface TaskTarget {
     summary: string;
     dueAt: Date;
     assigneeEmail: string;
-    noticeId: string;
-    category: Category;
+    /** A task is about a notice or about a termination case. */
+    noticeId: string | null;
+    category: Category | null;
+    caseId: string | null;
   };
 }
 
@@ -267,8 +269,8 @@ export class LinksService {
   private async taskTarget(claims: LinkClaims): Promise<TaskTarget | LinkPage> {
     const [row] = (await this.db.query(
       `SELECT t.id, t.kind, t.status, t.outcome, t.summary, t.due_at, t.assignee_email, t.completed_at,
-              t.completed_by, t.note, n.id AS notice_id, n.category
-       FROM tasks t JOIN notices n ON n.id = t.notice_id WHERE t.id = $1`,
+              t.completed_by, t.note, n.id AS notice_id, n.category, t.case_id
+       FROM tasks t LEFT JOIN notices n ON n.id = t.notice_id WHERE t.id = $1`,
       [claims.id],
     )) as {
       id: string;
@@ -281,8 +283,9 @@ export class LinksService {
       completed_at: Date | null;
       completed_by: string | null;
       note: string | null;
-      notice_id: string;
-      category: Category;
+      notice_id: string | null;
+      category: Category | null;
+      case_id: string | null;
     }[];
     if (!row) return messagePage(404, 'Not found', 'The task this link is about does not exist.');
     if (!isTaskOutcome(row.kind, claims.action)) {
@@ -319,6 +322,7 @@ export class LinksService {
         assigneeEmail: row.assignee_email,
         noticeId: row.notice_id,
         category: row.category,
+        caseId: row.case_id,
       },
     };
   }
@@ -360,7 +364,7 @@ export class LinksService {
           ['Task', `${label(t.kind)} (${t.id})`],
           ['Answers it takes', TASK_OUTCOMES[t.kind].map(label).join(', ')],
           ['Due', formatInstant(t.dueAt, 'UTC')],
-          ['Notice', `${t.noticeId} (${t.category})`],
+          t.caseId ? ['Termination case', t.caseId] : ['Notice', `${t.noticeId} (${t.category})`],
         ],
         button: `Complete as “${label(target.claims.action)}”`,
         fields: {

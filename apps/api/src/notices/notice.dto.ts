@@ -216,6 +216,10 @@ export class NoticeView extends NoticeSummaryView {
   reports: NoticeReportView[];
   @ApiProperty({ type: [PendingTaskView] }) pendingTasks: PendingTaskView[];
   @ApiProperty({ type: [NoticeEventView] }) timeline: NoticeEventView[];
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'The reporter’s own type, as reported' })
+  reportedType: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'A plain email’s text, for triage' })
+  originalText: string | null;
 }
 
 export class NoticeListQuery extends PageQuery {

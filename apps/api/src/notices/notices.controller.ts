@@ -1,7 +1,21 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiExtraModels,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
@@ -10,6 +24,7 @@ import {
   ApiParam,
   ApiServiceUnavailableResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DomainError } from '@takedown/domain';
@@ -22,19 +37,32 @@ import {
   NoticeView,
   type NoticeAction,
 } from './notice.dto';
+import { IntakeService } from '../intake/intake.service';
+import { XARF_MEDIA_TYPE, XarfReportDto } from '../intake/intake.dto';
 import { NoticesService } from './notices.service';
 
 @ApiTags('notices')
 @Controller('v1/notices')
 export class NoticesController {
-  constructor(private readonly notices: NoticesService) {}
+  constructor(
+    private readonly notices: NoticesService,
+    private readonly intake: IntakeService,
+  ) {}
 
   @Post()
   @ApiOperation({
     summary: 'Submit a notice',
     description:
       'The same source and source reference always give the same notice. A report of a URL that an open notice ' +
-      'already covers joins that notice (a duplicate_report event; the reporter is added).',
+      'already covers joins that notice (a duplicate_report event; the reporter is added). An X-ARF v4 report ' +
+      `(Content-Type ${XARF_MEDIA_TYPE}, or a body with xarf_version) is taken as the same notice: report_id is ` +
+      'the source reference, reporter the source; evidence payloads are dropped and their hashes kept; 400s name ' +
+      'the X-ARF field.',
+  })
+  @ApiExtraModels(CreateNoticeDto, XarfReportDto)
+  @ApiConsumes('application/json', XARF_MEDIA_TYPE)
+  @ApiBody({
+    schema: { oneOf: [{ $ref: getSchemaPath(CreateNoticeDto) }, { $ref: getSchemaPath(XarfReportDto) }] },
   })
   @ApiCreatedResponse({ type: NoticeView, description: 'A new notice; its workflow has started' })
   @ApiOkResponse({
@@ -43,8 +71,15 @@ export class NoticesController {
   })
   @ApiBadRequestResponse({ description: 'A field is invalid; the body names it' })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; nothing was stored, retry' })
-  async submit(@Body() dto: CreateNoticeDto, @Res({ passthrough: true }) res: Response): Promise<NoticeView> {
-    const { notice, created } = await this.notices.submit(dto);
+  async submit(
+    // Typed `unknown` so that the global ValidationPipe leaves it alone: the intake validates either format.
+    @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<NoticeView> {
+    const { notice, created } = await this.intake.submit(body, {
+      xarf: contentType?.startsWith(XARF_MEDIA_TYPE),
+    });
     res.status(created ? 201 : 200);
     return notice;
   }

@@ -1,6 +1,13 @@
 import { Module } from '@nestjs/common';
+import { InboundSmtpListener } from '../intake/inbound-smtp';
+import { IntakeController } from '../intake/intake.controller';
+import { IntakeService } from '../intake/intake.service';
 import { NoticesController } from './notices.controller';
 import { NoticesService } from './notices.service';
 
-@Module({ controllers: [NoticesController], providers: [NoticesService] })
+@Module({
+  controllers: [NoticesController, IntakeController],
+  providers: [NoticesService, IntakeService, InboundSmtpListener],
+  exports: [IntakeService],
+})
 export class NoticesModule {}

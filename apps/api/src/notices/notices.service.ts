@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import { DomainError, redactUrl } from '@takedown/domain';
+import { DomainError, redactUrl, type Category } from '@takedown/domain';
+import type { IntakeExtras } from '@takedown/intake';
 import { CustomerEntity, NoticeEntity, NoticeEventEntity, NoticeReportEntity } from '@takedown/persistence';
 import {
   addNoteSignal,
@@ -46,16 +47,18 @@ export class NoticesService {
    * covers joins that notice. Otherwise the notice is stored and its workflow started in one transaction: the row
    * commits only after Temporal accepted the workflow, so a Temporal outage leaves nothing half-made (503).
    */
-  async submit(dto: CreateNoticeDto): Promise<SubmitResult> {
+  async submit(dto: CreateNoticeDto, extras: IntakeExtras = {}): Promise<SubmitResult> {
     const known = await this.findReport(this.db.manager, dto);
     if (known) return { notice: await this.get(known.noticeId), created: false };
     try {
-      const { noticeId, created } = await this.db.transaction((tx) => this.store(tx, dto));
+      const { noticeId, created } = await this.db.transaction((tx) => this.store(tx, dto, extras));
       this.logger.log(
         {
           noticeId,
           category: dto.category,
-          urls: dto.category === 'csam' ? dto.urls.map(redactUrl) : dto.urls,
+          channel: extras.channel ?? 'api',
+          // An untriaged email may be about CSAM too.
+          urls: dto.category === 'csam' || extras.needsTriage ? dto.urls.map(redactUrl) : dto.urls,
         },
         created ? 'notice received' : 'report joined an open notice',
       );
@@ -73,6 +76,7 @@ export class NoticesService {
   private async store(
     tx: EntityManager,
     dto: CreateNoticeDto,
+    extras: IntakeExtras,
   ): Promise<{ noticeId: string; created: boolean }> {
     // Reports of the same URL are taken one at a time, so two of them never open two notices.
     for (const url of [...new Set(dto.urls)].sort())
@@ -89,7 +93,7 @@ export class NoticesService {
     };
 
     const open = (await tx.query(
-      `SELECT id, workflow_id FROM notices WHERE urls && $1::text[] AND state <> 'closed' ORDER BY received_at LIMIT 1`,
+      `SELECT id, workflow_id FROM notices WHERE urls && $1::text[] AND state NOT IN ('closed', 'needs_triage') ORDER BY received_at LIMIT 1`,
       [dto.urls],
     )) as { id: string; workflow_id: string }[];
     if (open.length) {
@@ -112,28 +116,78 @@ export class NoticesService {
       observedAt: dto.observedAt ? new Date(dto.observedAt) : null,
       receivedAt,
       workflowId: '',
-      hashes: { ...dto.hashes },
+      hashes: {
+        ...dto.hashes,
+        ...Object.fromEntries((extras.evidenceHashes ?? []).map((h, i) => [`evidence.${i}`, h])),
+      },
       description: dto.description ?? null,
+      reportedType: extras.reportedType ?? null,
+      originalText: extras.originalText ?? null,
+      ...(extras.needsTriage ? { state: 'needs_triage' as const } : {}),
     });
     const id = identifiers[0].id as string;
     const workflowId = noticeWorkflowId(id);
     await tx.update(NoticeEntity, { id }, { workflowId });
     await tx.insert(NoticeReportEntity, { ...report, noticeId: id });
+    if (!extras.needsTriage) await this.startWorkflow(id, dto.category, receivedAt);
+    return { noticeId: id, created: true };
+  }
+
+  private async startWorkflow(noticeId: string, category: Category, receivedAt: Date): Promise<void> {
     const input: NoticeWorkflowInput = {
       version: 1,
-      noticeId: id,
-      category: dto.category,
+      noticeId,
+      category,
       receivedAt: receivedAt.toISOString(),
     };
     await withTemporal(this.temporal, () =>
       this.temporal.workflow.start('noticeWorkflow', {
-        workflowId,
+        workflowId: noticeWorkflowId(noticeId),
         taskQueue: this.config.env.TEMPORAL_TASK_QUEUE,
         args: [input],
         workflowIdConflictPolicy: 'USE_EXISTING',
       }),
     );
-    return { noticeId: id, created: true };
+  }
+
+  /**
+   * The desk read a triage notice: with a category its workflow starts, by the path every notice takes, and the
+   * customer's clock runs from now; with a reason it is closed as invalid and no customer ever hears of it.
+   */
+  async triage(
+    id: string,
+    decision: { by: string; category?: Category; reason?: string },
+  ): Promise<NoticeView> {
+    await this.db.transaction(async (tx) => {
+      const rows = (await tx.query(`SELECT state FROM notices WHERE id = $1 FOR UPDATE`, [id])) as {
+        state: string;
+      }[];
+      if (!rows.length) throw new DomainError('NOTICE.NOT_FOUND', `notice ${id} does not exist`);
+      if (rows[0].state !== 'needs_triage') {
+        throw new DomainError('NOTICE.CONFLICT', `notice ${id} does not need triage`);
+      }
+      const now = new Date();
+      const event = { noticeId: id, actor: decision.by, occurredAt: now, reason: decision.reason ?? null };
+      if (decision.category) {
+        await tx.update(NoticeEntity, { id }, { category: decision.category, state: 'received' });
+        await tx.insert(NoticeEventEntity, {
+          ...event,
+          type: 'triaged',
+          data: { category: decision.category },
+          idempotencyKey: `triaged:${id}`,
+        });
+        await this.startWorkflow(id, decision.category, now);
+      } else {
+        await tx.update(NoticeEntity, { id }, { state: 'closed', outcome: 'invalid', closedAt: now });
+        await tx.insert(NoticeEventEntity, {
+          ...event,
+          type: 'closed',
+          data: { outcome: 'invalid' },
+          idempotencyKey: `triaged:${id}`,
+        });
+      }
+    });
+    return this.get(id);
   }
 
   async list(q: NoticeListQuery): Promise<NoticePage> {
@@ -168,6 +222,8 @@ export class NoticesService {
     ]);
     return {
       ...summary(notice),
+      reportedType: notice.reportedType,
+      originalText: notice.originalText,
       reports: reports.map((r) => ({
         kind: r.sourceKind,
         name: r.sourceName,
@@ -194,6 +250,9 @@ export class NoticesService {
   /** An abuse-desk (or source, or customer) action: checked here, carried out by the notice's workflow. */
   async act(id: string, action: NoticeAction, dto: NoticeActionDto): Promise<NoticeView> {
     const notice = await this.get(id);
+    if (notice.state === 'needs_triage') {
+      throw new DomainError('NOTICE.CONFLICT', `notice ${id} awaits triage: confirm its category first`);
+    }
     const closed = notice.state === 'closed';
     const need = (field: 'reason' | 'customerId' | 'kind') => {
       if (!dto[field]) throw new DomainError('REQUEST.INVALID', `${field} is required for ${action}`, field);

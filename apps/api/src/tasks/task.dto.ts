@@ -34,6 +34,11 @@ export class TaskListQuery extends PageQuery {
   @IsOptional()
   @IsUUID()
   notice?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only the tasks of this termination case' })
+  @IsOptional()
+  @IsUUID()
+  case?: string;
 }
 
 export class CompleteTaskDto {
@@ -75,6 +80,12 @@ export class TaskNoticeView {
   @ApiPropertyOptional({ type: TaskCustomerView, nullable: true }) customer: TaskCustomerView | null;
 }
 
+export class TaskCaseView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'legal_review' }) status: string;
+  @ApiPropertyOptional({ type: TaskCustomerView, nullable: true }) customer: TaskCustomerView | null;
+}
+
 export class TaskView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: TASK_KINDS }) kind: TaskKind;
@@ -92,7 +103,18 @@ export class TaskView {
   @ApiPropertyOptional({ nullable: true, type: String }) completedBy: string | null;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'The note, or why it was cancelled' })
   note: string | null;
-  @ApiProperty({ type: TaskNoticeView, description: 'What the task is about' }) notice: TaskNoticeView;
+  @ApiPropertyOptional({
+    type: TaskNoticeView,
+    nullable: true,
+    description: 'The notice the task is about (null for a termination case’s task)',
+  })
+  notice: TaskNoticeView | null;
+  @ApiPropertyOptional({
+    type: TaskCaseView,
+    nullable: true,
+    description: 'The termination case the task is about (legal review, decommissioning)',
+  })
+  terminationCase: TaskCaseView | null;
 }
 
 export class TaskPage {

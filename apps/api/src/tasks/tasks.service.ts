@@ -11,6 +11,7 @@ import {
   type TaskStatus,
 } from '@takedown/domain';
 import { taskCompletedSignal } from '@takedown/workflows/messages';
+import { signalCase } from '../temporal/case-signal';
 import { signalNotice } from '../temporal/notice-signal';
 import type { TaskListQuery, TaskPage, TaskView } from './task.dto';
 
@@ -35,10 +36,12 @@ interface TaskRow {
   completed_at: Date | null;
   completed_by: string | null;
   note: string | null;
-  notice_id: string;
-  notice_category: Category;
-  notice_state: string;
+  notice_id: string | null;
+  notice_category: Category | null;
+  notice_state: string | null;
   notice_deadline: Date | null;
+  case_id: string | null;
+  case_status: string | null;
   customer_id: string | null;
   customer_reference: string | null;
   customer_name: string | null;
@@ -47,11 +50,12 @@ interface TaskRow {
 const SELECT_TASKS = `
   SELECT t.id, t.kind, t.assignee, t.assignee_email, t.status, t.outcome, t.summary, t.due_at, t.created_at,
          t.completed_at, t.completed_by, t.note, n.id AS notice_id, n.category AS notice_category,
-         n.state AS notice_state, n.deadline AS notice_deadline,
+         n.state AS notice_state, n.deadline AS notice_deadline, tc.id AS case_id, tc.status AS case_status,
          c.id AS customer_id, c.reference AS customer_reference, c.name AS customer_name
   FROM tasks t
-  JOIN notices n ON n.id = t.notice_id
-  LEFT JOIN customers c ON c.id = n.customer_id`;
+  LEFT JOIN notices n ON n.id = t.notice_id
+  LEFT JOIN termination_cases tc ON tc.id = t.case_id
+  LEFT JOIN customers c ON c.id = COALESCE(n.customer_id, tc.customer_id)`;
 
 @Injectable()
 export class TasksService {
@@ -72,6 +76,7 @@ export class TasksService {
     }
     if (q.status) add('t.status = ?', q.status);
     if (q.notice) add('t.notice_id = ?', q.notice);
+    if (q.case) add('t.case_id = ?', q.case);
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const [rows, [{ total }]] = await Promise.all([
       this.db.query(
@@ -96,10 +101,13 @@ export class TasksService {
    */
   async complete(id: string, input: TaskCompletionInput, tx?: EntityManager): Promise<TaskView> {
     if (!tx) return this.db.transaction((own) => this.complete(id, input, own));
-    const [task] = (await tx.query(`SELECT kind, status, notice_id FROM tasks WHERE id = $1`, [id])) as {
+    const [task] = (await tx.query(`SELECT kind, status, notice_id, case_id FROM tasks WHERE id = $1`, [
+      id,
+    ])) as {
       kind: TaskKind;
       status: TaskStatus;
-      notice_id: string;
+      notice_id: string | null;
+      case_id: string | null;
     }[];
     if (!task) throw new DomainError('TASK.NOT_FOUND', `task ${id} does not exist`);
     if (!isTaskOutcome(task.kind, input.outcome)) {
@@ -137,14 +145,16 @@ export class TasksService {
         ? new DomainError('TASK.ALREADY_CANCELLED', `task ${id} was cancelled`)
         : new DomainError('TASK.ALREADY_COMPLETED', `task ${id} is completed already`);
     }
-    await signalNotice(this.temporal, task.notice_id, taskCompletedSignal, {
+    const completion = {
       taskId: id,
       kind: task.kind,
       outcome: input.outcome,
       note: input.note,
       customerId,
       by: input.by,
-    });
+    };
+    if (task.case_id) await signalCase(this.temporal, task.case_id, taskCompletedSignal, completion);
+    else await signalNotice(this.temporal, task.notice_id as string, taskCompletedSignal, completion);
     return this.read(tx, id);
   }
 
@@ -156,6 +166,9 @@ export class TasksService {
 }
 
 function view(r: TaskRow): TaskView {
+  const customer = r.customer_id
+    ? { id: r.customer_id, reference: r.customer_reference ?? '', name: r.customer_name ?? '' }
+    : null;
   return {
     id: r.id,
     kind: r.kind,
@@ -170,14 +183,15 @@ function view(r: TaskRow): TaskView {
     completedAt: r.completed_at?.toISOString() ?? null,
     completedBy: r.completed_by,
     note: r.note,
-    notice: {
-      id: r.notice_id,
-      category: r.notice_category,
-      state: r.notice_state,
-      deadline: r.notice_deadline?.toISOString() ?? null,
-      customer: r.customer_id
-        ? { id: r.customer_id, reference: r.customer_reference ?? '', name: r.customer_name ?? '' }
-        : null,
-    },
+    notice: r.notice_id
+      ? {
+          id: r.notice_id,
+          category: r.notice_category as Category,
+          state: r.notice_state ?? '',
+          deadline: r.notice_deadline?.toISOString() ?? null,
+          customer,
+        }
+      : null,
+    terminationCase: r.case_id ? { id: r.case_id, status: r.case_status ?? '', customer } : null,
   };
 }

@@ -70,6 +70,14 @@ export class NoticeEntity {
   @Column({ type: 'text', nullable: true })
   description: string | null;
 
+  /** The reporter's own type (`content/csem`, `arf/fraud`), kept as reported. */
+  @Column({ name: 'reported_type', type: 'text', nullable: true })
+  reportedType: string | null;
+
+  /** A plain email's text, for the desk to confirm the category (state needs_triage). */
+  @Column({ name: 'original_text', type: 'text', nullable: true })
+  originalText: string | null;
+
   @Column({ name: 'closed_at', type: 'timestamptz', nullable: true })
   closedAt: Date | null;
 

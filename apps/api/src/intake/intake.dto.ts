@@ -1,0 +1,103 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { CATEGORIES, type Category } from '@takedown/domain';
+import { XARF_CATEGORIES } from '@takedown/intake';
+
+export const XARF_MEDIA_TYPE = 'application/vnd.xarf+json';
+/** JSON lines, for batches. */
+export const NDJSON_MEDIA_TYPES = ['application/x-ndjson', 'application/jsonl', 'application/jsonlines'];
+
+class XarfContactDto {
+  @ApiProperty({ example: 'Example Hotline' }) org: string;
+  @ApiProperty({ example: 'reports@hotline.example' }) contact: string;
+  @ApiProperty({ example: 'hotline.example' }) domain: string;
+}
+
+class XarfEvidenceDto {
+  @ApiProperty({ example: 'image/png' }) content_type: string;
+  @ApiProperty({ description: 'Base64; dropped on arrival, never stored' }) payload: string;
+  @ApiPropertyOptional({
+    example: 'sha256:9a1b…',
+    description: 'Kept; computed from the payload when absent',
+  })
+  hash?: string;
+}
+
+/**
+ * An X-ARF v4 report (`Content-Type: application/vnd.xarf+json`, or any JSON body with `xarf_version`). For the
+ * OpenAPI document only: X-ARF bodies are validated by the X-ARF schema in libs/intake, whose errors name X-ARF
+ * fields.
+ */
+export class XarfReportDto {
+  @ApiProperty({ example: '4.0.0' }) xarf_version: string;
+  @ApiProperty({ example: 'hotline-nl-2026-000417', description: 'Becomes the source reference' })
+  report_id: string;
+  @ApiProperty({ example: '2026-11-20T08:14:00Z', description: 'When it was seen; not in the future' })
+  timestamp: string;
+  @ApiProperty({ type: XarfContactDto, description: 'Becomes the source' }) reporter: XarfContactDto;
+  @ApiProperty({ type: XarfContactDto }) sender: XarfContactDto;
+  @ApiProperty({ example: '198.51.100.23', description: 'An IP address, or a host name (never resolved)' })
+  source_identifier: string;
+  @ApiProperty({ enum: XARF_CATEGORIES, example: 'content' }) category: string;
+  @ApiProperty({
+    example: 'csam',
+    description:
+      'csam/csem, phishing, malware, spam, copyright; any other type becomes `other`, kept as reported',
+  })
+  type: string;
+  @ApiProperty({ example: 'https://files.tenant-a.example/gallery/8f1c2e' }) url: string;
+  @ApiPropertyOptional({ example: { sha256: '4f6d…' } }) hash_values?: Record<string, string>;
+  @ApiPropertyOptional({ type: [XarfEvidenceDto] }) evidence?: XarfEvidenceDto[];
+}
+
+export class BatchItemResult {
+  @ApiProperty({ description: 'Position in the batch (0-based; for JSON lines, among the non-empty lines)' })
+  index: number;
+  @ApiProperty({ enum: ['created', 'existing', 'rejected'] }) status: 'created' | 'existing' | 'rejected';
+  @ApiPropertyOptional({ format: 'uuid' }) id?: string;
+  @ApiPropertyOptional() reason?: string;
+  @ApiPropertyOptional({ description: 'The field at fault, as the item named it' }) field?: string;
+  @ApiPropertyOptional({ description: 'The item was fine; a dependency was down: send it again' })
+  retryable?: boolean;
+}
+
+export class BatchResultView {
+  @ApiProperty() created: number;
+  @ApiProperty() existing: number;
+  @ApiProperty() rejected: number;
+  @ApiProperty({ type: [BatchItemResult] }) items: BatchItemResult[];
+}
+
+export class TriageDto {
+  @ApiProperty({ example: 'desk:j.devries' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  by: string;
+
+  @ApiPropertyOptional({ enum: CATEGORIES, description: 'Confirms the category: the workflow starts now' })
+  @IsOptional()
+  @IsIn(CATEGORIES)
+  category?: Category;
+
+  @ApiPropertyOptional({
+    description: 'Without a category: why the message is no notice (closed as invalid)',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(5000)
+  reason?: string;
+}
+
+export class RawMessageView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() receivedAt: string;
+  @ApiProperty({ enum: ['smtp', 'pipe'] }) channel: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) sender: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) messageId: string | null;
+  @ApiProperty() sizeBytes: number;
+  @ApiProperty() error: string;
+  @ApiProperty({ description: 'Headers' }) headers: string;
+  @ApiProperty({ description: 'Text parts; attachments only by type, size and SHA-256' }) text: string;
+}

@@ -1,0 +1,127 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { DomainError, WITHDRAWABLE_STATUSES, type TerminationStatus } from '@takedown/domain';
+import { terminationWorkflowId, withdrawCaseSignal } from '@takedown/workflows/termination-messages';
+import type { terminationWorkflow } from '@takedown/workflows/termination.workflow';
+import { AppConfig } from '../app-config';
+import { signalCase } from '../temporal/case-signal';
+import { withTemporal } from '../temporal/notice-signal';
+import type { OpenTerminationDto, TerminationView, WithdrawTerminationDto } from './termination.dto';
+
+interface CaseRow {
+  id: string;
+  customer_id: string;
+  status: TerminationStatus;
+  opened_by: string;
+  reason: string;
+  opened_at: Date;
+  effective_at: Date | null;
+  closed_at: Date | null;
+}
+
+/** Termination cases: opened by legal (or by a customer's standing), read, and withdrawn before decommissioning. */
+@Injectable()
+export class TerminationsService {
+  constructor(
+    private readonly db: DataSource,
+    @Inject(Client) private readonly temporal: Client,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** The row and the workflow in one transaction: with Temporal down nothing is stored (503). */
+  async open(dto: OpenTerminationDto): Promise<TerminationView> {
+    const id = randomUUID();
+    await this.db.transaction(async (tx) => {
+      const [customer] = (await tx.query(`SELECT status FROM customers WHERE id = $1`, [dto.customerId])) as {
+        status: string;
+      }[];
+      if (!customer)
+        throw new DomainError('CUSTOMER.UNKNOWN', `customer ${dto.customerId} does not exist`, 'customerId');
+      if (customer.status === 'terminated') {
+        throw new DomainError(
+          'CUSTOMER.ALREADY_TERMINATED',
+          `customer ${dto.customerId} is terminated already`,
+        );
+      }
+      const inserted = (await tx.query(
+        `INSERT INTO termination_cases (id, customer_id, opened_by, reason, workflow_id)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id`,
+        [id, dto.customerId, dto.by, dto.reason, terminationWorkflowId(id)],
+      )) as unknown[];
+      if (!inserted.length) {
+        throw new DomainError(
+          'CASE.ALREADY_RUNNING',
+          `customer ${dto.customerId} has a termination case running`,
+        );
+      }
+      await withTemporal(this.temporal, async () => {
+        try {
+          await this.temporal.workflow.start<typeof terminationWorkflow>('terminationWorkflow', {
+            workflowId: terminationWorkflowId(id),
+            taskQueue: this.config.env.TEMPORAL_TASK_QUEUE,
+            args: [{ version: 1, caseId: id, customerId: dto.customerId }],
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+      });
+    });
+    return this.get(id);
+  }
+
+  async get(id: string): Promise<TerminationView> {
+    const row = await this.row(id);
+    const events = (await this.db.query(
+      `SELECT type, actor, reason, occurred_at, data FROM termination_case_events
+       WHERE case_id = $1 ORDER BY occurred_at, id`,
+      [id],
+    )) as {
+      type: string;
+      actor: string;
+      reason: string | null;
+      occurred_at: Date;
+      data: Record<string, unknown>;
+    }[];
+    return {
+      id: row.id,
+      customerId: row.customer_id,
+      status: row.status,
+      openedBy: row.opened_by,
+      reason: row.reason,
+      openedAt: row.opened_at.toISOString(),
+      effectiveAt: row.effective_at?.toISOString() ?? null,
+      closedAt: row.closed_at?.toISOString() ?? null,
+      events: events.map((e) => ({
+        type: e.type,
+        actor: e.actor,
+        reason: e.reason,
+        at: e.occurred_at.toISOString(),
+        data: e.data,
+      })),
+    };
+  }
+
+  /** Refused (409) once the NOC was asked to decommission; the workflow refuses it then too. */
+  async withdraw(id: string, dto: WithdrawTerminationDto): Promise<void> {
+    const row = await this.row(id);
+    if (!WITHDRAWABLE_STATUSES.includes(row.status)) {
+      throw new DomainError(
+        'CASE.ALREADY_' + row.status.toUpperCase(),
+        `the case is ${row.status}: it can be withdrawn only during ${WITHDRAWABLE_STATUSES.join(' or ')}`,
+      );
+    }
+    await signalCase(this.temporal, id, withdrawCaseSignal, { by: dto.by, reason: dto.reason });
+  }
+
+  private async row(id: string): Promise<CaseRow> {
+    const [row] = (await this.db.query(
+      `SELECT id, customer_id, status, opened_by, reason, opened_at, effective_at, closed_at
+       FROM termination_cases WHERE id = $1`,
+      [id],
+    )) as CaseRow[];
+    if (!row) throw new DomainError('CASE.NOT_FOUND', `termination case ${id} does not exist`);
+    return row;
+  }
+}

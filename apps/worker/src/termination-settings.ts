@@ -1,0 +1,4 @@
+/** Where termination cases send their review tasks; apart from WorkerSettings so the notice's settings stay as they are. */
+export class TerminationSettings {
+  constructor(readonly legalEmail: string) {}
+}

@@ -1,0 +1,255 @@
+/**
+ * `npm run bench:intake`: how many notices per second each intake channel takes, against the ceiling of bare
+ * workflow starts on the same Temporal server.
+ *
+ * Starts a throw-away local stack (embedded PostgreSQL, Temporal dev server, SMTP capture, as `npm start` does) and
+ * the API in-process on loopback ports, with its inbound SMTP listener. No worker runs: every channel ends in a
+ * workflow start, which is what is compared. Then, one after the other, BENCH_N notices (default 5,000) each:
+ *   - `client.workflow.start` alone (the ceiling), BENCH_CONCURRENCY at a time (default 16);
+ *   - POST /v1/notices, one notice per request, BENCH_CONCURRENCY at a time;
+ *   - POST /v1/notices/batch, BENCH_BATCH notices per request (default 500), one request at a time;
+ *   - ARF emails to the SMTP listener, BENCH_CONCURRENCY connections.
+ * Not a test: it prints figures and removes everything it made.
+ */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import nodemailer from 'nodemailer';
+import { loadEnv } from '@takedown/config';
+import { freePort, startStack } from '@takedown/dev-stack';
+import { AppConfig } from '../apps/api/src/app-config';
+import { createApp } from '../apps/api/src/create-app';
+import { InboundSmtpListener } from '../apps/api/src/intake/inbound-smtp';
+
+const N = Number(process.env.BENCH_N ?? 5000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const BATCH = Number(process.env.BENCH_BATCH ?? 500);
+const TASK_QUEUE = 'bench-intake';
+
+interface Result {
+  name: string;
+  notices: number;
+  seconds: number;
+  /** Per request: one notice, or one batch. */
+  latencies: number[];
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takedown-bench-'));
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const stack = await startStack({
+    dataDir: dir,
+    ports: { postgres: await freePort(), temporal: await freePort(), smtp: await freePort() },
+    log,
+  });
+  const env = loadEnv({
+    DATABASE_URL: stack.databaseUrl,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+    LOG_LEVEL: 'silent',
+    INBOUND_SMTP_PORT: '0',
+    INBOUND_MAIL_SOURCES: 'provider|Bench Mailbox|@mailbox.example',
+  });
+  const app = await createApp(
+    new AppConfig({ ...env, DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress }),
+  );
+  const apiPort = await freePort();
+  await app.listen(apiPort, '127.0.0.1');
+  const smtpPort = app.get(InboundSmtpListener).port!;
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  try {
+    const results: Result[] = [];
+    const run = async (
+      name: string,
+      notices: number,
+      requests: number,
+      one: (i: number) => Promise<unknown>,
+    ) => {
+      log(`${name}: ${notices} notices`);
+      results.push({ name, notices, ...(await timed(requests, name === 'batch' ? 1 : CONCURRENCY, one)) });
+    };
+    await run('bare workflow start', N, N, () =>
+      client.workflow.start('noticeWorkflow', {
+        workflowId: `bench-${randomUUID()}`,
+        taskQueue: TASK_QUEUE,
+        args: [
+          { version: 1, noticeId: randomUUID(), category: 'phishing', receivedAt: new Date().toISOString() },
+        ],
+      }),
+    );
+    await run('POST /v1/notices', N, N, () =>
+      post(agent, apiPort, '/v1/notices', [notice()], 201).then(() => 0),
+    );
+    const batches = Math.ceil(N / BATCH);
+    await run('POST /v1/notices/batch', N, batches, (i) =>
+      post(
+        agent,
+        apiPort,
+        '/v1/notices/batch',
+        Array.from({ length: Math.min(BATCH, N - i * BATCH) }, notice),
+        200,
+      ),
+    );
+    const mail = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: smtpPort,
+      ignoreTLS: true,
+      pool: true,
+      maxConnections: CONCURRENCY,
+      maxMessages: Infinity,
+    });
+    await run('SMTP listener (ARF)', N, N, () =>
+      mail.sendMail({
+        envelope: { from: 'feedback@mailbox.example', to: 'abuse@provider.example' },
+        raw: arf(),
+      }),
+    );
+    mail.close();
+    print(results);
+  } finally {
+    agent.destroy();
+    await app.close();
+    await connection.close();
+    await stack.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+let counter = 0;
+function notice() {
+  const ref = `bench-${++counter}-${randomUUID()}`;
+  return {
+    source: { kind: 'hotline', name: 'Bench Hotline' },
+    sourceReference: ref,
+    category: 'phishing',
+    urls: [`https://login.tenant-b.example/${ref}`],
+    ip: '198.51.100.23',
+  };
+}
+
+function arf(): string {
+  const id = randomUUID();
+  return [
+    'From: feedback@mailbox.example',
+    'To: abuse@provider.example',
+    `Message-ID: <${id}@mailbox.example>`,
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=feedback-report; boundary="b"',
+    '',
+    '--b',
+    'Content-Type: text/plain',
+    '',
+    'Phishing report.',
+    '--b',
+    'Content-Type: message/feedback-report',
+    '',
+    'Feedback-Type: fraud',
+    'Version: 1',
+    'Source-IP: 203.0.113.77',
+    `Reported-URI: http://pay-update.tenant-c.example/${id}`,
+    '',
+    '--b--',
+    '',
+  ].join('\r\n');
+}
+
+/** POST one request body (a single notice is sent as itself, not as an array of one). */
+function post(
+  agent: http.Agent,
+  port: number,
+  route: string,
+  body: unknown[],
+  expected: number,
+): Promise<void> {
+  const payload = JSON.stringify(route === '/v1/notices' ? body[0] : body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: route,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => {
+          if (res.statusCode !== expected)
+            return reject(new Error(`${route}: HTTP ${res.statusCode} ${text}`));
+          if (route.endsWith('batch') && (JSON.parse(text) as { rejected: number }).rejected) {
+            return reject(new Error(`${route}: items rejected: ${text.slice(0, 500)}`));
+          }
+          resolve();
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Runs `requests` calls, `concurrency` at a time; wall time and each call's latency. */
+async function timed(requests: number, concurrency: number, one: (i: number) => Promise<unknown>) {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < requests; i = next++) {
+        const t = process.hrtime.bigint();
+        await one(i);
+        latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+      }
+    }),
+  );
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, latencies };
+}
+
+function print(results: Result[]): void {
+  const ceiling = results[0].notices / results[0].seconds;
+  const q = (sorted: number[], p: number) =>
+    sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  const out = [
+    `Intake benchmark: ${N} notices per channel, ${CONCURRENCY} concurrent (batch: ${BATCH} per request, one at a time), ${os.cpus().length} CPUs`,
+    'Latency per request (a batch request carries many notices).',
+    '',
+    `| ${'channel'.padEnd(24)} | notices/s | p50 ms   | p99 ms   | vs bare start |`,
+    `|${'-'.repeat(26)}|-----------|----------|----------|---------------|`,
+  ];
+  for (const r of results) {
+    const sorted = [...r.latencies].sort((a, b) => a - b);
+    const rate = r.notices / r.seconds;
+    out.push(
+      `| ${r.name.padEnd(24)} | ${Math.round(rate).toString().padStart(9)} | ${q(sorted, 0.5).toFixed(1).padStart(8)} | ${q(
+        sorted,
+        0.99,
+      )
+        .toFixed(1)
+        .padStart(8)} | ${`${(rate / ceiling).toFixed(2)}x`.padStart(13)} |`,
+    );
+  }
+  const ratio = (name: string) => {
+    const r = results.find((x) => x.name === name)!;
+    return r.notices / r.seconds / ceiling;
+  };
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  out.push(
+    '',
+    `API single intake: ${ratio('POST /v1/notices').toFixed(2)}x bare starts (target >= 0.7x: ${verdict(ratio('POST /v1/notices') >= 0.7)})`,
+    `Batch: ${ratio('POST /v1/notices/batch').toFixed(2)}x bare starts (target >= 1.0x: ${verdict(ratio('POST /v1/notices/batch') >= 1)})`,
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

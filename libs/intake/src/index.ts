@@ -1,0 +1,5 @@
+export * from './notice-input';
+export * from './xarf';
+export * from './mail';
+export * from './sources';
+export * from './batch';

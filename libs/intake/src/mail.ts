@@ -1,0 +1,189 @@
+import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
+import { simpleParser, type HeaderValue, type ParsedMail } from 'mailparser';
+import type { Category } from '@takedown/domain';
+import { CLOCK_SKEW_MS, IntakeError, MAX_URLS, type ParsedReport } from './notice-input';
+import type { MailSource } from './sources';
+import { isHttpUrl, isXarf, parseXarf } from './xarf';
+
+/** RFC 5965 feedback types to our categories (`fraud` is how mailbox providers report phishing). */
+const CATEGORY_BY_FEEDBACK_TYPE: Record<string, Category> = {
+  abuse: 'spam',
+  fraud: 'phishing',
+  virus: 'malware',
+};
+
+/** The desk needs the words of the message, not megabytes of it. */
+const MAX_ORIGINAL_TEXT = 100_000;
+
+export interface MailOptions {
+  /** The configured source the sender speaks for (its allow-list was checked by the channel). */
+  source: MailSource;
+  sender: string;
+  now?: Date;
+}
+
+/**
+ * Reads one email into a notice: an X-ARF report (JSON part or body), an ARF feedback report (RFC 5965), or plain
+ * text from a known source, which goes to the desk for triage with its URLs and IPs extracted. Mail is decoded by
+ * mailparser; nothing here reads raw MIME. Throws IntakeError when the message cannot be made into a notice: the
+ * channel keeps it as a raw message with that error.
+ */
+export async function parseMail(raw: Buffer, opts: MailOptions): Promise<ParsedReport> {
+  let mail: ParsedMail;
+  try {
+    mail = await simpleParser(raw, { skipHtmlToText: false, skipTextLinks: true, skipImageLinks: true });
+  } catch (err) {
+    throw new IntakeError(`not a readable MIME message: ${(err as Error).message}`, 'message');
+  }
+  const source = { kind: opts.source.kind, name: opts.source.name, contact: opts.sender };
+  const reference =
+    mail.messageId?.replace(/^<|>$/g, '') ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+
+  const xarf = findXarf(mail);
+  if (xarf !== undefined) {
+    const parsed = parseXarf(xarf, { now: opts.now });
+    // The mail source is who we trust (its sender was allowed); the report id stays the reference.
+    return {
+      notice: { ...parsed.notice, source },
+      extras: { ...parsed.extras, channel: 'mail-xarf' },
+    };
+  }
+
+  const contentType = mail.headers.get('content-type') as { value: string; params: Record<string, string> };
+  if (contentType?.value === 'multipart/report' && contentType.params['report-type'] === 'feedback-report') {
+    const part = mail.attachments.find((a) => a.contentType === 'message/feedback-report');
+    if (!part) throw new IntakeError('ARF report without its message/feedback-report part', 'message');
+    const fields = (await simpleParser(part.content)).headers;
+    const feedbackType = text(fields.get('feedback-type'))?.toLowerCase();
+    if (!feedbackType) throw new IntakeError('ARF Feedback-Type: is required', 'Feedback-Type');
+    const uris = all(fields.get('reported-uri')).filter(isHttpUrl);
+    const sourceIp = text(fields.get('source-ip'));
+    if (sourceIp && !isIP(sourceIp)) {
+      throw new IntakeError(`ARF Source-IP: "${sourceIp}" is not an IP address`, 'Source-IP');
+    }
+    const arrival = text(fields.get('arrival-date'));
+    const observed = arrival ? new Date(arrival) : undefined;
+    if (observed && Number.isNaN(observed.getTime())) {
+      throw new IntakeError(`ARF Arrival-Date: "${arrival}" is not a date`, 'Arrival-Date');
+    }
+    if (observed && observed.getTime() > (opts.now ?? new Date()).getTime() + CLOCK_SKEW_MS) {
+      throw new IntakeError(`ARF Arrival-Date: ${arrival} is in the future`, 'Arrival-Date');
+    }
+    // An ARF report without a URL is still a report: the desk reads it.
+    if (uris.length) {
+      return {
+        notice: {
+          source,
+          sourceReference: reference,
+          category: CATEGORY_BY_FEEDBACK_TYPE[feedbackType] ?? 'other',
+          urls: [...new Set(uris)].slice(0, MAX_URLS),
+          ...(sourceIp ? { ip: sourceIp } : {}),
+          ...(observed ? { observedAt: observed.toISOString() } : {}),
+        },
+        extras: { reportedType: `arf/${feedbackType}`, channel: 'mail-arf' },
+      };
+    }
+  }
+
+  return triage(mail, source, reference);
+}
+
+function triage(mail: ParsedMail, source: ParsedReport['notice']['source'], reference: string): ParsedReport {
+  const body = mail.text ?? '';
+  const urls = [...new Set(body.match(/\b(?:https?|ftp):\/\/[^\s<>"'`)\]]+/gi) ?? [])]
+    .map((u) => u.replace(/[.,;:!?]+$/, ''))
+    .filter(isHttpUrl);
+  if (!urls.length) throw new IntakeError('no URL in the message: nothing to act on', 'message');
+  const ips = [
+    ...new Set(body.match(/\b(?:\d{1,3}\.){3}\d{1,3}\b|\b[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\b/gi) ?? []),
+  ]
+    .filter((ip) => isIP(ip))
+    .slice(0, 20);
+  const kept = urls.slice(0, MAX_URLS);
+  const original = clean(`Subject: ${mail.subject ?? ''}\n\n${body}`);
+  return {
+    notice: {
+      source,
+      sourceReference: reference,
+      // Until the desk confirms: `other` starts no clock because a triage notice has no workflow.
+      category: 'other',
+      urls: kept,
+      ...(ips.length === 1 ? { ip: ips[0] } : {}),
+      description:
+        `Plain email, category to be confirmed. ${urls.length} URL(s)` +
+        (urls.length > kept.length ? `, the first ${kept.length} kept` : '') +
+        (ips.length ? `; IP addresses: ${ips.join(', ')}` : ''),
+    },
+    extras: {
+      needsTriage: true,
+      originalText: original.slice(0, MAX_ORIGINAL_TEXT),
+      channel: 'mail-plain',
+    },
+  };
+}
+
+/** An X-ARF report in a JSON attachment or as the body, as X-ARF mail carries it. */
+function findXarf(mail: ParsedMail): unknown {
+  const candidates = [
+    ...mail.attachments
+      .filter((a) => /json|xarf/i.test(a.contentType) || /\.json$/i.test(a.filename ?? ''))
+      .map((a) => a.content.toString('utf8')),
+    mail.text ?? '',
+  ];
+  for (const candidate of candidates) {
+    const trimmed = candidate.trim();
+    if (!trimmed.startsWith('{')) continue;
+    try {
+      const json: unknown = JSON.parse(trimmed);
+      if (isXarf(json)) return json;
+    } catch {
+      // not JSON: not X-ARF
+    }
+  }
+  return undefined;
+}
+
+function text(value: HeaderValue | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') return value.trim() || undefined;
+  if (value instanceof Date) return value.toUTCString();
+  if (Array.isArray(value)) return text(value[0] as HeaderValue);
+  return undefined;
+}
+
+function all(value: HeaderValue | undefined): string[] {
+  if (Array.isArray(value)) return value.flatMap((v) => all(v as HeaderValue));
+  const t = text(value);
+  return t ? [t.replace(/^<|>$/g, '')] : [];
+}
+
+/** The most of an unreadable message's raw text kept for the desk. */
+const MAX_KEPT_RAW = 64 * 1024;
+
+/**
+ * What of a message that became no notice is kept for the desk: its headers and text. Attachments are listed by
+ * type, size and SHA-256 only, since they may be the reported material; a message MIME cannot read at all is kept
+ * as its first 64 KiB.
+ */
+export async function keepableCopy(
+  raw: Buffer,
+): Promise<{ messageId: string | null; headers: string; text: string }> {
+  try {
+    const mail = await simpleParser(raw, { skipHtmlToText: false });
+    const headers = mail.headerLines.map((h) => h.line).join('\n');
+    const attachments = mail.attachments.map(
+      (a) =>
+        `[attachment ${a.contentType}, ${a.size} bytes, sha256:${createHash('sha256').update(a.content).digest('hex')}]`,
+    );
+    return {
+      messageId: mail.messageId ?? null,
+      headers: clean(headers),
+      text: clean([mail.text ?? '', ...attachments].join('\n')).slice(0, MAX_ORIGINAL_TEXT),
+    };
+  } catch {
+    return { messageId: null, headers: '', text: clean(raw.subarray(0, MAX_KEPT_RAW).toString('utf8')) };
+  }
+}
+
+const clean = (s: string) => s.replaceAll('\u0000', '');

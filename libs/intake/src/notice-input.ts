@@ -1,0 +1,47 @@
+import { DomainError, type Category, type SourceKind } from '@takedown/domain';
+
+/** A notice as every channel hands it to intake: the shape of the native `POST /v1/notices` body. */
+export interface NoticeInput {
+  source: { kind: SourceKind; name: string; contact?: string };
+  sourceReference: string;
+  category: Category;
+  urls: string[];
+  ip?: string;
+  observedAt?: string;
+  hashes?: { sha256?: string; md5?: string; perceptual?: string };
+  description?: string;
+}
+
+/** What a channel knows beyond the native body. */
+export interface IntakeExtras {
+  /** The reporter's own type (`content/brand_infringement`), kept as reported whatever category it maps to. */
+  reportedType?: string;
+  /** Hashes of evidence that was dropped (`sha256:…`): the material itself is never kept. */
+  evidenceHashes?: string[];
+  /** The message text, for the desk to confirm the category of a report we could not read. */
+  originalText?: string;
+  /** Open without a workflow: the customer's clock starts only when the desk confirms the category. */
+  needsTriage?: boolean;
+  channel?: IntakeChannel;
+}
+
+export type IntakeChannel = 'api' | 'xarf' | 'mail-arf' | 'mail-xarf' | 'mail-plain';
+
+/** A parsed report, ready for intake. */
+export interface ParsedReport {
+  notice: NoticeInput;
+  extras: IntakeExtras;
+}
+
+/** Bad input: `field` names the field as the reporter wrote it (an X-ARF or ARF field). */
+export class IntakeError extends DomainError {
+  constructor(message: string, field?: string) {
+    super('INTAKE.INVALID', message, field);
+  }
+}
+
+/** Reports may be a little ahead of our clock; beyond this a timestamp is wrong, not skewed. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
+/** Most URLs one notice keeps (the native API's limit); a message with more goes to the desk with the text. */
+export const MAX_URLS = 100;

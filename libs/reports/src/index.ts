@@ -1,0 +1,2 @@
+export * from './termination-report';
+export * from './termination-pdf';

@@ -1,0 +1,131 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The termination report for legal (DOMAIN.md): everything a judge may ask about a case, and nothing of the reported
+ * material. URLs appear only as host + SHA-256 of path and query, so a copy can be matched against the notice
+ * without showing it. The digest is SHA-256 over the canonical JSON of everything but the digest itself.
+ */
+export interface TerminationReport {
+  format: 'takedown.termination-report';
+  version: 1;
+  generatedAt: string;
+  case: {
+    id: string;
+    status: string;
+    openedBy: string;
+    reason: string;
+    openedAt: string;
+    effectiveAt: string | null;
+    closedAt: string | null;
+  };
+  customer: {
+    id: string;
+    reference: string;
+    name: string;
+    contractType: string;
+    status: string;
+    language: string;
+  };
+  contract: {
+    startsOn: string;
+    noticePeriodDays: number;
+    immediateTerminationForIllegalContent: boolean;
+    policyProfile: string;
+  } | null;
+  summary: {
+    notices: number;
+    deadlinesMet: number;
+    deadlinesMissed: number;
+    open: number;
+    byOutcome: Record<string, number>;
+    medianTimeToRemovalSeconds: number | null;
+  };
+  standing: {
+    level: string;
+    history: {
+      at: string;
+      type: string;
+      actor: string;
+      reason: string | null;
+      level: string;
+      previousLevel: string;
+    }[];
+  };
+  notices: ReportNotice[];
+  timeline: { at: string; type: string; actor: string; reason: string | null }[];
+  decisions: { at: string; by: string; decision: string; why: string | null; subject: string }[];
+}
+
+export interface ReportNotice {
+  id: string;
+  category: string;
+  source: { kind: string; name: string };
+  /** `host` and the SHA-256 of path + query: never the URL itself. */
+  urls: { host: string; pathSha256: string }[];
+  receivedAt: string;
+  notifiedAt: string | null;
+  remindedAt: string[];
+  escalatedAt: string | null;
+  removedAt: string | null;
+  closedAt: string | null;
+  deadline: string | null;
+  deadlineMet: boolean | null;
+  outcome: string | null;
+  timeToRemovalSeconds: number | null;
+  customerAnswers: { at: string; type: string; by: string; reason: string | null }[];
+}
+
+export interface SignedTerminationReport extends TerminationReport {
+  digest: { algorithm: 'sha256'; value: string };
+}
+
+/** A URL as the report may show it: the host, and a hash of the part that identifies the material. */
+export function redactedUrl(url: string): { host: string; pathSha256: string } {
+  let host = '';
+  let rest = url;
+  try {
+    const u = new URL(url);
+    host = u.host;
+    rest = `${u.pathname}${u.search}`;
+  } catch {
+    // Not a URL: the whole text is hashed, nothing of it shown.
+  }
+  return { host, pathSha256: createHash('sha256').update(rest).digest('hex') };
+}
+
+/** JSON with object keys sorted at every depth and no whitespace: the same data gives the same bytes. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function reportDigest(report: TerminationReport): string {
+  return createHash('sha256').update(canonicalJson(report)).digest('hex');
+}
+
+export function signReport(report: TerminationReport): SignedTerminationReport {
+  return { ...report, digest: { algorithm: 'sha256', value: reportDigest(report) } };
+}
+
+/** Whether a report (as parsed from its JSON file) still has the digest it was issued with. */
+export function verifyReport(
+  parsed: unknown,
+):
+  | { ok: true; digest: string }
+  | { ok: false; expected: string | null; actual: string | null; problem: string } {
+  if (!parsed || typeof parsed !== 'object' || !('digest' in parsed)) {
+    return { ok: false, expected: null, actual: null, problem: 'the file has no digest' };
+  }
+  const { digest, ...report } = parsed as SignedTerminationReport;
+  if (digest?.algorithm !== 'sha256' || typeof digest.value !== 'string') {
+    return { ok: false, expected: null, actual: null, problem: 'the digest is not a SHA-256 digest' };
+  }
+  const actual = reportDigest(report as TerminationReport);
+  return actual === digest.value
+    ? { ok: true, digest: actual }
+    : { ok: false, expected: digest.value, actual, problem: 'the content does not match its digest' };
+}

@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DataSource } from 'typeorm';
+import { freePort } from '@takedown/dev-stack';
+import { dataSourceOptions, NoticeEntity } from '@takedown/persistence';
+import { testEnv } from '../support/env';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const arf = () =>
+  Buffer.from(
+    fs
+      .readFileSync(path.join(ROOT, 'test', 'fixtures', 'samples', 'arf-phishing.eml'), 'utf8')
+      .replace('arf-20261122-0930-77', `arf-${randomUUID()}`)
+      .replace('/invoice/confirm', `/invoice/${randomUUID()}`),
+  );
+
+/** `takedown ingest-mail` as an MTA runs it: a message on stdin, an exit code the MTA understands. */
+function ingest(
+  input: Buffer,
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        'apps/cli/src/main.ts',
+        'ingest-mail',
+        ...args,
+      ],
+      { cwd: ROOT, env: { ...process.env, ...env, TS_NODE_PROJECT: 'tsconfig.json' } },
+    );
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  });
+}
+
+describe('ingest-mail (MTA pipe)', () => {
+  const env = testEnv();
+  const base = {
+    DATABASE_URL: env.DATABASE_URL,
+    TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
+    // Nothing runs on this queue: the notice is stored and its workflow started, which is all the pipe does.
+    TEMPORAL_TASK_QUEUE: `pipe-${randomUUID()}`,
+    INBOUND_MAIL_SOURCES: 'provider|Mailbox Example|@mailbox.example',
+    LOG_LEVEL: 'warn',
+  };
+  let db: DataSource;
+  beforeAll(async () => {
+    db = await new DataSource(dataSourceOptions(env.DATABASE_URL)).initialize();
+  });
+  afterAll(() => db?.destroy());
+
+  it('takes the ARF sample as a notice and exits 0; the same message again is the same notice', async () => {
+    const message = arf();
+    const first = await ingest(message, base);
+    expect(first).toMatchObject({ code: 0, stderr: expect.stringMatching(/\(created\)/) });
+    const again = await ingest(message, base);
+    expect(again).toMatchObject({ code: 0, stderr: expect.stringMatching(/\(existing\)/) });
+    const id = /notice ([0-9a-f-]{36})/.exec(first.stderr)![1];
+    expect(await db.getRepository(NoticeEntity).findOneByOrFail({ id })).toMatchObject({
+      category: 'phishing',
+    });
+  });
+
+  it('exits 75 so that the MTA retries when Temporal or the database is down, and stores nothing', async () => {
+    const before = await db.getRepository(NoticeEntity).count();
+    const deadPort = await freePort();
+    expect((await ingest(arf(), { ...base, TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}` })).code).toBe(75);
+    const deadDb = env.DATABASE_URL.replace(/:(\d+)\//, `:${deadPort}/`);
+    expect((await ingest(arf(), { ...base, DATABASE_URL: deadDb })).code).toBe(75);
+    expect(await db.getRepository(NoticeEntity).count()).toBe(before);
+  });
+
+  it('refuses a 25 MB message with 65, and keeps a message it cannot read for the desk with 0', async () => {
+    const huge = Buffer.concat([arf(), Buffer.alloc(25 * 1024 * 1024, 'a')]);
+    expect(await ingest(huge, base)).toMatchObject({ code: 65, stderr: expect.stringMatching(/exceeds/) });
+    const message = arf();
+    const truncated = message.subarray(0, message.indexOf('Content-Type: message/feedback-report'));
+    expect(await ingest(truncated, base, ['--sender', 'abuse-reports@mailbox.example'])).toMatchObject({
+      code: 0,
+      stderr: expect.stringMatching(/kept for the abuse desk/),
+    });
+  });
+});

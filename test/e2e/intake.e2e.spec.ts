@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import nodemailer from 'nodemailer';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { InboundSmtpListener } from '@takedown/api/intake/inbound-smtp';
+import { IntakeService } from '@takedown/api/intake/intake.service';
+import { NoticeEntity, RawMessageEntity } from '@takedown/persistence';
+import { startSystem, type RunningSystem } from '../support/api';
+import { eventually } from '../support/eventually';
+
+const samples = path.join(__dirname, '..', 'fixtures', 'samples');
+const xarf = (overrides: Record<string, unknown> = {}) => {
+  const id = randomUUID();
+  return {
+    ...(JSON.parse(fs.readFileSync(path.join(samples, 'xarf-csam.json'), 'utf8')) as Record<string, unknown>),
+    report_id: `xarf-${id}`,
+    url: `https://files.tenant-a.example/gallery/${id}`,
+    ...overrides,
+  };
+};
+const native = (ref = `batch-${randomUUID()}`) => ({
+  source: { kind: 'hotline', name: 'Example Hotline' },
+  sourceReference: ref,
+  category: 'phishing',
+  urls: [`https://login.tenant-b.example/${ref}`],
+});
+
+/** Every intake channel on the real stack ends in the same notice, through POST /v1/notices's own intake. */
+describe('intake channels end to end', () => {
+  let system: RunningSystem;
+  let http: ReturnType<typeof request>;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    system = await startSystem({
+      POLICY_PROFILE: 'demo',
+      INBOUND_MAIL_SOURCES:
+        'hotline|Example Hotline|reports@hotline.example;provider|Mailbox Example|@mailbox.example',
+    });
+    http = request(system.app.getHttpServer());
+    db = system.app.get(DataSource);
+  });
+
+  afterAll(() => system?.stop());
+
+  const notice = async (id: string) => db.getRepository(NoticeEntity).findOneByOrFail({ id });
+
+  it('takes an X-ARF report by its media type: report id as reference, hashes kept, evidence dropped', async () => {
+    const body = xarf();
+    const created = await http
+      .post('/v1/notices')
+      .set('Content-Type', 'application/vnd.xarf+json')
+      .send(JSON.stringify(body))
+      .expect(201);
+    expect(created.body).toMatchObject({
+      category: 'csam',
+      sourceReference: body.report_id,
+      source: { kind: 'hotline', name: 'Example Hotline' },
+      ip: '198.51.100.23',
+      reportedType: 'content/csam',
+    });
+    const row = await notice(created.body.id);
+    expect(row.hashes).toEqual({
+      sha256: '4f6d0b1c9a7e2d35b8c0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6',
+      'evidence.0': 'sha256:9a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9',
+    });
+    expect(JSON.stringify(row)).not.toContain('YXNzZXNzbWVudCByZWYgQS0xNzc=');
+    // Detected by xarf_version under plain JSON too; the same report id is the same notice.
+    const again = await http.post('/v1/notices').send(body).expect(200);
+    expect(again.body.id).toBe(created.body.id);
+    await eventually(
+      async () => (await http.get(`/v1/notices/${created.body.id}`)).body,
+      (n) => n.timeline.some((e: { type: string }) => e.type === 'received'),
+    );
+  });
+
+  it('keeps an unknown X-ARF type as other with the type as reported', async () => {
+    const res = await http
+      .post('/v1/notices')
+      .send(xarf({ type: 'brand_infringement' }))
+      .expect(201);
+    expect(res.body).toMatchObject({ category: 'other', reportedType: 'content/brand_infringement' });
+  });
+
+  it('answers bad X-ARF with a 400 naming the X-ARF field, and stores nothing', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ report_id: undefined }, 'report_id'],
+      [{ source_identifier: '198.51.100.300' }, 'source_identifier'],
+      [{ timestamp: new Date(Date.now() + 86_400_000).toISOString() }, 'timestamp'],
+      [{ reporter: { org: 'Example Hotline' } }, 'reporter.contact'],
+    ];
+    for (const [overrides, field] of cases) {
+      const body = xarf(overrides);
+      const res = await http.post('/v1/notices').send(body).expect(400);
+      expect(res.body).toMatchObject({ code: 'INTAKE.INVALID', field });
+      const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM notices WHERE $1 = ANY (urls)`, [
+        body.url,
+      ]);
+      expect(n).toBe(0);
+    }
+  });
+
+  it('makes two notices of one report id from two sources, and one from one source', async () => {
+    const reportId = `dup-${randomUUID()}`;
+    const fromHotline = await http
+      .post('/v1/notices')
+      .send(xarf({ report_id: reportId }))
+      .expect(201);
+    const otherSource = xarf({
+      report_id: reportId,
+      reporter: { org: 'Other Hotline', contact: 'r@other.example', domain: 'other.example' },
+    });
+    const fromOther = await http.post('/v1/notices').send(otherSource).expect(201);
+    expect(fromOther.body.id).not.toBe(fromHotline.body.id);
+    const sameSourceNewUrl = await http
+      .post('/v1/notices')
+      .send(xarf({ report_id: reportId }))
+      .expect(200);
+    expect(sameSourceNewUrl.body.id).toBe(fromHotline.body.id);
+  });
+
+  it('takes a batch item by item: created, existing, rejected with the reason', async () => {
+    const known = native();
+    await http.post('/v1/notices').send(known).expect(201);
+    const res = await http
+      .post('/v1/notices/batch')
+      .send([
+        native(),
+        known,
+        { ...native(), ip: 'not-an-ip' },
+        xarf(),
+        xarf({ timestamp: 'soon' }),
+        { ...native(), description: 'a NUL \u0000 character' },
+        'not an object',
+      ])
+      .expect(200);
+    expect(res.body).toMatchObject({ created: 2, existing: 1, rejected: 4 });
+    expect(res.body.items.map((i: { status: string }) => i.status)).toEqual([
+      'created',
+      'existing',
+      'rejected',
+      'created',
+      'rejected',
+      'rejected',
+      'rejected',
+    ]);
+    expect(res.body.items[2]).toMatchObject({ field: 'ip' });
+    expect(res.body.items[4]).toMatchObject({ field: 'timestamp' });
+  });
+
+  it('takes JSON lines, a broken line being one rejected item', async () => {
+    const lines = [JSON.stringify(native()), '{"broken', JSON.stringify(native())].join('\n');
+    const res = await http
+      .post('/v1/notices/batch')
+      .set('Content-Type', 'application/x-ndjson')
+      .send(lines)
+      .expect(200);
+    expect(res.body).toMatchObject({ created: 2, rejected: 1 });
+    await http.post('/v1/notices/batch').send([]).expect(400);
+  });
+
+  it('opens plain mail for triage without a workflow, and starts it when the desk confirms the category', async () => {
+    const intake = system.app.get(IntakeService);
+    const url = `http://files.tenant-a.example/${randomUUID()}.jpg`;
+    const raw = Buffer.from(
+      `From: reports@hotline.example\r\nTo: abuse@provider.example\r\nSubject: remove please\r\n` +
+        `Message-ID: <${randomUUID()}@hotline.example>\r\n\r\nPlease remove ${url} on 198.51.100.23\r\n`,
+    );
+    const result = await intake.submitMail(raw, { channel: 'smtp', sender: 'reports@hotline.example' });
+    expect(result.status).toBe('created');
+    const id = (result as { noticeId: string }).noticeId;
+    const waiting = (await http.get(`/v1/notices/${id}`).expect(200)).body;
+    expect(waiting).toMatchObject({ state: 'needs_triage', urls: [url], timeline: [] });
+    expect(waiting.originalText).toContain('Please remove');
+    await http.post(`/v1/notices/${id}/actions/escalate-now`).send({ by: 'desk:e2e' }).expect(409);
+
+    await http.post(`/v1/notices/${id}/triage`).send({ by: 'desk:e2e', category: 'csam' }).expect(200);
+    const started = await eventually(
+      async () => (await http.get(`/v1/notices/${id}`)).body,
+      (n) => n.timeline.some((e: { type: string }) => e.type === 'unattributed'),
+    );
+    expect(started.category).toBe('csam');
+    expect(started.timeline[0]).toMatchObject({ type: 'triaged', actor: 'desk:e2e' });
+    await http.post(`/v1/notices/${id}/triage`).send({ by: 'desk:e2e', category: 'csam' }).expect(409);
+  });
+
+  it('keeps mail it cannot read as a raw message with the reason, attachments only by hash', async () => {
+    const intake = system.app.get(IntakeService);
+    const before = await db.getRepository(NoticeEntity).count();
+    const arf = fs.readFileSync(path.join(samples, 'arf-phishing.eml'));
+    const truncated = arf.subarray(0, arf.indexOf('Content-Type: message/feedback-report'));
+    const result = await intake.submitMail(truncated, { channel: 'pipe', sender: 'x@mailbox.example' });
+    expect(result).toMatchObject({ status: 'kept', error: expect.stringMatching(/feedback-report/) });
+    const unknownSender = await intake.submitMail(arf, {
+      channel: 'smtp',
+      sender: 'someone@elsewhere.example',
+    });
+    expect(unknownSender).toMatchObject({ status: 'kept', error: expect.stringMatching(/sender list/) });
+    expect(await db.getRepository(NoticeEntity).count()).toBe(before);
+    const listed = (await http.get('/v1/raw-messages?limit=5').expect(200)).body;
+    expect(listed.map((m: { id: string }) => m.id)).toEqual(
+      expect.arrayContaining([(result as { rawMessageId: string }).rawMessageId]),
+    );
+    expect(await db.getRepository(RawMessageEntity).countBy({ channel: 'pipe' })).toBeGreaterThan(0);
+  });
+
+  it('takes the ARF sample from a listed sender as a phishing notice', async () => {
+    const intake = system.app.get(IntakeService);
+    const arf = fs
+      .readFileSync(path.join(samples, 'arf-phishing.eml'), 'utf8')
+      .replace('arf-20261122-0930-77', `arf-${randomUUID()}`)
+      .replace('/invoice/confirm', `/invoice/${randomUUID()}`);
+    const result = await intake.submitMail(Buffer.from(arf), {
+      channel: 'smtp',
+      sender: 'abuse-reports@mailbox.example',
+    });
+    expect(result.status).toBe('created');
+    const n = await notice((result as { noticeId: string }).noticeId);
+    expect(n).toMatchObject({
+      category: 'phishing',
+      ip: '203.0.113.77',
+      reportedType: 'arf/fraud',
+      sourceKind: 'provider',
+    });
+  });
+});
+
+describe('inbound SMTP listener', () => {
+  let system: RunningSystem;
+  let port: number;
+  beforeAll(async () => {
+    system = await startSystem({
+      INBOUND_SMTP_PORT: '0',
+      INBOUND_MAIL_ADDRESSES: 'abuse@provider.example',
+      INBOUND_MAIL_MAX_BYTES: String(1024 * 1024),
+      INBOUND_MAIL_SOURCES: 'provider|Mailbox Example|@mailbox.example',
+    });
+    port = system.app.get(InboundSmtpListener).port!;
+  });
+  afterAll(() => system?.stop());
+
+  const send = (from: string, to: string, raw: string | Buffer) =>
+    nodemailer
+      .createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true })
+      .sendMail({ envelope: { from, to }, raw });
+
+  it('takes an ARF report from an allowed sender for the abuse address', async () => {
+    const arf = fs
+      .readFileSync(path.join(samples, 'arf-phishing.eml'), 'utf8')
+      .replace('arf-20261122-0930-77', `arf-${randomUUID()}`)
+      .replace('/invoice/confirm', `/invoice/${randomUUID()}`);
+    const ref = /Message-ID: <([^>]+)>/.exec(arf)![1];
+    await send('abuse-reports@mailbox.example', 'abuse@provider.example', arf);
+    const row = await system.app
+      .get(DataSource)
+      .getRepository(NoticeEntity)
+      .findOneByOrFail({ sourceReference: ref });
+    expect(row).toMatchObject({ category: 'phishing', sourceName: 'Mailbox Example' });
+  });
+
+  it('refuses unknown senders, unknown recipients and messages over the size limit, and keeps running', async () => {
+    const arf = fs.readFileSync(path.join(samples, 'arf-phishing.eml'));
+    await expect(send('x@elsewhere.example', 'abuse@provider.example', arf)).rejects.toMatchObject({
+      responseCode: 550,
+    });
+    await expect(send('a@mailbox.example', 'ceo@provider.example', arf)).rejects.toMatchObject({
+      responseCode: 550,
+    });
+    const big = Buffer.concat([arf, Buffer.alloc(2 * 1024 * 1024, 'a')]);
+    await expect(send('a@mailbox.example', 'abuse@provider.example', big)).rejects.toMatchObject({
+      responseCode: 552,
+    });
+    await send(
+      'a@mailbox.example',
+      'abuse@provider.example',
+      arf.toString().replace(/arf-2026/, `x-${randomUUID()}`),
+    );
+  });
+});

@@ -1,0 +1,239 @@
+import type { INestApplication } from '@nestjs/common';
+import { Client, Connection } from '@temporalio/client';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { resolveLinkKeys, signLink } from '@takedown/links';
+import { verifyReport } from '@takedown/reports';
+import { noticeWorkflowId } from '@takedown/workflows/task-queues';
+import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
+import { startSystem, type RunningSystem } from '../support/api';
+import { storeCustomer } from '../support/customers';
+import { eventually } from '../support/eventually';
+import { storeNotice } from '../support/notices';
+
+/**
+ * A customer's standing and a termination case on the real stack (PostgreSQL, Temporal dev server, SMTP capture),
+ * driven through HTTP, under the demo profile: a 30-day notice period lasts 30 seconds.
+ */
+describe('customer standing and termination through the API (demo timers)', () => {
+  let sys: RunningSystem;
+  let app: INestApplication;
+  let db: DataSource;
+  let connection: Connection;
+  let client: Client;
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    sys = await startSystem({ POLICY_PROFILE: 'demo' });
+    app = sys.app;
+    db = app.get(DataSource);
+    connection = await Connection.connect({ address: sys.env.TEMPORAL_ADDRESS });
+    client = new Client({ connection });
+  });
+
+  afterAll(async () => {
+    await connection?.close();
+    await sys?.stop();
+  });
+
+  const standing = (customerId: string) =>
+    http()
+      .get(`/v1/customers/${customerId}/standing`)
+      .then(
+        (r) =>
+          r.body as {
+            level: string;
+            eventCount: number;
+            terminationCaseId: string | null;
+            events: { type: string }[];
+          },
+      );
+  const caseTask = async (caseId: string, kind: string) =>
+    eventually(
+      async () =>
+        (
+          (await http().get(`/v1/tasks?case=${caseId}&status=open`)).body as {
+            items: { id: string; kind: string }[];
+          }
+        ).items,
+      (items) => items.some((t) => t.kind === kind),
+      60_000,
+    ).then((items) => items.find((t) => t.kind === kind) as { id: string });
+
+  it('a closed notice reaches its customer’s standing, which GET /v1/customers/:id/standing reads from PostgreSQL', async () => {
+    const { customer, ip } = await storeCustomer(db, { policyProfile: 'demo' });
+    expect(await standing(customer.id)).toMatchObject({ level: 'good', eventCount: 0 });
+    const { notice, input } = await storeNotice(db, { category: 'phishing', ip });
+    await client.workflow.start(noticeWorkflow, {
+      args: [input],
+      workflowId: noticeWorkflowId(notice.id),
+      taskQueue: sys.env.TEMPORAL_TASK_QUEUE,
+    });
+    await eventually(
+      async () => (await db.query(`SELECT state FROM notices WHERE id = $1`, [notice.id]))[0].state as string,
+      (s) => s === 'customer_notified',
+    );
+    await http()
+      .post(`/v1/notices/${notice.id}/actions/confirm-removal`)
+      .send({ by: 'desk:test' })
+      .expect((r) => expect(r.status).toBeLessThan(300));
+    const s = await eventually(
+      () => standing(customer.id),
+      (x) => x.eventCount === 1,
+    );
+    expect(s.level).toBe('good');
+    expect(s.events[0].type).toBe('notice_closed');
+  });
+
+  it('GET standing of an unknown customer is 404', async () => {
+    await http().get('/v1/customers/00000000-0000-4000-8000-00000000dead/standing').expect(404);
+  });
+
+  it('bad faith → a case at once → legal approves by API → notice → decommissioned → customer terminated, prefixes ended', async () => {
+    const { customer } = await storeCustomer(db, { policyProfile: 'demo', language: 'nl' });
+    await http()
+      .post(`/v1/customers/${customer.id}/standing/events`)
+      .send({ type: 'bad_faith', by: 'desk:lead', reason: 'weigert structureel meldingen af te handelen' })
+      .expect(202);
+    const s = await eventually(
+      () => standing(customer.id),
+      (x) => x.terminationCaseId !== null,
+    );
+    expect(s.level).toBe('termination_case');
+    const caseId = s.terminationCaseId as string;
+    // The letter follows the recorded level: wait for both emails to be sent.
+    const letters = await eventually(
+      async () =>
+        (await db.query(
+          `SELECT subject FROM outbound_emails WHERE idempotency_key LIKE $1 AND sent_at IS NOT NULL`,
+          [`${customer.id}:%:letter%`],
+        )) as { subject: string }[],
+      (rows) => rows.length === 2,
+    );
+    expect(letters.map((l) => l.subject)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('standing good → termination_case'),
+        expect.stringContaining('Uw status bij misbruikmeldingen'),
+      ]),
+    );
+
+    // Legal is asked, and approves through the tasks API.
+    const review = await caseTask(caseId, 'legal_review');
+    const task = await http().get(`/v1/tasks/${review.id}`).expect(200);
+    expect(task.body).toMatchObject({
+      kind: 'legal_review',
+      assignee: 'legal',
+      notice: null,
+      terminationCase: { id: caseId },
+    });
+    await http()
+      .post(`/v1/tasks/${review.id}/complete`)
+      .send({ outcome: 'approve', by: 'legal:m.devries', note: 'the finding stands' })
+      .expect(200);
+    const noticed = await eventually(
+      async () =>
+        (await http().get(`/v1/terminations/${caseId}`)).body as {
+          status: string;
+          effectiveAt: string | null;
+        },
+      (c) => c.status === 'notice_period',
+    );
+    expect(Date.parse(noticed.effectiveAt as string)).toBeGreaterThan(Date.now() + 10_000); // 30 days of 1 s
+    // The case's status is written before the customer's: wait for the second too.
+    await eventually(
+      async () => (await http().get(`/v1/customers/${customer.id}`)).body.status as string,
+      (status) => status === 'terminating',
+    );
+
+    // The notice period passes; the NOC decommissions; the case cannot be withdrawn any more.
+    const decommission = await caseTask(caseId, 'decommission');
+    await http()
+      .post(`/v1/terminations/${caseId}/withdraw`)
+      .send({ by: 'legal:m.devries', reason: 'too late' })
+      .expect(409);
+    await http()
+      .post(`/v1/tasks/${decommission.id}/complete`)
+      .send({ outcome: 'done', by: 'noc:j.smit' })
+      .expect(200);
+    const done = await eventually(
+      async () =>
+        (await http().get(`/v1/terminations/${caseId}`)).body as {
+          status: string;
+          events: { type: string }[];
+        },
+      (c) => c.status === 'terminated',
+    );
+    expect(done.events.map((e) => e.type)).toEqual(
+      expect.arrayContaining([
+        'opened',
+        'approved',
+        'customer_notified',
+        'customer_reminded',
+        'effective',
+        'prefixes_released',
+        'terminated',
+      ]),
+    );
+    await http()
+      .get(`/v1/customers/${customer.id}`)
+      .expect((r) => expect(r.body.status).toBe('terminated'));
+    const prefixes = (await db.query(`SELECT valid_to FROM prefix_assignments WHERE customer_id = $1`, [
+      customer.id,
+    ])) as { valid_to: Date | null }[];
+    expect(prefixes.length).toBeGreaterThan(0);
+    expect(prefixes.every((p) => p.valid_to !== null)).toBe(true); // ended, not deleted
+    const sent = (await db.query(
+      `SELECT subject FROM outbound_emails WHERE idempotency_key LIKE $1 AND sent_at IS NOT NULL`,
+      [`${caseId}:%`],
+    )) as { subject: string }[];
+    const report = await http().get(`/v1/terminations/${caseId}/report.json`).expect(200);
+    expect(verifyReport(report.body)).toMatchObject({ ok: true });
+    expect(report.body.timeline.map((e: { type: string }) => e.type)).toContain('terminated');
+    const pdf = await http()
+      .get(`/v1/terminations/${caseId}/report.pdf`)
+      .buffer(true)
+      .parse((r, done) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    expect((pdf.body as Buffer).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(sent.map((m) => m.subject)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('Opzegging van uw overeenkomst'),
+        expect.stringContaining('Herinnering'),
+      ]),
+    );
+  }, 120_000);
+
+  it('legal can open a case by hand and withdraw it during review; a second case for the customer is refused', async () => {
+    const { customer } = await storeCustomer(db, { policyProfile: 'demo' });
+    const opened = await http()
+      .post('/v1/terminations')
+      .send({ customerId: customer.id, by: 'legal:m.devries', reason: 'contract breach' })
+      .expect(201);
+    await http()
+      .post('/v1/terminations')
+      .send({ customerId: customer.id, by: 'legal:m.devries', reason: 'again' })
+      .expect(409);
+    const review = await caseTask(opened.body.id, 'legal_review');
+    // The signed link in legal's email shows the case, and changes nothing on a GET.
+    const token = signLink(resolveLinkKeys(sys.env), { t: 'task', id: review.id, action: 'reject' }, 60_000);
+    const page = await http().get(`/links/${token}`).expect(200);
+    expect(page.text).toContain('Termination case');
+    expect(page.text).toContain(opened.body.id);
+    await http()
+      .post(`/v1/terminations/${opened.body.id}/withdraw`)
+      .send({ by: 'legal:m.devries', reason: 'remedied' })
+      .expect(202);
+    await eventually(
+      async () => (await http().get(`/v1/terminations/${opened.body.id}`)).body.status as string,
+      (s) => s === 'withdrawn',
+    );
+    const [t] = (await db.query(`SELECT status FROM tasks WHERE case_id = $1`, [opened.body.id])) as {
+      status: string;
+    }[];
+    expect(t.status).toBe('cancelled');
+  });
+});

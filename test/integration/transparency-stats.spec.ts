@@ -1,0 +1,107 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@takedown/api/app-config';
+import { createApp } from '@takedown/api/create-app';
+import { storeCustomer } from '../support/customers';
+import { testEnv } from '../support/env';
+import { storeNotice } from '../support/notices';
+
+const H = 3_600_000;
+
+/** DSA transparency figures counted in PostgreSQL, for everyone and for one customer, as JSON and CSV. */
+describe('GET /v1/stats/transparency', () => {
+  let app: INestApplication;
+  let db: DataSource;
+  let customerId: string;
+  const from = '2021-03-01T00:00:00.000Z';
+  const to = '2021-04-01T00:00:00.000Z';
+
+  beforeAll(async () => {
+    app = await createApp(new AppConfig(testEnv()));
+    await app.init();
+    db = app.get(DataSource);
+    const { customer, ip } = await storeCustomer(db);
+    customerId = customer.id;
+    const base = Date.parse('2021-03-10T00:00:00Z');
+    // [category, source kind, hours to removal (null: never), outcome]
+    const rows: [string, string, number | null, string | null][] = [
+      ['csam', 'hotline', 2, 'removed_in_time'],
+      ['csam', 'hotline', 30, 'removed_late'],
+      ['phishing', 'public', 10, 'removed_in_time'],
+      ['phishing', 'public', null, 'suspended'],
+      ['spam', 'public', null, null],
+    ];
+    for (const [i, [category, kind, hours, outcome]] of rows.entries()) {
+      const receivedAt = new Date(base + i * H);
+      const { notice } = await storeNotice(db, { category: category as 'csam', ip, receivedAt });
+      const removedAt = hours === null ? null : new Date(receivedAt.getTime() + hours * H);
+      const closedAt = outcome === null ? null : (removedAt ?? new Date(receivedAt.getTime() + 50 * H));
+      await db.query(
+        `UPDATE notices SET customer_id = $2, source_kind = $3, outcome = $4, removed_at = $5, closed_at = $6,
+           time_to_removal_seconds = $7, state = $8 WHERE id = $1`,
+        [
+          notice.id,
+          customerId,
+          kind,
+          outcome,
+          removedAt,
+          closedAt,
+          hours === null ? null : hours * 3600,
+          outcome ? 'closed' : 'escalated',
+        ],
+      );
+    }
+  });
+
+  afterAll(() => app?.close());
+
+  it('counts by category and source type, actions, time to removal, the 24 h and 48 h shares, suspensions', async () => {
+    const res = await request(app.getHttpServer())
+      .get('/v1/stats/transparency')
+      .query({ from, to, customer: customerId })
+      .expect(200);
+    expect(res.body).toEqual({
+      from,
+      to,
+      customerId,
+      notices: 5,
+      byCategory: { csam: 2, phishing: 2, spam: 1 },
+      bySourceType: { trusted: 2, other: 3 },
+      byOutcome: { open: 1, removed_in_time: 2, removed_late: 1, suspended: 1 },
+      medianTimeToRemovalSeconds: 10 * 3600,
+      p90TimeToRemovalSeconds: Math.round((10 + 0.8 * 20) * 3600),
+      percentRemovedWithin24h: 40,
+      percentOpenAfter48h: 40,
+      suspensions: 1,
+      terminations: 0,
+    });
+  });
+
+  it('answers in CSV for spreadsheets', async () => {
+    const res = await request(app.getHttpServer())
+      .get('/v1/stats/transparency')
+      .query({ from, to, customer: customerId, format: 'csv' })
+      .expect(200)
+      .expect('content-type', /text\/csv/);
+    expect(res.text.split('\n')).toEqual(
+      expect.arrayContaining([
+        'figure,key,value',
+        'notices,total,5',
+        'notices_by_category,csam,2',
+        'percent,removed_within_24h,40',
+      ]),
+    );
+  });
+
+  it('refuses a period that ends before it starts', async () => {
+    await request(app.getHttpServer())
+      .get('/v1/stats/transparency')
+      .query({ from: to, to: from })
+      .expect(400);
+    await request(app.getHttpServer())
+      .get('/v1/stats/transparency')
+      .query({ from: 'yesterday', to })
+      .expect(400);
+  });
+});

@@ -1,0 +1,110 @@
+import {
+  canonicalJson,
+  redactedUrl,
+  signReport,
+  verifyReport,
+  type TerminationReport,
+} from '@takedown/reports';
+
+const REPORT: TerminationReport = {
+  format: 'takedown.termination-report',
+  version: 1,
+  generatedAt: '2026-11-29T10:00:00.000Z',
+  case: {
+    id: 'c0000000-0000-4000-8000-000000000001',
+    status: 'terminated',
+    openedBy: 'desk:lead',
+    reason: 'bad faith',
+    openedAt: '2026-10-01T10:00:00.000Z',
+    effectiveAt: '2026-10-31T10:00:00.000Z',
+    closedAt: '2026-11-02T10:00:00.000Z',
+  },
+  customer: {
+    id: 'x',
+    reference: 'C-1001',
+    name: 'Tenant A',
+    contractType: 'colocation',
+    status: 'terminated',
+    language: 'nl',
+  },
+  contract: {
+    startsOn: '2024-01-01',
+    noticePeriodDays: 30,
+    immediateTerminationForIllegalContent: false,
+    policyProfile: 'default',
+  },
+  summary: {
+    notices: 1,
+    deadlinesMet: 0,
+    deadlinesMissed: 1,
+    open: 0,
+    byOutcome: { removed_late: 1 },
+    medianTimeToRemovalSeconds: 90000,
+  },
+  standing: { level: 'termination_case', history: [] },
+  notices: [
+    {
+      id: 'n1',
+      category: 'csam',
+      source: { kind: 'hotline', name: 'Example Hotline' },
+      urls: [redactedUrl('https://files.tenant-a.example/gallery/8f1c2e?x=1')],
+      receivedAt: '2026-09-01T10:00:00.000Z',
+      notifiedAt: '2026-09-01T10:00:01.000Z',
+      remindedAt: [],
+      escalatedAt: '2026-09-02T10:00:00.000Z',
+      removedAt: '2026-09-02T11:00:00.000Z',
+      closedAt: '2026-09-02T11:00:00.000Z',
+      deadline: '2026-09-02T10:00:00.000Z',
+      deadlineMet: false,
+      outcome: 'removed_late',
+      timeToRemovalSeconds: 90000,
+      customerAnswers: [],
+    },
+  ],
+  timeline: [],
+  decisions: [],
+};
+
+describe('termination report digest', () => {
+  it('canonical JSON sorts keys at every depth, so key order does not change the digest', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}',
+    );
+    const reordered = JSON.parse(JSON.stringify({ ...REPORT, format: REPORT.format })) as TerminationReport;
+    expect(signReport(reordered).digest).toEqual(signReport(REPORT).digest);
+  });
+
+  it('a report verifies as issued, also after a round trip through a JSON file', () => {
+    const signed = signReport(REPORT);
+    expect(signed.digest.value).toMatch(/^[0-9a-f]{64}$/);
+    expect(verifyReport(JSON.parse(JSON.stringify(signed, null, 2)))).toEqual({
+      ok: true,
+      digest: signed.digest.value,
+    });
+  });
+
+  it.each([
+    ['a timestamp', (r: TerminationReport) => (r.notices[0].removedAt = '2026-09-02T09:59:59.000Z')],
+    ['a decision’s author', (r: TerminationReport) => (r.case.openedBy = 'desk:someone-else')],
+    ['a count', (r: TerminationReport) => (r.summary.deadlinesMissed = 0)],
+    ['a boolean', (r: TerminationReport) => (r.notices[0].deadlineMet = true)],
+  ])('changing %s breaks verification', (_what, change) => {
+    const tampered = JSON.parse(JSON.stringify(signReport(REPORT))) as ReturnType<typeof signReport>;
+    change(tampered);
+    expect(verifyReport(tampered)).toMatchObject({
+      ok: false,
+      problem: 'the content does not match its digest',
+    });
+  });
+
+  it('a file without a digest does not verify', () => {
+    expect(verifyReport(REPORT)).toMatchObject({ ok: false, problem: 'the file has no digest' });
+  });
+
+  it('URLs keep only the host and a hash of path and query', () => {
+    const u = redactedUrl('https://files.tenant-a.example/gallery/8f1c2e?x=1');
+    expect(u.host).toBe('files.tenant-a.example');
+    expect(u.pathSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(signReport(REPORT))).not.toContain('gallery');
+  });
+});
