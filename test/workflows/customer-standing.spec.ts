@@ -28,14 +28,20 @@ const CUSTOMER = '00000000-0000-4000-8000-000000000001';
 describe('customer standing workflow (time skipping)', () => {
   let env: TestWorkflowEnvironment;
 
+  // A test server of its own for every test: a workflow left by one test (its worker gone) would hold the shared
+  // clock at its next timer and stall the next test's skipped months.
+  let server: string;
   beforeAll(async () => {
-    const server = await ensureJavaTestServer();
+    server = await ensureJavaTestServer();
+  }, 600_000);
+
+  beforeEach(async () => {
     env = await TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path: server } },
     });
-  }, 600_000);
+  });
 
-  afterAll(() => env?.teardown());
+  afterEach(() => env?.teardown());
 
   const save = async (h: WorkflowHandle, name: string) => {
     if (!process.env.RECORD_HISTORIES) return;

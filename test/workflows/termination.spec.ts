@@ -27,14 +27,20 @@ type Rec = ReturnType<typeof recordingCaseActivities>;
 describe('termination workflow (time skipping)', () => {
   let env: TestWorkflowEnvironment;
 
+  // A test server of its own for every test: a workflow left by one test (its worker gone) would hold the shared
+  // clock at its next timer and stall the next test's skipped hours.
+  let server: string;
   beforeAll(async () => {
-    const server = await ensureJavaTestServer();
+    server = await ensureJavaTestServer();
+  }, 600_000);
+
+  beforeEach(async () => {
     env = await TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path: server } },
     });
-  }, 600_000);
+  });
 
-  afterAll(() => env?.teardown());
+  afterEach(() => env?.teardown());
 
   const save = async (h: WorkflowHandle, name: string) => {
     if (!process.env.RECORD_HISTORIES) return;
