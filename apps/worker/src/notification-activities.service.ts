@@ -11,7 +11,6 @@ import {
   type RenderedEmail,
 } from '@takedown/mail';
 import {
-  AbuseContactEntity,
   CustomerEntity,
   NoticeEntity,
   NoticeReportEntity,
@@ -21,6 +20,7 @@ import {
 import type { CustomerEmail, NoticeActivities, OpenTask } from '@takedown/workflows/activities';
 import { SourceWebhooks } from './source-webhooks';
 import { WorkerSettings } from './worker-settings';
+import { customerWithContacts } from './customer-contacts';
 
 /** A plausible mailbox: a source's contact is free text and may be a phone number or a web form. */
 const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -53,22 +53,7 @@ export class NotificationActivitiesService implements Pick<
         'NOTICE.UNATTRIBUTED',
       );
     }
-    const customer = await this.db.getRepository(CustomerEntity).findOneBy({ id: notice.customerId });
-    if (!customer) {
-      throw ApplicationFailure.nonRetryable(
-        `customer ${notice.customerId} does not exist`,
-        'CUSTOMER.NOT_FOUND',
-      );
-    }
-    const contacts = await this.db
-      .getRepository(AbuseContactEntity)
-      .find({ where: { customerId: customer.id }, order: { email: 'ASC' } });
-    if (!contacts.length) {
-      throw ApplicationFailure.nonRetryable(
-        `customer ${customer.reference} has no abuse contacts`,
-        'CUSTOMER.NO_CONTACTS',
-      );
-    }
+    const { customer, contacts } = await customerWithContacts(this.db, notice.customerId);
     const sent = await this.sendOnce(
       email.key,
       contacts.map((c) => c.email),

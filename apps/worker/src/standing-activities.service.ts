@@ -1,15 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { standingPolicyFor } from '@takedown/domain';
 import { standingLetterEmail, standingNoteEmail } from '@takedown/mail';
-import {
-  AbuseContactEntity,
-  ContractEntity,
-  CustomerEntity,
-  PreventiveMeasureEntity,
-} from '@takedown/persistence';
+import { ContractEntity, PreventiveMeasureEntity } from '@takedown/persistence';
 import type { NoticeActivities } from '@takedown/workflows/activities';
 import type { customerStandingWorkflow } from '@takedown/workflows/customer-standing.workflow';
 import type {
@@ -26,6 +21,7 @@ import type { terminationWorkflow } from '@takedown/workflows/termination.workfl
 import { terminationWorkflowId } from '@takedown/workflows/termination-messages';
 import { NotificationActivitiesService } from './notification-activities.service';
 import { WorkerSettings } from './worker-settings';
+import { customerWithContacts } from './customer-contacts';
 
 /**
  * A customer's standing: fed by notice workflows (signal-with-start from an activity, which a workflow cannot do),
@@ -115,22 +111,7 @@ export class StandingActivitiesService implements StandingActivities, Pick<Notic
   }
 
   async sendStandingLetter(letter: StandingLetter): Promise<void> {
-    const customer = await this.db.getRepository(CustomerEntity).findOneBy({ id: letter.customerId });
-    if (!customer) {
-      throw ApplicationFailure.nonRetryable(
-        `customer ${letter.customerId} does not exist`,
-        'CUSTOMER.NOT_FOUND',
-      );
-    }
-    const contacts = await this.db
-      .getRepository(AbuseContactEntity)
-      .find({ where: { customerId: customer.id }, order: { email: 'ASC' } });
-    if (!contacts.length) {
-      throw ApplicationFailure.nonRetryable(
-        `customer ${customer.reference} has no abuse contacts`,
-        'CUSTOMER.NO_CONTACTS',
-      );
-    }
+    const { customer, contacts } = await customerWithContacts(this.db, letter.customerId);
     const contract = await this.db.getRepository(ContractEntity).findOneBy({ customerId: customer.id });
     const facts = {
       customer: { name: customer.name, reference: customer.reference },
