@@ -8,3 +8,4 @@ export * from './customer';
 export * from './task';
 export * from './standing';
 export * from './termination';
+export * from './principal';
