@@ -19,8 +19,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import nodemailer from 'nodemailer';
+import { DataSource } from 'typeorm';
 import { loadEnv } from '@takedown/config';
 import { freePort, startStack } from '@takedown/dev-stack';
+import { createApiToken } from '@takedown/persistence';
 import { AppConfig } from '../apps/api/src/app-config';
 import { createApp } from '../apps/api/src/create-app';
 import { InboundSmtpListener } from '../apps/api/src/intake/inbound-smtp';
@@ -53,6 +55,8 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'silent',
     INBOUND_SMTP_PORT: '0',
     INBOUND_MAIL_SOURCES: 'provider|Bench Mailbox|@mailbox.example',
+    // A bench measures the API, not its rate limit.
+    RATE_LIMIT_PER_MINUTE: '0',
   });
   const app = await createApp(
     new AppConfig({ ...env, DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress }),
@@ -60,6 +64,12 @@ async function main(): Promise<void> {
   const apiPort = await freePort();
   await app.listen(apiPort, '127.0.0.1');
   const smtpPort = app.get(InboundSmtpListener).port!;
+  const { token } = await createApiToken(app.get(DataSource), {
+    name: 'bench-intake',
+    role: 'abuse_desk',
+    createdBy: 'bench',
+  });
+  authorization = `Bearer ${token}`;
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection });
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -122,6 +132,7 @@ async function main(): Promise<void> {
 }
 
 let counter = 0;
+let authorization = '';
 function notice() {
   const ref = `bench-${++counter}-${randomUUID()}`;
   return {
@@ -176,7 +187,7 @@ function post(
         path: route,
         method: 'POST',
         agent,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization },
       },
       (res) => {
         let text = '';

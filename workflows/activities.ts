@@ -43,7 +43,8 @@ export interface CustomerEmail {
   noticeId: string;
   /** One email per notice and step (`<noticeId>:notify`, `<noticeId>:reminder:1`), whatever the retries. */
   key: string;
-  kind: 'notice' | 'reminder';
+  /** `last_call`: the policy's last reminder shortly before the deadline, which says what happens after it. */
+  kind: 'notice' | 'reminder' | 'last_call';
   /** The deadline the email states (ISO 8601); shown in the customer's time zone. */
   deadline: string;
 }

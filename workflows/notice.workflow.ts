@@ -97,6 +97,8 @@ export async function noticeWorkflow(input: NoticeWorkflowInput): Promise<Notice
   let falseClaimsFed = 0; // a reopened notice that closes again feeds only the false claims made since
   let reopened = 0;
   let nextReminder = 0;
+  let notifiedAtMs: number | null = null;
+  let lastCalled = -1; // the `reopened` round whose last call went out
   let escalatedAtMs: number | null = null;
   let suspensionRequested = false;
   let seq = 0;
@@ -195,6 +197,7 @@ export async function noticeWorkflow(input: NoticeWorkflowInput): Promise<Notice
 
   const notifyCustomer = async () => {
     deadlineMs = receivedMs + deadlineDurationMs();
+    notifiedAtMs = now();
     await activities.notifyCustomer({
       noticeId: input.noticeId,
       key: `${input.noticeId}:notify:${reopened}`,
@@ -316,6 +319,40 @@ export async function noticeWorkflow(input: NoticeWorkflowInput): Promise<Notice
           });
         },
       });
+    }
+    // The last call is policy data (CategoryPolicy.lastCall, in policy version 2 for CSAM); acting on it is code that
+    // came later. A notice whose pinned policy already named a last call when that code did not exist ran without
+    // one, and must replay the same: hence `patched`, asked only where a last call would now be scheduled.
+    if (
+      t.lastCall !== undefined &&
+      customer &&
+      deadlineMs !== null &&
+      notifiedAtMs !== null &&
+      !answered &&
+      escalatedAtMs === null &&
+      lastCalled < reopened
+    ) {
+      const at = deadlineMs - durationToMs(t.lastCall);
+      // Notified after that moment (attributed by hand late, or a last call longer than the deadline): nothing to add.
+      if (notifiedAtMs < at && patched('last-call-reminder')) {
+        const round = reopened;
+        list.push({
+          at,
+          fire: async () => {
+            lastCalled = round;
+            await activities.notifyCustomer({
+              noticeId: input.noticeId,
+              key: `${input.noticeId}:last-call:${round}`,
+              kind: 'last_call',
+              deadline: iso(deadlineMs as number),
+            });
+            await record('customer_reminded', {
+              next: state === 'customer_notified' ? 'reminded' : state,
+              data: { lastCall: true },
+            });
+          },
+        });
+      }
     }
     if (deadlineMs !== null && escalatedAtMs === null && state !== 'awaiting_confirmation') {
       list.push({
@@ -484,6 +521,7 @@ export async function noticeWorkflow(input: NoticeWorkflowInput): Promise<Notice
       });
     }
     deadlineMs = now() + deadlineDurationMs();
+    notifiedAtMs = now();
     await activities.notifyCustomer({
       noticeId: input.noticeId,
       key: `${input.noticeId}:notify:${reopened}`,

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
 import { freePort } from '@takedown/dev-stack';
 import { NoticeEntity } from '@takedown/persistence';
-import { startSystem, type RunningSystem } from '../support/api';
+import { authorizedHttp, startSystem, type Http, type RunningSystem } from '../support/api';
 import { testEnv } from '../support/env';
 import { eventually } from '../support/eventually';
 
@@ -22,11 +21,11 @@ const sample = (sourceReference: string) => ({
 /** The API through HTTP, on the real stack: PostgreSQL, Temporal dev server, a worker, SMTP capture. */
 describe('API end to end', () => {
   let system: RunningSystem;
-  let http: ReturnType<typeof request>;
+  let http: Http;
 
   beforeAll(async () => {
     system = await startSystem({ POLICY_PROFILE: 'demo' });
-    http = request(system.app.getHttpServer());
+    http = system.http;
   });
 
   afterAll(() => system?.stop());
@@ -46,7 +45,7 @@ describe('API end to end', () => {
         n.pendingTasks.length === 1 && n.timeline.some((e: { type: string }) => e.type === 'task_opened'),
     );
     expect(waiting).toMatchObject({
-      policy: 'demo@1',
+      policy: 'demo@2', // version 2 (the CSAM last call) is in force for notices received now
       pendingTasks: [{ kind: 'attribute', assignee: 'abuse_desk' }],
     });
     expect(waiting.timeline.map((e: { type: string }) => e.type)).toEqual([
@@ -210,7 +209,7 @@ describe('API with Temporal unreachable', () => {
     const app = await createApp(new AppConfig(env));
     await app.init();
     try {
-      const http = request(app.getHttpServer());
+      const http = await authorizedHttp(app);
       const ref = `e2e-${randomUUID()}`;
       const res = await http.post('/v1/notices').send(sample(ref)).expect(503);
       expect(res.body.code).toBe('TEMPORAL.UNAVAILABLE');

@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { DEMO_POLICY } from '@takedown/domain';
 import { CapturedMailbox, type CapturedMail } from '@takedown/mail';
 import { PolicyEntity } from '@takedown/persistence';
+import type { Http } from '../support/api';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
 import { storeCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
@@ -40,7 +40,7 @@ const sample = (ip: string) => {
  */
 describe('email links in a browser, end to end', () => {
   let system: ListeningSystem;
-  let http: ReturnType<typeof request>;
+  let http: Http;
   let db: DataSource;
   let temporal: Client;
   let mailbox: CapturedMailbox;
@@ -54,7 +54,7 @@ describe('email links in a browser, end to end', () => {
       ensureChromium((line) => process.stderr.write(`[chromium] ${line}\n`)),
     ]);
     system = running;
-    http = request(system.app.getHttpServer());
+    http = system.http;
     db = system.app.get(DataSource);
     temporal = system.app.get(Client);
     mailbox = new CapturedMailbox(system.env.MAIL_CAPTURE_DIR as string);

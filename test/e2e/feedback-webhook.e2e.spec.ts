@@ -1,7 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import request from 'supertest';
 import { WEBHOOK_DELIVERY_HEADER, WEBHOOK_SIGNATURE_HEADER } from '@takedown/worker/source-webhooks';
 import { startSystem, type RunningSystem } from '../support/api';
 import { eventually } from '../support/eventually';
@@ -38,7 +37,7 @@ describe('feedback webhook', () => {
   });
 
   it('calls the source’s webhook when the notice closes, with an HMAC signature, and once', async () => {
-    const api = request(system.app.getHttpServer());
+    const api = system.http;
     const ref = `hook-${randomUUID()}`;
     const created = await api
       .post('/v1/notices')

@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import nodemailer from 'nodemailer';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { InboundSmtpListener } from '@takedown/api/intake/inbound-smtp';
 import { IntakeService } from '@takedown/api/intake/intake.service';
 import { NoticeEntity, RawMessageEntity } from '@takedown/persistence';
-import { startSystem, type RunningSystem } from '../support/api';
+import { startSystem, type Http, type RunningSystem } from '../support/api';
 import { eventually } from '../support/eventually';
 
 const samples = path.join(__dirname, '..', 'fixtures', 'samples');
@@ -30,7 +29,7 @@ const native = (ref = `batch-${randomUUID()}`) => ({
 /** Every intake channel on the real stack ends in the same notice, through POST /v1/notices's own intake. */
 describe('intake channels end to end', () => {
   let system: RunningSystem;
-  let http: ReturnType<typeof request>;
+  let http: Http;
   let db: DataSource;
 
   beforeAll(async () => {
@@ -39,7 +38,7 @@ describe('intake channels end to end', () => {
       INBOUND_MAIL_SOURCES:
         'hotline|Example Hotline|reports@hotline.example;provider|Mailbox Example|@mailbox.example',
     });
-    http = request(system.app.getHttpServer());
+    http = system.http;
     db = system.app.get(DataSource);
   });
 

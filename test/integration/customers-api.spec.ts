@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
 import { NoticeEntity } from '@takedown/persistence';
+import { authorizedHttp, type Http } from '../support/api';
 import { testEnv } from '../support/env';
 import { testSpace, type TestSpace } from '../support/prefixes';
 
 /** Customers, prefixes and attribution through HTTP, on real PostgreSQL. */
 describe('customers, prefixes and attribution API', () => {
   let app: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: Http;
   let space: TestSpace;
 
   beforeAll(async () => {
     app = await createApp(new AppConfig(testEnv()));
     await app.init();
-    http = request(app.getHttpServer());
+    http = await authorizedHttp(app);
   });
   afterAll(() => app?.close());
   beforeEach(() => (space = testSpace()));

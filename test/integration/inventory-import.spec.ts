@@ -5,11 +5,11 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
 import { attribute, dataSourceOptions, runMigrations } from '@takedown/persistence';
+import { authorizedHttp, type Http } from '../support/api';
 import { testEnv } from '../support/env';
 import { testSpace, type TestSpace } from '../support/prefixes';
 
@@ -30,14 +30,14 @@ function sampleLike(s: TestSpace): string {
 
 describe('inventory import', () => {
   let app: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: Http;
   let db: DataSource;
   let space: TestSpace;
 
   beforeAll(async () => {
     app = await createApp(new AppConfig(testEnv()));
     await app.init();
-    http = request(app.getHttpServer());
+    http = await authorizedHttp(app);
     db = app.get(DataSource);
   });
   afterAll(() => app?.close());

@@ -49,7 +49,6 @@ describe('notification activities', () => {
     );
   });
   afterAll(async () => {
-    mailer?.close();
     await db?.destroy();
   });
   beforeEach(() => {

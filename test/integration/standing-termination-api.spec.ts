@@ -1,8 +1,11 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
-import request from 'supertest';
+import { simpleParser } from 'mailparser';
 import { DataSource } from 'typeorm';
 import { resolveLinkKeys, signLink } from '@takedown/links';
+import { CapturedMailbox } from '@takedown/mail';
 import { verifyReport } from '@takedown/reports';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
@@ -21,7 +24,7 @@ describe('customer standing and termination through the API (demo timers)', () =
   let db: DataSource;
   let connection: Connection;
   let client: Client;
-  const http = () => request(app.getHttpServer());
+  const http = () => sys.http;
 
   beforeAll(async () => {
     sys = await startSystem({ POLICY_PROFILE: 'demo' });
@@ -83,6 +86,26 @@ describe('customer standing and termination through the API (demo timers)', () =
     );
     expect(s.level).toBe('good');
     expect(s.events[0].type).toBe('notice_closed');
+  });
+
+  it('records a desk finding sent twice with one Idempotency-Key once', async () => {
+    const { customer } = await storeCustomer(db, { policyProfile: 'demo' });
+    const send = (key: string, type: string) =>
+      http()
+        .post(`/v1/customers/${customer.id}/standing/events`)
+        .set('Idempotency-Key', key)
+        .send({ type, measure: 'hash_check_uploads', by: 'desk:test' });
+    await send('finding-1', 'measure_verified').expect(202);
+    await send('finding-1', 'measure_verified').expect(202);
+    await send('finding-2', 'measure_dropped').expect(202);
+    // Signals are taken in order: once the second finding is counted, the repeat of the first was dropped.
+    const s = await eventually(
+      () => standing(customer.id),
+      (x) => JSON.stringify(x.events).includes('dropped'),
+    );
+    expect(s.eventCount).toBe(2);
+    const bad = await send('no spaces allowed', 'measure_verified').expect(400);
+    expect(bad.body.fields[0].field).toBe('Idempotency-Key');
   });
 
   it('GET standing of an unknown customer is 404', async () => {
@@ -205,6 +228,20 @@ describe('customer standing and termination through the API (demo timers)', () =
         expect.stringContaining('Herinnering'),
       ]),
     );
+    // The formal notice carries the letter as a PDF too.
+    const mailbox = new CapturedMailbox(sys.env.MAIL_CAPTURE_DIR as string);
+    const [notice] = (await mailbox.list(100_000)).filter(
+      (m) => m.idempotencyKey?.startsWith(`${caseId}:`) && m.subject.startsWith('Opzegging'),
+    );
+    const letter = await simpleParser(
+      fs.readFileSync(path.join(sys.env.MAIL_CAPTURE_DIR as string, notice.id)),
+    );
+    expect(letter.attachments).toHaveLength(1);
+    expect(letter.attachments[0]).toMatchObject({
+      contentType: 'application/pdf',
+      filename: `termination-notice-${customer.reference}.pdf`,
+    });
+    expect(letter.attachments[0].content.subarray(0, 5).toString()).toBe('%PDF-');
   }, 120_000);
 
   it('legal can open a case by hand and withdraw it during review; a second case for the customer is refused', async () => {

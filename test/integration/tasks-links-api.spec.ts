@@ -3,7 +3,6 @@ import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
@@ -16,6 +15,7 @@ import { tsconfigAliases } from '@takedown/worker/workflow-bundle';
 import { WorkerSettings } from '@takedown/worker/worker-settings';
 import type { TaskAssignee, TaskKind } from '@takedown/domain';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
+import { authorizedHttp, type Http } from '../support/api';
 import { testEnv } from '../support/env';
 import { storeNotice } from '../support/notices';
 import { receivedQuery, type ReceivedSignals } from './fixtures/signal-recorder.workflow';
@@ -33,7 +33,7 @@ describe('tasks API and signed links', () => {
   const mailbox = new CapturedMailbox(env.MAIL_CAPTURE_DIR as string);
   const taskQueue = `links-${randomUUID()}`;
   let app: INestApplication;
-  let http: ReturnType<typeof request>;
+  let http: Http;
   let db: DataSource;
   let mailer: Mailer;
   let activities: NotificationActivitiesService;
@@ -66,7 +66,7 @@ describe('tasks API and signed links', () => {
     client = new Client({ connection: clientConnection });
     app = await createApp(new AppConfig(env));
     await app.init();
-    http = request(app.getHttpServer());
+    http = await authorizedHttp(app);
     db = app.get(DataSource);
     mailer = new Mailer(env.SMTP_URL);
     activities = new NotificationActivitiesService(
@@ -94,7 +94,6 @@ describe('tasks API and signed links', () => {
           .catch(() => undefined),
       ),
     );
-    mailer?.close();
     await app?.close();
     worker?.shutdown();
     await running;
@@ -371,7 +370,7 @@ describe('tasks API and signed links', () => {
       );
       await down.init();
       try {
-        const offline = request(down.getHttpServer());
+        const offline = await authorizedHttp(down);
         // Both wait out the Temporal deadline; side by side they take one.
         const [page, api] = await Promise.all([
           offline.post(links.acknowledged).type('form').send({}).expect(503),
@@ -405,20 +404,22 @@ describe('tasks API and signed links', () => {
     const doc = (await http.get('/docs-json').expect(200)).body;
     expect(doc.paths['/v1/tasks'].get.responses).toHaveProperty('400');
     expect(doc.paths['/v1/tasks/{id}'].get.responses).toHaveProperty('404');
-    expect(Object.keys(doc.paths['/v1/tasks/{id}/complete'].post.responses).sort()).toEqual([
-      '200',
-      '400',
-      '404',
-      '409',
-      '503',
-    ]);
+    expect(Object.keys(doc.paths['/v1/tasks/{id}/complete'].post.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '404', '409', '503']),
+    );
     expect(doc.paths['/links/{token}'].get.tags).toEqual(['links']);
+    // The link is the credential: no bearer token, so no 401 or 403.
+    expect(doc.paths['/links/{token}'].post.security).toBeUndefined();
+    expect(doc.paths['/links/{token}'].post.responses).not.toHaveProperty('401');
     expect(Object.keys(doc.paths['/links/{token}'].post.responses).sort()).toEqual([
       '200',
       '400',
       '404',
       '409',
       '410',
+      '413',
+      '429',
+      '500',
       '503',
     ]);
   });

@@ -4,12 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
 import { verifyReport, type SignedTerminationReport } from '@takedown/reports';
 import { storeCustomer } from '../support/customers';
+import { authorizedHttp, type Http } from '../support/api';
 import { testEnv } from '../support/env';
 import { storeNotice } from '../support/notices';
 
@@ -23,12 +23,14 @@ const ROOT = path.resolve(__dirname, '..', '..');
 describe('termination report (JSON, PDF, verify-report)', () => {
   let app: INestApplication;
   let db: DataSource;
+  let http: Http;
   let caseId: string;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takedown-report-'));
 
   beforeAll(async () => {
     app = await createApp(new AppConfig(testEnv()));
     await app.init();
+    http = await authorizedHttp(app);
     db = app.get(DataSource);
     const { customer, ip } = await storeCustomer(db, { language: 'nl' });
     const start = Date.now() - 80 * DAY;
@@ -149,7 +151,7 @@ describe('termination report (JSON, PDF, verify-report)', () => {
   };
 
   it('report.json: every notice with its timestamps, no URL, a digest that verifies and that the CLI checks', async () => {
-    const res = await request(app.getHttpServer()).get(`/v1/terminations/${caseId}/report.json`).expect(200);
+    const res = await http.get(`/v1/terminations/${caseId}/report.json`).expect(200);
     const report = res.body as SignedTerminationReport;
     expect(report.notices).toHaveLength(8);
     expect(report.summary).toMatchObject({ notices: 8, deadlinesMissed: 2, deadlinesMet: 6 });
@@ -174,7 +176,7 @@ describe('termination report (JSON, PDF, verify-report)', () => {
   }, 60_000);
 
   it('report.pdf: a PDF of several pages', async () => {
-    const res = await request(app.getHttpServer())
+    const res = await http
       .get(`/v1/terminations/${caseId}/report.pdf`)
       .buffer(true)
       .parse((r, done) => {
@@ -191,7 +193,7 @@ describe('termination report (JSON, PDF, verify-report)', () => {
   });
 
   it('an unknown case is 404 for both', async () => {
-    await request(app.getHttpServer()).get(`/v1/terminations/${randomUUID()}/report.json`).expect(404);
-    await request(app.getHttpServer()).get(`/v1/terminations/${randomUUID()}/report.pdf`).expect(404);
+    await http.get(`/v1/terminations/${randomUUID()}/report.json`).expect(404);
+    await http.get(`/v1/terminations/${randomUUID()}/report.pdf`).expect(404);
   });
 });

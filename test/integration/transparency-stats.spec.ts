@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
 import { storeCustomer } from '../support/customers';
+import { authorizedHttp, type Http } from '../support/api';
 import { testEnv } from '../support/env';
 import { storeNotice } from '../support/notices';
 
@@ -13,6 +13,7 @@ const H = 3_600_000;
 describe('GET /v1/stats/transparency', () => {
   let app: INestApplication;
   let db: DataSource;
+  let http: Http;
   let customerId: string;
   const from = '2021-03-01T00:00:00.000Z';
   const to = '2021-04-01T00:00:00.000Z';
@@ -20,6 +21,7 @@ describe('GET /v1/stats/transparency', () => {
   beforeAll(async () => {
     app = await createApp(new AppConfig(testEnv()));
     await app.init();
+    http = await authorizedHttp(app);
     db = app.get(DataSource);
     const { customer, ip } = await storeCustomer(db);
     customerId = customer.id;
@@ -57,7 +59,7 @@ describe('GET /v1/stats/transparency', () => {
   afterAll(() => app?.close());
 
   it('counts by category and source type, actions, time to removal, the 24 h and 48 h shares, suspensions', async () => {
-    const res = await request(app.getHttpServer())
+    const res = await http
       .get('/v1/stats/transparency')
       .query({ from, to, customer: customerId })
       .expect(200);
@@ -79,7 +81,7 @@ describe('GET /v1/stats/transparency', () => {
   });
 
   it('answers in CSV for spreadsheets', async () => {
-    const res = await request(app.getHttpServer())
+    const res = await http
       .get('/v1/stats/transparency')
       .query({ from, to, customer: customerId, format: 'csv' })
       .expect(200)
@@ -95,13 +97,7 @@ describe('GET /v1/stats/transparency', () => {
   });
 
   it('refuses a period that ends before it starts', async () => {
-    await request(app.getHttpServer())
-      .get('/v1/stats/transparency')
-      .query({ from: to, to: from })
-      .expect(400);
-    await request(app.getHttpServer())
-      .get('/v1/stats/transparency')
-      .query({ from: 'yesterday', to })
-      .expect(400);
+    await http.get('/v1/stats/transparency').query({ from: to, to: from }).expect(400);
+    await http.get('/v1/stats/transparency').query({ from: 'yesterday', to }).expect(400);
   });
 });

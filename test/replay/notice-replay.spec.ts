@@ -4,28 +4,81 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { workflowSource } from '@takedown/worker/workflow-bundle';
 
+type History = temporal.api.history.v1.IHistory;
+
 /**
- * Histories recorded from real runs (binary protobuf, written by `RECORD_HISTORIES=1 npx jest test/workflows/notice-branches --selectProjects integration`) must replay
- * against the current workflow code: a change that would break running notices fails here, and has to go behind
- * `patched()`.
+ * Histories recorded from real runs (binary protobuf, written once by `RECORD_HISTORIES=1 npx jest
+ * test/workflows/notice-branches test/workflows/notice-last-call --selectProjects integration`; an existing file is
+ * never overwritten) must replay against the current workflow code: a change that would break running notices
+ * fails here, and has to go behind `patched()` (docs/versioning.md).
  */
 describe('replay of saved notice histories', () => {
   const dir = path.join(__dirname, 'histories');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.binpb'));
+  const histories = files.map((file) => ({
+    workflowId: path.basename(file, '.binpb'),
+    history: temporal.api.history.v1.History.decode(fs.readFileSync(path.join(dir, file))),
+  }));
+  const named = (id: string) => {
+    const found = histories.find((h) => h.workflowId === id);
+    if (!found) throw new Error(`no saved history ${id}`);
+    return found.history;
+  };
+
+  /** The patches a run went through: Temporal records one `core_patch` marker per patch id. */
+  const patchesIn = (history: History): string[] =>
+    (history.events ?? []).flatMap((e) => {
+      const payload = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+      return payload ? [(JSON.parse(Buffer.from(payload).toString()) as { id: string }).id] : [];
+    });
+  /** The JSON results of the run's activities (such as the policy that attributeNotice pinned). */
+  const activityResults = (history: History): unknown[] =>
+    (history.events ?? []).flatMap((e) =>
+      (e.activityTaskCompletedEventAttributes?.result?.payloads ?? [])
+        .filter((p) => p.data?.length) // a void activity's result is an empty `binary/null` payload
+        .map((p) => JSON.parse(Buffer.from(p.data as Uint8Array).toString()) as unknown),
+    );
 
   it('has saved histories to replay', () => {
     expect(files.length).toBeGreaterThanOrEqual(2);
   });
 
   it('replays every saved history without a non-determinism error', async () => {
-    const histories = files.map((file) => ({
-      workflowId: path.basename(file, '.binpb'),
-      history: temporal.api.history.v1.History.decode(fs.readFileSync(path.join(dir, file))),
-    }));
     const results = [];
     for await (const result of Worker.runReplayHistories(workflowSource(), histories)) results.push(result);
     expect(results.map((r) => [r.workflowId, r.error?.message ?? null])).toEqual(
       histories.map((h) => [h.workflowId, null]),
     );
+  });
+
+  describe('the last call (patch last-call-reminder)', () => {
+    const before = histories.filter((h) => /^notice-v[123]-/.test(h.workflowId));
+    const after = histories.filter((h) => /^notice-v4-/.test(h.workflowId));
+
+    it('replays histories recorded before the change, which never went through the patch', () => {
+      expect(before.length).toBeGreaterThanOrEqual(6);
+      for (const h of before) expect(patchesIn(h.history)).not.toContain('last-call-reminder');
+    });
+
+    it('covers a notice that ran without a last call although its pinned policy named one', () => {
+      // Policy data can reach the database before the code that acts on it. This run's policy said `lastCall`, the
+      // code of the day ignored it, and the notice escalated at 24 h with two reminders: without `patched`, the
+      // current code would schedule the last call at 22 h in its place and fail the replay above.
+      const history = named('notice-v3-last-call-in-policy');
+      expect(activityResults(history)).toContainEqual(
+        expect.objectContaining({
+          policy: expect.objectContaining({ timers: expect.objectContaining({ lastCall: 'PT2H' }) }),
+        }),
+      );
+      expect(patchesIn(history)).not.toContain('last-call-reminder');
+    });
+
+    it('replays histories recorded after the change, which went through the patch', () => {
+      expect(after.map((h) => h.workflowId).sort()).toEqual([
+        'notice-v4-last-call',
+        'notice-v4-reopened-last-call',
+      ]);
+      for (const h of after) expect(patchesIn(h.history)).toContain('last-call-reminder');
+    });
   });
 });

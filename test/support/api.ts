@@ -2,16 +2,64 @@ import { randomUUID } from 'node:crypto';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import type { Role } from '@takedown/domain';
+import { createApiToken } from '@takedown/persistence';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
 import { createWorker } from '@takedown/worker/create-worker';
 import { WorkerModule } from '@takedown/worker/worker.module';
 import { testEnv } from './env';
 
+export type Http = ReturnType<typeof request.agent>;
+
+export interface TokenScope {
+  /** An account_manager token's customers; default: a fresh address nobody manages. */
+  accountManagerEmail?: string;
+  /** A source token's source; default: a hotline of its own. */
+  source?: { kind: string; name: string };
+  expiresAt?: Date;
+  name?: string;
+}
+
 export interface RunningSystem {
   app: INestApplication;
   env: ReturnType<typeof testEnv>;
+  /** supertest with an admin token in every request's Authorization header. */
+  http: Http;
+  /** A new API token of the role (with its scope for account_manager and source). */
+  tokenFor(role: Role, scope?: TokenScope): Promise<string>;
+  /** supertest with a new token of the role. */
+  as(role: Role, scope?: TokenScope): Promise<Http>;
   stop(): Promise<void>;
+}
+
+/** Creates an API token straight in the database of a running app, as `takedown token create` does. */
+export async function tokenFor(app: INestApplication, role: Role, scope: TokenScope = {}): Promise<string> {
+  const { token } = await createApiToken(app.get(DataSource), {
+    name: scope.name ?? `test ${role}`,
+    role,
+    accountManagerEmail:
+      role === 'account_manager'
+        ? (scope.accountManagerEmail ?? `am-${randomUUID()}@provider.example`)
+        : undefined,
+    source:
+      role === 'source' ? (scope.source ?? { kind: 'hotline', name: `Hotline ${randomUUID()}` }) : undefined,
+    expiresAt: scope.expiresAt,
+    createdBy: 'test',
+  });
+  return token;
+}
+
+/** supertest against the app, authorised with a new token of the role (admin by default). */
+export async function authorizedHttp(
+  app: INestApplication,
+  role: Role = 'admin',
+  scope: TokenScope = {},
+): Promise<Http> {
+  const token = await tokenFor(app, role, scope);
+  return request.agent(app.getHttpServer()).set('Authorization', `Bearer ${token}`);
 }
 
 /**
@@ -37,6 +85,9 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
   return {
     app,
     env,
+    http: await authorizedHttp(app),
+    tokenFor: (role, scope) => tokenFor(app, role, scope),
+    as: (role, scope) => authorizedHttp(app, role, scope),
     async stop() {
       await app.close();
       worker.shutdown();

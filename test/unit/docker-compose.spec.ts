@@ -12,7 +12,14 @@ describe('docker-compose.yml', () => {
   const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
     services: Record<
       string,
-      { image?: string; build?: string; environment?: Record<string, unknown>; command?: string[] }
+      {
+        image?: string;
+        build?: string;
+        environment?: Record<string, unknown>;
+        command?: string[];
+        deploy?: { replicas?: number };
+        ports?: string[];
+      }
     >;
   };
 
@@ -51,5 +58,12 @@ describe('docker-compose.yml', () => {
     const entries = [...command.matchAll(/dist\/(\S+)\.js/g)].map((m) => m[1]);
     expect(entries.length).toBeGreaterThan(0);
     for (const entry of entries) expect(fs.existsSync(path.join(root, `${entry}.ts`))).toBe(true);
+  });
+
+  it('runs two worker replicas on the shared task queue, with no host port that a second replica would clash on', () => {
+    const worker = compose.services.worker;
+    expect(worker.deploy?.replicas).toBe(2);
+    expect(worker.ports).toBeUndefined();
+    expect(worker.environment).not.toHaveProperty('TEMPORAL_TASK_QUEUE');
   });
 });

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnv } from '@takedown/config';
-import { IntakeError, parseMail, parseMailSources, sourceForSender, type MailSource } from '@takedown/intake';
+import { parseMailSources, sourceForSender, type MailSource } from '@takedown/domain';
+import { IntakeError, parseMail } from '@takedown/intake';
 
 const samples = path.join(__dirname, '..', 'fixtures', 'samples');
 const arf = fs.readFileSync(path.join(samples, 'arf-phishing.eml'));

@@ -64,6 +64,15 @@ describe('customer notice email', () => {
     );
   });
 
+  it('says it is the last call, and what happens after the deadline, when it is one', () => {
+    const en = customerNoticeEmail(notice({ kind: 'last_call' }));
+    expect(en.subject).toMatch(/^\[Takedown\] Last call: Abuse notice/);
+    expect(en.text).toContain('we escalate to your account manager');
+    const nl = customerNoticeEmail(notice({ kind: 'last_call', language: 'nl' }));
+    expect(nl.subject).toMatch(/^\[Takedown\] Laatste oproep: Melding van misbruik/);
+    expect(nl.text).toContain('De termijn verstrijkt binnenkort');
+  });
+
   it('escapes a hostile URL in the HTML body and keeps it verbatim in the text body', () => {
     const mail = customerNoticeEmail(notice({ notice: { ...notice().notice, urls: [hostile] } }));
     expect(mail.html).not.toContain('<script>');

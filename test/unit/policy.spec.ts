@@ -38,10 +38,20 @@ describe('policy durations', () => {
           ...timers.reminders,
           timers.deadline,
           ...(timers.suspendAfter ? [timers.suspendAfter] : []),
+          ...(timers.lastCall ? [timers.lastCall] : []),
         ]) {
           expect(durationToMs(d)).toBeGreaterThanOrEqual(0);
         }
       }
+    }
+  });
+
+  it('gives CSAM a last call after its last reminder and before its deadline under the built-in policies', () => {
+    for (const { categories } of [DEFAULT_POLICY, DEMO_POLICY]) {
+      const { reminders, deadline, lastCall } = categories.csam;
+      const at = durationToMs(deadline) - durationToMs(lastCall!);
+      expect(at).toBeGreaterThan(durationToMs(reminders[reminders.length - 1]));
+      expect(at).toBeLessThan(durationToMs(deadline));
     }
   });
 });

@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_POLICY, DEFAULT_STANDING_POLICY, type StandingEvent } from '@takedown/domain';
-import { ensureJavaTestServer } from '@takedown/dev-stack';
 import { workflowSource } from '@takedown/worker/workflow-bundle';
 import { customerStandingWorkflow } from '@takedown/workflows/customer-standing.workflow';
 import { confirmRemovalSignal, customerResponseSignal, reopenSignal } from '@takedown/workflows/messages';
@@ -16,6 +11,7 @@ import type { StandingLetter, StandingRecord } from '@takedown/workflows/standin
 import { eventually } from '../support/eventually';
 import { recordingCaseActivities } from '../support/fake-case-activities';
 import { recordingActivities } from '../support/fake-activities';
+import { recordHistory, timeSkippingPerTest } from '../support/time-skipping';
 
 const H = 3600_000;
 const DAY = 24 * H;
@@ -26,30 +22,7 @@ const CUSTOMER = '00000000-0000-4000-8000-000000000001';
  * server, and the notice workflow's feed into it. Activities are in-memory recorders.
  */
 describe('customer standing workflow (time skipping)', () => {
-  let env: TestWorkflowEnvironment;
-
-  // A test server of its own for every test: a workflow left by one test (its worker gone) would hold the shared
-  // clock at its next timer and stall the next test's skipped months.
-  let server: string;
-  beforeAll(async () => {
-    server = await ensureJavaTestServer();
-  }, 600_000);
-
-  beforeEach(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: server } },
-    });
-  });
-
-  afterEach(() => env?.teardown());
-
-  const save = async (h: WorkflowHandle, name: string) => {
-    if (!process.env.RECORD_HISTORIES) return;
-    fs.writeFileSync(
-      path.join(__dirname, '..', 'replay', 'histories', `${name}.binpb`),
-      temporal.api.history.v1.History.encode(await h.fetchHistory()).finish(),
-    );
-  };
+  const ts = timeSkippingPerTest();
 
   async function standing<T>(
     opts: { verifiedMeasures?: string[]; maxHistoryEvents?: number },
@@ -61,13 +34,13 @@ describe('customer standing workflow (time skipping)', () => {
     const rec = recordingCaseActivities({ verifiedMeasures: opts.verifiedMeasures });
     const taskQueue = `standing-${randomUUID()}`;
     const worker = await Worker.create({
-      connection: env.nativeConnection,
+      connection: ts.env.nativeConnection,
       taskQueue,
       activities: rec.activities,
       ...workflowSource(),
     });
     return worker.runUntil(async () => {
-      const h = await env.client.workflow.start(customerStandingWorkflow, {
+      const h = await ts.env.client.workflow.start(customerStandingWorkflow, {
         args: [
           {
             version: 1,
@@ -116,14 +89,14 @@ describe('customer standing workflow (time skipping)', () => {
           async () => records(rec).length,
           (c) => c === i,
         );
-        await env.sleep(10 * DAY);
+        await ts.env.sleep(10 * DAY);
       }
       expect(letters(rec)).toEqual(['watch', 'warning', 'final_warning']);
       expect(records(rec).map((r) => r.counts.missedCsamDeadlines)).toEqual([1, 2, 3]);
       expect(rec.of('openTerminationCase')).toEqual([]);
       const s = await h.query(standingQuery); // idle: waiting for the first event to age out
       expect(s).toMatchObject({ level: 'final_warning', eventCount: 3 });
-      await save(h, 'standing-v1-final-warning');
+      await recordHistory(h, 'standing-v1-final-warning');
     });
   });
 
@@ -150,7 +123,7 @@ describe('customer standing workflow (time skipping)', () => {
         async () => letters(rec),
         (l) => l.length === 1,
       );
-      await env.sleep(91 * DAY);
+      await ts.env.sleep(91 * DAY);
       await eventually(
         async () => letters(rec),
         (l) => l.length === 2,
@@ -195,7 +168,7 @@ describe('customer standing workflow (time skipping)', () => {
       expect(rec.of('openTerminationCase')).toHaveLength(1);
       expect(rec.of('openTerminationCase')[0]).toMatchObject({ customerId: CUSTOMER, openedBy: 'desk:lead' });
       expect(letters(rec)).toEqual(['termination_case']);
-      await save(h, 'standing-v1-bad-faith');
+      await recordHistory(h, 'standing-v1-bad-faith');
     });
   });
 
@@ -230,20 +203,20 @@ describe('customer standing workflow (time skipping)', () => {
       const rec = recordingActivities({ customer: TENANT, timers: DEFAULT_POLICY.categories.csam });
       const taskQueue = `feed-${randomUUID()}`;
       const worker = await Worker.create({
-        connection: env.nativeConnection,
+        connection: ts.env.nativeConnection,
         taskQueue,
         activities: rec.activities,
         ...workflowSource(),
       });
       await worker.runUntil(async () => {
         const noticeId = randomUUID();
-        const h = await env.client.workflow.start(noticeWorkflow, {
+        const h = await ts.env.client.workflow.start(noticeWorkflow, {
           args: [
             {
               version: 1,
               noticeId,
               category: 'csam',
-              receivedAt: new Date(await env.currentTimeMs()).toISOString(),
+              receivedAt: new Date(await ts.env.currentTimeMs()).toISOString(),
             },
           ],
           workflowId: `notice-${noticeId}`,
@@ -253,7 +226,7 @@ describe('customer standing workflow (time skipping)', () => {
           async () => rec.status().state,
           (s) => s === 'customer_notified',
         );
-        await env.sleep(25 * H);
+        await ts.env.sleep(25 * H);
         await eventually(
           async () => rec.status().state,
           (s) => s === 'escalated',
@@ -296,9 +269,9 @@ describe('customer standing workflow (time skipping)', () => {
           },
           expect.objectContaining({ key: `${noticeId}:closed:1` }),
         ]);
-        await env.sleep(25 * H); // past the reopen period: the workflow ends
+        await ts.env.sleep(25 * H); // past the reopen period: the workflow ends
         await h.result();
-        await save(h, 'notice-v2-standing-feed');
+        await recordHistory(h, 'notice-v2-standing-feed');
       });
     });
   });
@@ -318,9 +291,9 @@ describe('customer standing workflow (time skipping)', () => {
       expect(records(rec).at(-1)?.counts.missedDeadlines).toBe(1000);
       expect(rec.of('openTerminationCase')).toHaveLength(1); // at the 10th, once
       expect(rec.of('loadStanding')).toHaveLength(1); // later runs get the window handed on
-      const current = await env.client.workflow.getHandle(h.workflowId).describe();
+      const current = await ts.env.client.workflow.getHandle(h.workflowId).describe();
       expect(current.runId).not.toBe(firstRunId);
-      const s = await env.client.workflow.getHandle(h.workflowId).query(standingQuery);
+      const s = await ts.env.client.workflow.getHandle(h.workflowId).query(standingQuery);
       expect(s).toMatchObject({
         eventCount: 1000,
         counts: { missedDeadlines: 1000 },

@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_POLICY, type CategoryPolicy } from '@takedown/domain';
-import { ensureJavaTestServer } from '@takedown/dev-stack';
 import { workflowSource } from '@takedown/worker/workflow-bundle';
 import type { AttributedTo } from '@takedown/workflows/activities';
 import {
@@ -23,9 +18,10 @@ import {
 import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
 import { eventually } from '../support/eventually';
 import { recordingActivities } from '../support/fake-activities';
+import { recordHistory, timeSkippingPerTest } from '../support/time-skipping';
 
 const H = 3600_000;
-const CSAM = DEFAULT_POLICY.categories.csam; // reminders +6 h, +18 h; deadline 24 h; suspension task 4 h after
+const CSAM = DEFAULT_POLICY.categories.csam; // reminders +6 h, +18 h; last call +22 h; deadline 24 h; suspension 4 h after
 const PHISHING = DEFAULT_POLICY.categories.phishing; // reminder +24 h; deadline 48 h; no suspension task
 type Status = ReturnType<ReturnType<typeof recordingActivities>['status']>;
 const TENANT: AttributedTo = {
@@ -39,22 +35,7 @@ const TENANT: AttributedTo = {
  * days of timers pass in seconds. Activities are in-memory recorders here; the real ones run in test/integration.
  */
 describe('notice workflow branches (time skipping)', () => {
-  let env: TestWorkflowEnvironment;
-
-  // A test server of its own for every test: a workflow left by one test (its worker gone) would hold the shared
-  // clock at its next timer and stall the next test's skipped hours.
-  let server: string;
-  beforeAll(async () => {
-    server = await ensureJavaTestServer();
-  }, 600_000);
-
-  beforeEach(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: server } },
-    });
-  });
-
-  afterEach(() => env?.teardown());
+  const ts = timeSkippingPerTest();
 
   async function scenario<T>(
     opts: {
@@ -76,14 +57,14 @@ describe('notice workflow branches (time skipping)', () => {
     current = rec;
     const taskQueue = `branches-${randomUUID()}`;
     const worker = await Worker.create({
-      connection: env.nativeConnection,
+      connection: ts.env.nativeConnection,
       taskQueue,
       activities: rec.activities,
       ...workflowSource(),
     });
-    const receivedAt = new Date(await env.currentTimeMs()).toISOString();
+    const receivedAt = new Date(await ts.env.currentTimeMs()).toISOString();
     return worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(noticeWorkflow, {
+      const handle = await ts.env.client.workflow.start(noticeWorkflow, {
         args: [{ version: 1, noticeId: randomUUID(), category: opts.category ?? 'csam', receivedAt }],
         workflowId: `notice-${randomUUID()}`,
         taskQueue,
@@ -94,13 +75,7 @@ describe('notice workflow branches (time skipping)', () => {
         throw err;
       });
       const outcome = await handle.result();
-      if (process.env.RECORD_HISTORIES && opts.record) {
-        const history = await handle.fetchHistory();
-        fs.writeFileSync(
-          path.join(__dirname, '..', 'replay', 'histories', `${opts.record}.binpb`),
-          temporal.api.history.v1.History.encode(history).finish(),
-        );
-      }
+      await recordHistory(handle, opts.record);
       return { result, rec, outcome };
     });
   }
@@ -131,10 +106,10 @@ describe('notice workflow branches (time skipping)', () => {
   it('removed in time: the customer says removed, the desk confirms, no reminder or escalation', async () => {
     const { rec, outcome } = await scenario({ record: 'notice-v1-removed-in-time' }, async (h) => {
       await status(h, (s) => s.state === 'customer_notified');
-      await env.sleep(2 * H);
+      await ts.env.sleep(2 * H);
       await h.signal(customerResponseSignal, { kind: 'removed', by: 'customer:C-1001' });
       const s = await status(h, (x) => x.state === 'awaiting_confirmation' && x.pendingTasks.length === 1);
-      await env.sleep(1 * H);
+      await ts.env.sleep(1 * H);
       await completeTask(h, s, 'removal_check', 'confirmed');
     });
     expect(outcome).toBe('removed_in_time');
@@ -156,21 +131,23 @@ describe('notice workflow branches (time skipping)', () => {
     await scenario({}, async (h) => {
       await status(h, (x) => x.state === 'customer_notified');
       const s = await h.query(statusQuery); // idle now: waiting for its first reminder
-      const started = (await h.describe()).startTime.getTime();
-      expect(Date.parse(s.deadline!) - started).toBeGreaterThanOrEqual(24 * H - 1000);
-      expect(Date.parse(s.deadline!) - started).toBeLessThanOrEqual(24 * H);
+      // From the moment of receipt the intake gave it, not from when the workflow ran or attributed it.
+      const [input] = (await h.fetchHistory()).events![0].workflowExecutionStartedEventAttributes!.input!
+        .payloads!;
+      const { receivedAt } = JSON.parse(Buffer.from(input.data!).toString()) as { receivedAt: string };
+      expect(Date.parse(s.deadline!)).toBe(Date.parse(receivedAt) + 24 * H);
       await h.signal(confirmRemovalSignal, { by: 'source:hotline' });
     });
   });
 
-  it('ignored: reminders at +6 h and +18 h, escalation at 24 h, a NOC suspension task at +4 h, closed as suspended', async () => {
+  it('ignored: reminders at +6 h and +18 h, a last call at +22 h, escalation at 24 h, a NOC suspension task at +4 h, closed as suspended', async () => {
     const { rec, outcome } = await scenario({ record: 'notice-v1-suspended' }, async (h) => {
-      await env.sleep(23 * H);
+      await ts.env.sleep(23 * H);
       expect((await status(h, (x) => x.state === 'reminded')).pendingTasks).toEqual([]);
-      await env.sleep(2 * H);
+      await ts.env.sleep(2 * H);
       const escalated = await status(h, (x) => x.state === 'escalated' && x.pendingTasks.length === 1);
       expect(escalated.pendingTasks[0].kind).toBe('account_manager_escalation');
-      await env.sleep(4 * H);
+      await ts.env.sleep(4 * H);
       const suspending = await status(h, (x) => x.state === 'suspension_requested');
       await completeTask(h, suspending, 'noc_suspension', 'suspended');
     });
@@ -179,6 +156,7 @@ describe('notice workflow branches (time skipping)', () => {
       expect.stringMatching(/:notify:0$/),
       expect.stringMatching(/:reminder:0:1$/),
       expect.stringMatching(/:reminder:0:2$/),
+      expect.stringMatching(/:last-call:0$/),
     ]);
     expect(rec.of('openTask').map((t) => [t.kind, t.assignee])).toEqual([
       ['account_manager_escalation', 'account_manager'],
@@ -189,14 +167,14 @@ describe('notice workflow branches (time skipping)', () => {
 
   it('ignored: the account manager is reminded and, still silent, the abuse-desk lead gets the escalation', async () => {
     const { rec } = await scenario({ timers: PHISHING, category: 'phishing' }, async (h, r) => {
-      await env.sleep(48 * H + 1000);
+      await ts.env.sleep(48 * H + 1000);
       await status(h, (x) => x.state === 'escalated');
-      await env.sleep(13 * H); // AM task due after 12 h (deadline / 4), lead escalation after 24 h (deadline / 2)
+      await ts.env.sleep(13 * H); // AM task due after 12 h (deadline / 4), lead escalation after 24 h (deadline / 2)
       await eventually(
         async () => r.of('remindTask').length,
         (n) => n === 1,
       );
-      await env.sleep(12 * H);
+      await ts.env.sleep(12 * H);
       await status(h, (x) => x.pendingTasks.some((t) => t.kind === 'lead_escalation'));
       await h.signal(confirmRemovalSignal, { by: 'desk:test' });
     });
@@ -206,7 +184,7 @@ describe('notice workflow branches (time skipping)', () => {
 
   it('removed late: confirmed after the deadline passed', async () => {
     const { outcome, rec } = await scenario({}, async (h) => {
-      await env.sleep(25 * H);
+      await ts.env.sleep(25 * H);
       await status(h, (x) => x.state === 'escalated');
       await h.signal(confirmRemovalSignal, { by: 'source:hotline', note: 'gone now' });
     });
@@ -220,10 +198,10 @@ describe('notice workflow branches (time skipping)', () => {
 
   it('a removal claimed in time and confirmed after the deadline counts as removed in time', async () => {
     const { outcome } = await scenario({}, async (h) => {
-      await env.sleep(20 * H);
+      await ts.env.sleep(20 * H);
       await h.signal(customerResponseSignal, { kind: 'removed', by: 'customer:C-1001' });
       await status(h, (x) => x.state === 'awaiting_confirmation');
-      await env.sleep(10 * H);
+      await ts.env.sleep(10 * H);
       expect(current.status().state).toBe('awaiting_confirmation'); // no escalation while checking
       await h.signal(confirmRemovalSignal, { by: 'source:hotline' });
     });
@@ -236,7 +214,7 @@ describe('notice workflow branches (time skipping)', () => {
       await status(h, (x) => x.state === 'awaiting_confirmation');
       await h.signal(stillOnlineSignal, { by: 'source:hotline', reason: 'still there at 10:12' });
       expect((await status(h, (x) => x.falseClaims === 1)).state).toBe('customer_notified');
-      await env.sleep(25 * H);
+      await ts.env.sleep(25 * H);
       await status(h, (x) => x.state === 'escalated');
       await h.signal(confirmRemovalSignal, { by: 'desk:test' });
     });
@@ -263,7 +241,7 @@ describe('notice workflow branches (time skipping)', () => {
       await h.signal(customerResponseSignal, { kind: 'dispute', reason: 'not ours', by: 'customer:C-1001' });
       const s = await status(h, (x) => x.pendingTasks.some((t) => t.kind === 'dispute_review'));
       await completeTask(h, s, 'dispute_review', 'reject', { note: 'the address is in your range' });
-      await env.sleep(25 * H);
+      await ts.env.sleep(25 * H);
       await status(h, (x) => x.state === 'escalated');
       await h.signal(confirmRemovalSignal, { by: 'desk:test' });
     });
@@ -277,7 +255,7 @@ describe('notice workflow branches (time skipping)', () => {
       async (h, r) => {
         const s = await status(h, (x) => x.state === 'unattributed' && x.pendingTasks.length === 1);
         expect(s.pendingTasks[0].kind).toBe('attribute');
-        await env.sleep(7 * H); // the attribute task is due after 6 h: its assignee is reminded
+        await ts.env.sleep(7 * H); // the attribute task is due after 6 h: its assignee is reminded
         await eventually(
           async () => r.of('remindTask').length,
           (n) => n === 1,
@@ -327,7 +305,7 @@ describe('notice workflow branches (time skipping)', () => {
     const { outcome, rec } = await scenario({}, async (h, r) => {
       await h.signal(confirmRemovalSignal, { by: 'desk:test' });
       await status(h, (x) => x.state === 'closed');
-      await env.sleep(3 * H);
+      await ts.env.sleep(3 * H);
       await h.signal(reopenSignal, { by: 'source:hotline', reason: 'back online' });
       const s = await status(h, (x) => x.state === 'customer_notified' && x.outcome === null);
       expect(Date.parse(s.deadline!)).toBeGreaterThan(

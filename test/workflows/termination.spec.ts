@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_STANDING_POLICY, type TaskKind } from '@takedown/domain';
-import { ensureJavaTestServer } from '@takedown/dev-stack';
 import { workflowSource } from '@takedown/worker/workflow-bundle';
 import { customerStandingWorkflow } from '@takedown/workflows/customer-standing.workflow';
 import { taskCompletedSignal } from '@takedown/workflows/messages';
@@ -16,6 +11,7 @@ import { terminationWorkflowId, withdrawCaseSignal } from '@takedown/workflows/t
 import { terminationWorkflow } from '@takedown/workflows/termination.workflow';
 import { eventually } from '../support/eventually';
 import { recordingCaseActivities } from '../support/fake-case-activities';
+import { recordHistory, timeSkippingPerTest } from '../support/time-skipping';
 
 const DAY = 24 * 3600_000;
 type Rec = ReturnType<typeof recordingCaseActivities>;
@@ -25,30 +21,7 @@ type Rec = ReturnType<typeof recordingCaseActivities>;
  * the end of a 30-day notice period; decommissioning due in 2 days) on the Java time-skipping test server.
  */
 describe('termination workflow (time skipping)', () => {
-  let env: TestWorkflowEnvironment;
-
-  // A test server of its own for every test: a workflow left by one test (its worker gone) would hold the shared
-  // clock at its next timer and stall the next test's skipped hours.
-  let server: string;
-  beforeAll(async () => {
-    server = await ensureJavaTestServer();
-  }, 600_000);
-
-  beforeEach(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: server } },
-    });
-  });
-
-  afterEach(() => env?.teardown());
-
-  const save = async (h: WorkflowHandle, name: string) => {
-    if (!process.env.RECORD_HISTORIES) return;
-    fs.writeFileSync(
-      path.join(__dirname, '..', 'replay', 'histories', `${name}.binpb`),
-      temporal.api.history.v1.History.encode(await h.fetchHistory()).finish(),
-    );
-  };
+  const ts = timeSkippingPerTest();
 
   /** A worker with recording activities; `onOpenCase` starts the case the standing workflow asks for. */
   async function withWorker<T>(
@@ -59,7 +32,7 @@ describe('termination workflow (time skipping)', () => {
     const rec = recordingCaseActivities({
       ...opts,
       onOpenCase: async ({ caseId, customerId }) => {
-        await env.client.workflow.start(terminationWorkflow, {
+        await ts.env.client.workflow.start(terminationWorkflow, {
           args: [{ version: 1, caseId, customerId }],
           workflowId: terminationWorkflowId(caseId),
           taskQueue,
@@ -67,7 +40,7 @@ describe('termination workflow (time skipping)', () => {
       },
     });
     const worker = await Worker.create({
-      connection: env.nativeConnection,
+      connection: ts.env.nativeConnection,
       taskQueue,
       activities: rec.activities,
       ...workflowSource(),
@@ -77,7 +50,7 @@ describe('termination workflow (time skipping)', () => {
 
   const startCase = (taskQueue: string) => {
     const caseId = randomUUID();
-    return env.client.workflow.start(terminationWorkflow, {
+    return ts.env.client.workflow.start(terminationWorkflow, {
       args: [{ version: 1, caseId, customerId: randomUUID() }],
       workflowId: terminationWorkflowId(caseId),
       taskQueue,
@@ -97,7 +70,7 @@ describe('termination workflow (time skipping)', () => {
   it('bad-faith finding → case → legal approves → notice period with reminders → decommission → terminated', async () => {
     await withWorker({}, async (rec, taskQueue) => {
       const customerId = randomUUID();
-      const standing = await env.client.workflow.start(customerStandingWorkflow, {
+      const standing = await ts.env.client.workflow.start(customerStandingWorkflow, {
         args: [{ version: 1, customerId, policy: DEFAULT_STANDING_POLICY }],
         workflowId: standingWorkflowId(customerId),
         taskQueue,
@@ -110,7 +83,7 @@ describe('termination workflow (time skipping)', () => {
         async () => rec.of('openTerminationCase'),
         (c) => c.length === 1,
       )) as { caseId: string }[];
-      const h = env.client.workflow.getHandle<typeof terminationWorkflow>(
+      const h = ts.env.client.workflow.getHandle<typeof terminationWorkflow>(
         terminationWorkflowId(opened.caseId),
       );
       await complete(h, rec, 'legal_review', 'approve', 'the record supports it');
@@ -118,7 +91,7 @@ describe('termination workflow (time skipping)', () => {
         async () => letters(rec),
         (l) => l.length === 1,
       );
-      await env.sleep(30 * DAY + 1000);
+      await ts.env.sleep(30 * DAY + 1000);
       await complete(h, rec, 'decommission', 'done', 'powered off rack 12, cross-connects reclaimed');
       expect(await h.result()).toBe('terminated');
       expect(letters(rec)).toEqual(['notice', 'reminder', 'reminder', 'reminder']);
@@ -147,7 +120,7 @@ describe('termination workflow (time skipping)', () => {
       expect((rec.of('recordStanding') as unknown as StandingRecord[]).at(-1)?.event?.type).toBe(
         'case_closed',
       );
-      await save(h, 'termination-v1-terminated');
+      await recordHistory(h, 'termination-v1-terminated');
     });
   });
 
@@ -161,7 +134,7 @@ describe('termination workflow (time skipping)', () => {
       expect(rec.of('closeCaseTasks')).toHaveLength(1);
       const rejected = rec.of('recordCaseEvent').at(-1)!;
       expect(rejected).toMatchObject({ type: 'rejected', actor: 'legal:m.devries', status: 'rejected' });
-      await save(h, 'termination-v1-rejected');
+      await recordHistory(h, 'termination-v1-rejected');
     });
   });
 
@@ -169,7 +142,7 @@ describe('termination workflow (time skipping)', () => {
     await withWorker({}, async (rec, taskQueue) => {
       const h = await startCase(taskQueue);
       await taskOpened(rec, 'legal_review');
-      await env.sleep(5 * DAY + 1000);
+      await ts.env.sleep(5 * DAY + 1000);
       await eventually(
         async () => rec.of('remindCaseTask').length,
         (n) => n === 1,
@@ -187,13 +160,13 @@ describe('termination workflow (time skipping)', () => {
         async () => letters(rec),
         (l) => l.length === 1,
       );
-      await env.sleep(10 * DAY);
+      await ts.env.sleep(10 * DAY);
       await h.signal(withdrawCaseSignal, { by: 'legal:m.devries', reason: 'hash check deployed, verified' });
       expect(await h.result()).toBe('withdrawn');
       expect(letters(rec)).toEqual(['notice', 'withdrawn']);
       expect(rec.of('setCustomerStatus').map((s) => s.status)).toEqual(['terminating', 'active']);
       expect(rec.of('openCaseTask').map((t) => t.kind)).toEqual(['legal_review']);
-      await save(h, 'termination-v1-withdrawn');
+      await recordHistory(h, 'termination-v1-withdrawn');
     });
   });
 

@@ -3,10 +3,15 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
 import { CapturedMailbox } from '@takedown/mail';
 import { dataSourceOptions } from '@takedown/persistence';
 import { AppConfig } from './app-config';
 import { AttributionModule } from './attribution/attribution.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { redactRequestForLog } from './common/log-redaction';
+import { RateLimitModule } from './common/rate-limit';
 import { CustomersModule } from './customers/customers.module';
 import { DevMailController } from './dev-mail/dev-mail.controller';
 import { HealthModule } from './health/health.module';
@@ -27,6 +32,19 @@ class ConfigHolderModule {}
 export class AppModule implements NestModule {
   static forConfig(config: AppConfig): DynamicModule {
     const captureDir = config.env.MAIL_CAPTURE_DIR;
+    const httpLog: PinoHttpOptions = {
+      level: config.env.LOG_LEVEL,
+      genReqId: (req: IncomingMessage) => {
+        const given = req.headers['x-request-id'];
+        return typeof given === 'string' && /^[\w-]{1,100}$/.test(given) ? given : randomUUID();
+      },
+      // Request bodies are never logged: they carry reported URLs. Credentials neither, nor signed-link tokens.
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+      serializers: { req: redactRequestForLog },
+      autoLogging: {
+        ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics',
+      },
+    };
     return {
       module: AppModule,
       imports: [
@@ -37,21 +55,12 @@ export class AppModule implements NestModule {
           exports: [AppConfig],
         },
         LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.env.LOG_LEVEL,
-            genReqId: (req: IncomingMessage) => {
-              const given = req.headers['x-request-id'];
-              return typeof given === 'string' && /^[\w-]{1,100}$/.test(given) ? given : randomUUID();
-            },
-            // Request bodies are never logged: they carry reported URLs. Credentials neither.
-            redact: ['req.headers.authorization', 'req.headers.cookie'],
-            autoLogging: {
-              ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics',
-            },
-          },
+          pinoHttp: config.logDestination ? [httpLog, config.logDestination] : httpLog,
         }),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.env.DATABASE_URL), autoLoadEntities: false }),
         TemporalModule,
+        AuthModule,
+        RateLimitModule,
         HealthModule,
         MetricsModule,
         NoticesModule,
@@ -63,6 +72,7 @@ export class AppModule implements NestModule {
         StandingModule,
         TerminationsModule,
         StatsModule,
+        AuditModule,
       ],
       controllers: captureDir ? [DevMailController] : [],
       providers: captureDir ? [{ provide: CapturedMailbox, useValue: new CapturedMailbox(captureDir) }] : [],

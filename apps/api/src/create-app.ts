@@ -1,25 +1,35 @@
 import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './app-config';
 import { AppModule } from './app.module';
-import { DomainErrorFilter } from './common/domain-error.filter';
+import { describeRoles } from './auth/openapi';
+import { bodyParsers } from './common/body-limits';
+import { ErrorsFilter } from './common/errors.filter';
+import { RejectUnstorableTextInterceptor } from './common/unstorable-text';
+import { documentCommonResponses } from './common/openapi';
+import { documentValidationRules } from './common/openapi-rules';
+import { TokenThrottlerGuard } from './common/rate-limit';
+import { securityHeaders } from './common/security-headers';
 import { validationPipe } from './common/validation';
-import { NDJSON_MEDIA_TYPES, XARF_MEDIA_TYPE } from './intake/intake.dto';
 
 /** Builds the API application (used by main.ts and by the e2e tests, which drive it through HTTP). */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     bufferLogs: true,
+    // Body parsers are chosen per route, with a limit each (common/body-limits.ts).
+    bodyParser: false,
   });
-  // X-ARF is JSON under its own media type; a batch of 10,000 notices is a few megabytes, as JSON or JSON lines.
-  app.useBodyParser('json', { limit: '20mb', type: ['application/json', XARF_MEDIA_TYPE] });
-  app.useBodyParser('text', { limit: '20mb', type: NDJSON_MEDIA_TYPES });
+  app.use(securityHeaders());
+  app.use(bodyParsers());
   app.useLogger(app.get(Logger));
+  // After the APP_GUARD guards (authentication), so that it counts per principal.
+  app.useGlobalGuards(app.get(TokenThrottlerGuard));
+  app.useGlobalInterceptors(new RejectUnstorableTextInterceptor(app.get(Reflector)));
   app.useGlobalPipes(validationPipe());
-  app.useGlobalFilters(new DomainErrorFilter());
+  app.useGlobalFilters(new ErrorsFilter());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
@@ -27,8 +37,21 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
       .setTitle('Takedown API')
       .setDescription('Notice-and-takedown escalation for hosting providers and colocation datacenters')
       .setVersion('0.1.0')
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'td_… API token, or an OIDC JWT',
+        description: 'An API token (td_…, from `npm run takedown -- token create`) or an OIDC access token',
+      })
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  describeRoles(document);
+  documentCommonResponses(document);
+  documentValidationRules(app, document);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    // The token pasted into Authorize survives a reload of the page.
+    swaggerOptions: { persistAuthorization: true },
+  });
   return app;
 }

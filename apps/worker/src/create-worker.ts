@@ -1,5 +1,10 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { NativeConnection, Worker, type ActivityInboundCallsInterceptor } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  type ActivityInboundCallsInterceptor,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import type { WorkerTaskMetrics } from '@takedown/observability';
 import type { NoticeActivities } from '@takedown/workflows/activities';
 import type { StandingActivities } from '@takedown/workflows/standing-activities';
@@ -9,6 +14,7 @@ import { NotificationActivitiesService } from './notification-activities.service
 import { StandingActivitiesService } from './standing-activities.service';
 import { TerminationActivitiesService } from './termination-activities.service';
 import { workflowSource } from './workflow-bundle';
+import type { WorkerTuning } from './worker-settings';
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -17,6 +23,10 @@ export interface CreateWorkerOptions {
   /** The Nest container that provides the activities (see WorkerModule). */
   container: INestApplicationContext;
   metrics?: WorkerTaskMetrics;
+  /** Cache and concurrency limits; unset, the SDK's defaults. */
+  tuning?: WorkerTuning;
+  /** How long running activities may finish after `shutdown()` before they are cancelled; unset, at once. */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
 }
 
 /** Builds the Takedown worker; the same function serves `npm start`, production and the tests. */
@@ -54,6 +64,9 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     activities,
+    ...opts.tuning,
+    // The SDK takes an absent option for its default, not an undefined one.
+    ...(opts.shutdownGraceTime !== undefined ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
     ...workflowSource(),
     interceptors: metrics
       ? { activity: [(ctx) => ({ inbound: countingInterceptor(metrics, ctx.info.activityType) })] }

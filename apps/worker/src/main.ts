@@ -1,13 +1,16 @@
 import 'reflect-metadata';
 import * as http from 'node:http';
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
-import { loadEnvOrExit } from '@takedown/config';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import { loadEnvOrExit, temporalConnectionOptions } from '@takedown/config';
 import { freePort } from '@takedown/dev-stack';
 import { createRegistry, workerTaskMetrics } from '@takedown/observability';
+import { createDatabaseProbe, waitForDatabase, type DatabaseProbe } from '@takedown/persistence';
 import { createWorker } from './create-worker';
 import { connectWithBackoff } from './connect';
 import { WorkerModule } from './worker.module';
+import { workerTuning } from './worker-settings';
 
 const SDK_LEVELS: Record<string, LogLevel> = {
   fatal: 'ERROR',
@@ -51,32 +54,21 @@ async function main(): Promise<void> {
     ),
   });
   const registry = createRegistry('worker');
-  const container = await NestFactory.createApplicationContext(
-    WorkerModule.forEnv({ ...env, DATABASE_URL: env.DATABASE_URL, SMTP_URL: env.SMTP_URL }),
-    { logger: ['error', 'warn', 'log'] },
-  );
-  const connection = await connectWithBackoff(() =>
-    NativeConnection.connect({ address: env.TEMPORAL_ADDRESS }),
-  );
-  const worker = await createWorker({
-    connection,
-    namespace: env.TEMPORAL_NAMESPACE,
-    taskQueue: env.TEMPORAL_TASK_QUEUE,
-    container,
-    metrics: workerTaskMetrics(registry),
-  });
+  const log = (msg: string) =>
+    process.stdout.write(`${JSON.stringify({ level: 'info', time: Date.now(), msg })}\n`);
 
+  // /health answers from the start, part by part, so that a worker waiting for PostgreSQL or Temporal says so.
+  let container: INestApplicationContext | null = null;
+  let connection: NativeConnection | null = null;
+  let worker: Worker | null = null;
+  // A connection of its own: the activities' pool may be busy without PostgreSQL being down.
+  const postgresProbe = createDatabaseProbe(env.DATABASE_URL);
   const server = http.createServer((req, res) => {
     if (req.url === '/health') {
-      const state = worker.getState();
-      res.writeHead(state === 'RUNNING' ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          status: state === 'RUNNING' ? 'ok' : 'down',
-          worker: state,
-          taskQueue: env.TEMPORAL_TASK_QUEUE,
-        }),
-      );
+      void health(postgresProbe, connection, worker).then((body) => {
+        res.writeHead(body.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ...body, taskQueue: env.TEMPORAL_TASK_QUEUE }));
+      });
     } else if (req.url === '/metrics') {
       void Promise.all([registry.metrics(), coreMetrics(corePort)]).then(([own, core]) => {
         res.writeHead(200, { 'content-type': registry.contentType });
@@ -88,15 +80,86 @@ async function main(): Promise<void> {
   });
   server.listen(env.WORKER_PORT, env.WORKER_HOST);
 
-  // SIGTERM/SIGINT: stop polling, let running tasks finish, then close connections.
-  // A terminal's Ctrl-C reaches this process and `npm start` (which then sends SIGTERM): shut down once.
-  const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
+  // SIGTERM/SIGINT: stop polling, give running activities SHUTDOWN_GRACE to finish (the SDK then cancels them and
+  // Temporal retries them elsewhere), then close connections. Before the worker runs, it ends the wait for
+  // PostgreSQL or Temporal. A terminal's Ctrl-C reaches this process and `npm start` (which then sends SIGTERM):
+  // shut down once.
+  const stopping = new AbortController();
+  const stop = () => {
+    stopping.abort();
+    if (worker?.getState() === 'RUNNING') worker.shutdown();
+  };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  await worker.run();
+  try {
+    await waitForDatabase(env.DATABASE_URL, log, stopping.signal);
+    container = await NestFactory.createApplicationContext(
+      WorkerModule.forEnv({ ...env, DATABASE_URL: env.DATABASE_URL, SMTP_URL: env.SMTP_URL }),
+      { logger: ['error', 'warn', 'log'] },
+    );
+    connection = await connectWithBackoff(
+      'Temporal',
+      () => NativeConnection.connect(temporalConnectionOptions(env, env.TEMPORAL_ADDRESS as string)),
+      log,
+      stopping.signal,
+    );
+    if (!stopping.signal.aborted) {
+      worker = await createWorker({
+        connection,
+        namespace: env.TEMPORAL_NAMESPACE,
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+        container,
+        metrics: workerTaskMetrics(registry),
+        tuning: workerTuning(env),
+        shutdownGraceTime: SHUTDOWN_GRACE,
+      });
+      // A signal that came while the worker was being built.
+      if (stopping.signal.aborted) worker.shutdown();
+      else log(`worker polling ${env.TEMPORAL_TASK_QUEUE}`);
+      await worker.run();
+    }
+  } catch (err) {
+    if (!stopping.signal.aborted) throw err;
+  }
+  log('worker stopped; closing connections');
   server.close();
-  await connection.close();
-  await container.close();
+  await postgresProbe.close();
+  await connection?.close();
+  await container?.close();
+}
+
+/** How long running activities get to finish after SIGTERM; below `npm start`'s 15 s before it sends SIGKILL. */
+const SHUTDOWN_GRACE = '10 seconds';
+
+type PartState = 'up' | 'down' | 'starting';
+
+/** Each part the worker needs, checked now: PostgreSQL, Temporal (`starting` until first connected), the worker. */
+async function health(
+  postgresProbe: DatabaseProbe,
+  connection: NativeConnection | null,
+  worker: Worker | null,
+): Promise<{ status: 'ok' | 'down'; postgres: PartState; temporal: PartState; worker: string }> {
+  const within = <T>(p: Promise<T>) =>
+    Promise.race([
+      p,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000)),
+    ]);
+  const [postgres, temporal] = await Promise.all([
+    postgresProbe.ping(2000).then(
+      () => 'up' as const,
+      () => 'down' as const,
+    ),
+    connection
+      ? // The deadline alone does not bound a call while the native connection is reconnecting.
+        within(connection.withDeadline(Date.now() + 2000, () => connection.healthService.check({}))).then(
+          () => 'up' as const,
+          () => 'down' as const,
+        )
+      : ('starting' as const),
+  ]);
+  const state = worker?.getState() ?? 'STARTING';
+  const ok = postgres === 'up' && temporal === 'up' && state === 'RUNNING';
+  return { status: ok ? 'ok' : 'down', postgres, temporal, worker: state };
 }
 
 async function coreMetrics(port: number): Promise<string> {
@@ -109,7 +172,12 @@ async function coreMetrics(port: number): Promise<string> {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`worker failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+// Exit once everything is closed: the SDK's native side keeps the process alive for the rest of the shutdown grace
+// time even after the worker drained.
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`worker failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -11,7 +11,9 @@ import {
   attribute,
 } from '@takedown/persistence';
 import type { AttributionResult, NoticeActivities, TimelineEvent } from '@takedown/workflows/activities';
+import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { WorkerSettings } from './worker-settings';
+import { auditWorkflowDecision } from './workflow-audit';
 
 /**
  * The notice workflow's own activities: its timeline and its attribution. Each one is idempotent: a retry after a
@@ -25,6 +27,14 @@ export class NoticeActivitiesService implements Pick<NoticeActivities, 'recordEv
   ) {}
 
   async recordEvent(event: TimelineEvent): Promise<void> {
+    try {
+      await this.record(event);
+    } catch (err) {
+      throw orphaned(err, event) ?? err;
+    }
+  }
+
+  private async record(event: TimelineEvent): Promise<void> {
     await this.db.transaction(async (tx) => {
       const inserted = await tx
         .createQueryBuilder()
@@ -42,6 +52,9 @@ export class NoticeActivitiesService implements Pick<NoticeActivities, 'recordEv
         .orIgnore()
         .execute();
       if ((inserted.raw as unknown[]).length === 0) return; // already recorded by an earlier attempt
+      const [before] = (await tx.query(`SELECT state, outcome FROM notices WHERE id = $1 FOR UPDATE`, [
+        event.noticeId,
+      ])) as { state: string; outcome: string | null }[];
       const removedAt = event.removedAt ? new Date(event.removedAt) : undefined;
       await tx.update(
         NoticeEntity,
@@ -62,6 +75,29 @@ export class NoticeActivitiesService implements Pick<NoticeActivities, 'recordEv
           [event.noticeId],
         );
       }
+      await auditWorkflowDecision(tx, {
+        workflowId: noticeWorkflowId(event.noticeId),
+        workflowType: 'noticeWorkflow',
+        action: `notice.${event.type}`,
+        target: { type: 'notice', id: event.noticeId },
+        summary: {
+          by: event.actor,
+          reason: event.reason,
+          occurredAt: event.at,
+          key: event.key,
+          ...(event.state
+            ? {
+                before: { state: before?.state, outcome: before?.outcome },
+                after: {
+                  state: event.state,
+                  outcome: event.state === 'closed' ? (event.outcome ?? null) : null,
+                },
+              }
+            : {}),
+          deadline: event.deadline,
+          data: event.data,
+        },
+      });
     });
   }
 
@@ -132,4 +168,24 @@ export class NoticeActivitiesService implements Pick<NoticeActivities, 'recordEv
       'POLICY.NOT_FOUND',
     );
   }
+}
+
+/** How long after its workflow started a notice's row may still be on its way: intake commits after the start. */
+const ORPHAN_AFTER_MS = 60_000;
+
+/**
+ * Intake starts the workflow inside the transaction that stores the notice; when that transaction does not commit
+ * (the API killed, PostgreSQL gone at the commit) the workflow runs for a notice that does not exist, and the client
+ * retries with the same source reference and gets a new notice. Such a workflow ends here, failed with
+ * NOTICE.NOT_FOUND, instead of retrying its first step for ever. Young workflows keep retrying: their row may
+ * simply not be committed yet.
+ */
+function orphaned(err: unknown, event: TimelineEvent): ApplicationFailure | null {
+  const driver = (err as { driverError?: { code?: string; table?: string } }).driverError;
+  if (driver?.code !== '23503' || driver.table !== 'notice_events') return null;
+  if (Date.now() - Date.parse(event.at) < ORPHAN_AFTER_MS) return null;
+  return ApplicationFailure.nonRetryable(
+    `notice ${event.noticeId} does not exist: the intake that started this workflow did not commit`,
+    'NOTICE.NOT_FOUND',
+  );
 }

@@ -106,7 +106,9 @@ export class NotificationActivitiesService implements Pick<
 
   async remindTask(input: { taskId: string; key: string }): Promise<void> {
     const task = await this.db.getRepository(TaskEntity).findOneBy({ id: input.taskId });
-    if (!task) throw ApplicationFailure.nonRetryable(`task ${input.taskId} does not exist`, 'TASK.NOT_FOUND');
+    if (!task?.noticeId) {
+      throw ApplicationFailure.nonRetryable(`notice task ${input.taskId} does not exist`, 'TASK.NOT_FOUND');
+    }
     // Completed or cancelled meanwhile: a reminder would only confuse.
     if (task.status !== 'open') return;
     const notice = await this.notice(task.noticeId);
@@ -228,9 +230,15 @@ export class NotificationActivitiesService implements Pick<
   }
 
   /**
-   * Sends at most once per key: the outbox row is written before the send and marked after it, so a retry of a
-   * sent step does nothing. Returns whether this call sent it. The body is rendered (and links signed) only when
-   * needed, and is not stored: it can hold reported URLs.
+   * Sends at most once per key, through the outbox row in `outbound_emails`. The send is recorded at the mailer's
+   * commit point (`committed_at`, set just before the final dot of SMTP DATA, by a compare-and-set so that only one
+   * attempt can pass it): a worker killed before it leaves nothing delivered and nothing recorded, and the retry
+   * sends; one killed after it leaves the record, and the retry does not send again. A server that refuses the
+   * message after the commit point gets the record undone, and the retry sends. Returns whether this call sent it.
+   * The body is rendered (and links signed) only when needed, and is not stored: it can hold reported URLs.
+   *
+   * What remains (docs/faults.md): a crash between the server's refusal and the undo, or a commit whose
+   * acknowledgement was lost, leaves a record without a delivery: that step's email is lost, never doubled.
    */
   async sendOnce(
     key: string,
@@ -240,6 +248,13 @@ export class NotificationActivitiesService implements Pick<
     const outbox = this.db.getRepository(OutboundEmailEntity);
     const existing = await outbox.findOneBy({ idempotencyKey: key });
     if (existing?.sentAt) return false;
+    if (existing?.committedAt) {
+      this.logger.warn(
+        { key, committedAt: existing.committedAt },
+        'email not sent again: an earlier attempt passed its commit point and may have delivered it',
+      );
+      return false;
+    }
     const mail = await render();
     if (!existing) {
       await outbox
@@ -249,16 +264,45 @@ export class NotificationActivitiesService implements Pick<
         .orIgnore()
         .execute();
     }
-    const messageId = await this.mailer.send({
-      from: this.settings.mailFrom,
-      to,
-      subject: mail.subject,
-      text: mail.text,
-      html: mail.html,
-      idempotencyKey: key,
-    });
-    // Between the send and this update a crash can still repeat the email once: SMTP has no transactions.
-    await outbox.update({ idempotencyKey: key }, { sentAt: new Date(), messageId });
-    return true;
+    const outcome = await this.mailer.send(
+      {
+        from: this.settings.mailFrom,
+        to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        attachments: mail.attachments,
+        idempotencyKey: key,
+      },
+      async () => {
+        const [, claimed] = (await this.db.query(
+          `UPDATE outbound_emails SET committed_at = now()
+           WHERE idempotency_key = $1 AND committed_at IS NULL AND sent_at IS NULL
+           RETURNING idempotency_key`,
+          [key],
+        )) as [unknown[], number];
+        return claimed === 1;
+      },
+    );
+    switch (outcome.status) {
+      case 'sent':
+        await outbox.update({ idempotencyKey: key }, { sentAt: new Date(), messageId: outcome.messageId });
+        return true;
+      case 'withheld':
+        // A concurrent attempt (an activity retried while a timed-out one still ran) holds the commit point.
+        return false;
+      case 'refused':
+        await this.db.query(
+          `UPDATE outbound_emails SET committed_at = NULL WHERE idempotency_key = $1 AND sent_at IS NULL`,
+          [key],
+        );
+        throw new Error(`the mail server did not take email ${key}: ${outcome.reason}`);
+      case 'unknown':
+        this.logger.warn(
+          { key, reason: outcome.reason },
+          'email sent, but the mail server did not confirm it; it is not sent again',
+        );
+        return false;
+    }
   }
 }

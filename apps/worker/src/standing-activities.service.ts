@@ -22,6 +22,7 @@ import { terminationWorkflowId } from '@takedown/workflows/termination-messages'
 import { NotificationActivitiesService } from './notification-activities.service';
 import { WorkerSettings } from './worker-settings';
 import { customerWithContacts } from './customer-contacts';
+import { auditWorkflowDecision } from './workflow-audit';
 
 /**
  * A customer's standing: fed by notice workflows (signal-with-start from an activity, which a workflow cannot do),
@@ -107,6 +108,21 @@ export class StandingActivitiesService implements StandingActivities, Pick<Notic
           new Date(r.at),
         ],
       );
+      await auditWorkflowDecision(tx, {
+        workflowId: standingWorkflowId(r.customerId),
+        workflowType: 'customerStandingWorkflow',
+        action: `standing.${r.event?.type ?? 'window_moved'}`,
+        target: { type: 'customer', id: r.customerId },
+        summary: {
+          by: r.event && 'by' in r.event ? r.event.by : 'workflow',
+          occurredAt: r.at,
+          key: r.key,
+          before: { level: r.previousLevel },
+          after: { level: r.level, terminationCaseId: r.terminationCaseId },
+          counts: r.counts,
+          event: r.event ?? null,
+        },
+      });
     });
   }
 

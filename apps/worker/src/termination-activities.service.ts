@@ -3,17 +3,23 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { DataSource } from 'typeorm';
 import { TASK_OUTCOMES, terminationTimersFor } from '@takedown/domain';
 import { linkUrl, signLink } from '@takedown/links';
-import { caseTaskEmail, terminationLetterEmail } from '@takedown/mail';
-import { AbuseContactEntity, ContractEntity, CustomerEntity } from '@takedown/persistence';
+import { caseTaskEmail, formatInstant, layout, terminationLetter } from '@takedown/mail';
+import { renderLetterPdf } from '@takedown/reports';
+import { AbuseContactEntity, ContractEntity, CustomerEntity, TaskEntity } from '@takedown/persistence';
 import type {
   CaseEvent,
   CaseTask,
   TerminationActivities,
   TerminationCaseFacts,
 } from '@takedown/workflows/termination-activities';
+import { terminationWorkflowId } from '@takedown/workflows/termination-messages';
 import { NotificationActivitiesService } from './notification-activities.service';
 import { TerminationSettings } from './termination-settings';
 import { WorkerSettings } from './worker-settings';
+import { activityWorkflow, auditWorkflowDecision } from './workflow-audit';
+
+/** Outside an activity (tests call the service directly) the writer of customer changes is named thus. */
+const CASE_WORKFLOW = { workflowId: 'termination', workflowType: 'terminationWorkflow' };
 
 interface CaseRow {
   id: string;
@@ -69,14 +75,35 @@ export class TerminationActivitiesService implements TerminationActivities {
          VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
         [e.caseId, e.type, e.actor, e.reason ?? null, JSON.stringify(e.data ?? {}), new Date(e.at), e.key],
       )) as unknown[];
-      if (!inserted || !e.status) return;
-      const ended = ['terminated', 'rejected', 'withdrawn'].includes(e.status);
-      await tx.query(
-        `UPDATE termination_cases SET status = $2, effective_at = COALESCE($3, effective_at),
-           closed_at = CASE WHEN $4 THEN $5::timestamptz ELSE closed_at END
-         WHERE id = $1`,
-        [e.caseId, e.status, e.effectiveAt ? new Date(e.effectiveAt) : null, ended, new Date(e.at)],
-      );
+      if (!inserted) return; // an earlier attempt wrote it
+      let before: { status: string } | undefined;
+      if (e.status) {
+        [before] = (await tx.query(`SELECT status FROM termination_cases WHERE id = $1 FOR UPDATE`, [
+          e.caseId,
+        ])) as { status: string }[];
+        const ended = ['terminated', 'rejected', 'withdrawn'].includes(e.status);
+        await tx.query(
+          `UPDATE termination_cases SET status = $2, effective_at = COALESCE($3, effective_at),
+             closed_at = CASE WHEN $4 THEN $5::timestamptz ELSE closed_at END
+           WHERE id = $1`,
+          [e.caseId, e.status, e.effectiveAt ? new Date(e.effectiveAt) : null, ended, new Date(e.at)],
+        );
+      }
+      await auditWorkflowDecision(tx, {
+        workflowId: terminationWorkflowId(e.caseId),
+        workflowType: 'terminationWorkflow',
+        action: `termination.${e.type}`,
+        target: { type: 'termination', id: e.caseId },
+        summary: {
+          by: e.actor,
+          reason: e.reason,
+          occurredAt: e.at,
+          key: e.key,
+          ...(e.status ? { before: { status: before?.status }, after: { status: e.status } } : {}),
+          effectiveAt: e.effectiveAt,
+          data: e.data,
+        },
+      });
     });
   }
 
@@ -84,29 +111,35 @@ export class TerminationActivitiesService implements TerminationActivities {
     const row = await this.caseRow(input.caseId);
     const customer = await this.customer(row.customer_id);
     const email = input.assignee === 'legal' ? this.termination.legalEmail : this.settings.nocEmail;
-    await this.db.query(
-      `INSERT INTO tasks (case_id, kind, assignee, assignee_email, summary, due_at, idempotency_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING`,
-      [row.id, input.kind, input.assignee, email, input.summary, new Date(input.dueAt), input.key],
-    );
-    const [task] = (await this.db.query(`SELECT id FROM tasks WHERE idempotency_key = $1`, [input.key])) as {
-      id: string;
-    }[];
-    await this.sendTaskEmail(task.id, input.key, 'task', customer);
+    const tasks = this.db.getRepository(TaskEntity);
+    // A retried activity finds the task its first attempt opened.
+    await tasks
+      .createQueryBuilder()
+      .insert()
+      .values({
+        caseId: row.id,
+        kind: input.kind,
+        assignee: input.assignee,
+        assigneeEmail: email,
+        summary: input.summary,
+        dueAt: new Date(input.dueAt),
+        idempotencyKey: input.key,
+      })
+      .orIgnore()
+      .execute();
+    const task = await tasks.findOneByOrFail({ idempotencyKey: input.key });
+    await this.sendTaskEmail(task, input.key, 'task', customer);
     return { taskId: task.id };
   }
 
   async remindCaseTask(input: { taskId: string; key: string }): Promise<void> {
-    const [task] = (await this.db.query(`SELECT status, case_id FROM tasks WHERE id = $1`, [
-      input.taskId,
-    ])) as {
-      status: string;
-      case_id: string;
-    }[];
-    if (!task) throw ApplicationFailure.nonRetryable(`task ${input.taskId} does not exist`, 'TASK.NOT_FOUND');
+    const task = await this.db.getRepository(TaskEntity).findOneBy({ id: input.taskId });
+    if (!task?.caseId) {
+      throw ApplicationFailure.nonRetryable(`case task ${input.taskId} does not exist`, 'TASK.NOT_FOUND');
+    }
     if (task.status !== 'open') return;
-    const row = await this.caseRow(task.case_id);
-    await this.sendTaskEmail(input.taskId, input.key, 'reminder', await this.customer(row.customer_id));
+    const row = await this.caseRow(task.caseId);
+    await this.sendTaskEmail(task, input.key, 'reminder', await this.customer(row.customer_id));
   }
 
   async closeCaseTasks(input: { caseId: string; reason: string }): Promise<void> {
@@ -138,16 +171,36 @@ export class TerminationActivitiesService implements TerminationActivities {
         'CUSTOMER.NO_CONTACTS',
       );
     }
-    const sent = await this.notifications.sendOnce(input.key, to, () =>
-      terminationLetterEmail({
+    const sent = await this.notifications.sendOnce(input.key, to, async () => {
+      const letter = terminationLetter({
         kind: input.kind,
         language: customer.language,
         customer: { name: customer.name, reference: customer.reference, timeZone: customer.timeZone },
         caseId: row.id,
         reason: row.reason,
         effectiveAt: input.effectiveAt,
-      }),
-    );
+      });
+      // The formal letter goes in the body and, for the customer's files and legal's, as a PDF of the same words.
+      const pdf = await renderLetterPdf({
+        sender: this.termination.providerName,
+        date: formatInstant(new Date(), customer.timeZone, customer.language),
+        title: letter.title,
+        subject: letter.subject,
+        paragraphs: letter.intro,
+        fields: letter.fields,
+        closing: letter.outro,
+      });
+      return {
+        ...layout(letter),
+        attachments: [
+          {
+            filename: `termination-${input.kind}-${customer.reference}.pdf`.replace(/[^\w.-]+/g, '_'),
+            contentType: 'application/pdf',
+            content: pdf,
+          },
+        ],
+      };
+    });
     if (sent)
       this.logger.log({ caseId: row.id, kind: input.kind, key: input.key }, 'termination letter sent');
   }
@@ -156,43 +209,56 @@ export class TerminationActivitiesService implements TerminationActivities {
     customerId: string;
     status: 'active' | 'terminating' | 'terminated';
   }): Promise<void> {
-    await this.db.getRepository(CustomerEntity).update({ id: input.customerId }, { status: input.status });
+    await this.db.transaction(async (tx) => {
+      const [changed] = (await tx.query(
+        `UPDATE customers c SET status = $2 FROM (SELECT id, status FROM customers WHERE id = $1 FOR UPDATE) old
+         WHERE c.id = old.id AND old.status <> $2 RETURNING old.status AS before`,
+        [input.customerId, input.status],
+      )) as [{ before: string }[], number];
+      // A retry finds the status set: nothing changed, nothing to audit.
+      if (!changed.length) return;
+      await auditWorkflowDecision(tx, {
+        ...activityWorkflow(CASE_WORKFLOW),
+        action: 'customer.status',
+        target: { type: 'customer', id: input.customerId },
+        summary: { before: { status: changed[0].before }, after: { status: input.status } },
+      });
+    });
   }
 
   async releasePrefixes(input: { customerId: string; at: string }): Promise<{ released: string[] }> {
     // Ending (not deleting) keeps who held an address when: the database refuses anything else.
-    const rows = (await this.db.query(
-      `UPDATE prefix_assignments SET valid_to = GREATEST($2::timestamptz, valid_from + interval '1 second')
-       WHERE customer_id = $1 AND valid_to IS NULL RETURNING cidr::text AS cidr`,
-      [input.customerId, new Date(input.at)],
-    )) as [{ cidr: string }[], number];
-    const released = rows[0].map((r) => r.cidr);
+    const released = await this.db.transaction(async (tx) => {
+      const [rows] = (await tx.query(
+        `UPDATE prefix_assignments SET valid_to = GREATEST($2::timestamptz, valid_from + interval '1 second')
+         WHERE customer_id = $1 AND valid_to IS NULL RETURNING cidr::text AS cidr`,
+        [input.customerId, new Date(input.at)],
+      )) as [{ cidr: string }[], number];
+      if (rows.length) {
+        await auditWorkflowDecision(tx, {
+          ...activityWorkflow(CASE_WORKFLOW),
+          action: 'customer.prefixes_released',
+          target: { type: 'customer', id: input.customerId },
+          summary: { at: input.at, prefixes: rows.map((r) => r.cidr), count: rows.length },
+        });
+      }
+      return rows.map((r) => r.cidr);
+    });
     // A retry after the update finds nothing open: the first attempt's list is in the case's timeline.
     return { released };
   }
 
   private async sendTaskEmail(
-    taskId: string,
+    task: TaskEntity,
     key: string,
     kind: 'task' | 'reminder',
     customer: CustomerEntity,
   ): Promise<void> {
-    const [task] = (await this.db.query(
-      `SELECT id, kind, summary, due_at, assignee_email, case_id FROM tasks WHERE id = $1`,
-      [taskId],
-    )) as {
-      id: string;
-      kind: keyof typeof TASK_OUTCOMES;
-      summary: string;
-      due_at: Date;
-      assignee_email: string;
-      case_id: string;
-    }[];
-    await this.notifications.sendOnce(key, [task.assignee_email], () =>
+    await this.notifications.sendOnce(key, [task.assigneeEmail], () =>
       caseTaskEmail({
         kind,
-        task: { id: task.id, kind: task.kind, summary: task.summary, dueAt: task.due_at },
-        caseId: task.case_id,
+        task: { id: task.id, kind: task.kind, summary: task.summary, dueAt: task.dueAt },
+        caseId: task.caseId as string,
         customer: `${customer.name} (${customer.reference})`,
         links: TASK_OUTCOMES[task.kind].map((outcome) => ({
           outcome,

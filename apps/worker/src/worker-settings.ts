@@ -16,3 +16,32 @@ export class WorkerSettings {
     readonly linkTtlMs: number,
   ) {}
 }
+
+/**
+ * The worker's capacity (docs/scaling.md). The workflow cache bounds memory: a notice waits days for its timers,
+ * so the cache holds only the recently active ones and the rest are replayed from history when a timer fires.
+ * `npm run bench:scale` measured about 0.3 MiB of RSS per cached workflow; the SDK's default size follows the heap
+ * limit (about 2,300 workflows here: 1.5 GiB), so Takedown sets its own.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 1000;
+
+export interface WorkerTuning {
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+export function workerTuning(env: {
+  WORKER_MAX_CACHED_WORKFLOWS?: number;
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS?: number;
+  WORKER_MAX_CONCURRENT_ACTIVITIES?: number;
+}): WorkerTuning {
+  const tuning: WorkerTuning = {
+    maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+  };
+  if (env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined)
+    tuning.maxConcurrentWorkflowTaskExecutions = env.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS;
+  if (env.WORKER_MAX_CONCURRENT_ACTIVITIES !== undefined)
+    tuning.maxConcurrentActivityTaskExecutions = env.WORKER_MAX_CONCURRENT_ACTIVITIES;
+  return tuning;
+}

@@ -38,7 +38,10 @@ export class WorkerModule {
             durationToMs(env.LINK_TTL),
           ),
         },
-        { provide: TerminationSettings, useValue: new TerminationSettings(env.LEGAL_EMAIL) },
+        {
+          provide: TerminationSettings,
+          useValue: new TerminationSettings(env.LEGAL_EMAIL, env.PROVIDER_NAME),
+        },
         {
           provide: SourceWebhooks,
           inject: [DataSource],

@@ -1,11 +1,13 @@
 import { z } from 'zod';
-import { parseMailSources } from '@takedown/intake';
+import { CATEGORIES, isRole, parseMailSources, ROLES, type Category, type Role } from '@takedown/domain';
 
 /**
  * Every setting Takedown reads from the environment, validated once at start-up so that a bad value stops the
  * process with one line naming the variable instead of failing later in some request.
  */
 const port = z.coerce.number().int().min(0).max(65535);
+const isCategory = (v: string | undefined): v is Category =>
+  (CATEGORIES as readonly string[]).includes(v ?? '');
 const optionalUrl = (protocols: string[]) =>
   z
     .string()
@@ -23,104 +25,196 @@ const optionalUrl = (protocols: string[]) =>
     )
     .optional();
 
-export const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
-  TEMPORAL_ADDRESS: z
-    .string()
-    .trim()
-    .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
-    .optional(),
-  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('takedown-notices'),
-  SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
-  MAIL_FROM: z.string().trim().email().default('takedown@provider.example'),
-  ABUSE_DESK_EMAIL: z.string().trim().email().default('abuse-desk@provider.example'),
-  ABUSE_LEAD_EMAIL: z.string().trim().email().default('abuse-lead@provider.example'),
-  NOC_EMAIL: z.string().trim().email().default('noc@provider.example'),
-  LEGAL_EMAIL: z.string().trim().email().default('legal@provider.example'),
-  /** `kid:secret[,kid:secret…]`: the first signs new links, the others still verify (rotation). */
-  LINK_SIGNING_KEYS: z
-    .string()
-    .trim()
-    .regex(
-      /^[\w-]+:[^,:]{32,}(,[\w-]+:[^,:]{32,})*$/,
-      'must be kid:secret pairs separated by commas, secrets of 32+ characters',
-    )
-    .optional(),
-  /** How long a link in an email stays valid. */
-  LINK_TTL: z.string().trim().regex(/^P/, 'must be an ISO 8601 duration such as P7D').default('P7D'),
-  MAIL_CAPTURE_DIR: z.string().trim().min(1).optional(),
-  API_HOST: z.string().trim().min(1).default('127.0.0.1'),
-  API_PORT: port.default(3000),
-  PUBLIC_BASE_URL: optionalUrl(['http:', 'https:']),
-  WORKER_HOST: z.string().trim().min(1).default('127.0.0.1'),
-  WORKER_PORT: port.default(3001),
-  POLICY_PROFILE: z.enum(['default', 'demo']).default('default'),
-  TAKEDOWN_DATA_DIR: z.string().trim().min(1).default('.data'),
-  TAKEDOWN_CACHE_DIR: z.string().trim().min(1).optional(),
-  PG_PORT: port.default(54329),
-  TEMPORAL_PORT: port.default(7233),
-  TEMPORAL_UI_PORT: port.default(8233),
-  SMTP_CAPTURE_PORT: port.default(2525),
-  /** Inbound mail (X-ARF, ARF, plain reports): unset, the API runs no SMTP listener; `npm start` uses 2526. */
-  INBOUND_SMTP_PORT: port.optional(),
-  INBOUND_SMTP_HOST: z.string().trim().min(1).default('127.0.0.1'),
-  /** The addresses the listener accepts mail for. */
-  INBOUND_MAIL_ADDRESSES: z
-    .string()
-    .trim()
-    .default('abuse@provider.example')
-    .transform((v) =>
-      v
-        .toLowerCase()
-        .split(/[\s,]+/)
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().email()).min(1)),
-  INBOUND_MAIL_MAX_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(10 * 1024 * 1024),
-  /** Who may send reports by mail: `kind|name|sender @domain …;…` (see README). */
-  INBOUND_MAIL_SOURCES: z
-    .string()
-    .trim()
-    .default('')
-    .superRefine((v, ctx) => {
-      const parsed = parseMailSources(v);
-      if (typeof parsed === 'string') ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed });
-    }),
-  /** Feedback callbacks when a notice closes: `source name|https://url|secret;…` (secrets of 32+ characters). */
-  FEEDBACK_WEBHOOKS: z
-    .string()
-    .trim()
-    .default('')
-    .transform((v, ctx): FeedbackWebhook[] =>
-      v
-        .split(';')
-        .map((e) => e.trim())
-        .filter(Boolean)
-        .map((entry) => {
-          const [source, url, secret, ...rest] = entry.split('|').map((p) => p.trim());
-          let ok = !rest.length && !!source && !!secret && secret.length >= 32;
-          try {
-            ok &&= ['http:', 'https:'].includes(new URL(url).protocol);
-          } catch {
-            ok = false;
-          }
-          if (!ok) {
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+    TEMPORAL_ADDRESS: z
+      .string()
+      .trim()
+      .regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port')
+      .optional(),
+    TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+    /** The local Temporal server's storage when TEMPORAL_ADDRESS is unset: the dev server's SQLite file, or PostgreSQL. */
+    TEMPORAL_PERSISTENCE: z.enum(['sqlite', 'postgres']).default('sqlite'),
+    /** TLS to the Temporal frontend; implied by any TEMPORAL_TLS_* file or TEMPORAL_API_KEY. */
+    TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
+    /** A CA bundle for a self-hosted frontend's certificate (default: the system's roots). */
+    TEMPORAL_TLS_CA_FILE: z.string().trim().min(1).optional(),
+    /** mTLS client certificate and key (PEM), as Temporal Cloud and many self-hosted clusters ask. */
+    TEMPORAL_TLS_CERT_FILE: z.string().trim().min(1).optional(),
+    TEMPORAL_TLS_KEY_FILE: z.string().trim().min(1).optional(),
+    TEMPORAL_TLS_SERVER_NAME: z.string().trim().min(1).optional(),
+    /** A Temporal Cloud API key, instead of a client certificate. */
+    TEMPORAL_API_KEY: z.string().trim().min(1).optional(),
+    /** Worker tuning (docs/scaling.md): workflows kept in memory between tasks, and tasks run at once. */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
+    WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+    TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('takedown-notices'),
+    SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
+    MAIL_FROM: z.string().trim().email().default('takedown@provider.example'),
+    /** The provider's name, as the letterhead of formal letters (termination notices). */
+    PROVIDER_NAME: z.string().trim().min(1).max(200).default('Provider B.V.'),
+    ABUSE_DESK_EMAIL: z.string().trim().email().default('abuse-desk@provider.example'),
+    ABUSE_LEAD_EMAIL: z.string().trim().email().default('abuse-lead@provider.example'),
+    NOC_EMAIL: z.string().trim().email().default('noc@provider.example'),
+    LEGAL_EMAIL: z.string().trim().email().default('legal@provider.example'),
+    /** `kid:secret[,kid:secret…]`: the first signs new links, the others still verify (rotation). */
+    LINK_SIGNING_KEYS: z
+      .string()
+      .trim()
+      .regex(
+        /^[\w-]+:[^,:]{32,}(,[\w-]+:[^,:]{32,})*$/,
+        'must be kid:secret pairs separated by commas, secrets of 32+ characters',
+      )
+      .optional(),
+    /** How long a link in an email stays valid. */
+    LINK_TTL: z.string().trim().regex(/^P/, 'must be an ISO 8601 duration such as P7D').default('P7D'),
+    MAIL_CAPTURE_DIR: z.string().trim().min(1).optional(),
+    API_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    API_PORT: port.default(3000),
+    PUBLIC_BASE_URL: optionalUrl(['http:', 'https:']),
+    WORKER_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    WORKER_PORT: port.default(3001),
+    POLICY_PROFILE: z.enum(['default', 'demo']).default('default'),
+    TAKEDOWN_DATA_DIR: z.string().trim().min(1).default('.data'),
+    TAKEDOWN_CACHE_DIR: z.string().trim().min(1).optional(),
+    PG_PORT: port.default(54329),
+    TEMPORAL_PORT: port.default(7233),
+    TEMPORAL_UI_PORT: port.default(8233),
+    SMTP_CAPTURE_PORT: port.default(2525),
+    /** Inbound mail (X-ARF, ARF, plain reports): unset, the API runs no SMTP listener; `npm start` uses 2526. */
+    INBOUND_SMTP_PORT: port.optional(),
+    INBOUND_SMTP_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    /** The addresses the listener accepts mail for. */
+    INBOUND_MAIL_ADDRESSES: z
+      .string()
+      .trim()
+      .default('abuse@provider.example')
+      .transform((v) =>
+        v
+          .toLowerCase()
+          .split(/[\s,]+/)
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().email()).min(1)),
+    INBOUND_MAIL_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(10 * 1024 * 1024),
+    /** Who may send reports by mail: `kind|name|sender @domain …;…` (see README). */
+    INBOUND_MAIL_SOURCES: z
+      .string()
+      .trim()
+      .default('')
+      .superRefine((v, ctx) => {
+        const parsed = parseMailSources(v);
+        if (typeof parsed === 'string') ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed });
+      }),
+    /** Feedback callbacks when a notice closes: `source name|https://url|secret;…` (secrets of 32+ characters). */
+    FEEDBACK_WEBHOOKS: z
+      .string()
+      .trim()
+      .default('')
+      .transform((v, ctx): FeedbackWebhook[] =>
+        v
+          .split(';')
+          .map((e) => e.trim())
+          .filter(Boolean)
+          .map((entry) => {
+            const [source, url, secret, ...rest] = entry.split('|').map((p) => p.trim());
+            let ok = !rest.length && !!source && !!secret && secret.length >= 32;
+            try {
+              ok &&= ['http:', 'https:'].includes(new URL(url).protocol);
+            } catch {
+              ok = false;
+            }
+            if (!ok) {
+              ctx.addIssue({
+                code: z.ZodIssueCode.custom,
+                message: `"${source ?? ''}|…" must be source name|http(s) URL|secret of 32+ characters`,
+              });
+            }
+            return { source, url, secret };
+          }),
+      ),
+    /** OIDC bearer tokens from the provider's SSO: unset issuer, only Takedown's own API tokens are accepted. */
+    OIDC_ISSUER: optionalUrl(['http:', 'https:']),
+    OIDC_AUDIENCE: z.string().trim().min(1).optional(),
+    /** The issuer's key set (its discovery document's `jwks_uri`). */
+    OIDC_JWKS_URL: optionalUrl(['http:', 'https:']),
+    /** The claim that lists a user's roles or groups; a dotted path reaches into objects (`realm_access.roles`). */
+    OIDC_ROLES_CLAIM: z.string().trim().min(1).default('roles'),
+    /** `value=role,…`: the claim's values (group names) as Takedown roles; unset, values that are role names count. */
+    OIDC_ROLE_MAP: z
+      .string()
+      .trim()
+      .default('')
+      .transform((v, ctx): Record<string, Role> => {
+        const map: Record<string, Role> = {};
+        for (const pair of v
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean)) {
+          const [from, to, ...rest] = pair.split('=').map((p) => p.trim());
+          if (rest.length || !from || !to || !isRole(to) || to === 'source') {
             ctx.addIssue({
               code: z.ZodIssueCode.custom,
-              message: `"${source ?? ''}|…" must be source name|http(s) URL|secret of 32+ characters`,
+              message: `"${pair}" must be claim value=role, the role one of ${ROLES.filter((r) => r !== 'source').join(', ')}`,
             });
-          }
-          return { source, url, secret };
-        }),
-    ),
-});
+          } else map[from] = to;
+        }
+        return map;
+      }),
+    /** The claim with the user's email address: an account manager's scope. */
+    OIDC_EMAIL_CLAIM: z.string().trim().min(1).default('email'),
+    /** Requests per minute per API token (or per client address without one); 0 turns the limit off. */
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+    /** Retention (docs/retention.md): closed notices are anonymised this many days after closing. */
+    RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+    /** `category:days,…`: categories kept longer or shorter than RETENTION_DAYS (`csam:730,spam:90`). */
+    RETENTION_DAYS_BY_CATEGORY: z
+      .string()
+      .trim()
+      .default('')
+      .transform((v, ctx): Partial<Record<Category, number>> => {
+        const days: Partial<Record<Category, number>> = {};
+        for (const pair of v
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean)) {
+          const [category, n, ...rest] = pair.split(':').map((p) => p.trim());
+          if (rest.length || !isCategory(category) || !/^[1-9]\d*$/.test(n ?? '')) {
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              message: `"${pair}" must be category:days, days a whole number of at least 1, the category one of ${CATEGORIES.join(', ')}`,
+            });
+          } else days[category] = Number(n);
+        }
+        return days;
+      }),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.TEMPORAL_TLS_CERT_FILE !== !env.TEMPORAL_TLS_KEY_FILE) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [env.TEMPORAL_TLS_CERT_FILE ? 'TEMPORAL_TLS_KEY_FILE' : 'TEMPORAL_TLS_CERT_FILE'],
+        message: 'TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together (mTLS)',
+      });
+    }
+    for (const name of ['OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const) {
+      if (env.OIDC_ISSUER && !env[name]) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [name],
+          message: 'required when OIDC_ISSUER is set',
+        });
+      }
+    }
+  });
 
 export interface FeedbackWebhook {
   /** The source's name, as its notices carry it. */
@@ -135,16 +229,31 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Parses the environment; the first problem becomes one line such as `API_PORT: Expected number, received nan`. */
+/**
+ * Variables whose values are or hold secrets (passwords in URLs, signing keys, webhook secrets): an error names them
+ * and says what is wrong, never what they hold, since start-up errors end up in logs and CI output.
+ */
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL', 'LINK_SIGNING_KEYS', 'FEEDBACK_WEBHOOKS']);
+export const isSecretVariable = (name: string): boolean =>
+  SECRET_VARIABLES.has(name) || /SECRET|PASSWORD|TOKEN|KEY/i.test(name);
+
+/**
+ * Parses the environment; each problem becomes one line such as `API_PORT: Expected number, received nan (got
+ * "eighty")`. The value is shown only for variables that hold no secret.
+ */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const blanksRemoved = Object.fromEntries(
     Object.entries(source).filter(([, v]) => v !== undefined && v !== ''),
   );
   const result = envSchema.safeParse(blanksRemoved);
   if (!result.success) {
-    const lines = result.error.issues.map(
-      (i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(source[String(i.path[0])])})`,
-    );
+    const lines = result.error.issues.map((i) => {
+      const name = String(i.path[0] ?? '');
+      const shown = isSecretVariable(name)
+        ? '(value not shown: it holds a secret)'
+        : `(got ${JSON.stringify(source[name])})`;
+      return `${i.path.join('.')}: ${i.message} ${shown}`;
+    });
     throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
   }
   return result.data;

@@ -1,5 +1,7 @@
 export * from './ports';
 export * from './postgres';
 export * from './temporal';
+export * from './temporal-server';
 export * from './stack';
 export * from './test-server';
+export * from './pg-client-tools';

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DataSource } from 'typeorm';
 import { loadEnvOrExit, publicBaseUrl } from '@takedown/config';
+import { createBootstrapAdminToken, dataSourceOptions } from '@takedown/persistence';
 import { startStack, type RunningStack } from './stack';
 
 /**
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
       dataDir,
       databaseUrl: env.DATABASE_URL,
       temporalAddress: env.TEMPORAL_ADDRESS,
+      temporalPersistence: env.TEMPORAL_PERSISTENCE,
       smtpUrl: env.SMTP_URL,
       ports: {
         postgres: env.PG_PORT,
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
       log: say,
     });
     if (stopping) return;
+    const bootstrapToken = await bootstrapAdminToken(stack.databaseUrl);
     const childEnv: NodeJS.ProcessEnv = {
       ...process.env,
       DATABASE_URL: stack.databaseUrl,
@@ -93,10 +97,31 @@ async function main(): Promise<void> {
       `  Inbound mail    smtp://${env.INBOUND_SMTP_HOST}:${env.INBOUND_SMTP_PORT ?? INBOUND_SMTP_DEFAULT_PORT}   (for ${env.INBOUND_MAIL_ADDRESSES.join(', ')})`,
     );
     say(`  Logs            ${logDir}`);
+    if (bootstrapToken) {
+      say('');
+      say('A first admin API token was made (the database had none). It is shown only this once: keep it.');
+      say(`  ${bootstrapToken}`);
+      say(
+        `In Swagger UI (${api}/docs) click "Authorize" and paste it; with curl: -H "Authorization: Bearer <token>".`,
+      );
+      say(
+        'More tokens, for people and integrations: npm run takedown -- token create --role ROLE --name NAME',
+      );
+    }
     say('Press Ctrl-C to stop.');
   } catch (err) {
     process.stderr.write(`[takedown] ${err instanceof Error ? err.message : String(err)}\n`);
     await stop(1);
+  }
+}
+
+/** An empty database gets one admin token, so that a new installation can be tried from Swagger UI at once. */
+async function bootstrapAdminToken(databaseUrl: string): Promise<string | null> {
+  const db = await new DataSource(dataSourceOptions(databaseUrl, { logging: ['error'] })).initialize();
+  try {
+    return (await createBootstrapAdminToken(db))?.token ?? null;
+  } finally {
+    await db.destroy();
   }
 }
 

@@ -3,13 +3,16 @@ import * as path from 'node:path';
 import { startMailCapture } from '@takedown/mail';
 import { runMigrations } from '@takedown/persistence';
 import { startEmbeddedPostgres } from './postgres';
-import { ensureTemporalBinary, startTemporalDevServer } from './temporal';
+import { ensureTemporalBinary, startTemporalDevServer, type RunningTemporal } from './temporal';
+import { ensureTemporalServerBinaries, startTemporalOnPostgres } from './temporal-server';
 
 export interface StackOptions {
   /** Where PostgreSQL, Temporal's SQLite file, captured mail and logs live. */
   dataDir: string;
   databaseUrl?: string;
   temporalAddress?: string;
+  /** How the local Temporal server keeps its state: the dev server's SQLite file, or the stack's PostgreSQL. */
+  temporalPersistence?: 'sqlite' | 'postgres';
   smtpUrl?: string;
   ports: { postgres: number; temporal: number; temporalUi?: number; smtp: number };
   cacheDir?: string;
@@ -20,6 +23,8 @@ export interface RunningStack {
   databaseUrl: string;
   temporalAddress: string;
   temporalUiUrl: string | null;
+  /** The local Temporal server's process id (null when TEMPORAL_ADDRESS was given), for resource figures. */
+  temporalPid: number | null;
   smtpUrl: string;
   mailCaptureDir: string | null;
   /** Stops what this stack started, in reverse order; parts given from outside are left alone. */
@@ -54,19 +59,36 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
 
     let temporalAddress = opts.temporalAddress;
     let temporalUiUrl: string | null = null;
+    let temporalPid: number | null = null;
     if (!temporalAddress) {
-      const binary = await ensureTemporalBinary({ cacheDir: opts.cacheDir, log: opts.log });
-      opts.log('Starting the Temporal dev server');
-      const temporal = await startTemporalDevServer({
-        binary,
-        dbFile: path.join(opts.dataDir, 'temporal', 'temporal.sqlite'),
-        port: opts.ports.temporal,
-        uiPort: opts.ports.temporalUi,
-        logFile: path.join(opts.dataDir, 'temporal', 'server.log'),
-      });
+      let temporal: RunningTemporal;
+      if (opts.temporalPersistence === 'postgres') {
+        const binaries = await ensureTemporalServerBinaries({ cacheDir: opts.cacheDir, log: opts.log });
+        opts.log('Starting the Temporal server (PostgreSQL persistence)');
+        const dir = path.join(opts.dataDir, 'temporal-postgres');
+        fs.mkdirSync(dir, { recursive: true });
+        temporal = await startTemporalOnPostgres({
+          binaries,
+          databaseUrl,
+          dataDir: dir,
+          port: opts.ports.temporal,
+          logFile: path.join(dir, 'server.log'),
+        });
+      } else {
+        const binary = await ensureTemporalBinary({ cacheDir: opts.cacheDir, log: opts.log });
+        opts.log('Starting the Temporal dev server');
+        temporal = await startTemporalDevServer({
+          binary,
+          dbFile: path.join(opts.dataDir, 'temporal', 'temporal.sqlite'),
+          port: opts.ports.temporal,
+          uiPort: opts.ports.temporalUi,
+          logFile: path.join(opts.dataDir, 'temporal', 'server.log'),
+        });
+      }
       stops.push(temporal.stop);
       temporalAddress = temporal.address;
       temporalUiUrl = temporal.uiUrl;
+      temporalPid = temporal.process.pid ?? null;
     }
 
     let smtpUrl = opts.smtpUrl;
@@ -77,7 +99,15 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       stops.push(capture.stop);
       smtpUrl = capture.url;
     }
-    return { databaseUrl, temporalAddress, temporalUiUrl, smtpUrl, mailCaptureDir, stop: stopAll };
+    return {
+      databaseUrl,
+      temporalAddress,
+      temporalUiUrl,
+      temporalPid,
+      smtpUrl,
+      mailCaptureDir,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

@@ -130,13 +130,13 @@ export async function startTemporalDevServer(opts: {
   };
 }
 
-function which(cmd: string): string | null {
+export function which(cmd: string): string | null {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
   const found = r.status === 0 ? r.stdout.trim() : '';
   return found || null;
 }
 
-function run(
+export function run(
   cmd: string,
   args: string[],
   opts: { env: NodeJS.ProcessEnv; onLine: (line: string) => void },

@@ -25,6 +25,11 @@ export class IpAddress {
     if (text.includes('%') || !ipaddr.IPv6.isValid(text)) throw fail();
     const dotted = text.includes('.') ? text.slice(text.lastIndexOf(':') + 1) : null;
     if (dotted !== null && !ipaddr.IPv4.isValidFourPartDecimal(dotted)) throw fail();
+    // `::a.b.c.d` is the deprecated IPv4-compatible form, ::xxxx:xxxx as PostgreSQL reads it. ipaddr.js reads it as
+    // ::ffff:a.b.c.d, which made `::0.0.0.0` the IPv4 address 0.0.0.0 while `::` is IPv6 (found by a property test).
+    if (dotted !== null && /^::[^:]+$/.test(text)) {
+      return new IpAddress(6, [...new Array<number>(12).fill(0), ...ipaddr.IPv4.parse(dotted).toByteArray()]);
+    }
     const v6 = ipaddr.IPv6.parse(text);
     if (v6.isIPv4MappedAddress()) return new IpAddress(4, v6.toIPv4Address().toByteArray());
     return new IpAddress(6, v6.toByteArray());

@@ -9,3 +9,4 @@ export * from './task';
 export * from './standing';
 export * from './termination';
 export * from './principal';
+export * from './mail-sources';

@@ -8,6 +8,11 @@ export interface CategoryPolicy {
   deadline: string;
   /** After a missed deadline: how long until a NOC suspension task is raised; absent = no suspension task. */
   suspendAfter?: string;
+  /**
+   * How long before the deadline the customer gets a last call, while it has not answered; absent = none. Counted
+   * back from the deadline in force, so a reopened notice gets one before its new deadline too.
+   */
+  lastCall?: string;
 }
 
 /** A versioned timer policy. A running notice keeps the snapshot it started with. */
@@ -17,12 +22,16 @@ export interface Policy {
   categories: Record<Category, CategoryPolicy>;
 }
 
-/** The sector defaults from DOMAIN.md (CSAM 24 h under the Dutch code of conduct, TCO removal orders 1 h). */
+/**
+ * The sector defaults from DOMAIN.md (CSAM 24 h under the Dutch code of conduct, TCO removal orders 1 h). Version 2
+ * adds a CSAM last call two hours before the deadline; notices received before it keep version 1 (migrations
+ * 1795940000000 and 1796020000000 store both).
+ */
 export const DEFAULT_POLICY: Policy = {
   id: 'default',
-  version: 1,
+  version: 2,
   categories: {
-    csam: { reminders: ['PT6H', 'PT18H'], deadline: 'PT24H', suspendAfter: 'PT4H' },
+    csam: { reminders: ['PT6H', 'PT18H'], deadline: 'PT24H', suspendAfter: 'PT4H', lastCall: 'PT2H' },
     terrorist_content: { reminders: ['PT15M'], deadline: 'PT1H', suspendAfter: 'PT0S' },
     phishing: { reminders: ['PT24H'], deadline: 'PT48H' },
     malware: { reminders: ['PT24H'], deadline: 'PT48H' },
@@ -35,9 +44,9 @@ export const DEFAULT_POLICY: Policy = {
 /** The same shape in seconds, for demos and end-to-end tests on the real stack. */
 export const DEMO_POLICY: Policy = {
   id: 'demo',
-  version: 1,
+  version: 2,
   categories: {
-    csam: { reminders: ['PT6S', 'PT18S'], deadline: 'PT24S', suspendAfter: 'PT4S' },
+    csam: { reminders: ['PT6S', 'PT18S'], deadline: 'PT24S', suspendAfter: 'PT4S', lastCall: 'PT2S' },
     terrorist_content: { reminders: ['PT3S'], deadline: 'PT12S', suspendAfter: 'PT0S' },
     phishing: { reminders: ['PT24S'], deadline: 'PT48S' },
     malware: { reminders: ['PT24S'], deadline: 'PT48S' },

@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { simpleParser, type HeaderValue, type ParsedMail } from 'mailparser';
 import type { Category } from '@takedown/domain';
 import { CLOCK_SKEW_MS, IntakeError, MAX_URLS, type ParsedReport } from './notice-input';
-import type { MailSource } from './sources';
+import type { MailSource } from '@takedown/domain';
 import { isHttpUrl, isXarf, parseXarf } from './xarf';
 
 /** RFC 5965 feedback types to our categories (`fraud` is how mailbox providers report phishing). */

@@ -5,8 +5,16 @@ import { SMTPServer } from 'smtp-server';
 export interface RunningCapture {
   url: string;
   port: number;
+  /**
+   * Fault injection for the fault suite: while on, every other message is refused with a temporary `451`, in turn
+   * at RCPT TO (as greylisting does) and after the whole message was sent (at the final dot), the harder case for a
+   * sender that must neither lose nor repeat a message. Off again, every message is accepted.
+   */
+  refuseEveryOther(on: boolean): void;
   stop(): Promise<void>;
 }
+
+type Fate = 'accept' | 'refuse-at-rcpt' | 'refuse-at-dot';
 
 /**
  * A local SMTP server that accepts every message and keeps it as an `.eml` file, so that every email Takedown
@@ -20,15 +28,37 @@ export async function startMailCapture(opts: {
   const host = opts.host ?? '127.0.0.1';
   fs.mkdirSync(opts.dir, { recursive: true });
   let counter = 0;
+  let refusing = false;
+  let seen = 0;
+  // Decided per transaction at MAIL FROM; a connection carries one transaction at a time.
+  const fates = new Map<string, Fate>();
+  const temporaryFailure = () =>
+    Object.assign(new Error('Temporary local problem, try again later (fault injection)'), {
+      responseCode: 451,
+    });
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     size: 10 * 1024 * 1024,
+    onMailFrom(_address, session, callback) {
+      const n = refusing ? ++seen : 0;
+      fates.set(session.id, n % 2 === 0 ? 'accept' : n % 4 === 1 ? 'refuse-at-rcpt' : 'refuse-at-dot');
+      callback();
+    },
+    onRcptTo(_address, session, callback) {
+      callback(fates.get(session.id) === 'refuse-at-rcpt' ? temporaryFailure() : null);
+    },
+    onClose(session) {
+      fates.delete(session.id);
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
+      // A sender that goes away before the final dot: the message was never accepted, nothing is kept.
+      stream.on('error', () => undefined);
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        if (fates.get(session.id) === 'refuse-at-dot') return callback(temporaryFailure());
         const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${++counter}-${session.id}.eml`;
         // Written under a temporary name and renamed, so a reader never sees half a message.
         const tmp = path.join(opts.dir, `.${name}.tmp`);
@@ -47,6 +77,10 @@ export async function startMailCapture(opts: {
   return {
     url: `smtp://${host}:${port}`,
     port,
+    refuseEveryOther(on) {
+      refusing = on;
+      seen = 0;
+    },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

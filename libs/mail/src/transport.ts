@@ -1,5 +1,9 @@
-import * as nodemailer from 'nodemailer';
-import type { Transporter } from 'nodemailer';
+import { createHash } from 'node:crypto';
+import { Readable, type Duplex, type Writable } from 'node:stream';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { parseConnectionUrl } from 'nodemailer/lib/shared';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { MailAttachment } from './templates/render';
 
 export interface OutgoingMail {
   from: string;
@@ -7,31 +11,143 @@ export interface OutgoingMail {
   subject: string;
   text: string;
   html?: string;
+  attachments?: MailAttachment[];
   /** Kept in a header so a captured or bounced message can be traced to the step that sent it. */
   idempotencyKey: string;
 }
 
-/** Sends through the SMTP server named by an `smtp://` or `smtps://` URL. */
+/**
+ * How a send ended. Only `sent` means the server took the message. `withheld`: the commit point said no, and the
+ * server dropped the unfinished message. `refused`: the commit point had said yes, but the message never reached the
+ * server whole or the server refused it: not delivered, so the caller undoes its commit. `unknown`: the final dot was
+ * sent and no answer came (the connection broke): the server may or may not have the message.
+ */
+export type SendOutcome =
+  | { status: 'sent'; messageId: string }
+  | { status: 'withheld' }
+  | { status: 'refused'; reason: string }
+  | { status: 'unknown'; reason: string };
+
+/** Below an activity's 30-second start-to-close timeout, so that a hung server fails the attempt, not the timeout. */
+const TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 };
+
+/**
+ * Sends through the SMTP server named by an `smtp://` or `smtps://` URL, one connection per message.
+ *
+ * SMTP accepts a message at the final dot of DATA, and a client that dies between the server's acceptance and its
+ * own record of it sends the message again on retry (RFC 1047). `send` therefore has a commit point: `commit()` runs
+ * when the server has agreed to take the message and the whole message is on its way, but before the final dot. The
+ * caller records the send there; if it cannot, the connection is dropped without the dot and the server discards the
+ * message. So a crash at any moment before the commit leaves nothing delivered, and one after it leaves the record.
+ */
 export class Mailer {
-  private readonly transport: Transporter;
+  private readonly options: SMTPConnection.Options;
 
   constructor(smtpUrl: string) {
-    this.transport = nodemailer.createTransport(smtpUrl);
+    this.options = { ...parseConnectionUrl(smtpUrl), ...TIMEOUTS };
   }
 
-  async send(mail: OutgoingMail): Promise<string> {
-    const info = await this.transport.sendMail({
+  async send(mail: OutgoingMail, commit: () => Promise<boolean> = async () => true): Promise<SendOutcome> {
+    const node = new MailComposer({
       from: mail.from,
       to: mail.to,
       subject: mail.subject,
       text: mail.text,
       html: mail.html,
+      attachments: mail.attachments,
+      // The same step always has the same Message-ID: receivers that drop duplicates drop a repeat of it too.
+      messageId: messageIdFor(mail.idempotencyKey, mail.from),
       headers: { 'X-Takedown-Idempotency-Key': mail.idempotencyKey },
-    });
-    return info.messageId;
-  }
+    }).compile();
+    const raw = await node.build();
+    const envelope = node.getEnvelope();
+    const messageId = node.messageId();
+    const connection = new SMTPConnection(this.options);
 
-  close(): void {
-    this.transport.close();
+    return new Promise<SendOutcome>((resolve, reject) => {
+      // envelope: before DATA was accepted; committing: the message is streaming and commit() runs;
+      // dot: the final dot is on its way; done: settled.
+      let phase: 'envelope' | 'committing' | 'dot' | 'done' = 'envelope';
+      let brokenWhileCommitting: Error | null = null;
+      const finish = (outcome: SendOutcome | Error) => {
+        if (phase === 'done') return;
+        phase = 'done';
+        connection.close();
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
+      };
+      const fail = (err: Error & { responseCode?: number }) => {
+        if (phase === 'envelope') finish(err);
+        else if (phase === 'committing') brokenWhileCommitting ??= err;
+        else if (phase === 'dot') {
+          // A reply to the dot is an answer; a broken connection after it is not.
+          finish({ status: err.responseCode ? 'refused' : 'unknown', reason: err.message });
+        }
+      };
+      connection.on('error', fail);
+      connection.once('end', () => fail(new Error('the SMTP server closed the connection')));
+
+      // SMTPConnection's data stream (dot-stuffing, the final CRLF.CRLF), which it pipes the message into.
+      let sink: Duplex | null = null;
+      // Everything but the final dot is handed to the kernel before the commit point, so that after it only the five
+      // bytes of CRLF.CRLF are left to write, and they go out at once: a crash in between has a few microseconds,
+      // not the time a socket under backpressure (a PDF attached) takes to drain.
+      const flushed = async () => {
+        const socket = (connection as unknown as { _socket?: Writable })._socket;
+        const pending = () =>
+          message.readableLength +
+          (sink ? sink.writableLength + sink.readableLength : 0) +
+          (socket?.writableLength ?? 0);
+        while (pending() > 0 && phase === 'committing' && !brokenWhileCommitting) {
+          await new Promise((r) => setImmediate(r));
+        }
+      };
+      const message = new Readable({
+        read() {
+          // SMTPConnection reads the message only once the server answered DATA with 354 (or, after a refused
+          // envelope, to drain it, when this send has failed already).
+          if (phase === 'done') return void this.push(null);
+          if (phase !== 'envelope') return;
+          phase = 'committing';
+          this.push(raw);
+          flushed()
+            .then(commit)
+            .then(
+              (go) => {
+                if (!go) return finish({ status: 'withheld' });
+                if (brokenWhileCommitting) {
+                  return finish({ status: 'refused', reason: brokenWhileCommitting.message });
+                }
+                phase = 'dot';
+                this.push(null); // SMTPConnection's data stream ends with CRLF.CRLF
+              },
+              (err: Error) => finish(err),
+            );
+        },
+      });
+
+      const pipe = message.pipe.bind(message);
+      message.pipe = <T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }) => {
+        sink = destination as unknown as Duplex;
+        return pipe(destination, options);
+      };
+
+      const transfer = () =>
+        connection.send(envelope, message, (err) =>
+          err ? fail(err) : finish({ status: 'sent', messageId }),
+        );
+      connection.connect(() => {
+        const auth = this.options.auth as { user?: string; pass?: string } | undefined;
+        if (!auth?.user) return transfer();
+        connection.login({ credentials: { user: auth.user, pass: auth.pass ?? '' } }, (err) =>
+          err ? fail(err) : transfer(),
+        );
+      });
+    });
   }
+}
+
+function messageIdFor(key: string, from: string): string {
+  const digest = createHash('sha256').update(key).digest('hex').slice(0, 40);
+  return `<${digest}@${from.split('@').pop() ?? 'takedown'}>`;
 }

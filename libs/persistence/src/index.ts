@@ -1,5 +1,6 @@
 export * from './options';
 export * from './migrate';
+export * from './availability';
 export * from './entities/notice.entity';
 export * from './entities/notice-event.entity';
 export * from './entities/outbound-email.entity';
@@ -17,3 +18,8 @@ export * from './entities/policy.entity';
 export * from './entities/task.entity';
 export * from './entities/link-use.entity';
 export * from './entities/raw-message.entity';
+export * from './entities/api-token.entity';
+export * from './api-tokens';
+export * from './entities/audit-log.entity';
+export * from './audit-log';
+export * from './retention';

@@ -175,6 +175,10 @@ function readRow(record: InventoryRecord): InventoryRow {
     const value = record[column];
     if (value === undefined || value === null || value === '') return null;
     if (typeof value !== 'string') throw new DomainError('INVENTORY.ROW', `${column} must be text`, column);
+    // PostgreSQL takes no NUL in text: refused here, as this row's fault, instead of failing the import.
+    if (value.includes('\u0000')) {
+      throw new DomainError('INVENTORY.ROW', `${column} must not contain a NUL character (\\u0000)`, column);
+    }
     return value.trim() || null;
   };
   const required = (column: string): string => {

@@ -1,2 +1,4 @@
 export * from './termination-report';
 export * from './termination-pdf';
+export * from './letter-pdf';
+export * from './anonymised-url';

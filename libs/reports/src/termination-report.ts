@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parseAnonymisedUrl } from './anonymised-url';
 
 /**
  * The termination report for legal (DOMAIN.md): everything a judge may ask about a case, and nothing of the reported
@@ -79,8 +80,13 @@ export interface SignedTerminationReport extends TerminationReport {
   digest: { algorithm: 'sha256'; value: string };
 }
 
-/** A URL as the report may show it: the host, and a hash of the part that identifies the material. */
+/**
+ * A URL as the report may show it: the host, and a hash of the part that identifies the material. A URL that
+ * retention already reduced to host and hash (`anonymisedUrl`) gives the same host and hash as the URL it was.
+ */
 export function redactedUrl(url: string): { host: string; pathSha256: string } {
+  const anonymised = parseAnonymisedUrl(url);
+  if (anonymised) return anonymised;
   let host = '';
   let rest = url;
   try {

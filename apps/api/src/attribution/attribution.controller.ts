@@ -3,6 +3,7 @@ import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@ne
 import { DataSource } from 'typeorm';
 import { attribute } from '@takedown/persistence';
 import { ATTRIBUTION_EXAMPLE, AttributionQueryDto, AttributionView } from './attribution.dto';
+import { Roles } from '../auth/access';
 
 @ApiTags('attribution')
 @Controller('v1/attribution')
@@ -10,6 +11,7 @@ export class AttributionController {
   constructor(private readonly db: DataSource) {}
 
   @Get()
+  @Roles('abuse_desk', 'abuse_lead', 'legal', 'noc')
   @ApiOperation({
     summary: 'Whose address is this? The customer of the most specific prefix containing the IP at a moment',
     description:

@@ -5,6 +5,7 @@ import { DomainError } from '@takedown/domain';
 /** Domain error codes to HTTP: the suffix of the dotted code says what kind of failure it is. */
 const STATUS_BY_SUFFIX: [RegExp, HttpStatus][] = [
   [/\.NOT_FOUND$/, HttpStatus.NOT_FOUND],
+  [/\.FORBIDDEN$/, HttpStatus.FORBIDDEN],
   [/\.(CONFLICT|ALREADY_\w+|OVERLAP\w*)$/, HttpStatus.CONFLICT],
   [/\.UNAVAILABLE$/, HttpStatus.SERVICE_UNAVAILABLE],
 ];

@@ -30,6 +30,7 @@ import {
   type CustomerLanguage,
   type CustomerStatus,
 } from '@takedown/domain';
+import { MAX_OFFSET } from '../common/page-query';
 
 export class AccountManagerDto {
   @ApiPropertyOptional({ example: 'Anne Jansen' })
@@ -204,11 +205,12 @@ export class ListCustomersQueryDto {
   @Max(500)
   limit?: number;
 
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @ApiPropertyOptional({ default: 0, minimum: 0, maximum: MAX_OFFSET })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(MAX_OFFSET)
   offset?: number;
 }
 

@@ -20,7 +20,10 @@ import {
   PrefixAssignmentView,
   UpdateCustomerDto,
 } from './customer.dto';
+import type { Principal } from '@takedown/domain';
+import { CurrentPrincipal, visibilityOf } from '../auth/principal';
 import { CustomersService } from './customers.service';
+import { Roles } from '../auth/access';
 
 const error = (statusCode: number, code: string, message: string, field?: string) => ({
   schema: { example: { statusCode, code, message, ...(field ? { field } : {}) } },
@@ -32,6 +35,7 @@ export class CustomersController {
   constructor(private readonly customers: CustomersService) {}
 
   @Post()
+  @Roles('abuse_desk', 'abuse_lead')
   @ApiOperation({ summary: 'Register a customer with its abuse contacts, preventive measures and contract' })
   @ApiBody({ type: CreateCustomerDto, examples: { colocation: { value: CUSTOMER_EXAMPLE } } })
   @ApiCreatedResponse({ type: CustomerDetailView })
@@ -48,17 +52,25 @@ export class CustomersController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List customers, by reference, optionally filtered by status or a name search' })
+  @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc')
+  @ApiOperation({
+    summary: 'List customers, by reference, optionally filtered by status or a name search',
+    description: 'An account manager sees the customers it manages only.',
+  })
   @ApiOkResponse({ type: CustomerListView })
   @ApiBadRequestResponse({
     description: 'A filter is invalid',
     ...error(400, 'REQUEST.INVALID', 'limit: limit must not be greater than 500'),
   })
-  list(@Query() query: ListCustomersQueryDto): Promise<CustomerListView> {
-    return this.customers.list(query);
+  list(
+    @Query() query: ListCustomersQueryDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CustomerListView> {
+    return this.customers.list(query, visibilityOf(principal));
   }
 
   @Get(':id')
+  @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc')
   @ApiOperation({
     summary: 'A customer with its prefixes (current and past), contract and open notice count',
   })
@@ -68,11 +80,15 @@ export class CustomersController {
     description: 'No such customer',
     ...error(404, 'CUSTOMER.NOT_FOUND', 'customer … does not exist'),
   })
-  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<CustomerDetailView> {
-    return this.customers.get(id);
+  get(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<CustomerDetailView> {
+    return this.customers.get(id, visibilityOf(principal));
   }
 
   @Patch(':id')
+  @Roles('abuse_desk', 'abuse_lead')
   @ApiOperation({
     summary:
       'Change a customer; lists given replace the stored ones, a contract given replaces the stored one',
@@ -104,6 +120,7 @@ export class CustomersController {
   }
 
   @Post(':id/prefixes')
+  @Roles('abuse_desk', 'abuse_lead', 'noc')
   @ApiOperation({
     summary: 'Assign a prefix to the customer from validFrom (default now)',
     description:
@@ -140,6 +157,7 @@ export class CustomersController {
   }
 
   @Delete(':id/prefixes/:prefixId')
+  @Roles('abuse_desk', 'abuse_lead', 'noc')
   @ApiOperation({
     summary:
       'End an assignment at validTo (default now); the row stays, so attribution of the past still finds it',

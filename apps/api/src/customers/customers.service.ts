@@ -11,6 +11,8 @@ import {
   assignPrefix,
   endAssignment,
 } from '@takedown/persistence';
+import { EVERYTHING, type Visibility } from '../auth/principal';
+import { onlyVisibleCustomers } from '../auth/visibility';
 import type {
   AbuseContactDto,
   ContractDto,
@@ -97,8 +99,11 @@ export class CustomersService {
     return this.get(id);
   }
 
-  async list(query: ListCustomersQueryDto): Promise<CustomerListView> {
-    const qb = this.db.getRepository(CustomerEntity).createQueryBuilder('c');
+  async list(query: ListCustomersQueryDto, visibility: Visibility = EVERYTHING): Promise<CustomerListView> {
+    const qb = onlyVisibleCustomers(
+      this.db.getRepository(CustomerEntity).createQueryBuilder('c'),
+      visibility,
+    );
     if (query.status) qb.andWhere('c.status = :status', { status: query.status });
     if (query.q) {
       qb.andWhere('(c.name ILIKE :q OR c.reference ILIKE :q)', { q: `%${escapeLike(query.q)}%` });
@@ -111,8 +116,12 @@ export class CustomersService {
     return { items: await this.views(customers), total };
   }
 
-  async get(id: string): Promise<CustomerDetailView> {
-    const customer = await this.db.getRepository(CustomerEntity).findOneBy({ id });
+  /** A customer the caller may not see answers as one that does not exist. */
+  async get(id: string, visibility: Visibility = EVERYTHING): Promise<CustomerDetailView> {
+    const customer = await onlyVisibleCustomers(
+      this.db.getRepository(CustomerEntity).createQueryBuilder('c').where('c.id = :id', { id }),
+      visibility,
+    ).getOne();
     if (!customer) throw notFound(id);
     const [view] = await this.views([customer]);
     const prefixes = await this.db

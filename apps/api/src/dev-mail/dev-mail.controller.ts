@@ -2,12 +2,14 @@ import { Controller, Get, Header, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { CapturedMailbox, type CapturedMail, type CapturedMailSummary } from '@takedown/mail';
 import { DomainError } from '@takedown/domain';
+import { Public } from '../auth/access';
 
 /**
  * The mail that the local SMTP capture server received, so that a developer can read every email Takedown sent
  * and follow its links. Mounted only when the capture runs (SMTP_URL unset under `npm start`).
  */
 @ApiTags('dev')
+@Public()
 @Controller('dev/mail')
 export class DevMailController {
   constructor(private readonly mailbox: CapturedMailbox) {}
@@ -23,7 +25,7 @@ export class DevMailController {
   @Header('Content-Type', 'text/html; charset=utf-8')
   @ApiOperation({ summary: 'The captured emails as a page a person can read (local development only)' })
   @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'An HTML page' })
+  @ApiOkResponse({ description: 'An HTML page', content: { 'text/html': { schema: { type: 'string' } } } })
   async page(): Promise<string> {
     const mails = await Promise.all((await this.mailbox.list(50)).map((m) => this.mailbox.read(m.id)));
     const items = mails

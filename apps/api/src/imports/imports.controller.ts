@@ -20,6 +20,9 @@ import {
   type InventoryRecord,
   type InventoryReport,
 } from '@takedown/persistence';
+import { Roles } from '../auth/access';
+import { PerItemInput } from '../common/unstorable-text';
+import { Audit } from '../audit/audit.decorator';
 
 class InventoryRejectionView {
   @ApiProperty({ example: 3, description: '1-based data row (the CSV header is not counted)' }) row: number;
@@ -51,6 +54,9 @@ export class ImportsController {
   constructor(private readonly db: DataSource) {}
 
   @Post('inventory')
+  @PerItemInput()
+  @Roles('abuse_lead')
+  @Audit('customer.import', { target: null })
   @HttpCode(200)
   @ApiOperation({
     summary:
@@ -59,7 +65,7 @@ export class ImportsController {
       `CSV columns (header required): ${INVENTORY_COLUMNS.required.join(', ')}; optional: ` +
       `${INVENTORY_COLUMNS.optional.join(', ')}. JSON: an array of objects with the same keys. Each row is its own ` +
       'transaction: bad rows are reported and the good ones kept; importing the same file again changes nothing. ' +
-      'CSV is streamed (any size); JSON bodies are limited to 100 kB, use CSV or the CLI for large inventories.',
+      'CSV is streamed (any size); a JSON body may be up to 20 MiB; use CSV or the CLI for larger inventories.',
   })
   @ApiConsumes('text/csv', 'application/json')
   @ApiBody({

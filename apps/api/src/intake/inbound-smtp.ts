@@ -1,8 +1,13 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
-import { sourceForSender } from '@takedown/intake';
+import type { Actor } from '@takedown/domain';
+import { sourceForSender } from '@takedown/domain';
 import { AppConfig } from '../app-config';
+import { runAudited } from '../audit/audit-context';
 import { IntakeService } from './intake.service';
+
+/** Who writes what the SMTP listener takes in: the listener, on behalf of a sender on a source's list. */
+const SMTP_LISTENER: Actor = { kind: 'system', id: 'inbound-smtp', name: 'inbound SMTP listener' };
 
 const smtpError = (code: number, message: string) =>
   Object.assign(new Error(message), { responseCode: code });
@@ -39,7 +44,8 @@ export class InboundSmtpListener implements OnApplicationBootstrap, OnApplicatio
         env.INBOUND_MAIL_ADDRESSES.includes(address.address.toLowerCase())
           ? callback()
           : callback(smtpError(550, 'no such mailbox')),
-      onData: (stream, session, callback) => void this.receive(stream, session.envelope.mailFrom, callback),
+      onData: (stream, session, callback) =>
+        void this.receive(stream, session.envelope.mailFrom, session.remoteAddress, callback),
     });
     server.on('error', (err) => this.logger.error({ err: err.message }, 'inbound SMTP error'));
     await new Promise<void>((resolve, reject) => {
@@ -54,16 +60,18 @@ export class InboundSmtpListener implements OnApplicationBootstrap, OnApplicatio
   private async receive(
     stream: SMTPServerDataStream,
     mailFrom: false | { address: string },
+    remoteAddress: string | undefined,
     callback: (err?: Error | null) => void,
   ): Promise<void> {
     const chunks: Buffer[] = [];
     try {
       for await (const chunk of stream) chunks.push(chunk as Buffer);
       if (stream.sizeExceeded) return callback(smtpError(552, 'message exceeds the size limit'));
-      const result = await this.intake.submitMail(Buffer.concat(chunks), {
-        channel: 'smtp',
-        sender: mailFrom ? mailFrom.address : '',
-      });
+      const sender = mailFrom ? mailFrom.address : '';
+      const result = await runAudited(
+        { actor: SMTP_LISTENER, role: null, requestId: null, sourceIp: remoteAddress ?? null },
+        () => this.intake.submitMail(Buffer.concat(chunks), { channel: 'smtp', sender }),
+      );
       this.logger.log({ status: result.status }, 'inbound mail');
       callback();
     } catch (err) {

@@ -22,12 +22,16 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { DomainError } from '@takedown/domain';
+import { DomainError, type Principal } from '@takedown/domain';
 import { MAX_BATCH } from '@takedown/intake';
+import { CurrentPrincipal, submittingSource } from '../auth/principal';
 import { NoticeView } from '../notices/notice.dto';
 import { NoticesService } from '../notices/notices.service';
 import { BatchResultView, NDJSON_MEDIA_TYPES, RawMessageView, TriageDto } from './intake.dto';
 import { IntakeService } from './intake.service';
+import { Roles } from '../auth/access';
+import { PerItemInput } from '../common/unstorable-text';
+import { Audit } from '../audit/audit.decorator';
 
 @ApiTags('intake')
 @Controller('v1')
@@ -38,23 +42,29 @@ export class IntakeController {
   ) {}
 
   @Post('notices/batch')
+  @PerItemInput()
+  @Roles('abuse_desk', 'abuse_lead', 'source')
+  @Audit('notice.batch', { target: null, always: true })
   @HttpCode(200)
   @ApiOperation({
     summary: `Submit up to ${MAX_BATCH} notices at once`,
     description:
       'A JSON array, or JSON lines (application/x-ndjson), of native notices or X-ARF reports. Each item is taken ' +
       'as by POST /v1/notices and gets its own result: created, existing, or rejected with the reason. A bad item ' +
-      'never stops the others. When Temporal is down, the items not yet taken are rejected with retryable: true.',
+      'never stops the others. When Temporal is down, the items not yet taken are rejected with retryable: true. ' +
+      'With a `source` token every item is that source’s.',
   })
   @ApiConsumes('application/json', ...NDJSON_MEDIA_TYPES)
   @ApiBody({ schema: { type: 'array', items: { type: 'object' } } })
   @ApiOkResponse({ type: BatchResultView })
   @ApiBadRequestResponse({ description: `Not a batch, empty, or more than ${MAX_BATCH} items` })
-  submitBatch(@Body() body: unknown): Promise<BatchResultView> {
-    return this.intake.submitBatch(body);
+  submitBatch(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<BatchResultView> {
+    return this.intake.submitBatch(body, { asSource: submittingSource(principal) });
   }
 
   @Post('notices/:id/triage')
+  @Roles('abuse_desk', 'abuse_lead')
+  @Audit('notice.triage', { target: 'notice' })
   @HttpCode(200)
   @ApiOperation({
     summary: 'Triage a notice that came as plain email',
@@ -75,6 +85,7 @@ export class IntakeController {
   }
 
   @Get('raw-messages')
+  @Roles('abuse_desk', 'abuse_lead')
   @ApiOperation({ summary: 'Mail that could not be made into a notice, newest first, with the reason' })
   @ApiQuery({
     name: 'limit',

@@ -1,21 +1,21 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { DomainError } from '@takedown/domain';
+import { DomainError, parseMailSources, sourceForSender, type MailSource } from '@takedown/domain';
 import {
   IntakeError,
   isXarf,
   keepableCopy,
   parseMail,
-  parseMailSources,
   parseXarf,
-  sourceForSender,
   splitBatch,
   type IntakeExtras,
-  type MailSource,
 } from '@takedown/intake';
 import { RawMessageEntity } from '@takedown/persistence';
 import { AppConfig } from '../app-config';
+import { recordAudit } from '../audit/audit-context';
+import { rejectUnstorableText, toStorableText } from '../common/unstorable-text';
 import { validationPipe } from '../common/validation';
+import { BulkIntakeService, type BulkItem } from '../notices/bulk-intake.service';
 import { CreateNoticeDto } from '../notices/notice.dto';
 import { NoticesService, type SubmitResult } from '../notices/notices.service';
 import type { BatchItemResult, BatchResultView } from './intake.dto';
@@ -23,9 +23,6 @@ import type { BatchItemResult, BatchResultView } from './intake.dto';
 export type MailResult =
   | { status: 'created' | 'existing'; noticeId: string }
   | { status: 'kept'; rawMessageId: string; error: string };
-
-/** Concurrent submissions of one batch: below the database pool, so that other requests still get a connection. */
-const BATCH_CONCURRENCY = 6;
 
 /**
  * Every channel that is not the native JSON body (X-ARF, batch, mail by SMTP or pipe) reads its input into the native
@@ -39,6 +36,7 @@ export class IntakeService {
 
   constructor(
     private readonly notices: NoticesService,
+    private readonly bulk: BulkIntakeService,
     private readonly db: DataSource,
     config: AppConfig,
   ) {
@@ -46,48 +44,36 @@ export class IntakeService {
   }
 
   /** A native body or an X-ARF report, by what the body says it is. */
-  async submit(body: unknown, opts: { xarf?: boolean } = {}): Promise<SubmitResult> {
-    if (opts.xarf || isXarf(body)) {
-      const { notice, extras } = parseXarf(body, {
-        kindOf: (reporter) =>
-          (
-            sourceForSender(this.mailSources, reporter.contact) ??
-            sourceForSender(this.mailSources, `@${reporter.domain}`)
-          )?.kind,
-      });
-      return this.submitParsed(notice, extras);
-    }
-    return this.notices.submit(await this.validate(body));
+  async submit(body: unknown, opts: IntakeOptions = {}): Promise<SubmitResult> {
+    const { dto, extras } = await this.read(body, opts);
+    return this.notices.submit(dto, extras);
   }
 
-  async submitBatch(body: unknown): Promise<BatchResultView> {
+  /** Every item is read and checked on its own; those that pass are taken together by the bulk intake. */
+  async submitBatch(body: unknown, opts: Pick<IntakeOptions, 'asSource'> = {}): Promise<BatchResultView> {
     const items = splitBatch(body);
     const results: BatchItemResult[] = new Array(items.length);
-    let unavailable: string | null = null;
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < items.length; i = next++) {
-        const item = items[i];
-        if ('error' in item) {
-          results[i] = { index: item.index, status: 'rejected', reason: item.error };
-          continue;
-        }
-        // Once Temporal or the database is down, the rest is not tried: each would wait for the same timeout.
-        if (unavailable) {
-          results[i] = { index: item.index, status: 'rejected', reason: unavailable, retryable: true };
-          continue;
-        }
-        try {
-          const { notice, created } = await this.submit(item.body);
-          results[i] = { index: item.index, status: created ? 'created' : 'existing', id: notice.id };
-        } catch (err) {
-          const rejected = rejection(err);
-          if (rejected.retryable) unavailable = rejected.reason;
-          results[i] = { index: item.index, status: 'rejected', ...rejected };
-        }
+    const readable: { index: number; item: BulkItem }[] = [];
+    for (const [i, item] of items.entries()) {
+      if ('error' in item) {
+        results[i] = { index: item.index, status: 'rejected', reason: item.error };
+        continue;
       }
-    };
-    await Promise.all(Array.from({ length: BATCH_CONCURRENCY }, worker));
+      try {
+        readable.push({ index: i, item: await this.read(item.body, opts) });
+      } catch (err) {
+        results[i] = { index: item.index, status: 'rejected', ...rejection(err) };
+      }
+    }
+    const outcomes = await this.bulk.submit(readable.map((r) => r.item));
+    readable.forEach(({ index }, k) => {
+      const outcome = outcomes[k];
+      const position = items[index].index;
+      results[index] =
+        outcome.status === 'failed'
+          ? { index: position, status: 'rejected', ...rejection(outcome.error) }
+          : { index: position, status: outcome.status, id: outcome.id };
+    });
     const count = (s: BatchItemResult['status']) => results.filter((r) => r.status === s).length;
     return {
       created: count('created'),
@@ -117,9 +103,20 @@ export class IntakeService {
         sender: opts.sender,
         messageId: copy.messageId,
         sizeBytes: raw.length,
-        headers: copy.headers,
-        text: copy.text,
+        // The copy is kept whatever it holds, with what PostgreSQL takes in no text replaced.
+        headers: toStorableText(copy.headers),
+        text: toStorableText(copy.text),
         error: rejected.field ? `${rejected.field}: ${rejected.reason}` : rejected.reason,
+      });
+      await recordAudit(this.db, {
+        action: 'mail.keep',
+        target: { type: 'raw_message', id: identifiers[0].id as string },
+        summary: {
+          channel: opts.channel,
+          sender: opts.sender,
+          sizeBytes: raw.length,
+          error: rejected.reason,
+        },
       });
       return { status: 'kept', rawMessageId: identifiers[0].id as string, error: rejected.reason };
     }
@@ -130,7 +127,30 @@ export class IntakeService {
   }
 
   private async submitParsed(notice: unknown, extras: IntakeExtras): Promise<SubmitResult> {
-    return this.notices.submit(await this.validate(notice), extras);
+    rejectUnstorableText(notice);
+    // A mail's text is kept for the desk to read, whatever characters it holds.
+    const kept = extras.originalText
+      ? { ...extras, originalText: toStorableText(extras.originalText) }
+      : extras;
+    rejectUnstorableText(kept);
+    return this.notices.submit(await this.validate(notice), kept);
+  }
+
+  /** A native body or an X-ARF report, read into the native notice and checked (400 naming the field). */
+  private async read(body: unknown, opts: IntakeOptions = {}): Promise<BulkItem> {
+    // Checked here, not only by the global rule, because a batch checks its items one by one.
+    rejectUnstorableText(body);
+    if (opts.xarf || isXarf(body)) {
+      const { notice, extras } = parseXarf(body, {
+        kindOf: (reporter) =>
+          (
+            sourceForSender(this.mailSources, reporter.contact) ??
+            sourceForSender(this.mailSources, `@${reporter.domain}`)
+          )?.kind,
+      });
+      return { dto: await this.validate(asSource(notice, opts.asSource)), extras };
+    }
+    return { dto: await this.validate(asSource(body, opts.asSource)), extras: {} };
   }
 
   /** The rules of `POST /v1/notices`, with its 400 (fields named) when they are not met. */
@@ -142,16 +162,34 @@ export class IntakeService {
   }
 }
 
+export interface IntakeOptions {
+  /** The body is X-ARF whatever it looks like (its media type said so). */
+  xarf?: boolean;
+  /**
+   * The caller is a source's integration: its notices are that source's, whatever the body says, so that one
+   * hotline's token cannot report as another (the contact address given is kept).
+   */
+  asSource?: { kind: string; name: string };
+}
+
+function asSource(notice: unknown, source: IntakeOptions['asSource']): unknown {
+  if (!source || typeof notice !== 'object' || notice === null || Array.isArray(notice)) return notice;
+  const given = (notice as { source?: unknown }).source;
+  const contact =
+    typeof given === 'object' && given !== null ? (given as { contact?: unknown }).contact : undefined;
+  return { ...notice, source: { kind: source.kind, name: source.name, ...(contact ? { contact } : {}) } };
+}
+
 /** Why an item was refused, and whether sending it again later can help. */
 function rejection(err: unknown): { reason: string; field?: string; retryable?: boolean } {
   if (err instanceof DomainError) {
     if (err.code.endsWith('.UNAVAILABLE')) return { reason: err.message, retryable: true };
     return { reason: err.message, ...(err.field ? { field: err.field } : {}) };
   }
-  // PostgreSQL refusing a value (a NUL character in text, say) is the item's fault, not the batch's.
-  if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code?.startsWith('22')) {
-    return { reason: `a value was refused by the database: ${err.message}` };
-  }
+  // PostgreSQL refusing a value is the item's fault, not the batch's. Its message stays in the server: it is the
+  // database's wording, not the API's, and may quote the value.
+  const code = err instanceof QueryFailedError ? (err.driverError as { code?: string }).code : undefined;
+  if (code?.startsWith('22')) return { reason: `a value was refused by the database (SQLSTATE ${code})` };
   if (err instanceof BadRequestException) {
     const body = err.getResponse() as { message?: string; fields?: { field: string }[] };
     return {

@@ -6,6 +6,8 @@ import type { Env } from '@takedown/config';
 import { DomainError } from '@takedown/domain';
 import { dataSourceOptions } from '@takedown/persistence';
 import { AppConfig } from '../app-config';
+import { cliActor, runAudited } from '../audit/audit-context';
+import { BulkIntakeService } from '../notices/bulk-intake.service';
 import { NoticesService } from '../notices/notices.service';
 import { IntakeService } from './intake.service';
 
@@ -52,8 +54,12 @@ export async function ingestMailFromPipe(
       TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
     });
     const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-    const intake = new IntakeService(new NoticesService(db, client, config), db, config);
-    const result = await intake.submitMail(raw, { channel: 'pipe', sender: from });
+    const notices = new NoticesService(db, client, config);
+    const intake = new IntakeService(notices, new BulkIntakeService(db, notices), db, config);
+    const result = await runAudited(
+      { actor: cliActor('ingest-mail'), role: null, requestId: null, sourceIp: null },
+      () => intake.submitMail(raw, { channel: 'pipe', sender: from }),
+    );
     say(
       result.status === 'kept'
         ? `kept for the abuse desk as raw message ${result.rawMessageId}: ${result.error}`

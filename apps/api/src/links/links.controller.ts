@@ -16,12 +16,17 @@ import {
 import type { Request, Response } from 'express';
 import type { LinkPage } from './link-pages';
 import { LinksService, type LinkForm } from './links.service';
+import { Public } from '../auth/access';
+
+/** Every answer of these routes, errors included, is a page (the errors of the layers in front are JSON). */
+const HTML = { 'text/html': { schema: { type: 'string' } } };
 
 /**
  * The pages behind the signed links in emails. People, not programs, use them: every answer is an HTML page,
  * errors included. The token in the address is the only credential, hence no caching and no referrer.
  */
 @ApiTags('links')
+@Public()
 @Controller('links')
 export class LinksController {
   constructor(private readonly links: LinksService) {}
@@ -33,7 +38,10 @@ export class LinksController {
   })
   @ApiParam({ name: 'token', description: 'The signed token from the email' })
   @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'A page with a confirm form (and a reason field for a dispute)' })
+  @ApiOkResponse({
+    description: 'A page with a confirm form (and a reason field for a dispute)',
+    content: HTML,
+  })
   @ApiBadRequestResponse({ description: 'The link is not valid (changed, or signed with an unknown key)' })
   @ApiNotFoundResponse({ description: 'The notice or task of the link does not exist' })
   @ApiConflictResponse({ description: 'The link was used already, or its notice or task is closed' })
@@ -60,7 +68,7 @@ export class LinksController {
     },
   })
   @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'Done: the workflow was told' })
+  @ApiOkResponse({ description: 'Done: the workflow was told', content: HTML })
   @ApiBadRequestResponse({
     description: 'The link is not valid, or a required field (reason, customerId) is missing',
   })

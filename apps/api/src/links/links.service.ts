@@ -13,6 +13,7 @@ import {
 import { formatInstant, type MailLanguage } from '@takedown/mail';
 import { customerResponseSignal } from '@takedown/workflows/messages';
 import { AppConfig } from '../app-config';
+import { actAs, recordAudit } from '../audit/audit-context';
 import { signalNotice } from '../temporal/notice-signal';
 import { TasksService } from '../tasks/tasks.service';
 import { confirmPage, messagePage, type ConfirmPageInput, type LinkPage } from './link-pages';
@@ -134,12 +135,19 @@ export class LinksService {
         if (target.action === 'dispute' && !reason) {
           return this.noticeForm(target, { error: words.reasonMissing, status: 400 });
         }
+        const customer = target.customer?.reference ?? 'unattributed';
+        actAs({ kind: 'link', id: `customer:${customer}`, name: `abuse contact of ${customer}` });
         await this.db.transaction(async (tx) => {
           await this.recordUse(tx, target.claims, remoteAddr);
           await signalNotice(this.temporal, target.notice.id, customerResponseSignal, {
             kind: target.action,
             reason: target.action === 'dispute' ? reason.slice(0, 5000) : undefined,
-            by: `customer:${target.customer?.reference ?? 'unattributed'}`,
+            by: `customer:${customer}`,
+          });
+          await auditLinkUse(tx, target.claims, {
+            before: { state: target.notice.state },
+            answer: target.action,
+            reason: target.action === 'dispute' ? reason : undefined,
           });
         });
         this.logger.log(
@@ -156,9 +164,10 @@ export class LinksService {
           status: 400,
         });
       }
+      actAs({ kind: 'link', id: target.task.assigneeEmail, name: target.task.assigneeEmail });
       const done = await this.db.transaction(async (tx) => {
         await this.recordUse(tx, target.claims, remoteAddr);
-        return this.tasks.complete(
+        const completed = await this.tasks.complete(
           target.task.id,
           {
             outcome: target.claims.action,
@@ -168,6 +177,11 @@ export class LinksService {
           },
           tx,
         );
+        await auditLinkUse(tx, target.claims, {
+          before: { status: target.task.status },
+          answer: completed.outcome,
+        });
+        return completed;
       });
       this.logger.log({ taskId: done.id, outcome: done.outcome }, 'task completed through a link');
       return messagePage(
@@ -395,6 +409,22 @@ export class LinksService {
       throw new AlreadyUsed(used.used_at);
     }
   }
+}
+
+/**
+ * The link's use, in the transaction that claims it: one row per link that worked. A link refused (used, expired,
+ * changed, its notice closed) wrote nothing and is not audited; the request log has it.
+ */
+function auditLinkUse(
+  tx: EntityManager,
+  claims: LinkClaims,
+  summary: Record<string, unknown>,
+): Promise<void> {
+  return recordAudit(tx, {
+    action: 'link.use',
+    target: { type: claims.t, id: claims.id },
+    summary: { jti: claims.jti, action: claims.action, kid: claims.kid, ...summary },
+  });
 }
 
 class AlreadyUsed extends Error {

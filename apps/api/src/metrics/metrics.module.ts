@@ -1,8 +1,10 @@
 import { Controller, Get, Header, Injectable, Module, type NestMiddleware } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import type { NextFunction, Request, Response } from 'express';
 import type { Histogram, Registry } from 'prom-client';
 import { createRegistry, httpDurationHistogram } from '@takedown/observability';
+import { Public } from '../auth/access';
 
 /** The API's Prometheus registry and its HTTP latency histogram, one per process. */
 @Injectable()
@@ -31,6 +33,9 @@ export class HttpMetricsMiddleware implements NestMiddleware {
 }
 
 @ApiTags('system')
+@Public()
+// Scrapers poll it; a rate limit would leave gaps in the graphs.
+@SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: ApiMetrics) {}

@@ -6,6 +6,7 @@ import {
   IsBoolean,
   IsIn,
   IsIP,
+  IsObject,
   IsISO8601,
   IsOptional,
   IsString,
@@ -69,6 +70,8 @@ export class NoticeHashesDto {
 
 export class CreateNoticeDto {
   @ApiProperty({ type: NoticeSourceDto })
+  // ValidateNested alone lets a missing object through.
+  @IsObject()
   @ValidateNested()
   @Type(() => NoticeSourceDto)
   source: NoticeSourceDto;

@@ -27,7 +27,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { DomainError } from '@takedown/domain';
+import { DomainError, type Principal } from '@takedown/domain';
 import {
   CreateNoticeDto,
   NOTICE_ACTIONS,
@@ -39,7 +39,10 @@ import {
 } from './notice.dto';
 import { IntakeService } from '../intake/intake.service';
 import { XARF_MEDIA_TYPE, XarfReportDto } from '../intake/intake.dto';
-import { NoticesService } from './notices.service';
+import { CurrentPrincipal, submittingSource, visibilityOf } from '../auth/principal';
+import { narrowNoticeView, NoticesService } from './notices.service';
+import { Roles } from '../auth/access';
+import { Audit } from '../audit/audit.decorator';
 
 @ApiTags('notices')
 @Controller('v1/notices')
@@ -50,6 +53,7 @@ export class NoticesController {
   ) {}
 
   @Post()
+  @Roles('abuse_desk', 'abuse_lead', 'source')
   @ApiOperation({
     summary: 'Submit a notice',
     description:
@@ -57,7 +61,8 @@ export class NoticesController {
       'already covers joins that notice (a duplicate_report event; the reporter is added). An X-ARF v4 report ' +
       `(Content-Type ${XARF_MEDIA_TYPE}, or a body with xarf_version) is taken as the same notice: report_id is ` +
       'the source reference, reporter the source; evidence payloads are dropped and their hashes kept; 400s name ' +
-      'the X-ARF field.',
+      'the X-ARF field. With a `source` token the notice is always its own source’s (kind and name from the ' +
+      'token; the body’s may be left out).',
   })
   @ApiExtraModels(CreateNoticeDto, XarfReportDto)
   @ApiConsumes('application/json', XARF_MEDIA_TYPE)
@@ -76,32 +81,41 @@ export class NoticesController {
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
     @Res({ passthrough: true }) res: Response,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<NoticeView> {
     const { notice, created } = await this.intake.submit(body, {
       xarf: contentType?.startsWith(XARF_MEDIA_TYPE),
+      asSource: submittingSource(principal),
     });
     res.status(created ? 201 : 200);
-    return notice;
+    return narrowNoticeView(notice, visibilityOf(principal));
   }
 
   @Get()
+  @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc', 'source')
   @ApiOperation({ summary: 'Notices, filtered and paginated (newest first by default)' })
   @ApiOkResponse({ type: NoticePage })
   @ApiBadRequestResponse({ description: 'A filter is invalid; the body names it' })
-  list(@Query() query: NoticeListQuery): Promise<NoticePage> {
-    return this.notices.list(query);
+  list(@Query() query: NoticeListQuery, @CurrentPrincipal() principal: Principal): Promise<NoticePage> {
+    return this.notices.list(query, visibilityOf(principal));
   }
 
   @Get(':id')
+  @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc', 'source')
   @ApiOperation({ summary: 'A notice with its reports, pending tasks and full timeline' })
   @ApiOkResponse({ type: NoticeView })
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such notice' })
-  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<NoticeView> {
-    return this.notices.get(id);
+  get(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NoticeView> {
+    return this.notices.get(id, visibilityOf(principal));
   }
 
   @Post(':id/actions/:action')
+  @Roles('abuse_desk', 'abuse_lead')
+  @Audit((req) => `notice.${String(req.params.action)}`)
   @HttpCode(202)
   @ApiParam({ name: 'action', enum: NOTICE_ACTIONS })
   @ApiOperation({

@@ -19,7 +19,11 @@ import {
 import type { NoticeWorkflowInput } from '@takedown/workflows/notice.workflow';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { AppConfig } from '../app-config';
+import { EVERYTHING, type Visibility } from '../auth/principal';
+import { onlyVisibleNotices } from '../auth/visibility';
+import { recordAudit } from '../audit/audit-context';
 import { signalNotice, withTemporal } from '../temporal/notice-signal';
+import { lockUrls } from './lock-urls';
 import type {
   CreateNoticeDto,
   NoticeAction,
@@ -49,7 +53,8 @@ export class NoticesService {
    */
   async submit(dto: CreateNoticeDto, extras: IntakeExtras = {}): Promise<SubmitResult> {
     const known = await this.findReport(this.db.manager, dto);
-    if (known) return { notice: await this.get(known.noticeId), created: false };
+    if (known)
+      return { notice: await this.resumeIfUnstarted(await this.get(known.noticeId)), created: false };
     try {
       const { noticeId, created } = await this.db.transaction((tx) => this.store(tx, dto, extras));
       this.logger.log(
@@ -79,8 +84,7 @@ export class NoticesService {
     extras: IntakeExtras,
   ): Promise<{ noticeId: string; created: boolean }> {
     // Reports of the same URL are taken one at a time, so two of them never open two notices.
-    for (const url of [...new Set(dto.urls)].sort())
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [url]);
+    await lockUrls(tx, dto.urls);
     const again = await this.findReport(tx, dto);
     if (again) return { noticeId: again.noticeId, created: false };
     const receivedAt = new Date();
@@ -101,6 +105,15 @@ export class NoticesService {
       await signalNotice(this.temporal, open[0].id, duplicateReportSignal, {
         by: `source:${dto.source.name}`,
         sourceReference: dto.sourceReference,
+      });
+      await recordAudit(tx, {
+        action: 'notice.report_joined',
+        target: { type: 'notice', id: open[0].id },
+        summary: {
+          source: { kind: dto.source.kind, name: dto.source.name },
+          sourceReference: dto.sourceReference,
+          channel: extras.channel ?? 'api',
+        },
       });
       return { noticeId: open[0].id, created: false };
     }
@@ -130,10 +143,34 @@ export class NoticesService {
     await tx.update(NoticeEntity, { id }, { workflowId });
     await tx.insert(NoticeReportEntity, { ...report, noticeId: id });
     if (!extras.needsTriage) await this.startWorkflow(id, dto.category, receivedAt);
+    // After the workflow start, so that the audit chain's lock is held only for the commit.
+    await recordAudit(tx, {
+      action: 'notice.submit',
+      target: { type: 'notice', id },
+      summary: {
+        source: { kind: dto.source.kind, name: dto.source.name },
+        sourceReference: dto.sourceReference,
+        category: dto.category,
+        urls: dto.urls.length,
+        channel: extras.channel ?? 'api',
+        after: { state: extras.needsTriage ? 'needs_triage' : 'received' },
+      },
+    });
     return { noticeId: id, created: true };
   }
 
-  private async startWorkflow(noticeId: string, category: Category, receivedAt: Date): Promise<void> {
+  /**
+   * A notice that is still `received` when its source sends it again may have lost its workflow start (the batch
+   * intake commits before it starts, and a crash can fall in between): start it now. Same workflow id, so for a
+   * notice whose workflow runs this changes nothing.
+   */
+  private async resumeIfUnstarted(notice: NoticeView): Promise<NoticeView> {
+    if (notice.state === 'received')
+      await this.startWorkflow(notice.id, notice.category, new Date(notice.receivedAt));
+    return notice;
+  }
+
+  async startWorkflow(noticeId: string, category: Category, receivedAt: Date): Promise<void> {
     const input: NoticeWorkflowInput = {
       version: 1,
       noticeId,
@@ -186,14 +223,26 @@ export class NoticesService {
           idempotencyKey: `triaged:${id}`,
         });
       }
+      await recordAudit(tx, {
+        action: 'notice.triage',
+        target: { type: 'notice', id },
+        summary: {
+          before: { state: 'needs_triage' },
+          after: decision.category
+            ? { state: 'received', category: decision.category }
+            : { state: 'closed', outcome: 'invalid' },
+          by: decision.by,
+          reason: decision.reason,
+        },
+      });
     });
     return this.get(id);
   }
 
-  async list(q: NoticeListQuery): Promise<NoticePage> {
+  async list(q: NoticeListQuery, visibility: Visibility = EVERYTHING): Promise<NoticePage> {
     const limit = q.limit ?? 50;
     const offset = q.offset ?? 0;
-    const qb = this.db.getRepository(NoticeEntity).createQueryBuilder('n');
+    const qb = onlyVisibleNotices(this.db.getRepository(NoticeEntity).createQueryBuilder('n'), visibility);
     if (q.status) qb.andWhere('n.state = :status', { status: q.status });
     if (q.category) qb.andWhere('n.category = :category', { category: q.category });
     if (q.customer) qb.andWhere('n.customer_id = :customer', { customer: q.customer });
@@ -207,8 +256,12 @@ export class NoticesService {
     return { items: rows.map(summary), total, limit, offset };
   }
 
-  async get(id: string): Promise<NoticeView> {
-    const notice = await this.db.getRepository(NoticeEntity).findOneBy({ id });
+  /** A notice the caller may not see is as missing as one that does not exist: its existence is not told. */
+  async get(id: string, visibility: Visibility = EVERYTHING): Promise<NoticeView> {
+    const notice = await onlyVisibleNotices(
+      this.db.getRepository(NoticeEntity).createQueryBuilder('n').where('n.id = :id', { id }),
+      visibility,
+    ).getOne();
     if (!notice) throw new DomainError('NOTICE.NOT_FOUND', `notice ${id} does not exist`);
     const [events, reports, tasks] = await Promise.all([
       this.db
@@ -224,12 +277,15 @@ export class NoticesService {
       ...summary(notice),
       reportedType: notice.reportedType,
       originalText: notice.originalText,
-      reports: reports.map((r) => ({
-        kind: r.sourceKind,
-        name: r.sourceName,
-        sourceReference: r.sourceReference,
-        receivedAt: r.receivedAt.toISOString(),
-      })),
+      // A source sees its own reports of the notice, not who else reported it.
+      reports: reports
+        .filter((r) => reportVisible(r, visibility))
+        .map((r) => ({
+          kind: r.sourceKind,
+          name: r.sourceName,
+          sourceReference: r.sourceReference,
+          receivedAt: r.receivedAt.toISOString(),
+        })),
       pendingTasks: tasks.map((t) => ({
         id: t.id,
         kind: t.kind,
@@ -318,6 +374,15 @@ export class NoticesService {
         await signalNotice(this.temporal, id, addNoteSignal, { by, note: dto.reason! });
         break;
     }
+    // The workflow carries the action out and records its effect (as workflow.notice.* rows); this is the ask.
+    await recordAudit(this.db, {
+      action: `notice.${action}`,
+      target: { type: 'notice', id },
+      summary: {
+        before: { state: notice.state, customerId: notice.customerId },
+        request: { kind: dto.kind, customerId: dto.customerId, reason: dto.reason, by },
+      },
+    });
     return notice;
   }
 
@@ -348,4 +413,15 @@ function summary(n: NoticeEntity): NoticeSummaryView {
     policy: n.policyId ? `${n.policyId}@${n.policyVersion}` : null,
     workflowId: n.workflowId,
   };
+}
+
+/** A notice as a restricted caller may see it: a source only its own reports of it. */
+export function narrowNoticeView(notice: NoticeView, v: Visibility): NoticeView {
+  if (v.all || !v.source) return notice;
+  const { kind, name } = v.source;
+  return { ...notice, reports: notice.reports.filter((r) => r.kind === kind && r.name === name) };
+}
+
+function reportVisible(r: NoticeReportEntity, v: Visibility): boolean {
+  return v.all || !v.source || (r.sourceKind === v.source.kind && r.sourceName === v.source.name);
 }

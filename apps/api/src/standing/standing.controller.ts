@@ -1,7 +1,18 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -10,7 +21,13 @@ import {
 } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { StandingEventDto, StandingView } from './standing.dto';
+import type { Principal } from '@takedown/domain';
+import { CurrentPrincipal, visibilityOf } from '../auth/principal';
 import { StandingService } from './standing.service';
+import { Roles } from '../auth/access';
+import { Audit } from '../audit/audit.decorator';
+
+const IDEMPOTENCY_KEY = /^[\w.:-]{1,200}$/;
 
 const error = (statusCode: number, code: string, message: string) => ({
   schema: { example: { statusCode, code, message } },
@@ -22,6 +39,7 @@ export class StandingController {
   constructor(private readonly standing: StandingService) {}
 
   @Get()
+  @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal')
   @ApiOperation({
     summary: 'A customer’s standing: level, counts in the rolling window, and its last events and changes',
   })
@@ -31,15 +49,25 @@ export class StandingController {
     description: 'No such customer',
     ...error(404, 'CUSTOMER.NOT_FOUND', 'customer … does not exist'),
   })
-  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<StandingView> {
-    return this.standing.get(id);
+  get(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<StandingView> {
+    return this.standing.get(id, visibilityOf(principal));
   }
 
   @Post('events')
+  @Roles('abuse_desk', 'abuse_lead', 'legal')
+  @Audit('standing.event', { target: 'customer' })
   @HttpCode(202)
   @ApiOperation({
     summary:
       'Tell the standing of a refusal or bad-faith finding (a termination case at once), or of a preventive measure verified or dropped',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Sending the same finding again with the same key (a retry) records it once',
   })
   @ApiAcceptedResponse({ description: 'Passed on to the customer’s standing workflow' })
   @ApiBadRequestResponse({ description: 'A field is invalid; the body names it' })
@@ -51,7 +79,21 @@ export class StandingController {
     description: 'Temporal is unavailable; retry',
     ...error(503, 'TEMPORAL.UNAVAILABLE', 'the workflow engine is unavailable, try again: …'),
   })
-  async add(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: StandingEventDto): Promise<void> {
-    await this.standing.addEvent(id, dto, randomUUID());
+  async add(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: StandingEventDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<void> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      const problem = 'must be 1 to 200 letters, digits or -_.:';
+      throw new BadRequestException({
+        statusCode: 400,
+        code: 'REQUEST.INVALID',
+        message: `Idempotency-Key: ${problem}`,
+        fields: [{ field: 'Idempotency-Key', problems: [problem] }],
+      });
+    }
+    // A client that retries with the same key tells the standing once: the workflow drops an id it has seen.
+    await this.standing.addEvent(id, dto, idempotencyKey ? `${id}:${idempotencyKey}` : randomUUID());
   }
 }

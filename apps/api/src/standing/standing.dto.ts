@@ -28,7 +28,8 @@ export class StandingEventDto {
   reason?: string;
 
   @ApiPropertyOptional({ example: 'hash_check_uploads', description: 'Required for a measure' })
-  @ValidateIf((o: StandingEventDto) => o.type.startsWith('measure_'))
+  // `type` is not checked yet when this runs: it may be anything a client sent.
+  @ValidateIf((o: StandingEventDto) => typeof o.type === 'string' && o.type.startsWith('measure_'))
   @Matches(MEASURE_KIND_PATTERN)
   measure?: string;
 }

@@ -9,6 +9,9 @@ import {
   type StandingEventMessage,
 } from '@takedown/workflows/standing-messages';
 import { AppConfig } from '../app-config';
+import { recordAudit } from '../audit/audit-context';
+import { EVERYTHING, type Visibility } from '../auth/principal';
+import { onlyVisibleCustomers } from '../auth/visibility';
 import { withTemporal } from '../temporal/notice-signal';
 import type { StandingEventDto, StandingView } from './standing.dto';
 
@@ -21,8 +24,8 @@ export class StandingService {
     private readonly config: AppConfig,
   ) {}
 
-  async get(customerId: string): Promise<StandingView> {
-    await this.customerExists(customerId);
+  async get(customerId: string, visibility: Visibility = EVERYTHING): Promise<StandingView> {
+    await this.customerExists(customerId, visibility);
     const [row] = (await this.db.query(
       `SELECT level, counts, event_count, policy_id, policy_version, termination_case_id, level_since, updated_at
        FROM customer_standings WHERE customer_id = $1`,
@@ -89,6 +92,9 @@ export class StandingService {
     const [contract] = (await this.db.query(`SELECT policy_profile FROM contracts WHERE customer_id = $1`, [
       customerId,
     ])) as { policy_profile: string }[];
+    const [standing] = (await this.db.query(`SELECT level FROM customer_standings WHERE customer_id = $1`, [
+      customerId,
+    ])) as { level: string }[];
     await withTemporal(this.temporal, () =>
       this.temporal.workflow.signalWithStart<typeof customerStandingWorkflow, [StandingEventMessage]>(
         'customerStandingWorkflow',
@@ -107,10 +113,20 @@ export class StandingService {
         },
       ),
     );
+    // The workflow records the level it leads to (workflow.standing.* rows); this is the desk's finding.
+    await recordAudit(this.db, {
+      action: 'standing.event',
+      target: { type: 'customer', id: customerId },
+      summary: { before: { level: standing?.level ?? 'good' }, event, signalId: `desk:${requestId}` },
+    });
   }
 
-  private async customerExists(id: string): Promise<void> {
-    const [found] = (await this.db.query(`SELECT 1 FROM customers WHERE id = $1`, [id])) as unknown[];
+  /** An account manager asking about another's customer is told it does not exist. */
+  private async customerExists(id: string, visibility: Visibility = EVERYTHING): Promise<void> {
+    const found = await onlyVisibleCustomers(
+      this.db.createQueryBuilder().select('1').from('customers', 'c').where('c.id = :id', { id }),
+      visibility,
+    ).getRawOne();
     if (!found) throw new DomainError('CUSTOMER.NOT_FOUND', `customer ${id} does not exist`);
   }
 }

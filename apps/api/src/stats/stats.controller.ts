@@ -3,6 +3,7 @@ import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTag
 import type { Response } from 'express';
 import { TransparencyQuery, TransparencyView } from './stats.dto';
 import { StatsService, transparencyCsv } from './stats.service';
+import { Roles } from '../auth/access';
 
 @ApiTags('stats')
 @Controller('v1/stats')
@@ -10,6 +11,7 @@ export class StatsController {
   constructor(private readonly stats: StatsService) {}
 
   @Get('transparency')
+  @Roles('abuse_desk', 'abuse_lead', 'legal')
   @ApiOperation({
     summary:
       'DSA Art. 15 / 24 figures over the notices received in [from, to): by category and source type, actions taken, median and p90 time to removal, % removed within 24 h, % open after 48 h, suspensions, terminations; for one customer with customer=',

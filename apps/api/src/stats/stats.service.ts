@@ -18,19 +18,20 @@ export class StatsService {
     const customer = q.customer ?? null;
     const where = `received_at >= $1 AND received_at < $2 AND ($3::uuid IS NULL OR customer_id = $3)`;
     const params = [from, to, customer];
-    const group = async (column: string) =>
+    // `column` is SQL written here, never input; values go as parameters.
+    const group = async (column: string, extra: unknown[] = []) =>
       Object.fromEntries(
         (
           (await this.db.query(
             `SELECT ${column} AS key, count(*)::int AS n FROM notices WHERE ${where} GROUP BY 1 ORDER BY 1`,
-            params,
+            [...params, ...extra],
           )) as { key: string | null; n: number }[]
         ).map((r) => [r.key ?? 'open', r.n]),
       );
     const [byCategory, byOutcome, bySource] = await Promise.all([
       group('category'),
       group('outcome'),
-      group(`CASE WHEN source_kind = ANY('{${TRUSTED_SOURCES.join(',')}}') THEN 'trusted' ELSE 'other' END`),
+      group(`CASE WHEN source_kind = ANY($4::text[]) THEN 'trusted' ELSE 'other' END`, [TRUSTED_SOURCES]),
     ]);
     const [figures] = (await this.db.query(
       `SELECT count(*)::int AS notices,

@@ -9,7 +9,10 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CompleteTaskDto, TaskListQuery, TaskPage, TaskView } from './task.dto';
+import type { Principal } from '@takedown/domain';
+import { CurrentPrincipal, visibilityOf } from '../auth/principal';
 import { TasksService } from './tasks.service';
+import { Roles } from '../auth/access';
 
 const error = (statusCode: number, code: string, message: string, field?: string) => ({
   schema: { example: { statusCode, code, message, ...(field ? { field } : {}) } },
@@ -21,6 +24,7 @@ export class TasksController {
   constructor(private readonly tasks: TasksService) {}
 
   @Get()
+  @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc')
   @ApiOperation({
     summary: 'Tasks, filtered by assignee (role or email), status and notice; soonest due first',
   })
@@ -29,11 +33,12 @@ export class TasksController {
     description: 'A filter is invalid; the body names it',
     ...error(400, 'REQUEST.INVALID', 'limit: limit must not be greater than 200'),
   })
-  list(@Query() query: TaskListQuery): Promise<TaskPage> {
-    return this.tasks.list(query);
+  list(@Query() query: TaskListQuery, @CurrentPrincipal() principal: Principal): Promise<TaskPage> {
+    return this.tasks.list(query, visibilityOf(principal));
   }
 
   @Get(':id')
+  @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc')
   @ApiOperation({
     summary: 'A task: what it asks, about which notice and customer, when due, which outcomes it takes',
   })
@@ -43,15 +48,23 @@ export class TasksController {
     description: 'No such task',
     ...error(404, 'TASK.NOT_FOUND', 'task … does not exist'),
   })
-  get(@Param('id', new ParseUUIDPipe()) id: string): Promise<TaskView> {
-    return this.tasks.get(id);
+  get(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<TaskView> {
+    return this.tasks.get(id, visibilityOf(principal));
   }
 
   @Post(':id/complete')
+  @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc')
   @HttpCode(200)
   @ApiOperation({
     summary:
       'Complete an open task with one of its outcomes; the notice’s workflow is told before this answers',
+    description:
+      'Only the role the task is assigned to may complete it (the abuse lead also the desk’s and account ' +
+      'managers’ tasks, an admin any): otherwise 403 TASK.FORBIDDEN. An account manager sees, and completes, the ' +
+      'tasks addressed to it and those about its customers only.',
   })
   @ApiOkResponse({ type: TaskView, description: 'The completed task' })
   @ApiBadRequestResponse({
@@ -76,7 +89,11 @@ export class TasksController {
     description: 'Temporal is unavailable; the task stays open, retry',
     ...error(503, 'TEMPORAL.UNAVAILABLE', 'the workflow engine is unavailable, try again: …'),
   })
-  complete(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: CompleteTaskDto): Promise<TaskView> {
-    return this.tasks.complete(id, dto);
+  complete(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: CompleteTaskDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<TaskView> {
+    return this.tasks.complete(id, { ...dto, principal });
   }
 }

@@ -8,9 +8,12 @@ import {
   type Category,
   type TaskAssignee,
   type TaskKind,
+  type Principal,
   type TaskStatus,
 } from '@takedown/domain';
 import { taskCompletedSignal } from '@takedown/workflows/messages';
+import { recordAudit } from '../audit/audit-context';
+import { EVERYTHING, visibilityOf, type Visibility } from '../auth/principal';
 import { signalCase } from '../temporal/case-signal';
 import { signalNotice } from '../temporal/notice-signal';
 import type { TaskListQuery, TaskPage, TaskView } from './task.dto';
@@ -19,6 +22,8 @@ import type { TaskListQuery, TaskPage, TaskView } from './task.dto';
 export interface TaskCompletionInput {
   outcome: string;
   by: string;
+  /** The API caller: it must see the task and hold the role it is assigned to (a signed link is its own proof). */
+  principal?: Principal;
   note?: string;
   customerId?: string;
 }
@@ -64,11 +69,13 @@ export class TasksService {
     @Inject(Client) private readonly temporal: Client,
   ) {}
 
-  async list(q: TaskListQuery): Promise<TaskPage> {
+  async list(q: TaskListQuery, visibility: Visibility = EVERYTHING): Promise<TaskPage> {
     const limit = q.limit ?? 50;
     const offset = q.offset ?? 0;
     const where: string[] = [];
     const params: unknown[] = [];
+    if (!visibility.all)
+      where.push(taskVisibleSql(`$${params.push(visibility.accountManagerEmail ?? null)}`));
     const add = (sql: string, value: unknown) => where.push(sql.replace('?', `$${params.push(value)}`));
     if (q.assignee) {
       if (q.assignee.includes('@')) add('t.assignee_email = ?', q.assignee.toLowerCase());
@@ -90,8 +97,8 @@ export class TasksService {
     return { items: rows.map(view), total, limit, offset };
   }
 
-  get(id: string): Promise<TaskView> {
-    return this.read(this.db.manager, id);
+  get(id: string, visibility: Visibility = EVERYTHING): Promise<TaskView> {
+    return this.read(this.db.manager, id, visibility);
   }
 
   /**
@@ -101,15 +108,18 @@ export class TasksService {
    */
   async complete(id: string, input: TaskCompletionInput, tx?: EntityManager): Promise<TaskView> {
     if (!tx) return this.db.transaction((own) => this.complete(id, input, own));
-    const [task] = (await tx.query(`SELECT kind, status, notice_id, case_id FROM tasks WHERE id = $1`, [
-      id,
-    ])) as {
+    const [task] = (await tx.query(
+      `SELECT kind, assignee, status, notice_id, case_id FROM tasks WHERE id = $1`,
+      [id],
+    )) as {
       kind: TaskKind;
+      assignee: TaskAssignee;
       status: TaskStatus;
       notice_id: string | null;
       case_id: string | null;
     }[];
     if (!task) throw new DomainError('TASK.NOT_FOUND', `task ${id} does not exist`);
+    if (input.principal) await this.assertMayComplete(tx, id, task.assignee, input.principal);
     if (!isTaskOutcome(task.kind, input.outcome)) {
       throw new DomainError(
         'TASK.INVALID_OUTCOME',
@@ -155,14 +165,61 @@ export class TasksService {
     };
     if (task.case_id) await signalCase(this.temporal, task.case_id, taskCompletedSignal, completion);
     else await signalNotice(this.temporal, task.notice_id as string, taskCompletedSignal, completion);
+    // Last in the transaction: legal's approve/reject, a NOC confirmation, an attribution by hand.
+    await recordAudit(tx, {
+      action: 'task.complete',
+      target: { type: 'task', id },
+      summary: {
+        kind: task.kind,
+        ...(task.case_id ? { caseId: task.case_id } : { noticeId: task.notice_id }),
+        before: { status: task.status },
+        after: { status: 'completed', outcome: input.outcome, ...(customerId ? { customerId } : {}) },
+        by: input.by,
+        note: input.note,
+      },
+    });
     return this.read(tx, id);
   }
 
-  private async read(db: EntityManager, id: string): Promise<TaskView> {
-    const [row] = (await db.query(`${SELECT_TASKS} WHERE t.id = $1`, [id])) as TaskRow[];
+  /**
+   * A task is done by the role it is assigned to: legal decides legal reviews, the NOC confirms suspensions. The
+   * abuse lead may also close the desk's and account managers' tasks; an admin any. An account manager acts only on
+   * tasks it may see.
+   */
+  private async assertMayComplete(
+    tx: EntityManager,
+    id: string,
+    assignee: TaskAssignee,
+    principal: Principal,
+  ): Promise<void> {
+    await this.read(tx, id, visibilityOf(principal));
+    const roles = principal.roles;
+    const lead = roles.includes('abuse_lead') && ['abuse_desk', 'account_manager'].includes(assignee);
+    if (!roles.includes('admin') && !roles.includes(assignee) && !lead) {
+      throw new DomainError('TASK.FORBIDDEN', `task ${id} is for the ${assignee} role`);
+    }
+  }
+
+  private async read(db: EntityManager, id: string, visibility: Visibility = EVERYTHING): Promise<TaskView> {
+    const params: unknown[] = [id];
+    const visible = visibility.all
+      ? ''
+      : ` AND ${taskVisibleSql(`$${params.push(visibility.accountManagerEmail ?? null)}`)}`;
+    const [row] = (await db.query(`${SELECT_TASKS} WHERE t.id = $1${visible}`, params)) as TaskRow[];
     if (!row) throw new DomainError('TASK.NOT_FOUND', `task ${id} does not exist`);
     return view(row);
   }
+}
+
+/**
+ * An account manager's tasks: those addressed to it, and those about its customers (by notice or case). `email` is
+ * the placeholder of its address; without one, nothing.
+ */
+function taskVisibleSql(email: string): string {
+  return `(t.assignee_email = ${email} OR COALESCE(
+    (SELECT n_vis.customer_id FROM notices n_vis WHERE n_vis.id = t.notice_id),
+    (SELECT tc_vis.customer_id FROM termination_cases tc_vis WHERE tc_vis.id = t.case_id)
+  ) IN (SELECT c_vis.id FROM customers c_vis WHERE c_vis.account_manager_email = ${email}))`;
 }
 
 function view(r: TaskRow): TaskView {

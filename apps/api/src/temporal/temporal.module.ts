@@ -1,5 +1,6 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
+import { temporalConnectionOptions } from '@takedown/config';
 import { AppConfig } from '../app-config';
 
 /**
@@ -13,7 +14,10 @@ import { AppConfig } from '../app-config';
       provide: Connection,
       inject: [AppConfig],
       useFactory: (config: AppConfig) =>
-        Connection.lazy({ address: config.env.TEMPORAL_ADDRESS, connectTimeout: '3 seconds' }),
+        Connection.lazy({
+          ...temporalConnectionOptions(config.env, config.env.TEMPORAL_ADDRESS),
+          connectTimeout: '3 seconds',
+        }),
     },
     {
       provide: Client,

@@ -16,6 +16,7 @@ import type { SignedTerminationReport } from '@takedown/reports';
 import { TerminationReportService } from './report.service';
 import { OpenTerminationDto, TerminationView, WithdrawTerminationDto } from './termination.dto';
 import { TerminationsService } from './terminations.service';
+import { Roles } from '../auth/access';
 
 const error = (statusCode: number, code: string, message: string) => ({
   schema: { example: { statusCode, code, message } },
@@ -30,6 +31,7 @@ export class TerminationsController {
   ) {}
 
   @Post()
+  @Roles('abuse_lead', 'legal')
   @ApiOperation({
     summary: 'Legal opens a termination case for a customer; it starts with legal’s review task',
   })
@@ -45,6 +47,7 @@ export class TerminationsController {
   }
 
   @Get(':id')
+  @Roles('abuse_lead', 'legal')
   @ApiOperation({ summary: 'A termination case with its timeline' })
   @ApiOkResponse({ type: TerminationView })
   @ApiNotFoundResponse({
@@ -56,6 +59,7 @@ export class TerminationsController {
   }
 
   @Get(':id/report.json')
+  @Roles('abuse_lead', 'legal')
   @ApiOperation({
     summary:
       'The termination report for machines: customer, contract, standing history, every notice with its timestamps, decisions, and a SHA-256 digest over the canonical JSON',
@@ -72,6 +76,7 @@ export class TerminationsController {
   }
 
   @Get(':id/report.pdf')
+  @Roles('abuse_lead', 'legal')
   @ApiOperation({
     summary:
       'The termination report for people (PDF): title page, summary and chart, notices, timeline, decision log',
@@ -92,6 +97,7 @@ export class TerminationsController {
   }
 
   @Post(':id/withdraw')
+  @Roles('legal')
   @HttpCode(202)
   @ApiOperation({
     summary: 'Legal withdraws the case (the customer remedied); possible until decommissioning',

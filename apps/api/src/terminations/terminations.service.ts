@@ -6,6 +6,7 @@ import { DomainError, WITHDRAWABLE_STATUSES, type TerminationStatus } from '@tak
 import { terminationWorkflowId, withdrawCaseSignal } from '@takedown/workflows/termination-messages';
 import type { terminationWorkflow } from '@takedown/workflows/termination.workflow';
 import { AppConfig } from '../app-config';
+import { recordAudit } from '../audit/audit-context';
 import { signalCase } from '../temporal/case-signal';
 import { withTemporal } from '../temporal/notice-signal';
 import type { OpenTerminationDto, TerminationView, WithdrawTerminationDto } from './termination.dto';
@@ -67,6 +68,17 @@ export class TerminationsService {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
         }
       });
+      await recordAudit(tx, {
+        action: 'termination.open',
+        target: { type: 'termination', id },
+        summary: {
+          customerId: dto.customerId,
+          before: { customerStatus: customer.status },
+          after: { status: 'legal_review' },
+          by: dto.by,
+          reason: dto.reason,
+        },
+      });
     });
     return this.get(id);
   }
@@ -113,6 +125,16 @@ export class TerminationsService {
       );
     }
     await signalCase(this.temporal, id, withdrawCaseSignal, { by: dto.by, reason: dto.reason });
+    await recordAudit(this.db, {
+      action: 'termination.withdraw',
+      target: { type: 'termination', id },
+      summary: {
+        customerId: row.customer_id,
+        before: { status: row.status },
+        by: dto.by,
+        reason: dto.reason,
+      },
+    });
   }
 
   private async row(id: string): Promise<CaseRow> {

@@ -2,7 +2,8 @@ import type { Category } from '@takedown/domain';
 import { formatInstant, layout, type MailLanguage, type RenderedEmail } from './render';
 
 export interface CustomerNoticeInput {
-  kind: 'notice' | 'reminder';
+  /** `last_call`: the last reminder, shortly before the deadline, saying what happens when it passes. */
+  kind: 'notice' | 'reminder' | 'last_call';
   language: MailLanguage;
   customer: { name: string; reference: string; timeZone: string };
   notice: {
@@ -41,11 +42,13 @@ const CATEGORY_LABELS: Record<MailLanguage, Record<Category, string>> = {
 const WORDS = {
   en: {
     subject: (k: CustomerNoticeInput['kind'], category: string, deadline: string) =>
-      `${k === 'reminder' ? 'Reminder: ' : ''}Abuse notice (${category}): remove before ${deadline}`,
+      `${{ notice: '', reminder: 'Reminder: ', last_call: 'Last call: ' }[k]}Abuse notice (${category}): remove before ${deadline}`,
     greeting: (name: string) => `Dear ${name},`,
     intro: (category: string) =>
       `We received a notice that material on your service is ${category}. Our agreement requires you to remove it before the deadline below.`,
     reminder: 'We have not yet received confirmation that it was removed.',
+    lastCall:
+      'The deadline is close. If we have no confirmation of removal by then, we escalate to your account manager, and for this category we may suspend the service concerned without further notice.',
     reported: 'Reported',
     ip: 'IP address',
     received: 'Received',
@@ -60,11 +63,13 @@ const WORDS = {
   },
   nl: {
     subject: (k: CustomerNoticeInput['kind'], category: string, deadline: string) =>
-      `${k === 'reminder' ? 'Herinnering: ' : ''}Melding van misbruik (${category}): verwijderen vóór ${deadline}`,
+      `${{ notice: '', reminder: 'Herinnering: ', last_call: 'Laatste oproep: ' }[k]}Melding van misbruik (${category}): verwijderen vóór ${deadline}`,
     greeting: (name: string) => `Beste ${name},`,
     intro: (category: string) =>
       `We hebben een melding ontvangen dat materiaal op uw dienst ${category} is. Volgens onze overeenkomst moet u het vóór de onderstaande termijn verwijderen.`,
     reminder: 'We hebben nog geen bevestiging ontvangen dat het is verwijderd.',
+    lastCall:
+      'De termijn verstrijkt binnenkort. Hebben we dan geen bevestiging van verwijdering, dan escaleren we naar uw accountmanager en kunnen we voor deze categorie de betreffende dienst zonder verdere aankondiging opschorten.',
     reported: 'Gemeld',
     ip: 'IP-adres',
     received: 'Ontvangen',
@@ -91,6 +96,7 @@ export function customerNoticeEmail(input: CustomerNoticeInput): RenderedEmail {
       w.greeting(input.customer.name),
       w.intro(category),
       ...(input.kind === 'reminder' ? [w.reminder] : []),
+      ...(input.kind === 'last_call' ? [w.reminder, w.lastCall] : []),
     ],
     fields: [
       { label: w.reported, value: input.notice.urls },

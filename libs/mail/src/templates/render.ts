@@ -3,6 +3,14 @@ export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
+  attachments?: MailAttachment[];
+}
+
+/** A file sent with an email, e.g. a formal letter as PDF. */
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
 }
 
 const HTML_ESCAPES: Record<string, string> = {

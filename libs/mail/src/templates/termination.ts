@@ -54,13 +54,14 @@ const WORDS = {
   },
 };
 
-/** The formal letter of a termination case, in the customer's language. */
-export function terminationLetterEmail(input: TerminationLetterInput): RenderedEmail {
+/** The words of a termination case's formal letter, in the customer's language: for the email and its PDF. */
+export function terminationLetter(input: TerminationLetterInput): TerminationLetter {
   const w = WORDS[input.language];
   const at = input.effectiveAt
     ? formatInstant(input.effectiveAt, input.customer.timeZone, input.language)
     : '';
-  return layout({
+  return {
+    title: w.subject[input.kind],
     subject: `${w.subject[input.kind]} (${input.customer.reference})`,
     intro: [w.greeting(input.customer.name), w.body[input.kind](at)],
     fields: [
@@ -70,7 +71,15 @@ export function terminationLetterEmail(input: TerminationLetterInput): RenderedE
       ...(at && input.kind !== 'withdrawn' ? [{ label: w.effective, value: at }] : []),
     ],
     outro: [w.outro],
-  });
+  };
+}
+
+export interface TerminationLetter {
+  title: string;
+  subject: string;
+  intro: string[];
+  fields: { label: string; value: string }[];
+  outro: string[];
 }
 
 export interface CaseTaskEmailInput {

@@ -15,6 +15,10 @@ export class OutboundEmailEntity {
   @Column({ name: 'message_id', type: 'text', nullable: true })
   messageId: string | null;
 
+  /** Set just before the final dot of SMTP DATA (see Mailer.send); cleared again if the server refused. */
+  @Column({ name: 'committed_at', type: 'timestamptz', nullable: true })
+  committedAt: Date | null;
+
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
   sentAt: Date | null;
 

@@ -29,4 +29,8 @@ export class RawMessageEntity {
 
   @Column({ type: 'text' })
   error: string;
+
+  /** Set by retention (docs/retention.md): sender, headers and text are gone, size and reason stay. */
+  @Column({ name: 'anonymised_at', type: 'timestamptz', nullable: true })
+  anonymisedAt: Date | null;
 }

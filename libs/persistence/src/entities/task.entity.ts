@@ -1,14 +1,20 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import type { TaskAssignee, TaskKind, TaskStatus } from '@takedown/domain';
 
-/** Work a notice hands to a person, answered with one of its kind's outcomes (TASK_OUTCOMES). */
+/**
+ * Work a notice or a termination case hands to a person, answered with one of its kind's outcomes (TASK_OUTCOMES).
+ * A task belongs to exactly one of the two (a check in the database).
+ */
 @Entity('tasks')
 export class TaskEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Column({ name: 'notice_id', type: 'uuid' })
-  noticeId: string;
+  @Column({ name: 'notice_id', type: 'uuid', nullable: true })
+  noticeId: string | null;
+
+  @Column({ name: 'case_id', type: 'uuid', nullable: true })
+  caseId: string | null;
 
   @Column({ type: 'text' })
   kind: TaskKind;

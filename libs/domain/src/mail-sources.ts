@@ -1,4 +1,4 @@
-import { SOURCE_KINDS, type SourceKind } from '@takedown/domain';
+import { SOURCE_KINDS, type SourceKind } from './category';
 
 /** A source that may send mail: who it is, and which senders speak for it. */
 export interface MailSource {

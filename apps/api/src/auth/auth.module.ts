@@ -1,0 +1,12 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { AuthGuard } from './auth.guard';
+import { Authenticator } from './authenticator';
+
+/** Authentication (API tokens, OIDC) and the roles guard on every route. */
+@Global()
+@Module({
+  providers: [Authenticator, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [Authenticator],
+})
+export class AuthModule {}

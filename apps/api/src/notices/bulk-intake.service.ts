@@ -1,0 +1,310 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { redactUrl } from '@takedown/domain';
+import type { IntakeExtras } from '@takedown/intake';
+import { NoticeEntity, NoticeReportEntity } from '@takedown/persistence';
+import { noticeWorkflowId } from '@takedown/workflows/task-queues';
+import type { CreateNoticeDto } from './notice.dto';
+import { recordAudit } from '../audit/audit-context';
+import { lockUrls } from './lock-urls';
+import { NoticesService } from './notices.service';
+
+export interface BulkItem {
+  dto: CreateNoticeDto;
+  extras: IntakeExtras;
+}
+
+export type BulkOutcome =
+  { status: 'created' | 'existing'; id: string } | { status: 'failed'; error: unknown };
+
+/** Workflow starts in flight at once for one batch: what a client of the dev server gets the most out of. */
+const START_CONCURRENCY = 16;
+
+/** Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement, and a notice row has 16. */
+const INSERT_CHUNK = 1000;
+
+/**
+ * The batch intake: the same rules as NoticesService.submit (one notice per source reference, a report of a URL an
+ * open notice covers joins it), with the database work done for the whole batch at once.
+ *
+ * Items that simply open a new notice (the bulk of any import) are looked up, locked and inserted in one transaction
+ * with a few statements, and their workflows started afterwards, many at a time. Items that need more (a URL that an
+ * open notice or an earlier item of the batch already covers, mail waiting for triage) go through the one-at-a-time
+ * intake after that, so that every special case keeps exactly one implementation.
+ *
+ * Unlike a single notice, the rows commit before the workflows start. A start refused because Temporal is down
+ * removes its rows again (the item is reported as retryable); after a crash in between, sending the item again finds
+ * the notice still `received` and starts its workflow then (NoticesService.submit does the same).
+ */
+@Injectable()
+export class BulkIntakeService {
+  private readonly logger = new Logger(BulkIntakeService.name);
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly notices: NoticesService,
+  ) {}
+
+  async submit(items: BulkItem[]): Promise<BulkOutcome[]> {
+    const outcomes: (BulkOutcome | undefined)[] = new Array(items.length);
+    const known = await this.knownReports(this.db.manager, items);
+    const fresh: number[] = [];
+    const oneByOne: number[] = [];
+    const firstOfReference = new Map<string, number>();
+    const claimedUrls = new Set<string>();
+    items.forEach((item, i) => {
+      const ref = referenceKey(item.dto);
+      const noticeId = known.get(ref);
+      if (noticeId) return void (outcomes[i] = { status: 'existing', id: noticeId });
+      // The same reference twice in one batch is one notice: the later item is answered after the first.
+      if (firstOfReference.has(ref) || item.extras.needsTriage) return void oneByOne.push(i);
+      firstOfReference.set(ref, i);
+      if (item.dto.urls.some((u) => claimedUrls.has(u))) return void oneByOne.push(i);
+      item.dto.urls.forEach((u) => claimedUrls.add(u));
+      fresh.push(i);
+    });
+
+    let created: number[] = [];
+    try {
+      created = fresh.length ? await this.storeFresh(items, fresh, outcomes, oneByOne) : [];
+    } catch (err) {
+      // PostgreSQL refused a value of some item (a NUL character in text, say): one by one, each gets its answer.
+      if (!isDataError(err)) throw err;
+      for (const i of fresh) outcomes[i] = undefined;
+      oneByOne.push(...fresh.filter((i) => !oneByOne.includes(i)));
+      oneByOne.sort((a, b) => a - b);
+    }
+    const down = await this.startWorkflows(items, created, outcomes);
+    for (const i of oneByOne) {
+      if (down) {
+        outcomes[i] = { status: 'failed', error: down };
+        continue;
+      }
+      try {
+        const { notice, created: isNew } = await this.notices.submit(items[i].dto, items[i].extras);
+        outcomes[i] = { status: isNew ? 'created' : 'existing', id: notice.id };
+      } catch (error) {
+        outcomes[i] = { status: 'failed', error };
+      }
+    }
+    await this.resumeUnstarted(outcomes);
+    return outcomes as BulkOutcome[];
+  }
+
+  /** Inserts the fresh items in one transaction; returns the indexes of those that opened a notice. */
+  private async storeFresh(
+    items: BulkItem[],
+    fresh: number[],
+    outcomes: (BulkOutcome | undefined)[],
+    oneByOne: number[],
+  ): Promise<number[]> {
+    return this.db.transaction(async (tx) => {
+      await lockUrls(
+        tx,
+        fresh.flatMap((i) => items[i].dto.urls),
+      );
+      // Under the locks: what a concurrent request stored meanwhile.
+      const known = await this.knownReports(
+        tx,
+        fresh.map((i) => items[i]),
+      );
+      const covered = await this.openNoticesCovering(
+        tx,
+        fresh.map((i) => items[i].dto.urls),
+      );
+      const inserting: number[] = [];
+      fresh.forEach((i, k) => {
+        const noticeId = known.get(referenceKey(items[i].dto));
+        if (noticeId) outcomes[i] = { status: 'existing', id: noticeId };
+        else if (covered.has(k)) oneByOne.push(i);
+        else inserting.push(i);
+      });
+      const receivedAt = new Date();
+      const rows = inserting.map((i) => {
+        const { dto, extras } = items[i];
+        const id = randomUUID();
+        outcomes[i] = { status: 'created', id };
+        return {
+          notice: {
+            id,
+            workflowId: noticeWorkflowId(id),
+            sourceKind: dto.source.kind,
+            sourceName: dto.source.name,
+            sourceReference: dto.sourceReference,
+            sourceContact: dto.source.contact ?? null,
+            category: dto.category,
+            urls: dto.urls,
+            ip: dto.ip ?? null,
+            observedAt: dto.observedAt ? new Date(dto.observedAt) : null,
+            receivedAt,
+            hashes: {
+              ...dto.hashes,
+              ...Object.fromEntries((extras.evidenceHashes ?? []).map((h, n) => [`evidence.${n}`, h])),
+            },
+            description: dto.description ?? null,
+            reportedType: extras.reportedType ?? null,
+            originalText: extras.originalText ?? null,
+          },
+          report: {
+            noticeId: id,
+            sourceKind: dto.source.kind,
+            sourceName: dto.source.name,
+            sourceReference: dto.sourceReference,
+            sourceContact: dto.source.contact ?? null,
+            receivedAt,
+          },
+        };
+      });
+      for (let n = 0; n < rows.length; n += INSERT_CHUNK) {
+        const chunk = rows.slice(n, n + INSERT_CHUNK);
+        await tx.insert(
+          NoticeEntity,
+          chunk.map((r) => r.notice),
+        );
+        await tx.insert(
+          NoticeReportEntity,
+          chunk.map((r) => r.report),
+        );
+      }
+      // Last in the transaction: the audit chain's lock is then held only for the commit.
+      for (const [k, i] of inserting.entries()) {
+        const { dto, extras } = items[i];
+        await recordAudit(tx, {
+          action: 'notice.submit',
+          target: { type: 'notice', id: rows[k].notice.id },
+          summary: {
+            // Who reported, not their contact address: the trail outlives retention.
+            source: { kind: dto.source.kind, name: dto.source.name },
+            sourceReference: dto.sourceReference,
+            category: dto.category,
+            urls: dto.urls.length,
+            channel: extras.channel ?? 'batch',
+            after: { state: 'received' },
+          },
+        });
+      }
+      return inserting;
+    });
+  }
+
+  /**
+   * Starts the workflows of the notices just stored; a start refused takes its notice back out. Returns why Temporal
+   * refused, if it did.
+   */
+  private async startWorkflows(
+    items: BulkItem[],
+    created: number[],
+    outcomes: (BulkOutcome | undefined)[],
+  ): Promise<unknown> {
+    const refused: { i: number; error: unknown }[] = [];
+    let down: unknown = null;
+    let next = 0;
+    const starter = async () => {
+      for (let k = next++; k < created.length; k = next++) {
+        const i = created[k];
+        const outcome = outcomes[i] as { id: string };
+        // Once Temporal refused, the rest is not tried: each would wait for the same deadline.
+        if (down) {
+          refused.push({ i, error: down });
+          continue;
+        }
+        try {
+          await this.notices.startWorkflow(outcome.id, items[i].dto.category, new Date());
+        } catch (error) {
+          down = error;
+          refused.push({ i, error });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: START_CONCURRENCY }, starter));
+    for (const i of created) {
+      if (refused.some((r) => r.i === i)) continue;
+      const { dto } = items[i];
+      this.logger.log(
+        {
+          noticeId: (outcomes[i] as { id: string }).id,
+          category: dto.category,
+          channel: items[i].extras.channel ?? 'batch',
+          urls: dto.category === 'csam' ? dto.urls.map(redactUrl) : dto.urls,
+        },
+        'notice received',
+      );
+    }
+    if (!refused.length) return null;
+    const ids = refused.map((r) => (outcomes[r.i] as { id: string }).id);
+    await this.db.transaction(async (tx) => {
+      await tx.query(`DELETE FROM notice_reports WHERE notice_id = ANY($1::uuid[])`, [ids]);
+      await tx.query(`DELETE FROM notices WHERE id = ANY($1::uuid[])`, [ids]);
+      // The audit trail keeps the submission; this says it was taken back, and why.
+      for (const id of ids) {
+        await recordAudit(tx, {
+          action: 'notice.submit_undone',
+          target: { type: 'notice', id },
+          summary: { reason: `the workflow could not start: ${(down as Error).message}` },
+        });
+      }
+    });
+    for (const r of refused) outcomes[r.i] = { status: 'failed', error: r.error };
+    return down;
+  }
+
+  /**
+   * Items answered `existing` whose notice never got its workflow (a crash between commit and start) get it now.
+   * A notice still `received` may also just be young; starting it again is a no-op (same workflow id, the
+   * running workflow is kept).
+   */
+  private async resumeUnstarted(outcomes: (BulkOutcome | undefined)[]): Promise<void> {
+    const existing = outcomes.flatMap((o) => (o?.status === 'existing' ? [o.id] : []));
+    if (!existing.length) return;
+    const stalled = (await this.db.query(
+      `SELECT id, category, received_at FROM notices
+        WHERE id = ANY($1::uuid[]) AND state = 'received'`,
+      [existing],
+    )) as { id: string; category: CreateNoticeDto['category']; received_at: Date }[];
+    for (const n of stalled) await this.notices.startWorkflow(n.id, n.category, n.received_at);
+  }
+
+  private async knownReports(tx: EntityManager, items: BulkItem[]): Promise<Map<string, string>> {
+    if (!items.length) return new Map();
+    const rows = (await tx.query(
+      `SELECT r.source_kind, r.source_name, r.source_reference, r.notice_id
+         FROM notice_reports r
+         JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(kind, name, ref)
+           ON r.source_kind = k.kind AND r.source_name = k.name AND r.source_reference = k.ref`,
+      [
+        items.map((i) => i.dto.source.kind),
+        items.map((i) => i.dto.source.name),
+        items.map((i) => i.dto.sourceReference),
+      ],
+    )) as { source_kind: string; source_name: string; source_reference: string; notice_id: string }[];
+    return new Map(
+      rows.map((r) => [
+        referenceKey({
+          source: { kind: r.source_kind, name: r.source_name },
+          sourceReference: r.source_reference,
+        }),
+        r.notice_id,
+      ]),
+    );
+  }
+
+  /** The positions (in `urlSets`) of the items whose URLs an open notice already covers. */
+  private async openNoticesCovering(tx: EntityManager, urlSets: string[][]): Promise<Set<number>> {
+    const rows = (await tx.query(
+      `SELECT DISTINCT k.pos - 1 AS pos
+         FROM unnest($1::text[], $2::int[]) AS k(url, pos)
+         JOIN notices n ON n.urls @> ARRAY[k.url] AND n.state NOT IN ('closed', 'needs_triage')`,
+      [urlSets.flat(), urlSets.flatMap((urls, k) => urls.map(() => k + 1))],
+    )) as { pos: number }[];
+    return new Set(rows.map((r) => Number(r.pos)));
+  }
+}
+
+function isDataError(err: unknown): boolean {
+  return err instanceof QueryFailedError && !!(err.driverError as { code?: string }).code?.startsWith('22');
+}
+
+function referenceKey(dto: { source: { kind: string; name: string }; sourceReference: string }): string {
+  return JSON.stringify([dto.source.kind, dto.source.name, dto.sourceReference]);
+}

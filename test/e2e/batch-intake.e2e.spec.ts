@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@takedown/api/app-config';
+import { createApp } from '@takedown/api/create-app';
+import { freePort } from '@takedown/dev-stack';
+import { NoticeEntity, NoticeReportEntity } from '@takedown/persistence';
+import { noticeWorkflowId } from '@takedown/workflows/task-queues';
+import { authorizedHttp, startSystem, type Http, type RunningSystem } from '../support/api';
+import { testEnv } from '../support/env';
+
+const native = (ref = `bulk-${randomUUID()}`, url = `https://login.tenant-b.example/${randomUUID()}`) => ({
+  source: { kind: 'hotline', name: 'Bulk Hotline' },
+  sourceReference: ref,
+  category: 'phishing',
+  urls: [url],
+});
+
+/** The batch intake takes its items together, with the rules of the single intake kept item by item. */
+describe('batch intake', () => {
+  let system: RunningSystem;
+  let http: Http;
+  let db: DataSource;
+
+  beforeAll(async () => {
+    system = await startSystem();
+    http = system.http;
+    db = system.app.get(DataSource);
+  });
+
+  afterAll(() => system?.stop());
+
+  const reportsOf = (noticeId: string) => db.getRepository(NoticeReportEntity).countBy({ noticeId });
+
+  it('opens one notice per source reference and per URL, also within one batch', async () => {
+    const twice = native();
+    const shared = `https://login.tenant-b.example/${randomUUID()}`;
+    const res = await http
+      .post('/v1/notices/batch')
+      .send([native(), twice, twice, native(undefined, shared), native(undefined, shared)])
+      .expect(200);
+    expect(res.body).toMatchObject({ created: 3, existing: 2, rejected: 0 });
+    const [, first, again, opener, joiner] = res.body.items as { status: string; id: string }[];
+    expect([first.status, again.status]).toEqual(['created', 'existing']);
+    expect(again.id).toBe(first.id);
+    expect([opener.status, joiner.status]).toEqual(['created', 'existing']);
+    expect(joiner.id).toBe(opener.id);
+    expect(await reportsOf(opener.id)).toBe(2);
+    const created = (res.body.items as { status: string; id: string }[])
+      .filter((i) => i.status === 'created')
+      .map((i) => i.id);
+    const audited = (await db.query(
+      `SELECT target_id FROM audit_log WHERE action = 'notice.submit' AND target_id = ANY($1::text[])`,
+      [created],
+    )) as { target_id: string }[];
+    expect(audited.map((a) => a.target_id).sort()).toEqual([...created].sort());
+  });
+
+  it('joins an item to the open notice that already covers its URL, and starts a workflow for every new one', async () => {
+    const open = (await http.post('/v1/notices').send(native()).expect(201)).body as {
+      id: string;
+      urls: string[];
+    };
+    const res = await http
+      .post('/v1/notices/batch')
+      .send([native(undefined, open.urls[0]), native()])
+      .expect(200);
+    expect(res.body.items).toMatchObject([{ status: 'existing', id: open.id }, { status: 'created' }]);
+    expect(await reportsOf(open.id)).toBe(2);
+    const temporal = system.app.get(Client);
+    const started = await temporal.workflow.getHandle(noticeWorkflowId(res.body.items[1].id)).describe();
+    expect(started.type).toBe('noticeWorkflow');
+  });
+
+  it('starts the workflow of a notice stored without one when its source sends it again', async () => {
+    // What a crash between the batch's commit and its workflow starts leaves behind.
+    const orphan = native();
+    const { identifiers } = await db.getRepository(NoticeEntity).insert({
+      sourceKind: 'hotline',
+      sourceName: orphan.source.name,
+      sourceReference: orphan.sourceReference,
+      category: 'phishing',
+      urls: orphan.urls,
+      receivedAt: new Date(),
+      workflowId: '',
+      hashes: {},
+    });
+    const id = identifiers[0].id as string;
+    await db.getRepository(NoticeEntity).update({ id }, { workflowId: noticeWorkflowId(id) });
+    await db.getRepository(NoticeReportEntity).insert({
+      noticeId: id,
+      sourceKind: 'hotline',
+      sourceName: orphan.source.name,
+      sourceReference: orphan.sourceReference,
+      receivedAt: new Date(),
+    });
+    const handle = system.app.get(Client).workflow.getHandle(noticeWorkflowId(id));
+    await expect(handle.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+
+    const res = await http.post('/v1/notices/batch').send([orphan]).expect(200);
+    expect(res.body.items).toMatchObject([{ status: 'existing', id }]);
+    expect((await handle.describe()).type).toBe('noticeWorkflow');
+  });
+});
+
+describe('batch intake with Temporal unreachable', () => {
+  it('answers every good item as retryable and keeps none of them', async () => {
+    const env = testEnv({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+    const app = await createApp(new AppConfig(env));
+    await app.init();
+    try {
+      const items = [native(), native(), native()];
+      const res = await (
+        await authorizedHttp(app)
+      )
+        .post('/v1/notices/batch')
+        .send([...items, { ...native(), ip: 'not-an-ip' }])
+        .expect(200);
+      expect(res.body).toMatchObject({ created: 0, existing: 0, rejected: 4 });
+      expect(res.body.items.slice(0, 3)).toEqual(
+        items.map((_, index) => expect.objectContaining({ index, status: 'rejected', retryable: true })),
+      );
+      expect(res.body.items[3]).toMatchObject({ field: 'ip' });
+      const repo = app.get(DataSource).getRepository(NoticeEntity);
+      for (const item of items) expect(await repo.countBy({ sourceReference: item.sourceReference })).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+});

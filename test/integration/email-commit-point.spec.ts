@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Logger } from '@nestjs/common';
+import { ApplicationFailure } from '@temporalio/common';
+import { DataSource } from 'typeorm';
+import { freePort } from '@takedown/dev-stack';
+import { parseLinkKeys } from '@takedown/links';
+import { CapturedMailbox, Mailer, startMailCapture, type RunningCapture } from '@takedown/mail';
+import { OutboundEmailEntity, dataSourceOptions } from '@takedown/persistence';
+import { NoticeActivitiesService } from '@takedown/worker/notice-activities.service';
+import { NotificationActivitiesService } from '@takedown/worker/notification-activities.service';
+import { WorkerSettings } from '@takedown/worker/worker-settings';
+import { testEnv } from '../support/env';
+
+const settings = new WorkerSettings(
+  'takedown@provider.example',
+  'desk@provider.example',
+  'http://127.0.0.1:3999',
+  'default',
+  'lead@provider.example',
+  'noc@provider.example',
+  parseLinkKeys('it:integration-test-secret-0123456789abcdef'),
+  3_600_000,
+);
+const rendered = { subject: 'Notice', text: 'The material must go.', html: '<p>The material must go.</p>' };
+
+/**
+ * Email exactly once (docs/faults.md): the mailer's commit point before the final dot of SMTP DATA, the outbox's
+ * compare-and-set on it, and the SMTP capture's fault mode that refuses every other message with 451, at RCPT TO and
+ * at the dot in turn. Against a capture of this file's own, so that the counts are this file's.
+ */
+describe('email commit point', () => {
+  const env = testEnv();
+  let dir: string;
+  let capture: RunningCapture;
+  let mailbox: CapturedMailbox;
+  let mailer: Mailer;
+  let db: DataSource;
+  let notifications: NotificationActivitiesService;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takedown-commit-point-'));
+    capture = await startMailCapture({ dir, port: await freePort() });
+    mailbox = new CapturedMailbox(dir);
+    mailer = new Mailer(capture.url);
+    db = await new DataSource(dataSourceOptions(env.DATABASE_URL)).initialize();
+    notifications = new NotificationActivitiesService(db, mailer, settings);
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await capture?.stop();
+    await db?.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  afterEach(() => capture.refuseEveryOther(false));
+
+  const delivered = async (key: string) =>
+    (await mailbox.list(10_000)).filter((m) => m.idempotencyKey === key);
+  const mail = (key: string) => ({
+    from: 'takedown@provider.example',
+    to: ['abuse@tenant.example'],
+    ...rendered,
+    idempotencyKey: key,
+  });
+
+  describe('the mailer', () => {
+    it('delivers only after the commit point said yes, under a Message-ID derived from the key', async () => {
+      const key = `mailer-${randomUUID()}`;
+      let committedBeforeDelivery: number | null = null;
+      const outcome = await mailer.send(mail(key), async () => {
+        committedBeforeDelivery = (await delivered(key)).length;
+        return true;
+      });
+      expect(committedBeforeDelivery).toBe(0);
+      expect(outcome).toMatchObject({
+        status: 'sent',
+        messageId: expect.stringMatching(/^<[0-9a-f]{40}@provider\.example>$/),
+      });
+      expect(await delivered(key)).toHaveLength(1);
+      const again = await mailer.send(mail(key));
+      expect(again).toEqual(outcome);
+    });
+
+    it('leaves nothing at the server when the commit point says no or fails', async () => {
+      const withheld = `mailer-${randomUUID()}`;
+      expect(await mailer.send(mail(withheld), async () => false)).toEqual({ status: 'withheld' });
+      const failed = `mailer-${randomUUID()}`;
+      await expect(
+        mailer.send(mail(failed), async () => {
+          throw new Error('the database went away');
+        }),
+      ).rejects.toThrow('the database went away');
+      expect(await delivered(withheld)).toHaveLength(0);
+      expect(await delivered(failed)).toHaveLength(0);
+    });
+
+    it('reports a 451 before the commit point as an error and one at the final dot as refused', async () => {
+      capture.refuseEveryOther(true);
+      const commits: string[] = [];
+      const send = (key: string) =>
+        mailer.send(mail(key), async () => {
+          commits.push(key);
+          return true;
+        });
+      const [first, second, third, fourth] = Array.from({ length: 4 }, () => `mailer-${randomUUID()}`);
+      await expect(send(first)).rejects.toMatchObject({ responseCode: 451 });
+      expect(await send(second)).toMatchObject({ status: 'sent' });
+      expect(await send(third)).toMatchObject({ status: 'refused', reason: expect.stringContaining('451') });
+      expect(await send(fourth)).toMatchObject({ status: 'sent' });
+      // The first was refused at RCPT TO, before any commit; the third after its commit point.
+      expect(commits).toEqual([second, third, fourth]);
+      for (const [key, n] of [
+        [first, 0],
+        [second, 1],
+        [third, 0],
+        [fourth, 1],
+      ] as const) {
+        expect(await delivered(key)).toHaveLength(n);
+      }
+    });
+  });
+
+  describe('the outbox (sendOnce)', () => {
+    const row = (key: string) =>
+      db.getRepository(OutboundEmailEntity).findOneByOrFail({ idempotencyKey: key });
+
+    it('sends once per key, the commit point and the send both recorded', async () => {
+      const key = `outbox-${randomUUID()}`;
+      expect(await notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered)).toBe(true);
+      expect(await notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered)).toBe(false);
+      const stored = await row(key);
+      expect(stored.committedAt).toBeInstanceOf(Date);
+      expect(stored.sentAt).toBeInstanceOf(Date);
+      expect(await delivered(key)).toHaveLength(1);
+    });
+
+    it('does not send again what an attempt killed after its commit point may have delivered', async () => {
+      const key = `outbox-${randomUUID()}`;
+      // What a worker SIGKILLed between the commit point and the server's answer leaves behind.
+      await db.getRepository(OutboundEmailEntity).insert({
+        idempotencyKey: key,
+        to: ['abuse@tenant.example'],
+        subject: rendered.subject,
+        messageId: null,
+        committedAt: new Date(),
+        sentAt: null,
+      });
+      expect(await notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered)).toBe(false);
+      expect(await delivered(key)).toHaveLength(0);
+    });
+
+    it('undoes the commit point when the server refuses at the final dot, so that the retry delivers once', async () => {
+      capture.refuseEveryOther(true);
+      const send = (key: string) => notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered);
+      await expect(send(`outbox-${randomUUID()}`)).rejects.toMatchObject({ responseCode: 451 });
+      expect(await send(`outbox-${randomUUID()}`)).toBe(true);
+      const key = `outbox-${randomUUID()}`;
+      await expect(send(key)).rejects.toThrow(/did not take email .*451/);
+      expect(await row(key)).toMatchObject({ committedAt: null, sentAt: null });
+      expect(await send(key)).toBe(true);
+      expect(await delivered(key)).toHaveLength(1);
+    });
+
+    it('lets only one of two concurrent attempts past the commit point', async () => {
+      const key = `outbox-${randomUUID()}`;
+      const results = await Promise.all([
+        notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered),
+        notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered),
+      ]);
+      expect(results.sort()).toEqual([false, true]);
+      expect(await delivered(key)).toHaveLength(1);
+    });
+  });
+
+  describe('a workflow whose intake never committed', () => {
+    const notices = () => new NoticeActivitiesService(db, settings);
+    const event = (at: Date) => ({
+      noticeId: randomUUID(),
+      key: `orphan-${randomUUID()}`,
+      type: 'received',
+      actor: 'workflow',
+      at: at.toISOString(),
+    });
+
+    it('keeps retrying its first step while the notice row may still be on its way', async () => {
+      const thrown = await notices()
+        .recordEvent(event(new Date()))
+        .catch((err: unknown) => err);
+      expect(thrown).toBeInstanceOf(Error);
+      expect(thrown).not.toBeInstanceOf(ApplicationFailure);
+    });
+
+    it('ends with NOTICE.NOT_FOUND, not retried, once the row is a minute overdue', async () => {
+      const thrown = await notices()
+        .recordEvent(event(new Date(Date.now() - 61_000)))
+        .catch((err: unknown) => err);
+      expect(thrown).toBeInstanceOf(ApplicationFailure);
+      expect(thrown).toMatchObject({ type: 'NOTICE.NOT_FOUND', nonRetryable: true });
+    });
+  });
+});

@@ -1,0 +1,208 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import type { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@takedown/api/app-config';
+import { createApp } from '@takedown/api/create-app';
+import { createBootstrapAdminToken, dataSourceOptions, runMigrations } from '@takedown/persistence';
+import { tokenCommand } from '../../apps/cli/src/commands/token';
+import { testEnv } from '../support/env';
+
+/**
+ * `takedown token create|list|revoke` and the first admin token of `npm start`, against a database of their own
+ * (the bootstrap token is made only when there is no token at all), with the API on that database.
+ */
+describe('API tokens from the CLI, and the bootstrap admin token', () => {
+  const run = promisify(execFile);
+  const root = path.resolve(__dirname, '..', '..');
+  const name = `tokens_${randomBytes(4).toString('hex')}`;
+  const adminUrl = testEnv().DATABASE_URL;
+  const url = adminUrl.replace(/\/[^/]+$/, `/${name}`);
+  let admin: Client;
+  let db: DataSource;
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await runMigrations(url);
+    db = await new DataSource(dataSourceOptions(url)).initialize();
+    app = await createApp(new AppConfig(testEnv({ DATABASE_URL: url })));
+    await app.init();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.destroy();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  const cli = (...args: string[]) =>
+    run(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        'apps/cli/src/main.ts',
+        ...args,
+      ],
+      { cwd: root, env: { ...process.env, DATABASE_URL: url } },
+    );
+  /** The command in this process (a fresh ts-node process per call takes long on a busy machine). */
+  const tokens = async (sub: 'create' | 'list' | 'revoke', ...args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await tokenCommand(sub, args, {
+      io: { out: (l) => out.push(l), err: (l) => err.push(l) },
+      databaseUrl: url,
+    });
+    return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+  };
+  const api = (token: string) => ({
+    get: (p: string) => request(app.getHttpServer()).get(p).set('Authorization', `Bearer ${token}`),
+  });
+
+  it('makes one admin token on an empty database, and none once a token exists', async () => {
+    const first = await createBootstrapAdminToken(db);
+    expect(first?.record).toMatchObject({
+      name: 'bootstrap-admin',
+      role: 'admin',
+      createdBy: 'system:bootstrap',
+    });
+    await api(first!.token).get('/v1/customers').expect(200);
+    expect(await createBootstrapAdminToken(db)).toBeNull();
+  });
+
+  it('creates a token, prints it once on stdout, and the API accepts it with the role it was given', async () => {
+    const { stdout, stderr } = await cli(
+      'token',
+      'create',
+      '--role',
+      'legal',
+      '--name',
+      'Legal team',
+      '--expires-in',
+      '90d',
+    );
+    const token = stdout.trim();
+    expect(token).toMatch(/^td_[0-9a-f]{32}_[\w-]{43}$/);
+    expect(stderr).toMatch(/"Legal team" \(legal\), expires \d{4}-/);
+    expect(stderr).toMatch(/shown only this once/);
+    await api(token)
+      .get('/v1/stats/transparency?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z')
+      .expect(200);
+    await api(token).get('/v1/raw-messages').expect(403);
+
+    const [row] = (await db.query(`SELECT * FROM api_tokens WHERE name = 'Legal team'`)) as Record<
+      string,
+      unknown
+    >[];
+    expect(JSON.stringify(row)).not.toContain(token.slice(-43));
+    const days = ((row.expires_at as Date).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(89.9);
+    expect(days).toBeLessThan(90.1);
+    expect(row.created_by).toMatch(/^cli:/);
+  });
+
+  it('creates scoped tokens for an account manager and a source', async () => {
+    const am = await tokens(
+      'create',
+      '--role',
+      'account_manager',
+      '--name',
+      'AM Jansen',
+      '--account-manager',
+      'AM.Jansen@Provider.example',
+    );
+    const src = await tokens(
+      'create',
+      '--role',
+      'source',
+      '--name',
+      'EOKM',
+      '--source-kind',
+      'hotline',
+      '--source-name',
+      'Meldpunt',
+    );
+    await api(am.stdout.trim()).get('/v1/customers').expect(200);
+    await api(src.stdout.trim()).get('/v1/notices').expect(200);
+    const listed = JSON.parse((await tokens('list', '--json')).stdout) as Record<string, unknown>[];
+    expect(listed.find((t) => t.name === 'AM Jansen')).toMatchObject({
+      role: 'account_manager',
+      accountManagerEmail: 'am.jansen@provider.example',
+      status: 'active',
+    });
+    expect(listed.find((t) => t.name === 'EOKM')).toMatchObject({
+      role: 'source',
+      source: { kind: 'hotline', name: 'Meldpunt' },
+      lastUsedAt: expect.any(String),
+    });
+  });
+
+  it('lists tokens without the tokens, and revokes one at once (from the command line)', async () => {
+    const token = (await tokens('create', '--role', 'noc', '--name', 'NOC pager')).stdout.trim();
+    await api(token).get('/v1/tasks').expect(200);
+    const list = (await tokens('list')).stdout;
+    const line = list.split('\n').find((l) => l.includes('NOC pager')) as string;
+    expect(line).toMatch(/^[0-9a-f-]{36} {2}active {2}noc {2}NOC pager {2}no expiry {2}last used /);
+    expect(list).not.toContain(token.slice(-43));
+    const id = line.slice(0, 36);
+
+    const revoked = await cli('token', 'revoke', id);
+    expect(revoked.stdout).toMatch(new RegExp(`^revoked ${id} \\(NOC pager, noc\\) at `));
+    const res = await api(token).get('/v1/tasks').expect(401);
+    expect(res.body.message).toMatch(/revoked/);
+    expect((await tokens('list')).stdout).toMatch(new RegExp(`${id} {2}revoked`));
+  });
+
+  it('refuses bad input with a usage error naming the problem', async () => {
+    expect(await tokens('create', '--role', 'root', '--name', 'x')).toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/unknown role "root"; one of admin, abuse_desk, abuse_lead/),
+    });
+    expect(await tokens('create', '--role', 'admin')).toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/--role and --name are required\nusage: takedown token create/),
+    });
+    expect(await tokens('create', '--role', 'account_manager', '--name', 'x')).toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/needs --account-manager EMAIL/),
+    });
+    expect(
+      await tokens('create', '--role', 'source', '--name', 'x', '--source-kind', 'hotline'),
+    ).toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/both --source-kind and --source-name/),
+    });
+    expect(await tokens('create', '--role', 'noc', '--name', 'x', '--expires-in', 'soon')).toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/--expires-in "soon" must be a positive duration/),
+    });
+    expect(
+      await tokens(
+        'create',
+        '--role',
+        'source',
+        '--name',
+        'x',
+        '--source-kind',
+        'alien',
+        '--source-name',
+        'y',
+      ),
+    ).toMatchObject({ code: 64, stderr: expect.stringMatching(/"alien" is not a source kind/) });
+    expect(await tokens('revoke', '00000000-0000-4000-8000-000000000000')).toMatchObject({
+      code: 65,
+      stderr: expect.stringMatching(/no token/),
+    });
+    expect(await tokens('revoke')).toMatchObject({ code: 64 });
+  });
+});

@@ -1,0 +1,51 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
+import { ensureJavaTestServer } from '@takedown/dev-stack';
+
+export interface TimeSkipping {
+  /** The current test's environment (client, native connection, skipped clock). */
+  readonly env: TestWorkflowEnvironment;
+}
+
+/**
+ * Registers the hooks that give every test of the file a Java time-skipping test server of its own. A workflow left
+ * running by one test (its worker gone) would otherwise hold the shared clock at its next timer and stall the next
+ * test's skipped hours. Call it at the top of a `describe`.
+ */
+export function timeSkippingPerTest(): TimeSkipping {
+  let server: string;
+  let current: TestWorkflowEnvironment | undefined;
+  beforeAll(async () => {
+    server = await ensureJavaTestServer();
+  }, 600_000);
+  beforeEach(async () => {
+    current = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: server } },
+    });
+  });
+  afterEach(async () => {
+    await current?.teardown();
+    current = undefined;
+  });
+  return {
+    get env(): TestWorkflowEnvironment {
+      if (!current) throw new Error('the time-skipping environment exists only inside a test');
+      return current;
+    },
+  };
+}
+
+const HISTORIES = path.join(__dirname, '..', 'replay', 'histories');
+
+/**
+ * Saves a finished workflow's history for the replay tests (test/replay) when RECORD_HISTORIES is set. A saved
+ * history is a record of the code that made it: written once, never overwritten by a later run.
+ */
+export async function recordHistory(handle: WorkflowHandle, name: string | undefined): Promise<void> {
+  const file = name && path.join(HISTORIES, `${name}.binpb`);
+  if (!process.env.RECORD_HISTORIES || !file || fs.existsSync(file)) return;
+  fs.writeFileSync(file, temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish());
+}

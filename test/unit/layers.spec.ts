@@ -1,0 +1,67 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const root = path.join(__dirname, '..', '..');
+
+/** Every import specifier of the TypeScript files under `dir`, with the file and whether it is type-only. */
+function importsUnder(dir: string): { file: string; from: string; typeOnly: boolean }[] {
+  const found: { file: string; from: string; typeOnly: boolean }[] = [];
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts')) {
+        const source = fs.readFileSync(full, 'utf8');
+        for (const m of source.matchAll(/^(import|export)(\s+type)?[^'"]*?from\s+'([^']+)'/gms)) {
+          found.push({ file: path.relative(root, full), from: m[3], typeOnly: !!m[2] });
+        }
+      }
+    }
+  };
+  walk(path.join(root, dir));
+  return found;
+}
+
+const violations = (dir: string, allowed: (imp: { from: string; typeOnly: boolean }) => boolean): string[] =>
+  importsUnder(dir).flatMap((i) => (allowed(i) ? [] : [`${i.file} imports ${i.from}`]));
+
+const takedown = (from: string) => from.startsWith('@takedown/');
+
+/** The layers of STYLE.md, checked on the sources: data flows one way, and the domain knows nothing of the rest. */
+describe('layers', () => {
+  it('keeps libs/domain pure: no other part of Takedown, no I/O (so workflows may use it)', () => {
+    const pure = ['ipaddr.js', 'iso8601-duration'];
+    expect(violations('libs/domain/src', (i) => i.from.startsWith('./') || pure.includes(i.from))).toEqual(
+      [],
+    );
+  });
+
+  it('lets libs/config depend on the domain only', () => {
+    expect(violations('libs/config/src', (i) => !takedown(i.from) || i.from === '@takedown/domain')).toEqual(
+      [],
+    );
+  });
+
+  it('keeps the libraries free of the apps', () => {
+    expect(
+      violations(
+        'libs',
+        (i) => !i.from.startsWith('@takedown/api') && !i.from.startsWith('@takedown/worker'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('lets workflow code import only the workflow SDK, the pure domain, its own files and types', () => {
+    const deterministic = (i: { from: string; typeOnly: boolean }) =>
+      i.from === '@temporalio/workflow' ||
+      i.from === '@takedown/domain' ||
+      i.from.startsWith('./') ||
+      i.typeOnly;
+    expect(violations('workflows', deterministic)).toEqual([]);
+  });
+
+  it('keeps the API and the worker apart: each talks to the other through Temporal only', () => {
+    expect(violations('apps/api/src', (i) => !i.from.startsWith('@takedown/worker'))).toEqual([]);
+    expect(violations('apps/worker/src', (i) => !i.from.startsWith('@takedown/api'))).toEqual([]);
+  });
+});
