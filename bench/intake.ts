@@ -196,7 +196,11 @@ function post(
           if (res.statusCode !== expected)
             return reject(new Error(`${route}: HTTP ${res.statusCode} ${text}`));
           if (route.endsWith('batch') && (JSON.parse(text) as { rejected: number }).rejected) {
-            return reject(new Error(`${route}: items rejected: ${text.slice(0, 500)}`));
+            const body = JSON.parse(text) as { rejected: number; items: { status: string }[] };
+            const first = body.items.find((i) => i.status === 'rejected');
+            return reject(
+              new Error(`${route}: ${body.rejected} items rejected, e.g. ${JSON.stringify(first)}`),
+            );
           }
           resolve();
         });

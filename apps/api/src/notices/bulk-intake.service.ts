@@ -21,6 +21,12 @@ export type BulkOutcome =
 /** Workflow starts in flight at once for one batch: what a client of the dev server gets the most out of. */
 const START_CONCURRENCY = 16;
 
+/**
+ * How long one start may wait for Temporal. Longer than a single request's five seconds: a batch is about
+ * throughput, and a busy server answers 16 starts at once slowly; an unreachable one still fails at once.
+ */
+const START_DEADLINE_MS = 15_000;
+
 /** Rows per INSERT: PostgreSQL takes at most 65,535 parameters in one statement, and a notice row has 16. */
 const INSERT_CHUNK = 1000;
 
@@ -66,8 +72,10 @@ export class BulkIntakeService {
     });
 
     let created: number[] = [];
+    // One moment of receipt for the batch: the rows and the workflows' deadlines count from it.
+    const receivedAt = new Date();
     try {
-      created = fresh.length ? await this.storeFresh(items, fresh, outcomes, oneByOne) : [];
+      created = fresh.length ? await this.storeFresh(items, fresh, outcomes, oneByOne, receivedAt) : [];
     } catch (err) {
       // PostgreSQL refused a value of some item (a NUL character in text, say): one by one, each gets its answer.
       if (!isDataError(err)) throw err;
@@ -75,7 +83,7 @@ export class BulkIntakeService {
       oneByOne.push(...fresh.filter((i) => !oneByOne.includes(i)));
       oneByOne.sort((a, b) => a - b);
     }
-    const down = await this.startWorkflows(items, created, outcomes);
+    const down = await this.startWorkflows(items, created, outcomes, receivedAt);
     for (const i of oneByOne) {
       if (down) {
         outcomes[i] = { status: 'failed', error: down };
@@ -98,6 +106,7 @@ export class BulkIntakeService {
     fresh: number[],
     outcomes: (BulkOutcome | undefined)[],
     oneByOne: number[],
+    receivedAt: Date,
   ): Promise<number[]> {
     return this.db.transaction(async (tx) => {
       await lockUrls(
@@ -120,7 +129,6 @@ export class BulkIntakeService {
         else if (covered.has(k)) oneByOne.push(i);
         else inserting.push(i);
       });
-      const receivedAt = new Date();
       const rows = inserting.map((i) => {
         const { dto, extras } = items[i];
         const id = randomUUID();
@@ -196,6 +204,7 @@ export class BulkIntakeService {
     items: BulkItem[],
     created: number[],
     outcomes: (BulkOutcome | undefined)[],
+    receivedAt: Date,
   ): Promise<unknown> {
     const refused: { i: number; error: unknown }[] = [];
     let down: unknown = null;
@@ -210,7 +219,7 @@ export class BulkIntakeService {
           continue;
         }
         try {
-          await this.notices.startWorkflow(outcome.id, items[i].dto.category, new Date());
+          await this.notices.startWorkflow(outcome.id, items[i].dto.category, receivedAt, START_DEADLINE_MS);
         } catch (error) {
           down = error;
           refused.push({ i, error });

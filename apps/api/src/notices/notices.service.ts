@@ -170,20 +170,29 @@ export class NoticesService {
     return notice;
   }
 
-  async startWorkflow(noticeId: string, category: Category, receivedAt: Date): Promise<void> {
+  /** `deadlineMs`: how long Temporal may take to accept the start (withTemporal's default: a request's patience). */
+  async startWorkflow(
+    noticeId: string,
+    category: Category,
+    receivedAt: Date,
+    deadlineMs?: number,
+  ): Promise<void> {
     const input: NoticeWorkflowInput = {
       version: 1,
       noticeId,
       category,
       receivedAt: receivedAt.toISOString(),
     };
-    await withTemporal(this.temporal, () =>
-      this.temporal.workflow.start('noticeWorkflow', {
-        workflowId: noticeWorkflowId(noticeId),
-        taskQueue: this.config.env.TEMPORAL_TASK_QUEUE,
-        args: [input],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      }),
+    await withTemporal(
+      this.temporal,
+      () =>
+        this.temporal.workflow.start('noticeWorkflow', {
+          workflowId: noticeWorkflowId(noticeId),
+          taskQueue: this.config.env.TEMPORAL_TASK_QUEUE,
+          args: [input],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      deadlineMs,
     );
   }
 

@@ -10,9 +10,13 @@ const TEMPORAL_DEADLINE_MS = 5000;
  * (the caller retries) instead of being held. Callers do this inside their database transaction, so that the
  * failure rolls back what the request changed.
  */
-export async function withTemporal<T>(temporal: Client, call: () => Promise<T>): Promise<T> {
+export async function withTemporal<T>(
+  temporal: Client,
+  call: () => Promise<T>,
+  deadlineMs = TEMPORAL_DEADLINE_MS,
+): Promise<T> {
   try {
-    return await temporal.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, call);
+    return await temporal.connection.withDeadline(Date.now() + deadlineMs, call);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       throw new DomainError('NOTICE.ALREADY_CLOSED', 'the notice is closed and can no longer be changed');
