@@ -36,7 +36,7 @@ const TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTim
  *
  * SMTP accepts a message at the final dot of DATA, and a client that dies between the server's acceptance and its
  * own record of it sends the message again on retry (RFC 1047). `send` therefore has a commit point: `commit()` runs
- * when the server has agreed to take the message and the whole message is on its way, but before the final dot. The
+ * when the server has agreed to take the message and all of it but the final dot is with the kernel. The
  * caller records the send there; if it cannot, the connection is dropped without the dot and the server discards the
  * message. So a crash at any moment before the commit leaves nothing delivered, and one after it leaves the record.
  */
