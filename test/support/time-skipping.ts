@@ -22,10 +22,18 @@ export function timeSkippingPerTest(): TimeSkipping {
     server = await ensureJavaTestServer();
   }, 600_000);
   beforeEach(async () => {
-    current = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: server } },
-    });
-  });
+    // The SDK gives the JVM five seconds to listen; on a saturated machine it can take longer. Try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        current = await TestWorkflowEnvironment.createTimeSkipping({
+          server: { executable: { type: 'existing-path', path: server } },
+        });
+        return;
+      } catch (err) {
+        if (attempt === 3 || !/did not start within/.test((err as Error).message)) throw err;
+      }
+    }
+  }, 60_000);
   afterEach(async () => {
     await current?.teardown();
     current = undefined;
