@@ -1,13 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { redactUrl } from '@takedown/domain';
 import type { IntakeExtras } from '@takedown/intake';
 import { NoticeEntity, NoticeReportEntity } from '@takedown/persistence';
-import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import type { CreateNoticeDto } from './notice.dto';
 import { recordAudit } from '../audit/audit-context';
 import { lockUrls } from './lock-urls';
+import { newNoticeRows, submitAudit } from './notice-rows';
 import { NoticesService } from './notices.service';
 
 export interface BulkItem {
@@ -130,39 +129,9 @@ export class BulkIntakeService {
         else inserting.push(i);
       });
       const rows = inserting.map((i) => {
-        const { dto, extras } = items[i];
-        const id = randomUUID();
-        outcomes[i] = { status: 'created', id };
-        return {
-          notice: {
-            id,
-            workflowId: noticeWorkflowId(id),
-            sourceKind: dto.source.kind,
-            sourceName: dto.source.name,
-            sourceReference: dto.sourceReference,
-            sourceContact: dto.source.contact ?? null,
-            category: dto.category,
-            urls: dto.urls,
-            ip: dto.ip ?? null,
-            observedAt: dto.observedAt ? new Date(dto.observedAt) : null,
-            receivedAt,
-            hashes: {
-              ...dto.hashes,
-              ...Object.fromEntries((extras.evidenceHashes ?? []).map((h, n) => [`evidence.${n}`, h])),
-            },
-            description: dto.description ?? null,
-            reportedType: extras.reportedType ?? null,
-            originalText: extras.originalText ?? null,
-          },
-          report: {
-            noticeId: id,
-            sourceKind: dto.source.kind,
-            sourceName: dto.source.name,
-            sourceReference: dto.sourceReference,
-            sourceContact: dto.source.contact ?? null,
-            receivedAt,
-          },
-        };
+        const made = newNoticeRows(items[i].dto, items[i].extras, receivedAt);
+        outcomes[i] = { status: 'created', id: made.notice.id };
+        return made;
       });
       for (let n = 0; n < rows.length; n += INSERT_CHUNK) {
         const chunk = rows.slice(n, n + INSERT_CHUNK);
@@ -177,20 +146,7 @@ export class BulkIntakeService {
       }
       // Last in the transaction: the audit chain's lock is then held only for the commit.
       for (const [k, i] of inserting.entries()) {
-        const { dto, extras } = items[i];
-        await recordAudit(tx, {
-          action: 'notice.submit',
-          target: { type: 'notice', id: rows[k].notice.id },
-          summary: {
-            // Who reported, not their contact address: the trail outlives retention.
-            source: { kind: dto.source.kind, name: dto.source.name },
-            sourceReference: dto.sourceReference,
-            category: dto.category,
-            urls: dto.urls.length,
-            channel: extras.channel ?? 'batch',
-            after: { state: 'received' },
-          },
-        });
+        await recordAudit(tx, submitAudit(items[i].dto, items[i].extras, rows[k].notice.id, 'batch'));
       }
       return inserting;
     });

@@ -24,6 +24,7 @@ import { onlyVisibleNotices } from '../auth/visibility';
 import { recordAudit } from '../audit/audit-context';
 import { signalNotice, withTemporal } from '../temporal/notice-signal';
 import { lockUrls } from './lock-urls';
+import { newNoticeRows, reportRow, submitAudit } from './notice-rows';
 import type {
   CreateNoticeDto,
   NoticeAction,
@@ -88,20 +89,13 @@ export class NoticesService {
     const again = await this.findReport(tx, dto);
     if (again) return { noticeId: again.noticeId, created: false };
     const receivedAt = new Date();
-    const report = {
-      sourceKind: dto.source.kind,
-      sourceName: dto.source.name,
-      sourceReference: dto.sourceReference,
-      sourceContact: dto.source.contact ?? null,
-      receivedAt,
-    };
 
     const open = (await tx.query(
       `SELECT id, workflow_id FROM notices WHERE urls && $1::text[] AND state NOT IN ('closed', 'needs_triage') ORDER BY received_at LIMIT 1`,
       [dto.urls],
     )) as { id: string; workflow_id: string }[];
     if (open.length) {
-      await tx.insert(NoticeReportEntity, { ...report, noticeId: open[0].id });
+      await tx.insert(NoticeReportEntity, reportRow(dto, open[0].id, receivedAt));
       await signalNotice(this.temporal, open[0].id, duplicateReportSignal, {
         by: `source:${dto.source.name}`,
         sourceReference: dto.sourceReference,
@@ -118,44 +112,13 @@ export class NoticesService {
       return { noticeId: open[0].id, created: false };
     }
 
-    const { identifiers } = await tx.insert(NoticeEntity, {
-      sourceKind: dto.source.kind,
-      sourceName: dto.source.name,
-      sourceReference: dto.sourceReference,
-      sourceContact: dto.source.contact ?? null,
-      category: dto.category,
-      urls: dto.urls,
-      ip: dto.ip ?? null,
-      observedAt: dto.observedAt ? new Date(dto.observedAt) : null,
-      receivedAt,
-      workflowId: '',
-      hashes: {
-        ...dto.hashes,
-        ...Object.fromEntries((extras.evidenceHashes ?? []).map((h, i) => [`evidence.${i}`, h])),
-      },
-      description: dto.description ?? null,
-      reportedType: extras.reportedType ?? null,
-      originalText: extras.originalText ?? null,
-      ...(extras.needsTriage ? { state: 'needs_triage' as const } : {}),
-    });
-    const id = identifiers[0].id as string;
-    const workflowId = noticeWorkflowId(id);
-    await tx.update(NoticeEntity, { id }, { workflowId });
-    await tx.insert(NoticeReportEntity, { ...report, noticeId: id });
+    const rows = newNoticeRows(dto, extras, receivedAt);
+    const id = rows.notice.id;
+    await tx.insert(NoticeEntity, rows.notice);
+    await tx.insert(NoticeReportEntity, rows.report);
     if (!extras.needsTriage) await this.startWorkflow(id, dto.category, receivedAt);
     // After the workflow start, so that the audit chain's lock is held only for the commit.
-    await recordAudit(tx, {
-      action: 'notice.submit',
-      target: { type: 'notice', id },
-      summary: {
-        source: { kind: dto.source.kind, name: dto.source.name },
-        sourceReference: dto.sourceReference,
-        category: dto.category,
-        urls: dto.urls.length,
-        channel: extras.channel ?? 'api',
-        after: { state: extras.needsTriage ? 'needs_triage' : 'received' },
-      },
-    });
+    await recordAudit(tx, submitAudit(dto, extras, id, 'api'));
     return { noticeId: id, created: true };
   }
 
