@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -10,6 +8,7 @@ import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
 import { attribute, dataSourceOptions, runMigrations } from '@takedown/persistence';
 import { authorizedHttp, type Http } from '../support/api';
+import { runCli } from '../support/cli';
 import { testEnv } from '../support/env';
 import { testSpace, type TestSpace } from '../support/prefixes';
 
@@ -187,9 +186,7 @@ describe('inventory import', () => {
  * otherwise attribute other tests' notices.
  */
 describe('takedown import inventory (CLI)', () => {
-  const run = promisify(execFile);
-  const root = path.resolve(__dirname, '..', '..');
-  const sample = path.join(root, 'test', 'fixtures', 'samples', 'inventory.csv');
+  const sample = path.join(__dirname, '..', 'fixtures', 'samples', 'inventory.csv');
   const name = `cli_${randomBytes(4).toString('hex')}`;
   const adminUrl = testEnv().DATABASE_URL;
   const url = adminUrl.replace(/\/[^/]+$/, `/${name}`);
@@ -206,19 +203,7 @@ describe('takedown import inventory (CLI)', () => {
     await admin.end();
   });
 
-  const cli = (...args: string[]) =>
-    run(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'apps/cli/src/main.ts',
-        ...args,
-      ],
-      { cwd: root, env: { ...process.env, DATABASE_URL: url } },
-    );
+  const cli = (...args: string[]) => runCli(args, { DATABASE_URL: url });
 
   it('imports the sample inventory.csv, then finds nothing to change the second time', async () => {
     const first = await cli('import', 'inventory', sample);

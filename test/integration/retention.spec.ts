@@ -1,7 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -17,12 +14,12 @@ import {
   type SignedTerminationReport,
 } from '@takedown/reports';
 import { authorizedHttp, type Http } from '../support/api';
+import { runCli } from '../support/cli';
 import { storeCustomer } from '../support/customers';
 import { testEnv } from '../support/env';
 import { storeNotice } from '../support/notices';
 
 const DAY = 86_400_000;
-const ROOT = path.resolve(__dirname, '..', '..');
 const URL_A = 'https://files.tenant-a.example/gallery/8f1c2e';
 const REPORTER = 'j.jansen@hotline.example';
 const PERIOD = { from: new Date(Date.now() - 1000 * DAY).toISOString(), to: new Date().toISOString() };
@@ -45,29 +42,14 @@ describe('retention: anonymising closed notices (takedown retention run)', () =>
   const ids = {} as Record<'old' | 'spam' | 'recent' | 'open', string>;
   const raw = {} as Record<'old' | 'recent', string>;
 
-  const cli = async (...args: string[]) => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'apps/cli/src/main.ts',
-        ...args,
-      ],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          DATABASE_URL: url,
-          RETENTION_DAYS: '365',
-          RETENTION_DAYS_BY_CATEGORY: 'spam:30',
-        },
-      },
-    );
-    return stdout;
-  };
+  const cli = async (...args: string[]) =>
+    (
+      await runCli(args, {
+        DATABASE_URL: url,
+        RETENTION_DAYS: '365',
+        RETENTION_DAYS_BY_CATEGORY: 'spam:30',
+      })
+    ).stdout;
   const run = async (...flags: string[]) =>
     JSON.parse(await cli('retention', 'run', '--json', ...flags)) as RetentionReport;
 

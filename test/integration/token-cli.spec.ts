@@ -1,7 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -10,6 +7,7 @@ import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
 import { createBootstrapAdminToken, dataSourceOptions, runMigrations } from '@takedown/persistence';
 import { tokenCommand } from '../../apps/cli/src/commands/token';
+import { runCli } from '../support/cli';
 import { testEnv } from '../support/env';
 
 /**
@@ -17,8 +15,6 @@ import { testEnv } from '../support/env';
  * (the bootstrap token is made only when there is no token at all), with the API on that database.
  */
 describe('API tokens from the CLI, and the bootstrap admin token', () => {
-  const run = promisify(execFile);
-  const root = path.resolve(__dirname, '..', '..');
   const name = `tokens_${randomBytes(4).toString('hex')}`;
   const adminUrl = testEnv().DATABASE_URL;
   const url = adminUrl.replace(/\/[^/]+$/, `/${name}`);
@@ -42,19 +38,7 @@ describe('API tokens from the CLI, and the bootstrap admin token', () => {
     await admin.end();
   });
 
-  const cli = (...args: string[]) =>
-    run(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'apps/cli/src/main.ts',
-        ...args,
-      ],
-      { cwd: root, env: { ...process.env, DATABASE_URL: url } },
-    );
+  const cli = (...args: string[]) => runCli(args, { DATABASE_URL: url });
   /** The command in this process (a fresh ts-node process per call takes long on a busy machine). */
   const tokens = async (sub: 'create' | 'list' | 'revoke', ...args: string[]) => {
     const out: string[] = [];
