@@ -76,6 +76,32 @@ describe('API end to end', () => {
       .expect(409);
   });
 
+  it('answers a new notice with the view a read gives, the address as PostgreSQL writes it', async () => {
+    const created = await http
+      .post('/v1/notices')
+      .send({ ...sample(`e2e-${randomUUID()}`), category: 'phishing', ip: '2001:DB8:0:0::17' })
+      .expect(201);
+    const read = (await http.get(`/v1/notices/${created.body.id}`).expect(200)).body;
+    // The worker runs here: by the read, the workflow may have moved the state and the timeline on.
+    const stable = (n: Record<string, unknown>) => {
+      const { state, timeline, pendingTasks, customerId, deadline, policy, ...rest } = n;
+      void [state, timeline, pendingTasks, customerId, deadline, policy];
+      return rest;
+    };
+    expect(stable(created.body)).toEqual(stable(read));
+    expect(Object.keys(created.body).sort()).toEqual(Object.keys(read).sort());
+    expect(created.body).toMatchObject({
+      ip: '2001:db8::17',
+      state: 'received',
+      outcome: null,
+      customerId: null,
+      closedAt: null,
+      reports: [{ kind: 'hotline', name: 'Example Hotline' }],
+      timeline: [],
+      pendingTasks: [],
+    });
+  });
+
   it('returns the same notice for the same source reference: 201 first, 200 after, one row even when concurrent', async () => {
     const ref = `e2e-${randomUUID()}`;
     const responses = await Promise.all(
@@ -170,6 +196,12 @@ describe('API end to end', () => {
       (v) => v.outcome === 'invalid',
     );
     await http.post(`/v1/notices/${n.body.id}/actions/escalate-now`).send({ by: 'desk:e2e' }).expect(409);
+  });
+
+  it('keeps as many PostgreSQL connections as DATABASE_POOL_SIZE says', () => {
+    const pool = (system.app.get(DataSource).driver as unknown as { master: { options: { max: number } } })
+      .master;
+    expect(pool.options.max).toBe(system.app.get(AppConfig).env.DATABASE_POOL_SIZE);
   });
 
   it('reports PostgreSQL and Temporal separately on /health', async () => {

@@ -56,6 +56,39 @@ describe('batch intake', () => {
     expect(audited.map((a) => a.target_id).sort()).toEqual([...created].sort());
   });
 
+  it('stores a large batch chunk by chunk while the workflows start, with the rules kept across chunks', async () => {
+    // 230 items: three of the intake's chunks of 100. The last item repeats the first one's reference, the one
+    // before it reports the first one's URL: both are answered with the first item's notice.
+    const items = Array.from({ length: 228 }, () => native());
+    items.push(native(undefined, items[0].urls[0]), {
+      ...native(),
+      sourceReference: items[0].sourceReference,
+    });
+    const res = await http.post('/v1/notices/batch').send(items).expect(200);
+    expect(res.body).toMatchObject({ created: 228, existing: 2, rejected: 0 });
+    const answers = res.body.items as { status: string; id: string }[];
+    expect(answers.slice(228)).toMatchObject([
+      { status: 'existing', id: answers[0].id },
+      { status: 'existing', id: answers[0].id },
+    ]);
+    const created = answers.slice(0, 228).map((a) => a.id);
+    expect(new Set(created).size).toBe(228);
+    // Every new notice has its workflow, in every chunk.
+    const temporal = system.app.get(Client);
+    for (const k of [0, 99, 100, 199, 200, 227]) {
+      expect((await temporal.workflow.getHandle(noticeWorkflowId(created[k])).describe()).type).toBe(
+        'noticeWorkflow',
+      );
+    }
+    // One audit row per new notice, in the order of the items.
+    const audited = (await db.query(
+      `SELECT target_id FROM audit_log WHERE action = 'notice.submit' AND target_id = ANY($1::text[]) ORDER BY id`,
+      [created],
+    )) as { target_id: string }[];
+    expect(audited.map((a) => a.target_id)).toEqual(created);
+    expect(await reportsOf(answers[0].id)).toBe(2);
+  });
+
   it('joins an item to the open notice that already covers its URL, and starts a workflow for every new one', async () => {
     const open = (await http.post('/v1/notices').send(native()).expect(201)).body as {
       id: string;

@@ -90,7 +90,7 @@ export async function runFaultSuite(
     await stack.startCapture();
     await built;
     say(`stack up and project built after ${s(Date.now() - started)}`);
-    db = await new DataSource(dataSourceOptions(stack.databaseUrl, { extra: { max: 4 } })).initialize();
+    db = await new DataSource(dataSourceOptions(stack.databaseUrl, { poolSize: 4 })).initialize();
     const customers = await seedCustomers(db, plan.customers, runTag);
     const { token } = await createApiToken(db, {
       name: 'fault suite',

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import {
   AUDIT_GENESIS_HASH,
   appendAudit,
+  appendAuditMany,
   auditHash,
   dataSourceOptions,
   verifyAuditChain,
@@ -269,6 +270,47 @@ describe('audit_log', () => {
       ok: true,
       rows: writers * perWriter,
     });
+  });
+
+  it('appends many rows in one statement as one link after the other, in order, between single appends', async () => {
+    await appendAudit(db, entry(1));
+    // Two writers at once, each a batch of rows in one statement, and a single append between them.
+    await Promise.all([
+      db.transaction((tx) =>
+        appendAuditMany(
+          tx,
+          [2, 3, 4, 5].map((n) => entry(n)),
+        ),
+      ),
+      appendAudit(db, entry(6)),
+      db.transaction((tx) =>
+        appendAuditMany(
+          tx,
+          [7, 8, 9].map((n) => entry(n, { sourceIp: 'not an address', summary: {} })),
+        ),
+      ),
+    ]);
+    await expect(verifyAuditChain(db)).resolves.toMatchObject({ ok: true, rows: 9 });
+    const rows = (
+      await superuser.query<{
+        id: string;
+        target_id: string;
+        source_ip: string | null;
+        prev_hash: string;
+        hash: string;
+      }>(`SELECT id::text, target_id, source_ip::text, prev_hash, hash FROM audit_log ORDER BY id`)
+    ).rows;
+    // A batch's rows keep their order and stay together: the chain runs through them one by one.
+    const order = rows.map((r) => r.target_id);
+    const at = (id: string) => order.indexOf(id);
+    expect([at('task-3'), at('task-4'), at('task-5')]).toEqual([
+      at('task-2') + 1,
+      at('task-2') + 2,
+      at('task-2') + 3,
+    ]);
+    expect([at('task-8'), at('task-9')]).toEqual([at('task-7') + 1, at('task-7') + 2]);
+    rows.slice(1).forEach((r, k) => expect(r.prev_hash).toBe(rows[k].hash));
+    expect(rows.find((r) => r.target_id === 'task-8')?.source_ip).toBeNull();
   });
 
   it('refuses to append in a REPEATABLE READ transaction, whose snapshot could miss the latest row', async () => {

@@ -1,4 +1,5 @@
 import { ConfigError, loadEnv } from '@takedown/config';
+import { dataSourceOptions } from '@takedown/persistence';
 
 describe('configuration', () => {
   it('applies defaults when nothing is set', () => {
@@ -27,5 +28,19 @@ describe('configuration', () => {
 
   it('treats empty variables as unset, as .env files often leave them', () => {
     expect(loadEnv({ SMTP_URL: '', TEMPORAL_ADDRESS: '' }).SMTP_URL).toBeUndefined();
+  });
+
+  it('sizes the PostgreSQL pool of the API and the worker from DATABASE_POOL_SIZE (default 20)', () => {
+    expect(loadEnv({}).DATABASE_POOL_SIZE).toBe(20);
+    const { DATABASE_POOL_SIZE } = loadEnv({ DATABASE_POOL_SIZE: '64' });
+    expect(DATABASE_POOL_SIZE).toBe(64);
+    const options = dataSourceOptions('postgres://db.internal/takedown', { poolSize: DATABASE_POOL_SIZE });
+    expect((options as { extra: { max: number } }).extra).toMatchObject({
+      max: 64,
+      connectionTimeoutMillis: 5000,
+    });
+    expect(() => loadEnv({ DATABASE_POOL_SIZE: '1' })).toThrow(
+      /^Invalid configuration: DATABASE_POOL_SIZE: /,
+    );
   });
 });

@@ -57,7 +57,10 @@ export class AppModule implements NestModule {
         LoggerModule.forRoot({
           pinoHttp: config.logDestination ? [httpLog, config.logDestination] : httpLog,
         }),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.env.DATABASE_URL), autoLoadEntities: false }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(config.env.DATABASE_URL, { poolSize: config.env.DATABASE_POOL_SIZE }),
+          autoLoadEntities: false,
+        }),
         TemporalModule,
         AuthModule,
         RateLimitModule,

@@ -30,6 +30,11 @@ export const envSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATABASE_URL: optionalUrl(['postgres:', 'postgresql:']),
+    /**
+     * Connections each API or worker process keeps to PostgreSQL at most. A single intake holds one through its
+     * workflow start, so this bounds the intakes one API process takes at once (docs/scaling.md).
+     */
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(500).default(20),
     TEMPORAL_ADDRESS: z
       .string()
       .trim()

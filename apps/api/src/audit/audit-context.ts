@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as os from 'node:os';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor, Principal } from '@takedown/domain';
-import { appendAudit, type AuditEntry } from '@takedown/persistence';
+import { appendAudit, appendAuditMany, type AuditEntry } from '@takedown/persistence';
 
 /** Who is writing, for the rows a request (or a CLI run, or the SMTP listener) appends. */
 export interface AuditContext {
@@ -44,15 +44,28 @@ export async function recordAudit(
   db: DataSource | EntityManager,
   entry: Pick<AuditEntry, 'action' | 'target' | 'summary'>,
 ): Promise<void> {
+  await recordAudits(db, [entry]);
+}
+
+/** Several rows as the current writer, in one statement (in order; the same rule: last in the transaction). */
+export async function recordAudits(
+  db: DataSource | EntityManager,
+  entries: Pick<AuditEntry, 'action' | 'target' | 'summary'>[],
+): Promise<void> {
   const ctx = storage.getStore();
-  await appendAudit(db, {
+  const who = {
     actor: ctx?.actor ?? ANONYMOUS,
     role: ctx?.role ?? null,
     requestId: ctx?.requestId ?? null,
     sourceIp: ctx?.sourceIp ?? null,
-    ...entry,
-  });
-  if (ctx) ctx.recorded += 1;
+  };
+  if (entries.length === 1) await appendAudit(db, { ...who, ...entries[0] });
+  else
+    await appendAuditMany(
+      db,
+      entries.map((entry) => ({ ...who, ...entry })),
+    );
+  if (ctx) ctx.recorded += entries.length;
 }
 
 /** The role a principal acts in: the actor's own, else its roles (a token has one; an OIDC user may have several). */

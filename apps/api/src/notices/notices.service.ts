@@ -37,6 +37,12 @@ import type {
 
 export type SubmitResult = { notice: NoticeView; created: boolean };
 
+/** What the intake transaction did with a submission. */
+type Stored =
+  | { kind: 'known'; noticeId: string }
+  | { kind: 'joined'; noticeId: string }
+  | { kind: 'created'; noticeId: string; view: NoticeView };
+
 @Injectable()
 export class NoticesService {
   private readonly logger = new Logger(NoticesService.name);
@@ -53,22 +59,9 @@ export class NoticesService {
    * commits only after Temporal accepted the workflow, so a Temporal outage leaves nothing half-made (503).
    */
   async submit(dto: CreateNoticeDto, extras: IntakeExtras = {}): Promise<SubmitResult> {
-    const known = await this.findReport(this.db.manager, dto);
-    if (known)
-      return { notice: await this.resumeIfUnstarted(await this.get(known.noticeId)), created: false };
+    let stored: Stored;
     try {
-      const { noticeId, created } = await this.db.transaction((tx) => this.store(tx, dto, extras));
-      this.logger.log(
-        {
-          noticeId,
-          category: dto.category,
-          channel: extras.channel ?? 'api',
-          // An untriaged email may be about CSAM too.
-          urls: dto.category === 'csam' || extras.needsTriage ? dto.urls.map(redactUrl) : dto.urls,
-        },
-        created ? 'notice received' : 'report joined an open notice',
-      );
-      return { notice: await this.get(noticeId), created };
+      stored = await this.db.transaction((tx) => this.store(tx, dto, extras));
     } catch (err) {
       // A concurrent request with the same source reference won the race: its notice is this one.
       if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505') {
@@ -77,49 +70,73 @@ export class NoticesService {
       }
       throw err;
     }
+    if (stored.kind === 'known')
+      return { notice: await this.resumeIfUnstarted(await this.get(stored.noticeId)), created: false };
+    this.logger.log(
+      {
+        noticeId: stored.noticeId,
+        category: dto.category,
+        channel: extras.channel ?? 'api',
+        // An untriaged email may be about CSAM too.
+        urls: dto.category === 'csam' || extras.needsTriage ? dto.urls.map(redactUrl) : dto.urls,
+      },
+      stored.kind === 'created' ? 'notice received' : 'report joined an open notice',
+    );
+    // A new notice is what was just stored: no need to read it back.
+    if (stored.kind === 'created') return { notice: stored.view, created: true };
+    return { notice: await this.get(stored.noticeId), created: false };
   }
 
-  private async store(
-    tx: EntityManager,
-    dto: CreateNoticeDto,
-    extras: IntakeExtras,
-  ): Promise<{ noticeId: string; created: boolean }> {
+  private async store(tx: EntityManager, dto: CreateNoticeDto, extras: IntakeExtras): Promise<Stored> {
     // Reports of the same URL are taken one at a time, so two of them never open two notices.
     await lockUrls(tx, dto.urls);
-    const again = await this.findReport(tx, dto);
-    if (again) return { noticeId: again.noticeId, created: false };
+    // One statement after the lock (a statement's snapshot is taken when it starts): this report already known,
+    // else an open notice of one of its URLs that it joins.
+    const [found] = (await tx.query(
+      `SELECT (SELECT notice_id FROM notice_reports
+                WHERE source_kind = $1 AND source_name = $2 AND source_reference = $3) AS known,
+              (SELECT id FROM notices
+                WHERE urls && $4::text[] AND state NOT IN ('closed', 'needs_triage')
+                ORDER BY received_at LIMIT 1) AS open`,
+      [dto.source.kind, dto.source.name, dto.sourceReference, dto.urls],
+    )) as { known: string | null; open: string | null }[];
+    if (found.known) return { kind: 'known', noticeId: found.known };
     const receivedAt = new Date();
 
-    const open = (await tx.query(
-      `SELECT id, workflow_id FROM notices WHERE urls && $1::text[] AND state NOT IN ('closed', 'needs_triage') ORDER BY received_at LIMIT 1`,
-      [dto.urls],
-    )) as { id: string; workflow_id: string }[];
-    if (open.length) {
-      await tx.insert(NoticeReportEntity, reportRow(dto, open[0].id, receivedAt));
-      await signalNotice(this.temporal, open[0].id, duplicateReportSignal, {
+    if (found.open) {
+      await tx.insert(NoticeReportEntity, reportRow(dto, found.open, receivedAt));
+      await signalNotice(this.temporal, found.open, duplicateReportSignal, {
         by: `source:${dto.source.name}`,
         sourceReference: dto.sourceReference,
       });
       await recordAudit(tx, {
         action: 'notice.report_joined',
-        target: { type: 'notice', id: open[0].id },
+        target: { type: 'notice', id: found.open },
         summary: {
           source: { kind: dto.source.kind, name: dto.source.name },
           sourceReference: dto.sourceReference,
           channel: extras.channel ?? 'api',
         },
       });
-      return { noticeId: open[0].id, created: false };
+      return { kind: 'joined', noticeId: found.open };
     }
 
     const rows = newNoticeRows(dto, extras, receivedAt);
     const id = rows.notice.id;
-    await tx.insert(NoticeEntity, rows.notice);
+    // The address as PostgreSQL writes it (`2001:DB8::0:1` is read back as `2001:db8::1`), for the view below.
+    const inserted = await tx
+      .createQueryBuilder()
+      .insert()
+      .into(NoticeEntity)
+      .values(rows.notice)
+      .returning(['ip', 'state'])
+      .execute();
+    const stored = inserted.raw as { ip: string | null; state: NoticeEntity['state'] }[];
     await tx.insert(NoticeReportEntity, rows.report);
     if (!extras.needsTriage) await this.startWorkflow(id, dto.category, receivedAt);
     // After the workflow start, so that the audit chain's lock is held only for the commit.
     await recordAudit(tx, submitAudit(dto, extras, id, 'api'));
-    return { noticeId: id, created: true };
+    return { kind: 'created', noticeId: id, view: newNoticeView(rows, stored[0]) };
   }
 
   /**
@@ -365,6 +382,43 @@ export class NoticesService {
       sourceReference: dto.sourceReference,
     });
   }
+}
+
+/**
+ * A notice as it stands when its intake commits, from the rows that stored it: what `get` reads back at that moment
+ * (no timeline or tasks yet: the workflow records those), without reading it back.
+ */
+function newNoticeView(
+  rows: ReturnType<typeof newNoticeRows>,
+  stored: Pick<NoticeEntity, 'ip' | 'state'>,
+): NoticeView {
+  const n = rows.notice;
+  const report = rows.report;
+  return {
+    ...summary({
+      customerId: null,
+      outcome: null,
+      deadline: null,
+      closedAt: null,
+      timeToRemovalSeconds: null,
+      policyId: null,
+      policyVersion: null,
+      ...n,
+      ...stored,
+    } as NoticeEntity),
+    reportedType: n.reportedType ?? null,
+    originalText: n.originalText ?? null,
+    reports: [
+      {
+        kind: report.sourceKind!,
+        name: report.sourceName!,
+        sourceReference: report.sourceReference!,
+        receivedAt: report.receivedAt!.toISOString(),
+      },
+    ],
+    pendingTasks: [],
+    timeline: [],
+  };
 }
 
 function summary(n: NoticeEntity): NoticeSummaryView {
