@@ -39,6 +39,23 @@ export interface AttributionResult {
   policy: { id: string; version: number; timers: CategoryPolicy };
 }
 
+export interface AttributeInput {
+  noticeId: string;
+  category: Category;
+  receivedAt: string;
+  customerId?: string;
+}
+
+/** A new notice's first steps, recorded in one activity (notice workflow patch `intake-in-fewer-steps`). */
+export interface ReceiveNotice extends AttributeInput {
+  /** When, by the workflow's clock: the time of both events. */
+  at: string;
+  /** The `received` event's key. */
+  receivedKey: string;
+  /** The attribution event's key without its type (`attributed` or `unattributed`, which only the result tells). */
+  attributionKeyPrefix: string;
+}
+
 export interface CustomerEmail {
   noticeId: string;
   /** One email per notice and step (`<noticeId>:notify`, `<noticeId>:reminder:1`), whatever the retries. */
@@ -47,6 +64,8 @@ export interface CustomerEmail {
   kind: 'notice' | 'reminder' | 'last_call';
   /** The deadline the email states (ISO 8601); shown in the customer's time zone. */
   deadline: string;
+  /** The timeline step the email stands for, recorded once it is out, in the same activity. */
+  then?: TimelineEvent;
 }
 
 export interface OpenTask {
@@ -68,13 +87,13 @@ export interface NoticeActivities {
    * Attributes the notice's IP at its observed (else received) time, or to `customerId` when the desk said so, and
    * pins the policy version in force at receipt for that customer's contract. Stores both on the notice row.
    */
-  attributeNotice(input: {
-    noticeId: string;
-    category: Category;
-    receivedAt: string;
-    customerId?: string;
-  }): Promise<AttributionResult>;
-  /** Emails the customer's abuse contacts, in its language, with signed single-use links (removed / dispute). */
+  attributeNotice(input: AttributeInput): Promise<AttributionResult>;
+  /** `received`, attribution and the attribution's event in one transaction (see ReceiveNotice). */
+  receiveNotice(input: ReceiveNotice): Promise<AttributionResult>;
+  /**
+   * Emails the customer's abuse contacts, in its language, with signed single-use links (removed / dispute); then
+   * records `then`, when given.
+   */
   notifyCustomer(email: CustomerEmail): Promise<void>;
   /** Creates a task (idempotent by key) and emails its assignee with a signed link per outcome. */
   openTask(task: OpenTask): Promise<{ taskId: string }>;

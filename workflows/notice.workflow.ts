@@ -8,7 +8,7 @@ import {
   type TaskAssignee,
   type TaskKind,
 } from '@takedown/domain';
-import type { AttributedTo, NoticeActivities } from './activities';
+import type { AttributedTo, AttributionResult, NoticeActivities, TimelineEvent } from './activities';
 import {
   addNoteSignal,
   attributeSignal,
@@ -140,7 +140,8 @@ export async function noticeWorkflow(input: NoticeWorkflowInput): Promise<Notice
   // `state` changes inside handlers; a function keeps TypeScript from narrowing it at the call sites.
   const isClosed = () => state === 'closed';
 
-  const record = async (
+  /** The next timeline step (its key numbered in order); the state moves on with it. */
+  const step = (
     type: string,
     opts: {
       next?: NoticeState;
@@ -149,9 +150,9 @@ export async function noticeWorkflow(input: NoticeWorkflowInput): Promise<Notice
       data?: Record<string, unknown>;
       removedAt?: number;
     } = {},
-  ) => {
+  ): TimelineEvent => {
     if (opts.next) state = opts.next;
-    await activities.recordEvent({
+    return {
       noticeId: input.noticeId,
       key: `${input.noticeId}:${++seq}:${type}`,
       type,
@@ -163,7 +164,10 @@ export async function noticeWorkflow(input: NoticeWorkflowInput): Promise<Notice
       outcome: opts.next === 'closed' ? (outcome ?? undefined) : undefined,
       deadline: deadlineMs === null ? undefined : iso(deadlineMs),
       removedAt: opts.removedAt === undefined ? undefined : iso(opts.removedAt),
-    });
+    };
+  };
+  const record = async (type: string, opts: Parameters<typeof step>[1] = {}) => {
+    await activities.recordEvent(step(type, opts));
   };
 
   const openTask = async (kind: TaskKind, assignee: TaskAssignee, dueInMs: number, summary: string) => {
@@ -195,19 +199,26 @@ export async function noticeWorkflow(input: NoticeWorkflowInput): Promise<Notice
   };
   const deadlineDurationMs = () => durationToMs((timers as CategoryPolicy).deadline);
 
-  const notifyCustomer = async () => {
+  /** `inOneStep`: the email and its timeline step in one activity (patch `intake-in-fewer-steps`). */
+  const notifyCustomer = async (inOneStep = false) => {
     deadlineMs = receivedMs + deadlineDurationMs();
     notifiedAtMs = now();
-    await activities.notifyCustomer({
+    const email = {
       noticeId: input.noticeId,
       key: `${input.noticeId}:notify:${reopened}`,
-      kind: 'notice',
+      kind: 'notice' as const,
       deadline: iso(deadlineMs),
-    });
-    await record('customer_notified', {
-      next: 'customer_notified',
+    };
+    const notified = {
+      next: 'customer_notified' as const,
       data: { customerId: customer?.id, deadline: iso(deadlineMs) },
-    });
+    };
+    if (inOneStep) {
+      await activities.notifyCustomer({ ...email, then: step('customer_notified', notified) });
+      return;
+    }
+    await activities.notifyCustomer(email);
+    await record('customer_notified', notified);
   };
 
   const escalate = async (reason: string, actor = 'workflow') => {
@@ -535,19 +546,45 @@ export async function noticeWorkflow(input: NoticeWorkflowInput): Promise<Notice
   };
 
   // --- the life of the notice ---
-  await record('received', { next: 'received', data: { category: input.category } });
-  const first = await pinPolicy();
-  if (first.customer) {
-    await record('attributed', {
-      next: 'attributed',
-      data: { customerId: first.customer.id, policy: `${first.policy.id}@${first.policy.version}` },
+  // Since December 2026 a new notice's first steps take two activities instead of five (each its own workflow
+  // task, and a transaction that takes the audit chain's lock): `received`, attribution and its event in one,
+  // the customer's email and `customer_notified` in the other. Histories from before replay the five.
+  const inFewerSteps = patched('intake-in-fewer-steps');
+  let first: AttributionResult;
+  if (inFewerSteps) {
+    state = 'received';
+    const receivedKey = `${input.noticeId}:${++seq}:received`;
+    const attributionKeyPrefix = `${input.noticeId}:${++seq}:`;
+    first = await activities.receiveNotice({
+      noticeId: input.noticeId,
+      category: input.category,
+      receivedAt: input.receivedAt,
+      at: iso(now()),
+      receivedKey,
+      attributionKeyPrefix,
     });
-    await notifyCustomer();
+    customer = first.customer;
+    timers = first.policy.timers;
+    state = first.customer ? 'attributed' : 'unattributed';
   } else {
-    await record('unattributed', {
-      next: 'unattributed',
-      data: { policy: `${first.policy.id}@${first.policy.version}` },
-    });
+    await record('received', { next: 'received', data: { category: input.category } });
+    first = await pinPolicy();
+  }
+  if (first.customer) {
+    if (!inFewerSteps) {
+      await record('attributed', {
+        next: 'attributed',
+        data: { customerId: first.customer.id, policy: `${first.policy.id}@${first.policy.version}` },
+      });
+    }
+    await notifyCustomer(inFewerSteps);
+  } else {
+    if (!inFewerSteps) {
+      await record('unattributed', {
+        next: 'unattributed',
+        data: { policy: `${first.policy.id}@${first.policy.version}` },
+      });
+    }
     deadlineMs = receivedMs + deadlineDurationMs();
     await openTask(
       'attribute',

@@ -213,6 +213,30 @@ describe('audit trail end to end', () => {
     });
     const again = await audit({ target: `notice:${noticeId}`, action: 'workflow.notice.received' });
     expect(again.total).toBe(1);
+
+    // The same for the first steps taken in one activity (receiveNotice), run again with the same keys.
+    const keys = (await db.query(
+      `SELECT type, idempotency_key FROM notice_events WHERE notice_id = $1 AND type IN ('received', 'unattributed')`,
+      [noticeId],
+    )) as { type: string; idempotency_key: string }[];
+    const key = (type: string) => keys.find((k) => k.type === type)!.idempotency_key;
+    const result = await new NoticeActivitiesService(db, {
+      defaultPolicyProfile: system.env.POLICY_PROFILE,
+    } as WorkerSettings).receiveNotice({
+      noticeId,
+      category: created.body.category,
+      receivedAt: created.body.receivedAt,
+      at: event.occurred_at.toISOString(),
+      receivedKey: key('received'),
+      attributionKeyPrefix: key('unattributed').replace(/unattributed$/, ''),
+    });
+    expect(result.customer).toBeNull();
+    const decisions = await audit({ target: `notice:${noticeId}`, action: 'workflow.notice.*' });
+    expect(decisions.items.map((i) => i.action).sort()).toEqual(rows.items.map((i) => i.action).sort());
+    const events = (await db.query(`SELECT type FROM notice_events WHERE notice_id = $1 ORDER BY id`, [
+      noticeId,
+    ])) as { type: string }[];
+    expect(events.map((e) => e.type)).toEqual(['received', 'unattributed', 'task_opened']);
   });
 
   it('records a termination case: legal’s opening and review decision, and each step of its workflow', async () => {

@@ -81,4 +81,46 @@ describe('replay of saved notice histories', () => {
       for (const h of after) expect(patchesIn(h.history)).toContain('last-call-reminder');
     });
   });
+
+  describe('a new notice in fewer steps (patch intake-in-fewer-steps)', () => {
+    /** The activities a run scheduled, in order. */
+    const activities = (history: History): string[] =>
+      (history.events ?? []).flatMap((e) => {
+        const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+        return type ? [type] : [];
+      });
+    const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
+
+    it('replays histories from before it, whose notices took five activities to their first wait', () => {
+      const before = notices.filter((h) => !/^notice-v5-/.test(h.workflowId));
+      expect(before.length).toBeGreaterThanOrEqual(8);
+      for (const h of before) expect(patchesIn(h.history)).not.toContain('intake-in-fewer-steps');
+      expect(activities(named('notice-v1-removed-in-time')).slice(0, 5)).toEqual([
+        'recordEvent',
+        'attributeNotice',
+        'recordEvent',
+        'notifyCustomer',
+        'recordEvent',
+      ]);
+    });
+
+    it('replays histories recorded since, in two activities for an attributed notice', () => {
+      expect(
+        notices
+          .filter((h) => /^notice-v5-/.test(h.workflowId))
+          .map((h) => h.workflowId)
+          .sort(),
+      ).toEqual(['notice-v5-attributed-by-hand', 'notice-v5-removed-in-time']);
+      for (const id of ['notice-v5-attributed-by-hand', 'notice-v5-removed-in-time'])
+        expect(patchesIn(named(id))).toContain('intake-in-fewer-steps');
+      const attributed = activities(named('notice-v5-removed-in-time'));
+      expect(attributed.slice(0, 2)).toEqual(['receiveNotice', 'notifyCustomer']);
+      expect(attributed).not.toContain('attributeNotice');
+      // Unattributed: one activity, then the desk's task as before.
+      expect(activities(named('notice-v5-attributed-by-hand')).slice(0, 2)).toEqual([
+        'receiveNotice',
+        'openTask',
+      ]);
+    });
+  });
 });

@@ -26,8 +26,34 @@ export function recordingActivities(opts: { customer: AttributedTo | null; timer
         : opts.customer;
       return { customer, policy: { id: 'test', version: 1, timers: opts.timers } };
     },
+    async receiveNotice(input) {
+      // Recorded as the three calls it stands for, so that status() and events() read the same.
+      const { at, receivedKey, attributionKeyPrefix, ...attribution } = input;
+      push('recordEvent', {
+        noticeId: input.noticeId,
+        key: receivedKey,
+        type: 'received',
+        actor: 'workflow',
+        data: { category: input.category },
+        at,
+        state: 'received',
+      });
+      const result = await activities.attributeNotice(attribution);
+      const type = result.customer ? 'attributed' : 'unattributed';
+      push('recordEvent', {
+        noticeId: input.noticeId,
+        key: `${attributionKeyPrefix}${type}`,
+        type,
+        actor: 'workflow',
+        at,
+        state: type,
+      });
+      return result;
+    },
     async notifyCustomer(email) {
-      push('notifyCustomer', email);
+      const { then, ...sent } = email;
+      push('notifyCustomer', sent);
+      if (then) push('recordEvent', then);
     },
     async openTask(task) {
       push('openTask', task);

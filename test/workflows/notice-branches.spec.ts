@@ -104,7 +104,7 @@ describe('notice workflow branches (time skipping)', () => {
   };
 
   it('removed in time: the customer says removed, the desk confirms, no reminder or escalation', async () => {
-    const { rec, outcome } = await scenario({ record: 'notice-v1-removed-in-time' }, async (h) => {
+    const { rec, outcome } = await scenario({ record: 'notice-v5-removed-in-time' }, async (h) => {
       await status(h, (s) => s.state === 'customer_notified');
       await ts.env.sleep(2 * H);
       await h.signal(customerResponseSignal, { kind: 'removed', by: 'customer:C-1001' });
@@ -251,7 +251,7 @@ describe('notice workflow branches (time skipping)', () => {
 
   it('unattributed: a task for the desk, then attributed by hand and notified with the deadline from receipt', async () => {
     const { rec } = await scenario(
-      { customer: null, record: 'notice-v3-attributed-by-hand' },
+      { customer: null, record: 'notice-v5-attributed-by-hand' },
       async (h, r) => {
         const s = await status(h, (x) => x.state === 'unattributed' && x.pendingTasks.length === 1);
         expect(s.pendingTasks[0].kind).toBe('attribute');

@@ -39,7 +39,13 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   const activities: NoticeActivities & StandingActivities & TerminationActivities = {
     recordEvent: notices.recordEvent.bind(notices),
     attributeNotice: notices.attributeNotice.bind(notices),
-    notifyCustomer: notifications.notifyCustomer.bind(notifications),
+    receiveNotice: notices.receiveNotice.bind(notices),
+    notifyCustomer: async (email) => {
+      await notifications.notifyCustomer(email);
+      // The step the email stands for, in the same activity: the email goes once by its key, so a retry after a
+      // failed write sends nothing and writes the step.
+      if (email.then) await notices.recordEvent(email.then);
+    },
     openTask: notifications.openTask.bind(notifications),
     remindTask: notifications.remindTask.bind(notifications),
     closeTasks: notifications.closeTasks.bind(notifications),

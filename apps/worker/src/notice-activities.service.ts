@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/activity';
 import { DataSource, type EntityManager } from 'typeorm';
-import { durationToMs, type Category, type CategoryPolicy } from '@takedown/domain';
+import { durationToMs, type CategoryPolicy } from '@takedown/domain';
 import {
   ContractEntity,
   CustomerEntity,
@@ -10,7 +10,13 @@ import {
   PolicyEntity,
   attribute,
 } from '@takedown/persistence';
-import type { AttributionResult, NoticeActivities, TimelineEvent } from '@takedown/workflows/activities';
+import type {
+  AttributeInput,
+  AttributionResult,
+  NoticeActivities,
+  ReceiveNotice,
+  TimelineEvent,
+} from '@takedown/workflows/activities';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { WorkerSettings } from './worker-settings';
 import { auditWorkflowDecision } from './workflow-audit';
@@ -20,7 +26,10 @@ import { auditWorkflowDecision } from './workflow-audit';
  * crash writes the same event once and attributes to the same customer and policy.
  */
 @Injectable()
-export class NoticeActivitiesService implements Pick<NoticeActivities, 'recordEvent' | 'attributeNotice'> {
+export class NoticeActivitiesService implements Pick<
+  NoticeActivities,
+  'recordEvent' | 'attributeNotice' | 'receiveNotice'
+> {
   constructor(
     private readonly db: DataSource,
     private readonly settings: WorkerSettings,
@@ -35,7 +44,12 @@ export class NoticeActivitiesService implements Pick<NoticeActivities, 'recordEv
   }
 
   private async record(event: TimelineEvent): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    await this.db.transaction((tx) => this.recordIn(tx, event));
+  }
+
+  /** Writes the event once (by its key), keeps the notice row in step, and appends the audit row. */
+  private async recordIn(tx: EntityManager, event: TimelineEvent): Promise<void> {
+    {
       const inserted = await tx
         .createQueryBuilder()
         .insert()
@@ -98,52 +112,86 @@ export class NoticeActivitiesService implements Pick<NoticeActivities, 'recordEv
           data: event.data,
         },
       });
-    });
+    }
   }
 
-  async attributeNotice(input: {
-    noticeId: string;
-    category: Category;
-    receivedAt: string;
-    customerId?: string;
-  }): Promise<AttributionResult> {
-    return this.db.transaction(async (tx) => {
-      const notice = await tx.findOneBy(NoticeEntity, { id: input.noticeId });
-      if (!notice)
-        throw ApplicationFailure.nonRetryable(`notice ${input.noticeId} does not exist`, 'NOTICE.NOT_FOUND');
-      const customer = input.customerId
-        ? await tx.findOneBy(CustomerEntity, { id: input.customerId })
-        : notice.ip
-          ? await this.holder(tx, notice.ip, notice.observedAt ?? notice.receivedAt)
-          : null;
-      if (input.customerId && !customer) {
-        throw ApplicationFailure.nonRetryable(
-          `customer ${input.customerId} does not exist`,
-          'CUSTOMER.NOT_FOUND',
-        );
-      }
-      const contract = customer ? await tx.findOneBy(ContractEntity, { customerId: customer.id }) : null;
-      const policy = await this.policyInForce(
-        tx,
-        contract?.policyProfile ?? this.settings.defaultPolicyProfile,
-        notice.receivedAt,
+  async attributeNotice(input: AttributeInput): Promise<AttributionResult> {
+    return this.db.transaction((tx) => this.attributeIn(tx, input));
+  }
+
+  /**
+   * A new notice's first steps in one transaction: its `received` event, its attribution and pinned policy, and the
+   * `attributed` (or `unattributed`) event, with their audit rows. What `recordEvent`, `attributeNotice` and
+   * `recordEvent` did one after the other; the same rows, keys and audit entries.
+   */
+  async receiveNotice(input: ReceiveNotice): Promise<AttributionResult> {
+    const received: TimelineEvent = {
+      noticeId: input.noticeId,
+      key: input.receivedKey,
+      type: 'received',
+      actor: 'workflow',
+      data: { category: input.category },
+      at: input.at,
+      state: 'received',
+    };
+    try {
+      return await this.db.transaction(async (tx) => {
+        await this.recordIn(tx, received);
+        const result = await this.attributeIn(tx, input);
+        const policy = `${result.policy.id}@${result.policy.version}`;
+        const type = result.customer ? 'attributed' : 'unattributed';
+        await this.recordIn(tx, {
+          noticeId: input.noticeId,
+          key: `${input.attributionKeyPrefix}${type}`,
+          type,
+          actor: 'workflow',
+          data: result.customer ? { customerId: result.customer.id, policy } : { policy },
+          at: input.at,
+          state: type,
+        });
+        return result;
+      });
+    } catch (err) {
+      throw orphaned(err, received) ?? err;
+    }
+  }
+
+  private async attributeIn(tx: EntityManager, input: AttributeInput): Promise<AttributionResult> {
+    const notice = await tx.findOneBy(NoticeEntity, { id: input.noticeId });
+    if (!notice)
+      throw ApplicationFailure.nonRetryable(`notice ${input.noticeId} does not exist`, 'NOTICE.NOT_FOUND');
+    const customer = input.customerId
+      ? await tx.findOneBy(CustomerEntity, { id: input.customerId })
+      : notice.ip
+        ? await this.holder(tx, notice.ip, notice.observedAt ?? notice.receivedAt)
+        : null;
+    if (input.customerId && !customer) {
+      throw ApplicationFailure.nonRetryable(
+        `customer ${input.customerId} does not exist`,
+        'CUSTOMER.NOT_FOUND',
       );
-      const timers: CategoryPolicy = policy.categories[input.category];
-      await tx.update(
-        NoticeEntity,
-        { id: notice.id },
-        {
-          customerId: customer?.id ?? null,
-          policyId: policy.id,
-          policyVersion: policy.version,
-          deadline: new Date(notice.receivedAt.getTime() + durationToMs(timers.deadline)),
-        },
-      );
-      return {
-        customer: customer ? { id: customer.id, reference: customer.reference, name: customer.name } : null,
-        policy: { id: policy.id, version: policy.version, timers },
-      };
-    });
+    }
+    const contract = customer ? await tx.findOneBy(ContractEntity, { customerId: customer.id }) : null;
+    const policy = await this.policyInForce(
+      tx,
+      contract?.policyProfile ?? this.settings.defaultPolicyProfile,
+      notice.receivedAt,
+    );
+    const timers: CategoryPolicy = policy.categories[input.category];
+    await tx.update(
+      NoticeEntity,
+      { id: notice.id },
+      {
+        customerId: customer?.id ?? null,
+        policyId: policy.id,
+        policyVersion: policy.version,
+        deadline: new Date(notice.receivedAt.getTime() + durationToMs(timers.deadline)),
+      },
+    );
+    return {
+      customer: customer ? { id: customer.id, reference: customer.reference, name: customer.name } : null,
+      policy: { id: policy.id, version: policy.version, timers },
+    };
   }
 
   /** The customer of the most specific prefix holding the address when the material was seen. */
