@@ -8,7 +8,9 @@
  *   - 5 timeline events per notice (received … customer_notified …), as the workflow records them.
  * Then, through the API in this process (GET /v1/notices?overdue=true and GET /v1/stats/transparency over the
  * whole period), BENCH_QUERIES calls each, first as migrated, then without the scale indexes (the down() of
- * migration 1796030000000), with EXPLAIN ANALYZE of the overdue count and a stats count. Not a test: it prints figures.
+ * migration 1796030000000), with EXPLAIN ANALYZE of the overdue count and of the stats' read; and before that the
+ * stats' SQL alone, as it is (one read of the period) and as it was (four), taking turns. Not a test: it prints
+ * figures.
  */
 import 'reflect-metadata';
 import * as fs from 'node:fs';
@@ -22,6 +24,7 @@ import { freePort, startEmbeddedPostgres } from '@takedown/dev-stack';
 import { dataSourceOptions, runMigrations } from '@takedown/persistence';
 import { ScaleIndexes1796030000000 } from '../libs/persistence/src/migrations/1796030000000-ScaleIndexes';
 import { AppConfig } from '../apps/api/src/app-config';
+import { PERIOD_FIGURES, TRUSTED_SOURCES } from '../apps/api/src/stats/stats.service';
 import { createApp } from '../apps/api/src/create-app';
 
 const N = Number(process.env.BENCH_NOTICES ?? 100_000);
@@ -68,12 +71,53 @@ async function main(): Promise<void> {
     const rows: string[][] = [];
     const overdueCount = `EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF, TIMING OFF, SUMMARY ON)
       SELECT count(*) FROM notices n WHERE n.state <> 'closed' AND n.deadline < now()`;
-    const statsByCategory = `EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF, TIMING OFF, SUMMARY ON)
-      SELECT category, count(*)::int FROM notices
-      WHERE received_at >= '${from}' AND received_at < '${to}' GROUP BY 1`;
+    const statsFigures = `EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF, TIMING OFF, SUMMARY ON) ${PERIOD_FIGURES}`;
     const plans: string[] = [];
     const ds = await new DataSource(dataSourceOptions(pg.url)).initialize();
     try {
+      // The stats' reads of the period alone, on one connection, turn about: as they are now, and as they were
+      // until December 2026 (a count per breakdown, then the figures: four reads of the period's notices).
+      const period = [from, to, null];
+      const now = () => db.query(PERIOD_FIGURES, [...period, TRUSTED_SOURCES]);
+      const before = async () => {
+        const where = `received_at >= $1 AND received_at < $2 AND ($3::uuid IS NULL OR customer_id = $3)`;
+        for (const [column, extra] of [
+          ['category', []],
+          ['outcome', []],
+          [`CASE WHEN source_kind = ANY($4::text[]) THEN 'trusted' ELSE 'other' END`, [TRUSTED_SOURCES]],
+        ] as const) {
+          await db.query(
+            `SELECT ${column} AS key, count(*)::int AS n FROM notices WHERE ${where} GROUP BY 1 ORDER BY 1`,
+            [...period, ...extra],
+          );
+        }
+        await db.query(
+          `SELECT count(*)::int AS notices,
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY time_to_removal_seconds) AS median,
+                  percentile_cont(0.9) WITHIN GROUP (ORDER BY time_to_removal_seconds) AS p90,
+                  count(*) FILTER (WHERE removed_at <= received_at + interval '24 hours')::int AS within24,
+                  count(*) FILTER (WHERE received_at <= now() - interval '48 hours')::int AS old_enough,
+                  count(*) FILTER (WHERE received_at <= now() - interval '48 hours'
+                    AND (closed_at IS NULL OR closed_at > received_at + interval '48 hours'))::int AS open48,
+                  count(*) FILTER (WHERE outcome = 'suspended')::int AS suspensions
+             FROM notices WHERE ${where}`,
+          period,
+        );
+      };
+      const sql = { now: [] as number[], before: [] as number[] };
+      await now();
+      await before();
+      for (let i = 0; i < QUERIES; i++) {
+        sql.now.push(await timedMs(now));
+        sql.before.push(await timedMs(before));
+      }
+      for (const [name, ms] of [
+        ['SQL: stats, one read (now)', sql.now],
+        ['SQL: stats, four reads (before)', sql.before],
+      ] as const) {
+        const q = quantiles(ms);
+        rows.push(['as migrated', name, String(QUERIES), q.p50.toFixed(1), q.p99.toFixed(1)]);
+      }
       for (const variant of ['as migrated', 'without scale indexes'] as const) {
         if (variant === 'without scale indexes') {
           const runner = ds.createQueryRunner();
@@ -86,11 +130,13 @@ async function main(): Promise<void> {
           const ms = await latencies(QUERIES, () => get(route));
           rows.push([variant, name, String(QUERIES), ms.p50.toFixed(1), ms.p99.toFixed(1)]);
         }
-        for (const [what, sql] of [
-          ['overdue count', overdueCount],
-          ['stats by category', statsByCategory],
-        ]) {
-          const plan = (await db.query<{ 'QUERY PLAN': string }>(sql)).rows.map((r) => r['QUERY PLAN']);
+        for (const [what, sql, params] of [
+          ['overdue count', overdueCount, []],
+          ['stats figures', statsFigures, [from, to, null, TRUSTED_SOURCES]],
+        ] as const) {
+          const plan = (await db.query<{ 'QUERY PLAN': string }>(sql, [...params])).rows.map(
+            (r) => r['QUERY PLAN'],
+          );
           plans.push(`${variant}, ${what}:`, ...plan.map((l) => `    ${l}`));
         }
       }
@@ -209,13 +255,20 @@ function request(agent: http.Agent, port: number, route: string, token: string |
 
 async function latencies(n: number, one: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
   const ms: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    await one();
-    ms.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  ms.sort((a, b) => a - b);
-  return { p50: ms[Math.floor(0.5 * n)], p99: ms[Math.min(n - 1, Math.floor(0.99 * n))] };
+  for (let i = 0; i < n; i++) ms.push(await timedMs(one));
+  return quantiles(ms);
+}
+
+async function timedMs(one: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await one();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+function quantiles(ms: number[]): { p50: number; p99: number } {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const n = sorted.length;
+  return { p50: sorted[Math.floor(0.5 * n)], p99: sorted[Math.min(n - 1, Math.floor(0.99 * n))] };
 }
 
 main().catch((err) => {

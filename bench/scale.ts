@@ -15,7 +15,9 @@
  *     `escalated` event time minus the notice's deadline;
  *   - a step is settled when every notice has been attributed and its customer notified, and every sample notice
  *     has escalated; a step that does not settle in its time budget is reported as stopped, and the larger steps
- *     are not run;
+ *     are not run. The sample's lateness is the lateness under intake: its timers wait behind the intake's tasks;
+ *   - then, with the step's notices open and nothing else going on, 100 probe notices due 48 s after receipt, one
+ *     every half second: their lateness is the timer lateness at rest, which grows only with the open notices;
  *   - then a burst of customer answers (POST …/actions/customer-response, 16 at a time) until each is recorded;
  *   - then `--queries` calls each of GET /v1/notices?overdue=true and GET /v1/stats/transparency.
  * Printed per step: intake and settle rates, worker RSS (now and peak) and main-thread heap, workflow and activity
@@ -45,6 +47,9 @@ const BATCH = 250;
 const BATCH_CONCURRENCY = 2;
 const ANSWER_CONCURRENCY = 16;
 const SAMPLE_CUSTOMERS = 100;
+/** Notices of the probe that measures timer lateness at rest, after a step has settled. */
+const PROBES = 100;
+const PROBE_SPACING_MS = 500;
 const LONG_CATEGORIES = ['csam', 'phishing', 'malware', 'spam'] as const;
 
 interface Options {
@@ -73,6 +78,9 @@ interface Step {
   activitiesPerS: number;
   latenessP50: number;
   latenessP99: number;
+  /** The probe's timers, fired with the step's notices open and no intake going on. */
+  restLatenessP50: number;
+  restLatenessP99: number;
   answersPerS: number;
   answersSettleS: number;
   listP50: number;
@@ -355,16 +363,12 @@ async function runStep(s: {
     for (let j = b * BATCH; j < Math.min(added, (b + 1) * BATCH); j++) {
       const n = s.from + j;
       const inSample = j % sampleEvery === 0;
-      const customer = inSample ? sample[n % sample.length] : regular[n % regular.length];
-      const ref = `scale-${n}-${randomUUID()}`;
       isSample.push(inSample);
-      items.push({
-        source: { kind: 'hotline', name: 'Bench Hotline' },
-        sourceReference: ref,
-        category: inSample ? 'phishing' : LONG_CATEGORIES[n % LONG_CATEGORIES.length],
-        urls: [`https://files.bench-${n % 997}.example/${ref}`],
-        ip: ip(customer.base + 1 + (n % 250)),
-      });
+      items.push(
+        inSample
+          ? benchNotice(n, sample[n % sample.length], 'phishing')
+          : benchNotice(n, regular[n % regular.length]),
+      );
     }
     if (Date.now() > deadlineAt) return;
     const res = await s.api.request<{ rejected: number; items: { index: number; id?: string }[] }>(
@@ -404,13 +408,36 @@ async function runStep(s: {
   if (!settled) stopped ??= `not settled within ${s.budgetS} s`;
   const after = await workerMetrics(s.workerPort);
 
-  const { rows: late } = await s.db.query<{ ms: number }>(
-    `SELECT extract(epoch FROM e.occurred_at - n.deadline) * 1000 AS ms
-     FROM notices n JOIN notice_events e ON e.notice_id = n.id AND e.type = 'escalated'
-     WHERE n.id = ANY($1::uuid[]) ORDER BY 1`,
-    [sampleIds],
-  );
-  const lateness = late.map((r) => Number(r.ms) / 1000);
+  const lateness = await latenessOf(s.db, sampleIds);
+
+  // Timer lateness at rest: with the step's notices open (each with its pending timers) and no intake going on,
+  // PROBES notices due 48 s after receipt; how late their deadline timers fire.
+  let restLateness: number[] = [];
+  let probes = 0;
+  if (!stopped) {
+    // One at a time, PROBE_SPACING_MS apart: deadlines spread over time, as real ones are, not a burst of timers
+    // that fire at the same instant and queue behind each other.
+    const probeIds: string[] = [];
+    for (let k = 0; k < PROBES; k++) {
+      const started = Date.now();
+      const notice = await s.api.request<{ id: string }>(
+        'POST',
+        '/v1/notices',
+        benchNotice(s.target + k, sample[k % sample.length], 'phishing'),
+        201,
+      );
+      probeIds.push(notice.id);
+      await new Promise((r) => setTimeout(r, Math.max(0, PROBE_SPACING_MS - (Date.now() - started))));
+    }
+    probes = probeIds.length;
+    await waitFor(
+      `${s.mode}: probe timers fired`,
+      Math.max(180_000, deadlineAt - Date.now()),
+      () => allIn(s.db, probeIds, 'escalated'),
+      2000,
+    ).catch(() => (stopped = 'probe timers did not fire in time'));
+    restLateness = await latenessOf(s.db, probeIds);
+  }
 
   // A burst of customer answers ("removed"), then until the workflows have recorded every one.
   let answersPerS = 0;
@@ -430,13 +457,7 @@ async function runStep(s: {
     await waitFor(
       `${s.mode}: answers recorded`,
       Math.max(60_000, deadlineAt - Date.now()),
-      async () => {
-        const { rows } = await s.db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM notices WHERE id = ANY($1::uuid[]) AND state = 'awaiting_confirmation'`,
-          [picked],
-        );
-        return rows[0].n === picked.length;
-      },
+      () => allIn(s.db, picked, 'awaiting_confirmation'),
       1000,
     ).catch(() => (stopped = 'answers not recorded in time'));
     answersSettleS = (Date.now() - a0) / 1000;
@@ -449,7 +470,7 @@ async function runStep(s: {
     s.api.request('GET', `/v1/stats/transparency?from=${from}&to=${to}`),
   );
 
-  const total = s.from + submitted;
+  const total = s.from + submitted + probes;
   const sizes = await pgSizes(s.db);
   const temporalBytes =
     s.mode === 'postgres'
@@ -479,6 +500,8 @@ async function runStep(s: {
     stickyCache: metric(after, {}, /sticky_cache_size$/),
     latenessP50: q(lateness, 0.5),
     latenessP99: q(lateness, 0.99),
+    restLatenessP50: q(restLateness, 0.5),
+    restLatenessP99: q(restLateness, 0.99),
     answersPerS,
     answersSettleS,
     listP50: q(list, 0.5),
@@ -488,6 +511,38 @@ async function runStep(s: {
     tableBytesPerNotice: sizes.table / total,
     indexBytesPerNotice: sizes.index / total,
     temporalBytesPerNotice: temporalBytes / total,
+  };
+}
+
+/** How late (s) the deadline timers of these notices fired: their `escalated` event's time minus their deadline. */
+async function latenessOf(db: PgClient, ids: string[]): Promise<number[]> {
+  const { rows } = await db.query<{ ms: number }>(
+    `SELECT extract(epoch FROM e.occurred_at - n.deadline) * 1000 AS ms
+     FROM notices n JOIN notice_events e ON e.notice_id = n.id AND e.type = 'escalated'
+     WHERE n.id = ANY($1::uuid[]) ORDER BY 1`,
+    [ids],
+  );
+  return rows.map((r) => Number(r.ms) / 1000);
+}
+
+/** Whether every one of these notices is in `state`. */
+async function allIn(db: PgClient, ids: string[], state: string): Promise<boolean> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM notices WHERE id = ANY($1::uuid[]) AND state = $2`,
+    [ids, state],
+  );
+  return rows[0].n === ids.length;
+}
+
+/** A notice of the bench: a long deadline by default; phishing for a `demo` customer is due 48 s after receipt. */
+function benchNotice(n: number, customer: SeededCustomer, category?: (typeof LONG_CATEGORIES)[number]) {
+  const ref = `scale-${n}-${randomUUID()}`;
+  return {
+    source: { kind: 'hotline', name: 'Bench Hotline' },
+    sourceReference: ref,
+    category: category ?? LONG_CATEGORIES[n % LONG_CATEGORIES.length],
+    urls: [`https://files.bench-${n % 997}.example/${ref}`],
+    ip: ip(customer.base + 1 + (n % 250)),
   };
 }
 
@@ -622,8 +677,10 @@ const COLUMNS: Column[] = [
   { key: 'stickyCache', label: 'worker cached workflows', digits: 0 },
   { key: 'wfTasksPerS', label: 'workflow tasks/s', digits: 0 },
   { key: 'activitiesPerS', label: 'activities/s', digits: 0 },
-  { key: 'latenessP50', label: 'timer lateness p50 s', digits: 2 },
-  { key: 'latenessP99', label: 'timer lateness p99 s', digits: 2 },
+  { key: 'latenessP50', label: 'timer lateness, intake p50 s', digits: 2 },
+  { key: 'latenessP99', label: 'timer lateness, intake p99 s', digits: 2 },
+  { key: 'restLatenessP50', label: 'timer lateness, rest p50 s', digits: 2 },
+  { key: 'restLatenessP99', label: 'timer lateness, rest p99 s', digits: 2 },
   { key: 'answersPerS', label: 'answers accepted/s', digits: 0 },
   { key: 'answersSettleS', label: 'answers recorded in s', digits: 1 },
   { key: 'listP50', label: 'GET overdue p50 ms', digits: 1 },
