@@ -22,7 +22,10 @@ export class WorkerModule {
       providers: [
         {
           provide: DataSource,
-          useFactory: () => new DataSource(dataSourceOptions(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE })).initialize(),
+          useFactory: () =>
+            new DataSource(
+              dataSourceOptions(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE }),
+            ).initialize(),
         },
         { provide: Mailer, useFactory: () => new Mailer(env.SMTP_URL) },
         {
