@@ -49,70 +49,66 @@ export class NoticeActivitiesService implements Pick<
 
   /** Writes the event once (by its key), keeps the notice row in step, and appends the audit row. */
   private async recordIn(tx: EntityManager, event: TimelineEvent): Promise<void> {
-    {
-      const inserted = await tx
-        .createQueryBuilder()
-        .insert()
-        .into(NoticeEventEntity)
-        .values({
-          noticeId: event.noticeId,
-          type: event.type,
-          actor: event.actor,
-          reason: event.reason ?? null,
-          data: (event.data ?? {}) as object,
-          occurredAt: new Date(event.at),
-          idempotencyKey: event.key,
-        })
-        .orIgnore()
-        .execute();
-      if ((inserted.raw as unknown[]).length === 0) return; // already recorded by an earlier attempt
-      const [before] = (await tx.query(`SELECT state, outcome FROM notices WHERE id = $1 FOR UPDATE`, [
-        event.noticeId,
-      ])) as { state: string; outcome: string | null }[];
-      const removedAt = event.removedAt ? new Date(event.removedAt) : undefined;
-      await tx.update(
-        NoticeEntity,
-        { id: event.noticeId },
-        {
-          ...(event.state ? { state: event.state } : {}),
-          ...(event.deadline ? { deadline: new Date(event.deadline) } : {}),
-          ...(event.state === 'closed'
-            ? { outcome: event.outcome ?? null, closedAt: new Date(event.at) }
-            : {}),
-          ...(event.state && event.state !== 'closed' ? { outcome: null, closedAt: null } : {}),
-          ...(removedAt ? { removedAt } : {}),
-        },
+    const inserted = await tx
+      .createQueryBuilder()
+      .insert()
+      .into(NoticeEventEntity)
+      .values({
+        noticeId: event.noticeId,
+        type: event.type,
+        actor: event.actor,
+        reason: event.reason ?? null,
+        data: (event.data ?? {}) as object,
+        occurredAt: new Date(event.at),
+        idempotencyKey: event.key,
+      })
+      .orIgnore()
+      .execute();
+    if ((inserted.raw as unknown[]).length === 0) return; // already recorded by an earlier attempt
+    const [before] = (await tx.query(`SELECT state, outcome FROM notices WHERE id = $1 FOR UPDATE`, [
+      event.noticeId,
+    ])) as { state: string; outcome: string | null }[];
+    const removedAt = event.removedAt ? new Date(event.removedAt) : undefined;
+    await tx.update(
+      NoticeEntity,
+      { id: event.noticeId },
+      {
+        ...(event.state ? { state: event.state } : {}),
+        ...(event.deadline ? { deadline: new Date(event.deadline) } : {}),
+        ...(event.state === 'closed' ? { outcome: event.outcome ?? null, closedAt: new Date(event.at) } : {}),
+        ...(event.state && event.state !== 'closed' ? { outcome: null, closedAt: null } : {}),
+        ...(removedAt ? { removedAt } : {}),
+      },
+    );
+    if (removedAt) {
+      await tx.query(
+        `UPDATE notices SET time_to_removal_seconds = GREATEST(0, round(extract(epoch FROM removed_at - received_at)))::int WHERE id = $1`,
+        [event.noticeId],
       );
-      if (removedAt) {
-        await tx.query(
-          `UPDATE notices SET time_to_removal_seconds = GREATEST(0, round(extract(epoch FROM removed_at - received_at)))::int WHERE id = $1`,
-          [event.noticeId],
-        );
-      }
-      await auditWorkflowDecision(tx, {
-        workflowId: noticeWorkflowId(event.noticeId),
-        workflowType: 'noticeWorkflow',
-        action: `notice.${event.type}`,
-        target: { type: 'notice', id: event.noticeId },
-        summary: {
-          by: event.actor,
-          reason: event.reason,
-          occurredAt: event.at,
-          key: event.key,
-          ...(event.state
-            ? {
-                before: { state: before?.state, outcome: before?.outcome },
-                after: {
-                  state: event.state,
-                  outcome: event.state === 'closed' ? (event.outcome ?? null) : null,
-                },
-              }
-            : {}),
-          deadline: event.deadline,
-          data: event.data,
-        },
-      });
     }
+    await auditWorkflowDecision(tx, {
+      workflowId: noticeWorkflowId(event.noticeId),
+      workflowType: 'noticeWorkflow',
+      action: `notice.${event.type}`,
+      target: { type: 'notice', id: event.noticeId },
+      summary: {
+        by: event.actor,
+        reason: event.reason,
+        occurredAt: event.at,
+        key: event.key,
+        ...(event.state
+          ? {
+              before: { state: before?.state, outcome: before?.outcome },
+              after: {
+                state: event.state,
+                outcome: event.state === 'closed' ? (event.outcome ?? null) : null,
+              },
+            }
+          : {}),
+        deadline: event.deadline,
+        data: event.data,
+      },
+    });
   }
 
   async attributeNotice(input: AttributeInput): Promise<AttributionResult> {

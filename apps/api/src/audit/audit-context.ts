@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as os from 'node:os';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor, Principal } from '@takedown/domain';
-import { appendAudit, appendAuditMany, type AuditEntry } from '@takedown/persistence';
+import { appendAuditMany, type AuditEntry } from '@takedown/persistence';
 
 /** Who is writing, for the rows a request (or a CLI run, or the SMTP listener) appends. */
 export interface AuditContext {
@@ -59,12 +59,10 @@ export async function recordAudits(
     requestId: ctx?.requestId ?? null,
     sourceIp: ctx?.sourceIp ?? null,
   };
-  if (entries.length === 1) await appendAudit(db, { ...who, ...entries[0] });
-  else
-    await appendAuditMany(
-      db,
-      entries.map((entry) => ({ ...who, ...entry })),
-    );
+  await appendAuditMany(
+    db,
+    entries.map((entry) => ({ ...who, ...entry })),
+  );
   if (ctx) ctx.recorded += entries.length;
 }
 

@@ -38,10 +38,11 @@ const STORE_CHUNK = 100;
 
 /**
  * The batch intake: the same rules as NoticesService.submit (one notice per source reference, a report of a URL an
- * open notice covers joins it), with the database work done for the whole batch at once.
+ * open notice covers joins it), with the database work done for many items at once.
  *
- * Items that simply open a new notice (the bulk of any import) are looked up, locked and inserted in one transaction
- * with a few statements, and their workflows started afterwards, many at a time. Items that need more (a URL that an
+ * Items that simply open a new notice (the bulk of any import) are looked up, locked and inserted a chunk at a time,
+ * each chunk in one transaction with a few statements, and their workflows started while the next chunk is stored,
+ * many at a time. Items that need more (a URL that an
  * open notice or an earlier item of the batch already covers, mail waiting for triage) go through the one-at-a-time
  * intake after that, so that every special case keeps exactly one implementation.
  *
@@ -132,7 +133,7 @@ export class BulkIntakeService {
     return outcomes as BulkOutcome[];
   }
 
-  /** Inserts the fresh items in one transaction; returns the indexes of those that opened a notice. */
+  /** Inserts a chunk of fresh items in one transaction; returns the indexes of those that opened a notice. */
   private async storeFresh(
     items: BulkItem[],
     fresh: number[],
