@@ -22,17 +22,7 @@ export function timeSkippingPerTest(): TimeSkipping {
     server = await ensureJavaTestServer();
   }, 600_000);
   beforeEach(async () => {
-    // The SDK gives the JVM five seconds to listen; on a saturated machine it can take longer. Try again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        current = await TestWorkflowEnvironment.createTimeSkipping({
-          server: { executable: { type: 'existing-path', path: server } },
-        });
-        return;
-      } catch (err) {
-        if (attempt === 3 || !/did not start within/.test((err as Error).message)) throw err;
-      }
-    }
+    current = await startTimeSkipping(server);
   }, 60_000);
   afterEach(async () => {
     await current?.teardown();
@@ -44,6 +34,20 @@ export function timeSkippingPerTest(): TimeSkipping {
       return current;
     },
   };
+}
+
+/** A Java time-skipping test server from `ensureJavaTestServer()`'s executable. */
+export async function startTimeSkipping(server: string): Promise<TestWorkflowEnvironment> {
+  // The SDK gives the JVM five seconds to listen; on a saturated machine it can take longer. Try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path: server } },
+      });
+    } catch (err) {
+      if (attempt === 3 || !/did not start within/.test((err as Error).message)) throw err;
+    }
+  }
 }
 
 const HISTORIES = path.join(__dirname, '..', 'replay', 'histories');

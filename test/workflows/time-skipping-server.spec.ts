@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { ensureJavaTestServer } from '@takedown/dev-stack';
+import { startTimeSkipping } from '../support/time-skipping';
 import { sleepyWorkflow } from './fixtures/sleepy.workflow';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -15,9 +16,7 @@ describe('Java time-skipping test server', () => {
     const path = await ensureJavaTestServer({
       log: (line) => process.env.TAKEDOWN_TEST_VERBOSE && console.log(line),
     });
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path } },
-    });
+    env = await startTimeSkipping(path);
   }, 10 * 60_000);
 
   afterAll(async () => {
