@@ -6,8 +6,8 @@
  *
  * For each Temporal persistence mode it starts a throw-away stack (embedded PostgreSQL, the Temporal dev server on
  * SQLite or the Temporal server on PostgreSQL, SMTP capture), the API in this process and the worker as a child
- * process (as `npm start` runs it: compiled, after `npm run build`), seeds `--customers` customers with a /24 each in one SQL
- * statement, starts one standing workflow per customer, then grows the number of open notices step by step:
+ * process (as `npm start` runs it: compiled, after `npm run build`), seeds `--customers` customers with a /24 each
+ * in one SQL statement, starts one standing workflow per customer, then grows the number of open notices step by step:
  *   - notices go in through POST /v1/notices/batch (250 a request, two requests at a time), across the customers,
  *     under the default policy (deadlines of 24 h to 5 days: their timers stay pending);
  *   - one notice in a hundred (at least 200 a step) goes to a customer on the `demo` policy (phishing: deadline
