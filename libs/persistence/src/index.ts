@@ -23,3 +23,4 @@ export * from './api-tokens';
 export * from './entities/audit-log.entity';
 export * from './audit-log';
 export * from './retention';
+export * from './notice-stats';

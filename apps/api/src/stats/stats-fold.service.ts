@@ -1,0 +1,43 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { foldNoticeStats } from '@takedown/persistence';
+
+/** How often the API folds the notices' stats deltas into the daily rollup (reads are exact either way). */
+export const STATS_FOLD_INTERVAL_MS = 5_000;
+
+/**
+ * Keeps the transparency stats' rollup small to read: every few seconds, the deltas the notices' trigger appended
+ * are folded into the daily rows. Any replica may run it; one fold runs at a time (`foldNoticeStats`).
+ */
+@Injectable()
+export class StatsFoldService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger(StatsFoldService.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly db: DataSource) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.running = this.fold();
+    }, STATS_FOLD_INTERVAL_MS);
+    this.timer.unref();
+    this.running = this.fold();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** One fold; a failure is logged and the next interval tries again. */
+  async fold(): Promise<number | null> {
+    try {
+      return await foldNoticeStats(this.db.manager);
+    } catch (err) {
+      this.log.warn(`folding the notice stats failed: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
+    }
+  }
+}
