@@ -134,6 +134,7 @@ async function main(): Promise<void> {
       agent.destroy();
       await app.close();
     }
+    const writes = await writeCost(db);
     const sizes = (
       await db.query<{ relname: string; t: string; i: string }>(
         `SELECT relname, pg_table_size(oid) AS t, pg_indexes_size(oid) AS i FROM pg_class
@@ -154,6 +155,10 @@ async function main(): Promise<void> {
         (s) =>
           `${s.relname}: table ${(Number(s.t) / N).toFixed(0)} B/notice, indexes ${(Number(s.i) / N).toFixed(0)} B/notice (without the scale indexes)`,
       ),
+      '',
+      `The stats trigger's cost to writers (${WRITE_ROUNDS} rounds of ${WRITE_N} notices inserted, then ${WRITE_N / 2} ` +
+        `closed, per statement; p50 of the rounds): with ${writes.with.toFixed(0)} ms, without ` +
+        `${writes.without.toFixed(0)} ms, ratio ${(writes.with / writes.without).toFixed(2)}x`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {
@@ -161,6 +166,49 @@ async function main(): Promise<void> {
     await pg.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const WRITE_ROUNDS = 6;
+const WRITE_N = 5_000;
+
+/**
+ * What the stats trigger costs the notices' writers: rounds of inserting WRITE_N notices and closing half of them,
+ * with the trigger and with it disabled, taking turns; each round's notices are deleted again.
+ */
+async function writeCost(db: PgClient): Promise<{ with: number; without: number }> {
+  const ms = { with: [] as number[], without: [] as number[] };
+  const triggers = ['notices_stats_insert', 'notices_stats_update', 'notices_stats_delete'];
+  for (let round = 0; round < 2 * WRITE_ROUNDS; round++) {
+    const on = round % 2 === 0;
+    for (const t of triggers) await db.query(`ALTER TABLE notices ${on ? 'ENABLE' : 'DISABLE'} TRIGGER ${t}`);
+    const ref = `write-${round}-`;
+    let ids: string[] = [];
+    ms[on ? 'with' : 'without'].push(
+      await timedMs(async () => {
+        ids = (
+          await db.query<{ id: string }>(
+            `INSERT INTO notices (source_kind, source_name, source_reference, category, urls, ip, received_at, state,
+                                  deadline, policy_id, policy_version, workflow_id)
+             SELECT 'hotline', 'Bench Source', $1 || g, (ARRAY['csam', 'phishing', 'malware', 'spam'])[1 + g % 4],
+                    ARRAY['https://files.bench.example/' || g], '100.64.0.1', now() - g * interval '1 minute',
+                    'received', now() + interval '1 day', 'default', 1, 'notice-' || $1 || g
+               FROM generate_series(1, $2) g
+             RETURNING id`,
+            [ref, WRITE_N],
+          )
+        ).rows.map((r) => r.id);
+        await db.query(
+          `UPDATE notices SET state = 'closed', outcome = 'removed_in_time', removed_at = now(), closed_at = now(),
+                  time_to_removal_seconds = 3600
+            WHERE id = ANY($1::uuid[])`,
+          [ids.filter((_, i) => i % 2 === 0)],
+        );
+      }),
+    );
+    await db.query(`DELETE FROM notices WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+  for (const t of triggers) await db.query(`ALTER TABLE notices ENABLE TRIGGER ${t}`);
+  return { with: quantiles(ms.with).p50, without: quantiles(ms.without).p50 };
 }
 
 /** Notices and their timelines, in a few set-based statements. */

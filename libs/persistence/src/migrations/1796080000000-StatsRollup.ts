@@ -3,7 +3,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /** What a notice counts as in the transparency figures; a rollup row counts the notices of one day with one key. */
 const KEY = `day, category, outcome, source_kind, within24, open48, bucket`;
 
-/** The key of a notice row (`r` is NEW or OLD in the trigger, a table alias in the backfill). */
+/** The key of a notice row `r` (a table alias). */
 const keyOf = (
   r: string,
 ) => `(${r}.received_at AT TIME ZONE 'UTC')::date, ${r}.category, coalesce(${r}.outcome, ''),
@@ -19,8 +19,9 @@ const keyOf = (
  *   kind, removed within 24 h, not closed within 48 h, and the bucket of the time to removal (-1: none). The
  *   buckets are an eighth of a doubling wide, so that a percentile is found in the histogram and then read exactly
  *   from the few notices of its bucket (`ix_notices_removal_bucket`).
- * - A trigger on notices appends each change of a notice's key to `notice_stats_delta` as -1 for the old key and
- *   +1 for the new: appends only, so writers never wait on each other or deadlock over a shared counter row. The
+ * - Triggers on notices append each statement's changes of the notices' keys to `notice_stats_delta`, counted per
+ *   key (-1 for an old key, +1 for a new one): appends only, so writers never wait on each other or deadlock over a
+ *   shared counter row. The
  *   API folds the deltas into the daily rows every few seconds (one at a time, under an advisory lock); a read sums
  *   both, so the figures are exact whether or not the fold has run.
  * - Partial days at the period's ends, and the day on which notices turn 48 h old, are counted from the notices.
@@ -48,39 +49,37 @@ export class StatsRollup1796080000000 implements MigrationInterface {
           ${table === 'notice_stats_daily' ? `, PRIMARY KEY (${KEY})` : ''}
         )`);
     }
+    // One statement's changes, counted per key: a batch of notices adds a few delta rows, not one per notice.
     await q.query(`
       CREATE FUNCTION notice_stats_track() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        old_key notice_stats_delta;
-        new_key notice_stats_delta;
       BEGIN
-        IF TG_OP <> 'INSERT' THEN
-          old_key := ROW(${keyOf('OLD')}, -1);
-        END IF;
-        IF TG_OP <> 'DELETE' THEN
-          new_key := ROW(${keyOf('NEW')}, 1);
-        END IF;
-        IF TG_OP = 'UPDATE' AND (old_key.day, old_key.category, old_key.outcome, old_key.source_kind,
-            old_key.within24, old_key.open48, old_key.bucket) IS NOT DISTINCT FROM (new_key.day, new_key.category,
-            new_key.outcome, new_key.source_kind, new_key.within24, new_key.open48, new_key.bucket) THEN
-          RETURN NULL;
-        END IF;
-        IF old_key.n IS NOT NULL THEN
-          INSERT INTO notice_stats_delta SELECT old_key.*;
-        END IF;
-        IF new_key.n IS NOT NULL THEN
-          INSERT INTO notice_stats_delta SELECT new_key.*;
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO notice_stats_delta (${KEY}, n)
+          SELECT ${keyOf('r')}, count(*)::int FROM new_rows r GROUP BY 1, 2, 3, 4, 5, 6, 7;
+        ELSIF TG_OP = 'DELETE' THEN
+          INSERT INTO notice_stats_delta (${KEY}, n)
+          SELECT ${keyOf('r')}, -count(*)::int FROM old_rows r GROUP BY 1, 2, 3, 4, 5, 6, 7;
+        ELSE
+          -- Rows whose key did not change cancel out (most updates: a state, an address, a reminder).
+          INSERT INTO notice_stats_delta (${KEY}, n)
+          SELECT ${KEY}, sum(n)::int FROM (
+            SELECT ${keyOf('r')}, -1 AS n FROM old_rows r
+            UNION ALL
+            SELECT ${keyOf('r')}, 1 AS n FROM new_rows r) c (${KEY}, n)
+          GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(n) <> 0;
         END IF;
         RETURN NULL;
       END $$`);
-    await q.query(`
-      CREATE TRIGGER notices_stats_insert_delete AFTER INSERT OR DELETE ON notices
-        FOR EACH ROW EXECUTE FUNCTION notice_stats_track()`);
-    await q.query(`
-      CREATE TRIGGER notices_stats_update
-        AFTER UPDATE OF received_at, category, outcome, source_kind, removed_at, closed_at, time_to_removal_seconds
-        ON notices FOR EACH ROW EXECUTE FUNCTION notice_stats_track()`);
-    // The trigger holds notices against writes from here to the commit: the backfill misses none.
+    for (const [name, event, tables] of [
+      ['notices_stats_insert', 'INSERT', 'NEW TABLE AS new_rows'],
+      ['notices_stats_update', 'UPDATE', 'OLD TABLE AS old_rows NEW TABLE AS new_rows'],
+      ['notices_stats_delete', 'DELETE', 'OLD TABLE AS old_rows'],
+    ]) {
+      await q.query(`
+        CREATE TRIGGER ${name} AFTER ${event} ON notices REFERENCING ${tables}
+          FOR EACH STATEMENT EXECUTE FUNCTION notice_stats_track()`);
+    }
+    // Creating the triggers holds notices against writes until the commit: the backfill misses none.
     await q.query(`
       INSERT INTO notice_stats_daily (${KEY}, n)
       SELECT ${keyOf('x')}, count(*)::int FROM notices x GROUP BY 1, 2, 3, 4, 5, 6, 7`);
@@ -93,8 +92,9 @@ export class StatsRollup1796080000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX ix_notices_removal_bucket`);
-    await q.query(`DROP TRIGGER notices_stats_update ON notices`);
-    await q.query(`DROP TRIGGER notices_stats_insert_delete ON notices`);
+    for (const name of ['notices_stats_insert', 'notices_stats_update', 'notices_stats_delete']) {
+      await q.query(`DROP TRIGGER ${name} ON notices`);
+    }
     await q.query(`DROP FUNCTION notice_stats_track()`);
     await q.query(`DROP TABLE notice_stats_delta`);
     await q.query(`DROP TABLE notice_stats_daily`);
