@@ -9,10 +9,11 @@
  *     workflows write them, and not vacuumed (BENCH_VACUUM=1: vacuumed, the table at rest);
  *   - 5 timeline events per notice (received … customer_notified …), as the workflow records them.
  * Then the stats' deltas are folded (as the API does every few seconds), and through the API in this process
- * (GET /v1/notices?overdue=true and GET /v1/stats/transparency over the whole period), BENCH_QUERIES calls each,
- * first as migrated, then without the scale indexes (the down() of migration 1796030000000), with EXPLAIN ANALYZE of
- * the overdue count; and before that the stats alone (the service, without HTTP), taking turns: from the daily
- * rollup (as they are) and from every notice of the period (as they were until December 2026), which must agree.
+ * (GET /v1/notices?overdue=true, GET /v1/stats/transparency over the whole period, for everyone and for one
+ * customer), BENCH_QUERIES calls each, first as migrated, then without the scale indexes (the down() of migration
+ * 1796030000000), with EXPLAIN ANALYZE of the overdue count; and before that the stats alone (the service, without
+ * HTTP), taking turns: from the daily rollup (as they are) and from every notice of the period (as they were until
+ * December 2026), which must agree. Last, the stats triggers' cost to writers, with and without them, taking turns.
  * Not a test: it prints figures.
  */
 import 'reflect-metadata';
@@ -30,21 +31,27 @@ import { AppConfig } from '../apps/api/src/app-config';
 import { StatsService } from '../apps/api/src/stats/stats.service';
 import { createApp } from '../apps/api/src/create-app';
 
-const N = Number(process.env.BENCH_NOTICES ?? 100_000);
+const NOTICES = Number(process.env.BENCH_NOTICES ?? 100_000);
+/** The data directory of an embedded PostgreSQL kept by `BENCH_KEEP=1 npm run bench:scale` (its notices are used). */
+const KEPT = process.env.BENCH_DATA_DIR ? path.resolve(process.env.BENCH_DATA_DIR) : undefined;
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
 const VACUUM = Boolean(process.env.BENCH_VACUUM);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takedown-scale-queries-'));
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort() });
+  const dir = KEPT ?? fs.mkdtempSync(path.join(os.tmpdir(), 'takedown-scale-queries-'));
+  const pg = await startEmbeddedPostgres({
+    dataDir: KEPT ?? path.join(dir, 'postgres'),
+    port: await freePort(),
+  });
   const db = new PgClient({ connectionString: pg.url });
   await db.connect();
   try {
-    await runMigrations(pg.url);
+    log(`migrations: ${(await runMigrations(pg.url)).join(', ') || 'none to apply'}`);
     const started = Date.now();
-    await seed(db);
-    log(`${N} notices made in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (!KEPT) await seed(db);
+    const N = Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM notices')).rows[0].n);
+    log(`${N} notices ${KEPT ? 'kept' : 'made'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (process.env.BENCH_HOLD) {
       // For EXPLAIN ANALYZE by hand: the database stays up until Ctrl-C.
       log(`holding ${pg.url}; Ctrl-C stops it`);
@@ -68,9 +75,16 @@ async function main(): Promise<void> {
     const get = (route: string) => request(agent, apiPort, route, token);
     const from = new Date(Date.now() - 91 * 86_400_000).toISOString();
     const to = new Date(Date.now() + 86_400_000).toISOString();
+    const [{ id: customer }] = (
+      await db.query<{ id: string }>(`SELECT id FROM customers WHERE reference = 'BENCH-42'`)
+    ).rows;
     const routes = {
       'GET /v1/notices?overdue=true': '/v1/notices?overdue=true',
       'GET /v1/stats/transparency': `/v1/stats/transparency?from=${from}&to=${to}`,
+      // Up to now: today, a partial day, is read from the notices (the synthetic rows put 60 % of them in the last
+      // 17 hours: the worst case).
+      'GET /v1/stats/transparency, to now': `/v1/stats/transparency?from=${from}&to=${new Date().toISOString()}`,
+      'GET /v1/stats/transparency, one customer': `/v1/stats/transparency?from=${from}&to=${to}&customer=${customer}`,
     };
     const rows: string[][] = [];
     const overdueCount = `EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF, TIMING OFF, SUMMARY ON)
@@ -129,6 +143,12 @@ async function main(): Promise<void> {
         );
         plans.push(`${variant}, overdue count:`, ...plan.map((l) => `    ${l}`));
       }
+      if (KEPT) {
+        // A kept database stays as it was: its scale indexes back.
+        const runner = ds.createQueryRunner();
+        await new ScaleIndexes1796030000000().up(runner);
+        await runner.release();
+      }
     } finally {
       await ds.destroy();
       agent.destroy();
@@ -142,7 +162,7 @@ async function main(): Promise<void> {
       )
     ).rows;
     const out = [
-      `Query benchmark: ${N} notices (synthetic rows), ${QUERIES} calls each, one at a time, ${os.cpus().length} CPUs`,
+      `Query benchmark: ${N} notices (${KEPT ? `kept in ${KEPT}` : 'synthetic rows'}), ${QUERIES} calls each, one at a time, ${os.cpus().length} CPUs`,
       '',
       '| indexes | route | n | p50 ms | p99 ms |',
       '|---|---|--:|--:|--:|',
@@ -164,7 +184,7 @@ async function main(): Promise<void> {
   } finally {
     await db.end();
     await pg.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (!KEPT) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -234,7 +254,7 @@ async function seed(db: PgClient): Promise<void> {
                    WHEN g % 5 < 3 THEN now() - (g % 1000) * interval '1 minute'
                    ELSE now() - interval '3 days' - (g % 87) * interval '1 day' END AS received_at
      ) r`,
-    [N],
+    [NOTICES],
   );
   // Attributed and the customer notified (escalated: past the deadline), then the closed ones closed.
   const g = `substring(source_reference FROM 7)::int`;
