@@ -296,4 +296,12 @@ describe('transparency stats from the daily rollup', () => {
     expect((await db.query(`SELECT count(*)::int AS n FROM notice_stats_delta`))[0].n).toBe(0);
     await checkEveryPeriod();
   }, 60_000);
+
+  it('empties the rollup when the notices are truncated', async () => {
+    expect((await rows()).length).toBeGreaterThan(0);
+    await db.query(`TRUNCATE notices CASCADE`);
+    expect((await db.query(`SELECT count(*)::int AS n FROM notice_stats_daily`))[0].n).toBe(0);
+    const all = await checkEveryPeriod();
+    expect(all).toEqual([]);
+  });
 });

@@ -79,6 +79,16 @@ export class StatsRollup1796080000000 implements MigrationInterface {
         CREATE TRIGGER ${name} AFTER ${event} ON notices REFERENCING ${tables}
           FOR EACH STATEMENT EXECUTE FUNCTION notice_stats_track()`);
     }
+    // TRUNCATE fires no row or DELETE trigger: it empties the rollup with the notices.
+    await q.query(`
+      CREATE FUNCTION notice_stats_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        TRUNCATE notice_stats_daily, notice_stats_delta;
+        RETURN NULL;
+      END $$`);
+    await q.query(`
+      CREATE TRIGGER notices_stats_truncate AFTER TRUNCATE ON notices
+        FOR EACH STATEMENT EXECUTE FUNCTION notice_stats_truncate()`);
     // Creating the triggers holds notices against writes until the commit: the backfill misses none.
     await q.query(`
       INSERT INTO notice_stats_daily (${KEY}, n)
@@ -95,6 +105,8 @@ export class StatsRollup1796080000000 implements MigrationInterface {
     for (const name of ['notices_stats_insert', 'notices_stats_update', 'notices_stats_delete']) {
       await q.query(`DROP TRIGGER ${name} ON notices`);
     }
+    await q.query(`DROP TRIGGER notices_stats_truncate ON notices`);
+    await q.query(`DROP FUNCTION notice_stats_truncate()`);
     await q.query(`DROP FUNCTION notice_stats_track()`);
     await q.query(`DROP TABLE notice_stats_delta`);
     await q.query(`DROP TABLE notice_stats_daily`);
