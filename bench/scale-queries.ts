@@ -12,7 +12,7 @@
  * (GET /v1/notices?overdue=true, GET /v1/stats/transparency over the whole period, for everyone and for one
  * customer), BENCH_QUERIES calls each, first as migrated, then without the scale indexes (the down() of migration
  * 1796030000000), with EXPLAIN ANALYZE of the overdue count; and before that the stats alone (the service, without
- * HTTP), taking turns: from the daily rollup (as they are) and from every notice of the period (as they were until
+ * HTTP), taking turns: from the rollups (as they are) and from every notice of the period (as they were until
  * December 2026), which must agree. Last, the stats triggers' cost to writers, with and without them, taking turns.
  * Not a test: it prints figures.
  */
@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     const plans: string[] = [];
     const ds = await new DataSource(dataSourceOptions(pg.url)).initialize();
     try {
-      // The API began folding as it started; wait until every delta is in the daily rows.
+      // The API began folding as it started; wait until every delta is in the rollups.
       const folding = Date.now();
       const pending = async () =>
         (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM notice_stats_delta')).rows[0].n;
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
         if ((await foldNoticeStats(ds.manager)) === null) await new Promise((r) => setTimeout(r, 200));
       }
       log(`stats deltas folded after ${((Date.now() - folding) / 1000).toFixed(1)} s`);
-      // The stats alone, turn about: from the daily rollup (now), and from every notice of the period (before).
+      // The stats alone, turn about: from the rollups (now), and from every notice of the period (before).
       const stats = app.get(StatsService);
       const q = { from, to };
       const [fromRollup, fromNotices] = [
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
         ms.before.push(await timedMs(() => stats.transparency(q, { rollup: false })));
       }
       for (const [name, xs] of [
-        ['stats service: daily rollup (now)', ms.now],
+        ['stats service: rollups (now)', ms.now],
         ['stats service: every notice (before)', ms.before],
       ] as const) {
         const qs = quantiles(xs);

@@ -108,9 +108,9 @@ describe('transparency stats from the daily rollup', () => {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
   let made = 0;
 
-  /** A notice's stats columns at random, received `hoursAgo` hours ago. */
-  const columns = (hoursAgo: number) => {
-    const receivedAt = new Date(Date.now() - hoursAgo * H);
+  /** A notice's stats columns at random, received at `receivedAt`. */
+  const ago = (hours: number) => new Date(Date.now() - hours * H);
+  const columns = (receivedAt: Date) => {
     const outcome = pick(OUTCOMES);
     // Removed (or not) some time after receipt, up to 3 days; closed with the outcome.
     const removedAfterS =
@@ -128,9 +128,9 @@ describe('transparency stats from the daily rollup', () => {
     ] as const;
   };
 
-  const insert = async (n: number, hoursAgo: () => number) => {
+  const insert = async (n: number, when: () => Date) => {
     for (let i = 0; i < n; i++) {
-      const [category, source, outcome, receivedAt, removedAt, closedAt, ttr] = columns(hoursAgo());
+      const [category, source, outcome, receivedAt, removedAt, closedAt, ttr] = columns(when());
       made++;
       await db.query(
         `INSERT INTO notices (source_kind, source_name, source_reference, category, urls, ip, received_at, state,
@@ -164,10 +164,17 @@ describe('transparency stats from the daily rollup', () => {
               time_to_removal_seconds FROM notices`,
     )) as Row[];
 
-  /** Periods: not on day boundaries, on day boundaries, within one day, and one customer's over everything. */
+  /**
+   * Periods: not on hour boundaries, on day boundaries, on hour boundaries (whole hours at the ends of whole days),
+   * within one day, across the hour in which notices turn 48 h old, and one customer's over everything.
+   */
   const periods = () => {
     const midnight = Math.floor(Date.now() / DAY) * DAY;
+    const hour = Math.floor(Date.now() / H) * H;
     return [
+      [new Date(hour - 11 * DAY - 7 * H), new Date(hour + 2 * H), null],
+      [new Date(hour - 60 * H), new Date(hour - 20 * H), null],
+      [new Date(hour - 49 * H), new Date(hour - 47 * H), null],
       [new Date(Date.now() - 13 * DAY - 5 * H), new Date(Date.now() + DAY), null],
       [new Date(midnight - 6 * DAY), new Date(midnight + DAY), null],
       [new Date(midnight - 2 * DAY), new Date(midnight), null],
@@ -214,17 +221,27 @@ describe('transparency stats from the daily rollup', () => {
 
   it('counts new notices exactly, before and after their deltas are folded into the daily rows', async () => {
     await fold.fold();
-    await insert(300, spread);
+    await insert(300, () => ago(spread()));
+    // On the edges: at and just before every hour of the last three days and every midnight of the last twelve.
+    const hour = Math.floor(Date.now() / H) * H;
+    const edges = [
+      ...Array.from({ length: 72 }, (_, k) => hour - k * H),
+      ...Array.from({ length: 12 }, (_, k) => Math.floor(Date.now() / DAY) * DAY - k * DAY),
+    ].flatMap((t) => [t, t - 1]);
+    let edge = 0;
+    await insert(edges.length, () => new Date(edges[edge++]));
     expect(Number((await db.query(`SELECT count(*) AS n FROM notice_stats_delta`))[0].n)).toBeGreaterThan(0);
     const all = await checkEveryPeriod();
     expect(all.filter((r) => r.time_to_removal_seconds !== null).length).toBeGreaterThan(50);
 
     expect(await fold.fold()).toBeGreaterThan(0);
     expect((await db.query(`SELECT count(*)::int AS n FROM notice_stats_delta`))[0].n).toBe(0);
-    const [{ n }] = (await db.query(`SELECT coalesce(sum(n), 0)::int AS n FROM notice_stats_daily`)) as {
-      n: number;
-    }[];
-    expect(n).toBe(all.length);
+    for (const table of ['notice_stats_daily', 'notice_stats_hourly']) {
+      const [{ n }] = (await db.query(`SELECT coalesce(sum(n), 0)::int AS n FROM ${table}`)) as {
+        n: number;
+      }[];
+      expect({ table, n }).toEqual({ table, n: all.length });
+    }
     await checkEveryPeriod();
   }, 120_000);
 
@@ -232,7 +249,7 @@ describe('transparency stats from the daily rollup', () => {
     const ids = (await rows()).map((r) => r.id);
     for (const [i, id] of ids.entries()) {
       if (i % 3 !== 0) continue;
-      const [category, source, outcome, receivedAt, removedAt, closedAt, ttr] = columns(spread());
+      const [category, source, outcome, receivedAt, removedAt, closedAt, ttr] = columns(ago(spread()));
       // Half keep their receipt (an outcome recorded later); half move, some to another day.
       await db.query(
         `UPDATE notices SET category = $2, source_kind = $3, outcome = $4, removed_at = $5, closed_at = $6,
@@ -286,7 +303,7 @@ describe('transparency stats from the daily rollup', () => {
       await runner.startTransaction();
       await migration.down(runner);
       await runner.commitTransaction();
-      await insert(40, spread); // no trigger: nothing counts these but the migration's backfill
+      await insert(40, () => ago(spread())); // no trigger: nothing counts these but the migration's backfill
       await runner.startTransaction();
       await migration.up(runner);
       await runner.commitTransaction();
@@ -300,7 +317,9 @@ describe('transparency stats from the daily rollup', () => {
   it('empties the rollup when the notices are truncated', async () => {
     expect((await rows()).length).toBeGreaterThan(0);
     await db.query(`TRUNCATE notices CASCADE`);
-    expect((await db.query(`SELECT count(*)::int AS n FROM notice_stats_daily`))[0].n).toBe(0);
+    for (const table of ['notice_stats_daily', 'notice_stats_hourly']) {
+      expect((await db.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n).toBe(0);
+    }
     const all = await checkEveryPeriod();
     expect(all).toEqual([]);
   });

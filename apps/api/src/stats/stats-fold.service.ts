@@ -2,12 +2,12 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { DataSource } from 'typeorm';
 import { foldNoticeStats } from '@takedown/persistence';
 
-/** How often the API folds the notices' stats deltas into the daily rollup (reads are exact either way). */
+/** How often the API folds the notices' stats deltas into the rollups (reads are exact either way). */
 export const STATS_FOLD_INTERVAL_MS = 5_000;
 
 /**
- * Keeps the transparency stats' rollup small to read: every few seconds, the deltas the notices' trigger appended
- * are folded into the daily rows. Any replica may run it; one fold runs at a time (`foldNoticeStats`).
+ * Keeps the transparency stats' rollups small to read: every few seconds, the deltas the notices' triggers appended
+ * are folded into the daily and hourly rows. Any replica may run it; one fold runs at a time (`foldNoticeStats`).
  */
 @Injectable()
 export class StatsFoldService implements OnApplicationBootstrap, OnApplicationShutdown {

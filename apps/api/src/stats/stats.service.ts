@@ -14,7 +14,7 @@ export const TRUSTED_SOURCES = ['hotline', 'police', 'trusted_flagger'];
 
 /**
  * The figures of DSA Art. 15 / 24 transparency reports over notices received in a period. The counts come from the
- * daily rollup of the notices' keys (whole days) and the notices themselves (the rest, `noticeStatsRows`); the
+ * rollups of the notices' keys (whole days, whole hours) and the notices themselves (the rest, `noticeStatsRows`); the
  * median and 90th percentile of the time to removal are exact: the histogram of the rows names the bucket of the
  * rank, and that bucket's notices give the value. All reads see one snapshot (REPEATABLE READ, read only).
  */
