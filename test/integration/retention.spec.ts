@@ -1,11 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@takedown/api/app-config';
-import { createApp } from '@takedown/api/create-app';
 import type { Category } from '@takedown/domain';
-import { dataSourceOptions, runMigrations, type RetentionReport } from '@takedown/persistence';
+import type { RetentionReport } from '@takedown/persistence';
 import {
   anonymisedText,
   anonymisedUrl,
@@ -16,7 +13,7 @@ import {
 import { authorizedHttp, type Http } from '../support/api';
 import { runCli } from '../support/cli';
 import { storeCustomer } from '../support/customers';
-import { testEnv } from '../support/env';
+import { ownDatabase } from '../support/own-database';
 import { storeNotice } from '../support/notices';
 
 const DAY = 86_400_000;
@@ -30,10 +27,8 @@ const PERIOD = { from: new Date(Date.now() - 1000 * DAY).toISOString(), to: new 
  * transparency figures) stays the same. Driven through the CLI, as cron would run it.
  */
 describe('retention: anonymising closed notices (takedown retention run)', () => {
-  const name = `retention_${randomBytes(4).toString('hex')}`;
-  const adminUrl = testEnv().DATABASE_URL;
-  const url = adminUrl.replace(/\/[^/]+$/, `/${name}`);
-  let admin: Client;
+  const own = ownDatabase('retention');
+  const url = own.url;
   let db: DataSource;
   let app: INestApplication;
   let http: Http;
@@ -150,13 +145,8 @@ describe('retention: anonymising closed notices (takedown retention run)', () =>
   };
 
   beforeAll(async () => {
-    admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await runMigrations(url);
-    db = await new DataSource(dataSourceOptions(url)).initialize();
-    app = await createApp(new AppConfig(testEnv({ DATABASE_URL: url })));
-    await app.init();
+    await own.start();
+    ({ db, app } = own);
     http = await authorizedHttp(app);
 
     const { customer, ip } = await storeCustomer(db);
@@ -189,12 +179,7 @@ describe('retention: anonymising closed notices (takedown retention run)', () =>
     );
   }, 120_000);
 
-  afterAll(async () => {
-    await app?.close();
-    await db?.destroy();
-    await admin?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin?.end();
-  });
+  afterAll(() => own.stop());
 
   let dryRun: Record<string, number>;
   let reportBefore: SignedTerminationReport;

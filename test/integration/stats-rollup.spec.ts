@@ -1,16 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@takedown/api/app-config';
-import { createApp } from '@takedown/api/create-app';
 import { StatsFoldService } from '@takedown/api/stats/stats-fold.service';
 import { TRUSTED_SOURCES } from '@takedown/api/stats/stats.service';
-import { dataSourceOptions, runMigrations } from '@takedown/persistence';
 import { StatsRollup1796080000000 } from '../../libs/persistence/src/migrations/1796080000000-StatsRollup';
 import { authorizedHttp, type Http } from '../support/api';
 import { storeCustomer } from '../support/customers';
-import { testEnv } from '../support/env';
+import { ownDatabase } from '../support/own-database';
 
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -95,10 +91,8 @@ function expected(rows: Row[], from: Date, to: Date, customerId: string | null, 
  * notices turn 48 h old, one customer) must equal the figures counted by hand from the rows.
  */
 describe('transparency stats from the daily rollup', () => {
-  const name = `stats_${randomBytes(4).toString('hex')}`;
-  const adminUrl = testEnv().DATABASE_URL;
-  const url = adminUrl.replace(/\/[^/]+$/, `/${name}`);
-  let admin: Client;
+  const own = ownDatabase('stats');
+  const url = own.url;
   let db: DataSource;
   let app: INestApplication;
   let http: Http;
@@ -200,24 +194,14 @@ describe('transparency stats from the daily rollup', () => {
   };
 
   beforeAll(async () => {
-    admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await runMigrations(url);
-    db = await new DataSource(dataSourceOptions(url)).initialize();
-    app = await createApp(new AppConfig(testEnv({ DATABASE_URL: url })));
-    await app.init();
+    await own.start();
+    ({ db, app } = own);
     http = await authorizedHttp(app);
     fold = app.get(StatsFoldService);
     for (let i = 0; i < 3; i++) customers.push((await storeCustomer(db)).customer.id);
   }, 120_000);
 
-  afterAll(async () => {
-    await app?.close();
-    await db?.destroy();
-    await admin?.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin?.end();
-  });
+  afterAll(() => own.stop());
 
   it('counts new notices exactly, before and after their deltas are folded into the daily rows', async () => {
     await fold.fold();

@@ -1,42 +1,26 @@
-import { randomBytes } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@takedown/api/app-config';
-import { createApp } from '@takedown/api/create-app';
-import { createBootstrapAdminToken, dataSourceOptions, runMigrations } from '@takedown/persistence';
+import { createBootstrapAdminToken } from '@takedown/persistence';
 import { tokenCommand } from '../../apps/cli/src/commands/token';
 import { runCli } from '../support/cli';
-import { testEnv } from '../support/env';
+import { ownDatabase } from '../support/own-database';
 
 /**
  * `takedown token create|list|revoke` and the first admin token of `npm start`, against a database of their own
  * (the bootstrap token is made only when there is no token at all), with the API on that database.
  */
 describe('API tokens from the CLI, and the bootstrap admin token', () => {
-  const name = `tokens_${randomBytes(4).toString('hex')}`;
-  const adminUrl = testEnv().DATABASE_URL;
-  const url = adminUrl.replace(/\/[^/]+$/, `/${name}`);
-  let admin: Client;
+  const own = ownDatabase('tokens');
+  const url = own.url;
   let db: DataSource;
   let app: INestApplication;
 
   beforeAll(async () => {
-    admin = new Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await runMigrations(url);
-    db = await new DataSource(dataSourceOptions(url)).initialize();
-    app = await createApp(new AppConfig(testEnv({ DATABASE_URL: url })));
-    await app.init();
+    await own.start();
+    ({ db, app } = own);
   });
-  afterAll(async () => {
-    await app?.close();
-    await db?.destroy();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-  });
+  afterAll(() => own.stop());
 
   const cli = (...args: string[]) => runCli(args, { DATABASE_URL: url });
   /** The command in this process (a fresh ts-node process per call takes long on a busy machine). */
