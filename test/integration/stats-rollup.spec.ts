@@ -203,7 +203,7 @@ describe('transparency stats from the daily rollup', () => {
 
   afterAll(() => own.stop());
 
-  it('counts new notices exactly, before and after their deltas are folded into the daily rows', async () => {
+  it('counts new notices exactly, before and after their deltas are folded into the rollups', async () => {
     await fold.fold();
     await insert(300, () => ago(spread()));
     // On the edges: at and just before every hour of the last three days and every midnight of the last twelve.
