@@ -35,6 +35,8 @@ const DAY_MS = 24 * HOUR_MS;
 const TURNING_HOUR = `date_trunc('hour', now() - interval '48 hours', 'UTC')`;
 const TURNING_DAY = `(date_trunc('day', now() - interval '48 hours', 'UTC') AT TIME ZONE 'UTC')::date`;
 const REST = `category, outcome, source_kind, within24, open48, bucket`;
+/** A rollup row's key as the read lists it, with whether its notices are 48 h old (`old`). */
+const KEY_WITH = (old: string) => `category, outcome, source_kind, within24, open48, ${old}, bucket`;
 /** A rollup row's whole days: in [$6, $7), but for the day in which notices turn 48 h old. */
 const IN_DAYS = (day: string) => `${day} >= $6::date AND ${day} < $7::date AND ${day} <> ${TURNING_DAY}`;
 const DAY_OF = (hour: string) => `(${hour} AT TIME ZONE 'UTC')::date`;
@@ -63,13 +65,13 @@ const PERIOD_ROWS = `
            OR (received_at >= greatest($1, ${TURNING_HOUR})
                AND received_at < least($2, ${TURNING_HOUR} + interval '1 hour')))
       UNION ALL
-      SELECT ${REST.replace('bucket', `day < ${TURNING_DAY}, bucket`)}, n FROM notice_stats_daily
+      SELECT ${KEY_WITH(`day < ${TURNING_DAY}`)}, n FROM notice_stats_daily
        WHERE $3::uuid IS NULL AND ${IN_DAYS('day')}
       UNION ALL
-      SELECT ${REST.replace('bucket', `${DAY_OF('hour')} < ${TURNING_DAY}, bucket`)}, n FROM notice_stats_delta
+      SELECT ${KEY_WITH(`${DAY_OF('hour')} < ${TURNING_DAY}`)}, n FROM notice_stats_delta
        WHERE $3::uuid IS NULL AND ${IN_DAYS(DAY_OF('hour'))}
       UNION ALL
-      SELECT ${REST.replace('bucket', `hour < ${TURNING_HOUR}, bucket`)}, n
+      SELECT ${KEY_WITH(`hour < ${TURNING_HOUR}`)}, n
         FROM (SELECT hour, ${REST}, n FROM notice_stats_hourly UNION ALL SELECT hour, ${REST}, n FROM notice_stats_delta) r
        WHERE $3::uuid IS NULL AND ${IN_HOURS}
     ) x
