@@ -18,11 +18,16 @@ export class StatsFoldService implements OnApplicationBootstrap, OnApplicationSh
   constructor(private readonly db: DataSource) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running = this.fold();
-    }, STATS_FOLD_INTERVAL_MS);
+    let inFlight = false;
+    const tick = () => {
+      // A fold that outlasts the interval is not joined by another (it would find the lock taken).
+      if (inFlight) return;
+      inFlight = true;
+      this.running = this.fold().finally(() => (inFlight = false));
+    };
+    this.timer = setInterval(tick, STATS_FOLD_INTERVAL_MS);
     this.timer.unref();
-    this.running = this.fold();
+    tick();
   }
 
   async onApplicationShutdown(): Promise<void> {
