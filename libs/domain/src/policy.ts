@@ -13,6 +13,26 @@ export interface CategoryPolicy {
    * back from the deadline in force, so a reopened notice gets one before its new deadline too.
    */
   lastCall?: string;
+  /**
+   * After the deadline, how long a removal the customer claimed but nobody confirmed holds off escalation; absent =
+   * escalate at the deadline. A claim is not a removal: the deadline runs on either way.
+   */
+  claimGrace?: string;
+  /** How long a person has for a task this notice opens before it is reminded; absent = a quarter of the deadline. */
+  taskDue?: string;
+  /** After escalation to the account manager, when the abuse-desk lead is escalated; absent = half the deadline. */
+  leadAfter?: string;
+  /**
+   * After the account manager acknowledged or contacted the customer: when the lead is escalated if the notice is
+   * still open; absent = half the deadline.
+   */
+  followUp?: string;
+  /** How long after closing a notice can be reopened (the same content back); absent = the deadline period. */
+  reopenWindow?: string;
+  /** Email the customer's 24/7 contacts too (not only its abuse contacts), from the first email on. */
+  aroundTheClock?: boolean;
+  /** Open the NOC suspension task at receipt, beside the customer's email (TCO removal orders), not after the deadline. */
+  nocAtReceipt?: boolean;
 }
 
 /** A versioned timer policy. A running notice keeps the snapshot it started with. */
