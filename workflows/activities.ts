@@ -37,6 +37,8 @@ export interface AttributedTo {
 export interface AttributionResult {
   customer: AttributedTo | null;
   policy: { id: string; version: number; timers: CategoryPolicy };
+  /** The notice's deadline under that policy (ISO 8601); absent in results recorded before it was returned. */
+  deadline?: string;
 }
 
 export interface AttributeInput {
@@ -64,6 +66,8 @@ export interface CustomerEmail {
   kind: 'notice' | 'reminder' | 'last_call';
   /** The deadline the email states (ISO 8601); shown in the customer's time zone. */
   deadline: string;
+  /** A removal order: the email is marked urgent for the customer's 24/7 contacts (policy `aroundTheClock`). */
+  aroundTheClock?: boolean;
   /** The timeline step the email stands for, recorded once it is out, in the same activity. */
   then?: TimelineEvent;
 }

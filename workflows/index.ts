@@ -1,3 +1,4 @@
 export { noticeWorkflow } from './notice.workflow';
 export { customerStandingWorkflow } from './customer-standing.workflow';
 export { terminationWorkflow } from './termination.workflow';
+export { sourceFeedbackWorkflow } from './source-feedback.workflow';

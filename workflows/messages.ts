@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { NoticeOutcome, NoticeState, TaskKind } from '@takedown/domain';
 
 /** Who did something: `desk:<name>`, `customer:<reference>`, `source:<name>`, `link:<jti>`, `workflow`. */
@@ -61,3 +61,21 @@ export const addNoteSignal = defineSignal<[Actor & { note: string }]>('addNote')
 export const duplicateReportSignal = defineSignal<[Actor & { sourceReference: string }]>('duplicateReport');
 
 export const statusQuery = defineQuery<NoticeStatus>('status');
+
+/** Every action on a notice, as its workflow takes it in (from a signal or an update), in order. */
+export type NoticeMessage =
+  | { type: 'confirm'; by: string; note?: string }
+  | { type: 'stillOnline'; by: string; reason?: string }
+  | { type: 'customer'; kind: 'removed' | 'dispute'; by: string; reason?: string }
+  | ({ type: 'task' } & TaskCompletion)
+  | { type: 'attribute'; customerId: string; by: string }
+  | { type: 'reopen' | 'invalid' | 'escalateNow' | 'withdraw'; by: string; reason?: string }
+  | { type: 'note'; by: string; note: string }
+  | { type: 'duplicate'; by: string; sourceReference: string };
+
+/**
+ * An action that can be refused: its validator answers at once (a failure whose type is the conflict's code, e.g.
+ * `NOTICE.ALREADY_CLOSED`, with the status in its details), else it is carried out and the new status returned.
+ * `by` is the authenticated principal, set by the API, never a caller's own words.
+ */
+export const noticeActionUpdate = defineUpdate<NoticeStatus, [NoticeMessage]>('act');

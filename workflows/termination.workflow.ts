@@ -6,7 +6,8 @@ import {
   type TaskKind,
   type TerminationStatus,
 } from '@takedown/domain';
-import { taskCompletedSignal, type PendingTask, type TaskCompletion } from './messages';
+import { taskCompletedSignal, type TaskCompletion } from './messages';
+import { Timeline } from './shared/tasks';
 import { standingEventSignal, standingWorkflowId } from './standing-messages';
 import type { TerminationActivities, TerminationCaseFacts } from './termination-activities';
 import { terminationQuery, withdrawCaseSignal } from './termination-messages';
@@ -46,16 +47,15 @@ export async function terminationWorkflow(input: TerminationWorkflowInput): Prom
   const iso = (ms: number) => new Date(ms).toISOString();
   let status: TerminationStatus = 'legal_review';
   let effectiveAtMs: number | null = null;
-  let seq = 0;
+  const timeline = new Timeline(input.caseId);
   const inbox: Message[] = [];
-  const pending = new Map<string, PendingTask & { assignee: TaskAssignee; reminded?: boolean }>();
 
   setHandler(terminationQuery, () => ({
     caseId: input.caseId,
     customerId: input.customerId,
     status,
     effectiveAt: effectiveAtMs === null ? null : iso(effectiveAtMs),
-    pendingTasks: [...pending.values()].map(({ taskId, kind, dueAt }) => ({ taskId, kind, dueAt })),
+    pendingTasks: timeline.list(),
   }));
   setHandler(taskCompletedSignal, (m) => void inbox.push({ type: 'task', m }));
   setHandler(withdrawCaseSignal, (m) => void inbox.push({ type: 'withdraw', by: m.by, reason: m.reason }));
@@ -67,7 +67,7 @@ export async function terminationWorkflow(input: TerminationWorkflowInput): Prom
     if (opts.next) status = opts.next;
     return activities.recordCaseEvent({
       caseId: input.caseId,
-      key: `${input.caseId}:${++seq}:${type}`,
+      key: timeline.stepKey(type),
       type,
       actor: opts.actor ?? 'workflow',
       reason: opts.reason,
@@ -79,23 +79,24 @@ export async function terminationWorkflow(input: TerminationWorkflowInput): Prom
   };
 
   const openTask = async (kind: TaskKind, assignee: TaskAssignee, dueInMs: number, summary: string) => {
-    const dueAt = iso(now() + dueInMs);
+    const openedAt = now();
+    const dueAt = iso(openedAt + dueInMs);
     const { taskId } = await activities.openCaseTask({
       caseId: input.caseId,
-      key: `${input.caseId}:task:${kind}:${++seq}`,
+      key: timeline.taskKey(kind),
       kind,
       assignee,
       dueAt,
       summary,
     });
-    pending.set(taskId, { taskId, kind, dueAt, assignee });
+    timeline.add({ taskId, kind, dueAt, assignee, openedAt });
     await record('task_opened', { data: { taskId, kind, assignee, dueAt } });
   };
 
   /** Waits for a message until `untilMs` (for ever when null), reminding the assignees of overdue tasks meanwhile. */
   const next = async (untilMs: number | null): Promise<Message | null> => {
     for (;;) {
-      const reminder = [...pending.values()].find((t) => !t.reminded);
+      const reminder = timeline.tasks().find((t) => !t.reminded);
       const reminderAt = reminder ? Date.parse(reminder.dueAt) : null;
       const wakeAt = [untilMs, reminderAt].filter((t): t is number => t !== null);
       const at = wakeAt.length ? Math.min(...wakeAt) : null;
@@ -115,7 +116,7 @@ export async function terminationWorkflow(input: TerminationWorkflowInput): Prom
   };
 
   const completed = async (m: TaskCompletion) => {
-    if (!pending.delete(m.taskId)) return null;
+    if (!timeline.remove(m.taskId)) return null;
     await record('task_completed', {
       actor: m.by,
       reason: m.note,
@@ -138,7 +139,7 @@ export async function terminationWorkflow(input: TerminationWorkflowInput): Prom
 
   const finish = async (end: 'rejected' | 'withdrawn' | 'terminated', by: string, reason?: string) => {
     await activities.closeCaseTasks({ caseId: input.caseId, reason: `case ${end}` });
-    pending.clear();
+    timeline.clear();
     await record(end, { next: end, actor: by, reason });
     await tellStanding(end, by);
     return end;

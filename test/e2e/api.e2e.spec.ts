@@ -57,7 +57,7 @@ describe('API end to end', () => {
     await http
       .post(`/v1/notices/${created.body.id}/actions/confirm-removal`)
       .send({ by: 'desk:e2e' })
-      .expect(202);
+      .expect(200);
     const closed = await eventually(
       async () => (await http.get(`/v1/notices/${created.body.id}`).expect(200)).body,
       (n) => n.state === 'closed' && n.pendingTasks.length === 0,
@@ -172,6 +172,53 @@ describe('API end to end', () => {
     expect(bad.body.fields.map((f: { field: string }) => f.field).sort()).toEqual(['limit', 'status']);
   });
 
+  it('answers an action with the notice as it now stands, refuses one that does not fit with 409, its code and the state, and takes the actor from the token, never from `by`', async () => {
+    const n = await http
+      .post('/v1/notices')
+      .send(sample(`e2e-${randomUUID()}`))
+      .expect(201);
+    const timelineOf = async () =>
+      (await http.get(`/v1/notices/${n.body.id}`).expect(200)).body.timeline as {
+        type: string;
+        actor: string;
+      }[];
+    await eventually(timelineOf, (t) => t.some((e) => e.type === 'task_opened'));
+    const before = await timelineOf();
+
+    const refused = await http
+      .post(`/v1/notices/${n.body.id}/actions/still-online`)
+      .send({ by: 'desk:impostor' })
+      .expect(409);
+    expect(refused.body).toMatchObject({ code: 'NOTICE.NO_CLAIM', state: 'unattributed' });
+    expect(refused.body.message).toMatch(/no removal claim/);
+    expect(await timelineOf()).toEqual(before);
+
+    const noted = await http
+      .post(`/v1/notices/${n.body.id}/actions/add-note`)
+      .send({ by: 'desk:impostor', reason: 'called the hotline' })
+      .expect(200);
+    const note = (noted.body.timeline as { type: string; actor: string; reason: string }[]).find(
+      (e) => e.type === 'note',
+    );
+    expect(note).toMatchObject({ reason: 'called the hotline', actor: expect.stringMatching(/^token:/) });
+
+    const closed = await http
+      .post(`/v1/notices/${n.body.id}/actions/reject-invalid`)
+      .send({ by: 'desk:impostor', reason: 'not our network' })
+      .expect(200);
+    expect(closed.body).toMatchObject({ state: 'closed', outcome: 'invalid' });
+    const reopen = await http.post(`/v1/notices/${n.body.id}/actions/reopen`).send({}).expect(409);
+    expect(reopen.body).toMatchObject({ code: 'NOTICE.UNATTRIBUTED', state: 'closed' });
+    const actors = (await timelineOf()).map((e) => e.actor);
+    expect(actors).not.toContain('desk:impostor');
+    const audit = await http
+      .get('/v1/audit')
+      .query({ target: `notice:${n.body.id}` })
+      .expect(200);
+    expect(audit.body.items.length).toBeGreaterThan(2);
+    expect(JSON.stringify(audit.body)).not.toContain('impostor');
+  });
+
   it('checks desk actions: unknown action, a missing reason and a closed notice are refused', async () => {
     const n = await http
       .post('/v1/notices')
@@ -190,7 +237,7 @@ describe('API end to end', () => {
     await http
       .post(`/v1/notices/${n.body.id}/actions/reject-invalid`)
       .send({ by: 'desk:e2e', reason: 'not our network' })
-      .expect(202);
+      .expect(200);
     await eventually(
       async () => (await http.get(`/v1/notices/${n.body.id}`)).body,
       (v) => v.outcome === 'invalid',

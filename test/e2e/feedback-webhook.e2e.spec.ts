@@ -51,7 +51,7 @@ describe('feedback webhook', () => {
     await api
       .post(`/v1/notices/${created.body.id}/actions/confirm-removal`)
       .send({ by: 'desk:e2e' })
-      .expect(202);
+      .expect(200);
     await eventually(
       async () => calls.length,
       (n) => n >= 2,

@@ -94,12 +94,12 @@ describe('backup and restore of PostgreSQL (pg_dump, pg_restore into a fresh dat
     await after.http
       .post(`/v1/notices/${created.id}/actions/customer-response`)
       .send({ kind: 'removed', by: 'customer:restore-test' })
-      .expect(202);
+      .expect(200);
     await notice(after, created.id, (n) => n.state === 'awaiting_confirmation');
     await after.http
       .post(`/v1/notices/${created.id}/actions/confirm-removal`)
       .send({ by: 'source:hotline' })
-      .expect(202);
+      .expect(200);
     const closed = await notice(after, created.id, (n) => n.state === 'closed');
     expect(closed.outcome).toBe('removed_in_time');
     expect(closed.timeline.slice(0, dumped.timeline.length)).toEqual(dumped.timeline);

@@ -10,7 +10,12 @@ export interface Call {
  * In-memory activities for time-skipping tests of the workflow's branches: they record what the workflow asked
  * for. The real activities are tested on PostgreSQL and SMTP in test/integration and end to end in test/e2e.
  */
-export function recordingActivities(opts: { customer: AttributedTo | null; timers: CategoryPolicy }) {
+export function recordingActivities(opts: {
+  customer: AttributedTo | null;
+  timers: CategoryPolicy;
+  /** The source's server answers non-2xx to every feedback delivery. */
+  feedbackFails?: boolean;
+}) {
   const calls: Call[] = [];
   let tasks = 0;
   const push = (name: keyof NoticeActivities, arg: object) =>
@@ -67,6 +72,7 @@ export function recordingActivities(opts: { customer: AttributedTo | null; timer
     },
     async sendSourceFeedback(input) {
       push('sendSourceFeedback', input);
+      if (opts.feedbackFails) throw new Error('the source webhook answered 503');
     },
     async feedStanding(input) {
       push('feedStanding', input);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/activity';
 import { DataSource, type EntityManager } from 'typeorm';
-import { durationToMs, type CategoryPolicy } from '@takedown/domain';
+import { deadlineAt, type CategoryPolicy } from '@takedown/domain';
 import {
   ContractEntity,
   CustomerEntity,
@@ -174,6 +174,7 @@ export class NoticeActivitiesService implements Pick<
       notice.receivedAt,
     );
     const timers: CategoryPolicy = policy.categories[input.category];
+    const deadline = new Date(deadlineAt(timers, notice.receivedAt.getTime()));
     await tx.update(
       NoticeEntity,
       { id: notice.id },
@@ -181,12 +182,13 @@ export class NoticeActivitiesService implements Pick<
         customerId: customer?.id ?? null,
         policyId: policy.id,
         policyVersion: policy.version,
-        deadline: new Date(notice.receivedAt.getTime() + durationToMs(timers.deadline)),
+        deadline,
       },
     );
     return {
       customer: customer ? { id: customer.id, reference: customer.reference, name: customer.name } : null,
       policy: { id: policy.id, version: policy.version, timers },
+      deadline: deadline.toISOString(),
     };
   }
 

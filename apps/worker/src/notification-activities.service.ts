@@ -70,6 +70,7 @@ export class NotificationActivitiesService implements Pick<
             receivedAt: notice.receivedAt,
           },
           deadline: email.deadline,
+          urgent: email.aroundTheClock,
           links: {
             removed: this.link({ t: 'notice', id: notice.id, action: 'removed' }),
             dispute: this.link({ t: 'notice', id: notice.id, action: 'dispute' }),

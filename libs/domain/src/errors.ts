@@ -5,6 +5,8 @@ export class DomainError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** Set when the action does not fit the current state of what it acts on (a conflict): that state. */
+    readonly state?: string,
   ) {
     super(message);
   }

@@ -13,7 +13,10 @@ const STATUS_BY_SUFFIX: [RegExp, HttpStatus][] = [
 @Catch(DomainError)
 export class DomainErrorFilter implements ExceptionFilter {
   catch(error: DomainError, host: ArgumentsHost): void {
-    const status = STATUS_BY_SUFFIX.find(([re]) => re.test(error.code))?.[1] ?? HttpStatus.BAD_REQUEST;
+    const status =
+      error.state !== undefined
+        ? HttpStatus.CONFLICT
+        : (STATUS_BY_SUFFIX.find(([re]) => re.test(error.code))?.[1] ?? HttpStatus.BAD_REQUEST);
     host
       .switchToHttp()
       .getResponse<Response>()
@@ -23,6 +26,7 @@ export class DomainErrorFilter implements ExceptionFilter {
         code: error.code,
         message: error.message,
         ...(error.field ? { field: error.field } : {}),
+        ...(error.state !== undefined ? { state: error.state } : {}),
       });
   }
 }

@@ -22,7 +22,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { DomainError, type Principal } from '@takedown/domain';
+import { actorLabel, DomainError, type Principal } from '@takedown/domain';
 import { MAX_BATCH } from '@takedown/intake';
 import { CurrentPrincipal, submittingSource } from '../auth/principal';
 import { NoticeView } from '../notices/notice.dto';
@@ -77,11 +77,19 @@ export class IntakeController {
   @ApiNotFoundResponse({ description: 'No such notice' })
   @ApiConflictResponse({ description: 'The notice does not await triage' })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; nothing changed, retry' })
-  triage(@Param('id', new ParseUUIDPipe()) id: string, @Body() dto: TriageDto): Promise<NoticeView> {
+  triage(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: TriageDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NoticeView> {
     if (!dto.category && !dto.reason) {
       throw new DomainError('REQUEST.INVALID', 'a category to confirm, or a reason to reject', 'category');
     }
-    return this.notices.triage(id, dto);
+    return this.notices.triage(id, {
+      by: actorLabel(principal.actor),
+      category: dto.category,
+      reason: dto.reason,
+    });
   }
 
   @Get('raw-messages')

@@ -69,11 +69,15 @@ export class BatchResultView {
 }
 
 export class TriageDto {
-  @ApiProperty({ example: 'desk:j.devries' })
+  @ApiPropertyOptional({
+    example: 'desk:j.devries',
+    deprecated: true,
+    description: 'Ignored: the actor is the signed-in principal. Kept so that older clients still work.',
+  })
+  @IsOptional()
   @IsString()
-  @MinLength(1)
   @MaxLength(200)
-  by: string;
+  by?: string;
 
   @ApiPropertyOptional({ enum: CATEGORIES, description: 'Confirms the category: the workflow starts now' })
   @IsOptional()

@@ -11,10 +11,9 @@ import {
   type LinkKey,
 } from '@takedown/links';
 import { formatInstant, type MailLanguage } from '@takedown/mail';
-import { customerResponseSignal } from '@takedown/workflows/messages';
 import { AppConfig } from '../app-config';
 import { actAs, recordAudit } from '../audit/audit-context';
-import { signalNotice } from '../temporal/notice-signal';
+import { startNoticeAction } from '../temporal/notice-signal';
 import { TasksService } from '../tasks/tasks.service';
 import { confirmPage, messagePage, type ConfirmPageInput, type LinkPage } from './link-pages';
 
@@ -139,7 +138,8 @@ export class LinksService {
         actAs({ kind: 'link', id: `customer:${customer}`, name: `abuse contact of ${customer}` });
         await this.db.transaction(async (tx) => {
           await this.recordUse(tx, target.claims, remoteAddr);
-          await signalNotice(this.temporal, target.notice.id, customerResponseSignal, {
+          await startNoticeAction(this.temporal, target.notice.id, {
+            type: 'customer',
             kind: target.action,
             reason: target.action === 'dispute' ? reason.slice(0, 5000) : undefined,
             by: `customer:${customer}`,
@@ -171,7 +171,7 @@ export class LinksService {
           target.task.id,
           {
             outcome: target.claims.action,
-            by: `link:${target.task.assigneeEmail}`,
+            linkRecipient: target.task.assigneeEmail,
             note: note || undefined,
             customerId: customerId || undefined,
           },
@@ -201,7 +201,12 @@ export class LinksService {
       }
       if (err.field && target.kind === 'task')
         return this.taskForm(target, { error: err.message, status: 400 });
-      const status = err.code.endsWith('NOT_FOUND') ? 404 : /\.ALREADY_/.test(err.code) ? 409 : 400;
+      const status =
+        err.state !== undefined || /\.ALREADY_/.test(err.code)
+          ? 409
+          : err.code.endsWith('NOT_FOUND')
+            ? 404
+            : 400;
       return messagePage(status, 'Nothing to do', err.message);
     }
   }

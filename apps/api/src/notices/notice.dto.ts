@@ -136,11 +136,16 @@ export type NoticeAction = (typeof NOTICE_ACTIONS)[number];
 
 /** The body of `POST /v1/notices/:id/actions/:action`; which fields are required depends on the action. */
 export class NoticeActionDto {
-  @ApiProperty({ example: 'desk:j.devries', description: 'Who acts: a person or integration' })
+  @ApiPropertyOptional({
+    example: 'desk:j.devries',
+    deprecated: true,
+    description:
+      'Ignored: the actor is the signed-in principal (token, OIDC subject). Kept so that older clients still work.',
+  })
+  @IsOptional()
   @IsString()
-  @MinLength(1)
   @MaxLength(200)
-  by: string;
+  by?: string;
 
   @ApiPropertyOptional({
     example: 'Checked by the hotline at 10:12',

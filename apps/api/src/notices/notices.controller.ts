@@ -11,7 +11,6 @@ import {
   Res,
 } from '@nestjs/common';
 import {
-  ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiBody,
   ApiConsumes,
@@ -116,7 +115,7 @@ export class NoticesController {
   @Post(':id/actions/:action')
   @Roles('abuse_desk', 'abuse_lead')
   @Audit((req) => `notice.${String(req.params.action)}`)
-  @HttpCode(202)
+  @HttpCode(200)
   @ApiParam({ name: 'action', enum: NOTICE_ACTIONS })
   @ApiOperation({
     summary: 'Act on a notice',
@@ -124,19 +123,23 @@ export class NoticesController {
       'confirm-removal (source or desk: the material is gone), still-online (a removal claim was false), ' +
       'customer-response (kind removed|dispute, reason for a dispute), attribute (customerId), reopen (a closed ' +
       'notice, the same content back), reject-invalid (reason), withdraw (reason), escalate-now, add-note (reason). ' +
-      'The notice workflow carries the action out; read the notice to see its effect.',
+      'The notice workflow carries the action out and the answer is the notice with its effect. The actor is the ' +
+      'signed-in principal (a `by` in the body is not an identity and is ignored).',
   })
-  @ApiAcceptedResponse({ type: NoticeView, description: 'Accepted; the workflow records it on the timeline' })
+  @ApiOkResponse({ type: NoticeView, description: 'Carried out: the notice as it now stands' })
   @ApiBadRequestResponse({ description: 'Unknown action, or a field the action needs is missing or invalid' })
   @ApiNotFoundResponse({ description: 'No such notice' })
   @ApiConflictResponse({
-    description: 'The action does not fit the notice’s state (closed, attributed already, …)',
+    description:
+      'The action does not fit the notice’s state: `code` says why (NOTICE.ALREADY_CLOSED, NOTICE.NO_CLAIM, ' +
+      'NOTICE.REOPEN_WINDOW_PASSED, …) and `state` is the notice’s state; nothing changed',
   })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; retry' })
   act(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Param('action') action: string,
     @Body() dto: NoticeActionDto,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<NoticeView> {
     if (!(NOTICE_ACTIONS as readonly string[]).includes(action)) {
       throw new DomainError(
@@ -145,6 +148,6 @@ export class NoticesController {
         'action',
       );
     }
-    return this.notices.act(id, action as NoticeAction, dto);
+    return this.notices.act(id, action as NoticeAction, dto, principal);
   }
 }

@@ -1,28 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import { DomainError, redactUrl, type Category } from '@takedown/domain';
+import { actorLabel, DomainError, redactUrl, type Category, type Principal } from '@takedown/domain';
 import type { IntakeExtras } from '@takedown/intake';
 import { CustomerEntity, NoticeEntity, NoticeEventEntity, NoticeReportEntity } from '@takedown/persistence';
-import {
-  addNoteSignal,
-  attributeSignal,
-  confirmRemovalSignal,
-  customerResponseSignal,
-  duplicateReportSignal,
-  escalateNowSignal,
-  rejectInvalidSignal,
-  reopenSignal,
-  stillOnlineSignal,
-  withdrawSignal,
-} from '@takedown/workflows/messages';
-import type { NoticeWorkflowInput } from '@takedown/workflows/notice.workflow';
+import { duplicateReportSignal, type NoticeMessage } from '@takedown/workflows/messages';
+import { noticeWorkflow, type NoticeWorkflowInput } from '@takedown/workflows/notice.workflow';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { AppConfig } from '../app-config';
 import { EVERYTHING, type Visibility } from '../auth/principal';
 import { onlyVisibleNotices } from '../auth/visibility';
 import { recordAudit } from '../audit/audit-context';
-import { signalNotice, withTemporal } from '../temporal/notice-signal';
+import { signalNotice, startNoticeAction, withTemporal } from '../temporal/notice-signal';
 import { lockUrls } from './lock-urls';
 import { newNoticeRows, reportRow, submitAudit } from './notice-rows';
 import type {
@@ -166,7 +155,7 @@ export class NoticesService {
     await withTemporal(
       this.temporal,
       () =>
-        this.temporal.workflow.start('noticeWorkflow', {
+        this.temporal.workflow.start(noticeWorkflow, {
           workflowId: noticeWorkflowId(noticeId),
           taskQueue: this.config.env.TEMPORAL_TASK_QUEUE,
           args: [input],
@@ -292,87 +281,81 @@ export class NoticesService {
     };
   }
 
-  /** An abuse-desk (or source, or customer) action: checked here, carried out by the notice's workflow. */
-  async act(id: string, action: NoticeAction, dto: NoticeActionDto): Promise<NoticeView> {
+  /**
+   * An abuse-desk (or source, or customer) action, carried out by the notice's workflow as an update: the answer is
+   * the notice with the action's effect, or a 409 naming the notice's state when the action does not fit it. The
+   * actor is the authenticated principal; nothing the caller writes becomes an identity.
+   */
+  async act(
+    id: string,
+    action: NoticeAction,
+    dto: NoticeActionDto,
+    principal: Principal,
+  ): Promise<NoticeView> {
     const notice = await this.get(id);
     if (notice.state === 'needs_triage') {
-      throw new DomainError('NOTICE.CONFLICT', `notice ${id} awaits triage: confirm its category first`);
+      throw new DomainError(
+        'NOTICE.AWAITS_TRIAGE',
+        `notice ${id} awaits triage: confirm its category first`,
+        undefined,
+        notice.state,
+      );
     }
-    const closed = notice.state === 'closed';
-    const need = (field: 'reason' | 'customerId' | 'kind') => {
-      if (!dto[field]) throw new DomainError('REQUEST.INVALID', `${field} is required for ${action}`, field);
+    const need = (field: 'reason' | 'customerId' | 'kind'): string => {
+      const value = dto[field];
+      if (!value) throw new DomainError('REQUEST.INVALID', `${field} is required for ${action}`, field);
+      return value;
     };
-    const openOnly = () => {
-      if (closed) throw new DomainError('NOTICE.ALREADY_CLOSED', `notice ${id} is closed`);
-    };
-    const by = dto.by;
+    const by = actorLabel(principal.actor);
+    let message: NoticeMessage;
     switch (action) {
       case 'confirm-removal':
-        openOnly();
-        await signalNotice(this.temporal, id, confirmRemovalSignal, { by, note: dto.reason });
+        message = { type: 'confirm', by, note: dto.reason };
         break;
       case 'still-online':
-        if (notice.state !== 'awaiting_confirmation') {
-          throw new DomainError('NOTICE.CONFLICT', `notice ${id} is not awaiting confirmation of a removal`);
+        message = { type: 'stillOnline', by, reason: dto.reason };
+        break;
+      case 'customer-response': {
+        const kind = need('kind') as 'removed' | 'dispute';
+        message = { type: 'customer', kind, reason: kind === 'dispute' ? need('reason') : dto.reason, by };
+        break;
+      }
+      case 'attribute': {
+        const customerId = need('customerId');
+        if (!(await this.db.getRepository(CustomerEntity).existsBy({ id: customerId }))) {
+          throw new DomainError('CUSTOMER.UNKNOWN', `customer ${customerId} does not exist`, 'customerId');
         }
-        await signalNotice(this.temporal, id, stillOnlineSignal, { by, reason: dto.reason });
+        message = { type: 'attribute', customerId, by };
         break;
-      case 'customer-response':
-        openOnly();
-        need('kind');
-        if (dto.kind === 'dispute') need('reason');
-        await signalNotice(this.temporal, id, customerResponseSignal, {
-          kind: dto.kind!,
-          reason: dto.reason,
-          by,
-        });
-        break;
-      case 'attribute':
-        need('customerId');
-        if (notice.state !== 'unattributed')
-          throw new DomainError('NOTICE.ALREADY_ATTRIBUTED', `notice ${id} is attributed already`);
-        if (!(await this.db.getRepository(CustomerEntity).existsBy({ id: dto.customerId! }))) {
-          throw new DomainError(
-            'CUSTOMER.UNKNOWN',
-            `customer ${dto.customerId} does not exist`,
-            'customerId',
-          );
-        }
-        await signalNotice(this.temporal, id, attributeSignal, { by, customerId: dto.customerId! });
-        break;
+      }
       case 'reopen':
-        if (!closed) throw new DomainError('NOTICE.CONFLICT', `notice ${id} is not closed`);
-        await signalNotice(this.temporal, id, reopenSignal, { by, reason: dto.reason });
+        message = { type: 'reopen', by, reason: dto.reason };
         break;
       case 'reject-invalid':
-        openOnly();
-        need('reason');
-        await signalNotice(this.temporal, id, rejectInvalidSignal, { by, reason: dto.reason });
+        message = { type: 'invalid', by, reason: need('reason') };
         break;
       case 'withdraw':
-        openOnly();
-        need('reason');
-        await signalNotice(this.temporal, id, withdrawSignal, { by, reason: dto.reason });
+        message = { type: 'withdraw', by, reason: need('reason') };
         break;
       case 'escalate-now':
-        openOnly();
-        await signalNotice(this.temporal, id, escalateNowSignal, { by, reason: dto.reason });
+        message = { type: 'escalateNow', by, reason: dto.reason };
         break;
       case 'add-note':
-        need('reason');
-        await signalNotice(this.temporal, id, addNoteSignal, { by, note: dto.reason! });
+        message = { type: 'note', by, note: need('reason') };
         break;
     }
-    // The workflow carries the action out and records its effect (as workflow.notice.* rows); this is the ask.
+    const accepted = await startNoticeAction(this.temporal, id, message);
+    // The workflow records the action's effect (as workflow.notice.* rows); this is who asked, and for what.
     await recordAudit(this.db, {
       action: `notice.${action}`,
       target: { type: 'notice', id },
       summary: {
         before: { state: notice.state, customerId: notice.customerId },
-        request: { kind: dto.kind, customerId: dto.customerId, reason: dto.reason, by },
+        request: { kind: dto.kind, customerId: dto.customerId, reason: dto.reason },
       },
     });
-    return notice;
+    await accepted.result();
+    return this.get(id);
   }
 
   private findReport(db: EntityManager, dto: CreateNoticeDto): Promise<NoticeReportEntity | null> {

@@ -48,11 +48,15 @@ export class CompleteTaskDto {
   @MaxLength(100)
   outcome: string;
 
-  @ApiProperty({ example: 'am:a.jansen', description: 'Who completes the task' })
+  @ApiPropertyOptional({
+    example: 'am:a.jansen',
+    deprecated: true,
+    description: 'Ignored: the actor is the signed-in principal. Kept so that older clients still work.',
+  })
+  @IsOptional()
   @IsString()
-  @MinLength(1)
   @MaxLength(200)
-  by: string;
+  by?: string;
 
   @ApiPropertyOptional({ example: 'Called the customer; removal promised within the hour', maxLength: 5000 })
   @IsOptional()

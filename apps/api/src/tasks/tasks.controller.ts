@@ -94,6 +94,11 @@ export class TasksController {
     @Body() dto: CompleteTaskDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<TaskView> {
-    return this.tasks.complete(id, { ...dto, principal });
+    return this.tasks.complete(id, {
+      outcome: dto.outcome,
+      note: dto.note,
+      customerId: dto.customerId,
+      principal,
+    });
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DataSource, type EntityManager } from 'typeorm';
 import {
+  actorLabel,
   DomainError,
   TASK_OUTCOMES,
   isTaskOutcome,
@@ -15,15 +16,18 @@ import { taskCompletedSignal } from '@takedown/workflows/messages';
 import { recordAudit } from '../audit/audit-context';
 import { EVERYTHING, visibilityOf, type Visibility } from '../auth/principal';
 import { signalCase } from '../temporal/case-signal';
-import { signalNotice } from '../temporal/notice-signal';
+import { startNoticeAction } from '../temporal/notice-signal';
 import type { TaskListQuery, TaskPage, TaskView } from './task.dto';
 
 /** What completing a task takes, from the API or from a signed link. */
 export interface TaskCompletionInput {
   outcome: string;
-  by: string;
-  /** The API caller: it must see the task and hold the role it is assigned to (a signed link is its own proof). */
+  /**
+   * The API caller: it must see the task and hold the role it is assigned to, and it is the actor. Without one, a
+   * signed link is its own proof and `linkRecipient` the actor.
+   */
   principal?: Principal;
+  linkRecipient?: string;
   note?: string;
   customerId?: string;
 }
@@ -108,6 +112,9 @@ export class TasksService {
    */
   async complete(id: string, input: TaskCompletionInput, tx?: EntityManager): Promise<TaskView> {
     if (!tx) return this.db.transaction((own) => this.complete(id, input, own));
+    const by = input.principal
+      ? actorLabel(input.principal.actor)
+      : `link:${input.linkRecipient ?? 'unknown'}`;
     const [task] = (await tx.query(
       `SELECT kind, assignee, status, notice_id, case_id FROM tasks WHERE id = $1`,
       [id],
@@ -145,7 +152,7 @@ export class TasksService {
          data = data || $5::jsonb
        WHERE id = $1 AND status = 'open'
        RETURNING id`,
-      [id, input.outcome, input.by, input.note ?? null, JSON.stringify(customerId ? { customerId } : {})],
+      [id, input.outcome, by, input.note ?? null, JSON.stringify(customerId ? { customerId } : {})],
     )) as [unknown[], number];
     if (!changed) {
       const [now] = (await tx.query(`SELECT status FROM tasks WHERE id = $1`, [id])) as {
@@ -161,10 +168,12 @@ export class TasksService {
       outcome: input.outcome,
       note: input.note,
       customerId,
-      by: input.by,
+      by,
     };
+    // A notice's workflow validates the completion (409 when it no longer waits for the task) and carries it out
+    // after this transaction commits.
     if (task.case_id) await signalCase(this.temporal, task.case_id, taskCompletedSignal, completion);
-    else await signalNotice(this.temporal, task.notice_id as string, taskCompletedSignal, completion);
+    else await startNoticeAction(this.temporal, task.notice_id as string, { type: 'task', ...completion });
     // Last in the transaction: legal's approve/reject, a NOC confirmation, an attribution by hand.
     await recordAudit(tx, {
       action: 'task.complete',
@@ -174,7 +183,7 @@ export class TasksService {
         ...(task.case_id ? { caseId: task.case_id } : { noticeId: task.notice_id }),
         before: { status: task.status },
         after: { status: 'completed', outcome: input.outcome, ...(customerId ? { customerId } : {}) },
-        by: input.by,
+        by,
         note: input.note,
       },
     });

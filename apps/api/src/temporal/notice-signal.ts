@@ -1,6 +1,28 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  ApplicationFailure,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
+  type Client,
+} from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/workflow';
 import { DomainError } from '@takedown/domain';
+import {
+  addNoteSignal,
+  attributeSignal,
+  confirmRemovalSignal,
+  customerResponseSignal,
+  duplicateReportSignal,
+  escalateNowSignal,
+  noticeActionUpdate,
+  rejectInvalidSignal,
+  reopenSignal,
+  stillOnlineSignal,
+  taskCompletedSignal,
+  withdrawSignal,
+  type NoticeMessage,
+  type NoticeStatus,
+} from '@takedown/workflows/messages';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 
 const TEMPORAL_DEADLINE_MS = 5000;
@@ -39,3 +61,74 @@ export function signalNotice<T>(
     temporal.workflow.getHandle(noticeWorkflowId(noticeId)).signal(signal, arg),
   );
 }
+
+/**
+ * Asks a notice's workflow to carry out an action, as an update: resolves once its validator accepted it (the caller
+ * may still be inside a transaction: the workflow's own steps then wait for it, they never deadlock), with a function
+ * that waits for the new status. A refusal is a DomainError carrying the notice's state (409). A workflow that runs
+ * code from before updates existed takes the action as the signal it always did.
+ */
+export async function startNoticeAction(
+  temporal: Client,
+  noticeId: string,
+  message: NoticeMessage,
+): Promise<{ result: () => Promise<NoticeStatus | null> }> {
+  const handle = temporal.workflow.getHandle(noticeWorkflowId(noticeId));
+  try {
+    const update = await withTemporal(temporal, () =>
+      handle.startUpdate(noticeActionUpdate, { args: [message], waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    );
+    // The handle holds a refusal's outcome already (the validator ran before the server answered), and its result
+    // throws it without asking the server; an accepted update would be polled for, which no deadline allows here.
+    const refused = await temporal.connection
+      .withDeadline(Date.now(), () => update.result())
+      .then(
+        () => null,
+        (err: unknown) => err,
+      );
+    if (refused instanceof WorkflowUpdateFailedError) throw refused;
+    return {
+      // Carrying it out takes a few activities; a slow engine answers with the notice as it then stands.
+      result: () =>
+        temporal.connection
+          .withDeadline(Date.now() + UPDATE_RESULT_MS, () => update.result())
+          .catch(() => null),
+    };
+  } catch (err) {
+    // Its workflow has finished: the notice is closed for good, its reopen window passed.
+    if (err instanceof DomainError && err.code === 'NOTICE.ALREADY_CLOSED') {
+      throw message.type === 'reopen'
+        ? new DomainError('NOTICE.REOPEN_WINDOW_PASSED', 'the reopen window has passed', undefined, 'closed')
+        : new DomainError(err.code, err.message, undefined, 'closed');
+    }
+    if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+    const cause = err.cause;
+    if (cause instanceof Error && /No registered handler for update/.test(cause.message)) {
+      const { type, ...payload } = message;
+      await withTemporal(temporal, () => handle.signal(SIGNAL_FOR[type].name, payload));
+      return { result: async () => null };
+    }
+    if (cause instanceof ApplicationFailure && cause.details?.length) {
+      const state = (cause.details[0] as NoticeStatus).state;
+      throw new DomainError(cause.type ?? 'NOTICE.CONFLICT', cause.message, undefined, state);
+    }
+    throw err;
+  }
+}
+
+const UPDATE_RESULT_MS = 15_000;
+
+/** The signal that carried each action before updates (a worker still on that code understands only these). */
+const SIGNAL_FOR: Record<NoticeMessage['type'], { name: string }> = {
+  confirm: confirmRemovalSignal,
+  stillOnline: stillOnlineSignal,
+  customer: customerResponseSignal,
+  task: taskCompletedSignal,
+  attribute: attributeSignal,
+  reopen: reopenSignal,
+  invalid: rejectInvalidSignal,
+  escalateNow: escalateNowSignal,
+  withdraw: withdrawSignal,
+  note: addNoteSignal,
+  duplicate: duplicateReportSignal,
+};

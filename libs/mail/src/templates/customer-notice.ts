@@ -16,6 +16,8 @@ export interface CustomerNoticeInput {
   };
   deadline: Date | string;
   links: { removed: string; dispute: string };
+  /** A removal order (policy `aroundTheClock`): marked urgent, for the 24/7 contacts as much as office hours. */
+  urgent?: boolean;
 }
 
 const CATEGORY_LABELS: Record<MailLanguage, Record<Category, string>> = {
@@ -43,6 +45,9 @@ const WORDS = {
   en: {
     subject: (k: CustomerNoticeInput['kind'], category: string, deadline: string) =>
       `${{ notice: '', reminder: 'Reminder: ', last_call: 'Last call: ' }[k]}Abuse notice (${category}): remove before ${deadline}`,
+    urgent: 'URGENT, act day or night: ',
+    urgentIntro:
+      'This is a removal order with a deadline of about one hour. It is sent to your 24/7 contacts as well: act now, whatever the hour.',
     greeting: (name: string) => `Dear ${name},`,
     intro: (category: string) =>
       `We received a notice that material on your service is ${category}. Our agreement requires you to remove it before the deadline below.`,
@@ -64,6 +69,9 @@ const WORDS = {
   nl: {
     subject: (k: CustomerNoticeInput['kind'], category: string, deadline: string) =>
       `${{ notice: '', reminder: 'Herinnering: ', last_call: 'Laatste oproep: ' }[k]}Melding van misbruik (${category}): verwijderen vóór ${deadline}`,
+    urgent: 'SPOED, ook buiten kantoortijd: ',
+    urgentIntro:
+      'Dit is een verwijderingsbevel met een termijn van ongeveer een uur. Het gaat ook naar uw 24/7-contacten: handel nu, op welk uur ook.',
     greeting: (name: string) => `Beste ${name},`,
     intro: (category: string) =>
       `We hebben een melding ontvangen dat materiaal op uw dienst ${category} is. Volgens onze overeenkomst moet u het vóór de onderstaande termijn verwijderen.`,
@@ -91,9 +99,10 @@ export function customerNoticeEmail(input: CustomerNoticeInput): RenderedEmail {
   const category = CATEGORY_LABELS[input.language][input.notice.category];
   const deadline = formatInstant(input.deadline, tz, input.language);
   return layout({
-    subject: `[Takedown] ${w.subject(input.kind, category, deadline)}`,
+    subject: `[Takedown] ${input.urgent ? w.urgent : ''}${w.subject(input.kind, category, deadline)}`,
     intro: [
       w.greeting(input.customer.name),
+      ...(input.urgent ? [w.urgentIntro] : []),
       w.intro(category),
       ...(input.kind === 'reminder' ? [w.reminder] : []),
       ...(input.kind === 'last_call' ? [w.reminder, w.lastCall] : []),

@@ -1,0 +1,241 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { DEFAULT_POLICY, type CategoryPolicy } from '@takedown/domain';
+import type { CustomerEmail, OpenTask, TimelineEvent } from '@takedown/workflows/activities';
+import {
+  confirmRemovalSignal,
+  customerResponseSignal,
+  noticeActionUpdate,
+  type NoticeMessage,
+  type NoticeStatus,
+} from '@takedown/workflows/messages';
+import { eventually } from '../support/eventually';
+import {
+  completeTaskBySignal,
+  noticeScenario,
+  reported,
+  type NoticeHandle,
+} from '../support/notice-scenario';
+import { timeSkippingPerTest } from '../support/time-skipping';
+
+const H = 3600_000;
+const MIN = 60_000;
+const CSAM = DEFAULT_POLICY.categories.csam; // reminders +6 h, +18 h; last call +22 h; deadline 24 h; NOC 4 h after
+const PHISHING = DEFAULT_POLICY.categories.phishing; // reminder +24 h; deadline 48 h
+const REMOVAL_ORDER: CategoryPolicy = {
+  reminders: ['PT15M'],
+  deadline: 'PT1H',
+  suspendAfter: 'PT0S',
+  aroundTheClock: true,
+  nocAtReceipt: true,
+};
+
+const act = (h: NoticeHandle, m: NoticeMessage): Promise<NoticeStatus> =>
+  h.executeUpdate(noticeActionUpdate, { args: [m] });
+
+/** The refusal of an update: its code (the failure's type) and the status it names. */
+async function refusal(p: Promise<unknown>): Promise<{ code: string; state: string }> {
+  const err = await p.then(
+    () => {
+      throw new Error('the action was accepted');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  const cause = (err as WorkflowUpdateFailedError).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  const failure = cause as ApplicationFailure;
+  return { code: failure.type as string, state: (failure.details?.[0] as NoticeStatus).state };
+}
+
+const events = (rec: { of: (n: 'recordEvent') => unknown[] }) =>
+  rec.of('recordEvent') as unknown as TimelineEvent[];
+
+/**
+ * The notice core's trust holes, closed (issue 17): a claim is not a removal, every task outcome leads somewhere,
+ * feedback never holds the outcome, the one-hour path engages everyone at receipt, and actions answer. Each test
+ * failed on the workflow before these patches; saved histories of the runs before still replay (test/replay).
+ */
+describe('notice workflow: no dead ends (time skipping)', () => {
+  const ts = timeSkippingPerTest();
+
+  it('a claimed removal nobody confirms escalates at the deadline, with the claim on the timeline; confirmed later, it counts from the claim', async () => {
+    const { outcome, rec } = await noticeScenario(
+      ts,
+      { timers: CSAM, record: 'notice-v6-claim-escalated' },
+      async (h, r) => {
+        await ts.env.sleep(20 * H);
+        await h.signal(customerResponseSignal, { kind: 'removed', by: 'link:abuse@tenant-a.example' });
+        await reported(r, (s) => s.state === 'awaiting_confirmation');
+        await ts.env.sleep(5 * H);
+        const s = await reported(r, (x) => x.state === 'escalated');
+        expect(s.pendingTasks.map((t) => t.kind).sort()).toEqual([
+          'account_manager_escalation',
+          'removal_check',
+        ]);
+        await h.signal(confirmRemovalSignal, { by: 'source:hotline' });
+      },
+    );
+    expect(outcome).toBe('removed_in_time');
+    const escalated = events(rec).find((e) => e.type === 'escalated')!;
+    expect(escalated.reason).toMatch(/^removal claimed at .* but not confirmed by /);
+    expect(rec.events().indexOf('removal_claimed')).toBeLessThan(rec.events().indexOf('escalated'));
+  });
+
+  it("a claim grace from the policy delays an unconfirmed claim's escalation, and never stops it", async () => {
+    const { outcome } = await noticeScenario(
+      ts,
+      { timers: { ...CSAM, claimGrace: 'PT2H' } },
+      async (h, r) => {
+        await ts.env.sleep(23 * H);
+        await h.signal(customerResponseSignal, { kind: 'removed', by: 'link:abuse@tenant-a.example' });
+        await reported(r, (s) => s.state === 'awaiting_confirmation');
+        await ts.env.sleep(2 * H); // past the deadline, within the grace
+        expect(r.status().state).toBe('awaiting_confirmation');
+        await ts.env.sleep(2 * H);
+        await reported(r, (s) => s.state === 'escalated');
+        await h.signal(confirmRemovalSignal, { by: 'token:desk' });
+      },
+    );
+    expect(outcome).toBe('removed_in_time');
+  });
+
+  it("the account manager's acknowledgement starts a follow-up: still open after it, the lead is escalated", async () => {
+    const { rec } = await noticeScenario(
+      ts,
+      { timers: { ...PHISHING, followUp: 'PT6H' }, category: 'phishing', record: 'notice-v6-follow-up' },
+      async (h, r) => {
+        await ts.env.sleep(48 * H + 1000);
+        const s = await reported(r, (x) =>
+          x.pendingTasks.some((t) => t.kind === 'account_manager_escalation'),
+        );
+        await completeTaskBySignal(h, s, 'account_manager_escalation', 'acknowledged', {
+          note: 'calling them',
+        });
+        await reported(r, (x) => x.pendingTasks.length === 0);
+        await ts.env.sleep(6 * H + 1000);
+        await reported(r, (x) => x.pendingTasks.some((t) => t.kind === 'lead_escalation'));
+        await h.signal(confirmRemovalSignal, { by: 'token:desk' });
+      },
+    );
+    const lead = (rec.of('openTask') as unknown as OpenTask[]).find((t) => t.kind === 'lead_escalation')!;
+    expect(lead.summary).toMatch(/follow-up/);
+  });
+
+  it("the NOC's not_possible goes to the abuse-desk lead with the reason", async () => {
+    const { outcome, rec } = await noticeScenario(ts, { timers: CSAM }, async (h, r) => {
+      await ts.env.sleep(29 * H);
+      const s = await reported(r, (x) => x.pendingTasks.some((t) => t.kind === 'noc_suspension'));
+      await completeTaskBySignal(h, s, 'noc_suspension', 'not_possible', { note: 'no access to rack B4' });
+      await reported(r, (x) => x.pendingTasks.some((t) => t.kind === 'lead_escalation'));
+      await h.signal(confirmRemovalSignal, { by: 'token:desk' });
+    });
+    expect(outcome).toBe('removed_late');
+    const tasks = rec.of('openTask') as unknown as OpenTask[];
+    expect(tasks.map((t) => t.kind)).toEqual([
+      'account_manager_escalation',
+      'noc_suspension',
+      'lead_escalation',
+    ]);
+    expect(tasks[2].summary).toContain('no access to rack B4');
+  });
+
+  it("a source's failing webhook does not hold the outcome: the notice closes and feeds the standing; the failure is recorded", async () => {
+    const { outcome, rec } = await noticeScenario(
+      ts,
+      { timers: CSAM, feedbackFails: true, record: 'notice-v6-feedback-failing' },
+      async (h, r) => {
+        await h.signal(confirmRemovalSignal, { by: 'source:hotline' });
+        await reported(r, (s) => s.state === 'closed');
+        await eventually(
+          async () => r.of('feedStanding').length,
+          (n) => n === 1,
+        );
+        // The source's server stays down: the feedback's own retries run out (about 21 h) and say so.
+        for (let hours = 0; hours < 30 && !r.events().includes('feedback_failed'); hours++)
+          await ts.env.sleep(H);
+      },
+    );
+    expect(outcome).toBe('removed_in_time');
+    expect(rec.of('sendSourceFeedback')).toHaveLength(30); // retried on its own, then given up
+    expect(rec.events().slice(-2)).toEqual(['closed', 'feedback_failed']);
+  });
+
+  it('a removal order engages the NOC and the 24/7 contacts at receipt, not after the deadline', async () => {
+    const { outcome, rec } = await noticeScenario(
+      ts,
+      { timers: REMOVAL_ORDER, category: 'terrorist_content', record: 'notice-v6-removal-order' },
+      async (h, r) => {
+        const s = await reported(r, (x) => x.pendingTasks.some((t) => t.kind === 'noc_suspension'));
+        expect(s.state).toBe('customer_notified');
+        await ts.env.sleep(61 * MIN); // the deadline passes: escalated, and no second NOC task
+        const late = await reported(r, (x) => x.state === 'escalated' && x.pendingTasks.length === 2);
+        await completeTaskBySignal(h, late, 'noc_suspension', 'suspended');
+      },
+    );
+    expect(outcome).toBe('suspended');
+    const [notice] = rec.of('notifyCustomer') as unknown as CustomerEmail[];
+    expect(notice).toMatchObject({ kind: 'notice', aroundTheClock: true });
+    const opened = rec.of('openTask') as unknown as OpenTask[];
+    expect(opened.map((t) => t.kind)).toEqual(['noc_suspension', 'account_manager_escalation']);
+    // Opened at receipt: due a quarter of the hour after it, not after the deadline.
+    const receivedAt = Date.parse(events(rec)[0].at);
+    expect(Date.parse(opened[0].dueAt) - receivedAt).toBeLessThan(30 * MIN);
+  });
+
+  it('an action the state does not allow is refused with its code and the state, and changes nothing; one that fits answers with the new state', async () => {
+    const { outcome, rec } = await noticeScenario(ts, { timers: CSAM }, async (h, r) => {
+      await reported(r, (s) => s.state === 'customer_notified');
+      const before = r.events().length;
+      expect(await refusal(act(h, { type: 'stillOnline', by: 'token:desk' }))).toEqual({
+        code: 'NOTICE.NO_CLAIM',
+        state: 'customer_notified',
+      });
+      expect(await refusal(act(h, { type: 'attribute', customerId: 'x', by: 'token:desk' }))).toEqual({
+        code: 'NOTICE.ALREADY_ATTRIBUTED',
+        state: 'customer_notified',
+      });
+      expect(r.events().length).toBe(before);
+      const claimed = await act(h, { type: 'customer', kind: 'removed', by: 'link:abuse@tenant-a.example' });
+      expect(claimed.state).toBe('awaiting_confirmation');
+      expect(claimed.pendingTasks.map((t) => t.kind)).toEqual(['removal_check']);
+      expect(
+        (await refusal(act(h, { type: 'customer', kind: 'removed', by: 'link:abuse@tenant-a.example' })))
+          .code,
+      ).toBe('NOTICE.ALREADY_CLAIMED');
+      const task = claimed.pendingTasks[0];
+      expect(
+        (
+          await refusal(
+            act(h, {
+              type: 'task',
+              taskId: 'nope',
+              kind: 'removal_check',
+              outcome: 'confirmed',
+              by: 'token:desk',
+            }),
+          )
+        ).code,
+      ).toBe('TASK.NOT_PENDING');
+      const closed = await act(h, {
+        type: 'task',
+        taskId: task.taskId,
+        kind: 'removal_check',
+        outcome: 'confirmed',
+        by: 'token:desk',
+      });
+      expect(closed).toMatchObject({ state: 'closed', outcome: 'removed_in_time', pendingTasks: [] });
+      expect(await refusal(act(h, { type: 'confirm', by: 'token:desk' }))).toEqual({
+        code: 'NOTICE.ALREADY_CLOSED',
+        state: 'closed',
+      });
+      const after = r.events().length;
+      expect(await refusal(act(h, { type: 'escalateNow', by: 'token:desk' }))).toMatchObject({
+        code: 'NOTICE.ALREADY_CLOSED',
+      });
+      expect(r.events().length).toBe(after);
+    });
+    expect(outcome).toBe('removed_in_time');
+    expect(events(rec).find((e) => e.type === 'task_completed')?.actor).toBe('token:desk');
+  });
+});

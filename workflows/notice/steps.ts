@@ -1,0 +1,301 @@
+import { ParentClosePolicy, patched, proxyActivities, startChild } from '@temporalio/workflow';
+import {
+  deadlineAt,
+  remindersDueBy,
+  removalOutcome,
+  taskDueMs,
+  type CategoryPolicy,
+  type NoticeOutcome,
+  type NoticeState,
+  type TaskAssignee,
+  type TaskKind,
+} from '@takedown/domain';
+import type { AttributionResult, NoticeActivities, TimelineEvent } from '../activities';
+import { sourceFeedbackWorkflow } from '../source-feedback.workflow';
+import type { NoticeRun } from './state';
+
+export const activities = proxyActivities<NoticeActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    backoffCoefficient: 2,
+    nonRetryableErrorTypes: [
+      'NOTICE.NOT_FOUND',
+      'NOTICE.UNATTRIBUTED',
+      'CUSTOMER.NOT_FOUND',
+      'CUSTOMER.NO_CONTACTS',
+      'POLICY.NOT_FOUND',
+      'TASK.NOT_FOUND',
+    ],
+  },
+});
+
+// Inside the workflow sandbox `Date` is the workflow clock, replayed deterministically, not the host's.
+export const now = (): number => new Date().getTime();
+export const iso = (ms: number): string => new Date(ms).toISOString();
+
+interface StepOptions {
+  next?: NoticeState;
+  actor?: string;
+  reason?: string;
+  data?: Record<string, unknown>;
+  removedAt?: number;
+}
+
+/** The steps of a notice's life: each records itself on the timeline and moves the state on. */
+export class NoticeSteps {
+  constructor(private readonly run: NoticeRun) {}
+
+  private get timers(): CategoryPolicy {
+    return this.run.timers as CategoryPolicy;
+  }
+
+  /** The next timeline step; the state moves on with it. */
+  step(type: string, opts: StepOptions = {}): TimelineEvent {
+    const run = this.run;
+    if (opts.next) run.state = opts.next;
+    return {
+      noticeId: run.id,
+      key: run.timeline.stepKey(type),
+      type,
+      actor: opts.actor ?? 'workflow',
+      reason: opts.reason,
+      data: opts.data,
+      at: iso(now()),
+      state: opts.next,
+      outcome: opts.next === 'closed' ? (run.outcome ?? undefined) : undefined,
+      deadline: run.deadlineMs === null ? undefined : iso(run.deadlineMs),
+      removedAt: opts.removedAt === undefined ? undefined : iso(opts.removedAt),
+    };
+  }
+
+  async record(type: string, opts: StepOptions = {}): Promise<void> {
+    await activities.recordEvent(this.step(type, opts));
+  }
+
+  async openTask(kind: TaskKind, assignee: TaskAssignee, summary: string): Promise<void> {
+    const run = this.run;
+    const key = run.timeline.taskKey(kind);
+    const openedAt = now();
+    const dueAt = iso(openedAt + taskDueMs(this.timers));
+    const { taskId } = await activities.openTask({ noticeId: run.id, key, kind, assignee, dueAt, summary });
+    run.timeline.add({ taskId, kind, dueAt, assignee, openedAt });
+    await this.record('task_opened', { data: { taskId, kind, assignee, dueAt } });
+  }
+
+  /** Takes in who holds the address and the pinned policy; the deadline comes from the activity that pinned it. */
+  pinned(result: AttributionResult): void {
+    this.run.customer = result.customer;
+    this.run.timers = result.policy.timers;
+    // Runs recorded before the activity returned the deadline get it from the same rule.
+    this.run.deadlineMs = result.deadline
+      ? Date.parse(result.deadline)
+      : deadlineAt(result.policy.timers, this.run.receivedMs);
+  }
+
+  async pinPolicy(customerId?: string): Promise<AttributionResult> {
+    const run = this.run;
+    const result = await activities.attributeNotice({
+      noticeId: run.id,
+      category: run.input.category,
+      receivedAt: run.input.receivedAt,
+      customerId,
+    });
+    this.pinned(result);
+    return result;
+  }
+
+  /** `inOneStep`: the email and its timeline step in one activity (patch `intake-in-fewer-steps`). */
+  async notifyCustomer(inOneStep = false): Promise<void> {
+    const run = this.run;
+    const deadlineMs = run.deadlineMs as number;
+    run.notifiedAtMs = now();
+    const email = {
+      noticeId: run.id,
+      key: `${run.id}:notify:${run.reopened}`,
+      kind: 'notice' as const,
+      deadline: iso(deadlineMs),
+      ...(this.urgent() && this.timers.aroundTheClock ? { aroundTheClock: true } : {}),
+    };
+    const notified = {
+      next: 'customer_notified' as const,
+      data: { customerId: run.customer?.id, deadline: iso(deadlineMs) },
+    };
+    if (inOneStep) {
+      await activities.notifyCustomer({ ...email, then: this.step('customer_notified', notified) });
+      return;
+    }
+    await activities.notifyCustomer(email);
+    await this.record('customer_notified', notified);
+  }
+
+  private urgent(): boolean {
+    return this.run.features.urgentAtReceipt;
+  }
+
+  /** A removal order: the NOC is asked to stand by at receipt, beside the customer's email, not after the deadline. */
+  async engageNocAtReceipt(): Promise<void> {
+    const run = this.run;
+    if (!this.urgent() || !this.timers.nocAtReceipt || !run.customer || run.suspensionRequested) return;
+    run.suspensionRequested = true;
+    await this.openTask(
+      'noc_suspension',
+      'noc',
+      `A removal order: be ready to suspend the server or port that serves the material before the deadline (${iso(
+        run.deadlineMs as number,
+      )}), then confirm.`,
+    );
+  }
+
+  async escalate(reason: string, actor = 'workflow'): Promise<void> {
+    const run = this.run;
+    if (run.escalatedAtMs !== null) return;
+    run.escalatedAtMs = now();
+    await this.record('escalated', { next: 'escalated', actor, reason });
+    if (run.customer) {
+      await this.openTask(
+        'account_manager_escalation',
+        'account_manager',
+        'The customer missed the removal deadline: contact it, or request suspension.',
+      );
+    } else {
+      await this.openTask(
+        'lead_escalation',
+        'abuse_lead',
+        'A notice nobody could attribute passed its deadline.',
+      );
+    }
+  }
+
+  async requestSuspension(actor: string, reason: string): Promise<void> {
+    const run = this.run;
+    if (run.suspensionRequested || !run.customer) return;
+    run.suspensionRequested = true;
+    await this.record('suspension_requested', { next: 'suspension_requested', actor, reason });
+    await this.openTask(
+      'noc_suspension',
+      'noc',
+      'Suspend the server or port that serves the reported material, then confirm.',
+    );
+  }
+
+  async close(result: NoticeOutcome, actor: string, reason?: string, removedAtMs?: number): Promise<void> {
+    const run = this.run;
+    run.outcome = result;
+    run.closedAtMs = now();
+    run.followUpAtMs = null;
+    const timeToRemoval =
+      removedAtMs !== undefined
+        ? { timeToRemovalSeconds: Math.round((removedAtMs - run.receivedMs) / 1000) }
+        : {};
+    await this.record('closed', {
+      next: 'closed',
+      actor,
+      reason,
+      removedAt: removedAtMs,
+      data: { outcome: result, ...timeToRemoval },
+    });
+    await activities.closeTasks({ noticeId: run.id, reason: `notice closed: ${result}` });
+    run.timeline.clear();
+    const feedback = { noticeId: run.id, key: `${run.id}:feedback:${run.reopened}` };
+    if (run.features.feedbackOnItsOwn) {
+      // Its own workflow with its own retries: the close, the standing and a reopen never wait for a source's server.
+      await startChild(sourceFeedbackWorkflow, {
+        workflowId: `feedback-${run.id}-${run.reopened}`,
+        args: [{ version: 1, ...feedback }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } else {
+      await activities.sendSourceFeedback(feedback);
+    }
+    // Notices that started before the standing workflow existed close as they always did (saved histories replay).
+    if (run.customer && patched('standing-feed')) {
+      const newFalseClaims = run.falseClaims - run.falseClaimsFed;
+      run.falseClaimsFed = run.falseClaims;
+      await activities.feedStanding({
+        customerId: run.customer.id,
+        key: `${run.id}:closed:${run.reopened}`,
+        event: {
+          type: 'notice_closed',
+          noticeId: run.id,
+          category: run.input.category,
+          outcome: result,
+          deadlineMissed: run.escalatedAtMs !== null || result === 'removed_late' || result === 'suspended',
+          falseClaims: newFalseClaims,
+          ...timeToRemoval,
+          at: iso(now()),
+        },
+      });
+    }
+  }
+
+  /** A confirmed removal counts from the customer's claim, if it made one, else from the confirmation. */
+  removalConfirmed(actor: string, note?: string): Promise<void> {
+    const removedAt = this.run.claimedAtMs ?? now();
+    return this.close(removalOutcome(removedAt, this.run.deadlineMs), actor, note, removedAt);
+  }
+
+  async stillOnline(actor: string, reason?: string): Promise<void> {
+    const run = this.run;
+    if (!run.claimPending()) return;
+    run.falseClaims++;
+    run.claimedAtMs = null;
+    await this.record('still_online', {
+      next: run.escalatedAtMs !== null ? 'escalated' : 'customer_notified',
+      actor,
+      reason,
+      data: { falseClaims: run.falseClaims },
+    });
+  }
+
+  async attributeByHand(customerId: string, actor: string): Promise<void> {
+    const run = this.run;
+    if (run.state !== 'unattributed') return;
+    await this.pinPolicy(customerId);
+    await this.record('attributed', { next: 'attributed', actor, data: { customerId, by: 'hand' } });
+    for (const task of run.timeline.tasks()) if (task.kind === 'attribute') run.timeline.remove(task.taskId);
+    if (patched('attributed-by-hand')) {
+      // Attributed by signal or API rather than through its task: that task is done, its row must say so.
+      await activities.closeTasks({ noticeId: run.id, reason: 'attributed' });
+      // Reminders due while nobody held the address would reach the customer seconds after the notice itself.
+      run.nextReminder = Math.max(run.nextReminder, remindersDueBy(this.timers, now() - run.receivedMs));
+    }
+    await this.notifyCustomer();
+    await this.engageNocAtReceipt();
+  }
+
+  async reopen(actor: string, reason?: string): Promise<void> {
+    const run = this.run;
+    if (!run.isClosed() || !run.customer) return;
+    run.reopened++;
+    run.outcome = null;
+    run.answered = false;
+    run.claimedAtMs = null;
+    run.escalatedAtMs = null;
+    run.closedAtMs = null;
+    run.suspensionRequested = false;
+    run.nextReminder = this.timers.reminders.length; // the reopened notice gets its deadline, not the old reminders
+    await this.record('reopened', { actor, reason, data: { reopened: run.reopened } });
+    if (patched('standing-feed')) {
+      await activities.feedStanding({
+        customerId: run.customer.id,
+        key: `${run.id}:reopened:${run.reopened}`,
+        event: { type: 'content_back', noticeId: run.id, category: run.input.category, at: iso(now()) },
+      });
+    }
+    const deadlineMs = deadlineAt(this.timers, now());
+    run.deadlineMs = deadlineMs;
+    run.notifiedAtMs = now();
+    await activities.notifyCustomer({
+      noticeId: run.id,
+      key: `${run.id}:notify:${run.reopened}`,
+      kind: 'notice',
+      deadline: iso(deadlineMs),
+    });
+    await this.record('customer_notified', {
+      next: 'customer_notified',
+      data: { customerId: run.customer.id, deadline: iso(deadlineMs), reopened: run.reopened },
+    });
+  }
+}
