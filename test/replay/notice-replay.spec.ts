@@ -82,17 +82,19 @@ describe('replay of saved notice histories', () => {
     });
   });
 
+  /** The activities a run scheduled, in order. */
+  const activitiesOf = (history: History): string[] =>
+    (history.events ?? []).flatMap((e) => {
+      const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+      return type ? [type] : [];
+    });
+
   describe('a new notice in fewer steps (patch intake-in-fewer-steps)', () => {
-    /** The activities a run scheduled, in order. */
-    const activities = (history: History): string[] =>
-      (history.events ?? []).flatMap((e) => {
-        const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
-        return type ? [type] : [];
-      });
+    const activities = activitiesOf;
     const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
 
     it('replays histories from before it, whose notices took five activities to their first wait', () => {
-      const before = notices.filter((h) => !/^notice-v5-/.test(h.workflowId));
+      const before = notices.filter((h) => !/^notice-v[56]-/.test(h.workflowId));
       expect(before.length).toBeGreaterThanOrEqual(8);
       for (const h of before) expect(patchesIn(h.history)).not.toContain('intake-in-fewer-steps');
       expect(activities(named('notice-v1-removed-in-time')).slice(0, 5)).toEqual([
@@ -121,6 +123,61 @@ describe('replay of saved notice histories', () => {
         'receiveNotice',
         'openTask',
       ]);
+    });
+  });
+
+  describe('the notice core of December 2026 (patches claim-is-not-removal, every-outcome-leads-on, feedback-on-its-own, urgent-at-receipt)', () => {
+    const CORE = [
+      'claim-is-not-removal',
+      'every-outcome-leads-on',
+      'feedback-on-its-own',
+      'urgent-at-receipt',
+    ];
+    const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
+    const before = notices.filter((h) => !/^notice-v6-/.test(h.workflowId));
+
+    it('replays histories from before it, which never went through its patches', () => {
+      expect(before.length).toBeGreaterThanOrEqual(11);
+      for (const h of before) for (const id of CORE) expect(patchesIn(h.history)).not.toContain(id);
+    });
+
+    it('replays histories recorded since, each through every one of its patches', () => {
+      expect(
+        notices
+          .filter((h) => /^notice-v6-/.test(h.workflowId))
+          .map((h) => h.workflowId)
+          .sort(),
+      ).toEqual([
+        'notice-v6-claim-escalated',
+        'notice-v6-feedback-failing',
+        'notice-v6-follow-up',
+        'notice-v6-removal-order',
+      ]);
+      for (const id of [
+        'notice-v6-claim-escalated',
+        'notice-v6-feedback-failing',
+        'notice-v6-follow-up',
+        'notice-v6-removal-order',
+      ])
+        expect(patchesIn(named(id))).toEqual(expect.arrayContaining(CORE));
+    });
+
+    it('covers each new path: escalation over an unconfirmed claim, the follow-up, feedback as a child, the NOC at receipt', () => {
+      const scheduled = (id: string) => activitiesOf(named(id));
+      expect(scheduled('notice-v6-removal-order').slice(0, 3)).toEqual([
+        'receiveNotice',
+        'notifyCustomer',
+        'openTask',
+      ]);
+      const children = (id: string) =>
+        (named(id).events ?? []).flatMap((e) => {
+          const type = e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowType?.name;
+          return type ? [type] : [];
+        });
+      expect(children('notice-v6-feedback-failing')).toEqual(['sourceFeedbackWorkflow']);
+      expect(scheduled('notice-v6-feedback-failing')).not.toContain('sendSourceFeedback');
+      expect(scheduled('notice-v6-follow-up').filter((a) => a === 'openTask')).toHaveLength(2);
+      expect(scheduled('notice-v6-claim-escalated')).toContain('openTask');
     });
   });
 });
