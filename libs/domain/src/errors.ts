@@ -5,6 +5,8 @@ export class DomainError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** Every field that is wrong, when there are several (a policy): the shape of the API's validation errors. */
+    readonly fields?: { field: string; problems: string[] }[],
   ) {
     super(message);
   }
