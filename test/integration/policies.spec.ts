@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import type { INestApplication } from '@nestjs/common';
 import { DEFAULT_POLICY, DEMO_POLICY, type Role } from '@takedown/domain';
 import { createApiToken, policyInForce, verifyAuditChain } from '@takedown/persistence';
+import { CUSTOMER_EXAMPLE } from '@takedown/api/customers/customer.dto';
 import { policyCommand } from '../../apps/cli/src/commands/policy';
 import { runCli } from '../support/cli';
 import { ownDatabase } from '../support/own-database';
@@ -223,6 +224,19 @@ describe('policies through the API and the CLI', () => {
     expect((await as('legal').get('/v1/policies/gold?version=latest').expect(400)).body.code).toBe(
       'REQUEST.INVALID',
     );
+  });
+
+  it('lets a contract name a profile made here, and refuses one that does not exist', async () => {
+    const customer = (reference: string, policyProfile: string) => ({
+      ...CUSTOMER_EXAMPLE,
+      reference,
+      contract: { ...CUSTOMER_EXAMPLE.contract, policyProfile },
+    });
+    const made = await as('admin').post('/v1/customers', customer('C-GOLD', 'gold')).expect(201);
+    expect(made.body.contract.policyProfile).toBe('gold');
+    const refused = await as('admin').post('/v1/customers', customer('C-PLATINUM', 'platinum')).expect(400);
+    expect(refused.body).toMatchObject({ code: 'CUSTOMER.UNKNOWN_POLICY', field: 'contract.policyProfile' });
+    expect(await db.query(`SELECT 1 FROM customers WHERE reference = 'C-PLATINUM'`)).toEqual([]);
   });
 
   describe('takedown policy', () => {
