@@ -54,10 +54,11 @@ describe('policies through the API and the CLI', () => {
     ).map((r) => r.version);
   const auditRows = async (id: string) =>
     (await db.query(
-      `SELECT actor_kind, actor_id, role, action, summary FROM audit_log
-        WHERE target_type = 'policy' AND target_id = $1 ORDER BY id`,
+      `SELECT target_type, actor_kind, actor_id, role, action, summary FROM audit_log
+        WHERE target_id = $1 ORDER BY id`,
       [id],
     )) as {
+      target_type: string;
       actor_kind: string;
       actor_id: string;
       role: string;
@@ -95,8 +96,10 @@ describe('policies through the API and the CLI', () => {
     });
     expect(Date.now() - Date.parse(res.body.effectiveFrom)).toBeLessThan(60_000);
     const rows = await auditRows('gold');
+    // One row, in the transaction of the insert: the interceptor adds none of its own.
     expect(rows).toEqual([
       {
+        target_type: 'policy',
         actor_kind: 'token',
         actor_id: admin,
         role: 'admin',
@@ -109,6 +112,17 @@ describe('policies through the API and the CLI', () => {
       },
     ]);
     expect(await verifyAuditChain(db)).toMatchObject({ ok: true });
+  });
+
+  it('gives writers racing on one profile one version number each', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        as('admin').post('/v1/policies', { id: 'race', categories: DEFAULT_POLICY.categories }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+    expect(results.map((r) => r.body.version).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(await versionsOf('race')).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('takes no author from the body: a caller-typed `by` is refused', async () => {
