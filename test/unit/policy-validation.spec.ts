@@ -72,6 +72,7 @@ describe('parsePolicyCategories', () => {
     c.spam.reminders = ['PT0S', 'PT80H'];
     c.copyright.suspendAfter = 42;
     c.other.deadline = 'P400D';
+    c.other.reminders = [`PT${'1'.repeat(100)}S`];
     const problems = problemsOf(c);
     expect(problems).toEqual([
       { field: 'categories.csam.deadline', problems: ['"24 hours" is not an ISO 8601 duration'] },
@@ -85,6 +86,7 @@ describe('parsePolicyCategories', () => {
         field: 'categories.copyright.suspendAfter',
         problems: ['must be an ISO 8601 duration (text such as "PT24H")'],
       },
+      { field: 'categories.other.reminders[0]', problems: ['is too long for an ISO 8601 duration'] },
       { field: 'categories.other.deadline', problems: ['"P400D" is longer than 366 days'] },
     ]);
   });

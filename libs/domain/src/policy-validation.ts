@@ -26,6 +26,8 @@ export const MAX_POLICY_DURATION_MS = 366 * 86_400_000;
 const duration = (positive: boolean) =>
   z
     .string({ invalid_type_error: 'must be an ISO 8601 duration (text such as "PT24H")' })
+    // Longer text is no duration, and is not echoed back in the error.
+    .max(40, { message: 'is too long for an ISO 8601 duration' })
     .transform((iso, ctx) => {
       let ms: number;
       try {
