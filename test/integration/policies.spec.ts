@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import type { INestApplication } from '@nestjs/common';
-import { DEFAULT_POLICY, DEMO_POLICY, type Role } from '@takedown/domain';
-import { createApiToken, policyInForce, verifyAuditChain } from '@takedown/persistence';
+import { CATEGORIES, CATEGORY_POLICY_FIELDS, DEFAULT_POLICY, DEMO_POLICY, type Role } from '@takedown/domain';
+import { createApiToken, POLICY_ID_PATTERN, policyInForce, verifyAuditChain } from '@takedown/persistence';
 import { CUSTOMER_EXAMPLE } from '@takedown/api/customers/customer.dto';
 import { policyCommand } from '../../apps/cli/src/commands/policy';
 import { runCli } from '../support/cli';
@@ -251,6 +251,25 @@ describe('policies through the API and the CLI', () => {
     const refused = await as('admin').post('/v1/customers', customer('C-PLATINUM', 'platinum')).expect(400);
     expect(refused.body).toMatchObject({ code: 'CUSTOMER.UNKNOWN_POLICY', field: 'contract.policyProfile' });
     expect(await db.query(`SELECT 1 FROM customers WHERE reference = 'C-PLATINUM'`)).toEqual([]);
+  });
+
+  it('documents every policy route with its error responses, and every category and timer the rules know', async () => {
+    const doc = (await as('legal').get('/docs-json').expect(200)).body;
+    expect(doc.paths['/v1/policies'].get.responses).toHaveProperty('200');
+    expect(doc.paths['/v1/policies/{id}'].get.responses).toHaveProperty('404');
+    expect(doc.paths['/v1/policies/{id}'].get.responses).toHaveProperty('400');
+    const post = doc.paths['/v1/policies'].post;
+    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403']));
+    expect(post.responses['400'].content['application/json'].schema.example).toMatchObject({
+      code: 'POLICY.INVALID',
+      fields: expect.any(Array),
+    });
+    const schemas = doc.components.schemas;
+    expect(schemas.CreatePolicyDto.properties.id.pattern).toBe(POLICY_ID_PATTERN.source);
+    expect(Object.keys(schemas.PolicyCategoriesView.properties).sort()).toEqual([...CATEGORIES].sort());
+    expect(Object.keys(schemas.CategoryPolicyView.properties).sort()).toEqual(
+      [...CATEGORY_POLICY_FIELDS].sort(),
+    );
   });
 
   describe('takedown policy', () => {

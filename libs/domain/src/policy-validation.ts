@@ -48,7 +48,7 @@ const duration = (positive: boolean) =>
  * One category's timers, as `CategoryPolicy` documents them. Zero is allowed where it means "at once" or "none":
  * a suspension task at the deadline (terrorist content), no grace for a claimed removal, no reopening.
  */
-const categoryPolicy = z
+const categoryFields = z
   .object({
     reminders: z.array(duration(true), { invalid_type_error: 'must be a list of durations' }).max(20),
     deadline: duration(true),
@@ -62,35 +62,39 @@ const categoryPolicy = z
     aroundTheClock: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
     nocAtReceipt: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
   })
-  .strict()
-  .superRefine((p, ctx) => {
-    // A deadline that is itself wrong is reported once, not again beside every timer measured against it.
-    const deadline = (p.deadline as Parsed['deadline'] | undefined)?.ms ?? 0;
-    const limit = deadline > 0 ? deadline : Infinity;
-    p.reminders.forEach((r, i) => {
-      if (i > 0 && r.ms <= p.reminders[i - 1].ms) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ['reminders', i],
-          message: `"${r.iso}" must come after the reminder before it ("${p.reminders[i - 1].iso}")`,
-        });
-      }
-      if (r.ms >= limit) {
-        ctx.addIssue({
-          code: z.ZodIssueCode.custom,
-          path: ['reminders', i],
-          message: `"${r.iso}" must be before the deadline ("${p.deadline.iso}")`,
-        });
-      }
-    });
-    if (p.lastCall && p.lastCall.ms >= limit) {
+  .strict();
+
+/** Every field a category's policy may have (the API documents each). */
+export const CATEGORY_POLICY_FIELDS = Object.keys(categoryFields.shape) as (keyof CategoryPolicy)[];
+
+const categoryPolicy = categoryFields.superRefine((p, ctx) => {
+  // A deadline that is itself wrong is reported once, not again beside every timer measured against it.
+  const deadline = (p.deadline as Parsed['deadline'] | undefined)?.ms ?? 0;
+  const limit = deadline > 0 ? deadline : Infinity;
+  p.reminders.forEach((r, i) => {
+    if (i > 0 && r.ms <= p.reminders[i - 1].ms) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
-        path: ['lastCall'],
-        message: `"${p.lastCall.iso}" is counted back from the deadline and must be shorter than it ("${p.deadline.iso}")`,
+        path: ['reminders', i],
+        message: `"${r.iso}" must come after the reminder before it ("${p.reminders[i - 1].iso}")`,
+      });
+    }
+    if (r.ms >= limit) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['reminders', i],
+        message: `"${r.iso}" must be before the deadline ("${p.deadline.iso}")`,
       });
     }
   });
+  if (p.lastCall && p.lastCall.ms >= limit) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['lastCall'],
+      message: `"${p.lastCall.iso}" is counted back from the deadline and must be shorter than it ("${p.deadline.iso}")`,
+    });
+  }
+});
 
 const categories = z
   .object(
