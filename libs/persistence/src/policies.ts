@@ -121,7 +121,6 @@ export async function createPolicyVersion(
   db: DataSource,
   input: NewPolicyVersion,
   writer: PolicyWriter,
-  now = new Date(),
 ): Promise<PolicyEntity> {
   const problems: PolicyProblem[] = [];
   const idOk = typeof input.id === 'string' && POLICY_ID_PATTERN.test(input.id);
@@ -133,19 +132,6 @@ export async function createPolicyVersion(
   }
   const parsed = parsePolicyCategories(input.categories);
   if (!parsed.ok) problems.push(...parsed.problems);
-  const given = input.effectiveFrom ?? now;
-  if (Number.isNaN(given.getTime())) {
-    problems.push({ field: 'effectiveFrom', problems: ['must be a date and time'] });
-  } else if (given.getTime() < now.getTime() - POLICY_CLOCK_SKEW_MS) {
-    problems.push({
-      field: 'effectiveFrom',
-      problems: [
-        'may not be in the past: notices received since then are pinned to the version that was in force',
-      ],
-    });
-  }
-  // Within the clock skew, a time just past means now: no version is ever said to have been in force before it existed.
-  const effectiveFrom = new Date(Math.max(given.getTime(), now.getTime()));
   return db.transaction(async (tx) => {
     let latest: PolicyEntity | null = null;
     if (idOk) {
@@ -154,15 +140,29 @@ export async function createPolicyVersion(
         where: { id: input.id },
         order: { version: 'DESC' },
       });
-      if (latest && effectiveFrom.getTime() < effectiveMs(latest) && !problems.some(isEffectiveFrom)) {
-        problems.push({
-          field: 'effectiveFrom',
-          problems: [
-            `may not be before ${effectiveFromText(latest)}, when version ${latest.version} takes effect ` +
-              '(versions take effect in order)',
-          ],
-        });
-      }
+    }
+    // Read after the lock: "now" of a writer that waited is after the effective time of the one it waited for.
+    const now = new Date();
+    const given = input.effectiveFrom ?? now;
+    // Within the clock skew, a time just past means now: no version is said to be in force before it existed.
+    const effectiveFrom = new Date(Math.max(given.getTime(), now.getTime()));
+    if (Number.isNaN(given.getTime())) {
+      problems.push({ field: 'effectiveFrom', problems: ['must be a date and time'] });
+    } else if (given.getTime() < now.getTime() - POLICY_CLOCK_SKEW_MS) {
+      problems.push({
+        field: 'effectiveFrom',
+        problems: [
+          'may not be in the past: notices received since then are pinned to the version that was in force',
+        ],
+      });
+    } else if (latest && effectiveFrom.getTime() < effectiveMs(latest)) {
+      problems.push({
+        field: 'effectiveFrom',
+        problems: [
+          `may not be before ${effectiveFromText(latest)}, when version ${latest.version} takes effect ` +
+            '(versions take effect in order)',
+        ],
+      });
     }
     if (problems.length || !parsed.ok) throw invalid(problems);
     const row = tx.getRepository(PolicyEntity).create({
@@ -191,8 +191,6 @@ export async function createPolicyVersion(
     return row;
   });
 }
-
-const isEffectiveFrom = (p: PolicyProblem) => p.field === 'effectiveFrom';
 
 function invalid(problems: PolicyProblem[]): DomainError {
   return new DomainError(
