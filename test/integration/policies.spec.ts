@@ -5,7 +5,13 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import type { INestApplication } from '@nestjs/common';
 import { CATEGORIES, CATEGORY_POLICY_FIELDS, DEFAULT_POLICY, DEMO_POLICY, type Role } from '@takedown/domain';
-import { createApiToken, POLICY_ID_PATTERN, policyInForce, verifyAuditChain } from '@takedown/persistence';
+import {
+  createApiToken,
+  POLICY_ID_PATTERN,
+  PolicyEntity,
+  policyInForce,
+  verifyAuditChain,
+} from '@takedown/persistence';
 import { CUSTOMER_EXAMPLE } from '@takedown/api/customers/customer.dto';
 import { policyCommand } from '../../apps/cli/src/commands/policy';
 import { runCli } from '../support/cli';
@@ -80,6 +86,17 @@ describe('policies through the API and the CLI', () => {
     const current = await as('abuse_lead').get('/v1/policies/default?version=current').expect(200);
     expect(current.body.versions).toHaveLength(1);
     expect(current.body.versions[0]).toMatchObject({ version: 2, categories: DEFAULT_POLICY.categories });
+  });
+
+  it('labels a version inserted by hand, without the API or the CLI, as made in SQL', async () => {
+    await db.getRepository(PolicyEntity).insert({
+      id: 'by-hand',
+      version: 1,
+      categories: DEFAULT_POLICY.categories,
+      effectiveFrom: new Date(),
+    });
+    const res = await as('legal').get('/v1/policies/by-hand').expect(200);
+    expect(res.body.versions).toEqual([expect.objectContaining({ version: 1, createdBy: 'system:sql' })]);
   });
 
   it('stores a new profile from an admin, with the caller as author and one audit row naming it', async () => {
