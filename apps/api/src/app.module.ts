@@ -19,6 +19,7 @@ import { ImportsModule } from './imports/imports.module';
 import { LinksModule } from './links/links.module';
 import { HttpMetricsMiddleware, MetricsModule } from './metrics/metrics.module';
 import { NoticesModule } from './notices/notices.module';
+import { PoliciesModule } from './policies/policies.module';
 import { StandingModule } from './standing/standing.module';
 import { StatsModule } from './stats/stats.module';
 import { TasksModule } from './tasks/tasks.module';
@@ -76,6 +77,7 @@ export class AppModule implements NestModule {
         TerminationsModule,
         StatsModule,
         AuditModule,
+        PoliciesModule,
       ],
       controllers: captureDir ? [DevMailController] : [],
       providers: captureDir ? [{ provide: CapturedMailbox, useValue: new CapturedMailbox(captureDir) }] : [],

@@ -18,6 +18,7 @@ import {
 } from '@takedown/persistence';
 import { verifyReport } from '@takedown/reports';
 import { auditCommand } from './commands/audit';
+import { POLICY_USAGE, policyCommand } from './commands/policy';
 import { RETENTION_USAGE, retentionCommand } from './commands/retention';
 import { TOKEN_USAGE, tokenCommand } from './commands/token';
 
@@ -87,6 +88,30 @@ const COMMANDS: Command[] = [
     usage: TOKEN_USAGE.revoke,
     summary: 'Revoke an API token at once (by the id `token list` shows). Exits 65 for an unknown id.',
     run: (args) => tokenCommand('revoke', args),
+  },
+  {
+    words: ['policy', 'list'],
+    usage: POLICY_USAGE.list,
+    summary:
+      'List the timer policy profiles: each version, when it takes effect, who made it, and the one in force now.',
+    run: (args) => policyCommand('list', args),
+  },
+  {
+    words: ['policy', 'show'],
+    usage: POLICY_USAGE.show,
+    summary:
+      'Print a policy version as JSON: the one in force now, or --version N (current: the one in force now). ' +
+      'Exits 65 for an unknown id or version.',
+    run: (args) => policyCommand('show', args),
+  },
+  {
+    words: ['policy', 'set'],
+    usage: POLICY_USAGE.set,
+    summary:
+      'Add the next version of a policy profile from a JSON file (as `policy show` prints it, or its categories ' +
+      'alone), in effect from --effective-from (default now); notices received before keep theirs. Checked as ' +
+      'POST /v1/policies is; exits 65 naming every problem, nothing stored. Audited.',
+    run: (args) => policyCommand('set', args),
   },
   {
     words: ['retention', 'run'],

@@ -1,11 +1,21 @@
-/** A business rule said no. `code` is dotted (`NOTICE.NOT_FOUND`) and is mapped to HTTP by the API. */
+/** One field at fault and what is wrong with it, as the API's error body lists them (`fields`). */
+export interface FieldProblems {
+  field: string;
+  problems: string[];
+}
+
+/**
+ * A business rule said no. `code` is dotted (`NOTICE.NOT_FOUND`) and is mapped to HTTP by the API. `field` names
+ * the (first) field at fault; `fields`, when an input had several, all of them; `state`, when the action does not
+ * fit the current state of what it acts on (a conflict, 409), that state.
+ */
 export class DomainError extends Error {
   override name = 'DomainError';
   constructor(
     readonly code: string,
     message: string,
     readonly field?: string,
-    /** Set when the action does not fit the current state of what it acts on (a conflict): that state. */
+    readonly fields?: FieldProblems[],
     readonly state?: string,
   ) {
     super(message);

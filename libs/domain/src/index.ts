@@ -1,6 +1,7 @@
 export * from './category';
 export * from './duration';
 export * from './policy';
+export * from './policy-validation';
 export * from './notice';
 export * from './errors';
 export * from './cidr';

@@ -15,6 +15,7 @@ export * from './inventory-import';
 export * from './customers';
 export * from './entities/notice-report.entity';
 export * from './entities/policy.entity';
+export * from './policies';
 export * from './entities/task.entity';
 export * from './entities/link-use.entity';
 export * from './entities/raw-message.entity';

@@ -25,11 +25,11 @@ import {
   CUSTOMER_REFERENCE_PATTERN,
   CUSTOMER_STATUSES,
   MEASURE_KIND_PATTERN,
-  POLICIES,
   type ContractType,
   type CustomerLanguage,
   type CustomerStatus,
 } from '@takedown/domain';
+import { POLICY_ID_PATTERN } from '@takedown/persistence';
 import { MAX_OFFSET } from '../common/page-query';
 
 export class AccountManagerDto {
@@ -96,10 +96,10 @@ export class ContractDto {
 
   @ApiProperty({
     example: 'default',
-    enum: Object.keys(POLICIES),
-    description: 'The timer policy for notices',
+    description:
+      'The timer policy for notices: a profile of GET /v1/policies (`default`, `demo` or one made since)',
   })
-  @IsIn(Object.keys(POLICIES))
+  @Matches(POLICY_ID_PATTERN, { message: 'policyProfile must be a policy id such as default' })
   policyProfile: string;
 }
 

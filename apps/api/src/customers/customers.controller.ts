@@ -40,7 +40,8 @@ export class CustomersController {
   @ApiBody({ type: CreateCustomerDto, examples: { colocation: { value: CUSTOMER_EXAMPLE } } })
   @ApiCreatedResponse({ type: CustomerDetailView })
   @ApiBadRequestResponse({
-    description: 'A field is invalid (the body names it), or parentId is not a customer',
+    description:
+      'A field is invalid (the body names it), parentId is not a customer, or contract.policyProfile is not a stored policy',
     ...error(400, 'REQUEST.INVALID', 'abuseContacts: abuseContacts must contain at least 1 elements'),
   })
   @ApiConflictResponse({
@@ -103,7 +104,8 @@ export class CustomersController {
   @ApiOkResponse({ type: CustomerDetailView })
   @ApiBadRequestResponse({
     description:
-      'A field is invalid, the reference was sent (it never changes), or the parent would make a loop',
+      'A field is invalid, the reference was sent (it never changes), the parent would make a loop, or ' +
+      'contract.policyProfile is not a stored policy',
     ...error(
       400,
       'CUSTOMER.PARENT_CYCLE',

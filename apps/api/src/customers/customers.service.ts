@@ -6,6 +6,7 @@ import {
   ContractEntity,
   CustomerEntity,
   PreventiveMeasureEntity,
+  PolicyEntity,
   PrefixAssignmentEntity,
   assertParentAllowed,
   assignPrefix,
@@ -205,6 +206,14 @@ export class CustomersService {
   }
 
   private async saveContract(tx: EntityManager, customerId: string, dto: ContractDto): Promise<void> {
+    // Any stored profile, not only the built-in ones: profiles are made with POST /v1/policies.
+    if (!(await tx.getRepository(PolicyEntity).existsBy({ id: dto.policyProfile }))) {
+      throw new DomainError(
+        'CUSTOMER.UNKNOWN_POLICY',
+        `there is no policy ${dto.policyProfile} (GET /v1/policies lists them)`,
+        'contract.policyProfile',
+      );
+    }
     await tx
       .createQueryBuilder()
       .insert()

@@ -298,6 +298,7 @@ export class NoticesService {
         'NOTICE.AWAITS_TRIAGE',
         `notice ${id} awaits triage: confirm its category first`,
         undefined,
+        undefined,
         notice.state,
       );
     }

@@ -98,8 +98,14 @@ export async function startNoticeAction(
     // Its workflow has finished: the notice is closed for good, its reopen window passed.
     if (err instanceof DomainError && err.code === 'NOTICE.ALREADY_CLOSED') {
       throw message.type === 'reopen'
-        ? new DomainError('NOTICE.REOPEN_WINDOW_PASSED', 'the reopen window has passed', undefined, 'closed')
-        : new DomainError(err.code, err.message, undefined, 'closed');
+        ? new DomainError(
+            'NOTICE.REOPEN_WINDOW_PASSED',
+            'the reopen window has passed',
+            undefined,
+            undefined,
+            'closed',
+          )
+        : new DomainError(err.code, err.message, undefined, undefined, 'closed');
     }
     if (!(err instanceof WorkflowUpdateFailedError)) throw err;
     const cause = err.cause;
@@ -110,7 +116,7 @@ export async function startNoticeAction(
     }
     if (cause instanceof ApplicationFailure && cause.details?.length) {
       const state = (cause.details[0] as NoticeStatus).state;
-      throw new DomainError(cause.type ?? 'NOTICE.CONFLICT', cause.message, undefined, state);
+      throw new DomainError(cause.type ?? 'NOTICE.CONFLICT', cause.message, undefined, undefined, state);
     }
     throw err;
   }

@@ -18,4 +18,11 @@ export class PolicyEntity {
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;
+
+  /**
+   * The actor label of who made the version (`token:<id>`, `cli:<user>`); `system:migration` for the seeded ones,
+   * `system:sql` for rows inserted by hand.
+   */
+  @Column({ name: 'created_by', type: 'text', default: 'system:sql' })
+  createdBy: string;
 }
