@@ -10,3 +10,4 @@ export * from './standing';
 export * from './termination';
 export * from './principal';
 export * from './mail-sources';
+export * from './anonymised-url';
