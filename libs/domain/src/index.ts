@@ -11,3 +11,4 @@ export * from './termination';
 export * from './principal';
 export * from './mail-sources';
 export * from './anonymised-url';
+export * from './url-disclosure';

@@ -40,6 +40,7 @@ import {
 import { IntakeService } from '../intake/intake.service';
 import { XARF_MEDIA_TYPE, XarfReportDto } from '../intake/intake.dto';
 import { CurrentPrincipal, submittingSource, visibilityOf } from '../auth/principal';
+import { disclosedNotice } from './disclosed-notice';
 import { narrowNoticeView, NoticesService } from './notices.service';
 import { Roles } from '../auth/access';
 import { Audit } from '../audit/audit.decorator';
@@ -88,7 +89,7 @@ export class NoticesController {
       asSource: submittingSource(principal),
     });
     res.status(created ? 201 : 200);
-    return narrowNoticeView(notice, visibilityOf(principal));
+    return disclosedNotice(narrowNoticeView(notice, visibilityOf(principal)), principal.roles);
   }
 
   @Get()
@@ -96,8 +97,9 @@ export class NoticesController {
   @ApiOperation({ summary: 'Notices, filtered and paginated (newest first by default)' })
   @ApiOkResponse({ type: NoticePage })
   @ApiBadRequestResponse({ description: 'A filter is invalid; the body names it' })
-  list(@Query() query: NoticeListQuery, @CurrentPrincipal() principal: Principal): Promise<NoticePage> {
-    return this.notices.list(query, visibilityOf(principal));
+  async list(@Query() query: NoticeListQuery, @CurrentPrincipal() principal: Principal): Promise<NoticePage> {
+    const page = await this.notices.list(query, visibilityOf(principal));
+    return { ...page, items: page.items.map((n) => disclosedNotice(n, principal.roles)) };
   }
 
   @Get(':id')
@@ -106,11 +108,11 @@ export class NoticesController {
   @ApiOkResponse({ type: NoticeView })
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such notice' })
-  get(
+  async get(
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<NoticeView> {
-    return this.notices.get(id, visibilityOf(principal));
+    return disclosedNotice(await this.notices.get(id, visibilityOf(principal)), principal.roles);
   }
 
   @Post(':id/actions/:action')
