@@ -23,6 +23,7 @@ export class DomainErrorFilter implements ExceptionFilter {
         code: error.code,
         message: error.message,
         ...(error.field ? { field: error.field } : {}),
+        ...(error.fields?.length ? { fields: error.fields } : {}),
       });
   }
 }
