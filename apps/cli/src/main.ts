@@ -261,7 +261,10 @@ function describe(r: InventoryReport): string {
     `${r.rows} rows: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.rejected} rejected`,
     ...r.rejections.map(
       (x) =>
-        `  row ${x.row}${x.reference ? ` (${x.reference})` : ''}${x.field ? ` ${x.field}` : ''}: ${x.reason}`,
+        `  ${x.line === null ? `row ${x.row}` : `line ${x.line}`}${x.reference ? ` (${x.reference})` : ''}` +
+        // Most reasons begin with the field's name already.
+        `${x.field && !x.reason.startsWith(x.field) ? ` ${x.field}` : ''}` +
+        `${x.column ? ` [column ${x.column}]` : ''}: ${x.reason}`,
     ),
   ];
   if (r.rejected > r.rejections.length) lines.push(`  … and ${r.rejected - r.rejections.length} more`);
