@@ -65,6 +65,11 @@ describe('layers', () => {
     expect(violations('workflows', deterministic)).toEqual([]);
   });
 
+  it('lets intake depend on notices, never notices on intake', () => {
+    // The intake library (`@takedown/intake`, the shapes of a parsed report) is below both; the API's intake is not.
+    expect(violations('apps/api/src/notices', (i) => !/^\.\.?\/(\.\.\/)*intake\//.test(i.from))).toEqual([]);
+  });
+
   it('keeps the API and the worker apart: each talks to the other through Temporal only', () => {
     expect(violations('apps/api/src', (i) => !i.from.startsWith('@takedown/worker'))).toEqual([]);
     expect(violations('apps/worker/src', (i) => !i.from.startsWith('@takedown/api'))).toEqual([]);

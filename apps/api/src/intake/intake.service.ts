@@ -122,8 +122,10 @@ export class IntakeService {
     }
   }
 
-  listRawMessages(limit: number): Promise<RawMessageEntity[]> {
-    return this.db.getRepository(RawMessageEntity).find({ order: { receivedAt: 'DESC' }, take: limit });
+  listRawMessages(limit: number, offset: number): Promise<[RawMessageEntity[], number]> {
+    return this.db
+      .getRepository(RawMessageEntity)
+      .findAndCount({ order: { receivedAt: 'DESC', id: 'ASC' }, take: limit, skip: offset });
   }
 
   private async submitParsed(notice: unknown, extras: IntakeExtras): Promise<SubmitResult> {
