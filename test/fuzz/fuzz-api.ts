@@ -35,6 +35,7 @@ const CHECKS = [
   'content_type_conformance',
   'response_headers_conformance',
   'response_schema_conformance',
+  'positive_data_acceptance',
 ];
 const MAX_EXAMPLES = Number(process.env.FUZZ_MAX_EXAMPLES ?? 50);
 const MAX_TIME = Number(process.env.FUZZ_MAX_TIME ?? 900);

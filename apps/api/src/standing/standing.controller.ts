@@ -67,6 +67,7 @@ export class StandingController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
     description: 'Sending the same finding again with the same key (a retry) records it once',
   })
   @ApiAcceptedResponse({ description: 'Passed on to the customer’s standing workflow' })
