@@ -3,11 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { DataSource } from 'typeorm';
-import { cliActor } from '@takedown/api/audit/audit-context';
-import { ingestMailFromPipe } from '@takedown/api/intake/mail-pipe';
-import { loadEnvOrExit } from '@takedown/config';
-import { DomainError } from '@takedown/domain';
 import {
+  cliActor,
   appendAudit,
   dataSourceOptions,
   importInventory,
@@ -16,6 +13,9 @@ import {
   type InventoryRecord,
   type InventoryReport,
 } from '@takedown/persistence';
+import { ingestMailFromPipe } from '@takedown/api/intake/mail-pipe';
+import { loadEnvOrExit } from '@takedown/config';
+import { DomainError } from '@takedown/domain';
 import { verifyReport } from '@takedown/reports';
 import { auditCommand } from './commands/audit';
 import { RETENTION_USAGE, retentionCommand } from './commands/retention';

@@ -10,9 +10,8 @@ import type { Request } from 'express';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { DomainError } from '@takedown/domain';
-import { appendAudit, isDatabaseUnavailable } from '@takedown/persistence';
+import { appendAudit, isDatabaseUnavailable, principalRole } from '@takedown/persistence';
 import { visibilityOf } from '../auth/principal';
-import { principalRole } from './audit-context';
 
 /** The tables behind the `…NOT_FOUND` codes a scoped caller can meet, to tell "hidden from you" from "not there". */
 const TABLE_BY_CODE: Record<string, { table: string; type: string }> = {

@@ -10,9 +10,8 @@ import {
   splitBatch,
   type IntakeExtras,
 } from '@takedown/intake';
-import { RawMessageEntity } from '@takedown/persistence';
+import { RawMessageEntity, recordAudit } from '@takedown/persistence';
 import { AppConfig } from '../app-config';
-import { recordAudit } from '../audit/audit-context';
 import { rejectUnstorableText, toStorableText } from '../common/unstorable-text';
 import { validationPipe } from '../common/validation';
 import { BulkIntakeService, type BulkItem } from '../notices/bulk-intake.service';

@@ -13,7 +13,7 @@ import {
 import { formatInstant, type MailLanguage } from '@takedown/mail';
 import { customerResponseSignal } from '@takedown/workflows/messages';
 import { AppConfig } from '../app-config';
-import { actAs, recordAudit } from '../audit/audit-context';
+import { actAs, recordAudit } from '@takedown/persistence';
 import { signalNotice } from '../temporal/notice-signal';
 import { TasksService } from '../tasks/tasks.service';
 import { confirmPage, messagePage, type ConfirmPageInput, type LinkPage } from './link-pages';

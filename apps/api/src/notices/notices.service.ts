@@ -3,7 +3,13 @@ import { Client } from '@temporalio/client';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { DomainError, redactUrl, type Category } from '@takedown/domain';
 import type { IntakeExtras } from '@takedown/intake';
-import { CustomerEntity, NoticeEntity, NoticeEventEntity, NoticeReportEntity } from '@takedown/persistence';
+import {
+  CustomerEntity,
+  NoticeEntity,
+  NoticeEventEntity,
+  NoticeReportEntity,
+  recordAudit,
+} from '@takedown/persistence';
 import {
   addNoteSignal,
   attributeSignal,
@@ -21,7 +27,6 @@ import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { AppConfig } from '../app-config';
 import { EVERYTHING, type Visibility } from '../auth/principal';
 import { onlyVisibleNotices } from '../auth/visibility';
-import { recordAudit } from '../audit/audit-context';
 import { signalNotice, withTemporal } from '../temporal/notice-signal';
 import { lockUrls } from './lock-urls';
 import { newNoticeRows, reportRow, submitAudit } from './notice-rows';

@@ -12,7 +12,7 @@ import {
   type TaskStatus,
 } from '@takedown/domain';
 import { taskCompletedSignal } from '@takedown/workflows/messages';
-import { recordAudit } from '../audit/audit-context';
+import { recordAudit } from '@takedown/persistence';
 import { EVERYTHING, visibilityOf, type Visibility } from '../auth/principal';
 import { signalCase } from '../temporal/case-signal';
 import { signalNotice } from '../temporal/notice-signal';
