@@ -27,7 +27,8 @@ import { StandingService } from './standing.service';
 import { Roles } from '../auth/access';
 import { Audit } from '../audit/audit.decorator';
 
-const IDEMPOTENCY_KEY = /^[\w.:-]{1,200}$/;
+// ASCII spelled out: in the OpenAPI pattern, `\w` would be Unicode to other regex engines (Python's).
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,200}$/;
 
 const error = (statusCode: number, code: string, message: string) => ({
   schema: { example: { statusCode, code, message } },
