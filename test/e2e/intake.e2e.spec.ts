@@ -199,9 +199,23 @@ describe('intake channels end to end', () => {
     expect(unknownSender).toMatchObject({ status: 'kept', error: expect.stringMatching(/sender list/) });
     expect(await db.getRepository(NoticeEntity).count()).toBe(before);
     const listed = (await http.get('/v1/raw-messages?limit=5').expect(200)).body;
-    expect(listed.map((m: { id: string }) => m.id)).toEqual(
+    expect(listed).toMatchObject({ limit: 5, offset: 0, total: expect.any(Number) });
+    expect(listed.items.map((m: { id: string }) => m.id)).toEqual(
       expect.arrayContaining([(result as { rawMessageId: string }).rawMessageId]),
     );
+    // Paged as the other lists: the next page starts where this one ended, and bad bounds are named.
+    const second = (await http.get('/v1/raw-messages?limit=1&offset=1').expect(200)).body;
+    expect(second.items[0].id).toBe(listed.items[1].id);
+    expect(second.total).toBe(listed.total);
+    for (const [query, field] of [
+      ['limit=0', 'limit'],
+      ['limit=201', 'limit'],
+      ['limit=x', 'limit'],
+      ['offset=-1', 'offset'],
+    ]) {
+      const bad = await http.get(`/v1/raw-messages?${query}`).expect(400);
+      expect(bad.body.fields.map((f: { field: string }) => f.field)).toEqual([field]);
+    }
     expect(await db.getRepository(RawMessageEntity).countBy({ channel: 'pipe' })).toBeGreaterThan(0);
   });
 

@@ -6,7 +6,8 @@
  * does (embedded PostgreSQL, Temporal dev server, SMTP capture) on free loopback ports, the worker and the API
  * in-process, creates an admin token as `takedown token create` does, imports the sample inventory so that
  * customers and prefixes exist, and runs every phase (examples, coverage, fuzzing, stateful) with the checks below,
- * bounded per operation (FUZZ_MAX_EXAMPLES, default 50) and in time (FUZZ_MAX_TIME seconds, default 900). Prints a
+ * bounded per operation (FUZZ_MAX_EXAMPLES, default 50) and in time (FUZZ_MAX_TIME seconds, default 900); FUZZ_CHECKS
+ * (comma-separated) replaces the checks. Prints a
  * summary and exits non-zero when a check failed. FUZZ_SEED makes a run repeatable; FUZZ_PYTHON picks the Python
  * that makes the virtualenv (default: python3.13 or python3.12 if on PATH, else python3). Everything it made is
  * removed.
@@ -29,7 +30,8 @@ import { createWorker } from '../../apps/worker/src/create-worker';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 
 const SCHEMATHESIS_VERSION = '4.32.5';
-const CHECKS = [
+/** FUZZ_CHECKS replaces the list, e.g. with `positive_data_acceptance` added (docs/fuzzing.md). */
+const CHECKS = process.env.FUZZ_CHECKS?.split(',') ?? [
   'not_a_server_error',
   'status_code_conformance',
   'content_type_conformance',

@@ -87,12 +87,14 @@ describe('inventory import', () => {
     expect((await attribute(db, `${space.v6}:1abc::1`, new Date())).customer?.reference).toBe(space.ref('A'));
   });
 
-  it('keeps the good rows of a file with bad ones, and says which row and column is wrong and why', async () => {
+  it('keeps the good rows of a file with bad ones, and says which row, line and column is wrong and why', async () => {
     const csv = [
       `${HEADER},parent_ref`,
       `${space.ref('ok')},Good,colocation,,abuse@good.example,en,${space.v4()}/26,2024-01-01,`,
       `${space.ref('bits')},Host bits,colocation,,abuse@bits.example,en,${space.v4(1)}/26,2024-01-01,`,
       `${space.ref('orphan')},No parent,unmanaged,,abuse@orphan.example,en,${space.v4(64)}/26,2024-01-01,${space.ref('nobody')}`,
+      // A blank line is no row, but it is a line of the file: the lines below count it.
+      '',
       `${space.ref('when')},Bad date,colocation,,abuse@when.example,en,${space.v4(128)}/26,last tuesday,`,
       `${space.ref('short')},Too few cells,colocation`,
       `${space.ref('ok2')},Good too,dedicated,,abuse@good2.example,nl,${space.v6}::/48,2024-01-01,${space.ref('ok')}`,
@@ -100,21 +102,41 @@ describe('inventory import', () => {
     const res = await importCsv(csv);
     expect(res.body).toMatchObject({ rows: 6, created: 2, updated: 0, unchanged: 0, rejected: 4 });
     expect(res.body.rejections).toEqual([
-      { row: 2, reference: space.ref('bits'), field: 'prefix', reason: expect.stringContaining('host bits') },
+      {
+        row: 2,
+        line: 3,
+        reference: space.ref('bits'),
+        field: 'prefix',
+        column: 7,
+        reason: expect.stringContaining('host bits'),
+      },
       {
         row: 3,
+        line: 4,
         reference: space.ref('orphan'),
         field: 'parent_ref',
+        column: 9,
         reason: expect.stringContaining('no customer'),
       },
       {
         row: 4,
+        line: 6,
         reference: space.ref('when'),
         field: 'assigned_from',
-        reason: expect.stringContaining('last tuesday'),
+        column: 8,
+        reason: expect.stringContaining('must be a date'),
       },
-      { row: 5, reference: null, field: null, reason: expect.stringContaining('3 cells') },
+      {
+        row: 5,
+        line: 7,
+        reference: null,
+        field: null,
+        column: null,
+        reason: expect.stringContaining('3 cells'),
+      },
     ]);
+    // The reasons name the column, never the value that was in it.
+    expect(JSON.stringify(res.body.rejections)).not.toContain('last tuesday');
     const refs = (await snapshot()).map((c: { reference: string }) => c.reference);
     expect(refs).toEqual([space.ref('ok'), space.ref('ok2')]);
   });
@@ -240,7 +262,7 @@ describe('takedown import inventory (CLI)', () => {
     );
     await expect(cli('import', 'inventory', bad)).rejects.toMatchObject({
       code: 2,
-      stdout: expect.stringContaining('row 1 (C-9) prefix: "10.0.0.1/8" has host bits set'),
+      stdout: expect.stringContaining('row 1 (C-9): prefix: host bits are set; the network is 10.0.0.0/8'),
     });
     await expect(cli('import')).rejects.toMatchObject({ code: 64 });
   });

@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Category } from '@takedown/domain';
+import { anonymisedText, anonymisedUrl, type Category } from '@takedown/domain';
 import type { RetentionReport } from '@takedown/persistence';
-import {
-  anonymisedText,
-  anonymisedUrl,
-  redactedUrl,
-  verifyReport,
-  type SignedTerminationReport,
-} from '@takedown/reports';
+import { redactedUrl, verifyReport, type SignedTerminationReport } from '@takedown/reports';
 import { authorizedHttp, type Http } from '../support/api';
 import { runCli } from '../support/cli';
 import { storeCustomer } from '../support/customers';

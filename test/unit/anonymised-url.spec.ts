@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { anonymisedText, anonymisedUrl, parseAnonymisedUrl, redactedUrl } from '@takedown/reports';
+import { anonymisedText, anonymisedUrl, parseAnonymisedUrl } from '@takedown/domain';
+import { redactedUrl } from '@takedown/reports';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const URL_A = 'https://files.tenant-a.example:8443/gallery/8f1c2e?x=1';

@@ -76,6 +76,44 @@ describe('X-ARF v4 parsing', () => {
     expect(fieldOf({ ...body, evidence: [{ content_type: 'text/plain' }] })).toBe('evidence.0.payload');
   });
 
+  it('names every missing or bad field in one answer, without repeating the values', () => {
+    const body = sample('xarf-csam.json');
+    const secret = 'https://files.tenant-a.example/gallery/secret-8f1c2e';
+    const broken = {
+      ...body,
+      report_id: undefined,
+      category: secret,
+      timestamp: '2027-01-01T00:00:00Z',
+      source_identifier: '10.0.0.999',
+      url: `javascript:${secret}`,
+      reporter: { org: 'X' },
+    };
+    let error: IntakeError | undefined;
+    try {
+      parseXarf(broken, { now });
+    } catch (err) {
+      error = err as IntakeError;
+    }
+    expect(error).toBeInstanceOf(IntakeError);
+    expect(error!.fields!.map((f) => f.field).sort()).toEqual(
+      [
+        'category',
+        'report_id',
+        'reporter.contact',
+        'reporter.domain',
+        'source_identifier',
+        'timestamp',
+        'url',
+      ].sort(),
+    );
+    expect(error!.field).toBe(error!.fields![0].field);
+    expect(error!.message).toContain('report_id: is required');
+    expect(error!.message).toContain('timestamp: is in the future');
+    expect(JSON.stringify({ message: error!.message, fields: error!.fields })).not.toMatch(
+      /secret-8f1c2e|10\.0\.0\.999|2027-01-01/,
+    );
+  });
+
   it('keeps a host name as source identifier without making it an IP', () => {
     const { notice } = parseXarf(
       { ...sample('xarf-csam.json'), source_identifier: 'files.tenant-a.example' },

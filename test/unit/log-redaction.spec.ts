@@ -19,7 +19,7 @@ describe('request log redaction', () => {
       query: { x: '1' },
     });
     const other = { method: 'GET', url: '/v1/notices/abc', params: { id: 'abc' } };
-    expect(redactRequestForLog(other)).toBe(other);
+    expect(redactRequestForLog(other)).toEqual(other);
   });
 
   it('never throws and never keeps the token, whatever a client puts in a link path', () => {
@@ -30,6 +30,49 @@ describe('request log redaction', () => {
         if (token.length >= 12) expect(JSON.stringify(out)).not.toContain(JSON.stringify(token).slice(1, -1));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('takes reported URLs out of the query string and the path, and keeps ids, enums, numbers and dates', () => {
+    const secret = 'gallery/8f1c2e-secret';
+    const out = redactRequestForLog({
+      method: 'GET',
+      url: `/v1/notices?source=${encodeURIComponent(`https://files.example/${secret}`)}&status=open&limit=5&raw=https://files.example/${secret}`,
+      query: {
+        source: `https://files.example/${secret}`,
+        status: 'open',
+        limit: '5',
+        from: '2026-11-20T08:14:00Z',
+        [`https://files.example/${secret}`]: '1',
+      },
+      params: {},
+    });
+    expect(out.url).toBe('/v1/notices?source=[redacted]&status=open&limit=5&raw=[redacted]');
+    expect(out.query).toEqual({
+      source: '[redacted]',
+      status: 'open',
+      limit: '5',
+      from: '2026-11-20T08:14:00Z',
+      '[redacted]': '1',
+    });
+    const inPath = redactRequestForLog({
+      url: `/v1/notices/${encodeURIComponent(`https://files.example/${secret}`)}`,
+      params: { id: `https://files.example/${secret}` },
+    });
+    expect(inPath).toEqual({ url: '/v1/notices/[redacted]', params: { id: '[redacted]' } });
+  });
+
+  it('never keeps a URL a client puts anywhere in the query string', () => {
+    fc.assert(
+      fc.property(fc.webUrl({ withQueryParameters: true }), fc.webPath(), (url, path) => {
+        const secret = `${url}/s3cr3t${path}`;
+        const out = redactRequestForLog({
+          url: `/v1/attribution?ip=${encodeURIComponent(secret)}&at=${secret}`,
+          query: { ip: secret, at: secret },
+        });
+        expect(JSON.stringify(out)).not.toContain('s3cr3t');
+      }),
+      { numRuns: 300 },
     );
   });
 });

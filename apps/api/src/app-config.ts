@@ -1,3 +1,4 @@
+import { Module, type DynamicModule } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import type { Env } from '@takedown/config';
 
@@ -8,4 +9,17 @@ export class AppConfig {
     /** Where the JSON log goes; standard output unless a test captures it. */
     readonly logDestination?: DestinationStream,
   ) {}
+}
+
+@Module({})
+class AppConfigModule {}
+
+/** Makes the configuration injectable everywhere in an application (the HTTP app, the CLI's mail pipe). */
+export function appConfigModule(config: AppConfig): DynamicModule {
+  return {
+    module: AppConfigModule,
+    global: true,
+    providers: [{ provide: AppConfig, useValue: config }],
+    exports: [AppConfig],
+  };
 }

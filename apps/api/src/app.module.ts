@@ -6,7 +6,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
 import { CapturedMailbox } from '@takedown/mail';
 import { dataSourceOptions } from '@takedown/persistence';
-import { AppConfig } from './app-config';
+import { AppConfig, appConfigModule } from './app-config';
 import { AttributionModule } from './attribution/attribution.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -16,6 +16,7 @@ import { CustomersModule } from './customers/customers.module';
 import { DevMailController } from './dev-mail/dev-mail.controller';
 import { HealthModule } from './health/health.module';
 import { ImportsModule } from './imports/imports.module';
+import { IntakeModule } from './intake/intake.module';
 import { LinksModule } from './links/links.module';
 import { HttpMetricsMiddleware, MetricsModule } from './metrics/metrics.module';
 import { NoticesModule } from './notices/notices.module';
@@ -25,9 +26,6 @@ import { StatsModule } from './stats/stats.module';
 import { TasksModule } from './tasks/tasks.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { TerminationsModule } from './terminations/terminations.module';
-
-@Module({})
-class ConfigHolderModule {}
 
 @Module({})
 export class AppModule implements NestModule {
@@ -49,12 +47,7 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [
-        {
-          module: ConfigHolderModule,
-          global: true,
-          providers: [{ provide: AppConfig, useValue: config }],
-          exports: [AppConfig],
-        },
+        appConfigModule(config),
         LoggerModule.forRoot({
           pinoHttp: config.logDestination ? [httpLog, config.logDestination] : httpLog,
         }),
@@ -68,6 +61,7 @@ export class AppModule implements NestModule {
         HealthModule,
         MetricsModule,
         NoticesModule,
+        IntakeModule,
         CustomersModule,
         AttributionModule,
         ImportsModule,

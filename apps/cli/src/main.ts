@@ -3,11 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Presets, SingleBar } from 'cli-progress';
 import { DataSource } from 'typeorm';
-import { cliActor } from '@takedown/api/audit/audit-context';
-import { ingestMailFromPipe } from '@takedown/api/intake/mail-pipe';
-import { loadEnvOrExit } from '@takedown/config';
-import { DomainError } from '@takedown/domain';
 import {
+  cliActor,
   appendAudit,
   dataSourceOptions,
   importInventory,
@@ -16,6 +13,9 @@ import {
   type InventoryRecord,
   type InventoryReport,
 } from '@takedown/persistence';
+import { ingestMailFromPipe } from '@takedown/api/intake/mail-pipe';
+import { loadEnvOrExit } from '@takedown/config';
+import { DomainError } from '@takedown/domain';
 import { verifyReport } from '@takedown/reports';
 import { auditCommand } from './commands/audit';
 import { POLICY_USAGE, policyCommand } from './commands/policy';
@@ -286,7 +286,10 @@ function describe(r: InventoryReport): string {
     `${r.rows} rows: ${r.created} created, ${r.updated} updated, ${r.unchanged} unchanged, ${r.rejected} rejected`,
     ...r.rejections.map(
       (x) =>
-        `  row ${x.row}${x.reference ? ` (${x.reference})` : ''}${x.field ? ` ${x.field}` : ''}: ${x.reason}`,
+        `  ${x.line === null ? `row ${x.row}` : `line ${x.line}`}${x.reference ? ` (${x.reference})` : ''}` +
+        // Most reasons begin with the field's name already.
+        `${x.field && !x.reason.startsWith(x.field) ? ` ${x.field}` : ''}` +
+        `${x.column ? ` [column ${x.column}]` : ''}: ${x.reason}`,
     ),
   ];
   if (r.rejected > r.rejections.length) lines.push(`  … and ${r.rejected - r.rejections.length} more`);

@@ -1,7 +1,7 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/activity';
 import { DataSource } from 'typeorm';
-import { TASK_OUTCOMES, redactUrl, type TaskAssignee } from '@takedown/domain';
+import { TASK_OUTCOMES, urlsFor, type TaskAssignee } from '@takedown/domain';
 import { linkUrl, signLink, type LinkTarget } from '@takedown/links';
 import {
   Mailer,
@@ -65,7 +65,7 @@ export class NotificationActivitiesService implements Pick<
           notice: {
             id: notice.id,
             category: notice.category,
-            urls: notice.urls,
+            urls: urlsFor('customer', notice.category, notice.urls),
             ip: notice.ip,
             receivedAt: notice.receivedAt,
           },
@@ -209,8 +209,8 @@ export class NotificationActivitiesService implements Pick<
         notice: {
           id: notice.id,
           category: notice.category,
-          // Staff open the notice for the full CSAM URLs; an email is copied and forwarded too easily.
-          urls: notice.category === 'csam' ? notice.urls.map(redactUrl) : notice.urls,
+          // The rule the API follows too: a CSAM URL in full only for those who handle the material.
+          urls: urlsFor(task.assignee, notice.category, notice.urls),
           ip: notice.ip,
           customer: customer ? `${customer.name} (${customer.reference})` : null,
         },

@@ -19,7 +19,7 @@ export class IpAddress {
   /** Accepts only the plain notations: no octal or hex IPv4 parts (`010.0.0.1` is not 8.0.0.1 here), no zone. */
   static parse(input: string, field = 'ip'): IpAddress {
     const text = String(input).trim();
-    const fail = () => new DomainError('IP.INVALID', `"${input}" is not an IPv4 or IPv6 address`, field);
+    const fail = () => new DomainError('IP.INVALID', `${field}: not an IPv4 or IPv6 address`, field);
     if (ipaddr.IPv4.isValidFourPartDecimal(text))
       return new IpAddress(4, ipaddr.IPv4.parse(text).toByteArray());
     if (text.includes('%') || !ipaddr.IPv6.isValid(text)) throw fail();
@@ -68,23 +68,23 @@ export class Cidr {
     try {
       address = IpAddress.parse(addressText, field);
     } catch {
-      throw new DomainError('CIDR.INVALID', `"${input}" is not an IPv4 or IPv6 prefix`, field);
+      throw new DomainError('CIDR.INVALID', `${field}: not an IPv4 or IPv6 prefix`, field);
     }
     const mapped = address.family === 4 && addressText.includes(':');
     const maxLength = mapped ? 128 : BITS[address.family];
     if (lengthText !== null && !/^\d{1,3}$/.test(lengthText)) {
-      throw new DomainError('CIDR.INVALID', `"${input}" has no valid prefix length`, field);
+      throw new DomainError('CIDR.INVALID', `${field}: the prefix length is not a number`, field);
     }
     const given = lengthText === null ? maxLength : Number(lengthText);
     if (given > maxLength || (mapped && given < 96)) {
-      throw new DomainError('CIDR.INVALID', `"${input}": prefix length ${given} is out of range`, field);
+      throw new DomainError('CIDR.INVALID', `${field}: the prefix length is out of range`, field);
     }
     const length = mapped ? given - 96 : given;
     if (!hostBitsZero(address.bytes, length)) {
       const network = IpAddress.fromBytes(maskBytes(address.bytes, length));
       throw new DomainError(
         'CIDR.HOST_BITS_SET',
-        `"${input}" has host bits set; the network is ${network.toString()}/${length}`,
+        `${field}: host bits are set; the network is ${network.toString()}/${length}`,
         field,
       );
     }

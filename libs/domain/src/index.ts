@@ -12,3 +12,5 @@ export * from './termination';
 export * from './principal';
 export * from './mail-sources';
 export * from './notice-clock';
+export * from './anonymised-url';
+export * from './url-disclosure';

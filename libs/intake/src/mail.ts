@@ -33,8 +33,8 @@ export async function parseMail(raw: Buffer, opts: MailOptions): Promise<ParsedR
   let mail: ParsedMail;
   try {
     mail = await simpleParser(raw, { skipHtmlToText: false, skipTextLinks: true, skipImageLinks: true });
-  } catch (err) {
-    throw new IntakeError(`not a readable MIME message: ${(err as Error).message}`, 'message');
+  } catch {
+    throw new IntakeError('not a readable MIME message', 'message');
   }
   const source = { kind: opts.source.kind, name: opts.source.name, contact: opts.sender };
   const reference =
@@ -60,15 +60,15 @@ export async function parseMail(raw: Buffer, opts: MailOptions): Promise<ParsedR
     const uris = all(fields.get('reported-uri')).filter(isHttpUrl);
     const sourceIp = text(fields.get('source-ip'));
     if (sourceIp && !isIP(sourceIp)) {
-      throw new IntakeError(`ARF Source-IP: "${sourceIp}" is not an IP address`, 'Source-IP');
+      throw new IntakeError('ARF Source-IP: is not an IP address', 'Source-IP');
     }
     const arrival = text(fields.get('arrival-date'));
     const observed = arrival ? new Date(arrival) : undefined;
     if (observed && Number.isNaN(observed.getTime())) {
-      throw new IntakeError(`ARF Arrival-Date: "${arrival}" is not a date`, 'Arrival-Date');
+      throw new IntakeError('ARF Arrival-Date: is not a date', 'Arrival-Date');
     }
     if (observed && observed.getTime() > (opts.now ?? new Date()).getTime() + CLOCK_SKEW_MS) {
-      throw new IntakeError(`ARF Arrival-Date: ${arrival} is in the future`, 'Arrival-Date');
+      throw new IntakeError('ARF Arrival-Date: is in the future', 'Arrival-Date');
     }
     // An ARF report without a URL is still a report: the desk reads it.
     if (uris.length) {

@@ -1,4 +1,4 @@
-import { DomainError, type Category, type SourceKind } from '@takedown/domain';
+import { DomainError, type Category, type FieldProblems, type SourceKind } from '@takedown/domain';
 
 /** A notice as every channel hands it to intake: the shape of the native `POST /v1/notices` body. */
 export interface NoticeInput {
@@ -33,10 +33,13 @@ export interface ParsedReport {
   extras: IntakeExtras;
 }
 
-/** Bad input: `field` names the field as the reporter wrote it (an X-ARF or ARF field). */
+/**
+ * Bad input: `field` names the field as the reporter wrote it (an X-ARF or ARF field); `fields`, when a report had
+ * several faults, every one of them.
+ */
 export class IntakeError extends DomainError {
-  constructor(message: string, field?: string) {
-    super('INTAKE.INVALID', message, field);
+  constructor(message: string, field?: string, fields?: FieldProblems[]) {
+    super('INTAKE.INVALID', message, field, fields);
   }
 }
 

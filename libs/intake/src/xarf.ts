@@ -100,22 +100,39 @@ export interface XarfOptions {
  * reported material never travels further than this function: only their hashes are kept.
  */
 export function parseXarf(body: unknown, opts: XarfOptions = {}): ParsedReport {
+  const problems = new Map<string, string[]>();
+  const add = (field: string, problem: string) =>
+    problems.set(field, [...(problems.get(field) ?? []), problem]);
   const result = xarfSchema.safeParse(body);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue.path.join('.') || 'body';
-    const message =
-      issue.code === 'invalid_type' && issue.received === 'undefined' ? 'is required' : issue.message;
-    throw new IntakeError(`X-ARF ${field}: ${message}`, field);
+    for (const issue of result.error.issues) add(issue.path.join('.') || 'body', problemOf(issue));
+  }
+  // The rules no schema keyword holds are checked too, on whatever the fields are, so that one answer names all.
+  const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const now = opts.now ?? new Date();
+  if (!problems.has('timestamp') && typeof raw.timestamp === 'string') {
+    if (Date.parse(raw.timestamp) > now.getTime() + CLOCK_SKEW_MS) add('timestamp', 'is in the future');
+  }
+  if (!problems.has('source_identifier') && typeof raw.source_identifier === 'string') {
+    const problem = sourceIdentifierProblem(raw.source_identifier.trim());
+    if (problem) add('source_identifier', problem);
+  }
+  if (!problems.has('url')) {
+    if (typeof raw.url !== 'string' || !raw.url.trim()) add('url', 'is required (a notice is about a URL)');
+    else if (!isHttpUrl(raw.url.trim())) add('url', 'must be an http, https or ftp URL');
+  }
+  if (problems.size || !result.success) {
+    const fields = [...problems].map(([field, list]) => ({ field, problems: list }));
+    throw new IntakeError(
+      `X-ARF ${fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ')}`,
+      fields[0]?.field ?? 'body',
+      fields,
+    );
   }
   const x = result.data;
-  const now = opts.now ?? new Date();
-  if (Date.parse(x.timestamp) > now.getTime() + CLOCK_SKEW_MS) {
-    throw new IntakeError(`X-ARF timestamp: ${x.timestamp} is in the future`, 'timestamp');
-  }
-  const ip = sourceIp(x.source_identifier);
-  if (!x.url) throw new IntakeError('X-ARF url: is required (a notice is about a URL)', 'url');
-  if (!isHttpUrl(x.url)) throw new IntakeError('X-ARF url: must be an http, https or ftp URL', 'url');
+  const ip = isIP(x.source_identifier) ? x.source_identifier : undefined;
+  // Checked above, as it was given; the schema trims.
+  const url = x.url as string;
 
   const mapped =
     CATEGORY_BY_TYPE[x.type.toLowerCase()] ?? (x.category === 'copyright' ? 'copyright' : undefined);
@@ -132,7 +149,7 @@ export function parseXarf(body: unknown, opts: XarfOptions = {}): ParsedReport {
       },
       sourceReference: x.report_id,
       category: mapped ?? 'other',
-      urls: [x.url],
+      urls: [url],
       ...(ip ? { ip } : {}),
       observedAt: new Date(x.timestamp).toISOString(),
       hashes: {
@@ -149,22 +166,24 @@ export function parseXarf(body: unknown, opts: XarfOptions = {}): ParsedReport {
   };
 }
 
-/** An IP is kept; a host name is allowed but never resolved; something that tries to be an IP and is not is refused. */
-function sourceIp(identifier: string): string | undefined {
-  if (isIP(identifier)) return identifier;
-  if (/^[\d.]+$/.test(identifier) || identifier.includes(':')) {
-    throw new IntakeError(
-      `X-ARF source_identifier: "${identifier}" is not an IP address`,
-      'source_identifier',
-    );
-  }
-  if (!/^[a-z0-9.-]+$/i.test(identifier)) {
-    throw new IntakeError(
-      'X-ARF source_identifier: must be an IP address or a host name',
-      'source_identifier',
-    );
-  }
+/**
+ * An IP is kept; a host name is allowed but never resolved; something that tries to be an IP and is not is refused.
+ * The problem, if any; the value itself is never repeated in an answer.
+ */
+function sourceIdentifierProblem(identifier: string): string | undefined {
+  if (isIP(identifier)) return undefined;
+  if (/^[\d.]+$/.test(identifier) || identifier.includes(':')) return 'is not an IP address';
+  if (!/^[a-z0-9.-]+$/i.test(identifier)) return 'must be an IP address or a host name';
   return undefined;
+}
+
+/** Zod's words, without the value it was given (`received 'https://…'`): an error never repeats input. */
+function problemOf(issue: z.ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    return issue.received === 'undefined' ? 'is required' : `must be ${issue.expected}`;
+  }
+  if (issue.code === 'invalid_enum_value') return `must be one of ${issue.options.join(', ')}`;
+  return issue.message;
 }
 
 export function isHttpUrl(value: string): boolean {

@@ -144,7 +144,11 @@ function validate(
     );
   }
   if (email && !/^[^\s@]+@[^\s@]+$/.test(email)) {
-    throw new DomainError('TOKEN.INVALID', `"${email}" is not an email address`, 'accountManagerEmail');
+    throw new DomainError(
+      'TOKEN.INVALID',
+      'accountManagerEmail: not an email address',
+      'accountManagerEmail',
+    );
   }
   const source = input.source ? { kind: input.source.kind.trim(), name: input.source.name.trim() } : null;
   if ((role === 'source') !== !!(source?.kind && source.name)) {

@@ -23,5 +23,6 @@ export * from './entities/api-token.entity';
 export * from './api-tokens';
 export * from './entities/audit-log.entity';
 export * from './audit-log';
+export * from './audit-context';
 export * from './retention';
 export * from './notice-stats';

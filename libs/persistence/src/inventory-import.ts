@@ -38,11 +38,15 @@ const MAX_LISTED_REJECTIONS = 1000;
 export type RowOutcome = 'created' | 'updated' | 'unchanged';
 
 export interface InventoryRejection {
-  /** 1-based number of the data row (the CSV header is not a row). */
+  /** 1-based number of the data row (the CSV header is not a row; in a JSON array, the item's position). */
   row: number;
+  /** 1-based line of the CSV file where the row ends (the header is line 1); null for JSON. */
+  line: number | null;
   reference: string | null;
-  /** The column at fault, when one is. */
+  /** The column at fault, when one is, by name. */
   field: string | null;
+  /** 1-based position of that column in the CSV header; null for JSON or when no column is at fault. */
+  column: number | null;
   reason: string;
 }
 
@@ -78,28 +82,42 @@ interface InventoryRow {
  * of cells is only that row's problem.
  */
 export async function* inventoryCsvRecords(input: Readable | string): AsyncGenerator<InventoryRecord> {
-  const parser = parse({ bom: true, skip_empty_lines: true, trim: true, relax_column_count: true });
+  const parser = parse({
+    bom: true,
+    skip_empty_lines: true,
+    trim: true,
+    relax_column_count: true,
+    info: true,
+  });
   if (typeof input === 'string') parser.end(input);
   else input.pipe(parser);
   let header: string[] | null = null;
   try {
-    for await (const cells of parser as AsyncIterable<string[]>) {
+    for await (const { record: cells, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+    }>) {
       if (!header) {
         header = cells;
         checkColumns(header);
         continue;
       }
-      if (cells.length !== header.length) {
-        yield { [MISFIT]: `has ${cells.length} cells where the header has ${header.length}` };
-        continue;
-      }
-      yield Object.fromEntries(header.map((column, i) => [column, cells[i]]));
+      const record: InventoryRecord =
+        cells.length === header.length
+          ? Object.fromEntries(header.map((column, i) => [column, cells[i]]))
+          : { [MISFIT]: `has ${cells.length} cells where the header has ${header.length}` };
+      CSV_POSITIONS.set(record, { line: info.lines, header });
+      yield record;
     }
   } catch (err) {
     if (err instanceof DomainError) throw err;
+    // csv-parse's own message quotes the cell it choked on; its code and line say enough.
+    const { code, lines } = err as { code?: unknown; lines?: unknown };
     throw new DomainError(
       'INVENTORY.MALFORMED',
-      `the CSV cannot be read: ${(err as Error).message} (rows before it were imported; importing the fixed file again is safe)`,
+      `the CSV cannot be read${typeof lines === 'number' ? ` at line ${lines}` : ''}` +
+        `${typeof code === 'string' ? ` (${code})` : ''}; rows before it were imported, importing the fixed ` +
+        'file again is safe',
     );
   }
   if (!header) throw new DomainError('INVENTORY.EMPTY', 'the file has no header and no rows');
@@ -107,6 +125,8 @@ export async function* inventoryCsvRecords(input: Readable | string): AsyncGener
 
 /** Marks a CSV line whose shape is wrong, so that it is reported as that row's rejection. */
 const MISFIT = '__misfit';
+/** Where a CSV record came from, for its rejection: the file's line and the header's columns. */
+const CSV_POSITIONS = new WeakMap<InventoryRecord, { line: number; header: string[] }>();
 
 /**
  * Imports inventory records: an idempotent upsert by customer reference and prefix, one transaction per row, so
@@ -139,7 +159,16 @@ export async function importInventory(
       if (!rejection) throw err;
       report.rejected += 1;
       if (report.rejections.length < MAX_LISTED_REJECTIONS) {
-        report.rejections.push({ row: report.rows, reference, ...rejection });
+        const at = CSV_POSITIONS.get(record);
+        const column = at && rejection.field ? at.header.indexOf(rejection.field) + 1 : 0;
+        report.rejections.push({
+          row: report.rows,
+          line: at?.line ?? null,
+          reference,
+          field: rejection.field,
+          column: column > 0 ? column : null,
+          reason: rejection.reason,
+        });
       }
     }
     onRow?.(report);
@@ -187,8 +216,7 @@ function readRow(record: InventoryRecord): InventoryRow {
     return value;
   };
   const email = (column: string, value: string): string => {
-    if (!isEmail(value))
-      throw new DomainError('INVENTORY.ROW', `${column} "${value}" is not an email address`, column);
+    if (!isEmail(value)) throw new DomainError('INVENTORY.ROW', `${column} is not an email address`, column);
     return normaliseEmail(value);
   };
 
@@ -196,7 +224,7 @@ function readRow(record: InventoryRecord): InventoryRow {
   if (!CUSTOMER_REFERENCE_PATTERN.test(reference)) {
     throw new DomainError(
       'INVENTORY.ROW',
-      `customer_ref "${reference}" has characters outside ._:/-`,
+      'customer_ref has characters outside letters, digits and ._:/-',
       'customer_ref',
     );
   }
@@ -207,7 +235,7 @@ function readRow(record: InventoryRecord): InventoryRow {
   if (!(CONTRACT_TYPES as readonly string[]).includes(contractType)) {
     throw new DomainError(
       'INVENTORY.ROW',
-      `contract_type "${contractType}" is not one of ${CONTRACT_TYPES.join(', ')}`,
+      `contract_type is not one of ${CONTRACT_TYPES.join(', ')}`,
       'contract_type',
     );
   }
@@ -215,7 +243,7 @@ function readRow(record: InventoryRecord): InventoryRow {
   if (language !== null && !(CUSTOMER_LANGUAGES as readonly string[]).includes(language)) {
     throw new DomainError(
       'INVENTORY.ROW',
-      `language "${language}" is not one of ${CUSTOMER_LANGUAGES.join(', ')}`,
+      `language is not one of ${CUSTOMER_LANGUAGES.join(', ')}`,
       'language',
     );
   }
@@ -254,7 +282,7 @@ function moment(value: string, column: string): Date {
   if (!isISO8601(iso, { strict: true }) || !/(Z|[+-]\d{2}:?\d{2})$/.test(iso)) {
     throw new DomainError(
       'INVENTORY.ROW',
-      `${column} "${value}" must be a date (2024-01-01) or a timestamp with offset`,
+      `${column} must be a date (2024-01-01) or a timestamp with offset`,
       column,
     );
   }

@@ -1,6 +1,6 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { Actor, Category } from '@takedown/domain';
-import { anonymisedText, anonymisedUrl } from '@takedown/reports';
+import { anonymisedText, anonymisedUrl } from '@takedown/domain';
 import { appendAudit } from './audit-log';
 
 /** How long closed notices keep their details: RETENTION_DAYS, and RETENTION_DAYS_BY_CATEGORY where set. */

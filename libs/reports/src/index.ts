@@ -1,4 +1,3 @@
 export * from './termination-report';
 export * from './termination-pdf';
 export * from './letter-pdf';
-export * from './anonymised-url';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseAnonymisedUrl } from './anonymised-url';
+import { parseAnonymisedUrl } from '@takedown/domain';
 
 /**
  * The termination report for legal (DOMAIN.md): everything a judge may ask about a case, and nothing of the reported

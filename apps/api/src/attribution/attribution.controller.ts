@@ -41,7 +41,7 @@ export class AttributionController {
       example: {
         statusCode: 400,
         code: 'IP.INVALID',
-        message: '"files.example" is not an IPv4 or IPv6 address',
+        message: 'ip: not an IPv4 or IPv6 address',
         field: 'ip',
       },
     },

@@ -10,8 +10,14 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { Observable, concatMap } from 'rxjs';
 import { DataSource } from 'typeorm';
-import { appendAudit, isDatabaseUnavailable } from '@takedown/persistence';
-import { ANONYMOUS, principalRole, runAudited, type AuditContext } from './audit-context';
+import {
+  appendAudit,
+  isDatabaseUnavailable,
+  ANONYMOUS,
+  principalRole,
+  runAudited,
+  type AuditContext,
+} from '@takedown/persistence';
 import { AUDIT_SPEC, type AuditSpec } from './audit.decorator';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);

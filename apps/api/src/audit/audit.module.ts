@@ -3,10 +3,15 @@ import { APP_INTERCEPTOR } from '@nestjs/core';
 import { AuditController } from './audit.controller';
 import { AuditInterceptor } from './audit.interceptor';
 import { AuditService } from './audit.service';
+import { DeniedAccessInterceptor } from './denied-access';
 
-/** The audit trail: the interceptor that records API writes, and `GET /v1/audit` to read it. */
+/** The audit trail: the interceptors that record API writes and denied attempts, and `GET /v1/audit` to read it. */
 @Module({
   controllers: [AuditController],
-  providers: [AuditService, { provide: APP_INTERCEPTOR, useClass: AuditInterceptor }],
+  providers: [
+    AuditService,
+    { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+    { provide: APP_INTERCEPTOR, useClass: DeniedAccessInterceptor },
+  ],
 })
 export class AuditModule {}

@@ -8,13 +8,15 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { DeniedAccessLog, routeTarget } from '../audit/denied-access';
 import { ACCESS_RULE, type AccessRule } from './access';
 import { AuthenticationError } from './authentication-error';
 import { Authenticator } from './authenticator';
 
 /**
  * The one gate of every route (registered as APP_GUARD): public routes pass; every other route needs a bearer
- * token (401 without, with WWW-Authenticate) whose roles include one the route allows (403 naming them). A route
+ * token (401 without, with WWW-Authenticate) whose roles include one the route allows (403 naming them, and a row
+ * `access.denied` in the audit trail). A route
  * without a rule is refused: forgetting to decide who may call it must not open it.
  */
 @Injectable()
@@ -22,6 +24,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
+    private readonly denied: DeniedAccessLog,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -72,6 +75,7 @@ export class AuthGuard implements CanActivate {
       });
     }
     if (!req.principal.roles.some((r) => rule.roles.includes(r))) {
+      await this.denied.record(req, 'role', 403, routeTarget(req));
       throw new ForbiddenException({
         statusCode: 403,
         code: 'AUTH.FORBIDDEN',

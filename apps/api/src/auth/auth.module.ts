@@ -1,12 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { DeniedAccessLog } from '../audit/denied-access';
 import { AuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator';
 
 /** Authentication (API tokens, OIDC) and the roles guard on every route. */
 @Global()
 @Module({
-  providers: [Authenticator, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [Authenticator],
+  providers: [Authenticator, DeniedAccessLog, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [Authenticator, DeniedAccessLog],
 })
 export class AuthModule {}

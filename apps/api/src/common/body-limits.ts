@@ -7,7 +7,9 @@ import {
   type RequestHandler,
   type Response,
 } from 'express';
-import { NDJSON_MEDIA_TYPES, XARF_MEDIA_TYPE } from '../intake/intake.dto';
+import { HttpException } from '@nestjs/common';
+import { NDJSON_MEDIA_TYPES, XARF_MEDIA_TYPE } from '../intake/media-types';
+import { exposedHttpError } from './errors.filter';
 
 /** The media types read as JSON: plain JSON and X-ARF, which is JSON under its own type. */
 const JSON_MEDIA_TYPES = ['application/json', XARF_MEDIA_TYPE];
@@ -41,7 +43,9 @@ export function bodyParsers(): RequestHandler {
     json({ limit: BODY_LIMITS.bulk, type: JSON_MEDIA_TYPES }),
     text({ limit: BODY_LIMITS.bulk, type: NDJSON_MEDIA_TYPES }),
   );
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, done: NextFunction) => {
+    // A parser's error leaves here in the project's error shape: Nest would answer a JSON SyntaxError with its text.
+    const next = (err?: unknown) => done(err === undefined ? undefined : readableBodyError(err));
     const route = req.path.replace(/\/+$/, '').toLowerCase();
     if (req.method === 'POST' && BULK_ROUTES.has(route)) return bulk(req, res, next);
     if (req.method === 'POST' && route === '/v1/notices' && req.is(XARF_MEDIA_TYPE)) {
@@ -60,4 +64,10 @@ function chain(...parsers: RequestHandler[]): RequestHandler {
     };
     run(0);
   };
+}
+
+/** body-parser's errors (http-errors with `expose`) as an HttpException with the body the client gets. */
+function readableBodyError(err: unknown): unknown {
+  const exposed = exposedHttpError(err);
+  return exposed ? new HttpException(exposed, exposed.statusCode) : err;
 }

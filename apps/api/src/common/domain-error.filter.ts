@@ -26,7 +26,7 @@ export class DomainErrorFilter implements ExceptionFilter {
         code: error.code,
         message: error.message,
         ...(error.field ? { field: error.field } : {}),
-        ...(error.fields ? { fields: error.fields } : {}),
+        ...(error.fields?.length ? { fields: error.fields } : {}),
         ...(error.state !== undefined ? { state: error.state } : {}),
       });
   }

@@ -31,7 +31,10 @@ export function documentValidationRules(app: INestApplication, document: OpenAPI
   const storage = getMetadataStorage() as unknown as { validationMetadatas: Map<Type, unknown[]> };
   for (const target of storage.validationMetadatas.keys()) {
     const schema = schemas[target.name];
-    if (schema) applyToObject(schema, rulesOf(target));
+    if (!schema) continue;
+    applyToObject(schema, rulesOf(target));
+    // The validation pipe refuses properties a DTO does not declare (forbidNonWhitelisted): the schema says so too.
+    setDefault(schema, 'additionalProperties', false);
   }
   for (const item of Object.values(document.paths)) {
     for (const method of METHODS) {
@@ -125,6 +128,8 @@ function applyToProperty(property: Schema, rules: Rule[]): void {
         break;
       case 'isIso8601':
         setDefault(target, 'format', 'date-time');
+        // class-validator's strict ISO 8601 refuses years before 0100 (JavaScript's two-digit years).
+        setDefault(target, 'pattern', '^(0[1-9]|[1-9][0-9])[0-9]{2}-');
         break;
       case 'isEmail':
         setDefault(target, 'format', 'email');

@@ -8,6 +8,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { Observable } from 'rxjs';
+import { fieldName } from './validation';
 import { DomainError } from '@takedown/domain';
 
 /** Half of a UTF-16 surrogate pair without its other half: valid in a JavaScript string, in no UTF-8 text. */
@@ -46,9 +47,8 @@ export function findUnstorableText(value: unknown, path = ''): { field: string; 
   if (typeof value === 'object' && value !== null) {
     for (const [key, item] of Object.entries(value)) {
       const problem = problemOf(key);
-      if (problem)
-        return { field: at(JSON.stringify(key).slice(1, -1)), problem: `a property name ${problem}` };
-      const found = findUnstorableText(item, at(key));
+      if (problem) return { field: at(fieldName(key)), problem: `a property name ${problem}` };
+      const found = findUnstorableText(item, at(fieldName(key)));
       if (found) return found;
     }
   }

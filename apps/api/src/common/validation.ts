@@ -23,8 +23,20 @@ export function validationPipe(): ValidationPipe {
 
 function flatten(errors: ValidationError[], prefix = ''): { field: string; problems: string[] }[] {
   return errors.flatMap((e) => {
-    const field = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = e.constraints ? [{ field, problems: Object.values(e.constraints) }] : [];
+    const field = prefix ? `${prefix}.${fieldName(e.property)}` : fieldName(e.property);
+    const problems = Object.entries(e.constraints ?? {}).map(([rule, problem]) =>
+      // class-validator's words repeat the property's name, which the client chose: it may be a reported URL.
+      rule === 'whitelistValidation' ? 'is not a property this route takes' : problem,
+    );
+    const own = problems.length ? [{ field, problems }] : [];
     return [...own, ...flatten(e.children ?? [], field)];
   });
+}
+
+/**
+ * A property name as an error may repeat it: the names a DTO declares and array indexes as they are, any other
+ * name (a client's own, which may be a URL or anything else) as `[property]`.
+ */
+export function fieldName(name: string): string {
+  return /^[\w-]{1,64}$/.test(name) ? name : '[property]';
 }

@@ -26,9 +26,24 @@ import { Audit } from '../audit/audit.decorator';
 
 class InventoryRejectionView {
   @ApiProperty({ example: 3, description: '1-based data row (the CSV header is not counted)' }) row: number;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 4,
+    description: 'CSV: 1-based line of the file where the row ends (the header is line 1); JSON: null',
+  })
+  line: number | null;
   @ApiPropertyOptional({ nullable: true, type: String, example: 'C-1003' }) reference: string | null;
   @ApiPropertyOptional({ nullable: true, type: String, example: 'prefix' }) field: string | null;
-  @ApiProperty({ example: '"10.0.0.1/8" has host bits set; the network is 10.0.0.0/8' }) reason: string;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 7,
+    description:
+      'CSV: 1-based position of the field in the header; null for JSON or when no column is at fault',
+  })
+  column: number | null;
+  @ApiProperty({ example: 'prefix: host bits are set; the network is 10.0.0.0/8' }) reason: string;
 }
 
 class InventoryReportView {

@@ -3,7 +3,7 @@ import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import type { Actor } from '@takedown/domain';
 import { sourceForSender } from '@takedown/domain';
 import { AppConfig } from '../app-config';
-import { runAudited } from '../audit/audit-context';
+import { runAudited } from '@takedown/persistence';
 import { IntakeService } from './intake.service';
 
 /** Who writes what the SMTP listener takes in: the listener, on behalf of a sender on a source's list. */

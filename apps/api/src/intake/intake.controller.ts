@@ -1,33 +1,39 @@
 import {
   Body,
   Controller,
-  DefaultValuePipe,
   Get,
+  Headers,
   HttpCode,
   Param,
-  ParseIntPipe,
   ParseUUIDPipe,
   Post,
   Query,
+  Res,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
   ApiConflictResponse,
   ApiConsumes,
+  ApiCreatedResponse,
+  ApiExtraModels,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiQuery,
   ApiServiceUnavailableResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { actorLabel, DomainError, type Principal } from '@takedown/domain';
 import { MAX_BATCH } from '@takedown/intake';
-import { CurrentPrincipal, submittingSource } from '../auth/principal';
-import { NoticeView } from '../notices/notice.dto';
-import { NoticesService } from '../notices/notices.service';
-import { BatchResultView, NDJSON_MEDIA_TYPES, RawMessageView, TriageDto } from './intake.dto';
+import { CurrentPrincipal, submittingSource, visibilityOf } from '../auth/principal';
+import { disclosedNotice } from '../notices/disclosed-notice';
+import { CreateNoticeDto, NoticeView } from '../notices/notice.dto';
+import { narrowNoticeView, NoticesService } from '../notices/notices.service';
+import { BatchResultView, RawMessagePage, TriageDto, XarfReportDto } from './intake.dto';
+import { NDJSON_MEDIA_TYPES, XARF_MEDIA_TYPE } from './media-types';
+import { PageQuery } from '../common/page-query';
 import { IntakeService } from './intake.service';
 import { Roles } from '../auth/access';
 import { PerItemInput } from '../common/unstorable-text';
@@ -40,6 +46,46 @@ export class IntakeController {
     private readonly intake: IntakeService,
     private readonly notices: NoticesService,
   ) {}
+
+  @Post('notices')
+  @ApiTags('notices')
+  @Roles('abuse_desk', 'abuse_lead', 'source')
+  @ApiOperation({
+    summary: 'Submit a notice',
+    description:
+      'The same source and source reference always give the same notice. A report of a URL that an open notice ' +
+      'already covers joins that notice (a duplicate_report event; the reporter is added). An X-ARF v4 report ' +
+      `(Content-Type ${XARF_MEDIA_TYPE}, or a body with xarf_version) is taken as the same notice: report_id is ` +
+      'the source reference, reporter the source; evidence payloads are dropped and their hashes kept; 400s name ' +
+      'every X-ARF field at fault. With a `source` token the notice is always its own source’s (kind and name ' +
+      'from the token; the body’s may be left out).',
+  })
+  @ApiExtraModels(CreateNoticeDto, XarfReportDto)
+  @ApiConsumes('application/json', XARF_MEDIA_TYPE)
+  @ApiBody({
+    schema: { oneOf: [{ $ref: getSchemaPath(CreateNoticeDto) }, { $ref: getSchemaPath(XarfReportDto) }] },
+  })
+  @ApiCreatedResponse({ type: NoticeView, description: 'A new notice; its workflow has started' })
+  @ApiOkResponse({
+    type: NoticeView,
+    description: 'The report was known already, or joined the open notice for its URL',
+  })
+  @ApiBadRequestResponse({ description: 'A field is invalid; the body names it' })
+  @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; nothing was stored, retry' })
+  async submit(
+    // Typed `unknown` so that the global ValidationPipe leaves it alone: the intake validates either format.
+    @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NoticeView> {
+    const { notice, created } = await this.intake.submit(body, {
+      xarf: contentType?.startsWith(XARF_MEDIA_TYPE),
+      asSource: submittingSource(principal),
+    });
+    res.status(created ? 201 : 200);
+    return disclosedNotice(narrowNoticeView(notice, visibilityOf(principal)), principal.roles);
+  }
 
   @Post('notices/batch')
   @PerItemInput()
@@ -55,7 +101,7 @@ export class IntakeController {
       'With a `source` token every item is that source’s.',
   })
   @ApiConsumes('application/json', ...NDJSON_MEDIA_TYPES)
-  @ApiBody({ schema: { type: 'array', items: { type: 'object' } } })
+  @ApiBody({ schema: { type: 'array', items: { type: 'object' }, minItems: 1, maxItems: MAX_BATCH } })
   @ApiOkResponse({ type: BatchResultView })
   @ApiBadRequestResponse({ description: `Not a batch, empty, or more than ${MAX_BATCH} items` })
   submitBatch(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<BatchResultView> {
@@ -71,6 +117,13 @@ export class IntakeController {
     description:
       'With a category, the notice’s workflow starts and the customer’s clock runs from now; with only a reason, ' +
       'the notice is closed as invalid.',
+  })
+  @ApiExtraModels(TriageDto)
+  @ApiBody({
+    schema: {
+      allOf: [{ $ref: getSchemaPath(TriageDto) }],
+      anyOf: [{ required: ['category'] }, { required: ['reason'] }],
+    },
   })
   @ApiOkResponse({ type: NoticeView })
   @ApiBadRequestResponse({ description: 'Neither category nor reason, or a field is invalid' })
@@ -94,17 +147,31 @@ export class IntakeController {
 
   @Get('raw-messages')
   @Roles('abuse_desk', 'abuse_lead')
-  @ApiOperation({ summary: 'Mail that could not be made into a notice, newest first, with the reason' })
-  @ApiQuery({
-    name: 'limit',
-    required: false,
-    schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+  @ApiOperation({
+    summary:
+      'Mail that could not be made into a notice, newest first, with the reason (paged as other lists)',
   })
-  @ApiOkResponse({ type: [RawMessageView] })
-  async rawMessages(
-    @Query('limit', new DefaultValuePipe(50), ParseIntPipe) limit: number,
-  ): Promise<RawMessageView[]> {
-    const rows = await this.intake.listRawMessages(Math.min(Math.max(limit, 1), 200));
-    return rows.map((r) => ({ ...r, receivedAt: r.receivedAt.toISOString() }));
+  @ApiOkResponse({ type: RawMessagePage })
+  @ApiBadRequestResponse({ description: 'limit or offset is out of range; the body names it' })
+  async rawMessages(@Query() query: PageQuery): Promise<RawMessagePage> {
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    const [rows, total] = await this.intake.listRawMessages(limit, offset);
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        receivedAt: r.receivedAt.toISOString(),
+        channel: r.channel,
+        sender: r.sender,
+        messageId: r.messageId,
+        sizeBytes: r.sizeBytes,
+        error: r.error,
+        headers: r.headers,
+        text: r.text,
+      })),
+      total,
+      limit,
+      offset,
+    };
   }
 }

@@ -3,10 +3,6 @@ import { IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validato
 import { CATEGORIES, type Category } from '@takedown/domain';
 import { XARF_CATEGORIES } from '@takedown/intake';
 
-export const XARF_MEDIA_TYPE = 'application/vnd.xarf+json';
-/** JSON lines, for batches. */
-export const NDJSON_MEDIA_TYPES = ['application/x-ndjson', 'application/jsonl', 'application/jsonlines'];
-
 class XarfContactDto {
   @ApiProperty({ example: 'Example Hotline' }) org: string;
   @ApiProperty({ example: 'reports@hotline.example' }) contact: string;
@@ -104,4 +100,11 @@ export class RawMessageView {
   @ApiProperty() error: string;
   @ApiProperty({ description: 'Headers' }) headers: string;
   @ApiProperty({ description: 'Text parts; attachments only by type, size and SHA-256' }) text: string;
+}
+
+export class RawMessagePage {
+  @ApiProperty({ type: [RawMessageView] }) items: RawMessageView[];
+  @ApiProperty() total: number;
+  @ApiProperty() limit: number;
+  @ApiProperty() offset: number;
 }

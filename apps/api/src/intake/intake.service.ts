@@ -10,9 +10,8 @@ import {
   splitBatch,
   type IntakeExtras,
 } from '@takedown/intake';
-import { RawMessageEntity } from '@takedown/persistence';
+import { RawMessageEntity, recordAudit } from '@takedown/persistence';
 import { AppConfig } from '../app-config';
-import { recordAudit } from '../audit/audit-context';
 import { rejectUnstorableText, toStorableText } from '../common/unstorable-text';
 import { validationPipe } from '../common/validation';
 import { BulkIntakeService, type BulkItem } from '../notices/bulk-intake.service';
@@ -122,8 +121,10 @@ export class IntakeService {
     }
   }
 
-  listRawMessages(limit: number): Promise<RawMessageEntity[]> {
-    return this.db.getRepository(RawMessageEntity).find({ order: { receivedAt: 'DESC' }, take: limit });
+  listRawMessages(limit: number, offset: number): Promise<[RawMessageEntity[], number]> {
+    return this.db
+      .getRepository(RawMessageEntity)
+      .findAndCount({ order: { receivedAt: 'DESC', id: 'ASC' }, take: limit, skip: offset });
   }
 
   private async submitParsed(notice: unknown, extras: IntakeExtras): Promise<SubmitResult> {

@@ -1,22 +1,21 @@
-import { Logger } from '@nestjs/common';
-import { Client, Connection } from '@temporalio/client';
+import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { simpleParser } from 'mailparser';
-import { DataSource } from 'typeorm';
 import type { Env } from '@takedown/config';
 import { DomainError } from '@takedown/domain';
-import { dataSourceOptions } from '@takedown/persistence';
-import { AppConfig } from '../app-config';
-import { cliActor, runAudited } from '../audit/audit-context';
-import { BulkIntakeService } from '../notices/bulk-intake.service';
-import { NoticesService } from '../notices/notices.service';
+import { dataSourceOptions, cliActor, runAudited } from '@takedown/persistence';
+import { AppConfig, appConfigModule } from '../app-config';
+import { TemporalModule } from '../temporal/temporal.module';
+import { IntakeModule } from './intake.module';
 import { IntakeService } from './intake.service';
 
 /** sysexits.h, as MTAs read them: 75 makes the MTA keep the message and try again later. */
 export const MTA_EXIT = { ok: 0, dataError: 65, noPermission: 77, tempFail: 75, config: 78 } as const;
 
 /**
- * `takedown ingest-mail`: one message from an MTA's pipe, through the API's own IntakeService (built here without
- * the HTTP app). The database or Temporal being down is a temporary failure, so the MTA retries; anything the
+ * `takedown ingest-mail`: one message from an MTA's pipe, through the API's own IntakeService, in a Nest application
+ * context of the intake module (no HTTP). The database or Temporal being down is a temporary failure, so the MTA retries; anything the
  * message itself is wrong about is kept as a raw message for the desk and the MTA is told it was delivered.
  */
 export async function ingestMailFromPipe(
@@ -38,24 +37,25 @@ export async function ingestMailFromPipe(
     say('no sender: pass --sender ADDRESS (the envelope sender) or a From header');
     return MTA_EXIT.dataError;
   }
-  Logger.overrideLogger(['error', 'warn']);
-  const db = new DataSource(dataSourceOptions(env.DATABASE_URL, { logging: ['error'] }));
+  const config = new AppConfig({
+    ...env,
+    DATABASE_URL: env.DATABASE_URL,
+    TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
+    // The pipe takes one message; the API's SMTP listener stays the API's.
+    INBOUND_SMTP_PORT: undefined,
+  });
+  let app: INestApplicationContext;
   try {
-    await db.initialize();
+    app = await NestFactory.createApplicationContext(MailPipeModule.forConfig(config), {
+      logger: ['error', 'warn'],
+      abortOnError: false,
+    });
   } catch (err) {
     say(`the database is unavailable, try again later: ${(err as Error).message}`);
     return MTA_EXIT.tempFail;
   }
-  const connection = Connection.lazy({ address: env.TEMPORAL_ADDRESS, connectTimeout: '3 seconds' });
   try {
-    const config = new AppConfig({
-      ...env,
-      DATABASE_URL: env.DATABASE_URL,
-      TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
-    });
-    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-    const notices = new NoticesService(db, client, config);
-    const intake = new IntakeService(notices, new BulkIntakeService(db, notices), db, config);
+    const intake = app.get(IntakeService);
     const result = await runAudited(
       { actor: cliActor('ingest-mail'), role: null, requestId: null, sourceIp: null },
       () => intake.submitMail(raw, { channel: 'pipe', sender: from }),
@@ -75,7 +75,27 @@ export async function ingestMailFromPipe(
     say(`intake failed, try again later: ${(err as Error).message}`);
     return MTA_EXIT.tempFail;
   } finally {
-    await connection.close().catch(() => undefined);
-    if (db.isInitialized) await db.destroy();
+    await app.close().catch(() => undefined);
+  }
+}
+
+/** What the pipe needs of the API: the intake and what it stands on (database, Temporal), without HTTP. */
+@Module({})
+class MailPipeModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    return {
+      module: MailPipeModule,
+      imports: [
+        appConfigModule(config),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(config.env.DATABASE_URL, { logging: ['error'] }),
+          autoLoadEntities: false,
+          // An MTA waits for the pipe: a database that is down is a temporary failure now, not after retries.
+          retryAttempts: 0,
+        }),
+        TemporalModule,
+        IntakeModule,
+      ],
+    };
   }
 }

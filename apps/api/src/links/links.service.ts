@@ -12,7 +12,7 @@ import {
 } from '@takedown/links';
 import { formatInstant, type MailLanguage } from '@takedown/mail';
 import { AppConfig } from '../app-config';
-import { actAs, recordAudit } from '../audit/audit-context';
+import { actAs, recordAudit } from '@takedown/persistence';
 import { startNoticeAction } from '../temporal/notice-signal';
 import { TasksService } from '../tasks/tasks.service';
 import { confirmPage, messagePage, type ConfirmPageInput, type LinkPage } from './link-pages';

@@ -1,34 +1,16 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBody,
-  ApiConsumes,
-  ApiExtraModels,
   ApiConflictResponse,
-  ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiServiceUnavailableResponse,
   ApiTags,
-  getSchemaPath,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { DomainError, type Principal } from '@takedown/domain';
 import {
-  CreateNoticeDto,
   NOTICE_ACTIONS,
   NoticeActionDto,
   NoticeListQuery,
@@ -36,67 +18,25 @@ import {
   NoticeView,
   type NoticeAction,
 } from './notice.dto';
-import { IntakeService } from '../intake/intake.service';
-import { XARF_MEDIA_TYPE, XarfReportDto } from '../intake/intake.dto';
-import { CurrentPrincipal, submittingSource, visibilityOf } from '../auth/principal';
-import { narrowNoticeView, NoticesService } from './notices.service';
+import { CurrentPrincipal, visibilityOf } from '../auth/principal';
+import { disclosedNotice } from './disclosed-notice';
+import { NoticesService } from './notices.service';
 import { Roles } from '../auth/access';
 import { Audit } from '../audit/audit.decorator';
 
 @ApiTags('notices')
 @Controller('v1/notices')
 export class NoticesController {
-  constructor(
-    private readonly notices: NoticesService,
-    private readonly intake: IntakeService,
-  ) {}
-
-  @Post()
-  @Roles('abuse_desk', 'abuse_lead', 'source')
-  @ApiOperation({
-    summary: 'Submit a notice',
-    description:
-      'The same source and source reference always give the same notice. A report of a URL that an open notice ' +
-      'already covers joins that notice (a duplicate_report event; the reporter is added). An X-ARF v4 report ' +
-      `(Content-Type ${XARF_MEDIA_TYPE}, or a body with xarf_version) is taken as the same notice: report_id is ` +
-      'the source reference, reporter the source; evidence payloads are dropped and their hashes kept; 400s name ' +
-      'the X-ARF field. With a `source` token the notice is always its own source’s (kind and name from the ' +
-      'token; the body’s may be left out).',
-  })
-  @ApiExtraModels(CreateNoticeDto, XarfReportDto)
-  @ApiConsumes('application/json', XARF_MEDIA_TYPE)
-  @ApiBody({
-    schema: { oneOf: [{ $ref: getSchemaPath(CreateNoticeDto) }, { $ref: getSchemaPath(XarfReportDto) }] },
-  })
-  @ApiCreatedResponse({ type: NoticeView, description: 'A new notice; its workflow has started' })
-  @ApiOkResponse({
-    type: NoticeView,
-    description: 'The report was known already, or joined the open notice for its URL',
-  })
-  @ApiBadRequestResponse({ description: 'A field is invalid; the body names it' })
-  @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; nothing was stored, retry' })
-  async submit(
-    // Typed `unknown` so that the global ValidationPipe leaves it alone: the intake validates either format.
-    @Body() body: unknown,
-    @Headers('content-type') contentType: string | undefined,
-    @Res({ passthrough: true }) res: Response,
-    @CurrentPrincipal() principal: Principal,
-  ): Promise<NoticeView> {
-    const { notice, created } = await this.intake.submit(body, {
-      xarf: contentType?.startsWith(XARF_MEDIA_TYPE),
-      asSource: submittingSource(principal),
-    });
-    res.status(created ? 201 : 200);
-    return narrowNoticeView(notice, visibilityOf(principal));
-  }
+  constructor(private readonly notices: NoticesService) {}
 
   @Get()
   @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc', 'source')
   @ApiOperation({ summary: 'Notices, filtered and paginated (newest first by default)' })
   @ApiOkResponse({ type: NoticePage })
   @ApiBadRequestResponse({ description: 'A filter is invalid; the body names it' })
-  list(@Query() query: NoticeListQuery, @CurrentPrincipal() principal: Principal): Promise<NoticePage> {
-    return this.notices.list(query, visibilityOf(principal));
+  async list(@Query() query: NoticeListQuery, @CurrentPrincipal() principal: Principal): Promise<NoticePage> {
+    const page = await this.notices.list(query, visibilityOf(principal));
+    return { ...page, items: page.items.map((n) => disclosedNotice(n, principal.roles)) };
   }
 
   @Get(':id')
@@ -105,11 +45,11 @@ export class NoticesController {
   @ApiOkResponse({ type: NoticeView })
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such notice' })
-  get(
+  async get(
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentPrincipal() principal: Principal,
   ): Promise<NoticeView> {
-    return this.notices.get(id, visibilityOf(principal));
+    return disclosedNotice(await this.notices.get(id, visibilityOf(principal)), principal.roles);
   }
 
   @Post(':id/actions/:action')

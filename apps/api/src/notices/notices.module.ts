@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
-import { InboundSmtpListener } from '../intake/inbound-smtp';
-import { IntakeController } from '../intake/intake.controller';
-import { IntakeService } from '../intake/intake.service';
 import { BulkIntakeService } from './bulk-intake.service';
 import { NoticesController } from './notices.controller';
 import { NoticesService } from './notices.service';
 
+/** Notices: reading them, acting on them, and storing what intake hands over (one at a time or in bulk). */
 @Module({
-  controllers: [NoticesController, IntakeController],
-  providers: [NoticesService, BulkIntakeService, IntakeService, InboundSmtpListener],
-  exports: [IntakeService],
+  controllers: [NoticesController],
+  providers: [NoticesService, BulkIntakeService],
+  exports: [NoticesService, BulkIntakeService],
 })
 export class NoticesModule {}

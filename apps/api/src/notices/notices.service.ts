@@ -3,14 +3,19 @@ import { Client } from '@temporalio/client';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { actorLabel, DomainError, redactUrl, type Category, type Principal } from '@takedown/domain';
 import type { IntakeExtras } from '@takedown/intake';
-import { CustomerEntity, NoticeEntity, NoticeEventEntity, NoticeReportEntity } from '@takedown/persistence';
+import {
+  CustomerEntity,
+  NoticeEntity,
+  NoticeEventEntity,
+  NoticeReportEntity,
+  recordAudit,
+} from '@takedown/persistence';
 import { duplicateReportSignal, type NoticeMessage } from '@takedown/workflows/messages';
 import { noticeWorkflow, type NoticeWorkflowInput } from '@takedown/workflows/notice.workflow';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { AppConfig } from '../app-config';
 import { EVERYTHING, type Visibility } from '../auth/principal';
 import { onlyVisibleNotices } from '../auth/visibility';
-import { recordAudit } from '../audit/audit-context';
 import { signalNotice, startNoticeAction, withTemporal } from '../temporal/notice-signal';
 import { lockUrls } from './lock-urls';
 import { newNoticeRows, reportRow, submitAudit } from './notice-rows';

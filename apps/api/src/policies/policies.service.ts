@@ -8,7 +8,7 @@ import {
   type PolicyEntity,
   type PolicyProfile,
 } from '@takedown/persistence';
-import { ANONYMOUS, currentAudit } from '../audit/audit-context';
+import { ANONYMOUS, currentAudit } from '@takedown/persistence';
 import type {
   CreatePolicyDto,
   PolicyCategoriesView,

@@ -27,7 +27,8 @@ import { StandingService } from './standing.service';
 import { Roles } from '../auth/access';
 import { Audit } from '../audit/audit.decorator';
 
-const IDEMPOTENCY_KEY = /^[\w.:-]{1,200}$/;
+// ASCII spelled out: in the OpenAPI pattern, `\w` would be Unicode to other regex engines (Python's).
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,200}$/;
 
 const error = (statusCode: number, code: string, message: string) => ({
   schema: { example: { statusCode, code, message } },
@@ -67,6 +68,7 @@ export class StandingController {
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
     description: 'Sending the same finding again with the same key (a retry) records it once',
   })
   @ApiAcceptedResponse({ description: 'Passed on to the customer’s standing workflow' })

@@ -9,7 +9,7 @@ import {
   type StandingEventMessage,
 } from '@takedown/workflows/standing-messages';
 import { AppConfig } from '../app-config';
-import { recordAudit } from '../audit/audit-context';
+import { recordAudit } from '@takedown/persistence';
 import { EVERYTHING, type Visibility } from '../auth/principal';
 import { onlyVisibleCustomers } from '../auth/visibility';
 import { withTemporal } from '../temporal/notice-signal';

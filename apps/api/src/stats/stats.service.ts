@@ -29,7 +29,8 @@ export class StatsService {
   ): Promise<TransparencyView> {
     const from = new Date(q.from);
     const to = new Date(q.to);
-    if (!(from < to)) throw new DomainError('REQUEST.INVALID', 'from must be before to', 'from');
+    // An empty period (from = to) is a valid question with an answer of zeros; only a reversed one is an error.
+    if (from > to) throw new DomainError('REQUEST.INVALID', 'from must not be after to', 'from');
     const period: NoticeStatsPeriod = { from, to, customerId: q.customer ?? null };
     return this.db.transaction('REPEATABLE READ', async (m) => {
       await m.query('SET TRANSACTION READ ONLY');

@@ -13,7 +13,7 @@ import {
   type TaskStatus,
 } from '@takedown/domain';
 import { taskCompletedSignal } from '@takedown/workflows/messages';
-import { recordAudit } from '../audit/audit-context';
+import { recordAudit } from '@takedown/persistence';
 import { EVERYTHING, visibilityOf, type Visibility } from '../auth/principal';
 import { signalCase } from '../temporal/case-signal';
 import { startNoticeAction } from '../temporal/notice-signal';

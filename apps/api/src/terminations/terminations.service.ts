@@ -6,7 +6,7 @@ import { DomainError, WITHDRAWABLE_STATUSES, type TerminationStatus } from '@tak
 import { terminationWorkflowId, withdrawCaseSignal } from '@takedown/workflows/termination-messages';
 import type { terminationWorkflow } from '@takedown/workflows/termination.workflow';
 import { AppConfig } from '../app-config';
-import { recordAudit } from '../audit/audit-context';
+import { recordAudit } from '@takedown/persistence';
 import { signalCase } from '../temporal/case-signal';
 import { withTemporal } from '../temporal/notice-signal';
 import type { OpenTerminationDto, TerminationView, WithdrawTerminationDto } from './termination.dto';

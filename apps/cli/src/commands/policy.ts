@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { DataSource } from 'typeorm';
-import { cliActor } from '@takedown/api/audit/audit-context';
+import { cliActor } from '@takedown/persistence';
 import { loadEnvOrExit } from '@takedown/config';
 import { DomainError } from '@takedown/domain';
 import {

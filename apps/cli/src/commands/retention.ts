@@ -1,12 +1,12 @@
 import { DataSource } from 'typeorm';
-import { cliActor } from '@takedown/api/audit/audit-context';
-import { loadEnvOrExit } from '@takedown/config';
 import {
+  cliActor,
   dataSourceOptions,
   runRetention,
   RETENTION_TABLES,
   type RetentionReport,
 } from '@takedown/persistence';
+import { loadEnvOrExit } from '@takedown/config';
 
 /** sysexits.h: 0 done, 64 usage, 78 configuration missing. */
 const EXIT = { ok: 0, usage: 64, config: 78 } as const;

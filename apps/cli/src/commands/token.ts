@@ -1,8 +1,6 @@
 import { DataSource } from 'typeorm';
-import { cliActor } from '@takedown/api/audit/audit-context';
-import { loadEnvOrExit } from '@takedown/config';
-import { DomainError, durationToMs, isRole, ROLES, SOURCE_KINDS } from '@takedown/domain';
 import {
+  cliActor,
   appendAudit,
   createApiToken,
   dataSourceOptions,
@@ -10,6 +8,8 @@ import {
   revokeApiToken,
   type ApiTokenEntity,
 } from '@takedown/persistence';
+import { loadEnvOrExit } from '@takedown/config';
+import { DomainError, durationToMs, isRole, ROLES, SOURCE_KINDS } from '@takedown/domain';
 
 /** sysexits.h: 0 done, 64 usage, 65 refused data (an unknown id), 78 configuration missing. */
 const EXIT = { ok: 0, usage: 64, dataError: 65, config: 78 } as const;

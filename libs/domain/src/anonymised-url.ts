@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { sha256 as sha256Digest } from '@noble/hashes/sha256';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 
 /**
  * What retention keeps of a reported URL: scheme and host, and the SHA-256 of path and query, the same hash the
@@ -25,7 +26,7 @@ export function parseAnonymisedUrl(text: string): { host: string; pathSha256: st
 }
 
 /** URLs with a scheme, and host/path written without one (`files.example/gallery/1`), as people write them. */
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"']+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}\/[^\s<>"']*/gi;
+export const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s<>"']+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}\/[^\s<>"']*/gi;
 const EMAIL_IN_TEXT = /[^\s@<>()[\]"',;:]+@(?:[a-z0-9-]+\.)+[a-z]{2,}/gi;
 /** Punctuation that ends a sentence rather than the URL before it. */
 const TRAILING = /[.,;:!?)'"]+$/;
@@ -46,6 +47,7 @@ export function anonymisedText(text: string): string {
   return withoutUrls.replace(EMAIL_IN_TEXT, '[email removed]');
 }
 
+/** SHA-256 in plain TypeScript, not node:crypto: the domain stays loadable in workflow code. */
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return bytesToHex(sha256Digest(utf8ToBytes(text)));
 }

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as os from 'node:os';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Actor, Principal } from '@takedown/domain';
-import { appendAuditMany, type AuditEntry } from '@takedown/persistence';
+import { appendAuditMany, type AuditEntry } from './audit-log';
 
 /** Who is writing, for the rows a request (or a CLI run, or the SMTP listener) appends. */
 export interface AuditContext {

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { NoticesModule } from '../notices/notices.module';
+import { InboundSmtpListener } from './inbound-smtp';
+import { IntakeController } from './intake.controller';
+import { IntakeService } from './intake.service';
+
+/**
+ * Intake: every way a report arrives (POST /v1/notices as JSON or X-ARF, batches, mail over SMTP or an MTA's pipe),
+ * read and checked here and handed to the notices module. Intake depends on notices, never the other way round.
+ */
+@Module({
+  imports: [NoticesModule],
+  controllers: [IntakeController],
+  providers: [IntakeService, InboundSmtpListener],
+  exports: [IntakeService],
+})
+export class IntakeModule {}
