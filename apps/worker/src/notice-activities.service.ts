@@ -9,6 +9,7 @@ import {
   NoticeEventEntity,
   PolicyEntity,
   attribute,
+  policyInForce,
 } from '@takedown/persistence';
 import type {
   AttributeInput,
@@ -200,15 +201,8 @@ export class NoticeActivitiesService implements Pick<
 
   /** The newest version of the profile that was in force when the notice arrived; `default` if the profile is unknown. */
   private async policyInForce(tx: EntityManager, profile: string, receivedAt: Date): Promise<PolicyEntity> {
-    for (const id of [profile, 'default']) {
-      const policy = await tx
-        .getRepository(PolicyEntity)
-        .createQueryBuilder('p')
-        .where('p.id = :id AND p.effective_from <= :at', { id, at: receivedAt })
-        .orderBy('p.version', 'DESC')
-        .getOne();
-      if (policy) return policy;
-    }
+    const policy = await policyInForce(tx, profile, receivedAt, 'default');
+    if (policy) return policy;
     throw ApplicationFailure.nonRetryable(
       'no timer policy is stored (migrations not run?)',
       'POLICY.NOT_FOUND',

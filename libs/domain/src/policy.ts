@@ -44,15 +44,22 @@ export interface Policy {
 
 /**
  * The sector defaults from DOMAIN.md (CSAM 24 h under the Dutch code of conduct, TCO removal orders 1 h). Version 2
- * adds a CSAM last call two hours before the deadline; notices received before it keep version 1 (migrations
- * 1795940000000 and 1796020000000 store both).
+ * adds a CSAM last call two hours before the deadline; version 3 engages the 24/7 contacts and the NOC at receipt of
+ * a removal order. Notices received before a version keep theirs (migrations 1795940000000, 1796020000000 and
+ * 1796090000000 store all three).
  */
 export const DEFAULT_POLICY: Policy = {
   id: 'default',
-  version: 2,
+  version: 3,
   categories: {
     csam: { reminders: ['PT6H', 'PT18H'], deadline: 'PT24H', suspendAfter: 'PT4H', lastCall: 'PT2H' },
-    terrorist_content: { reminders: ['PT15M'], deadline: 'PT1H', suspendAfter: 'PT0S' },
+    terrorist_content: {
+      reminders: ['PT15M'],
+      deadline: 'PT1H',
+      suspendAfter: 'PT0S',
+      aroundTheClock: true,
+      nocAtReceipt: true,
+    },
     phishing: { reminders: ['PT24H'], deadline: 'PT48H' },
     malware: { reminders: ['PT24H'], deadline: 'PT48H' },
     spam: { reminders: ['PT72H'], deadline: 'P5D' },
@@ -64,10 +71,16 @@ export const DEFAULT_POLICY: Policy = {
 /** The same shape in seconds, for demos and end-to-end tests on the real stack. */
 export const DEMO_POLICY: Policy = {
   id: 'demo',
-  version: 2,
+  version: 3,
   categories: {
     csam: { reminders: ['PT6S', 'PT18S'], deadline: 'PT24S', suspendAfter: 'PT4S', lastCall: 'PT2S' },
-    terrorist_content: { reminders: ['PT3S'], deadline: 'PT12S', suspendAfter: 'PT0S' },
+    terrorist_content: {
+      reminders: ['PT3S'],
+      deadline: 'PT12S',
+      suspendAfter: 'PT0S',
+      aroundTheClock: true,
+      nocAtReceipt: true,
+    },
     phishing: { reminders: ['PT24S'], deadline: 'PT48S' },
     malware: { reminders: ['PT24S'], deadline: 'PT48S' },
     spam: { reminders: ['PT30S'], deadline: 'PT60S' },
