@@ -5,7 +5,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { DataSource } from 'typeorm';
 import { cliActor } from '@takedown/api/audit/audit-context';
 import { ingestMailFromPipe } from '@takedown/api/intake/mail-pipe';
-import { loadEnvOrExit } from '@takedown/config';
+import { loadEnvOrExit, withLocalStack } from '@takedown/config';
 import { DomainError } from '@takedown/domain';
 import {
   appendAudit,
@@ -31,6 +31,8 @@ const EXIT = { ok: 0, rowsRejected: 2, usage: 64, dataError: 65, noInput: 66, co
 interface Command {
   words: string[];
   usage: string;
+  /** Reads no database, Temporal or mail: the local stack's settings are not looked for. */
+  offline?: boolean;
   summary: string;
   run(args: string[]): Promise<number>;
 }
@@ -47,6 +49,7 @@ const COMMANDS: Command[] = [
   {
     words: ['verify-report'],
     usage: 'verify-report FILE',
+    offline: true,
     summary:
       'Check a termination report (the .json from GET /v1/terminations/:id/report.json) against its SHA-256 digest. ' +
       'Exits 0 when it matches, 65 when the file was changed.',
@@ -114,6 +117,12 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(usage());
     return command ? EXIT.ok : EXIT.usage;
   }
+  if (!command.offline) {
+    // Unset connection settings come from the stack `npm start` runs, and the operator is told which one it is.
+    const { env, note } = withLocalStack(process.env);
+    Object.assign(process.env, env);
+    if (note) process.stderr.write(`takedown: ${note}\n`);
+  }
   return command.run(argv.slice(command.words.length));
 }
 
@@ -125,7 +134,9 @@ function usage(): string {
 async function migrateCommand(): Promise<number> {
   const env = loadEnvOrExit();
   if (!env.DATABASE_URL) {
-    process.stderr.write('DATABASE_URL must be set (the PostgreSQL that Takedown uses).\n');
+    process.stderr.write(
+      'DATABASE_URL must be set (the PostgreSQL that Takedown uses), or the local stack running (npm start).\n',
+    );
     return EXIT.config;
   }
   const applied = await runMigrations(env.DATABASE_URL);
@@ -171,7 +182,9 @@ async function importInventoryCommand(args: string[]): Promise<number> {
   }
   const env = loadEnvOrExit();
   if (!env.DATABASE_URL) {
-    process.stderr.write('DATABASE_URL must be set (the PostgreSQL that Takedown uses).\n');
+    process.stderr.write(
+      'DATABASE_URL must be set (the PostgreSQL that Takedown uses), or the local stack running (npm start).\n',
+    );
     return EXIT.config;
   }
   const db = await new DataSource(dataSourceOptions(env.DATABASE_URL, { logging: ['error'] })).initialize();

@@ -2,30 +2,50 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { loadEnvOrExit, publicBaseUrl } from '@takedown/config';
+import {
+  loadEnvOrExit,
+  publicBaseUrl,
+  redactPassword,
+  removeLocalStack,
+  writeLocalStack,
+  type Env,
+} from '@takedown/config';
+import { parseMailSources } from '@takedown/domain';
 import { createBootstrapAdminToken, dataSourceOptions } from '@takedown/persistence';
 import { startStack, type RunningStack } from './stack';
 
 /**
  * `npm start`: the whole system on one machine. Starts whatever is not given by DATABASE_URL, TEMPORAL_ADDRESS and
  * SMTP_URL, then the worker and the API as child processes, waits until both are healthy and prints where
- * everything is. Ctrl-C (or SIGTERM) stops it all, children first, so no postgres or temporal process is left.
+ * everything is. A crashed worker or API is restarted with backoff; Ctrl-C (or SIGTERM) stops it all, children
+ * first, so no postgres or temporal process is left.
  */
-const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+const COMPILED = __filename.endsWith('.js');
+const ROOT = path.resolve(__dirname, ...(COMPILED ? ['..', '..', '..', '..'] : ['..', '..', '..']));
 const INBOUND_SMTP_DEFAULT_PORT = 2526;
+/** Who may mail reports to a development stack when INBOUND_MAIL_SOURCES is unset: the senders of the samples. */
+const DEV_MAIL_SOURCES =
+  'provider|Mailbox Example|@mailbox.example;hotline|Example Hotline|ntd@hotline.example';
+/** A part that exits this often within CRASH_WINDOW_MS keeps crashing: restarting it again would not help. */
+const MAX_CRASHES = 5;
+const CRASH_WINDOW_MS = 5 * 60_000;
+/** sysexits' EX_CONFIG: the part refused its configuration, which no restart changes. */
+const EXIT_CONFIG = 78;
 const say = (line: string) => process.stdout.write(`[takedown] ${line}\n`);
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit();
   const dataDir = path.resolve(ROOT, env.TAKEDOWN_DATA_DIR);
   let stack: RunningStack | null = null;
-  const children: ChildProcess[] = [];
+  const children: Supervised[] = [];
   let stopping = false;
+  let stackFileWritten = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('Stopping...');
-    await Promise.all(children.map(stopChild));
+    if (stackFileWritten) removeLocalStack(env.TAKEDOWN_DATA_DIR);
+    await Promise.all(children.map((c) => c.stop()));
     await stack?.stop();
     say('Stopped.');
     process.exit(code);
@@ -33,7 +53,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   // Last resort if this process dies mid-stop: no child may outlive it.
-  process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+  process.on('exit', () => children.forEach((c) => c.kill()));
 
   try {
     stack = await startStack({
@@ -53,34 +73,52 @@ async function main(): Promise<void> {
     });
     if (stopping) return;
     const bootstrapToken = await bootstrapAdminToken(stack.databaseUrl);
-    const childEnv: NodeJS.ProcessEnv = {
-      ...process.env,
+    const mailSources = env.INBOUND_MAIL_SOURCES || (env.NODE_ENV === 'development' ? DEV_MAIL_SOURCES : '');
+    // What the stack chose for the API and the worker; the CLI takes the same from .data/stack.json.
+    const stackEnv: Record<string, string> = {
       DATABASE_URL: stack.databaseUrl,
       TEMPORAL_ADDRESS: stack.temporalAddress,
       SMTP_URL: stack.smtpUrl,
       ...(stack.mailCaptureDir ? { MAIL_CAPTURE_DIR: stack.mailCaptureDir } : {}),
+      ...(mailSources !== env.INBOUND_MAIL_SOURCES ? { INBOUND_MAIL_SOURCES: mailSources } : {}),
+    };
+    const childEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...stackEnv,
       // The API runs the inbound SMTP listener; on one machine it is on unless a port says otherwise.
       INBOUND_SMTP_PORT: String(env.INBOUND_SMTP_PORT ?? INBOUND_SMTP_DEFAULT_PORT),
     };
     const logDir = path.join(dataDir, 'logs');
     fs.mkdirSync(logDir, { recursive: true });
-    for (const app of ['worker', 'api'] as const) {
-      const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
-        env: childEnv,
-        stdio: ['ignore', fs.openSync(path.join(logDir, `${app}.log`), 'a'), 'pipe'],
-      });
-      child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${app}] ${chunk}`));
-      child.once('exit', (code, signal) => {
-        if (!stopping) {
-          say(`The ${app} exited (${signal ?? code}); see ${path.join(logDir, `${app}.log`)}`);
-          void stop(1);
-        }
-      });
-      children.push(child);
-    }
     const api = publicBaseUrl(env);
-    await waitHealthy(`http://${env.WORKER_HOST}:${env.WORKER_PORT}/health`, 120_000);
-    await waitHealthy(`${api}/health`, 120_000);
+    const health = {
+      worker: `http://${env.WORKER_HOST}:${env.WORKER_PORT}/health`,
+      api: `${api}/health`,
+    };
+    for (const app of ['worker', 'api'] as const) {
+      children.push(
+        supervise({
+          app,
+          env: childEnv,
+          logFile: path.join(logDir, `${app}.log`),
+          healthUrl: health[app],
+          isStopping: () => stopping,
+          giveUp: (why) => {
+            say(`Stopping everything: ${why}`);
+            void stop(1);
+          },
+        }),
+      );
+    }
+    await waitHealthy(health.worker, 120_000);
+    await waitHealthy(health.api, 120_000);
+    const settingsFile = writeLocalStack(env.TAKEDOWN_DATA_DIR, {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      apiUrl: api,
+      env: stackEnv,
+    });
+    stackFileWritten = true;
     say('');
     say('Takedown is running.');
     say(`  API             ${api}`);
@@ -94,9 +132,12 @@ async function main(): Promise<void> {
     if (stack.mailCaptureDir)
       say(`  Mail            ${api}/dev/mail/view   (files: ${stack.mailCaptureDir})`);
     say(
-      `  Inbound mail    smtp://${env.INBOUND_SMTP_HOST}:${env.INBOUND_SMTP_PORT ?? INBOUND_SMTP_DEFAULT_PORT}   (for ${env.INBOUND_MAIL_ADDRESSES.join(', ')})`,
+      `  Inbound mail    smtp://${env.INBOUND_SMTP_HOST}:${env.INBOUND_SMTP_PORT ?? INBOUND_SMTP_DEFAULT_PORT}   for ${env.INBOUND_MAIL_ADDRESSES.join(', ')}`,
     );
+    say(`  Mail senders    ${describeSenders(mailSources, env)}`);
+    say(`  Policy profile  ${describeProfile(env)}`);
     say(`  Logs            ${logDir}`);
+    say(`  CLI             npm run takedown -- --help   (connection settings: ${settingsFile})`);
     if (bootstrapToken) {
       say('');
       say('A first admin API token was made (the database had none). It is shown only this once: keep it.');
@@ -125,6 +166,97 @@ async function bootstrapAdminToken(databaseUrl: string): Promise<string | null> 
   }
 }
 
+interface Supervised {
+  /** SIGTERM, then SIGKILL after 15 s; no restart after it. */
+  stop(): Promise<void>;
+  /** SIGKILL at once, for a stack that is dying itself. */
+  kill(): void;
+}
+
+/**
+ * Runs the worker or the API and restarts it when it exits unasked, after 1, 2, 4 … 30 s. A part that exits
+ * MAX_CRASHES times within CRASH_WINDOW_MS, or that refuses its configuration (exit 78), keeps crashing: then
+ * `giveUp` is told which part and why.
+ */
+function supervise(opts: {
+  app: 'worker' | 'api';
+  env: NodeJS.ProcessEnv;
+  logFile: string;
+  healthUrl: string;
+  isStopping: () => boolean;
+  giveUp: (why: string) => void;
+}): Supervised {
+  const { app } = opts;
+  const crashes: number[] = [];
+  let child: ChildProcess;
+  let restartTimer: NodeJS.Timeout | null = null;
+  const launch = () => {
+    // From the build, or from the sources when this file runs from them (tests), like the worker's bundle.
+    const args = COMPILED
+      ? [path.join(ROOT, 'dist', 'apps', app, 'src', 'main.js')]
+      : ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', `apps/${app}/src/main.ts`];
+    child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: opts.env,
+      stdio: ['ignore', fs.openSync(opts.logFile, 'a'), 'pipe'],
+    });
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${app}] ${chunk}`));
+    child.once('exit', (code, signal) => onExit(code, signal));
+  };
+  const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+    if (opts.isStopping()) return;
+    const how = signal ?? `exit code ${code}`;
+    const now = Date.now();
+    crashes.push(now);
+    while (crashes.length && crashes[0] < now - CRASH_WINDOW_MS) crashes.shift();
+    if (code === EXIT_CONFIG) {
+      opts.giveUp(
+        `the ${app} refused its configuration (${how}; see ${opts.logFile}); a restart cannot help.`,
+      );
+      return;
+    }
+    if (crashes.length >= MAX_CRASHES) {
+      opts.giveUp(
+        `the ${app} keeps crashing: ${crashes.length} exits within ${CRASH_WINDOW_MS / 60_000} minutes, the last ` +
+          `${how} (see ${opts.logFile}).`,
+      );
+      return;
+    }
+    const delay = Math.min(1000 * 2 ** (crashes.length - 1), 30_000);
+    say(
+      `The ${app} exited (${how}); restarting it in ${delay / 1000} s (exit ${crashes.length} of at most ` +
+        `${MAX_CRASHES - 1} within ${CRASH_WINDOW_MS / 60_000} minutes; see ${opts.logFile}).`,
+    );
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      if (opts.isStopping()) return;
+      const restarted = Date.now();
+      launch();
+      say(`The ${app} was restarted (pid ${child.pid}).`);
+      const pid = child.pid;
+      void waitHealthy(opts.healthUrl, 120_000, () => child.pid !== pid || opts.isStopping()).then(
+        (healthy) => {
+          if (healthy)
+            say(
+              `The ${app} is back: healthy ${((Date.now() - restarted) / 1000).toFixed(1)} s after its restart.`,
+            );
+        },
+        () => undefined,
+      );
+    }, delay);
+  };
+  launch();
+  return {
+    stop: () => {
+      if (restartTimer) clearTimeout(restartTimer);
+      return stopChild(child);
+    },
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -134,12 +266,14 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-async function waitHealthy(url: string, timeoutMs: number): Promise<void> {
+/** Resolves true once `url` answers 2xx, false if `abandon` says to stop waiting; rejects after `timeoutMs`. */
+async function waitHealthy(url: string, timeoutMs: number, abandon = () => false): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (;;) {
+    if (abandon()) return false;
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-      if (res.ok) return;
+      if (res.ok) return true;
     } catch {
       // not up yet
     }
@@ -148,6 +282,21 @@ async function waitHealthy(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-const redactPassword = (url: string) => url.replace(/\/\/([^:/@]+):[^@]+@/, '//$1:***@');
+/** Who may send reports to the SMTP listener and the mail pipe, as the start log says it. */
+function describeSenders(spec: string, env: Env): string {
+  const sources = parseMailSources(spec);
+  if (typeof sources === 'string' || !sources.length)
+    return 'none: every sender is refused (set INBOUND_MAIL_SOURCES)';
+  const list = sources.map((s) => `${s.kind} "${s.name}" ${s.senders.join(' ')}`).join('; ');
+  return spec === env.INBOUND_MAIL_SOURCES
+    ? list
+    : `${list}   (the samples' senders, a development default: set INBOUND_MAIL_SOURCES to choose)`;
+}
+
+function describeProfile(env: Env): string {
+  return env.POLICY_PROFILE === 'demo'
+    ? 'demo (the default policy in seconds instead of hours)'
+    : 'default (deadlines in hours, per the sector codes; POLICY_PROFILE=demo runs them in seconds)';
+}
 
 void main();
