@@ -10,6 +10,7 @@ import {
   nestLogger,
   processLogger,
   temporalLogger,
+  workerBusinessMetrics,
   workerTaskMetrics,
 } from '@takedown/observability';
 import { createDatabaseProbe, waitForDatabase, type DatabaseProbe } from '@takedown/persistence';
@@ -99,7 +100,10 @@ async function main(): Promise<void> {
   try {
     await waitForDatabase(env.DATABASE_URL, log, stopping.signal);
     container = await NestFactory.createApplicationContext(
-      WorkerModule.forEnv({ ...env, DATABASE_URL: env.DATABASE_URL, SMTP_URL: env.SMTP_URL }),
+      WorkerModule.forEnv(
+        { ...env, DATABASE_URL: env.DATABASE_URL, SMTP_URL: env.SMTP_URL },
+        workerBusinessMetrics(registry),
+      ),
       { logger: nestLogger(logger) },
     );
     connection = await connectWithBackoff(
