@@ -68,8 +68,9 @@ export async function latestAuditId(db: EntityManager): Promise<string> {
 }
 
 /**
- * Notices taken in after the audit row `afterId` up to the newest row now, by channel (api, xarf, batch, smtp,
- * pipe …; a report that joined an open notice counts too), and that newest id: the next read starts there.
+ * Notices taken in after the audit row `afterId` up to the newest row now, by channel (api, xarf, batch,
+ * mail-arf, mail-xarf, mail-plain; a report that joined an open notice counts too), and that newest id: the next
+ * read starts there.
  */
 export async function readIntakeSince(
   db: EntityManager,

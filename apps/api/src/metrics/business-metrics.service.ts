@@ -56,7 +56,7 @@ export class BusinessMetricsService implements OnApplicationBootstrap, OnApplica
     });
     this.intake = new Counter({
       name: 'takedown_intake_notices_total',
-      help: 'Notices and joined reports taken in since this process started, by channel (api, xarf, batch, smtp, pipe)',
+      help: 'Notices and joined reports taken in since this process started, by channel (api, xarf, batch, mail-arf, mail-xarf, mail-plain)',
       labelNames: ['channel'],
       registers,
     });
