@@ -6,3 +6,4 @@ export * from './stack';
 export * from './test-server';
 export * from './pg-client-tools';
 export * from './promtool';
+export * from './supervise';

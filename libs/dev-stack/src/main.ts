@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
@@ -13,6 +12,7 @@ import {
 import { parseMailSources } from '@takedown/domain';
 import { createBootstrapAdminToken, dataSourceOptions } from '@takedown/persistence';
 import { startStack, type RunningStack } from './stack';
+import { supervise, waitHealthy, type Supervised } from './supervise';
 
 /**
  * `npm start`: the whole system on one machine. Starts whatever is not given by DATABASE_URL, TEMPORAL_ADDRESS and
@@ -26,11 +26,6 @@ const INBOUND_SMTP_DEFAULT_PORT = 2526;
 /** Who may mail reports to a development stack when INBOUND_MAIL_SOURCES is unset: the senders of the samples. */
 const DEV_MAIL_SOURCES =
   'provider|Mailbox Example|@mailbox.example;hotline|Example Hotline|ntd@hotline.example';
-/** A part that exits this often within CRASH_WINDOW_MS keeps crashing: restarting it again would not help. */
-const MAX_CRASHES = 5;
-const CRASH_WINDOW_MS = 5 * 60_000;
-/** sysexits' EX_CONFIG: the part refused its configuration, which no restart changes. */
-const EXIT_CONFIG = 78;
 const say = (line: string) => process.stdout.write(`[takedown] ${line}\n`);
 
 async function main(): Promise<void> {
@@ -98,11 +93,23 @@ async function main(): Promise<void> {
     for (const app of ['worker', 'api'] as const) {
       children.push(
         supervise({
-          app,
+          name: app,
+          // From the build, or from the sources when this file runs from them (tests), like the worker's bundle.
+          args: COMPILED
+            ? [path.join(ROOT, 'dist', 'apps', app, 'src', 'main.js')]
+            : [
+                '-r',
+                'ts-node/register/transpile-only',
+                '-r',
+                'tsconfig-paths/register',
+                `apps/${app}/src/main.ts`,
+              ],
+          cwd: ROOT,
           env: childEnv,
           logFile: path.join(logDir, `${app}.log`),
           healthUrl: health[app],
           isStopping: () => stopping,
+          say,
           giveUp: (why) => {
             say(`Stopping everything: ${why}`);
             void stop(1);
@@ -163,122 +170,6 @@ async function bootstrapAdminToken(databaseUrl: string): Promise<string | null> 
     return (await createBootstrapAdminToken(db))?.token ?? null;
   } finally {
     await db.destroy();
-  }
-}
-
-interface Supervised {
-  /** SIGTERM, then SIGKILL after 15 s; no restart after it. */
-  stop(): Promise<void>;
-  /** SIGKILL at once, for a stack that is dying itself. */
-  kill(): void;
-}
-
-/**
- * Runs the worker or the API and restarts it when it exits unasked, after 1, 2, 4 … 30 s. A part that exits
- * MAX_CRASHES times within CRASH_WINDOW_MS, or that refuses its configuration (exit 78), keeps crashing: then
- * `giveUp` is told which part and why.
- */
-function supervise(opts: {
-  app: 'worker' | 'api';
-  env: NodeJS.ProcessEnv;
-  logFile: string;
-  healthUrl: string;
-  isStopping: () => boolean;
-  giveUp: (why: string) => void;
-}): Supervised {
-  const { app } = opts;
-  const crashes: number[] = [];
-  let child: ChildProcess;
-  let restartTimer: NodeJS.Timeout | null = null;
-  const launch = () => {
-    // From the build, or from the sources when this file runs from them (tests), like the worker's bundle.
-    const args = COMPILED
-      ? [path.join(ROOT, 'dist', 'apps', app, 'src', 'main.js')]
-      : ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', `apps/${app}/src/main.ts`];
-    child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: opts.env,
-      stdio: ['ignore', fs.openSync(opts.logFile, 'a'), 'pipe'],
-    });
-    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${app}] ${chunk}`));
-    child.once('exit', (code, signal) => onExit(code, signal));
-  };
-  const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
-    if (opts.isStopping()) return;
-    const how = signal ?? `exit code ${code}`;
-    const now = Date.now();
-    crashes.push(now);
-    while (crashes.length && crashes[0] < now - CRASH_WINDOW_MS) crashes.shift();
-    if (code === EXIT_CONFIG) {
-      opts.giveUp(
-        `the ${app} refused its configuration (${how}; see ${opts.logFile}); a restart cannot help.`,
-      );
-      return;
-    }
-    if (crashes.length >= MAX_CRASHES) {
-      opts.giveUp(
-        `the ${app} keeps crashing: ${crashes.length} exits within ${CRASH_WINDOW_MS / 60_000} minutes, the last ` +
-          `${how} (see ${opts.logFile}).`,
-      );
-      return;
-    }
-    const delay = Math.min(1000 * 2 ** (crashes.length - 1), 30_000);
-    say(
-      `The ${app} exited (${how}); restarting it in ${delay / 1000} s (exit ${crashes.length} of at most ` +
-        `${MAX_CRASHES - 1} within ${CRASH_WINDOW_MS / 60_000} minutes; see ${opts.logFile}).`,
-    );
-    restartTimer = setTimeout(() => {
-      restartTimer = null;
-      if (opts.isStopping()) return;
-      const restarted = Date.now();
-      launch();
-      say(`The ${app} was restarted (pid ${child.pid}).`);
-      const pid = child.pid;
-      void waitHealthy(opts.healthUrl, 120_000, () => child.pid !== pid || opts.isStopping()).then(
-        (healthy) => {
-          if (healthy)
-            say(
-              `The ${app} is back: healthy ${((Date.now() - restarted) / 1000).toFixed(1)} s after its restart.`,
-            );
-        },
-        () => undefined,
-      );
-    }, delay);
-  };
-  launch();
-  return {
-    stop: () => {
-      if (restartTimer) clearTimeout(restartTimer);
-      return stopChild(child);
-    },
-    kill: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    },
-  };
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => (clearTimeout(timer), resolve()));
-    child.kill('SIGTERM');
-  });
-}
-
-/** Resolves true once `url` answers 2xx, false if `abandon` says to stop waiting; rejects after `timeoutMs`. */
-async function waitHealthy(url: string, timeoutMs: number, abandon = () => false): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (abandon()) return false;
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-      if (res.ok) return true;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > until) throw new Error(`${url} did not become healthy within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 500));
   }
 }
 
