@@ -140,6 +140,11 @@ describe('the dev stack (npm start)', () => {
     expect(imported.stderr).toMatch(/using the local stack of npm start \(pid \d+, .*stack\.json\)/);
     expect(imported.stderr).toMatch(/PostgreSQL postgres:\/\/takedown:\*\*\*@/);
 
+    // The start log points at it.
+    expect(await cli(['--help'])).toMatchObject({
+      code: 0,
+      stderr: expect.stringContaining('takedown ingest-mail'),
+    });
     expect(await cli(['migrate'])).toMatchObject({ code: 0, stdout: 'the schema is up to date\n' });
     expect(await cli(['token', 'create', '--role', 'abuse_desk', '--name', 'desk'])).toMatchObject({
       code: 0,

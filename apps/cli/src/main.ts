@@ -115,7 +115,8 @@ async function main(argv: string[]): Promise<number> {
   const command = COMMANDS.find((c) => c.words.every((word, i) => argv[i] === word));
   if (!command || argv.includes('--help')) {
     process.stderr.write(usage());
-    return command ? EXIT.ok : EXIT.usage;
+    // `takedown --help` (what the start log suggests) asked for this; anything else unknown is a usage error.
+    return command || (argv.length === 1 && argv[0] === '--help') ? EXIT.ok : EXIT.usage;
   }
   if (!command.offline) {
     // Unset connection settings come from the stack `npm start` runs, and the operator is told which one it is.
