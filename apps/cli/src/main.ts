@@ -14,7 +14,7 @@ import {
   type InventoryReport,
 } from '@takedown/persistence';
 import { ingestMailFromPipe } from '@takedown/api/intake/mail-pipe';
-import { loadEnvOrExit } from '@takedown/config';
+import { loadEnvOrExit, withLocalStack } from '@takedown/config';
 import { DomainError } from '@takedown/domain';
 import { verifyReport } from '@takedown/reports';
 import { auditCommand } from './commands/audit';
@@ -32,6 +32,8 @@ const EXIT = { ok: 0, rowsRejected: 2, usage: 64, dataError: 65, noInput: 66, co
 interface Command {
   words: string[];
   usage: string;
+  /** Reads no database, Temporal or mail: the local stack's settings are not looked for. */
+  offline?: boolean;
   summary: string;
   run(args: string[]): Promise<number>;
 }
@@ -48,6 +50,7 @@ const COMMANDS: Command[] = [
   {
     words: ['verify-report'],
     usage: 'verify-report FILE',
+    offline: true,
     summary:
       'Check a termination report (the .json from GET /v1/terminations/:id/report.json) against its SHA-256 digest. ' +
       'Exits 0 when it matches, 65 when the file was changed.',
@@ -137,7 +140,14 @@ async function main(argv: string[]): Promise<number> {
   const command = COMMANDS.find((c) => c.words.every((word, i) => argv[i] === word));
   if (!command || argv.includes('--help')) {
     process.stderr.write(usage());
-    return command ? EXIT.ok : EXIT.usage;
+    // `takedown --help` (what the start log suggests) asked for this; anything else unknown is a usage error.
+    return command || (argv.length === 1 && argv[0] === '--help') ? EXIT.ok : EXIT.usage;
+  }
+  if (!command.offline) {
+    // Unset connection settings come from the stack `npm start` runs, and the operator is told which one it is.
+    const { env, note } = withLocalStack(process.env);
+    Object.assign(process.env, env);
+    if (note) process.stderr.write(`takedown: ${note}\n`);
   }
   return command.run(argv.slice(command.words.length));
 }
@@ -150,7 +160,9 @@ function usage(): string {
 async function migrateCommand(): Promise<number> {
   const env = loadEnvOrExit();
   if (!env.DATABASE_URL) {
-    process.stderr.write('DATABASE_URL must be set (the PostgreSQL that Takedown uses).\n');
+    process.stderr.write(
+      'DATABASE_URL must be set (the PostgreSQL that Takedown uses), or the local stack running (npm start).\n',
+    );
     return EXIT.config;
   }
   const applied = await runMigrations(env.DATABASE_URL);
@@ -196,7 +208,9 @@ async function importInventoryCommand(args: string[]): Promise<number> {
   }
   const env = loadEnvOrExit();
   if (!env.DATABASE_URL) {
-    process.stderr.write('DATABASE_URL must be set (the PostgreSQL that Takedown uses).\n');
+    process.stderr.write(
+      'DATABASE_URL must be set (the PostgreSQL that Takedown uses), or the local stack running (npm start).\n',
+    );
     return EXIT.config;
   }
   const db = await new DataSource(dataSourceOptions(env.DATABASE_URL, { logging: ['error'] })).initialize();

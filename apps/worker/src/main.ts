@@ -2,21 +2,28 @@ import 'reflect-metadata';
 import * as http from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DefaultLogger, NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { loadEnvOrExit, temporalConnectionOptions } from '@takedown/config';
 import { freePort } from '@takedown/dev-stack';
-import { createRegistry, workerTaskMetrics } from '@takedown/observability';
+import {
+  createRegistry,
+  nestLogger,
+  processLogger,
+  temporalLogger,
+  workerBusinessMetrics,
+  workerTaskMetrics,
+} from '@takedown/observability';
 import { createDatabaseProbe, waitForDatabase, type DatabaseProbe } from '@takedown/persistence';
 import { createWorker } from './create-worker';
 import { connectWithBackoff } from './connect';
 import { WorkerModule } from './worker.module';
 import { workerTuning } from './worker-settings';
 
-const SDK_LEVELS: Record<string, LogLevel> = {
+const CORE_LEVELS: Record<string, LogLevel> = {
   fatal: 'ERROR',
   error: 'ERROR',
   warn: 'WARN',
-  info: 'INFO',
+  info: 'WARN',
   debug: 'DEBUG',
   trace: 'TRACE',
   silent: 'ERROR',
@@ -30,8 +37,10 @@ async function main(): Promise<void> {
     );
     process.exit(78);
   }
-  // Shutdown on signals is ours (below), so the HTTP server and DI container close in order too. The SDK's own
-  // log lines become JSON on stdout, like the rest of the worker's logs.
+  // One JSON logger for everything this process says: its own lines, Nest's, the SDK's and its Rust core's (which
+  // otherwise prints coloured text straight to the console). Shutdown on signals is ours (below), so the HTTP
+  // server and DI container close in order too.
+  const logger = processLogger('worker', env.LOG_LEVEL);
   // The SDK core's own metrics (workflow and activity task counters, poll and schedule latencies) are served on a
   // private loopback port and appended to this process's /metrics, so one scrape sees the whole worker.
   const corePort = await freePort();
@@ -46,16 +55,13 @@ async function main(): Promise<void> {
         },
         globalTags: { app: 'worker' },
       },
+      // The core's INFO lines are per-poll internals: below WARN only when the operator asks for debug or trace.
+      logging: { filter: { core: CORE_LEVELS[env.LOG_LEVEL], other: 'ERROR' }, forward: {} },
     },
-    logger: new DefaultLogger(SDK_LEVELS[env.LOG_LEVEL], ({ level, message, meta, timestampNanos }) =>
-      process.stdout.write(
-        `${JSON.stringify({ level: level.toLowerCase(), time: Number(timestampNanos / 1_000_000n), msg: message, ...meta })}\n`,
-      ),
-    ),
+    logger: temporalLogger(logger),
   });
   const registry = createRegistry('worker');
-  const log = (msg: string) =>
-    process.stdout.write(`${JSON.stringify({ level: 'info', time: Date.now(), msg })}\n`);
+  const log = (msg: string) => logger.info(msg);
 
   // /health answers from the start, part by part, so that a worker waiting for PostgreSQL or Temporal says so.
   let container: INestApplicationContext | null = null;
@@ -94,8 +100,11 @@ async function main(): Promise<void> {
   try {
     await waitForDatabase(env.DATABASE_URL, log, stopping.signal);
     container = await NestFactory.createApplicationContext(
-      WorkerModule.forEnv({ ...env, DATABASE_URL: env.DATABASE_URL, SMTP_URL: env.SMTP_URL }),
-      { logger: ['error', 'warn', 'log'] },
+      WorkerModule.forEnv(
+        { ...env, DATABASE_URL: env.DATABASE_URL, SMTP_URL: env.SMTP_URL },
+        workerBusinessMetrics(registry),
+      ),
+      { logger: nestLogger(logger) },
     );
     connection = await connectWithBackoff(
       'Temporal',

@@ -27,6 +27,8 @@ export class SourceWebhooks {
   constructor(
     private readonly db: DataSource,
     private readonly hooks: readonly FeedbackWebhook[],
+    /** The deliveries whose last attempt failed, for takedown_feedback_deliveries_pending. */
+    private readonly pending: Set<string> = new Set(),
   ) {}
 
   async deliver(
@@ -68,13 +70,16 @@ export class SourceWebhooks {
         });
         status = res.status;
       } catch (err) {
+        this.pending.add(delivery);
         throw ApplicationFailure.retryable(
           `feedback webhook of ${report.sourceName}: ${(err as Error).message}`,
         );
       }
       if (status < 200 || status > 299) {
+        this.pending.add(delivery);
         throw ApplicationFailure.retryable(`feedback webhook of ${report.sourceName} answered ${status}`);
       }
+      this.pending.delete(delivery);
       await this.db.query(
         `INSERT INTO outbound_webhooks (idempotency_key, url, status) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
         [delivery, hook.url, status],

@@ -4,6 +4,7 @@ import { publicBaseUrl, type Env } from '@takedown/config';
 import { durationToMs } from '@takedown/domain';
 import { resolveLinkKeys } from '@takedown/links';
 import { Mailer } from '@takedown/mail';
+import type { WorkerBusinessMetrics } from '@takedown/observability';
 import { dataSourceOptions } from '@takedown/persistence';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
@@ -16,7 +17,11 @@ import { WorkerSettings } from './worker-settings';
 /** The worker's DI container: everything the activities need, built from validated configuration. */
 @Module({})
 export class WorkerModule {
-  static forEnv(env: Env & { DATABASE_URL: string; SMTP_URL: string }): DynamicModule {
+  /** `metrics`: where the worker's process counts emails and pending feedback deliveries (none in tests). */
+  static forEnv(
+    env: Env & { DATABASE_URL: string; SMTP_URL: string },
+    metrics?: WorkerBusinessMetrics,
+  ): DynamicModule {
     return {
       module: WorkerModule,
       providers: [
@@ -27,7 +32,10 @@ export class WorkerModule {
               dataSourceOptions(env.DATABASE_URL, { poolSize: env.DATABASE_POOL_SIZE }),
             ).initialize(),
         },
-        { provide: Mailer, useFactory: () => new Mailer(env.SMTP_URL) },
+        {
+          provide: Mailer,
+          useFactory: () => new Mailer(env.SMTP_URL, (result) => metrics?.emails.inc({ result })),
+        },
         {
           provide: WorkerSettings,
           useValue: new WorkerSettings(
@@ -48,7 +56,8 @@ export class WorkerModule {
         {
           provide: SourceWebhooks,
           inject: [DataSource],
-          useFactory: (db: DataSource) => new SourceWebhooks(db, env.FEEDBACK_WEBHOOKS),
+          useFactory: (db: DataSource) =>
+            new SourceWebhooks(db, env.FEEDBACK_WEBHOOKS, metrics?.feedbackPending),
         },
         NoticeActivitiesService,
         NotificationActivitiesService,

@@ -178,6 +178,8 @@ export const envSchema = z
     OIDC_EMAIL_CLAIM: z.string().trim().min(1).default('email'),
     /** Requests per minute per API token (or per client address without one); 0 turns the limit off. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+    /** How often the API reads the business metrics (open, overdue notices, open tasks, intake) for /metrics. */
+    METRICS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
     /** Retention (docs/retention.md): closed notices are anonymised this many days after closing. */
     RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
     /** `category:days,…`: categories kept longer or shorter than RETENTION_DAYS (`csam:730,spam:90`). */

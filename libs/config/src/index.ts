@@ -1,2 +1,3 @@
 export * from './env';
 export * from './temporal-connection';
+export * from './local-stack';

@@ -5,3 +5,5 @@ export * from './temporal-server';
 export * from './stack';
 export * from './test-server';
 export * from './pg-client-tools';
+export * from './promtool';
+export * from './supervise';

@@ -1,31 +1,46 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { loadEnvOrExit, publicBaseUrl } from '@takedown/config';
+import {
+  loadEnvOrExit,
+  publicBaseUrl,
+  redactPassword,
+  removeLocalStack,
+  writeLocalStack,
+  type Env,
+} from '@takedown/config';
+import { parseMailSources } from '@takedown/domain';
 import { createBootstrapAdminToken, dataSourceOptions } from '@takedown/persistence';
 import { startStack, type RunningStack } from './stack';
+import { supervise, waitHealthy, type Supervised } from './supervise';
 
 /**
  * `npm start`: the whole system on one machine. Starts whatever is not given by DATABASE_URL, TEMPORAL_ADDRESS and
  * SMTP_URL, then the worker and the API as child processes, waits until both are healthy and prints where
- * everything is. Ctrl-C (or SIGTERM) stops it all, children first, so no postgres or temporal process is left.
+ * everything is. A crashed worker or API is restarted with backoff; Ctrl-C (or SIGTERM) stops it all, children
+ * first, so no postgres or temporal process is left.
  */
-const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+const COMPILED = __filename.endsWith('.js');
+const ROOT = path.resolve(__dirname, ...(COMPILED ? ['..', '..', '..', '..'] : ['..', '..', '..']));
 const INBOUND_SMTP_DEFAULT_PORT = 2526;
+/** Who may mail reports to a development stack when INBOUND_MAIL_SOURCES is unset: the senders of the samples. */
+const DEV_MAIL_SOURCES =
+  'provider|Mailbox Example|@mailbox.example;hotline|Example Hotline|ntd@hotline.example';
 const say = (line: string) => process.stdout.write(`[takedown] ${line}\n`);
 
 async function main(): Promise<void> {
   const env = loadEnvOrExit();
   const dataDir = path.resolve(ROOT, env.TAKEDOWN_DATA_DIR);
   let stack: RunningStack | null = null;
-  const children: ChildProcess[] = [];
+  const children: Supervised[] = [];
   let stopping = false;
+  let stackFileWritten = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('Stopping...');
-    await Promise.all(children.map(stopChild));
+    if (stackFileWritten) removeLocalStack(env.TAKEDOWN_DATA_DIR);
+    await Promise.all(children.map((c) => c.stop()));
     await stack?.stop();
     say('Stopped.');
     process.exit(code);
@@ -33,7 +48,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
   // Last resort if this process dies mid-stop: no child may outlive it.
-  process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+  process.on('exit', () => children.forEach((c) => c.kill()));
 
   try {
     stack = await startStack({
@@ -53,34 +68,64 @@ async function main(): Promise<void> {
     });
     if (stopping) return;
     const bootstrapToken = await bootstrapAdminToken(stack.databaseUrl);
-    const childEnv: NodeJS.ProcessEnv = {
-      ...process.env,
+    const mailSources = env.INBOUND_MAIL_SOURCES || (env.NODE_ENV === 'development' ? DEV_MAIL_SOURCES : '');
+    // What the stack chose for the API and the worker; the CLI takes the same from .data/stack.json.
+    const stackEnv: Record<string, string> = {
       DATABASE_URL: stack.databaseUrl,
       TEMPORAL_ADDRESS: stack.temporalAddress,
       SMTP_URL: stack.smtpUrl,
       ...(stack.mailCaptureDir ? { MAIL_CAPTURE_DIR: stack.mailCaptureDir } : {}),
+      ...(mailSources !== env.INBOUND_MAIL_SOURCES ? { INBOUND_MAIL_SOURCES: mailSources } : {}),
+    };
+    const childEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...stackEnv,
       // The API runs the inbound SMTP listener; on one machine it is on unless a port says otherwise.
       INBOUND_SMTP_PORT: String(env.INBOUND_SMTP_PORT ?? INBOUND_SMTP_DEFAULT_PORT),
     };
     const logDir = path.join(dataDir, 'logs');
     fs.mkdirSync(logDir, { recursive: true });
-    for (const app of ['worker', 'api'] as const) {
-      const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'apps', app, 'src', 'main.js')], {
-        env: childEnv,
-        stdio: ['ignore', fs.openSync(path.join(logDir, `${app}.log`), 'a'), 'pipe'],
-      });
-      child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${app}] ${chunk}`));
-      child.once('exit', (code, signal) => {
-        if (!stopping) {
-          say(`The ${app} exited (${signal ?? code}); see ${path.join(logDir, `${app}.log`)}`);
-          void stop(1);
-        }
-      });
-      children.push(child);
-    }
     const api = publicBaseUrl(env);
-    await waitHealthy(`http://${env.WORKER_HOST}:${env.WORKER_PORT}/health`, 120_000);
-    await waitHealthy(`${api}/health`, 120_000);
+    const health = {
+      worker: `http://${env.WORKER_HOST}:${env.WORKER_PORT}/health`,
+      api: `${api}/health`,
+    };
+    for (const app of ['worker', 'api'] as const) {
+      children.push(
+        supervise({
+          name: app,
+          // From the build, or from the sources when this file runs from them (tests), like the worker's bundle.
+          args: COMPILED
+            ? [path.join(ROOT, 'dist', 'apps', app, 'src', 'main.js')]
+            : [
+                '-r',
+                'ts-node/register/transpile-only',
+                '-r',
+                'tsconfig-paths/register',
+                `apps/${app}/src/main.ts`,
+              ],
+          cwd: ROOT,
+          env: childEnv,
+          logFile: path.join(logDir, `${app}.log`),
+          healthUrl: health[app],
+          isStopping: () => stopping,
+          say,
+          giveUp: (why) => {
+            say(`Stopping everything: ${why}`);
+            void stop(1);
+          },
+        }),
+      );
+    }
+    await waitHealthy(health.worker, 120_000);
+    await waitHealthy(health.api, 120_000);
+    const settingsFile = writeLocalStack(env.TAKEDOWN_DATA_DIR, {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      apiUrl: api,
+      env: stackEnv,
+    });
+    stackFileWritten = true;
     say('');
     say('Takedown is running.');
     say(`  API             ${api}`);
@@ -94,9 +139,12 @@ async function main(): Promise<void> {
     if (stack.mailCaptureDir)
       say(`  Mail            ${api}/dev/mail/view   (files: ${stack.mailCaptureDir})`);
     say(
-      `  Inbound mail    smtp://${env.INBOUND_SMTP_HOST}:${env.INBOUND_SMTP_PORT ?? INBOUND_SMTP_DEFAULT_PORT}   (for ${env.INBOUND_MAIL_ADDRESSES.join(', ')})`,
+      `  Inbound mail    smtp://${env.INBOUND_SMTP_HOST}:${env.INBOUND_SMTP_PORT ?? INBOUND_SMTP_DEFAULT_PORT}   for ${env.INBOUND_MAIL_ADDRESSES.join(', ')}`,
     );
+    say(`  Mail senders    ${describeSenders(mailSources, env)}`);
+    say(`  Policy profile  ${describeProfile(env)}`);
     say(`  Logs            ${logDir}`);
+    say(`  CLI             npm run takedown -- --help   (connection settings: ${settingsFile})`);
     if (bootstrapToken) {
       say('');
       say('A first admin API token was made (the database had none). It is shown only this once: keep it.');
@@ -125,29 +173,21 @@ async function bootstrapAdminToken(databaseUrl: string): Promise<string | null> 
   }
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => (clearTimeout(timer), resolve()));
-    child.kill('SIGTERM');
-  });
+/** Who may send reports to the SMTP listener and the mail pipe, as the start log says it. */
+function describeSenders(spec: string, env: Env): string {
+  const sources = parseMailSources(spec);
+  if (typeof sources === 'string' || !sources.length)
+    return 'none: every sender is refused (set INBOUND_MAIL_SOURCES)';
+  const list = sources.map((s) => `${s.kind} "${s.name}" ${s.senders.join(' ')}`).join('; ');
+  return spec === env.INBOUND_MAIL_SOURCES
+    ? list
+    : `${list}   (the samples' senders, a development default: set INBOUND_MAIL_SOURCES to choose)`;
 }
 
-async function waitHealthy(url: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-      if (res.ok) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > until) throw new Error(`${url} did not become healthy within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+function describeProfile(env: Env): string {
+  return env.POLICY_PROFILE === 'demo'
+    ? 'demo (the default policy in seconds instead of hours)'
+    : 'default (deadlines in hours, per the sector codes; POLICY_PROFILE=demo runs them in seconds)';
 }
-
-const redactPassword = (url: string) => url.replace(/\/\/([^:/@]+):[^@]+@/, '//$1:***@');
 
 void main();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable, type Duplex, type Writable } from 'node:stream';
+import { types } from 'node:util';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
@@ -43,11 +44,26 @@ const TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTim
 export class Mailer {
   private readonly options: SMTPConnection.Options;
 
-  constructor(smtpUrl: string) {
+  /** `onResult` hears how each send ended (`failed`: an error before the server took the message), for metrics. */
+  constructor(
+    smtpUrl: string,
+    private readonly onResult?: (result: SendOutcome['status'] | 'failed') => void,
+  ) {
     this.options = { ...parseConnectionUrl(smtpUrl), ...TIMEOUTS };
   }
 
   async send(mail: OutgoingMail, commit: () => Promise<boolean> = async () => true): Promise<SendOutcome> {
+    try {
+      const outcome = await this.deliver(mail, commit);
+      this.onResult?.(outcome.status);
+      return outcome;
+    } catch (err) {
+      this.onResult?.('failed');
+      throw err;
+    }
+  }
+
+  private async deliver(mail: OutgoingMail, commit: () => Promise<boolean>): Promise<SendOutcome> {
     const node = new MailComposer({
       from: mail.from,
       to: mail.to,
@@ -73,7 +89,8 @@ export class Mailer {
         if (phase === 'done') return;
         phase = 'done';
         connection.close();
-        if (outcome instanceof Error) reject(outcome);
+        // Not instanceof: socket errors may come from another realm (jest's sandbox), and an error is no outcome.
+        if (types.isNativeError(outcome)) reject(outcome);
         else resolve(outcome);
       };
       const fail = (err: Error & { responseCode?: number }) => {

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per process, with Node's default process metrics under the given prefix. */
 export function createRegistry(app: 'api' | 'worker'): Registry {
@@ -38,5 +38,33 @@ export function workerTaskMetrics(registry: Registry): WorkerTaskMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+  };
+}
+
+/** The worker's business figures: emails by how their send ended, feedback webhooks that failed and are retried. */
+export interface WorkerBusinessMetrics {
+  emails: Counter<'result'>;
+  /** Deliveries (by key) whose last attempt failed and that have not succeeded since. */
+  feedbackPending: Set<string>;
+}
+
+export function workerBusinessMetrics(registry: Registry): WorkerBusinessMetrics {
+  const feedbackPending = new Set<string>();
+  new Gauge({
+    name: 'takedown_feedback_deliveries_pending',
+    help: 'Feedback webhooks to sources that failed and are being retried (this worker process)',
+    registers: [registry],
+    collect() {
+      this.set(feedbackPending.size);
+    },
+  });
+  return {
+    emails: new Counter({
+      name: 'takedown_emails_total',
+      help: 'Emails by how the send ended: sent, refused (by the server), failed (before it took the message), unknown, withheld',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    feedbackPending,
   };
 }

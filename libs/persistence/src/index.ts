@@ -26,3 +26,4 @@ export * from './audit-log';
 export * from './audit-context';
 export * from './retention';
 export * from './notice-stats';
+export * from './business-metrics';

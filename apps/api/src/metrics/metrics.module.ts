@@ -2,16 +2,9 @@ import { Controller, Get, Header, Injectable, Module, type NestMiddleware } from
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import type { NextFunction, Request, Response } from 'express';
-import type { Histogram, Registry } from 'prom-client';
-import { createRegistry, httpDurationHistogram } from '@takedown/observability';
 import { Public } from '../auth/access';
-
-/** The API's Prometheus registry and its HTTP latency histogram, one per process. */
-@Injectable()
-export class ApiMetrics {
-  readonly registry: Registry = createRegistry('api');
-  readonly httpDuration: Histogram<'method' | 'route' | 'status'> = httpDurationHistogram(this.registry);
-}
+import { ApiMetrics } from './api-metrics';
+import { BusinessMetricsService } from './business-metrics.service';
 
 /** Times every request, labelled by its route pattern (not the raw path, which would explode the label set). */
 @Injectable()
@@ -42,7 +35,9 @@ export class MetricsController {
 
   @Get()
   @ApiOperation({
-    summary: 'Prometheus metrics of the API process (HTTP latency histograms, process metrics)',
+    summary:
+      'Prometheus metrics: the abuse desk’s figures (open, overdue and unattended notices, open tasks, intake by ' +
+      'channel) and the API process’s own (HTTP latency histograms, process metrics)',
   })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format' })
@@ -53,7 +48,7 @@ export class MetricsController {
 }
 
 @Module({
-  providers: [ApiMetrics, HttpMetricsMiddleware],
+  providers: [ApiMetrics, HttpMetricsMiddleware, BusinessMetricsService],
   controllers: [MetricsController],
   exports: [ApiMetrics, HttpMetricsMiddleware],
 })

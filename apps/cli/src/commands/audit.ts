@@ -20,7 +20,9 @@ export async function auditCommand(
   }
   const env = loadEnvOrExit();
   if (!env.DATABASE_URL) {
-    complain('DATABASE_URL must be set (the PostgreSQL that Takedown uses).');
+    complain(
+      'DATABASE_URL must be set (the PostgreSQL that Takedown uses), or the local stack running (npm start).',
+    );
     return EXIT.config;
   }
   const db = await new DataSource(dataSourceOptions(env.DATABASE_URL, { logging: ['error'] })).initialize();

@@ -55,7 +55,9 @@ export async function tokenCommand(
   }
   const url = databaseUrl ?? loadEnvOrExit().DATABASE_URL;
   if (!url) {
-    io.err('DATABASE_URL must be set (the PostgreSQL that Takedown uses).');
+    io.err(
+      'DATABASE_URL must be set (the PostgreSQL that Takedown uses), or the local stack running (npm start).',
+    );
     return EXIT.config;
   }
   const db = await new DataSource(dataSourceOptions(url, { logging: ['error'] })).initialize();
