@@ -332,7 +332,11 @@ describe('hardening', () => {
           done();
         },
       });
-      const logged = await startApi({ LOG_LEVEL: 'info' }, log);
+      // On the system's task queue: its worker takes the link's action (an update needs a running workflow worker).
+      const logged = await startApi(
+        { LOG_LEVEL: 'info', TEMPORAL_TASK_QUEUE: system.env.TEMPORAL_TASK_QUEUE as string },
+        log,
+      );
       try {
         const token = await tokenFor(logged, 'admin');
         const api = request.agent(logged.getHttpServer()).set('Authorization', `Bearer ${token}`);

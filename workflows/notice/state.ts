@@ -143,8 +143,10 @@ export class NoticeRun {
           refuse('NOTICE.ALREADY_ESCALATED', 'the notice is escalated already');
         return;
       case 'task':
-        if (!this.timeline.get(m.taskId))
-          refuse('TASK.NOT_PENDING', `the notice does not wait for task ${m.taskId}`);
+        // Only a task the notice waited for and is done with is refused: a task being opened has its row before
+        // the workflow books it, and its completion waits in the inbox until then.
+        if (this.timeline.isFinished(m.taskId))
+          refuse('TASK.NOT_PENDING', `the notice no longer waits for task ${m.taskId}`);
         return;
     }
   }

@@ -17,6 +17,8 @@ export interface OpenTaskEntry extends PendingTask {
 export class Timeline {
   private seq = 0;
   private readonly pending = new Map<string, OpenTaskEntry>();
+  /** Tasks the workflow waited for and no longer does (completed or cancelled). */
+  private readonly finished = new Set<string>();
 
   constructor(private readonly owner: string) {}
 
@@ -37,7 +39,14 @@ export class Timeline {
 
   /** Takes a task off the book; false when the workflow was not waiting for it (cancelled, or never committed). */
   remove(taskId: string): boolean {
-    return this.pending.delete(taskId);
+    const removed = this.pending.delete(taskId);
+    if (removed) this.finished.add(taskId);
+    return removed;
+  }
+
+  /** Whether the workflow once waited for this task and no longer does. */
+  isFinished(taskId: string): boolean {
+    return this.finished.has(taskId);
   }
 
   has(kind: TaskKind): boolean {
@@ -53,6 +62,7 @@ export class Timeline {
   }
 
   clear(): void {
+    for (const taskId of this.pending.keys()) this.finished.add(taskId);
     this.pending.clear();
   }
 
