@@ -7,6 +7,7 @@ import { InboundSmtpListener } from '@takedown/api/intake/inbound-smtp';
 import { IntakeService } from '@takedown/api/intake/intake.service';
 import { NoticeEntity, RawMessageEntity } from '@takedown/persistence';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
+import { startDkimDns, type DkimDns } from '../support/dkim';
 import { eventually } from '../support/eventually';
 
 const samples = path.join(__dirname, '..', 'fixtures', 'samples');
@@ -31,9 +32,12 @@ describe('intake channels end to end', () => {
   let system: RunningSystem;
   let http: Http;
   let db: DataSource;
+  let dns: DkimDns;
 
   beforeAll(async () => {
+    dns = await startDkimDns();
     system = await startSystem({
+      INBOUND_MAIL_DNS_SERVERS: dns.server,
       POLICY_PROFILE: 'demo',
       INBOUND_MAIL_SOURCES:
         'hotline|Example Hotline|reports@hotline.example;provider|Mailbox Example|@mailbox.example',
@@ -42,7 +46,10 @@ describe('intake channels end to end', () => {
     db = system.app.get(DataSource);
   });
 
-  afterAll(() => system?.stop());
+  afterAll(async () => {
+    await system?.stop();
+    await dns?.close();
+  });
 
   const notice = async (id: string) => db.getRepository(NoticeEntity).findOneByOrFail({ id });
 
@@ -163,9 +170,10 @@ describe('intake channels end to end', () => {
   it('opens plain mail for triage without a workflow, and starts it when the desk confirms the category', async () => {
     const intake = system.app.get(IntakeService);
     const url = `http://files.tenant-a.example/${randomUUID()}.jpg`;
-    const raw = Buffer.from(
+    const raw = await dns.sign(
       `From: reports@hotline.example\r\nTo: abuse@provider.example\r\nSubject: remove please\r\n` +
         `Message-ID: <${randomUUID()}@hotline.example>\r\n\r\nPlease remove ${url} on 198.51.100.23\r\n`,
+      'hotline.example',
     );
     const result = await intake.submitMail(raw, { channel: 'smtp', sender: 'reports@hotline.example' });
     expect(result.status).toBe('created');
@@ -189,13 +197,19 @@ describe('intake channels end to end', () => {
     const intake = system.app.get(IntakeService);
     const before = await db.getRepository(NoticeEntity).count();
     const arf = fs.readFileSync(path.join(samples, 'arf-phishing.eml'));
-    const truncated = arf.subarray(0, arf.indexOf('Content-Type: message/feedback-report'));
+    const truncated = await dns.sign(
+      arf.subarray(0, arf.indexOf('Content-Type: message/feedback-report')),
+      'mailbox.example',
+    );
     const result = await intake.submitMail(truncated, { channel: 'pipe', sender: 'x@mailbox.example' });
     expect(result).toMatchObject({ status: 'kept', error: expect.stringMatching(/feedback-report/) });
-    const unknownSender = await intake.submitMail(arf, {
-      channel: 'smtp',
-      sender: 'someone@elsewhere.example',
-    });
+    const unknownSender = await intake.submitMail(
+      await dns.sign(
+        arf.toString().replace(/abuse-reports@mailbox\.example/g, 'someone@elsewhere.example'),
+        'elsewhere.example',
+      ),
+      { channel: 'smtp', sender: 'someone@elsewhere.example' },
+    );
     expect(unknownSender).toMatchObject({ status: 'kept', error: expect.stringMatching(/sender list/) });
     expect(await db.getRepository(NoticeEntity).count()).toBe(before);
     const listed = (await http.get('/v1/raw-messages?limit=5').expect(200)).body;
@@ -211,7 +225,7 @@ describe('intake channels end to end', () => {
       .readFileSync(path.join(samples, 'arf-phishing.eml'), 'utf8')
       .replace('arf-20261122-0930-77', `arf-${randomUUID()}`)
       .replace('/invoice/confirm', `/invoice/${randomUUID()}`);
-    const result = await intake.submitMail(Buffer.from(arf), {
+    const result = await intake.submitMail(await dns.sign(arf, 'mailbox.example'), {
       channel: 'smtp',
       sender: 'abuse-reports@mailbox.example',
     });
@@ -224,13 +238,60 @@ describe('intake channels end to end', () => {
       sourceKind: 'provider',
     });
   });
+
+  it("keeps mail in a hotline's name without its domain's DKIM signature for the desk, opening no notice", async () => {
+    const intake = system.app.get(IntakeService);
+    const before = await db.getRepository(NoticeEntity).count();
+    const url = `http://files.tenant-a.example/${randomUUID()}.jpg`;
+    const forged = `From: reports@hotline.example\r\nTo: abuse@provider.example\r\nSubject: NTD\r\n\r\nRemove ${url}\r\n`;
+    const unsigned = await intake.submitMail(Buffer.from(forged), {
+      channel: 'smtp',
+      sender: 'reports@hotline.example',
+    });
+    expect(unsigned).toMatchObject({
+      status: 'kept',
+      error: expect.stringMatching(/^not authenticated: no DKIM/),
+    });
+    const signedByOther = await intake.submitMail(await dns.sign(forged, 'attacker.example'), {
+      channel: 'pipe',
+      sender: 'reports@hotline.example',
+    });
+    expect(signedByOther).toMatchObject({
+      status: 'kept',
+      error: expect.stringMatching(/^not authenticated/),
+    });
+    expect(await db.getRepository(NoticeEntity).count()).toBe(before);
+    const kept = await db
+      .getRepository(RawMessageEntity)
+      .findOneByOrFail({ id: (unsigned as { rawMessageId: string }).rawMessageId });
+    expect(kept.error).toMatch(/^From: not authenticated/);
+  });
+
+  it('answers a DNS outage as temporary, so that the sending server tries again', async () => {
+    const intake = system.app.get(IntakeService);
+    const signed = await dns.sign(
+      `From: reports@hotline.example\r\nTo: abuse@provider.example\r\n\r\nRemove http://x.tenant-a.example/${randomUUID()}\r\n`,
+      'hotline.example',
+    );
+    dns.failing.add('hotline.example');
+    try {
+      await expect(
+        intake.submitMail(signed, { channel: 'smtp', sender: 'reports@hotline.example' }),
+      ).rejects.toMatchObject({ code: 'MAIL_AUTH.UNAVAILABLE' });
+    } finally {
+      dns.failing.delete('hotline.example');
+    }
+  });
 });
 
 describe('inbound SMTP listener', () => {
   let system: RunningSystem;
   let port: number;
+  let dns: DkimDns;
   beforeAll(async () => {
+    dns = await startDkimDns();
     system = await startSystem({
+      INBOUND_MAIL_DNS_SERVERS: dns.server,
       INBOUND_SMTP_PORT: '0',
       INBOUND_MAIL_ADDRESSES: 'abuse@provider.example',
       INBOUND_MAIL_MAX_BYTES: String(1024 * 1024),
@@ -238,7 +299,10 @@ describe('inbound SMTP listener', () => {
     });
     port = system.app.get(InboundSmtpListener).port!;
   });
-  afterAll(() => system?.stop());
+  afterAll(async () => {
+    await system?.stop();
+    await dns?.close();
+  });
 
   const send = (from: string, to: string, raw: string | Buffer) =>
     nodemailer
@@ -251,12 +315,28 @@ describe('inbound SMTP listener', () => {
       .replace('arf-20261122-0930-77', `arf-${randomUUID()}`)
       .replace('/invoice/confirm', `/invoice/${randomUUID()}`);
     const ref = /Message-ID: <([^>]+)>/.exec(arf)![1];
-    await send('abuse-reports@mailbox.example', 'abuse@provider.example', arf);
+    await send(
+      'abuse-reports@mailbox.example',
+      'abuse@provider.example',
+      await dns.sign(arf, 'mailbox.example'),
+    );
     const row = await system.app
       .get(DataSource)
       .getRepository(NoticeEntity)
       .findOneByOrFail({ sourceReference: ref });
     expect(row).toMatchObject({ category: 'phishing', sourceName: 'Mailbox Example' });
+  });
+
+  it('takes an allowed envelope sender with an unsigned message, and keeps it for the desk as no notice', async () => {
+    const db = system.app.get(DataSource);
+    const arf = fs
+      .readFileSync(path.join(samples, 'arf-phishing.eml'), 'utf8')
+      .replace('arf-20261122-0930-77', `arf-${randomUUID()}`);
+    const ref = /Message-ID: <([^>]+)>/.exec(arf)![1];
+    await send('abuse-reports@mailbox.example', 'abuse@provider.example', arf);
+    expect(await db.getRepository(NoticeEntity).countBy({ sourceReference: ref })).toBe(0);
+    const kept = await db.getRepository(RawMessageEntity).findOneByOrFail({ messageId: `<${ref}>` });
+    expect(kept).toMatchObject({ channel: 'smtp', error: expect.stringMatching(/^From: not authenticated/) });
   });
 
   it('refuses unknown senders, unknown recipients and messages over the size limit, and keeps running', async () => {

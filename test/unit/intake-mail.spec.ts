@@ -6,7 +6,12 @@ import { IntakeError, parseMail } from '@takedown/intake';
 
 const samples = path.join(__dirname, '..', 'fixtures', 'samples');
 const arf = fs.readFileSync(path.join(samples, 'arf-phishing.eml'));
-const source: MailSource = { kind: 'provider', name: 'Mailbox Example', senders: ['@mailbox.example'] };
+const source: MailSource = {
+  kind: 'provider',
+  name: 'Mailbox Example',
+  senders: ['@mailbox.example'],
+  ranges: [],
+};
 const opts = { source, sender: 'abuse-reports@mailbox.example', now: new Date('2026-11-29T00:00:00Z') };
 
 const plain = (body: Buffer | string, headers = '') =>

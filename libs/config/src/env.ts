@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { CATEGORIES, isRole, parseMailSources, ROLES, type Category, type Role } from '@takedown/domain';
 
@@ -110,7 +111,7 @@ export const envSchema = z
       .int()
       .min(1024)
       .default(10 * 1024 * 1024),
-    /** Who may send reports by mail: `kind|name|sender @domain …;…` (see README). */
+    /** Who may send reports by mail: `kind|name|sender @domain …[|cidr …];…` (see README). */
     INBOUND_MAIL_SOURCES: z
       .string()
       .trim()
@@ -118,6 +119,18 @@ export const envSchema = z
       .superRefine((v, ctx) => {
         const parsed = parseMailSources(v);
         if (typeof parsed === 'string') ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed });
+      }),
+    /** The authserv-id of the provider's own MX: its `Authentication-Results` header vouches for DKIM. */
+    INBOUND_MAIL_AUTHSERV_ID: z.string().trim().min(1).optional(),
+    /** DNS servers (`ip` or `ip:port`) for DKIM keys, instead of the system's. */
+    INBOUND_MAIL_DNS_SERVERS: z
+      .string()
+      .trim()
+      .default('')
+      .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+      .superRefine((servers, ctx) => {
+        const bad = servers.find((s) => !isIP(s) && !isIP(s.replace(/^\[(.*)\]:\d+$|^([^:]*):\d+$/, '$1$2')));
+        if (bad) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${bad}" is not ip or ip:port` });
       }),
     /** Feedback callbacks when a notice closes: `source name|https://url|secret;…` (secrets of 32+ characters). */
     FEEDBACK_WEBHOOKS: z

@@ -70,7 +70,8 @@ export class InboundSmtpListener implements OnApplicationBootstrap, OnApplicatio
       const sender = mailFrom ? mailFrom.address : '';
       const result = await runAudited(
         { actor: SMTP_LISTENER, role: null, requestId: null, sourceIp: remoteAddress ?? null },
-        () => this.intake.submitMail(Buffer.concat(chunks), { channel: 'smtp', sender }),
+        () =>
+          this.intake.submitMail(Buffer.concat(chunks), { channel: 'smtp', sender, clientIp: remoteAddress }),
       );
       this.logger.log({ status: result.status }, 'inbound mail');
       callback();

@@ -22,7 +22,7 @@ export const MTA_EXIT = { ok: 0, dataError: 65, noPermission: 77, tempFail: 75, 
 export async function ingestMailFromPipe(
   env: Env,
   raw: Buffer,
-  sender: string | undefined,
+  envelope: { sender?: string; clientIp?: string },
   say: (line: string) => void,
 ): Promise<number> {
   if (!env.DATABASE_URL || !env.TEMPORAL_ADDRESS) {
@@ -33,7 +33,7 @@ export async function ingestMailFromPipe(
     say(`message of ${raw.length} bytes exceeds INBOUND_MAIL_MAX_BYTES (${env.INBOUND_MAIL_MAX_BYTES})`);
     return MTA_EXIT.dataError;
   }
-  const from = sender ?? (await simpleParser(raw).catch(() => undefined))?.from?.value[0]?.address;
+  const from = envelope.sender ?? (await simpleParser(raw).catch(() => undefined))?.from?.value[0]?.address;
   if (!from) {
     say('no sender: pass --sender ADDRESS (the envelope sender) or a From header');
     return MTA_EXIT.dataError;
@@ -58,7 +58,7 @@ export async function ingestMailFromPipe(
     const intake = new IntakeService(notices, new BulkIntakeService(db, notices), db, config);
     const result = await runAudited(
       { actor: cliActor('ingest-mail'), role: null, requestId: null, sourceIp: null },
-      () => intake.submitMail(raw, { channel: 'pipe', sender: from }),
+      () => intake.submitMail(raw, { channel: 'pipe', sender: from, clientIp: envelope.clientIp }),
     );
     say(
       result.status === 'kept'
