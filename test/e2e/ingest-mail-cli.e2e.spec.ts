@@ -99,9 +99,14 @@ describe('ingest-mail (MTA pipe)', () => {
     expect(await db.getRepository(NoticeEntity).count()).toBe(before);
   });
 
-  it('refuses a 25 MB message with 65, and keeps a message it cannot read for the desk with 0', async () => {
+  it('refuses a 25 MB message and one with 100 kB of headers with 65, and keeps a message it cannot read for the desk with 0', async () => {
     const huge = Buffer.concat([await arf(), Buffer.alloc(25 * 1024 * 1024, 'a')]);
     expect(await ingest(huge, base)).toMatchObject({ code: 65, stderr: expect.stringMatching(/exceeds/) });
+    const longHeaders = Buffer.concat([Buffer.from(`X-Filler: ${'h'.repeat(100 * 1024)}\r\n`), await arf()]);
+    expect(await ingest(longHeaders, base)).toMatchObject({
+      code: 65,
+      stderr: expect.stringMatching(/header section exceeds INBOUND_MAIL_MAX_HEADER_BYTES/),
+    });
     const message = unsignedArf();
     const truncated = await dns.sign(
       message.slice(0, message.indexOf('Content-Type: message/feedback-report')),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import nodemailer from 'nodemailer';
 import { DataSource } from 'typeorm';
@@ -295,6 +296,7 @@ describe('inbound SMTP listener', () => {
       INBOUND_SMTP_PORT: '0',
       INBOUND_MAIL_ADDRESSES: 'abuse@provider.example',
       INBOUND_MAIL_MAX_BYTES: String(1024 * 1024),
+      INBOUND_SMTP_MAX_CLIENTS: '3',
       INBOUND_MAIL_SOURCES: 'provider|Mailbox Example|@mailbox.example',
     });
     port = system.app.get(InboundSmtpListener).port!;
@@ -347,14 +349,118 @@ describe('inbound SMTP listener', () => {
     await expect(send('a@mailbox.example', 'ceo@provider.example', arf)).rejects.toMatchObject({
       responseCode: 550,
     });
-    const big = Buffer.concat([arf, Buffer.alloc(2 * 1024 * 1024, 'a')]);
-    await expect(send('a@mailbox.example', 'abuse@provider.example', big)).rejects.toMatchObject({
-      responseCode: 552,
-    });
     await send(
       'a@mailbox.example',
       'abuse@provider.example',
       arf.toString().replace(/arf-2026/, `x-${randomUUID()}`),
     );
   });
+
+  it('drops the connection as soon as a message passes the size limit, holding no more of it in memory', async () => {
+    const baseline = process.memoryUsage().arrayBuffers;
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)), 10);
+    const started = performance.now();
+    try {
+      // 64 MiB offered against a limit of 1 MiB: the old listener read and kept all of it before answering.
+      const flood = await smtpFlood(
+        port,
+        'From: a@mailbox.example\r\nSubject: flood\r\n\r\n',
+        64 * 1024 * 1024,
+      );
+      expect(flood.replies).toMatch(/^552 .*size limit/m);
+      expect(flood.closedEarly).toBe(true);
+      expect(flood.written).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(peak - baseline).toBeLessThan(24 * 1024 * 1024);
+  });
+
+  it('drops a message whose header section passes its limit, and refuses connections over the client limit', async () => {
+    const flood = await smtpFlood(port, `X-Filler: ${'h'.repeat(200 * 1024)}`, 0);
+    expect(flood.replies).toMatch(/^552 .*header section/m);
+    expect(flood.closedByListener).toBe(true);
+
+    const sockets = await Promise.all(Array.from({ length: 3 }, () => greeting(port)));
+    try {
+      expect(sockets.map((s) => s.first.slice(0, 3))).toEqual(['220', '220', '220']);
+      const extra = await greeting(port);
+      expect(extra.first).toMatch(/^421 /);
+      extra.socket.destroy();
+    } finally {
+      sockets.forEach((s) => s.socket.destroy());
+    }
+  });
 });
+
+/** A client's first line from the listener (its greeting or its refusal). */
+function greeting(port: number): Promise<{ socket: net.Socket; first: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('error', reject);
+    socket.once('data', (d: Buffer) => resolve({ socket, first: d.toString() }));
+  });
+}
+
+/**
+ * A sender that does not stop on its own: the SMTP dialogue, then `header` and `bodyBytes` of body written as fast as
+ * the listener reads them, until the listener closes the connection or all is sent.
+ */
+async function smtpFlood(
+  port: number,
+  header: string,
+  bodyBytes: number,
+): Promise<{ replies: string; written: number; closedEarly: boolean; closedByListener: boolean }> {
+  const socket = net.connect(port, '127.0.0.1');
+  let replies = '';
+  let closed = false;
+  socket.on('data', (d: Buffer) => (replies += d.toString()));
+  socket.on('error', () => (closed = true));
+  socket.on('close', () => (closed = true));
+  const reply = async (code: string) => {
+    const started = Date.now();
+    while (!new RegExp(`^${code} `, 'm').test(replies)) {
+      if (closed || Date.now() - started > 10_000) throw new Error(`no ${code} reply: ${replies}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    replies = '';
+  };
+  await reply('220');
+  for (const [command, code] of [
+    ['EHLO flood.example', '250'],
+    ['MAIL FROM:<a@mailbox.example>', '250'],
+    ['RCPT TO:<abuse@provider.example>', '250'],
+    ['DATA', '354'],
+  ]) {
+    socket.write(`${command}\r\n`);
+    await reply(code);
+  }
+  let written = 0;
+  const write = async (chunk: Buffer) => {
+    if (closed) return;
+    written += chunk.length;
+    if (!socket.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        socket.once('drain', resolve);
+        socket.once('close', resolve);
+      });
+    }
+  };
+  await write(Buffer.from(header));
+  const line = Buffer.from(`${'a'.repeat(1022)}\r\n`);
+  const chunk = Buffer.concat(Array.from({ length: 64 }, () => line));
+  for (let sent = 0; sent < bodyBytes && !closed; sent += chunk.length) await write(chunk);
+  const closedEarly = closed;
+  await write(Buffer.from('\r\n.\r\n'));
+  const closedByListener = await new Promise<boolean>((resolve) => {
+    if (closed) return resolve(true);
+    socket.once('close', () => resolve(true));
+    setTimeout(() => {
+      socket.destroy();
+      resolve(false);
+    }, 5000);
+  });
+  return { replies, written, closedEarly, closedByListener };
+}

@@ -111,6 +111,14 @@ export const envSchema = z
       .int()
       .min(1024)
       .default(10 * 1024 * 1024),
+    /** The most bytes of header section a message may have (the listener drops the connection past it). */
+    INBOUND_MAIL_MAX_HEADER_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * 1024),
+    /** The most SMTP connections the listener holds at once; one more is answered 421. */
+    INBOUND_SMTP_MAX_CLIENTS: z.coerce.number().int().min(1).default(20),
     /** Who may send reports by mail: `kind|name|sender @domain …[|cidr …];…` (see README). */
     INBOUND_MAIL_SOURCES: z
       .string()

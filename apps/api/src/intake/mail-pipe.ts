@@ -4,6 +4,7 @@ import { simpleParser } from 'mailparser';
 import { DataSource } from 'typeorm';
 import type { Env } from '@takedown/config';
 import { DomainError } from '@takedown/domain';
+import { headerSectionEnd } from '@takedown/intake';
 import { dataSourceOptions } from '@takedown/persistence';
 import { AppConfig } from '../app-config';
 import { cliActor, runAudited } from '../audit/audit-context';
@@ -31,6 +32,14 @@ export async function ingestMailFromPipe(
   }
   if (raw.length > env.INBOUND_MAIL_MAX_BYTES) {
     say(`message of ${raw.length} bytes exceeds INBOUND_MAIL_MAX_BYTES (${env.INBOUND_MAIL_MAX_BYTES})`);
+    return MTA_EXIT.dataError;
+  }
+  const headerEnd = headerSectionEnd(raw.subarray(0, env.INBOUND_MAIL_MAX_HEADER_BYTES + 3));
+  if (
+    (headerEnd < 0 && raw.length > env.INBOUND_MAIL_MAX_HEADER_BYTES) ||
+    headerEnd > env.INBOUND_MAIL_MAX_HEADER_BYTES
+  ) {
+    say(`the header section exceeds INBOUND_MAIL_MAX_HEADER_BYTES (${env.INBOUND_MAIL_MAX_HEADER_BYTES})`);
     return MTA_EXIT.dataError;
   }
   const from = envelope.sender ?? (await simpleParser(raw).catch(() => undefined))?.from?.value[0]?.address;
