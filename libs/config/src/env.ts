@@ -26,6 +26,28 @@ const optionalUrl = (protocols: string[]) =>
     )
     .optional();
 
+/**
+ * The secrets that .env.example and the docs show (test/unit/config-secrets.spec.ts reads them from .env.example):
+ * anyone can read them, so production refuses them, in a signing key, a webhook secret or a URL's password.
+ */
+const SAMPLE_SECRETS = [
+  'change-me-to-at-least-32-random-characters',
+  'replace-me-with-32-or-more-random-characters',
+];
+const SAMPLE_PASSWORDS = new Set(['secret', 'password', 'takedown']);
+
+function isSampleSecret(value: unknown): boolean {
+  if (typeof value === 'string' && /^[a-z]+:\/\//i.test(value)) {
+    try {
+      if (SAMPLE_PASSWORDS.has(decodeURIComponent(new URL(value).password))) return true;
+    } catch {
+      // not a URL: checked as text below
+    }
+  }
+  const text = JSON.stringify(value) ?? '';
+  return SAMPLE_SECRETS.some((sample) => text.includes(sample));
+}
+
 export const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -230,6 +252,25 @@ export const envSchema = z
         path: [env.TEMPORAL_TLS_CERT_FILE ? 'TEMPORAL_TLS_KEY_FILE' : 'TEMPORAL_TLS_CERT_FILE'],
         message: 'TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together (mTLS)',
       });
+    }
+    if (env.NODE_ENV === 'production') {
+      for (const [name, value] of Object.entries(env)) {
+        if (isSecretVariable(name) && isSampleSecret(value)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: [name],
+            message:
+              'holds an example secret from .env.example or the docs: set one of your own in production',
+          });
+        }
+      }
+      if (env.MAIL_CAPTURE_DIR) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['MAIL_CAPTURE_DIR'],
+          message: 'serves every outgoing mail at /dev/mail without authentication: never in production',
+        });
+      }
     }
     for (const name of ['OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const) {
       if (env.OIDC_ISSUER && !env[name]) {
