@@ -62,10 +62,11 @@ const COMMANDS: Command[] = [
   },
   {
     words: ['audit', 'verify'],
-    usage: 'audit verify',
+    usage: 'audit verify [--heads FILE]',
     summary:
       'Recompute the audit trail’s SHA-256 chain from the stored rows (docs/audit.md). Exits 0 with the row count ' +
-      'when it is intact, 65 naming the first broken row (its id and what differs) when not.',
+      'when it is intact, 65 naming the first broken row (its id and what differs) when not. --heads FILE: the ' +
+      'heads the API exported (AUDIT_HEAD_FILE), checked against AUDIT_HEAD_KEY and the chain.',
     run: (args) => auditCommand(['verify', ...args]),
   },
   {

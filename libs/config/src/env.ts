@@ -162,6 +162,11 @@ export const envSchema = z
         const bad = servers.find((s) => !isIP(s) && !isIP(s.replace(/^\[(.*)\]:\d+$|^([^:]*):\d+$/, '$1$2')));
         if (bad) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${bad}" is not ip or ip:port` });
       }),
+    /** Signs the audit chain's head (docs/audit.md): a secret of 32+ characters that PostgreSQL never sees. */
+    AUDIT_HEAD_KEY: z.string().trim().min(32, 'must be 32 or more characters').optional(),
+    /** Where the API appends each signed head, one JSON line; unset, the heads go to the log only. */
+    AUDIT_HEAD_FILE: z.string().trim().min(1).optional(),
+    AUDIT_HEAD_EVERY_SECONDS: z.coerce.number().int().min(1).default(60),
     /** Feedback callbacks when a notice closes: `source name|https://url|secret;…` (secrets of 32+ characters). */
     FEEDBACK_WEBHOOKS: z
       .string()

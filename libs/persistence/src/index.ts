@@ -24,3 +24,4 @@ export * from './entities/audit-log.entity';
 export * from './audit-log';
 export * from './retention';
 export * from './notice-stats';
+export * from './audit-head';
