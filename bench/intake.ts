@@ -29,6 +29,7 @@ import { AppConfig } from '../apps/api/src/app-config';
 import { createApp } from '../apps/api/src/create-app';
 import { InboundSmtpListener } from '../apps/api/src/intake/inbound-smtp';
 import { START_CONCURRENCY } from '../apps/api/src/notices/bulk-intake.service';
+import { startDkimDns } from '../test/support/dkim';
 
 const N = Number(process.env.BENCH_N ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -53,7 +54,10 @@ async function main(): Promise<void> {
     ports: { postgres: await freePort(), temporal: await freePort(), smtp: await freePort() },
     log,
   });
+  // The listener takes the mailbox's reports only DKIM-signed: a key on a loopback DNS server, as the tests do.
+  const dns = await startDkimDns();
   const env = loadEnv({
+    INBOUND_MAIL_DNS_SERVERS: dns.server,
     DATABASE_URL: stack.databaseUrl,
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
@@ -115,10 +119,10 @@ async function main(): Promise<void> {
       },
       {
         name: 'SMTP listener (ARF)',
-        one: () =>
+        one: async () =>
           mail.sendMail({
             envelope: { from: 'feedback@mailbox.example', to: 'abuse@provider.example' },
-            raw: arf(),
+            raw: await dns.sign(arf(), 'mailbox.example'),
           }),
       },
     ];
@@ -146,6 +150,7 @@ async function main(): Promise<void> {
     await app.close();
     await connection.close();
     await stack.stop();
+    await dns.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

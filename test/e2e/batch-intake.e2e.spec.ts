@@ -89,6 +89,40 @@ describe('batch intake', () => {
     expect(await reportsOf(answers[0].id)).toBe(2);
   });
 
+  it('takes 100 items of 100 URLs each without holding more than 1,000 URL locks in one transaction', async () => {
+    const items = Array.from({ length: 100 }, () => {
+      const id = randomUUID();
+      return {
+        ...native(`locks-${id}`),
+        urls: Array.from({ length: 100 }, (_, k) => `https://files.tenant-a.example/${id}/${k}`),
+      };
+    });
+    // Another connection samples the advisory locks each backend holds while the batch is stored.
+    const sampler = system.app.get(DataSource).createQueryRunner();
+    await sampler.connect();
+    let most = 0;
+    let sampling = true;
+    const sampled = (async () => {
+      while (sampling) {
+        const [row] = (await sampler.query(
+          `SELECT coalesce(max(n), 0)::int AS n FROM (SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' GROUP BY pid) l`,
+        )) as { n: number }[];
+        most = Math.max(most, row.n);
+      }
+    })();
+    try {
+      const res = await http.post('/v1/notices/batch').send(items).expect(200);
+      expect(res.body).toMatchObject({ created: 100, rejected: 0 });
+    } finally {
+      sampling = false;
+      await sampled;
+      await sampler.release();
+    }
+    // 10,000 in one transaction before: past PostgreSQL's default shared lock table (about 7,800).
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(1_001);
+  });
+
   it('joins an item to the open notice that already covers its URL, and starts a workflow for every new one', async () => {
     const open = (await http.post('/v1/notices').send(native()).expect(201)).body as {
       id: string;

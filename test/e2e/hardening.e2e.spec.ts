@@ -115,6 +115,11 @@ describe('hardening', () => {
       }
     });
 
+    it('keeps the token pasted into Swagger UI out of localStorage', async () => {
+      const init = await request(app.getHttpServer()).get('/docs/swagger-ui-init.js').expect(200);
+      expect(init.text).toMatch(/"persistAuthorization":\s*false/);
+    });
+
     it('keeps the link pages’ own stricter policy', async () => {
       const res = await request(app.getHttpServer()).get('/links/not-a-token').expect(400);
       expect(res.headers['content-security-policy']).toBe(

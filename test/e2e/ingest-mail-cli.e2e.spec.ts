@@ -5,16 +5,15 @@ import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { freePort } from '@takedown/dev-stack';
 import { dataSourceOptions, NoticeEntity } from '@takedown/persistence';
+import { startDkimDns, type DkimDns } from '../support/dkim';
 import { testEnv } from '../support/env';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const arf = () =>
-  Buffer.from(
-    fs
-      .readFileSync(path.join(ROOT, 'test', 'fixtures', 'samples', 'arf-phishing.eml'), 'utf8')
-      .replace('arf-20261122-0930-77', `arf-${randomUUID()}`)
-      .replace('/invoice/confirm', `/invoice/${randomUUID()}`),
-  );
+const unsignedArf = () =>
+  fs
+    .readFileSync(path.join(ROOT, 'test', 'fixtures', 'samples', 'arf-phishing.eml'), 'utf8')
+    .replace('arf-20261122-0930-77', `arf-${randomUUID()}`)
+    .replace('/invoice/confirm', `/invoice/${randomUUID()}`);
 
 /** `takedown ingest-mail` as an MTA runs it: a message on stdin, an exit code the MTA understands. */
 function ingest(
@@ -56,13 +55,20 @@ describe('ingest-mail (MTA pipe)', () => {
     LOG_LEVEL: 'warn',
   };
   let db: DataSource;
+  let dns: DkimDns;
+  const arf = () => dns.sign(unsignedArf(), 'mailbox.example');
   beforeAll(async () => {
+    dns = await startDkimDns();
+    Object.assign(base, { INBOUND_MAIL_DNS_SERVERS: dns.server });
     db = await new DataSource(dataSourceOptions(env.DATABASE_URL)).initialize();
   });
-  afterAll(() => db?.destroy());
+  afterAll(async () => {
+    await db?.destroy();
+    await dns?.close();
+  });
 
   it('takes the ARF sample as a notice and exits 0; the same message again is the same notice', async () => {
-    const message = arf();
+    const message = await arf();
     const first = await ingest(message, base);
     expect(first).toMatchObject({ code: 0, stderr: expect.stringMatching(/\(created\)/) });
     const again = await ingest(message, base);
@@ -76,20 +82,55 @@ describe('ingest-mail (MTA pipe)', () => {
   it('exits 75 so that the MTA retries when Temporal or the database is down, and stores nothing', async () => {
     const before = await db.getRepository(NoticeEntity).count();
     const deadPort = await freePort();
-    expect((await ingest(arf(), { ...base, TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}` })).code).toBe(75);
+    expect((await ingest(await arf(), { ...base, TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}` })).code).toBe(75);
     const deadDb = env.DATABASE_URL.replace(/:(\d+)\//, `:${deadPort}/`);
-    expect((await ingest(arf(), { ...base, DATABASE_URL: deadDb })).code).toBe(75);
+    expect((await ingest(await arf(), { ...base, DATABASE_URL: deadDb })).code).toBe(75);
+    // The DKIM key cannot be looked up: the same message may pass later.
+    const signed = await arf();
+    dns.failing.add('mailbox.example');
+    try {
+      expect(await ingest(signed, base)).toMatchObject({
+        code: 75,
+        stderr: expect.stringMatching(/DKIM keys/),
+      });
+    } finally {
+      dns.failing.delete('mailbox.example');
+    }
     expect(await db.getRepository(NoticeEntity).count()).toBe(before);
   });
 
-  it('refuses a 25 MB message with 65, and keeps a message it cannot read for the desk with 0', async () => {
-    const huge = Buffer.concat([arf(), Buffer.alloc(25 * 1024 * 1024, 'a')]);
+  it('refuses a 25 MB message and one with 100 kB of headers with 65, and keeps a message it cannot read for the desk with 0', async () => {
+    const huge = Buffer.concat([await arf(), Buffer.alloc(25 * 1024 * 1024, 'a')]);
     expect(await ingest(huge, base)).toMatchObject({ code: 65, stderr: expect.stringMatching(/exceeds/) });
-    const message = arf();
-    const truncated = message.subarray(0, message.indexOf('Content-Type: message/feedback-report'));
+    const longHeaders = Buffer.concat([Buffer.from(`X-Filler: ${'h'.repeat(100 * 1024)}\r\n`), await arf()]);
+    expect(await ingest(longHeaders, base)).toMatchObject({
+      code: 65,
+      stderr: expect.stringMatching(/header section exceeds INBOUND_MAIL_MAX_HEADER_BYTES/),
+    });
+    const message = unsignedArf();
+    const truncated = await dns.sign(
+      message.slice(0, message.indexOf('Content-Type: message/feedback-report')),
+      'mailbox.example',
+    );
     expect(await ingest(truncated, base, ['--sender', 'abuse-reports@mailbox.example'])).toMatchObject({
       code: 0,
       stderr: expect.stringMatching(/kept for the abuse desk/),
+    });
+  });
+
+  it("keeps mail from outside a source's IP ranges for the desk; --client-ip inside them lets it in", async () => {
+    const ranged = {
+      ...base,
+      INBOUND_MAIL_SOURCES: 'provider|Mailbox Example|@mailbox.example|192.0.2.0/24',
+    };
+    const message = await arf();
+    expect(await ingest(message, ranged, ['--client-ip', '198.51.100.9'])).toMatchObject({
+      code: 0,
+      stderr: expect.stringMatching(/kept for the abuse desk .*IP ranges/),
+    });
+    expect(await ingest(message, ranged, ['--client-ip', '192.0.2.9'])).toMatchObject({
+      code: 0,
+      stderr: expect.stringMatching(/\(created\)/),
     });
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import nodemailer from 'nodemailer';
 import { DataSource } from 'typeorm';
@@ -7,6 +8,7 @@ import { InboundSmtpListener } from '@takedown/api/intake/inbound-smtp';
 import { IntakeService } from '@takedown/api/intake/intake.service';
 import { NoticeEntity, RawMessageEntity } from '@takedown/persistence';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
+import { startDkimDns, type DkimDns } from '../support/dkim';
 import { eventually } from '../support/eventually';
 
 const samples = path.join(__dirname, '..', 'fixtures', 'samples');
@@ -31,9 +33,12 @@ describe('intake channels end to end', () => {
   let system: RunningSystem;
   let http: Http;
   let db: DataSource;
+  let dns: DkimDns;
 
   beforeAll(async () => {
+    dns = await startDkimDns();
     system = await startSystem({
+      INBOUND_MAIL_DNS_SERVERS: dns.server,
       POLICY_PROFILE: 'demo',
       INBOUND_MAIL_SOURCES:
         'hotline|Example Hotline|reports@hotline.example;provider|Mailbox Example|@mailbox.example',
@@ -42,7 +47,10 @@ describe('intake channels end to end', () => {
     db = system.app.get(DataSource);
   });
 
-  afterAll(() => system?.stop());
+  afterAll(async () => {
+    await system?.stop();
+    await dns?.close();
+  });
 
   const notice = async (id: string) => db.getRepository(NoticeEntity).findOneByOrFail({ id });
 
@@ -163,9 +171,10 @@ describe('intake channels end to end', () => {
   it('opens plain mail for triage without a workflow, and starts it when the desk confirms the category', async () => {
     const intake = system.app.get(IntakeService);
     const url = `http://files.tenant-a.example/${randomUUID()}.jpg`;
-    const raw = Buffer.from(
+    const raw = await dns.sign(
       `From: reports@hotline.example\r\nTo: abuse@provider.example\r\nSubject: remove please\r\n` +
         `Message-ID: <${randomUUID()}@hotline.example>\r\n\r\nPlease remove ${url} on 198.51.100.23\r\n`,
+      'hotline.example',
     );
     const result = await intake.submitMail(raw, { channel: 'smtp', sender: 'reports@hotline.example' });
     expect(result.status).toBe('created');
@@ -190,13 +199,19 @@ describe('intake channels end to end', () => {
     const intake = system.app.get(IntakeService);
     const before = await db.getRepository(NoticeEntity).count();
     const arf = fs.readFileSync(path.join(samples, 'arf-phishing.eml'));
-    const truncated = arf.subarray(0, arf.indexOf('Content-Type: message/feedback-report'));
+    const truncated = await dns.sign(
+      arf.subarray(0, arf.indexOf('Content-Type: message/feedback-report')),
+      'mailbox.example',
+    );
     const result = await intake.submitMail(truncated, { channel: 'pipe', sender: 'x@mailbox.example' });
     expect(result).toMatchObject({ status: 'kept', error: expect.stringMatching(/feedback-report/) });
-    const unknownSender = await intake.submitMail(arf, {
-      channel: 'smtp',
-      sender: 'someone@elsewhere.example',
-    });
+    const unknownSender = await intake.submitMail(
+      await dns.sign(
+        arf.toString().replace(/abuse-reports@mailbox\.example/g, 'someone@elsewhere.example'),
+        'elsewhere.example',
+      ),
+      { channel: 'smtp', sender: 'someone@elsewhere.example' },
+    );
     expect(unknownSender).toMatchObject({ status: 'kept', error: expect.stringMatching(/sender list/) });
     expect(await db.getRepository(NoticeEntity).count()).toBe(before);
     const listed = (await http.get('/v1/raw-messages?limit=5').expect(200)).body;
@@ -226,7 +241,7 @@ describe('intake channels end to end', () => {
       .readFileSync(path.join(samples, 'arf-phishing.eml'), 'utf8')
       .replace('arf-20261122-0930-77', `arf-${randomUUID()}`)
       .replace('/invoice/confirm', `/invoice/${randomUUID()}`);
-    const result = await intake.submitMail(Buffer.from(arf), {
+    const result = await intake.submitMail(await dns.sign(arf, 'mailbox.example'), {
       channel: 'smtp',
       sender: 'abuse-reports@mailbox.example',
     });
@@ -239,21 +254,72 @@ describe('intake channels end to end', () => {
       sourceKind: 'provider',
     });
   });
+
+  it("keeps mail in a hotline's name without its domain's DKIM signature for the desk, opening no notice", async () => {
+    const intake = system.app.get(IntakeService);
+    const before = await db.getRepository(NoticeEntity).count();
+    const url = `http://files.tenant-a.example/${randomUUID()}.jpg`;
+    const forged = `From: reports@hotline.example\r\nTo: abuse@provider.example\r\nSubject: NTD\r\n\r\nRemove ${url}\r\n`;
+    const unsigned = await intake.submitMail(Buffer.from(forged), {
+      channel: 'smtp',
+      sender: 'reports@hotline.example',
+    });
+    expect(unsigned).toMatchObject({
+      status: 'kept',
+      error: expect.stringMatching(/^not authenticated: no DKIM/),
+    });
+    const signedByOther = await intake.submitMail(await dns.sign(forged, 'attacker.example'), {
+      channel: 'pipe',
+      sender: 'reports@hotline.example',
+    });
+    expect(signedByOther).toMatchObject({
+      status: 'kept',
+      error: expect.stringMatching(/^not authenticated/),
+    });
+    expect(await db.getRepository(NoticeEntity).count()).toBe(before);
+    const kept = await db
+      .getRepository(RawMessageEntity)
+      .findOneByOrFail({ id: (unsigned as { rawMessageId: string }).rawMessageId });
+    expect(kept.error).toMatch(/^From: not authenticated/);
+  });
+
+  it('answers a DNS outage as temporary, so that the sending server tries again', async () => {
+    const intake = system.app.get(IntakeService);
+    const signed = await dns.sign(
+      `From: reports@hotline.example\r\nTo: abuse@provider.example\r\n\r\nRemove http://x.tenant-a.example/${randomUUID()}\r\n`,
+      'hotline.example',
+    );
+    dns.failing.add('hotline.example');
+    try {
+      await expect(
+        intake.submitMail(signed, { channel: 'smtp', sender: 'reports@hotline.example' }),
+      ).rejects.toMatchObject({ code: 'MAIL_AUTH.UNAVAILABLE' });
+    } finally {
+      dns.failing.delete('hotline.example');
+    }
+  });
 });
 
 describe('inbound SMTP listener', () => {
   let system: RunningSystem;
   let port: number;
+  let dns: DkimDns;
   beforeAll(async () => {
+    dns = await startDkimDns();
     system = await startSystem({
+      INBOUND_MAIL_DNS_SERVERS: dns.server,
       INBOUND_SMTP_PORT: '0',
       INBOUND_MAIL_ADDRESSES: 'abuse@provider.example',
       INBOUND_MAIL_MAX_BYTES: String(1024 * 1024),
+      INBOUND_SMTP_MAX_CLIENTS: '3',
       INBOUND_MAIL_SOURCES: 'provider|Mailbox Example|@mailbox.example',
     });
     port = system.app.get(InboundSmtpListener).port!;
   });
-  afterAll(() => system?.stop());
+  afterAll(async () => {
+    await system?.stop();
+    await dns?.close();
+  });
 
   const send = (from: string, to: string, raw: string | Buffer) =>
     nodemailer
@@ -266,12 +332,28 @@ describe('inbound SMTP listener', () => {
       .replace('arf-20261122-0930-77', `arf-${randomUUID()}`)
       .replace('/invoice/confirm', `/invoice/${randomUUID()}`);
     const ref = /Message-ID: <([^>]+)>/.exec(arf)![1];
-    await send('abuse-reports@mailbox.example', 'abuse@provider.example', arf);
+    await send(
+      'abuse-reports@mailbox.example',
+      'abuse@provider.example',
+      await dns.sign(arf, 'mailbox.example'),
+    );
     const row = await system.app
       .get(DataSource)
       .getRepository(NoticeEntity)
       .findOneByOrFail({ sourceReference: ref });
     expect(row).toMatchObject({ category: 'phishing', sourceName: 'Mailbox Example' });
+  });
+
+  it('takes an allowed envelope sender with an unsigned message, and keeps it for the desk as no notice', async () => {
+    const db = system.app.get(DataSource);
+    const arf = fs
+      .readFileSync(path.join(samples, 'arf-phishing.eml'), 'utf8')
+      .replace('arf-20261122-0930-77', `arf-${randomUUID()}`);
+    const ref = /Message-ID: <([^>]+)>/.exec(arf)![1];
+    await send('abuse-reports@mailbox.example', 'abuse@provider.example', arf);
+    expect(await db.getRepository(NoticeEntity).countBy({ sourceReference: ref })).toBe(0);
+    const kept = await db.getRepository(RawMessageEntity).findOneByOrFail({ messageId: `<${ref}>` });
+    expect(kept).toMatchObject({ channel: 'smtp', error: expect.stringMatching(/^From: not authenticated/) });
   });
 
   it('refuses unknown senders, unknown recipients and messages over the size limit, and keeps running', async () => {
@@ -282,14 +364,118 @@ describe('inbound SMTP listener', () => {
     await expect(send('a@mailbox.example', 'ceo@provider.example', arf)).rejects.toMatchObject({
       responseCode: 550,
     });
-    const big = Buffer.concat([arf, Buffer.alloc(2 * 1024 * 1024, 'a')]);
-    await expect(send('a@mailbox.example', 'abuse@provider.example', big)).rejects.toMatchObject({
-      responseCode: 552,
-    });
     await send(
       'a@mailbox.example',
       'abuse@provider.example',
       arf.toString().replace(/arf-2026/, `x-${randomUUID()}`),
     );
   });
+
+  it('drops the connection as soon as a message passes the size limit, holding no more of it in memory', async () => {
+    const baseline = process.memoryUsage().arrayBuffers;
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().arrayBuffers)), 10);
+    const started = performance.now();
+    try {
+      // 64 MiB offered against a limit of 1 MiB: the old listener read and kept all of it before answering.
+      const flood = await smtpFlood(
+        port,
+        'From: a@mailbox.example\r\nSubject: flood\r\n\r\n',
+        64 * 1024 * 1024,
+      );
+      expect(flood.replies).toMatch(/^552 .*size limit/m);
+      expect(flood.closedEarly).toBe(true);
+      expect(flood.written).toBeLessThan(16 * 1024 * 1024);
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(peak - baseline).toBeLessThan(24 * 1024 * 1024);
+  });
+
+  it('drops a message whose header section passes its limit, and refuses connections over the client limit', async () => {
+    const flood = await smtpFlood(port, `X-Filler: ${'h'.repeat(200 * 1024)}`, 0);
+    expect(flood.replies).toMatch(/^552 .*header section/m);
+    expect(flood.closedByListener).toBe(true);
+
+    const sockets = await Promise.all(Array.from({ length: 3 }, () => greeting(port)));
+    try {
+      expect(sockets.map((s) => s.first.slice(0, 3))).toEqual(['220', '220', '220']);
+      const extra = await greeting(port);
+      expect(extra.first).toMatch(/^421 /);
+      extra.socket.destroy();
+    } finally {
+      sockets.forEach((s) => s.socket.destroy());
+    }
+  });
 });
+
+/** A client's first line from the listener (its greeting or its refusal). */
+function greeting(port: number): Promise<{ socket: net.Socket; first: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('error', reject);
+    socket.once('data', (d: Buffer) => resolve({ socket, first: d.toString() }));
+  });
+}
+
+/**
+ * A sender that does not stop on its own: the SMTP dialogue, then `header` and `bodyBytes` of body written as fast as
+ * the listener reads them, until the listener closes the connection or all is sent.
+ */
+async function smtpFlood(
+  port: number,
+  header: string,
+  bodyBytes: number,
+): Promise<{ replies: string; written: number; closedEarly: boolean; closedByListener: boolean }> {
+  const socket = net.connect(port, '127.0.0.1');
+  let replies = '';
+  let closed = false;
+  socket.on('data', (d: Buffer) => (replies += d.toString()));
+  socket.on('error', () => (closed = true));
+  socket.on('close', () => (closed = true));
+  const reply = async (code: string) => {
+    const started = Date.now();
+    while (!new RegExp(`^${code} `, 'm').test(replies)) {
+      if (closed || Date.now() - started > 10_000) throw new Error(`no ${code} reply: ${replies}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    replies = '';
+  };
+  await reply('220');
+  for (const [command, code] of [
+    ['EHLO flood.example', '250'],
+    ['MAIL FROM:<a@mailbox.example>', '250'],
+    ['RCPT TO:<abuse@provider.example>', '250'],
+    ['DATA', '354'],
+  ]) {
+    socket.write(`${command}\r\n`);
+    await reply(code);
+  }
+  let written = 0;
+  const write = async (chunk: Buffer) => {
+    if (closed) return;
+    written += chunk.length;
+    if (!socket.write(chunk)) {
+      await new Promise<void>((resolve) => {
+        socket.once('drain', resolve);
+        socket.once('close', resolve);
+      });
+    }
+  };
+  await write(Buffer.from(header));
+  const line = Buffer.from(`${'a'.repeat(1022)}\r\n`);
+  const chunk = Buffer.concat(Array.from({ length: 64 }, () => line));
+  for (let sent = 0; sent < bodyBytes && !closed; sent += chunk.length) await write(chunk);
+  const closedEarly = closed;
+  await write(Buffer.from('\r\n.\r\n'));
+  const closedByListener = await new Promise<boolean>((resolve) => {
+    if (closed) return resolve(true);
+    socket.once('close', () => resolve(true));
+    setTimeout(() => {
+      socket.destroy();
+      resolve(false);
+    }, 5000);
+  });
+  return { replies, written, closedEarly, closedByListener };
+}

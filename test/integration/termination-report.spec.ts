@@ -93,7 +93,11 @@ describe('termination report (JSON, PDF, verify-report)', () => {
     for (const [i, [type, actor, reason]] of (
       [
         ['opened', 'workflow', null],
-        ['task_completed', 'legal:m.devries', 'the record supports it'],
+        [
+          'task_completed',
+          'legal:m.devries',
+          'the record supports it: see https://files.tenant-a.example/gallery/legal-note.jpg, ask j.doe@tenant.example',
+        ],
         ['approved', 'workflow', null],
       ] as const
     ).entries()) {
@@ -153,6 +157,12 @@ describe('termination report (JSON, PDF, verify-report)', () => {
   it('report.json: every notice with its timestamps, no URL, a digest that verifies and that the CLI checks', async () => {
     const res = await http.get(`/v1/terminations/${caseId}/report.json`).expect(200);
     const report = res.body as SignedTerminationReport;
+    // Handing out the report is on the audit trail, with who asked for it.
+    const issued = (await db.query(
+      `SELECT actor_kind, role FROM audit_log WHERE action = 'termination.report.json' AND target_id = $1`,
+      [caseId],
+    )) as { actor_kind: string; role: string | null }[];
+    expect(issued).toEqual([{ actor_kind: 'token', role: expect.any(String) }]);
     expect(report.notices).toHaveLength(8);
     expect(report.summary).toMatchObject({ notices: 8, deadlinesMissed: 2, deadlinesMet: 6 });
     expect(report.notices[7]).toMatchObject({
@@ -165,6 +175,10 @@ describe('termination report (JSON, PDF, verify-report)', () => {
       expect.arrayContaining(['legal_review: approve', 'bad_faith']),
     );
     expect(JSON.stringify(report)).not.toContain('/gallery/');
+    // Free text is anonymised as URLs are: the host and a hash stay, the path and the address go.
+    expect(report.decisions.find((d) => d.decision === 'legal_review: approve')?.why).toMatch(
+      /^the record supports it: see https:\/\/files\.tenant-a\.example\/\[sha256:[0-9a-f]{64}\], ask \[email removed\]$/,
+    );
     expect(verifyReport(report)).toMatchObject({ ok: true });
 
     const file = path.join(dir, 'report.json');

@@ -1,4 +1,9 @@
-import { ConfigError, loadEnv } from '@takedown/config';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AppConfig } from '@takedown/api/app-config';
+import { AppModule } from '@takedown/api/app.module';
+import { DevMailController } from '@takedown/api/dev-mail/dev-mail.controller';
+import { ConfigError, isSecretVariable, loadEnv } from '@takedown/config';
 
 /** The message loadEnv throws for an environment. */
 function problem(env: Record<string, string>): string {
@@ -36,5 +41,57 @@ describe('configuration errors and secrets', () => {
   it('reads RATE_LIMIT_PER_MINUTE, 600 by default and 0 to turn the limit off', () => {
     expect(loadEnv({}).RATE_LIMIT_PER_MINUTE).toBe(600);
     expect(loadEnv({ RATE_LIMIT_PER_MINUTE: '0' }).RATE_LIMIT_PER_MINUTE).toBe(0);
+  });
+
+  /** Every `NAME=value` of .env.example, commented out or not, whose name says it holds a secret. */
+  const exampleSecrets = fs
+    .readFileSync(path.resolve(__dirname, '..', '..', '.env.example'), 'utf8')
+    .split('\n')
+    .map((line) => /^#?\s*([A-Z][A-Z0-9_]*)=(.+)$/.exec(line.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map(([, name, value]) => [name, value.trim()] as const)
+    // A *_FILE variable names where a secret is, not the secret.
+    .filter(([name, value]) => isSecretVariable(name) && !name.endsWith('_FILE') && value);
+
+  it('finds the example secrets of .env.example', () => {
+    expect(exampleSecrets.map(([name]) => name).sort()).toEqual(
+      expect.arrayContaining(['DATABASE_URL', 'FEEDBACK_WEBHOOKS', 'LINK_SIGNING_KEYS', 'SMTP_URL']),
+    );
+  });
+
+  it.each(exampleSecrets)(
+    'refuses the example %s in production, naming it, and takes it in development',
+    (name, value) => {
+      const message = problem({ NODE_ENV: 'production', [name]: value });
+      expect(message).toMatch(new RegExp(`${name}: holds an example secret`));
+      expect(message).toContain('value not shown');
+      expect(() => loadEnv({ NODE_ENV: 'development', [name]: value })).not.toThrow();
+    },
+  );
+
+  it('takes secrets of its own in production', () => {
+    const env = loadEnv({
+      NODE_ENV: 'production',
+      LINK_SIGNING_KEYS: '2026-12:Zq8vV1m3c0kL9sT2yB7nW4xR6pH5jD1f',
+      DATABASE_URL: 'postgres://takedown_api:Zq8vV1m3c0kL9sT2@db.internal:5432/takedown',
+    });
+    expect(env.LINK_SIGNING_KEYS).toBeDefined();
+  });
+
+  it('never mounts /dev/mail in production: the configuration refuses it, and the module leaves it out', () => {
+    expect(problem({ NODE_ENV: 'production', MAIL_CAPTURE_DIR: '/tmp/mail' })).toMatch(
+      /MAIL_CAPTURE_DIR: serves every outgoing mail/,
+    );
+    const withCapture = (NODE_ENV: 'production' | 'development') =>
+      AppModule.forConfig(
+        new AppConfig({
+          ...loadEnv({ MAIL_CAPTURE_DIR: '/tmp/mail' }),
+          NODE_ENV,
+          DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db',
+          TEMPORAL_ADDRESS: '127.0.0.1:1',
+        }),
+      );
+    expect(withCapture('development').controllers).toContain(DevMailController);
+    expect(withCapture('production').controllers ?? []).not.toContain(DevMailController);
   });
 });

@@ -2,66 +2,122 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { loadEnv } from '@takedown/config';
+import { TEMPORAL_SERVER_VERSION } from '@takedown/dev-stack';
+
+interface Service {
+  image?: string;
+  build?: string;
+  environment?: Record<string, unknown>;
+  command?: string[];
+  deploy?: { replicas?: number };
+  ports?: string[];
+  depends_on?: Record<string, { condition?: string }> | string[];
+}
+
+const root = path.resolve(__dirname, '..', '..');
+const text = fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
+/** The secrets compose takes from the environment, as an operator would set them. */
+const secrets: Record<string, string> = {
+  POSTGRES_PASSWORD: 'Owner-Zq8vV1m3c0kL9sT2yB7n',
+  TAKEDOWN_DB_PASSWORD: 'App-W4xR6pH5jD1fQe9sLk2m',
+  LINK_SIGNING_KEYS: '2026-12:Zq8vV1m3c0kL9sT2yB7nW4xR6pH5jD1f',
+};
+const load = (vars: Record<string, string>) =>
+  parse(
+    text.replace(/\$\{(\w+):\?[^}]*\}/g, (_, name: string) => vars[name] ?? `<unset ${name}>`),
+    { merge: true },
+  ) as { services: Record<string, Service> };
 
 /**
- * No Docker engine runs where the tests run, so docker-compose.yml is checked by reading: the api and worker get
- * an environment that Takedown's own configuration accepts, and their commands name files the build produces.
+ * No Docker engine runs where the tests run, so docker-compose.yml is checked by reading: what it publishes, the
+ * images it runs, and that the api and worker get an environment that Takedown's own configuration accepts.
  */
 describe('docker-compose.yml', () => {
-  const root = path.resolve(__dirname, '..', '..');
-  const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-    services: Record<
-      string,
-      {
-        image?: string;
-        build?: string;
-        environment?: Record<string, unknown>;
-        command?: string[];
-        deploy?: { replicas?: number };
-        ports?: string[];
-      }
-    >;
-  };
+  const compose = load(secrets);
+  const services = compose.services;
 
-  it('has the database, Temporal on it, its UI, a mail catcher, and api and worker built here', () => {
-    expect(Object.keys(compose.services).sort()).toEqual([
+  it('has the database, Temporal with its schema step, its UI, a mail catcher, migrations, and api and worker', () => {
+    expect(Object.keys(services).sort()).toEqual([
       'api',
+      'db-login',
       'mail',
+      'migrate',
       'postgres',
       'temporal',
+      'temporal-namespace',
+      'temporal-schema',
       'temporal-ui',
       'worker',
     ]);
-    expect(compose.services.api.build).toBe('.');
-    expect(compose.services.worker.build).toBe('.');
-    expect(compose.services.temporal.environment).toMatchObject({
-      DB: 'postgres12',
-      POSTGRES_SEEDS: 'postgres',
+    expect(services.api.build).toBe('.');
+    expect(services.worker.build).toBe('.');
+  });
+
+  it('publishes only the API; anything else answers on 127.0.0.1 at most', () => {
+    expect(services.api.ports).toEqual(['3000:3000']);
+    for (const [name, service] of Object.entries(services)) {
+      if (name === 'api') continue;
+      for (const port of service.ports ?? []) expect(`${name} ${port}`).toMatch(/^\S+ 127\.0\.0\.1:\d+:\d+$/);
+    }
+    expect(services.temporal.ports).toBeUndefined();
+    expect(services['temporal-ui'].environment).toMatchObject({ TEMPORAL_DISABLE_WRITE_ACTIONS: 'true' });
+  });
+
+  it("runs temporalio/server with a schema step from admin-tools, at the dev stack's version, no auto-setup", () => {
+    for (const service of Object.values(services)) expect(service.image ?? '').not.toMatch(/auto-setup/);
+    const version = TEMPORAL_SERVER_VERSION.replace(/^v/, '');
+    expect(services.temporal.image).toBe(`temporalio/server:${version}`);
+    for (const job of ['temporal-schema', 'temporal-namespace']) {
+      expect(services[job].image).toMatch(
+        new RegExp(`^temporalio/admin-tools:${version.replace(/\./g, '\\.')}-`),
+      );
+    }
+    expect(services['temporal-schema'].command?.join('\n')).toMatch(/setup-schema[\s\S]*update-schema/);
+    expect(services.temporal.depends_on).toMatchObject({
+      'temporal-schema': { condition: 'service_completed_successfully' },
     });
   });
 
   it.each(['api', 'worker'])(
-    'gives the %s an environment the configuration accepts in production',
+    'gives the %s the app login, not the owner, and an environment the configuration accepts in production',
     (name) => {
       const env = Object.fromEntries(
-        Object.entries(compose.services[name].environment ?? {}).map(([k, v]) => [k, String(v)]),
+        Object.entries(services[name].environment ?? {}).map(([k, v]) => [k, String(v)]),
       );
       const parsed = loadEnv({ ...env, NODE_ENV: 'production' });
+      expect(new URL(parsed.DATABASE_URL!).username).toBe('takedown_api');
       expect(parsed.DATABASE_URL).toMatch(/@postgres:5432\//);
       expect(parsed.TEMPORAL_ADDRESS).toBe('temporal:7233');
-      expect(parsed.LINK_SIGNING_KEYS).toBeDefined();
+      expect(parsed.LINK_SIGNING_KEYS).toBe(secrets.LINK_SIGNING_KEYS);
     },
   );
 
-  it.each(['api', 'worker'])('starts the %s from a file the build produces', (name) => {
-    const command = (compose.services[name].command ?? []).join(' ');
+  it('holds no secret of its own: each comes from the environment, and compose stops when one is unset', () => {
+    const unset = load({});
+    const env = unset.services.api.environment ?? {};
+    expect(String(env.LINK_SIGNING_KEYS)).toBe('<unset LINK_SIGNING_KEYS>');
+    expect(String(env.DATABASE_URL)).toContain('<unset TAKEDOWN_DB_PASSWORD>');
+    expect(String(unset.services.postgres.environment?.POSTGRES_PASSWORD)).toBe('<unset POSTGRES_PASSWORD>');
+  });
+
+  it.each(['api', 'worker', 'migrate'])('starts the %s from a file the build produces', (name) => {
+    const command = (services[name].command ?? []).join(' ');
     const entries = [...command.matchAll(/dist\/(\S+)\.js/g)].map((m) => m[1]);
     expect(entries.length).toBeGreaterThan(0);
     for (const entry of entries) expect(fs.existsSync(path.join(root, `${entry}.ts`))).toBe(true);
   });
 
+  it('builds on a supported Node LTS, with no install script run but those named', () => {
+    const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    const bases = [...dockerfile.matchAll(/^FROM node:(\d+)/gm)].map((m) => Number(m[1]));
+    expect(bases.length).toBeGreaterThan(0);
+    for (const major of bases) expect([22, 24]).toContain(major);
+    const installs = [...dockerfile.matchAll(/npm (ci|install)\b[^\n&]*/g)].map((m) => m[0]);
+    expect(installs).toEqual(['npm ci --ignore-scripts ']);
+  });
+
   it('runs two worker replicas on the shared task queue, with no host port that a second replica would clash on', () => {
-    const worker = compose.services.worker;
+    const worker = services.worker;
     expect(worker.deploy?.replicas).toBe(2);
     expect(worker.ports).toBeUndefined();
     expect(worker.environment).not.toHaveProperty('TEMPORAL_TASK_QUEUE');

@@ -2,11 +2,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadEnv } from '@takedown/config';
 import { parseMailSources, sourceForSender, type MailSource } from '@takedown/domain';
-import { IntakeError, parseMail } from '@takedown/intake';
+import { headerSectionEnd, IntakeError, parseMail } from '@takedown/intake';
 
 const samples = path.join(__dirname, '..', 'fixtures', 'samples');
 const arf = fs.readFileSync(path.join(samples, 'arf-phishing.eml'));
-const source: MailSource = { kind: 'provider', name: 'Mailbox Example', senders: ['@mailbox.example'] };
+const source: MailSource = {
+  kind: 'provider',
+  name: 'Mailbox Example',
+  senders: ['@mailbox.example'],
+  ranges: [],
+};
 const opts = { source, sender: 'abuse-reports@mailbox.example', now: new Date('2026-11-29T00:00:00Z') };
 
 const plain = (body: Buffer | string, headers = '') =>
@@ -104,6 +109,24 @@ describe('mail parsing', () => {
     const truncated = arf.subarray(0, arf.indexOf('Content-Type: message/feedback-report'));
     expect((await errorOf(truncated)).message).toMatch(/feedback-report part/);
     expect((await errorOf(plain('Nothing to see here.'))).message).toMatch(/no URL/);
+  });
+});
+
+describe('mail parsing under hostile input', () => {
+  it('reads a URL followed by 100,000 dots and a letter in linear time, and drops URLs over 2,048 characters', async () => {
+    const url = 'https://files.tenant-a.example/kept.jpg';
+    const body = `Remove ${url}. Also http://a.tenant-a.example/${'.'.repeat(100_000)}x and ${url}?${'q'.repeat(3000)}\r\n`;
+    const started = performance.now();
+    const { notice } = await parseMail(plain(body), opts);
+    // The trailing-punctuation regex took over 30 s for this input, blocking the event loop.
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(notice.urls).toEqual([url]);
+  });
+
+  it('finds the end of the header section, or says there is none', () => {
+    expect(headerSectionEnd(Buffer.from('From: a@b.example\r\nTo: c@d.example\r\n\r\nbody'))).toBe(36);
+    expect(headerSectionEnd(Buffer.from('From: a@b.example\nTo: c@d.example\n\nbody'))).toBe(34);
+    expect(headerSectionEnd(Buffer.from(`X-Long: ${'a'.repeat(100_000)}\r\n`))).toBe(-1);
   });
 });
 

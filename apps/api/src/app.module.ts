@@ -30,7 +30,9 @@ import { TerminationsModule } from './terminations/terminations.module';
 @Module({})
 export class AppModule implements NestModule {
   static forConfig(config: AppConfig): DynamicModule {
-    const captureDir = config.env.MAIL_CAPTURE_DIR;
+    // The captured mail holds live links and reported URLs, served without authentication: development only. The
+    // configuration refuses MAIL_CAPTURE_DIR in production too; this holds for an AppConfig built by hand.
+    const captureDir = config.env.NODE_ENV === 'production' ? undefined : config.env.MAIL_CAPTURE_DIR;
     const httpLog: PinoHttpOptions = {
       level: config.env.LOG_LEVEL,
       genReqId: (req: IncomingMessage) => {

@@ -50,8 +50,9 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   documentValidationRules(app, document);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
-    // The token pasted into Authorize survives a reload of the page.
-    swaggerOptions: { persistAuthorization: true },
+    // The token pasted into Authorize lives in the page only: persisted, it would sit in localStorage, where any
+    // script of the origin and anyone at the browser later can read it.
+    swaggerOptions: { persistAuthorization: false },
   });
   return app;
 }

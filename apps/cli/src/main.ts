@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { DataSource } from 'typeorm';
 import {
@@ -65,10 +66,11 @@ const COMMANDS: Command[] = [
   },
   {
     words: ['audit', 'verify'],
-    usage: 'audit verify',
+    usage: 'audit verify [--heads FILE]',
     summary:
       'Recompute the audit trail’s SHA-256 chain from the stored rows (docs/audit.md). Exits 0 with the row count ' +
-      'when it is intact, 65 naming the first broken row (its id and what differs) when not.',
+      'when it is intact, 65 naming the first broken row (its id and what differs) when not. --heads FILE: the ' +
+      'heads the API exported (AUDIT_HEAD_FILE), checked against AUDIT_HEAD_KEY and the chain.',
     run: (args) => auditCommand(['verify', ...args]),
   },
   {
@@ -127,11 +129,12 @@ const COMMANDS: Command[] = [
   },
   {
     words: ['ingest-mail'],
-    usage: 'ingest-mail [--sender ADDRESS] < message.eml',
+    usage: 'ingest-mail [--sender ADDRESS] [--client-ip IP] < message.eml',
     summary:
       'Take one email from standard input (for an MTA pipe) as a notice: X-ARF, ARF or plain mail from a sender of ' +
-      'INBOUND_MAIL_SOURCES. Exits 0 when taken or kept for the desk, 75 (try again) when the database or Temporal ' +
-      'is down, 65 when the message is too large.',
+      'INBOUND_MAIL_SOURCES with an aligned DKIM signature (--client-ip: the SMTP client, for sources with IP ' +
+      'ranges). Exits 0 when taken or kept for the desk, 75 (try again) when the database, Temporal or DNS is ' +
+      'down, 65 when the message is too large.',
     run: ingestMailCommand,
   },
 ];
@@ -267,8 +270,14 @@ async function importInventoryCommand(args: string[]): Promise<number> {
 }
 
 async function ingestMailCommand(args: string[]): Promise<number> {
-  const at = args.indexOf('--sender');
-  if ((at >= 0 && !args[at + 1]) || args.length !== (at >= 0 ? 2 : 0)) {
+  let values: { sender?: string; 'client-ip'?: string };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { sender: { type: 'string' }, 'client-ip': { type: 'string' } },
+      strict: true,
+    }));
+  } catch {
     process.stderr.write(usage());
     return EXIT.usage;
   }
@@ -277,7 +286,7 @@ async function ingestMailCommand(args: string[]): Promise<number> {
   return ingestMailFromPipe(
     loadEnvOrExit(),
     Buffer.concat(chunks),
-    at >= 0 ? args[at + 1] : undefined,
+    { sender: values.sender, clientIp: values['client-ip'] },
     (line) => process.stderr.write(`${line}\n`),
   );
 }

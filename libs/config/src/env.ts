@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { CATEGORIES, isRole, parseMailSources, ROLES, type Category, type Role } from '@takedown/domain';
 
@@ -24,6 +25,28 @@ const optionalUrl = (protocols: string[]) =>
       `must be a URL with one of ${protocols.join(', ')}`,
     )
     .optional();
+
+/**
+ * The secrets that .env.example and the docs show (test/unit/config-secrets.spec.ts reads them from .env.example):
+ * anyone can read them, so production refuses them, in a signing key, a webhook secret or a URL's password.
+ */
+const SAMPLE_SECRETS = [
+  'change-me-to-at-least-32-random-characters',
+  'replace-me-with-32-or-more-random-characters',
+];
+const SAMPLE_PASSWORDS = new Set(['secret', 'password', 'takedown']);
+
+function isSampleSecret(value: unknown): boolean {
+  if (typeof value === 'string' && /^[a-z]+:\/\//i.test(value)) {
+    try {
+      if (SAMPLE_PASSWORDS.has(decodeURIComponent(new URL(value).password))) return true;
+    } catch {
+      // not a URL: checked as text below
+    }
+  }
+  const text = JSON.stringify(value) ?? '';
+  return SAMPLE_SECRETS.some((sample) => text.includes(sample));
+}
 
 export const envSchema = z
   .object({
@@ -110,7 +133,15 @@ export const envSchema = z
       .int()
       .min(1024)
       .default(10 * 1024 * 1024),
-    /** Who may send reports by mail: `kind|name|sender @domain …;…` (see README). */
+    /** The most bytes of header section a message may have (the listener drops the connection past it). */
+    INBOUND_MAIL_MAX_HEADER_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * 1024),
+    /** The most SMTP connections the listener holds at once; one more is answered 421. */
+    INBOUND_SMTP_MAX_CLIENTS: z.coerce.number().int().min(1).default(20),
+    /** Who may send reports by mail: `kind|name|sender @domain …[|cidr …];…` (see README). */
     INBOUND_MAIL_SOURCES: z
       .string()
       .trim()
@@ -119,6 +150,23 @@ export const envSchema = z
         const parsed = parseMailSources(v);
         if (typeof parsed === 'string') ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed });
       }),
+    /** The authserv-id of the provider's own MX: its `Authentication-Results` header vouches for DKIM. */
+    INBOUND_MAIL_AUTHSERV_ID: z.string().trim().min(1).optional(),
+    /** DNS servers (`ip` or `ip:port`) for DKIM keys, instead of the system's. */
+    INBOUND_MAIL_DNS_SERVERS: z
+      .string()
+      .trim()
+      .default('')
+      .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+      .superRefine((servers, ctx) => {
+        const bad = servers.find((s) => !isIP(s) && !isIP(s.replace(/^\[(.*)\]:\d+$|^([^:]*):\d+$/, '$1$2')));
+        if (bad) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${bad}" is not ip or ip:port` });
+      }),
+    /** Signs the audit chain's head (docs/audit.md): a secret of 32+ characters that PostgreSQL never sees. */
+    AUDIT_HEAD_KEY: z.string().trim().min(32, 'must be 32 or more characters').optional(),
+    /** Where the API appends each signed head, one JSON line; unset, the heads go to the log only. */
+    AUDIT_HEAD_FILE: z.string().trim().min(1).optional(),
+    AUDIT_HEAD_EVERY_SECONDS: z.coerce.number().int().min(1).default(60),
     /** Feedback callbacks when a notice closes: `source name|https://url|secret;…` (secrets of 32+ characters). */
     FEEDBACK_WEBHOOKS: z
       .string()
@@ -211,6 +259,25 @@ export const envSchema = z
         path: [env.TEMPORAL_TLS_CERT_FILE ? 'TEMPORAL_TLS_KEY_FILE' : 'TEMPORAL_TLS_CERT_FILE'],
         message: 'TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together (mTLS)',
       });
+    }
+    if (env.NODE_ENV === 'production') {
+      for (const [name, value] of Object.entries(env)) {
+        if (isSecretVariable(name) && isSampleSecret(value)) {
+          ctx.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: [name],
+            message:
+              'holds an example secret from .env.example or the docs: set one of your own in production',
+          });
+        }
+      }
+      if (env.MAIL_CAPTURE_DIR) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['MAIL_CAPTURE_DIR'],
+          message: 'serves every outgoing mail at /dev/mail without authentication: never in production',
+        });
+      }
     }
     for (const name of ['OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const) {
       if (env.OIDC_ISSUER && !env[name]) {

@@ -2,3 +2,4 @@ export * from './notice-input';
 export * from './xarf';
 export * from './mail';
 export * from './batch';
+export * from './mail-auth';

@@ -13,6 +13,9 @@ const CATEGORY_BY_FEEDBACK_TYPE: Record<string, Category> = {
   virus: 'malware',
 };
 
+/** Longer than any browser or server takes: a run of text, not an address. */
+const MAX_URL_LENGTH = 2048;
+
 /** The desk needs the words of the message, not megabytes of it. */
 const MAX_ORIGINAL_TEXT = 100_000;
 
@@ -92,8 +95,8 @@ export async function parseMail(raw: Buffer, opts: MailOptions): Promise<ParsedR
 function triage(mail: ParsedMail, source: ParsedReport['notice']['source'], reference: string): ParsedReport {
   const body = mail.text ?? '';
   const urls = [...new Set(body.match(/\b(?:https?|ftp):\/\/[^\s<>"'`)\]]+/gi) ?? [])]
-    .map((u) => u.replace(/[.,;:!?]+$/, ''))
-    .filter(isHttpUrl);
+    .map(trimTrailingPunctuation)
+    .filter((u) => u.length <= MAX_URL_LENGTH && isHttpUrl(u));
   if (!urls.length) throw new IntakeError('no URL in the message: nothing to act on', 'message');
   const ips = [
     ...new Set(body.match(/\b(?:\d{1,3}\.){3}\d{1,3}\b|\b[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\b/gi) ?? []),
@@ -144,6 +147,16 @@ function findXarf(mail: ParsedMail): unknown {
   return undefined;
 }
 
+/**
+ * A sentence's full stop or comma after a URL is not part of it. A loop, not `/[.,;:!?]+$/`: that regex tries every
+ * position of a long run of dots followed by something else, quadratic in the run's length.
+ */
+function trimTrailingPunctuation(url: string): string {
+  let end = url.length;
+  while (end > 0 && '.,;:!?'.includes(url[end - 1])) end--;
+  return url.slice(0, end);
+}
+
 function text(value: HeaderValue | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string') return value.trim() || undefined;
@@ -187,3 +200,9 @@ export async function keepableCopy(
 }
 
 const clean = (s: string) => s.replaceAll('\u0000', '');
+
+/** Where the header section ends (the offset of the blank line after it), or -1 when `raw` holds no blank line. */
+export function headerSectionEnd(raw: Buffer): number {
+  const ends = [raw.indexOf('\n\n'), raw.indexOf('\n\r\n')].filter((i) => i >= 0);
+  return ends.length ? Math.min(...ends) + 1 : -1;
+}

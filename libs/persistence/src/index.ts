@@ -27,3 +27,4 @@ export * from './audit-context';
 export * from './retention';
 export * from './notice-stats';
 export * from './business-metrics';
+export * from './audit-head';

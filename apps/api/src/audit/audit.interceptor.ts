@@ -52,7 +52,7 @@ const RESULT_FIELDS = [
 ];
 
 /**
- * The audit trail of API writes. Every non-GET request runs inside an audit context (actor from the principal the
+ * The audit trail of API writes, and of the reads marked `@Audit` (a report issued). Each runs inside an audit context (actor from the principal the
  * auth guard set, request id, source IP), so that services append rows with before/after in the transaction of
  * the write (`recordAudit`). When a request succeeds and no service described it, this appends one row for it:
  * the action from `@Audit` or the route, the target from the route's `id` or the response's, and the fields that
@@ -72,7 +72,8 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
     const req = context.switchToHttp().getRequest<Request & { id?: string | number }>();
-    if (READS.has(req.method)) return next.handle();
+    // A read is recorded only when its route says what it does: handing out a report is an act, listing is not.
+    if (READS.has(req.method) && !this.reflector.get(AUDIT_SPEC, context.getHandler())) return next.handle();
     const res = context.switchToHttp().getResponse<Response>();
     const ctx: AuditContext = {
       actor: req.principal?.actor ?? ANONYMOUS,

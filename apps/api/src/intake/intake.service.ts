@@ -2,6 +2,8 @@ import { BadRequestException, Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { DomainError, parseMailSources, sourceForSender, type MailSource } from '@takedown/domain';
 import {
+  authenticateMail,
+  dnsResolver,
   IntakeError,
   isXarf,
   keepableCopy,
@@ -9,6 +11,7 @@ import {
   parseXarf,
   splitBatch,
   type IntakeExtras,
+  type MailAuthOptions,
 } from '@takedown/intake';
 import { RawMessageEntity, recordAudit } from '@takedown/persistence';
 import { AppConfig } from '../app-config';
@@ -32,6 +35,7 @@ export type MailResult =
 export class IntakeService {
   private readonly validator = validationPipe();
   readonly mailSources: MailSource[];
+  private readonly mailAuth: Omit<MailAuthOptions, 'clientIp'>;
 
   constructor(
     private readonly notices: NoticesService,
@@ -40,6 +44,12 @@ export class IntakeService {
     config: AppConfig,
   ) {
     this.mailSources = parseMailSources(config.env.INBOUND_MAIL_SOURCES) as MailSource[];
+    const { INBOUND_MAIL_DNS_SERVERS: dns, INBOUND_MAIL_AUTHSERV_ID: authservId } = config.env;
+    this.mailAuth = {
+      sources: this.mailSources,
+      ...(dns.length ? { resolver: dnsResolver(dns) } : {}),
+      ...(authservId ? { trustedAuthservId: authservId } : {}),
+    };
   }
 
   /** A native body or an X-ARF report, by what the body says it is. */
@@ -84,13 +94,20 @@ export class IntakeService {
 
   /**
    * One email, from the SMTP listener or the MTA pipe. A message that cannot be made into a notice is kept as a raw
-   * message with the reason; an outage of the database or Temporal is thrown, so that the sender retries.
+   * message with the reason, and so is one whose author is not authenticated as a source's (authenticateMail); an
+   * outage of the database or Temporal is thrown, so that the sender retries.
    */
-  async submitMail(raw: Buffer, opts: { channel: 'smtp' | 'pipe'; sender: string }): Promise<MailResult> {
-    const source = sourceForSender(this.mailSources, opts.sender);
+  async submitMail(
+    raw: Buffer,
+    opts: { channel: 'smtp' | 'pipe'; sender: string; clientIp?: string },
+  ): Promise<MailResult> {
     try {
-      if (!source) throw new IntakeError(`${opts.sender} is not on any source's sender list`, 'sender');
-      const { notice, extras } = await parseMail(raw, { source, sender: opts.sender });
+      const verdict = await authenticateMail(raw, { ...this.mailAuth, clientIp: opts.clientIp });
+      if (!verdict.authenticated && verdict.temporary) {
+        throw new DomainError('MAIL_AUTH.UNAVAILABLE', `DKIM keys could not be looked up: ${verdict.reason}`);
+      }
+      if (!verdict.authenticated) throw new IntakeError(`not authenticated: ${verdict.reason}`, 'From');
+      const { notice, extras } = await parseMail(raw, { source: verdict.source, sender: verdict.from });
       const result = await this.submitParsed(notice, extras);
       return { status: result.created ? 'created' : 'existing', noticeId: result.notice.id };
     } catch (err) {

@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { simpleParser } from 'mailparser';
 import type { Env } from '@takedown/config';
 import { DomainError } from '@takedown/domain';
+import { headerSectionEnd } from '@takedown/intake';
 import { dataSourceOptions, cliActor, runAudited } from '@takedown/persistence';
 import { AppConfig, appConfigModule } from '../app-config';
 import { TemporalModule } from '../temporal/temporal.module';
@@ -21,7 +22,7 @@ export const MTA_EXIT = { ok: 0, dataError: 65, noPermission: 77, tempFail: 75, 
 export async function ingestMailFromPipe(
   env: Env,
   raw: Buffer,
-  sender: string | undefined,
+  envelope: { sender?: string; clientIp?: string },
   say: (line: string) => void,
 ): Promise<number> {
   if (!env.DATABASE_URL || !env.TEMPORAL_ADDRESS) {
@@ -32,7 +33,15 @@ export async function ingestMailFromPipe(
     say(`message of ${raw.length} bytes exceeds INBOUND_MAIL_MAX_BYTES (${env.INBOUND_MAIL_MAX_BYTES})`);
     return MTA_EXIT.dataError;
   }
-  const from = sender ?? (await simpleParser(raw).catch(() => undefined))?.from?.value[0]?.address;
+  const headerEnd = headerSectionEnd(raw.subarray(0, env.INBOUND_MAIL_MAX_HEADER_BYTES + 3));
+  if (
+    (headerEnd < 0 && raw.length > env.INBOUND_MAIL_MAX_HEADER_BYTES) ||
+    headerEnd > env.INBOUND_MAIL_MAX_HEADER_BYTES
+  ) {
+    say(`the header section exceeds INBOUND_MAIL_MAX_HEADER_BYTES (${env.INBOUND_MAIL_MAX_HEADER_BYTES})`);
+    return MTA_EXIT.dataError;
+  }
+  const from = envelope.sender ?? (await simpleParser(raw).catch(() => undefined))?.from?.value[0]?.address;
   if (!from) {
     say('no sender: pass --sender ADDRESS (the envelope sender) or a From header');
     return MTA_EXIT.dataError;
@@ -58,7 +67,7 @@ export async function ingestMailFromPipe(
     const intake = app.get(IntakeService);
     const result = await runAudited(
       { actor: cliActor('ingest-mail'), role: null, requestId: null, sourceIp: null },
-      () => intake.submitMail(raw, { channel: 'pipe', sender: from }),
+      () => intake.submitMail(raw, { channel: 'pipe', sender: from, clientIp: envelope.clientIp }),
     );
     say(
       result.status === 'kept'

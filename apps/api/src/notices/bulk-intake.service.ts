@@ -36,6 +36,40 @@ const START_DEADLINE_MS = 15_000;
 const STORE_CHUNK = 100;
 
 /**
+ * URL locks per transaction at most. Each URL is an advisory lock held to the commit, and PostgreSQL's shared lock
+ * table holds about 64 per connection (7,800 with the default 100 connections and max_locks_per_transaction):
+ * 100 items of 100 URLs each would take 10,000 and fail every other transaction with "out of shared memory".
+ */
+export const MAX_URL_LOCKS_PER_TRANSACTION = 1_000;
+
+/**
+ * The items (by index) in runs stored one transaction each: at most `maxItems` items and `maxLocks` URLs a run, in
+ * order; an item with more URLs than `maxLocks` is a run of its own.
+ */
+export function storeRuns(
+  indexes: number[],
+  urlsOf: (i: number) => number,
+  maxItems: number,
+  maxLocks: number,
+) {
+  const runs: number[][] = [];
+  let run: number[] = [];
+  let locks = 0;
+  for (const i of indexes) {
+    const urls = urlsOf(i);
+    if (run.length && (run.length >= maxItems || locks + urls > maxLocks)) {
+      runs.push(run);
+      run = [];
+      locks = 0;
+    }
+    run.push(i);
+    locks += urls;
+  }
+  if (run.length) runs.push(run);
+  return runs;
+}
+
+/**
  * The batch intake: the same rules as NoticesService.submit (one notice per source reference, a report of a URL an
  * open notice covers joins it), with the database work done for many items at once.
  *
@@ -90,8 +124,13 @@ export class BulkIntakeService {
     // Chunk after chunk: each chunk's workflows start while the next chunk is stored, so that the database work
     // hides behind the starts instead of coming before them.
     let failure: unknown = null;
-    for (let n = 0; n < fresh.length; n += STORE_CHUNK) {
-      const chunk = fresh.slice(n, n + STORE_CHUNK);
+    const runs = storeRuns(
+      fresh,
+      (i) => items[i].dto.urls.length,
+      STORE_CHUNK,
+      MAX_URL_LOCKS_PER_TRANSACTION,
+    );
+    for (const chunk of runs) {
       if (starts.down || failure) {
         // Temporal refused, or the database failed: nothing more is stored, the rest is answered with why.
         for (const i of chunk) outcomes[i] = { status: 'failed', error: starts.down ?? failure };

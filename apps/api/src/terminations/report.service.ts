@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { DomainError } from '@takedown/domain';
+import { anonymisedText, DomainError } from '@takedown/domain';
 import {
   redactedUrl,
   renderTerminationPdf,
@@ -27,6 +27,12 @@ const NOTICE_DECISIONS: Record<string, (e: EventRow) => string> = {
   escalated: () => 'escalated',
   still_online: () => 'still online',
 };
+
+/**
+ * Free text as a report shows it: reasons and notes quote URLs (the material) and addresses, which a report handed to
+ * a customer or a court must not carry; they are anonymised as retention anonymises URLs, the words kept.
+ */
+const freeText = (text: string | null): string | null => (text === null ? null : anonymisedText(text));
 
 /** Gathers a case's evidence from PostgreSQL (never from Temporal) into the signed report, and renders its PDF. */
 @Injectable()
@@ -128,7 +134,12 @@ export class TerminationReportService {
         timeToRemovalSeconds: n.time_to_removal_seconds,
         customerAnswers: ev
           .filter((e) => e.type === 'removal_claimed' || e.type === 'disputed')
-          .map((e) => ({ at: e.occurred_at.toISOString(), type: e.type, by: e.actor, reason: e.reason })),
+          .map((e) => ({
+            at: e.occurred_at.toISOString(),
+            type: e.type,
+            by: e.actor,
+            reason: freeText(e.reason),
+          })),
       };
     });
 
@@ -163,7 +174,7 @@ export class TerminationReportService {
           at: e.occurred_at.toISOString(),
           by: e.actor,
           decision: NOTICE_DECISIONS[e.type](e),
-          why: e.reason,
+          why: freeText(e.reason),
           subject: `notice ${e.notice_id.slice(0, 8)}`,
         })),
       ...standing
@@ -172,7 +183,7 @@ export class TerminationReportService {
           at: s.occurred_at.toISOString(),
           by: s.actor,
           decision: s.type,
-          why: s.reason,
+          why: freeText(s.reason),
           subject: 'standing',
         })),
       ...timeline
@@ -182,7 +193,7 @@ export class TerminationReportService {
           by: t.actor,
           decision:
             t.type === 'task_completed' ? `${String(t.data.kind)}: ${String(t.data.outcome)}` : t.type,
-          why: t.reason,
+          why: freeText(t.reason),
           subject: 'case',
         })),
     ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
@@ -201,7 +212,7 @@ export class TerminationReportService {
         id: c.id,
         status: c.status,
         openedBy: c.opened_by,
-        reason: c.reason,
+        reason: anonymisedText(c.reason),
         openedAt: c.opened_at.toISOString(),
         effectiveAt: c.effective_at?.toISOString() ?? null,
         closedAt: c.closed_at?.toISOString() ?? null,
@@ -239,7 +250,7 @@ export class TerminationReportService {
           at: s.occurred_at.toISOString(),
           type: s.type,
           actor: s.actor,
-          reason: s.reason,
+          reason: freeText(s.reason),
           level: s.level,
           previousLevel: s.previous_level,
         })),
@@ -249,7 +260,7 @@ export class TerminationReportService {
         at: t.occurred_at.toISOString(),
         type: t.type,
         actor: t.actor,
-        reason: t.reason,
+        reason: freeText(t.reason),
       })),
       decisions,
     };

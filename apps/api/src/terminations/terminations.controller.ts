@@ -13,6 +13,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { SignedTerminationReport } from '@takedown/reports';
+import { Audit } from '../audit/audit.decorator';
 import { TerminationReportService } from './report.service';
 import { OpenTerminationDto, TerminationView, WithdrawTerminationDto } from './termination.dto';
 import { TerminationsService } from './terminations.service';
@@ -60,6 +61,7 @@ export class TerminationsController {
 
   @Get(':id/report.json')
   @Roles('abuse_lead', 'legal')
+  @Audit('termination.report.json')
   @ApiOperation({
     summary:
       'The termination report for machines: customer, contract, standing history, every notice with its timestamps, decisions, and a SHA-256 digest over the canonical JSON',
@@ -77,6 +79,7 @@ export class TerminationsController {
 
   @Get(':id/report.pdf')
   @Roles('abuse_lead', 'legal')
+  @Audit('termination.report.pdf')
   @ApiOperation({
     summary:
       'The termination report for people (PDF): title page, summary and chart, notices, timeline, decision log',
