@@ -3,5 +3,4 @@ export * from './postgres';
 export * from './temporal';
 export * from './temporal-server';
 export * from './stack';
-export * from './test-server';
 export * from './pg-client-tools';
