@@ -141,8 +141,7 @@ describe('tasks API and signed links', () => {
 
   /** The link paths in the email sent under `key`, by the action they carry. */
   const linksInEmail = async (key: string): Promise<Record<string, string>> => {
-    const [summary] = (await mailbox.list(100_000)).filter((m) => m.idempotencyKey === key);
-    const mail = await mailbox.read(summary.id);
+    const [mail] = await mailbox.withKey(key);
     const paths = [...mail.text.matchAll(/http:\/\/127\.0\.0\.1:3999(\/links\/[\w.-]+)/g)].map((m) => m[1]);
     const actions = [...mail.text.matchAll(/^- (.+):$/gm)].map((m) => m[1].replace(/ /g, '_'));
     return Object.fromEntries(paths.map((p, i) => [actions[i] ?? String(i), p]));
