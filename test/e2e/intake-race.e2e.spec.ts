@@ -69,4 +69,22 @@ describe('concurrent intake (a barrier in the database)', () => {
       [...refs].sort(),
     );
   });
+
+  it('a batch: the same source reference with different URLs in two batches at once is one notice, created once and existing once', async () => {
+    const ref = `race-batch-${randomUUID()}`;
+    const urls = [1, 2].map((n) => `https://race-batch-${n}.example/${ref}`);
+    const responses = await allAtOnce(system.env.DATABASE_URL, 'notice_reports', 2, () =>
+      urls.map((url) =>
+        system.http
+          .post('/v1/notices/batch')
+          .send([report(ref, url)])
+          .then((r) => r),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual([200, 200]);
+    const items = responses.map((r) => r.body.items[0] as { status: string; id: string });
+    expect(items.map((i) => i.status).sort()).toEqual(['created', 'existing']);
+    expect(items[0].id).toBe(items[1].id);
+    expect(await notices({ sourceReference: ref })).toHaveLength(1);
+  });
 });
