@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import jest from 'eslint-plugin-jest';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
@@ -10,6 +11,25 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // A stray .only/.skip, an expect that never runs or a test that asserts nothing fails lint, not review.
+    files: ['test/**/*.spec.ts'],
+    ...jest.configs['flat/recommended'],
+    rules: {
+      ...jest.configs['flat/recommended'].rules,
+      'jest/no-disabled-tests': 'error',
+      'jest/no-focused-tests': 'error',
+      'jest/no-conditional-expect': 'error',
+      // An afterEach may hold a check every test of its file must pass.
+      'jest/no-standalone-expect': ['error', { additionalTestBlockFunctions: ['afterEach'] }],
+      'jest/valid-expect': 'error',
+      // supertest's `.expect(status)` and fast-check's `fc.assert` assert too.
+      'jest/expect-expect': [
+        'error',
+        { assertFunctionNames: ['expect', 'expect[A-Z]*', '**.expect', 'fc.assert', 'check[A-Z]*'] },
+      ],
     },
   },
   {

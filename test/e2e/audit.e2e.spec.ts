@@ -10,6 +10,7 @@ import { verifyAuditChain } from '@takedown/persistence';
 import { NoticeActivitiesService } from '@takedown/worker/notice-activities.service';
 import type { WorkerSettings } from '@takedown/worker/worker-settings';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
+import { nodeArgs } from '../support/child-build';
 import { storeCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
 import { testSpace } from '../support/prefixes';
@@ -310,19 +311,10 @@ describe('audit trail end to end', () => {
     try {
       await promisify(execFile)(
         process.execPath,
-        [
-          '-r',
-          'ts-node/register/transpile-only',
-          '-r',
-          'tsconfig-paths/register',
-          'apps/cli/src/main.ts',
-          'import',
-          'inventory',
-          file,
-        ],
+        [...nodeArgs('apps/cli/src/main.ts'), 'import', 'inventory', file],
         {
           cwd: ROOT,
-          env: { ...process.env, DATABASE_URL: system.env.DATABASE_URL, TS_NODE_PROJECT: 'tsconfig.json' },
+          env: { ...process.env, DATABASE_URL: system.env.DATABASE_URL },
         },
       );
     } finally {

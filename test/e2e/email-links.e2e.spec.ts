@@ -93,14 +93,11 @@ describe('email links in a browser, end to end', () => {
 
   const mail = async (to: string, keyPrefix: string): Promise<CapturedMail> => {
     const [found] = await eventually(
-      async () =>
-        (await mailbox.list(1000)).filter(
-          (m) => m.to.includes(to) && m.idempotencyKey?.startsWith(keyPrefix),
-        ),
+      async () => (await mailbox.withKeyPrefix(keyPrefix)).filter((m) => m.to.includes(to)),
       (m) => m.length > 0,
       60_000,
     );
-    return mailbox.read(found.id);
+    return found;
   };
 
   /** The actions of an email's text body (`- label:` then the address on the next line), by label. */

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { freePort } from '@takedown/dev-stack';
 import { dataSourceOptions, NoticeEntity } from '@takedown/persistence';
+import { nodeArgs } from '../support/child-build';
 import { startDkimDns, type DkimDns } from '../support/dkim';
 import { testEnv } from '../support/env';
 
@@ -22,19 +23,10 @@ function ingest(
   args: string[] = [],
 ): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'apps/cli/src/main.ts',
-        'ingest-mail',
-        ...args,
-      ],
-      { cwd: ROOT, env: { ...process.env, ...env, TS_NODE_PROJECT: 'tsconfig.json' } },
-    );
+    const child = spawn(process.execPath, [...nodeArgs('apps/cli/src/main.ts'), 'ingest-mail', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+    });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);

@@ -98,18 +98,22 @@ describe('account manager and source scoping', () => {
     });
 
     it('reads its own notices only: the list is filtered, another’s notice is 404', async () => {
-      const own = await hotline.post('/v1/notices').send(notice(mine.ip)).expect(201);
+      // A source of its own: the count below does not depend on what the other tests submitted.
+      const reader = { kind: 'hotline', name: `Reader ${randomUUID()}` };
+      const readerHttp = await system.as('source', { source: reader });
+      const own = await readerHttp.post('/v1/notices').send(notice(mine.ip)).expect(201);
+      const ownToo = await readerHttp.post('/v1/notices').send(notice(theirs.ip)).expect(201);
       const foreign = await otherHotline.post('/v1/notices').send(notice(mine.ip)).expect(201);
-      await hotline.get(`/v1/notices/${own.body.id}`).expect(200);
-      const hidden = await hotline.get(`/v1/notices/${foreign.body.id}`).expect(404);
+      await readerHttp.get(`/v1/notices/${own.body.id}`).expect(200);
+      const hidden = await readerHttp.get(`/v1/notices/${foreign.body.id}`).expect(404);
       expect(hidden.body.code).toBe('NOTICE.NOT_FOUND');
-      const list = await hotline.get('/v1/notices').query({ limit: 200 }).expect(200);
+      const list = await readerHttp.get('/v1/notices').query({ limit: 200 }).expect(200);
       const ids = list.body.items.map((n: { id: string }) => n.id);
-      expect(ids).toContain(own.body.id);
+      expect([...ids].sort()).toEqual([own.body.id, ownToo.body.id].sort());
       expect(ids).not.toContain(foreign.body.id);
-      expect(list.body.total).toBe(7);
-      expect(list.body.items.every((n: { source: unknown }) => isEqual(n.source, hotlineSource))).toBe(true);
-      const asOther = await hotline.get('/v1/notices').query({ source: otherSource.name }).expect(200);
+      expect(list.body.total).toBe(2);
+      expect(list.body.items.every((n: { source: unknown }) => isEqual(n.source, reader))).toBe(true);
+      const asOther = await readerHttp.get('/v1/notices').query({ source: otherSource.name }).expect(200);
       expect(asOther.body.total).toBe(0);
       // The desk sees both.
       await system.http.get(`/v1/notices/${foreign.body.id}`).expect(200);

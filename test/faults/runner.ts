@@ -120,6 +120,8 @@ export async function runFaultSuite(
       faults.push({ fault: name, atMs: at - phaseStart, tookMs: Date.now() - at, note });
       say(`  ${note} (${s(Date.now() - at)})`);
     };
+    // A fault that missed its window (nothing in flight to interrupt) proved nothing: the run fails on it.
+    const missed: string[] = [];
     const probeHealth = async (during: HealthObservation['during']) => {
       for (const app of ['api', 'worker'] as const) health.push(await observeHealth(stack, app, during));
     };
@@ -130,16 +132,18 @@ export async function runFaultSuite(
       // Rounds are spread over the submissions, so that the system has time to catch up between them.
       await pause(Math.max(gap, phaseStart + ((round - 1) * plan.submitSpanMs) / plan.rounds - Date.now()));
       await fault('SIGKILL the worker while it sends email', async () => {
-        const caught = await pollUntil(async () => (await emailsInFlight(db as DataSource)) > 0, 20, 30_000);
+        const caught = await pollUntil(async () => (await emailsInFlight(db as DataSource)) > 0, 20, 90_000);
+        if (!caught) missed.push(`round ${round}: no email send in flight within 90 s of the worker kill`);
         await stack.kill('worker');
         stack.startApp('worker');
         const ms = await stack.waitHealthy('worker');
-        return `${caught ? 'killed mid-send' : 'no send caught in 30 s, killed anyway'}; healthy again after ${s(ms)}`;
+        return `${caught ? 'killed mid-send' : 'no send caught in 90 s, killed anyway'}; healthy again after ${s(ms)}`;
       });
       await pause(gap);
       await fault('SIGKILL the API with intake requests in flight', async () => {
-        const caught = await pollUntil(async () => scenario.intakeInFlight > 0, 5, 30_000);
+        const caught = await pollUntil(async () => scenario.intakeInFlight > 0, 5, 90_000);
         const inFlight = scenario.intakeInFlight;
+        if (!caught) missed.push(`round ${round}: no intake request in flight within 90 s of the API kill`);
         await stack.kill('api');
         stack.startApp('api');
         const ms = await stack.waitHealthy('api');
@@ -179,12 +183,12 @@ export async function runFaultSuite(
     say('faults done; waiting for every notice to settle');
     await drivers;
     const lastSubmitted = phaseStart + plan.submitSpanMs;
-    await pollUntil(
+    const settled = await pollUntil(
       async () => Date.now() > lastSubmitted + LAST_TIMER_MS && (await quiet(db as DataSource)),
       500,
       600_000,
     );
-    say(`settled after ${s(Date.now() - phaseStart)}; checking`);
+    say(`${settled ? 'settled' : 'NOT settled'} after ${s(Date.now() - phaseStart)}; checking`);
 
     connection = await Connection.connect({ address: stack.temporalAddress });
     const checks = await checkInvariants({
@@ -210,7 +214,20 @@ export async function runFaultSuite(
         return stops;
       },
     });
-    ok = checks.every((c) => c.ok !== false);
+    checks.unshift(
+      {
+        invariant: 'every fault hit its window (something in flight to interrupt)',
+        ok: missed.length === 0,
+        detail: missed.length ? missed.join('; ') : `${faults.length} faults`,
+      },
+      {
+        invariant: 'the system settled (no notice still moving) within 10 min of the last fault',
+        ok: settled,
+        detail: settled ? 'settled' : 'still moving after 10 min: the checks below saw an unsettled system',
+      },
+    );
+    // A check that could not run (null) proves nothing: only a pass counts.
+    ok = checks.every((c) => c.ok === true);
     return { plan, ok, checks, faults, durationMs: Date.now() - started, dir: ok && !opts.keep ? null : dir };
   } finally {
     await watcher?.stop().catch(() => undefined);

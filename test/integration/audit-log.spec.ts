@@ -13,6 +13,7 @@ import {
   verifyAuditChain,
   type AuditEntry,
 } from '@takedown/persistence';
+import { nodeArgs } from '../support/child-build';
 import { testEnv } from '../support/env';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -140,7 +141,7 @@ describe('audit_log', () => {
     expect(rows[0].prev_hash).toBe(AUDIT_GENESIS_HASH);
     expect(rows[0].hash).toBe(first.hash);
     rows.forEach((r, i) => {
-      if (i > 0) expect(r.prev_hash).toBe(rows[i - 1].hash);
+      expect(r.prev_hash).toBe(i === 0 ? AUDIT_GENESIS_HASH : rows[i - 1].hash);
       // The TypeScript canonical form gives PostgreSQL's hash.
       expect(
         auditHash({
@@ -322,23 +323,10 @@ describe('audit_log', () => {
   it('`takedown audit verify` exits 0 with the count when intact, 65 naming the first broken row when not', async () => {
     await appendSome(3);
     const cli = (extra: string[] = []) =>
-      run(
-        process.execPath,
-        [
-          '-r',
-          'ts-node/register/transpile-only',
-          '-r',
-          'tsconfig-paths/register',
-          'apps/cli/src/main.ts',
-          'audit',
-          'verify',
-          ...extra,
-        ],
-        {
-          cwd: ROOT,
-          env: { ...process.env, DATABASE_URL: url, TS_NODE_PROJECT: 'tsconfig.json', LOG_LEVEL: 'warn' },
-        },
-      );
+      run(process.execPath, [...nodeArgs('apps/cli/src/main.ts'), 'audit', 'verify', ...extra], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' },
+      });
     const ok = await cli();
     expect(ok.stdout).toMatch(/audit trail intact: 3 rows, last row 3/);
 

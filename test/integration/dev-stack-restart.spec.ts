@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '@takedown/dev-stack';
+import { nodeArgs } from '../support/child-build';
 
 /**
  * What `npm start` runs keeps its data across a restart: the embedded PostgreSQL's rows and the Temporal dev
@@ -19,17 +20,7 @@ describe('the local stack across a restart', () => {
   const probe = async (phase: 'write' | 'read', ports: string, id: string) => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'test/support/stack-probe.ts',
-        phase,
-        dir,
-        ports,
-        id,
-      ],
+      [...nodeArgs('test/support/stack-probe.ts'), phase, dir, ports, id],
       { cwd: root },
     );
     return JSON.parse(stdout) as Record<string, unknown>;

@@ -97,10 +97,10 @@ describe('the dev stack (npm start)', () => {
       (o) => o.includes('Press Ctrl-C to stop.') || main.exitCode !== null,
       300_000,
     );
-    expect(output).toContain('Takedown is running.');
+    if (!output.includes('Takedown is running.')) throw new Error(`npm start did not come up:\n${output}`);
     api = `http://127.0.0.1:${apiPort}`;
     token = /\[takedown\] +(td_\S+)/.exec(output)?.[1] ?? '';
-    expect(token).not.toBe('');
+    if (!token) throw new Error(`npm start printed no bootstrap token:\n${output}`);
   }, 320_000);
 
   afterAll(async () => {

@@ -60,10 +60,7 @@ describe('notification activities', () => {
     logged.mockRestore();
   });
 
-  const mailsWithKey = async (key: string): Promise<CapturedMail[]> => {
-    const all = await mailbox.list(100_000);
-    return Promise.all(all.filter((m) => m.idempotencyKey === key).map((m) => mailbox.read(m.id)));
-  };
+  const mailsWithKey = (key: string): Promise<CapturedMail[]> => mailbox.withKey(key);
 
   const customer = async (opts: {
     language?: 'nl' | 'en';

@@ -230,8 +230,8 @@ describe('customer standing and termination through the API (demo timers)', () =
     );
     // The formal notice carries the letter as a PDF too.
     const mailbox = new CapturedMailbox(sys.env.MAIL_CAPTURE_DIR as string);
-    const [notice] = (await mailbox.list(100_000)).filter(
-      (m) => m.idempotencyKey?.startsWith(`${caseId}:`) && m.subject.startsWith('Opzegging'),
+    const [notice] = (await mailbox.withKeyPrefix(`${caseId}:`)).filter((m) =>
+      m.subject.startsWith('Opzegging'),
     );
     const letter = await simpleParser(
       fs.readFileSync(path.join(sys.env.MAIL_CAPTURE_DIR as string, notice.id)),

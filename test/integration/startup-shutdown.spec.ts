@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { freePort } from '@takedown/dev-stack';
 import { createApiToken, dataSourceOptions } from '@takedown/persistence';
+import { nodeArgs } from '../support/child-build';
 import { testEnv } from '../support/env';
 import { eventually } from '../support/eventually';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -17,13 +18,13 @@ interface Started {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** The API or the worker as its own process, from source: what `npm start` runs, signals and all. */
+/** The API or the worker as its own process, compiled: what `npm start` runs, signals and all. */
 function startApp(app: 'api' | 'worker', env: NodeJS.ProcessEnv): Started {
-  const child = spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', `apps/${app}/src/main.ts`],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn(process.execPath, nodeArgs(`apps/${app}/src/main.ts`), {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));

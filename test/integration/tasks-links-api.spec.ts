@@ -16,6 +16,7 @@ import { WorkerSettings } from '@takedown/worker/worker-settings';
 import type { TaskAssignee, TaskKind } from '@takedown/domain';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { authorizedHttp, type Http } from '../support/api';
+import { allAtOnce } from '../support/db-barrier';
 import { testEnv } from '../support/env';
 import { storeNotice } from '../support/notices';
 import { receivedQuery, type ReceivedSignals } from './fixtures/signal-recorder.workflow';
@@ -140,8 +141,7 @@ describe('tasks API and signed links', () => {
 
   /** The link paths in the email sent under `key`, by the action they carry. */
   const linksInEmail = async (key: string): Promise<Record<string, string>> => {
-    const [summary] = (await mailbox.list(100_000)).filter((m) => m.idempotencyKey === key);
-    const mail = await mailbox.read(summary.id);
+    const [mail] = await mailbox.withKey(key);
     const paths = [...mail.text.matchAll(/http:\/\/127\.0\.0\.1:3999(\/links\/[\w.-]+)/g)].map((m) => m[1]);
     const actions = [...mail.text.matchAll(/^- (.+):$/gm)].map((m) => m[1].replace(/ /g, '_'));
     return Object.fromEntries(paths.map((p, i) => [actions[i] ?? String(i), p]));
@@ -307,6 +307,27 @@ describe('tasks API and signed links', () => {
       // The task is closed now: its other links say so instead of acting.
       const other = await http.post(links.acknowledged).type('form').send({}).expect(409);
       expect(other.text).toContain('Task already completed');
+      expect((await received(n.id)).taskCompletions).toHaveLength(1);
+    });
+
+    it('takes a link posted twice at the same moment once: one 200, one 409 "already used" (a barrier, not timing)', async () => {
+      const { notice: n } = await notice();
+      const { taskId, key } = await openTask(n.id);
+      const links = await linksInEmail(key);
+      // Both requests have found the link unused and the task open before either claims the link.
+      const [one, two] = await allAtOnce(env.DATABASE_URL, 'link_uses', 2, () =>
+        [1, 2].map(() =>
+          http
+            .post(links.customer_contacted)
+            .type('form')
+            .send({})
+            .then((r) => r),
+        ),
+      );
+      expect([one.status, two.status].sort()).toEqual([200, 409]);
+      expect([one, two].find((r) => r.status === 409)?.text).toContain('already been used');
+      expect(await uses(taskId)).toBe(1);
+      expect((await task(taskId)).outcome).toBe('customer_contacted');
       expect((await received(n.id)).taskCompletions).toHaveLength(1);
     });
 

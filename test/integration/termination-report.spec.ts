@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
 import { verifyReport, type SignedTerminationReport } from '@takedown/reports';
+import { nodeArgs } from '../support/child-build';
 import { storeCustomer } from '../support/customers';
 import { authorizedHttp, type Http } from '../support/api';
 import { testEnv } from '../support/env';
@@ -135,19 +136,10 @@ describe('termination report (JSON, PDF, verify-report)', () => {
 
   const cli = (file: string) => {
     try {
-      execFileSync(
-        process.execPath,
-        [
-          '-r',
-          'ts-node/register/transpile-only',
-          '-r',
-          'tsconfig-paths/register',
-          'apps/cli/src/main.ts',
-          'verify-report',
-          file,
-        ],
-        { cwd: ROOT, stdio: 'pipe' },
-      );
+      execFileSync(process.execPath, [...nodeArgs('apps/cli/src/main.ts'), 'verify-report', file], {
+        cwd: ROOT,
+        stdio: 'pipe',
+      });
       return 0;
     } catch (err) {
       return (err as { status: number }).status;

@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, startStack, type RunningStack } from '@takedown/dev-stack';
+import { WORKFLOW_BUNDLE_ENV, bundleWorkflows } from '@takedown/worker/workflow-bundle';
+import { CHILD_BUILD_ENV, compileForChildren } from './child-build';
 
 declare global {
   // Shared with global-teardown, which runs in the same process.
@@ -13,15 +15,30 @@ declare global {
 /**
  * Starts the same embedded PostgreSQL, Temporal dev server and SMTP capture as `npm start`, once per test run, on
  * free ports and in a throw-away folder, and hands their addresses to the test files through the environment.
+ * Meanwhile it bundles the workflows once for every worker of the run and compiles the project once for the child
+ * processes tests start.
  */
 export default async function globalSetup(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takedown-test-'));
   const started = Date.now();
-  const stack = await startStack({
-    dataDir: dir,
-    ports: { postgres: await freePort(), temporal: await freePort(), smtp: await freePort() },
-    log: (line) => process.stderr.write(`[test-stack] ${line}\n`),
-  });
+  const bundle = path.join(dir, 'workflow-bundle.js');
+  const build = path.join(dir, 'build');
+  const [stackStart, ...prepared] = await Promise.allSettled([
+    startStack({
+      dataDir: dir,
+      ports: { postgres: await freePort(), temporal: await freePort(), smtp: await freePort() },
+      log: (line) => process.stderr.write(`[test-stack] ${line}\n`),
+    }),
+    bundleWorkflows(bundle),
+    compileForChildren(build),
+  ]);
+  const failed = [stackStart, ...prepared].find((r) => r.status === 'rejected');
+  if (failed) {
+    // No stack may outlive a setup that failed.
+    if (stackStart.status === 'fulfilled') await stackStart.value.stop();
+    throw failed.reason;
+  }
+  const stack = (stackStart as PromiseFulfilledResult<RunningStack>).value;
   globalThis.__takedownStack = { stack, dir };
   process.env.DATABASE_URL = stack.databaseUrl;
   process.env.TEMPORAL_ADDRESS = stack.temporalAddress;
@@ -29,6 +46,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.MAIL_CAPTURE_DIR = stack.mailCaptureDir ?? '';
   process.env.TAKEDOWN_TEST_DIR = dir;
   process.env.TAKEDOWN_DATA_DIR = dir;
+  process.env[WORKFLOW_BUNDLE_ENV] = bundle;
+  process.env[CHILD_BUILD_ENV] = build;
   process.env.LINK_SIGNING_KEYS = `test:${randomBytes(32).toString('hex')}`;
   process.stderr.write(`[test-stack] up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

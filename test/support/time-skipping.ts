@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
-import { ensureJavaTestServer } from '@takedown/dev-stack';
+import { ensureJavaTestServer } from './test-server';
 
 export interface TimeSkipping {
   /** The current test's environment (client, native connection, skipped clock). */
@@ -13,21 +13,37 @@ export interface TimeSkipping {
 /**
  * Registers the hooks that give every test of the file a Java time-skipping test server of its own. A workflow left
  * running by one test (its worker gone) would otherwise hold the shared clock at its next timer and stall the next
- * test's skipped hours. Call it at the top of a `describe`.
+ * test's skipped hours. While a test runs, the next test's server starts (a JVM takes seconds to listen), so a test
+ * waits for its server only when the previous test was quicker than that. Call it at the top of a `describe`.
  */
 export function timeSkippingPerTest(): TimeSkipping {
   let server: string;
   let current: TestWorkflowEnvironment | undefined;
+  let next: Promise<TestWorkflowEnvironment> | undefined;
+  const prestart = () => {
+    next = startTimeSkipping(server);
+    // Awaited by the next test (which retries on a failure); after the last test nobody waits for it.
+    next.catch(() => undefined);
+  };
   beforeAll(async () => {
     server = await ensureJavaTestServer();
   }, 600_000);
   beforeEach(async () => {
-    current = await startTimeSkipping(server);
+    const ready = next;
+    next = undefined;
+    // A server that failed to start in the background gets one fresh start here, at this test's own pace.
+    current = ready ? await ready.catch(() => startTimeSkipping(server)) : await startTimeSkipping(server);
+    prestart();
   }, 60_000);
   afterEach(async () => {
     await current?.teardown();
     current = undefined;
   });
+  afterAll(async () => {
+    const unused = next;
+    next = undefined;
+    await unused?.then((env) => env.teardown()).catch(() => undefined);
+  }, 60_000);
   return {
     get env(): TestWorkflowEnvironment {
       if (!current) throw new Error('the time-skipping environment exists only inside a test');

@@ -27,7 +27,9 @@ describe('request log redaction', () => {
       fc.property(fc.string({ minLength: 1, maxLength: 300 }), (token) => {
         const out = redactRequestForLog(linkRequest(token));
         expect(out.url).toBe('/links/[redacted]?x=1');
-        if (token.length >= 12) expect(JSON.stringify(out)).not.toContain(JSON.stringify(token).slice(1, -1));
+        // A short token can occur in the rest of the line by chance.
+        const logged = token.length >= 12 ? JSON.stringify(out) : '';
+        expect(logged).not.toContain(JSON.stringify(token).slice(1, -1));
       }),
       { numRuns: 500 },
     );

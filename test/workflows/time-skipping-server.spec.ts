@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { ensureJavaTestServer } from '@takedown/dev-stack';
+import { ensureJavaTestServer } from '../support/test-server';
 import { startTimeSkipping } from '../support/time-skipping';
 import { sleepyWorkflow } from './fixtures/sleepy.workflow';
 

@@ -3,7 +3,6 @@ export * from './postgres';
 export * from './temporal';
 export * from './temporal-server';
 export * from './stack';
-export * from './test-server';
 export * from './pg-client-tools';
 export * from './promtool';
 export * from './supervise';

@@ -59,10 +59,13 @@ export async function startMailCapture(opts: {
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         if (fates.get(session.id) === 'refuse-at-dot') return callback(temporaryFailure());
-        const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${++counter}-${session.id}.eml`;
+        const message = Buffer.concat(chunks);
+        const key = idempotencyKeyOf(message);
+        // The step's key in the name: a reader finds a step's mail without opening every file.
+        const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}-${++counter}-${session.id}${key === null ? '' : `--${fileKey(key)}`}.eml`;
         // Written under a temporary name and renamed, so a reader never sees half a message.
         const tmp = path.join(opts.dir, `.${name}.tmp`);
-        fs.writeFile(tmp, Buffer.concat(chunks), (err) => {
+        fs.writeFile(tmp, message, (err) => {
           if (err) return callback(err);
           fs.rename(tmp, path.join(opts.dir, name), (err2) => callback(err2 ?? null));
         });
@@ -83,4 +86,22 @@ export async function startMailCapture(opts: {
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+const KEY_HEADER = /^x-takedown-idempotency-key:[ \t]*(.+)$/im;
+
+/** The `X-Takedown-Idempotency-Key` of a raw message, from its header block. */
+function idempotencyKeyOf(raw: Buffer): string | null {
+  const text = raw.toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const headers = (end === -1 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+  return KEY_HEADER.exec(headers)?.[1].trim() ?? null;
+}
+
+/**
+ * An idempotency key as it appears in a captured file's name: file-name safe and bounded. Not unique (`:` and `_`
+ * both become `_`), so a reader checks the header of what it finds.
+ */
+export function fileKey(key: string): string {
+  return key.replace(/[^\w.-]/g, '_').slice(0, 160);
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { simpleParser } from 'mailparser';
+import { fileKey } from './capture';
 
 export interface CapturedMailSummary {
   id: string;
@@ -24,6 +25,20 @@ export class CapturedMailbox {
     const names = await this.names();
     const newest = names.slice(-limit).reverse();
     return Promise.all(newest.map(async (id) => summary(await this.read(id))));
+  }
+
+  /** The messages sent under `key`, oldest first, found by their file names. */
+  async withKey(key: string): Promise<CapturedMail[]> {
+    return (await this.withKeyPrefix(key)).filter((m) => m.idempotencyKey === key);
+  }
+
+  /** The messages whose key starts with `prefix`, oldest first, found by their file names. */
+  async withKeyPrefix(prefix: string): Promise<CapturedMail[]> {
+    const inName = `--${fileKey(prefix)}`;
+    // A name that merely contains it costs a read: the header decides.
+    const names = (await this.names()).filter((n) => n.includes(inName));
+    const mails = await Promise.all(names.map((id) => this.read(id)));
+    return mails.filter((m) => m.idempotencyKey?.startsWith(prefix));
   }
 
   async read(id: string): Promise<CapturedMail> {

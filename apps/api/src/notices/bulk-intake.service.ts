@@ -139,8 +139,9 @@ export class BulkIntakeService {
       try {
         starts.add(await this.storeFresh(items, chunk, outcomes, oneByOne, receivedAt));
       } catch (err) {
-        if (isDataError(err)) {
-          // PostgreSQL refused a value of some item (a NUL character in text, say): one by one, each gets its answer.
+        if (isDataError(err) || isUniqueViolation(err)) {
+          // PostgreSQL refused a value of some item (a NUL character in text, say), or a concurrent request stored
+          // one of the chunk's source references first: one by one, each gets its answer.
           for (const i of chunk) outcomes[i] = undefined;
           oneByOne.push(...chunk.filter((i) => !oneByOne.includes(i)));
         } else {
@@ -315,6 +316,11 @@ export class BulkIntakeService {
 
 function isDataError(err: unknown): boolean {
   return err instanceof QueryFailedError && !!(err.driverError as { code?: string }).code?.startsWith('22');
+}
+
+/** Another request committed the same source reference between this chunk's look-up and its insert. */
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505';
 }
 
 function referenceKey(dto: { source: { kind: string; name: string }; sourceReference: string }): string {

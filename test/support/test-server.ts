@@ -23,7 +23,7 @@ export interface EnsureJavaTestServerOptions {
 
 const MAIN_CLASS = 'io.temporal.testserver.TestServer';
 const WRAPPER_NAME = 'temporal-test-server';
-const POM_FROM_ROOT = path.join('libs', 'dev-stack', 'test-server', 'pom.xml');
+const POM_FROM_ROOT = path.join('test', 'support', 'test-server', 'pom.xml');
 const VERSION_PROPERTY = 'temporal-test-server.version';
 const ANSI_ESCAPE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
@@ -60,7 +60,7 @@ function cacheRoot(cacheDir: string | undefined): string {
   return cacheDir ?? process.env.TAKEDOWN_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'takedown');
 }
 
-/** The pom sits in the source tree; walk up so this works from both libs/ (ts-jest) and dist/libs/ (compiled). */
+/** The pom sits in the source tree beside this file; walk up in case this runs from a compiled copy. */
 function findPom(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, POM_FROM_ROOT);
@@ -148,7 +148,7 @@ function withoutAnsi(line: string): string {
 async function writeWrapper(file: string, version: string): Promise<void> {
   const script = [
     '#!/bin/sh',
-    `# Temporal Java time-skipping test server ${version}, written by libs/dev-stack/src/test-server.ts.`,
+    `# Temporal Java time-skipping test server ${version}, written by test/support/test-server.ts.`,
     '# Usage: temporal-test-server <port> [--enable-time-skipping]',
     'dir=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd) || exit 1',
     `exec java $TAKEDOWN_TEST_SERVER_JAVA_OPTS -cp "$dir/lib/*" ${MAIN_CLASS} "$@"`,

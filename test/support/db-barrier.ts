@@ -1,0 +1,41 @@
+import { Client } from 'pg';
+import { eventually } from './eventually';
+
+/**
+ * A barrier in the database for race tests, instead of timing: it holds `table` in EXCLUSIVE mode (reads go on,
+ * writes wait), lets `send` start every request, waits until `blocked` sessions wait on a lock, and only then lets
+ * them all go. Every request has therefore done its reads before any of them writes.
+ */
+export async function allAtOnce<T>(
+  databaseUrl: string,
+  table: string,
+  blocked: number,
+  send: () => Promise<T>[],
+): Promise<T[]> {
+  const barrier = new Client({ connectionString: databaseUrl });
+  await barrier.connect();
+  try {
+    await barrier.query('BEGIN');
+    await barrier.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
+    const pending = send();
+    try {
+      await eventually(
+        async () => {
+          // A transaction sees the activity view as of its first look unless told to look again.
+          await barrier.query('SELECT pg_stat_clear_snapshot()');
+          const { rows } = await barrier.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
+          );
+          return Number(rows[0].n);
+        },
+        (n) => n >= blocked,
+      );
+    } finally {
+      await barrier.query('ROLLBACK');
+    }
+    return await Promise.all(pending);
+  } finally {
+    await barrier.end();
+  }
+}
