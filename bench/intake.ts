@@ -25,6 +25,7 @@ import { DataSource } from 'typeorm';
 import { loadEnv } from '@takedown/config';
 import { freePort, startStack } from '@takedown/dev-stack';
 import { createApiToken } from '@takedown/persistence';
+import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
 import { AppConfig } from '../apps/api/src/app-config';
 import { createApp } from '../apps/api/src/create-app';
 import { InboundSmtpListener } from '../apps/api/src/intake/inbound-smtp';
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
     // that every channel meets the same Temporal store (it grows with every workflow) and the same machine load.
     const perRound = Math.ceil(N / ROUNDS);
     const bare = () =>
-      client.workflow.start('noticeWorkflow', {
+      client.workflow.start(noticeWorkflow, {
         workflowId: `bench-${randomUUID()}`,
         taskQueue: TASK_QUEUE,
         args: [

@@ -37,6 +37,7 @@ import { Client as PgClient } from 'pg';
 import { loadEnv } from '@takedown/config';
 import { standingPolicyFor } from '@takedown/domain';
 import { freePort, startStack, type RunningStack } from '@takedown/dev-stack';
+import { customerStandingWorkflow } from '@takedown/workflows/customer-standing.workflow';
 import { standingWorkflowId } from '@takedown/workflows/standing-messages';
 import { AppConfig } from '../apps/api/src/app-config';
 import { createApp } from '../apps/api/src/create-app';
@@ -202,7 +203,7 @@ async function runMode(mode: 'sqlite' | 'postgres', opts: Options): Promise<Step
 
     const startedStanding = Date.now();
     await pool(customers.length, 32, async (i) => {
-      await client.workflow.start('customerStandingWorkflow', {
+      await client.workflow.start(customerStandingWorkflow, {
         workflowId: standingWorkflowId(customers[i].id),
         taskQueue: parsedEnv.TEMPORAL_TASK_QUEUE,
         args: [{ version: 1, customerId: customers[i].id, policy: standingPolicyFor(customers[i].profile) }],

@@ -2,7 +2,7 @@ import {
   DEFAULT_POLICY,
   DEMO_POLICY,
   DomainError,
-  deadlineFor,
+  deadlineAt,
   durationToMs,
   redactUrl,
 } from '@takedown/domain';
@@ -24,9 +24,11 @@ describe('policy durations', () => {
   });
 
   it('gives CSAM a 24 hour deadline and terrorist content 1 hour under the default policy', () => {
-    const at = new Date('2026-11-20T08:14:00Z');
-    expect(deadlineFor(DEFAULT_POLICY.categories.csam, at).toISOString()).toBe('2026-11-21T08:14:00.000Z');
-    expect(deadlineFor(DEFAULT_POLICY.categories.terrorist_content, at).toISOString()).toBe(
+    const at = Date.parse('2026-11-20T08:14:00Z');
+    expect(new Date(deadlineAt(DEFAULT_POLICY.categories.csam, at)).toISOString()).toBe(
+      '2026-11-21T08:14:00.000Z',
+    );
+    expect(new Date(deadlineAt(DEFAULT_POLICY.categories.terrorist_content, at)).toISOString()).toBe(
       '2026-11-20T09:14:00.000Z',
     );
   });

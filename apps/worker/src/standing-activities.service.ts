@@ -6,7 +6,7 @@ import { standingPolicyFor } from '@takedown/domain';
 import { standingLetterEmail, standingNoteEmail } from '@takedown/mail';
 import { ContractEntity, PreventiveMeasureEntity } from '@takedown/persistence';
 import type { NoticeActivities } from '@takedown/workflows/activities';
-import type { customerStandingWorkflow } from '@takedown/workflows/customer-standing.workflow';
+import { customerStandingWorkflow } from '@takedown/workflows/customer-standing.workflow';
 import type {
   StandingActivities,
   StandingLetter,
@@ -17,7 +17,7 @@ import {
   standingWorkflowId,
   type StandingEventMessage,
 } from '@takedown/workflows/standing-messages';
-import type { terminationWorkflow } from '@takedown/workflows/termination.workflow';
+import { terminationWorkflow } from '@takedown/workflows/termination.workflow';
 import { terminationWorkflowId } from '@takedown/workflows/termination-messages';
 import { NotificationActivitiesService } from './notification-activities.service';
 import { WorkerSettings } from './worker-settings';
@@ -43,7 +43,7 @@ export class StandingActivitiesService implements StandingActivities, Pick<Notic
     const contract = await this.db.getRepository(ContractEntity).findOneBy({ customerId: input.customerId });
     const { client, info } = Context.current();
     await client.workflow.signalWithStart<typeof customerStandingWorkflow, [StandingEventMessage]>(
-      'customerStandingWorkflow',
+      customerStandingWorkflow,
       {
         workflowId: standingWorkflowId(input.customerId),
         taskQueue: info.taskQueue,
@@ -174,7 +174,7 @@ export class StandingActivitiesService implements StandingActivities, Pick<Notic
     )) as { id: string; workflow_id: string }[];
     const { client, info } = Context.current();
     try {
-      await client.workflow.start<typeof terminationWorkflow>('terminationWorkflow', {
+      await client.workflow.start(terminationWorkflow, {
         workflowId: running.workflow_id,
         taskQueue: info.taskQueue,
         args: [{ version: 1, caseId: running.id, customerId: input.customerId }],

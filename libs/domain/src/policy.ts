@@ -1,5 +1,4 @@
 import type { Category } from './category';
-import { durationToMs } from './duration';
 
 /** The timers for one category. Durations are ISO 8601, measured from the moment the notice was received. */
 export interface CategoryPolicy {
@@ -90,8 +89,3 @@ export const DEMO_POLICY: Policy = {
 };
 
 export const POLICIES: Record<string, Policy> = { default: DEFAULT_POLICY, demo: DEMO_POLICY };
-
-/** The deadline of a notice received at `receivedAt` under `policy`. */
-export function deadlineFor(policy: CategoryPolicy, receivedAt: Date): Date {
-  return new Date(receivedAt.getTime() + durationToMs(policy.deadline));
-}

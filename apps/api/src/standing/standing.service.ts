@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { DomainError, emptyCounts, standingPolicyFor, type StandingEvent } from '@takedown/domain';
-import type { customerStandingWorkflow } from '@takedown/workflows/customer-standing.workflow';
+import { customerStandingWorkflow } from '@takedown/workflows/customer-standing.workflow';
 import {
   standingEventSignal,
   standingWorkflowId,
@@ -97,7 +97,7 @@ export class StandingService {
     ])) as { level: string }[];
     await withTemporal(this.temporal, () =>
       this.temporal.workflow.signalWithStart<typeof customerStandingWorkflow, [StandingEventMessage]>(
-        'customerStandingWorkflow',
+        customerStandingWorkflow,
         {
           workflowId: standingWorkflowId(customerId),
           taskQueue: this.config.env.TEMPORAL_TASK_QUEUE,

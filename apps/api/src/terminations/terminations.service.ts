@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DomainError, WITHDRAWABLE_STATUSES, type TerminationStatus } from '@takedown/domain';
 import { terminationWorkflowId, withdrawCaseSignal } from '@takedown/workflows/termination-messages';
-import type { terminationWorkflow } from '@takedown/workflows/termination.workflow';
+import { terminationWorkflow } from '@takedown/workflows/termination.workflow';
 import { AppConfig } from '../app-config';
 import { recordAudit } from '@takedown/persistence';
 import { signalCase } from '../temporal/case-signal';
@@ -59,7 +59,7 @@ export class TerminationsService {
       }
       await withTemporal(this.temporal, async () => {
         try {
-          await this.temporal.workflow.start<typeof terminationWorkflow>('terminationWorkflow', {
+          await this.temporal.workflow.start(terminationWorkflow, {
             workflowId: terminationWorkflowId(id),
             taskQueue: this.config.env.TEMPORAL_TASK_QUEUE,
             args: [{ version: 1, caseId: id, customerId: dto.customerId }],
