@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
 import { freePort } from '@takedown/dev-stack';
+import { resolveLinkKeys, signLink } from '@takedown/links';
 import { NoticeEntity } from '@takedown/persistence';
 import { authorizedHttp, startSystem, type Http, type RunningSystem } from '../support/api';
 import { testEnv } from '../support/env';
@@ -217,6 +218,38 @@ describe('API end to end', () => {
       .expect(200);
     expect(audit.body.items.length).toBeGreaterThan(2);
     expect(JSON.stringify(audit.body)).not.toContain('impostor');
+  });
+
+  it('refuses a signed link whose action the notice no longer allows with 409 and its state, and keeps the link unused', async () => {
+    const n = await http
+      .post('/v1/notices')
+      .send(sample(`e2e-${randomUUID()}`))
+      .expect(201);
+    await eventually(
+      async () => (await http.get(`/v1/notices/${n.body.id}`).expect(200)).body,
+      (v) => v.pendingTasks.length === 1,
+    );
+    const removed = () =>
+      signLink(resolveLinkKeys(system.env), { t: 'notice', id: n.body.id, action: 'removed' }, 60_000);
+    await http.post(`/links/${removed()}`).type('form').send({}).expect(200);
+    // The claim is carried out once its task is on the timeline (the link answers when the workflow accepted it).
+    const claimed = await eventually(
+      async () => (await http.get(`/v1/notices/${n.body.id}`).expect(200)).body,
+      (v) =>
+        v.state === 'awaiting_confirmation' &&
+        v.timeline.filter((e: { type: string }) => e.type === 'task_opened').length === 2,
+    );
+    // A second claim, from another email's link, does not fit: refused by the workflow, and its link not used up.
+    const second = removed();
+    for (let i = 0; i < 2; i++) {
+      const page = await http.post(`/links/${second}`).type('form').send({}).expect(409);
+      expect(page.text).toContain('a removal is claimed already');
+      expect(page.text).toContain('awaiting_confirmation');
+      expect(page.text).not.toMatch(/already been used/i);
+    }
+    const after = (await http.get(`/v1/notices/${n.body.id}`).expect(200)).body;
+    expect(after.timeline).toHaveLength(claimed.timeline.length);
+    expect(after.state).toBe('awaiting_confirmation');
   });
 
   it('checks desk actions: unknown action, a missing reason and a closed notice are refused', async () => {

@@ -294,7 +294,7 @@ async function quiet(db: DataSource): Promise<boolean> {
   // A notice's source feedback follows its `closed` event: an activity that Temporal is still retrying (after its
   // restart, on a busy machine) has no outbox row yet, and no event comes meanwhile.
   const [row] = (await db.query(
-    `SELECT (SELECT count(*)::int FROM outbound_emails WHERE sent_at IS NULL AND committed_at IS NULL) AS pending,
+    `SELECT (SELECT count(*)::int FROM outbound_emails WHERE sent_at IS NULL) AS pending,
             (SELECT count(*)::int FROM notice_events e WHERE e.type = 'closed' AND NOT EXISTS (
                SELECT 1 FROM outbound_emails o WHERE o.idempotency_key = e.notice_id || ':feedback:0')) AS owed,
             (SELECT max(occurred_at) FROM notice_events) AS last`,

@@ -124,12 +124,15 @@ describe('email commit point', () => {
   });
 
   describe('the outbox (sendOnce)', () => {
+    /** What an attempt ended with: what it sent, `nothing`, or the failure that has the activity retried. */
+    const outcomeOf = (r: PromiseSettledResult<'sent' | 'resent' | false>): string =>
+      r.status === 'rejected' ? `retry: ${String(r.reason)}` : r.value || 'nothing';
     const row = (key: string) =>
       db.getRepository(OutboundEmailEntity).findOneByOrFail({ idempotencyKey: key });
 
     it('sends once per key, the commit point and the send both recorded', async () => {
       const key = `outbox-${randomUUID()}`;
-      expect(await notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered)).toBe(true);
+      expect(await notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered)).toBe('sent');
       expect(await notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered)).toBe(false);
       const stored = await row(key);
       expect(stored.committedAt).toBeInstanceOf(Date);
@@ -137,40 +140,76 @@ describe('email commit point', () => {
       expect(await delivered(key)).toHaveLength(1);
     });
 
-    it('does not send again what an attempt killed after its commit point may have delivered', async () => {
+    it('sends again, under the same Message-ID, what an attempt killed after its commit point could not confirm', async () => {
       const key = `outbox-${randomUUID()}`;
-      // What a worker SIGKILLed between the commit point and the server's answer leaves behind.
+      // What a worker SIGKILLed between the commit point and the server's answer leaves behind: the email may or may
+      // not have reached the server. At least once: a lost legal notice is worse than a repeat receivers can drop.
       await db.getRepository(OutboundEmailEntity).insert({
         idempotencyKey: key,
         to: ['abuse@tenant.example'],
         subject: rendered.subject,
         messageId: null,
-        committedAt: new Date(),
+        committedAt: new Date(Date.now() - 60_000),
         sentAt: null,
       });
+      expect(await notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered)).toBe('resent');
+      const [message] = await delivered(key);
+      expect(message).toBeDefined();
+      expect(await row(key)).toMatchObject({
+        resends: 1,
+        sentAt: expect.any(Date),
+        messageId: expect.stringMatching(/^<[0-9a-f]{40}@provider\.example>$/),
+      });
+      // Confirmed now: a later attempt sends nothing.
       expect(await notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered)).toBe(false);
-      expect(await delivered(key)).toHaveLength(0);
+      expect(await delivered(key)).toHaveLength(1);
+    });
+
+    it('sends an unconfirmed email again once only, when two attempts find it at the same time', async () => {
+      const key = `outbox-${randomUUID()}`;
+      await db.getRepository(OutboundEmailEntity).insert({
+        idempotencyKey: key,
+        to: ['abuse@tenant.example'],
+        subject: rendered.subject,
+        messageId: null,
+        committedAt: new Date(Date.now() - 60_000),
+        sentAt: null,
+      });
+      const results = await Promise.allSettled([
+        notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered),
+        notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered),
+      ]);
+      // One sends; the other either failed at the commit point (to be retried) or came after the confirmation.
+      expect(results.map(outcomeOf).filter((o) => o === 'resent')).toHaveLength(1);
+      expect(results.map(outcomeOf).filter((o) => o !== 'resent')).toEqual([
+        expect.stringMatching(/^(retry: .*another attempt holds its commit point.*|nothing)$/),
+      ]);
+      expect((await row(key)).resends).toBe(1);
+      expect(await delivered(key)).toHaveLength(1);
     });
 
     it('undoes the commit point when the server refuses at the final dot, so that the retry delivers once', async () => {
       capture.refuseEveryOther(true);
       const send = (key: string) => notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered);
       await expect(send(`outbox-${randomUUID()}`)).rejects.toMatchObject({ responseCode: 451 });
-      expect(await send(`outbox-${randomUUID()}`)).toBe(true);
+      expect(await send(`outbox-${randomUUID()}`)).toBe('sent');
       const key = `outbox-${randomUUID()}`;
       await expect(send(key)).rejects.toThrow(/did not take email .*451/);
-      expect(await row(key)).toMatchObject({ committedAt: null, sentAt: null });
-      expect(await send(key)).toBe(true);
+      expect(await row(key)).toMatchObject({ committedAt: null, sentAt: null, resends: 0 });
+      expect(await send(key)).toBe('sent');
       expect(await delivered(key)).toHaveLength(1);
     });
 
-    it('lets only one of two concurrent attempts past the commit point', async () => {
+    it('lets only one of two concurrent attempts past the commit point; the other fails, to be retried', async () => {
       const key = `outbox-${randomUUID()}`;
-      const results = await Promise.all([
-        notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered),
-        notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered),
+      const send = () => notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered);
+      const results = await Promise.allSettled([send(), send()]);
+      expect(results.map(outcomeOf).filter((o) => o === 'sent')).toHaveLength(1);
+      expect(results.map(outcomeOf).filter((o) => o !== 'sent')).toEqual([
+        expect.stringMatching(/^(retry: .*another attempt holds its commit point.*|nothing)$/),
       ]);
-      expect(results.sort()).toEqual([false, true]);
+      // The retry finds the delivery confirmed and sends nothing.
+      expect(await send()).toBe(false);
       expect(await delivered(key)).toHaveLength(1);
     });
   });

@@ -244,12 +244,14 @@ describe('customer standing and termination through the API (demo timers)', () =
     expect(letter.attachments[0].content.subarray(0, 5).toString()).toBe('%PDF-');
   }, 120_000);
 
-  it('legal can open a case by hand and withdraw it during review; a second case for the customer is refused', async () => {
+  it('legal can open a case by hand (as the signed-in principal) and withdraw it during review; a second case for the customer is refused', async () => {
     const { customer } = await storeCustomer(db, { policyProfile: 'demo' });
     const opened = await http()
       .post('/v1/terminations')
       .send({ customerId: customer.id, by: 'legal:m.devries', reason: 'contract breach' })
       .expect(201);
+    // Who opened it is the token that asked, never the `by` its body named.
+    expect(opened.body.openedBy).toMatch(/^token:/);
     await http()
       .post('/v1/terminations')
       .send({ customerId: customer.id, by: 'legal:m.devries', reason: 'again' })

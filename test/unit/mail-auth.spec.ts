@@ -116,7 +116,7 @@ describe('inbound mail authentication (DKIM alignment, IP ranges, trusted Authen
   });
 
   it("names the variable when a source's range or a DNS server is not one", () => {
-    expect(parseMailSources('hotline|H|@h.example|10.0.0.1/8')).toMatch(/host bits set/);
+    expect(parseMailSources('hotline|H|@h.example|10.0.0.1/8')).toMatch(/host bits are set/);
     expect(() => loadEnv({ INBOUND_MAIL_SOURCES: 'hotline|H|@h.example|nowhere' })).toThrow(
       /INBOUND_MAIL_SOURCES/,
     );

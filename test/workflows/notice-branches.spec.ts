@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DEFAULT_POLICY, type CategoryPolicy } from '@takedown/domain';
-import { workflowSource } from '@takedown/worker/workflow-bundle';
 import type { AttributedTo } from '@takedown/workflows/activities';
 import {
   attributeSignal,
@@ -18,7 +15,8 @@ import {
 import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
 import { eventually } from '../support/eventually';
 import { recordingActivities } from '../support/fake-activities';
-import { recordHistory, timeSkippingPerTest } from '../support/time-skipping';
+import { noticeScenario } from '../support/notice-scenario';
+import { timeSkippingPerTest } from '../support/time-skipping';
 
 const H = 3600_000;
 const CSAM = DEFAULT_POLICY.categories.csam; // reminders +6 h, +18 h; last call +22 h; deadline 24 h; suspension 4 h after
@@ -37,7 +35,7 @@ const TENANT: AttributedTo = {
 describe('notice workflow branches (time skipping)', () => {
   const ts = timeSkippingPerTest();
 
-  async function scenario<T>(
+  function scenario<T>(
     opts: {
       timers?: CategoryPolicy;
       customer?: AttributedTo | null;
@@ -50,33 +48,9 @@ describe('notice workflow branches (time skipping)', () => {
       rec: ReturnType<typeof recordingActivities>,
     ) => Promise<T>,
   ): Promise<{ result: T; rec: ReturnType<typeof recordingActivities>; outcome: string }> {
-    const rec = recordingActivities({
-      customer: opts.customer === undefined ? TENANT : opts.customer,
-      timers: opts.timers ?? CSAM,
-    });
-    current = rec;
-    const taskQueue = `branches-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection: ts.env.nativeConnection,
-      taskQueue,
-      activities: rec.activities,
-      ...workflowSource(),
-    });
-    const receivedAt = new Date(await ts.env.currentTimeMs()).toISOString();
-    return worker.runUntil(async () => {
-      const handle = await ts.env.client.workflow.start(noticeWorkflow, {
-        args: [{ version: 1, noticeId: randomUUID(), category: opts.category ?? 'csam', receivedAt }],
-        workflowId: `notice-${randomUUID()}`,
-        taskQueue,
-      });
-      // A failed scenario must not leave its workflow running into the next one's skipped time.
-      const result = await body(handle, rec).catch(async (err: unknown) => {
-        await handle.terminate('scenario failed').catch(() => undefined);
-        throw err;
-      });
-      const outcome = await handle.result();
-      await recordHistory(handle, opts.record);
-      return { result, rec, outcome };
+    return noticeScenario(ts, { ...opts, timers: opts.timers ?? CSAM }, (h, rec) => {
+      current = rec;
+      return body(h, rec);
     });
   }
 

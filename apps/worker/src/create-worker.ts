@@ -41,9 +41,21 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     attributeNotice: notices.attributeNotice.bind(notices),
     receiveNotice: notices.receiveNotice.bind(notices),
     notifyCustomer: async (email) => {
-      await notifications.notifyCustomer(email);
-      // The step the email stands for, in the same activity: the email goes once by its key, so a retry after a
-      // failed write sends nothing and writes the step.
+      const sent = await notifications.notifyCustomer(email);
+      // The timeline states no delivery it cannot know: an email whose first delivery was unconfirmed says so.
+      if (sent === 'resent') {
+        await notices.recordEvent({
+          noticeId: email.noticeId,
+          key: `${email.key}:resent`,
+          type: 'email_resent',
+          actor: 'workflow',
+          reason: 'delivery unconfirmed by the mail server: sent again under the same Message-ID',
+          data: { email: email.key },
+          at: new Date().toISOString(),
+        });
+      }
+      // The step the email stands for, in the same activity, once the server confirmed it: a retry after a failed
+      // write finds the delivery confirmed, sends nothing and writes the step.
       if (email.then) await notices.recordEvent(email.then);
     },
     openTask: notifications.openTask.bind(notifications),

@@ -27,13 +27,14 @@ const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * The notice workflow's mail and tasks: the customer's notice and reminders, tasks for people with a signed link per
- * outcome, and feedback to the source. Every email goes out once per idempotency key (outbox in `outbound_emails`);
- * reported URLs never reach a log line.
+ * outcome, and feedback to the source. Every email goes out at least once per idempotency key, and again only after
+ * an unconfirmed delivery (outbox in `outbound_emails`); reported URLs never reach a log line. `notifyCustomer` is
+ * wrapped by the worker (create-worker.ts), which records the timeline steps around it.
  */
 @Injectable()
 export class NotificationActivitiesService implements Pick<
   NoticeActivities,
-  'notifyCustomer' | 'openTask' | 'remindTask' | 'closeTasks' | 'sendSourceFeedback'
+  'openTask' | 'remindTask' | 'closeTasks' | 'sendSourceFeedback'
 > {
   private readonly logger = new Logger(NotificationActivitiesService.name);
 
@@ -45,7 +46,8 @@ export class NotificationActivitiesService implements Pick<
     @Optional() private readonly webhooks?: SourceWebhooks,
   ) {}
 
-  async notifyCustomer(email: CustomerEmail): Promise<void> {
+  /** Returns `resent` when an earlier attempt's delivery was unconfirmed and the email went again. */
+  async notifyCustomer(email: CustomerEmail): Promise<'sent' | 'resent' | false> {
     const notice = await this.notice(email.noticeId);
     if (!notice.customerId) {
       throw ApplicationFailure.nonRetryable(
@@ -83,6 +85,7 @@ export class NotificationActivitiesService implements Pick<
         `customer ${email.kind} email sent`,
       );
     }
+    return sent;
   }
 
   async openTask(input: OpenTask): Promise<{ taskId: string }> {
@@ -198,7 +201,7 @@ export class NotificationActivitiesService implements Pick<
     notice: NoticeEntity,
     key: string,
     kind: 'task' | 'reminder',
-  ): Promise<boolean> {
+  ): Promise<'sent' | 'resent' | false> {
     return this.sendOnce(key, [task.assigneeEmail], async () => {
       const customer = notice.customerId
         ? await this.db.getRepository(CustomerEntity).findOneBy({ id: notice.customerId })
@@ -231,30 +234,32 @@ export class NotificationActivitiesService implements Pick<
   }
 
   /**
-   * Sends at most once per key, through the outbox row in `outbound_emails`. The send is recorded at the mailer's
-   * commit point (`committed_at`, set just before the final dot of SMTP DATA, by a compare-and-set so that only one
-   * attempt can pass it): a worker killed before it leaves nothing delivered and nothing recorded, and the retry
-   * sends; one killed after it leaves the record, and the retry does not send again. A server that refuses the
-   * message after the commit point gets the record undone, and the retry sends. Returns whether this call sent it.
-   * The body is rendered (and links signed) only when needed, and is not stored: it can hold reported URLs.
-   *
-   * What remains (docs/faults.md): a crash between the server's refusal and the undo, or a commit whose
-   * acknowledgement was lost, leaves a record without a delivery: that step's email is lost, never doubled.
+   * Sends each key's email at least once, through the outbox row in `outbound_emails`, and again only when an
+   * attempt could not learn whether it was delivered. The send is recorded at the mailer's commit point
+   * (`committed_at`, set just before the final dot of SMTP DATA, by a compare-and-set so that only one attempt can
+   * pass it) and confirmed on the server's 250 (`sent_at`). An attempt that finds a commit point without a
+   * confirmation (a worker killed after it, a lost acknowledgement) sends again under the same Message-ID, which
+   * receivers can drop, claiming the resend by a compare-and-set on the commit time it saw and counting it in
+   * `resends`. For a legal notice a repeat is harmless and a loss is not. A server that refuses the message gets the
+   * commit point undone, and the retry sends. An outcome this attempt cannot know fails it, so that the activity is
+   * retried and no step is recorded on an unconfirmed delivery. Returns `sent`, `resent`, or false when an earlier
+   * attempt's delivery was confirmed already. The body is rendered (and links signed) only when needed, and is not
+   * stored: it can hold reported URLs.
    */
   async sendOnce(
     key: string,
     to: string[],
     render: () => RenderedEmail | Promise<RenderedEmail>,
-  ): Promise<boolean> {
+  ): Promise<'sent' | 'resent' | false> {
     const outbox = this.db.getRepository(OutboundEmailEntity);
     const existing = await outbox.findOneBy({ idempotencyKey: key });
     if (existing?.sentAt) return false;
-    if (existing?.committedAt) {
+    const unconfirmed = existing?.committedAt ?? null;
+    if (unconfirmed) {
       this.logger.warn(
-        { key, committedAt: existing.committedAt },
-        'email not sent again: an earlier attempt passed its commit point and may have delivered it',
+        { key, committedAt: unconfirmed },
+        'email sent again: an earlier attempt passed its commit point without the server confirming delivery',
       );
-      return false;
     }
     const mail = await render();
     if (!existing) {
@@ -277,10 +282,10 @@ export class NotificationActivitiesService implements Pick<
       },
       async () => {
         const [, claimed] = (await this.db.query(
-          `UPDATE outbound_emails SET committed_at = now()
-           WHERE idempotency_key = $1 AND committed_at IS NULL AND sent_at IS NULL
+          `UPDATE outbound_emails SET committed_at = now(), resends = resends + $3::int
+           WHERE idempotency_key = $1 AND sent_at IS NULL AND committed_at IS NOT DISTINCT FROM $2::timestamptz
            RETURNING idempotency_key`,
-          [key],
+          [key, unconfirmed, unconfirmed ? 1 : 0],
         )) as [unknown[], number];
         return claimed === 1;
       },
@@ -288,10 +293,11 @@ export class NotificationActivitiesService implements Pick<
     switch (outcome.status) {
       case 'sent':
         await outbox.update({ idempotencyKey: key }, { sentAt: new Date(), messageId: outcome.messageId });
-        return true;
+        return unconfirmed ? 'resent' : 'sent';
       case 'withheld':
-        // A concurrent attempt (an activity retried while a timed-out one still ran) holds the commit point.
-        return false;
+        // A concurrent attempt (an activity retried while a timed-out one still ran) holds the commit point: try
+        // again later, when its delivery is confirmed or known to be unconfirmed.
+        throw new Error(`email ${key}: another attempt holds its commit point`);
       case 'refused':
         await this.db.query(
           `UPDATE outbound_emails SET committed_at = NULL WHERE idempotency_key = $1 AND sent_at IS NULL`,
@@ -299,11 +305,9 @@ export class NotificationActivitiesService implements Pick<
         );
         throw new Error(`the mail server did not take email ${key}: ${outcome.reason}`);
       case 'unknown':
-        this.logger.warn(
-          { key, reason: outcome.reason },
-          'email sent, but the mail server did not confirm it; it is not sent again',
+        throw new Error(
+          `email ${key}: the mail server did not confirm delivery (${outcome.reason}); sending again`,
         );
-        return false;
     }
   }
 }

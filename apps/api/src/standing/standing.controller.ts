@@ -21,7 +21,7 @@ import {
 } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { StandingEventDto, StandingView } from './standing.dto';
-import type { Principal } from '@takedown/domain';
+import { actorLabel, type Principal } from '@takedown/domain';
 import { CurrentPrincipal, visibilityOf } from '../auth/principal';
 import { StandingService } from './standing.service';
 import { Roles } from '../auth/access';
@@ -84,6 +84,7 @@ export class StandingController {
   async add(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: StandingEventDto,
+    @CurrentPrincipal() principal: Principal,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<void> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -96,6 +97,11 @@ export class StandingController {
       });
     }
     // A client that retries with the same key tells the standing once: the workflow drops an id it has seen.
-    await this.standing.addEvent(id, dto, idempotencyKey ? `${id}:${idempotencyKey}` : randomUUID());
+    await this.standing.addEvent(
+      id,
+      dto,
+      actorLabel(principal.actor),
+      idempotencyKey ? `${id}:${idempotencyKey}` : randomUUID(),
+    );
   }
 }

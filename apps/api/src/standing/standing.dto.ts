@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
 import { MEASURE_KIND_PATTERN, STANDING_LEVELS, type StandingLevel } from '@takedown/domain';
 
 export const DESK_STANDING_EVENTS = ['refusal', 'bad_faith', 'measure_verified', 'measure_dropped'] as const;
@@ -11,11 +11,15 @@ export class StandingEventDto {
   @IsIn(DESK_STANDING_EVENTS)
   type: DeskStandingEvent;
 
-  @ApiProperty({ example: 'desk:lead.bakker', description: 'Who found it' })
+  @ApiPropertyOptional({
+    example: 'desk:lead.bakker',
+    deprecated: true,
+    description: 'Ignored: the actor is the signed-in principal. Kept so that older clients still work.',
+  })
+  @IsOptional()
   @IsString()
-  @MinLength(1)
   @MaxLength(200)
-  by: string;
+  by?: string;
 
   @ApiPropertyOptional({
     example: 'Told us on the phone it will not act on notices from this hotline',

@@ -75,18 +75,21 @@ export class StandingService {
     };
   }
 
-  /** Passes a desk finding on to the standing workflow, starting it if the customer has none yet. */
-  async addEvent(customerId: string, dto: StandingEventDto, requestId: string): Promise<void> {
+  /**
+   * Passes a desk finding on to the standing workflow, starting it if the customer has none yet. `by` is the signed-in
+   * principal who found it.
+   */
+  async addEvent(customerId: string, dto: StandingEventDto, by: string, requestId: string): Promise<void> {
     await this.customerExists(customerId);
     const at = new Date().toISOString();
     const event: StandingEvent =
       dto.type === 'refusal' || dto.type === 'bad_faith'
-        ? { type: dto.type, by: dto.by, reason: dto.reason as string, at }
+        ? { type: dto.type, by, reason: dto.reason as string, at }
         : {
             type: 'measure',
             kind: dto.measure as string,
             status: dto.type === 'measure_verified' ? 'verified' : 'dropped',
-            by: dto.by,
+            by,
             at,
           };
     const [contract] = (await this.db.query(`SELECT policy_profile FROM contracts WHERE customer_id = $1`, [

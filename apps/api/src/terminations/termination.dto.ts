@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { TERMINATION_STATUSES, type TerminationStatus } from '@takedown/domain';
 
 export class OpenTerminationDto {
@@ -7,11 +7,15 @@ export class OpenTerminationDto {
   @IsUUID()
   customerId: string;
 
-  @ApiProperty({ example: 'legal:m.devries' })
+  @ApiPropertyOptional({
+    example: 'legal:m.devries',
+    deprecated: true,
+    description: 'Ignored: the actor is the signed-in principal. Kept so that older clients still work.',
+  })
+  @IsOptional()
   @IsString()
-  @MinLength(1)
   @MaxLength(200)
-  by: string;
+  by?: string;
 
   @ApiProperty({ example: 'Structural failure to act on CSAM notices despite a final warning' })
   @IsString()
@@ -21,11 +25,15 @@ export class OpenTerminationDto {
 }
 
 export class WithdrawTerminationDto {
-  @ApiProperty({ example: 'legal:m.devries' })
+  @ApiPropertyOptional({
+    example: 'legal:m.devries',
+    deprecated: true,
+    description: 'Ignored: the actor is the signed-in principal. Kept so that older clients still work.',
+  })
+  @IsOptional()
   @IsString()
-  @MinLength(1)
   @MaxLength(200)
-  by: string;
+  by?: string;
 
   @ApiProperty({ example: 'The customer deployed a hash check on uploads; verified on site' })
   @IsString()

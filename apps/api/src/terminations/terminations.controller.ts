@@ -12,12 +12,14 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import type { Principal } from '@takedown/domain';
 import type { SignedTerminationReport } from '@takedown/reports';
 import { Audit } from '../audit/audit.decorator';
 import { TerminationReportService } from './report.service';
 import { OpenTerminationDto, TerminationView, WithdrawTerminationDto } from './termination.dto';
 import { TerminationsService } from './terminations.service';
 import { Roles } from '../auth/access';
+import { CurrentPrincipal } from '../auth/principal';
 
 const error = (statusCode: number, code: string, message: string) => ({
   schema: { example: { statusCode, code, message } },
@@ -43,8 +45,8 @@ export class TerminationsController {
     ...error(409, 'CASE.ALREADY_RUNNING', 'customer … has a termination case running'),
   })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; nothing was stored, retry' })
-  open(@Body() dto: OpenTerminationDto): Promise<TerminationView> {
-    return this.terminations.open(dto);
+  open(@Body() dto: OpenTerminationDto, @CurrentPrincipal() principal: Principal): Promise<TerminationView> {
+    return this.terminations.open(dto, principal);
   }
 
   @Get(':id')
@@ -115,7 +117,8 @@ export class TerminationsController {
   async withdraw(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: WithdrawTerminationDto,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<void> {
-    await this.terminations.withdraw(id, dto);
+    await this.terminations.withdraw(id, dto, principal);
   }
 }

@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { DomainError, WITHDRAWABLE_STATUSES, type TerminationStatus } from '@takedown/domain';
+import {
+  actorLabel,
+  DomainError,
+  WITHDRAWABLE_STATUSES,
+  type Principal,
+  type TerminationStatus,
+} from '@takedown/domain';
 import { terminationWorkflowId, withdrawCaseSignal } from '@takedown/workflows/termination-messages';
 import { terminationWorkflow } from '@takedown/workflows/termination.workflow';
 import { AppConfig } from '../app-config';
@@ -32,8 +38,10 @@ export class TerminationsService {
   ) {}
 
   /** The row and the workflow in one transaction: with Temporal down nothing is stored (503). */
-  async open(dto: OpenTerminationDto): Promise<TerminationView> {
+  /** Opened by legal: the signed-in principal is who opened it, whatever a `by` in the body says. */
+  async open(dto: OpenTerminationDto, principal: Principal): Promise<TerminationView> {
     const id = randomUUID();
+    const by = actorLabel(principal.actor);
     await this.db.transaction(async (tx) => {
       const [customer] = (await tx.query(`SELECT status FROM customers WHERE id = $1`, [dto.customerId])) as {
         status: string;
@@ -49,7 +57,7 @@ export class TerminationsService {
       const inserted = (await tx.query(
         `INSERT INTO termination_cases (id, customer_id, opened_by, reason, workflow_id)
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id`,
-        [id, dto.customerId, dto.by, dto.reason, terminationWorkflowId(id)],
+        [id, dto.customerId, by, dto.reason, terminationWorkflowId(id)],
       )) as unknown[];
       if (!inserted.length) {
         throw new DomainError(
@@ -75,7 +83,7 @@ export class TerminationsService {
           customerId: dto.customerId,
           before: { customerStatus: customer.status },
           after: { status: 'legal_review' },
-          by: dto.by,
+          by,
           reason: dto.reason,
         },
       });
@@ -116,7 +124,7 @@ export class TerminationsService {
   }
 
   /** Refused (409) once the NOC was asked to decommission; the workflow refuses it then too. */
-  async withdraw(id: string, dto: WithdrawTerminationDto): Promise<void> {
+  async withdraw(id: string, dto: WithdrawTerminationDto, principal: Principal): Promise<void> {
     const row = await this.row(id);
     if (!WITHDRAWABLE_STATUSES.includes(row.status)) {
       throw new DomainError(
@@ -124,14 +132,15 @@ export class TerminationsService {
         `the case is ${row.status}: it can be withdrawn only during ${WITHDRAWABLE_STATUSES.join(' or ')}`,
       );
     }
-    await signalCase(this.temporal, id, withdrawCaseSignal, { by: dto.by, reason: dto.reason });
+    const by = actorLabel(principal.actor);
+    await signalCase(this.temporal, id, withdrawCaseSignal, { by, reason: dto.reason });
     await recordAudit(this.db, {
       action: 'termination.withdraw',
       target: { type: 'termination', id },
       summary: {
         customerId: row.customer_id,
         before: { status: row.status },
-        by: dto.by,
+        by,
         reason: dto.reason,
       },
     });

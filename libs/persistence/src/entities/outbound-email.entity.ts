@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-/** Every email Takedown sends, keyed so that a retried activity never sends the same step twice. */
+/** Every email Takedown sends, keyed: a step is sent once, and again only when its delivery was not confirmed. */
 @Entity('outbound_emails')
 export class OutboundEmailEntity {
   @PrimaryColumn({ name: 'idempotency_key', type: 'text' })
@@ -21,6 +21,10 @@ export class OutboundEmailEntity {
 
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
   sentAt: Date | null;
+
+  /** Times it was sent again after an attempt whose delivery was not confirmed (same Message-ID each time). */
+  @Column({ type: 'int', default: 0 })
+  resends: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
