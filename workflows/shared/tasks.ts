@@ -53,10 +53,6 @@ export class Timeline {
     return [...this.pending.values()].some((t) => t.kind === kind);
   }
 
-  get(taskId: string): OpenTaskEntry | undefined {
-    return this.pending.get(taskId);
-  }
-
   tasks(): OpenTaskEntry[] {
     return [...this.pending.values()];
   }
