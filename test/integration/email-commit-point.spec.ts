@@ -149,7 +149,8 @@ describe('email commit point', () => {
         to: ['abuse@tenant.example'],
         subject: rendered.subject,
         messageId: null,
-        committedAt: new Date(Date.now() - 60_000),
+        // As the database writes it (microseconds), not as a Date would (milliseconds).
+        committedAt: () => "now() - interval '1 minute'",
         sentAt: null,
       });
       expect(await notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered)).toBe('resent');
@@ -172,7 +173,8 @@ describe('email commit point', () => {
         to: ['abuse@tenant.example'],
         subject: rendered.subject,
         messageId: null,
-        committedAt: new Date(Date.now() - 60_000),
+        // As the database writes it (microseconds), not as a Date would (milliseconds).
+        committedAt: () => "now() - interval '1 minute'",
         sentAt: null,
       });
       const results = await Promise.allSettled([

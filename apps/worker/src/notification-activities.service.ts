@@ -281,9 +281,11 @@ export class NotificationActivitiesService implements Pick<
         idempotencyKey: key,
       },
       async () => {
+        // PostgreSQL keeps microseconds, the Date read back has milliseconds: compare at the precision seen.
         const [, claimed] = (await this.db.query(
           `UPDATE outbound_emails SET committed_at = now(), resends = resends + $3::int
-           WHERE idempotency_key = $1 AND sent_at IS NULL AND committed_at IS NOT DISTINCT FROM $2::timestamptz
+           WHERE idempotency_key = $1 AND sent_at IS NULL
+             AND date_trunc('milliseconds', committed_at) IS NOT DISTINCT FROM $2::timestamptz
            RETURNING idempotency_key`,
           [key, unconfirmed, unconfirmed ? 1 : 0],
         )) as [unknown[], number];
