@@ -127,6 +127,17 @@ describe('email commit point', () => {
     /** What an attempt ended with: what it sent, `nothing`, or the failure that has the activity retried. */
     const outcomeOf = (r: PromiseSettledResult<'sent' | 'resent' | false>): string =>
       r.status === 'rejected' ? `retry: ${String(r.reason)}` : r.value || 'nothing';
+    /** An outbox row past its commit point without the server's confirmation, as the database writes one. */
+    const unconfirmed = (key: string) =>
+      db.getRepository(OutboundEmailEntity).insert({
+        idempotencyKey: key,
+        to: ['abuse@tenant.example'],
+        subject: rendered.subject,
+        messageId: null,
+        // Microseconds, as PostgreSQL keeps them, not the milliseconds of a Date.
+        committedAt: () => "now() - interval '1 minute'",
+        sentAt: null,
+      });
     const row = (key: string) =>
       db.getRepository(OutboundEmailEntity).findOneByOrFail({ idempotencyKey: key });
 
@@ -144,15 +155,7 @@ describe('email commit point', () => {
       const key = `outbox-${randomUUID()}`;
       // What a worker SIGKILLed between the commit point and the server's answer leaves behind: the email may or may
       // not have reached the server. At least once: a lost legal notice is worse than a repeat receivers can drop.
-      await db.getRepository(OutboundEmailEntity).insert({
-        idempotencyKey: key,
-        to: ['abuse@tenant.example'],
-        subject: rendered.subject,
-        messageId: null,
-        // As the database writes it (microseconds), not as a Date would (milliseconds).
-        committedAt: () => "now() - interval '1 minute'",
-        sentAt: null,
-      });
+      await unconfirmed(key);
       expect(await notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered)).toBe('resent');
       const [message] = await delivered(key);
       expect(message).toBeDefined();
@@ -168,15 +171,7 @@ describe('email commit point', () => {
 
     it('sends an unconfirmed email again once only, when two attempts find it at the same time', async () => {
       const key = `outbox-${randomUUID()}`;
-      await db.getRepository(OutboundEmailEntity).insert({
-        idempotencyKey: key,
-        to: ['abuse@tenant.example'],
-        subject: rendered.subject,
-        messageId: null,
-        // As the database writes it (microseconds), not as a Date would (milliseconds).
-        committedAt: () => "now() - interval '1 minute'",
-        sentAt: null,
-      });
+      await unconfirmed(key);
       const results = await Promise.allSettled([
         notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered),
         notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered),
