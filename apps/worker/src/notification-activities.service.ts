@@ -14,10 +14,11 @@ import {
   CustomerEntity,
   NoticeEntity,
   NoticeReportEntity,
-  OutboundEmailEntity,
+  PgEmailOutbox,
   TaskEntity,
 } from '@takedown/persistence';
 import type { CustomerEmail, NoticeActivities, OpenTask } from '@takedown/workflows/activities';
+import { EmailOnce } from './email-once';
 import { SourceWebhooks } from './source-webhooks';
 import { WorkerSettings } from './worker-settings';
 import { customerWithContacts } from './customer-contacts';
@@ -37,14 +38,19 @@ export class NotificationActivitiesService implements Pick<
   'openTask' | 'remindTask' | 'closeTasks' | 'sendSourceFeedback'
 > {
   private readonly logger = new Logger(NotificationActivitiesService.name);
+  private readonly once: EmailOnce;
 
   constructor(
     private readonly db: DataSource,
-    private readonly mailer: Mailer,
+    mailer: Mailer,
     private readonly settings: WorkerSettings,
     // Absent where no source has a webhook (tests of the mail alone).
     @Optional() private readonly webhooks?: SourceWebhooks,
-  ) {}
+  ) {
+    this.once = new EmailOnce(new PgEmailOutbox(db), mailer, settings.mailFrom, {
+      warn: (fields, message) => this.logger.warn(fields, message),
+    });
+  }
 
   /** Returns `resent` when an earlier attempt's delivery was unconfirmed and the email went again. */
   async notifyCustomer(email: CustomerEmail): Promise<'sent' | 'resent' | false> {
@@ -233,83 +239,12 @@ export class NotificationActivitiesService implements Pick<
     );
   }
 
-  /**
-   * Sends each key's email at least once, through the outbox row in `outbound_emails`, and again only when an
-   * attempt could not learn whether it was delivered. The send is recorded at the mailer's commit point
-   * (`committed_at`, set just before the final dot of SMTP DATA, by a compare-and-set so that only one attempt can
-   * pass it) and confirmed on the server's 250 (`sent_at`). An attempt that finds a commit point without a
-   * confirmation (a worker killed after it, a lost acknowledgement) sends again under the same Message-ID, which
-   * receivers can drop, claiming the resend by a compare-and-set on the commit time it saw and counting it in
-   * `resends`. For a legal notice a repeat is harmless and a loss is not. A server that refuses the message gets the
-   * commit point undone, and the retry sends. An outcome this attempt cannot know fails it, so that the activity is
-   * retried and no step is recorded on an unconfirmed delivery. Returns `sent`, `resent`, or false when an earlier
-   * attempt's delivery was confirmed already. The body is rendered (and links signed) only when needed, and is not
-   * stored: it can hold reported URLs.
-   */
-  async sendOnce(
+  /** Each key's email at least once, and again only after an unconfirmed delivery: see `EmailOnce`. */
+  sendOnce(
     key: string,
     to: string[],
     render: () => RenderedEmail | Promise<RenderedEmail>,
   ): Promise<'sent' | 'resent' | false> {
-    const outbox = this.db.getRepository(OutboundEmailEntity);
-    const existing = await outbox.findOneBy({ idempotencyKey: key });
-    if (existing?.sentAt) return false;
-    const unconfirmed = existing?.committedAt ?? null;
-    if (unconfirmed) {
-      this.logger.warn(
-        { key, committedAt: unconfirmed },
-        'email sent again: an earlier attempt passed its commit point without the server confirming delivery',
-      );
-    }
-    const mail = await render();
-    if (!existing) {
-      await outbox
-        .createQueryBuilder()
-        .insert()
-        .values({ idempotencyKey: key, to, subject: mail.subject, messageId: null, sentAt: null })
-        .orIgnore()
-        .execute();
-    }
-    const outcome = await this.mailer.send(
-      {
-        from: this.settings.mailFrom,
-        to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        attachments: mail.attachments,
-        idempotencyKey: key,
-      },
-      async () => {
-        // PostgreSQL keeps microseconds, the Date read back has milliseconds: compare at the precision seen.
-        const [, claimed] = (await this.db.query(
-          `UPDATE outbound_emails SET committed_at = now(), resends = resends + $3::int
-           WHERE idempotency_key = $1 AND sent_at IS NULL
-             AND date_trunc('milliseconds', committed_at) IS NOT DISTINCT FROM $2::timestamptz
-           RETURNING idempotency_key`,
-          [key, unconfirmed, unconfirmed ? 1 : 0],
-        )) as [unknown[], number];
-        return claimed === 1;
-      },
-    );
-    switch (outcome.status) {
-      case 'sent':
-        await outbox.update({ idempotencyKey: key }, { sentAt: new Date(), messageId: outcome.messageId });
-        return unconfirmed ? 'resent' : 'sent';
-      case 'withheld':
-        // A concurrent attempt (an activity retried while a timed-out one still ran) holds the commit point: try
-        // again later, when its delivery is confirmed or known to be unconfirmed.
-        throw new Error(`email ${key}: another attempt holds its commit point`);
-      case 'refused':
-        await this.db.query(
-          `UPDATE outbound_emails SET committed_at = NULL WHERE idempotency_key = $1 AND sent_at IS NULL`,
-          [key],
-        );
-        throw new Error(`the mail server did not take email ${key}: ${outcome.reason}`);
-      case 'unknown':
-        throw new Error(
-          `email ${key}: the mail server did not confirm delivery (${outcome.reason}); sending again`,
-        );
-    }
+    return this.once.send(key, to, render);
   }
 }

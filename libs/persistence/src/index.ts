@@ -4,6 +4,7 @@ export * from './availability';
 export * from './entities/notice.entity';
 export * from './entities/notice-event.entity';
 export * from './entities/outbound-email.entity';
+export * from './email-outbox';
 export * from './attribution';
 export * from './entities/customer.entity';
 export * from './entities/abuse-contact.entity';
