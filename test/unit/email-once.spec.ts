@@ -57,7 +57,7 @@ class ScriptedServer implements EmailSender {
   }
 }
 
-const mail = () => ({ subject: 'Notice', text: 'body' });
+const mail = () => ({ subject: 'Notice', text: 'body', html: '<p>body</p>' });
 const quiet = { warn: () => undefined };
 
 describe('EmailOnce: every email at least once, again only after an unknown outcome', () => {

@@ -15,6 +15,7 @@ import {
   NoticeEntity,
   NoticeReportEntity,
   PgEmailOutbox,
+  TaskStore,
   TaskEntity,
 } from '@takedown/persistence';
 import type { CustomerEmail, NoticeActivities, OpenTask } from '@takedown/workflows/activities';
@@ -39,6 +40,7 @@ export class NotificationActivitiesService implements Pick<
 > {
   private readonly logger = new Logger(NotificationActivitiesService.name);
   private readonly once: EmailOnce;
+  private readonly tasks: TaskStore;
 
   constructor(
     private readonly db: DataSource,
@@ -47,6 +49,7 @@ export class NotificationActivitiesService implements Pick<
     // Absent where no source has a webhook (tests of the mail alone).
     @Optional() private readonly webhooks?: SourceWebhooks,
   ) {
+    this.tasks = new TaskStore(db);
     this.once = new EmailOnce(new PgEmailOutbox(db), mailer, settings.mailFrom, {
       warn: (fields, message) => this.logger.warn(fields, message),
     });
@@ -98,13 +101,15 @@ export class NotificationActivitiesService implements Pick<
     const notice = await this.notice(input.noticeId);
     const assigneeEmail = await this.assigneeEmail(input.assignee, notice);
     // A retry after a crash finds the task the first attempt inserted, whatever the email's fate was.
-    await this.db.query(
-      `INSERT INTO tasks (notice_id, kind, assignee, assignee_email, summary, due_at, idempotency_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (idempotency_key) DO NOTHING`,
-      [notice.id, input.kind, input.assignee, assigneeEmail, input.summary, new Date(input.dueAt), input.key],
-    );
-    const task = await this.db.getRepository(TaskEntity).findOneByOrFail({ idempotencyKey: input.key });
+    const task = await this.tasks.openOnce({
+      owner: { noticeId: notice.id },
+      kind: input.kind,
+      assignee: input.assignee,
+      assigneeEmail,
+      summary: input.summary,
+      dueAt: new Date(input.dueAt),
+      key: input.key,
+    });
     if (await this.sendTaskEmail(task, notice, input.key, 'task')) {
       this.logger.log(
         { noticeId: notice.id, taskId: task.id, kind: task.kind, assignee: task.assignee, key: input.key },
@@ -115,7 +120,7 @@ export class NotificationActivitiesService implements Pick<
   }
 
   async remindTask(input: { taskId: string; key: string }): Promise<void> {
-    const task = await this.db.getRepository(TaskEntity).findOneBy({ id: input.taskId });
+    const task = await this.tasks.byId(input.taskId);
     if (!task?.noticeId) {
       throw ApplicationFailure.nonRetryable(`notice task ${input.taskId} does not exist`, 'TASK.NOT_FOUND');
     }
@@ -128,14 +133,8 @@ export class NotificationActivitiesService implements Pick<
   }
 
   async closeTasks(input: { noticeId: string; reason: string }): Promise<void> {
-    const cancelled = (await this.db.query(
-      `UPDATE tasks SET status = 'cancelled', completed_at = now(), completed_by = 'workflow', note = $2
-       WHERE notice_id = $1 AND status = 'open'
-       RETURNING id`,
-      [input.noticeId, input.reason],
-    )) as [{ id: string }[], number];
-    if (cancelled[1] > 0)
-      this.logger.log({ noticeId: input.noticeId, tasks: cancelled[1] }, 'tasks cancelled');
+    const cancelled = await this.tasks.cancelOpen({ noticeId: input.noticeId }, input.reason);
+    if (cancelled > 0) this.logger.log({ noticeId: input.noticeId, tasks: cancelled }, 'tasks cancelled');
   }
 
   async sendSourceFeedback(input: { noticeId: string; key: string }): Promise<void> {

@@ -5,7 +5,13 @@ import { TASK_OUTCOMES, terminationTimersFor } from '@takedown/domain';
 import { linkUrl, signLink } from '@takedown/links';
 import { caseTaskEmail, formatInstant, layout, terminationLetter } from '@takedown/mail';
 import { renderLetterPdf } from '@takedown/reports';
-import { AbuseContactEntity, ContractEntity, CustomerEntity, TaskEntity } from '@takedown/persistence';
+import {
+  AbuseContactEntity,
+  ContractEntity,
+  CustomerEntity,
+  TaskEntity,
+  TaskStore,
+} from '@takedown/persistence';
 import type {
   CaseEvent,
   CaseTask,
@@ -111,29 +117,22 @@ export class TerminationActivitiesService implements TerminationActivities {
     const row = await this.caseRow(input.caseId);
     const customer = await this.customer(row.customer_id);
     const email = input.assignee === 'legal' ? this.termination.legalEmail : this.settings.nocEmail;
-    const tasks = this.db.getRepository(TaskEntity);
     // A retried activity finds the task its first attempt opened.
-    await tasks
-      .createQueryBuilder()
-      .insert()
-      .values({
-        caseId: row.id,
-        kind: input.kind,
-        assignee: input.assignee,
-        assigneeEmail: email,
-        summary: input.summary,
-        dueAt: new Date(input.dueAt),
-        idempotencyKey: input.key,
-      })
-      .orIgnore()
-      .execute();
-    const task = await tasks.findOneByOrFail({ idempotencyKey: input.key });
+    const task = await new TaskStore(this.db).openOnce({
+      owner: { caseId: row.id },
+      kind: input.kind,
+      assignee: input.assignee,
+      assigneeEmail: email,
+      summary: input.summary,
+      dueAt: new Date(input.dueAt),
+      key: input.key,
+    });
     await this.sendTaskEmail(task, input.key, 'task', customer);
     return { taskId: task.id };
   }
 
   async remindCaseTask(input: { taskId: string; key: string }): Promise<void> {
-    const task = await this.db.getRepository(TaskEntity).findOneBy({ id: input.taskId });
+    const task = await new TaskStore(this.db).byId(input.taskId);
     if (!task?.caseId) {
       throw ApplicationFailure.nonRetryable(`case task ${input.taskId} does not exist`, 'TASK.NOT_FOUND');
     }
@@ -143,11 +142,7 @@ export class TerminationActivitiesService implements TerminationActivities {
   }
 
   async closeCaseTasks(input: { caseId: string; reason: string }): Promise<void> {
-    await this.db.query(
-      `UPDATE tasks SET status = 'cancelled', completed_at = now(), completed_by = 'workflow', note = $2
-       WHERE case_id = $1 AND status = 'open'`,
-      [input.caseId, input.reason],
-    );
+    await new TaskStore(this.db).cancelOpen({ caseId: input.caseId }, input.reason);
   }
 
   async sendTerminationLetter(input: {

@@ -18,6 +18,7 @@ export * from './entities/notice-report.entity';
 export * from './entities/policy.entity';
 export * from './policies';
 export * from './entities/task.entity';
+export * from './task-store';
 export * from './entities/link-use.entity';
 export * from './entities/raw-message.entity';
 export * from './entities/api-token.entity';
