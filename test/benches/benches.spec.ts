@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -35,10 +36,27 @@ describe('the benches, bounded', () => {
       Object.keys(pkg.scripts)
         .filter((s) => s.startsWith('bench:'))
         .sort(),
-    ).toEqual(['bench:attribution', 'bench:intake', 'bench:scale', 'bench:scale-queries']);
+    ).toEqual(['bench:api', 'bench:attribution', 'bench:intake', 'bench:scale', 'bench:scale-queries']);
     const files = fs.readdirSync(path.join(ROOT, 'bench')).filter((f) => f.endsWith('.ts'));
-    expect(files.sort()).toEqual(['attribution.ts', 'intake.ts', 'scale-queries.ts', 'scale.ts']);
+    expect(files.sort()).toEqual(['api.ts', 'attribution.ts', 'intake.ts', 'scale-queries.ts', 'scale.ts']);
   });
+
+  it('bench:api serves each route through the API, as bare SQL and from the raw server, and profiles the API', async () => {
+    const profile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-api-')), 'api.cpuprofile');
+    const run = await bench('api', [], {
+      BENCH_NOTICES: '500',
+      BENCH_REQUESTS: '40',
+      BENCH_ROUNDS: '1',
+      BENCH_CONCURRENCY: '1,4',
+      BENCH_PROFILE: profile,
+    });
+    expect(run).toMatchObject({ code: 0 });
+    for (const route of ['attribution', 'one notice', 'queue, first page'])
+      for (const clients of [1, 4])
+        expect(run.stdout).toMatch(new RegExp(`\\| ${route} +\\| +${clients} \\|`));
+    expect(run.stdout).toMatch(/attribution API p99 at 1 client: [\d.]+ ms/);
+    expect(JSON.parse(fs.readFileSync(profile, 'utf8')).nodes.length).toBeGreaterThan(0);
+  }, 240_000);
 
   it('bench:attribution looks addresses up through SQL and GET /v1/attribution with a token', async () => {
     const run = await bench('attribution', [], { BENCH_ROWS: '2000', BENCH_LOOKUPS: '200' });
