@@ -69,21 +69,41 @@ export async function createBootstrapAdminToken(db: DataSource): Promise<IssuedA
 
 /** Finds and checks the token a request presented; the secret is compared in constant time. */
 export async function checkApiToken(db: Db, token: string, now = new Date()): Promise<ApiTokenCheck> {
+  return checkApiTokenWith(token, now, (id) => loadApiToken(db, id));
+}
+
+/** The channel on which the database announces a change to a token that matters for access (its id). */
+export const API_TOKEN_CHANGED_CHANNEL = 'api_token_changed';
+
+/**
+ * `checkApiToken` with the token's row read by `load` (the database, or a cache of rows in front of it): the
+ * secret, revocation and expiry are checked on every use whatever the row's source.
+ */
+export async function checkApiTokenWith(
+  token: string,
+  now: Date,
+  load: (id: string) => Promise<ApiTokenEntity | null>,
+): Promise<ApiTokenCheck> {
   const match = TOKEN_PATTERN.exec(token);
   if (!match) return { ok: false, reason: 'malformed' };
   const id = match[1].replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
-  const record = await db
-    .getRepository(ApiTokenEntity)
-    .createQueryBuilder('t')
-    .addSelect('t.secretHash')
-    .where('t.id = :id', { id })
-    .getOne();
+  const record = await load(id);
   if (!record || !timingSafeEqual(record.secretHash, hashSecret(match[2]))) {
     return { ok: false, reason: 'unknown' };
   }
   if (record.revokedAt) return { ok: false, reason: 'revoked' };
   if (record.expiresAt && record.expiresAt <= now) return { ok: false, reason: 'expired' };
   return { ok: true, record };
+}
+
+/** A token's row with its secret's hash, by id. */
+export function loadApiToken(db: Db, id: string): Promise<ApiTokenEntity | null> {
+  return db
+    .getRepository(ApiTokenEntity)
+    .createQueryBuilder('t')
+    .addSelect('t.secretHash')
+    .where('t.id = :id', { id })
+    .getOne();
 }
 
 /**

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Principal } from '@takedown/domain';
-import { API_TOKEN_PREFIX, checkApiToken, touchApiToken } from '@takedown/persistence';
+import { API_TOKEN_PREFIX, checkApiTokenWith, touchApiToken } from '@takedown/persistence';
 import { AppConfig } from '../app-config';
 import { AuthenticationError } from './authentication-error';
 import { OidcVerifier } from './oidc-verifier';
+import { TokenCache } from './token-cache';
 
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -25,6 +26,7 @@ export class Authenticator {
   constructor(
     private readonly db: DataSource,
     config: AppConfig,
+    private readonly tokens: TokenCache,
   ) {
     const env = config.env;
     this.oidc =
@@ -48,7 +50,7 @@ export class Authenticator {
 
   private async apiToken(token: string): Promise<Principal> {
     const now = new Date();
-    const check = await checkApiToken(this.db, token, now);
+    const check = await checkApiTokenWith(token, now, (id) => this.tokens.load(id, now.getTime()));
     if (!check.ok) throw new AuthenticationError(REJECTED[check.reason]);
     const t = check.record;
     if (now.getTime() - (this.touched.get(t.id) ?? 0) >= TOUCH_INTERVAL_MS) {
