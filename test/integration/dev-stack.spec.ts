@@ -125,6 +125,13 @@ describe('the dev stack (npm start)', () => {
     expect(output).toContain(`connection settings: ${file}`);
   });
 
+  it('prints the bootstrap admin token with its expiry, 24 hours on', () => {
+    const expires = /It expires (\S+) \(BOOTSTRAP_TOKEN_TTL\)/.exec(output)?.[1];
+    const hours = (new Date(expires ?? 0).getTime() - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(23);
+    expect(hours).toBeLessThanOrEqual(24);
+  });
+
   it('says which addresses, senders and policy profile are active: the samples’ senders by default', () => {
     expect(output).toMatch(/Inbound mail {4}smtp:\/\/127\.0\.0\.1:\d+ {3}for abuse@provider\.example/);
     expect(output).toMatch(
