@@ -261,6 +261,8 @@ export const envSchema = z
     API_TOKEN_MAX_TTL: duration('P365D'),
     /** How long the admin token that `npm start` makes on an empty database lives. */
     BOOTSTRAP_TOKEN_TTL: duration('PT24H'),
+    /** Failed authentications (401) per minute from one client address before it gets 429; 0 turns it off. */
+    AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
     /** Requests per minute per API token (or per client address without one); 0 turns the limit off. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     /** How often the API reads the business metrics (open, overdue notices, open tasks, intake) for /metrics. */
