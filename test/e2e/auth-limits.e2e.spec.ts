@@ -5,7 +5,7 @@ import request from 'supertest';
 import { AppConfig } from '@takedown/api/app-config';
 import { BODY_LIMITS } from '@takedown/api/common/body-limits';
 import { createApp } from '@takedown/api/create-app';
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 import { tokenFor } from '../support/api';
 import { testEnv } from '../support/env';
 

@@ -10,7 +10,7 @@ import { AppConfig } from '@takedown/api/app-config';
 import { OidcVerifier, type OidcSettings } from '@takedown/api/auth/oidc-verifier';
 import { createApp } from '@takedown/api/create-app';
 import { checkApiToken, createApiToken, revokeApiToken } from '@takedown/persistence';
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 import { tokenFor } from '../support/api';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
 import { testEnv } from '../support/env';

@@ -22,7 +22,7 @@ import { NestFactory } from '@nestjs/core';
 import { NativeConnection } from '@temporalio/worker';
 import { DataSource } from 'typeorm';
 import { loadEnv } from '@takedown/config';
-import { freePort, startStack, type RunningStack } from '@takedown/dev-stack';
+import { freePort, startStack, type RunningStack } from '@takedown/dev';
 import { createApiToken, importInventory, inventoryCsvRecords } from '@takedown/persistence';
 import { AppConfig } from '../../apps/api/src/app-config';
 import { createApp } from '../../apps/api/src/create-app';

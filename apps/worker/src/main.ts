@@ -4,7 +4,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { loadEnvOrExit, temporalConnectionOptions } from '@takedown/config';
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 import {
   createRegistry,
   nestLogger,
