@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { Client } from 'pg';
-import { freePort, waitForPort } from './ports';
+import { freePort, waitForPort } from '@takedown/config';
 import { cacheDir, run, which, type RunningTemporal } from './temporal';
 
 /**
