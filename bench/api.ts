@@ -25,7 +25,7 @@ import Fastify from 'fastify';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadEnv } from '@takedown/config';
-import { freePort, startEmbeddedPostgres } from '@takedown/dev-stack';
+import { freePort, startEmbeddedPostgres } from '@takedown/dev';
 import { ATTRIBUTION_SQL, createApiToken, runMigrations } from '@takedown/persistence';
 import { AppConfig } from '../apps/api/src/app-config';
 import { createApp } from '../apps/api/src/create-app';

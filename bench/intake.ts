@@ -23,7 +23,7 @@ import { Client, Connection } from '@temporalio/client';
 import nodemailer from 'nodemailer';
 import { DataSource } from 'typeorm';
 import { loadEnv } from '@takedown/config';
-import { freePort, startStack } from '@takedown/dev-stack';
+import { freePort, startStack } from '@takedown/dev';
 import { createApiToken } from '@takedown/persistence';
 import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
 import { AppConfig } from '../apps/api/src/app-config';

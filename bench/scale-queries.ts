@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadEnv } from '@takedown/config';
-import { freePort, startEmbeddedPostgres } from '@takedown/dev-stack';
+import { freePort, startEmbeddedPostgres } from '@takedown/dev';
 import { dataSourceOptions, foldNoticeStats, runMigrations } from '@takedown/persistence';
 import { ScaleIndexes1796030000000 } from '../libs/persistence/src/migrations/1796030000000-ScaleIndexes';
 import { AppConfig } from '../apps/api/src/app-config';

@@ -36,7 +36,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { loadEnv } from '@takedown/config';
 import { standingPolicyFor } from '@takedown/domain';
-import { freePort, startStack, type RunningStack } from '@takedown/dev-stack';
+import { freePort, startStack, type RunningStack } from '@takedown/dev';
 import { customerStandingWorkflow } from '@takedown/workflows/customer-standing.workflow';
 import { standingWorkflowId } from '@takedown/workflows/standing-messages';
 import { AppConfig } from '../apps/api/src/app-config';
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   const opts = options();
   // The worker runs as `npm start` runs it: compiled (under ts-node it holds about 150 MiB more, idle).
   log('building, if a source changed since the last build');
-  const build = spawnSync(process.execPath, ['libs/dev-stack/build-if-changed.mjs'], {
+  const build = spawnSync(process.execPath, ['apps/dev/build-if-changed.mjs'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

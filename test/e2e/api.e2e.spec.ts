@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 import { resolveLinkKeys, signLink } from '@takedown/links';
 import { NoticeEntity } from '@takedown/persistence';
 import { authorizedHttp, startSystem, type Http, type RunningSystem } from '../support/api';

@@ -10,7 +10,7 @@ import { AppConfig } from '@takedown/api/app-config';
 import { OidcVerifier, type OidcSettings } from '@takedown/api/auth/oidc-verifier';
 import { createApp } from '@takedown/api/create-app';
 import { checkApiToken, createApiToken, revokeApiToken } from '@takedown/persistence';
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 import { tokenFor } from '../support/api';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
 import { testEnv } from '../support/env';
@@ -82,6 +82,7 @@ describe('authentication', () => {
           OIDC_AUDIENCE: idp.audience,
           OIDC_JWKS_URL: idp.jwksUrl,
           OIDC_ROLES_CLAIM: 'realm_access.roles',
+          OIDC_ROLE_MAP: 'takedown-desk=abuse_desk,takedown-legal=legal,takedown-admin=admin',
         }),
       ),
     );
@@ -241,13 +242,13 @@ describe('authentication', () => {
 
     it('accepts a token signed by the issuer’s key and takes the roles from the configured claim', async () => {
       const desk = await idp.sign({
-        realm_access: { roles: ['abuse_desk', 'offline_access'] },
+        realm_access: { roles: ['takedown-desk', 'offline_access'] },
         name: 'J. de Vries',
       });
       await api().get('/v1/notices').set(bearer(desk)).expect(200);
       const refused = await api().post('/v1/terminations').set(bearer(desk)).send({}).expect(403);
       expect(refused.body.code).toBe('AUTH.FORBIDDEN');
-      const legal = await idp.sign({ realm_access: { roles: ['legal'] } });
+      const legal = await idp.sign({ realm_access: { roles: ['takedown-legal'] } });
       await api().get(`/v1/terminations/${randomUUID()}`).set(bearer(legal)).expect(404);
     });
 
@@ -277,6 +278,14 @@ describe('authentication', () => {
       expect(res.body.code).toBe('AUTH.FORBIDDEN');
       await api().post('/v1/notices').set(bearer(none)).send({}).expect(403);
     });
+
+    it('grants nothing for a group that is merely named like a role: only the role map counts', async () => {
+      const named = await idp.sign({ realm_access: { roles: ['admin', 'abuse_desk', 'legal'] } });
+      await api().get('/v1/notices').set(bearer(named)).expect(403);
+      await api().get('/v1/customers').set(bearer(named)).expect(403);
+      const mapped = await idp.sign({ realm_access: { roles: ['takedown-admin'] } });
+      await api().get('/v1/customers').set(bearer(mapped)).expect(200);
+    });
   });
 
   describe('the OIDC verifier', () => {
@@ -285,7 +294,7 @@ describe('authentication', () => {
       audience: idp.audience,
       jwksUrl: idp.jwksUrl,
       rolesClaim: 'roles',
-      roleMap: {},
+      roleMap: { account_manager: 'account_manager', noc: 'noc', legal: 'legal' },
       emailClaim: 'email',
       ...over,
     });
@@ -296,6 +305,7 @@ describe('authentication', () => {
         sub: 'u-17',
         roles: ['account_manager', 'noc', 'unrelated'],
         email: 'AM.Jansen@Provider.example',
+        email_verified: true,
         name: 'A. Jansen',
       });
       expect(await verifier.verify(jwt)).toEqual({
@@ -312,7 +322,25 @@ describe('authentication', () => {
       expect(principal.scope).toEqual({});
     });
 
-    it('maps group names to roles when a role map is configured, and ignores role names then', async () => {
+    it('takes an email as scope only when the provider says it is verified', async () => {
+      const verifier = new OidcVerifier(settings());
+      const claims = { sub: 'u-18', roles: ['account_manager', 'noc'], email: 'am.bakker@provider.example' };
+      for (const email_verified of [undefined, false, 'true']) {
+        const principal = await verifier.verify(await idp.sign({ ...claims, email_verified }));
+        expect({ email_verified, principal }).toEqual({
+          email_verified,
+          principal: {
+            actor: { kind: 'oidc', id: 'u-18', name: 'u-18', role: 'noc' },
+            roles: ['noc'],
+            scope: {},
+          },
+        });
+      }
+      const verified = await verifier.verify(await idp.sign({ ...claims, email_verified: true }));
+      expect(verified.scope).toEqual({ accountManagerEmail: 'am.bakker@provider.example' });
+    });
+
+    it('maps group names to roles, and ignores values that are role names but not in the map', async () => {
       const verifier = new OidcVerifier(
         settings({
           rolesClaim: 'groups',

@@ -3,7 +3,7 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 import { NoticeEntity, NoticeReportEntity } from '@takedown/persistence';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { authorizedHttp, startSystem, type Http, type RunningSystem } from '../support/api';

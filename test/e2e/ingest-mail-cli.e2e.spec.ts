@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 import { dataSourceOptions, NoticeEntity } from '@takedown/persistence';
 import { nodeArgs } from '../support/child-build';
 import { startDkimDns, type DkimDns } from '../support/dkim';

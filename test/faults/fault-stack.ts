@@ -8,7 +8,7 @@ import {
   startTemporalDevServer,
   type RunningPostgres,
   type RunningTemporal,
-} from '@takedown/dev-stack';
+} from '@takedown/dev';
 import { startMailCapture, type RunningCapture } from '@takedown/mail';
 import { runMigrations } from '@takedown/persistence';
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { ensurePgClientTools, type PgClientTools } from '@takedown/dev-stack';
+import { ensurePgClientTools, type PgClientTools } from '@takedown/dev';
 import { verifyAuditChain } from '@takedown/persistence';
 import { startSystem, type RunningSystem } from '../support/api';
 import { storeCustomer } from '../support/customers';

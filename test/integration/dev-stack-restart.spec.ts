@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 import { nodeArgs } from '../support/child-build';
 
 /**

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 import { eventually } from '../support/eventually';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -25,7 +25,7 @@ function operatorEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /**
- * What `npm start` runs (libs/dev-stack/src/main.ts, here from the sources), on a data folder and ports of its own:
+ * What `npm start` runs (apps/dev/src/main.ts, here from the sources), on a data folder and ports of its own:
  * its start log, the settings file the CLI finds it by, the README's CLI examples against it, and a worker killed
  * under intake that the stack restarts while the API goes on taking notices.
  */
@@ -80,13 +80,7 @@ describe('the dev stack (npm start)', () => {
     });
     main = spawn(
       process.execPath,
-      [
-        '-r',
-        'ts-node/register/transpile-only',
-        '-r',
-        'tsconfig-paths/register',
-        'libs/dev-stack/src/main.ts',
-      ],
+      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/dev/src/main.ts'],
       { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     main.stdout?.on('data', (c: Buffer) => (output += c.toString()));
@@ -123,6 +117,13 @@ describe('the dev stack (npm start)', () => {
     expect(output).not.toContain(`:${database.password}@`);
     expect(output).toContain(`PostgreSQL      postgres://${database.username}:***@${database.host}`);
     expect(output).toContain(`connection settings: ${file}`);
+  });
+
+  it('prints the bootstrap admin token with its expiry, 24 hours on', () => {
+    const expires = /It expires (\S+) \(BOOTSTRAP_TOKEN_TTL\)/.exec(output)?.[1];
+    const hours = (new Date(expires ?? 0).getTime() - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(23);
+    expect(hours).toBeLessThanOrEqual(24);
   });
 
   it('says which addresses, senders and policy profile are active: the samples’ senders by default', () => {

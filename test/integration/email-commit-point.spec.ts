@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
 import { DataSource } from 'typeorm';
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 import { parseLinkKeys } from '@takedown/links';
 import { CapturedMailbox, Mailer, startMailCapture, type RunningCapture } from '@takedown/mail';
 import { OutboundEmailEntity, dataSourceOptions } from '@takedown/persistence';

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { ensurePromtool, freePort } from '@takedown/dev-stack';
+import { ensurePromtool, freePort } from '@takedown/dev';
 import { Mailer } from '@takedown/mail';
 import { createRegistry, workerBusinessMetrics, workerTaskMetrics } from '@takedown/observability';
 import { NoticeEntity } from '@takedown/persistence';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 import { createApiToken, dataSourceOptions } from '@takedown/persistence';
 import { nodeArgs } from '../support/child-build';
 import { testEnv } from '../support/env';

@@ -6,7 +6,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 import { parseLinkKeys, signLink, type LinkTarget } from '@takedown/links';
 import { CapturedMailbox, Mailer } from '@takedown/mail';
 import { AbuseContactEntity, CustomerEntity, NoticeEntity, TaskEntity } from '@takedown/persistence';

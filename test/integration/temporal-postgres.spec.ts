@@ -9,7 +9,7 @@ import {
   freePort,
   startTemporalOnPostgres,
   type RunningTemporal,
-} from '@takedown/dev-stack';
+} from '@takedown/dev';
 import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { startSystem, type RunningSystem } from '../support/api';

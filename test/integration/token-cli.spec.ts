@@ -1,9 +1,14 @@
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { createBootstrapAdminToken } from '@takedown/persistence';
+import { loadEnv } from '@takedown/config';
+import { AppConfig } from '@takedown/api/app-config';
+import { TokenCache } from '@takedown/api/auth/token-cache';
+import { Authenticator } from '@takedown/api/auth/authenticator';
+import { BOOTSTRAP_CREATED_BY, createApiToken, createBootstrapAdminToken } from '@takedown/persistence';
 import { tokenCommand } from '../../apps/cli/src/commands/token';
 import { runCli } from '../support/cli';
+import { testEnv } from '../support/env';
 import { ownDatabase } from '../support/own-database';
 
 /**
@@ -23,13 +28,18 @@ describe('API tokens from the CLI, and the bootstrap admin token', () => {
   afterAll(() => own.stop());
 
   const cli = (...args: string[]) => runCli(args, { DATABASE_URL: url });
-  /** The command in this process (a fresh ts-node process per call takes long on a busy machine). */
+  /**
+   * The command in this process (a fresh ts-node process per call takes long on a busy machine), with lifetimes of
+   * its own: 30 days unless asked, 60 at most.
+   */
+  const lifetimes = loadEnv({ API_TOKEN_TTL: 'P30D', API_TOKEN_MAX_TTL: 'P60D' });
   const tokens = async (sub: 'create' | 'list' | 'revoke', ...args: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
     const code = await tokenCommand(sub, args, {
       io: { out: (l) => out.push(l), err: (l) => err.push(l) },
       databaseUrl: url,
+      env: lifetimes,
     });
     return { code, stdout: out.join('\n'), stderr: err.join('\n') };
   };
@@ -37,15 +47,59 @@ describe('API tokens from the CLI, and the bootstrap admin token', () => {
     get: (p: string) => request(app.getHttpServer()).get(p).set('Authorization', `Bearer ${token}`),
   });
 
-  it('makes one admin token on an empty database, and none once a token exists', async () => {
-    const first = await createBootstrapAdminToken(db);
+  it('makes one expiring admin token on an empty database, audited, and none once a token exists', async () => {
+    const expiresAt = new Date(Date.now() + 24 * 3_600_000);
+    const first = await createBootstrapAdminToken(db, expiresAt);
     expect(first?.record).toMatchObject({
       name: 'bootstrap-admin',
       role: 'admin',
       createdBy: 'system:bootstrap',
+      expiresAt,
     });
     await api(first!.token).get('/v1/customers').expect(200);
-    expect(await createBootstrapAdminToken(db)).toBeNull();
+    expect(await createBootstrapAdminToken(db, expiresAt)).toBeNull();
+    const audited = (await db.query(
+      `SELECT actor_kind, actor_id, action, summary FROM audit_log WHERE target_id = $1`,
+      [first!.record.id],
+    )) as Record<string, unknown>[];
+    expect(audited).toEqual([
+      {
+        actor_kind: 'system',
+        actor_id: 'bootstrap',
+        action: 'token.create',
+        summary: expect.objectContaining({ role: 'admin', expiresAt: expiresAt.toISOString() }),
+      },
+    ]);
+  });
+
+  it('refuses, in production only, a bootstrap token that never expires (made before they expired)', async () => {
+    const legacy = await createApiToken(db, {
+      name: 'bootstrap-admin',
+      role: 'admin',
+      createdBy: BOOTSTRAP_CREATED_BY,
+    });
+    const bounded = await createApiToken(db, {
+      name: 'bootstrap-admin',
+      role: 'admin',
+      expiresAt: new Date(Date.now() + 3_600_000),
+      createdBy: BOOTSTRAP_CREATED_BY,
+    });
+    const personal = await createApiToken(db, { name: 'no expiry', role: 'admin', createdBy: 'cli:x' });
+    const authenticator = (NODE_ENV: string) => {
+      const config = new AppConfig({ ...testEnv({ DATABASE_URL: url }), NODE_ENV } as never);
+      // Not started, so it keeps nothing: every check reads the token's row.
+      return new Authenticator(db, config, new TokenCache(db, config));
+    };
+    const production = authenticator('production');
+    await expect(production.authenticate(legacy.token)).rejects.toThrow(
+      /bootstrap admin token that never expires is refused in production/,
+    );
+    await expect(production.authenticate(bounded.token)).resolves.toMatchObject({ roles: ['admin'] });
+    await expect(production.authenticate(personal.token)).resolves.toMatchObject({ roles: ['admin'] });
+    await expect(authenticator('development').authenticate(legacy.token)).resolves.toMatchObject({
+      roles: ['admin'],
+    });
+    await api(legacy.token).get('/v1/customers').expect(200);
   });
 
   it('creates a token, prints it once on stdout, and the API accepts it with the role it was given', async () => {
@@ -61,7 +115,7 @@ describe('API tokens from the CLI, and the bootstrap admin token', () => {
     );
     const token = stdout.trim();
     expect(token).toMatch(/^td_[0-9a-f]{32}_[\w-]{43}$/);
-    expect(stderr).toMatch(/"Legal team" \(legal\), expires \d{4}-/);
+    expect(stderr).toMatch(/"Legal team" \(legal\), expires \d{4}-\S+ \(in 90 d\)\./);
     expect(stderr).toMatch(/shown only this once/);
     await api(token)
       .get('/v1/stats/transparency?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z')
@@ -120,7 +174,14 @@ describe('API tokens from the CLI, and the bootstrap admin token', () => {
     await api(token).get('/v1/tasks').expect(200);
     const list = (await tokens('list')).stdout;
     const line = list.split('\n').find((l) => l.includes('NOC pager')) as string;
-    expect(line).toMatch(/^[0-9a-f-]{36} {2}active {2}noc {2}NOC pager {2}no expiry {2}last used /);
+    // No --expires-in: the default lifetime (API_TOKEN_TTL, 30 days here).
+    expect(line).toMatch(
+      /^[0-9a-f-]{36} {2}active {2}noc {2}NOC pager {2}expires \S+ \(in 30 d\) {2}last used /,
+    );
+    const [row] = (await db.query(`SELECT expires_at FROM api_tokens WHERE name = 'NOC pager'`)) as {
+      expires_at: Date;
+    }[];
+    expect((row.expires_at.getTime() - Date.now()) / 86_400_000).toBeCloseTo(30, 1);
     expect(list).not.toContain(token.slice(-43));
     const id = line.slice(0, 36);
 
@@ -153,6 +214,13 @@ describe('API tokens from the CLI, and the bootstrap admin token', () => {
     expect(await tokens('create', '--role', 'noc', '--name', 'x', '--expires-in', 'soon')).toMatchObject({
       code: 64,
       stderr: expect.stringMatching(/--expires-in "soon" must be a positive duration/),
+    });
+    expect(await tokens('create', '--role', 'noc', '--name', 'x', '--expires-in', '61d')).toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/"61d" is longer than the longest lifetime, 60 d \(API_TOKEN_MAX_TTL\)/),
+    });
+    expect(await tokens('create', '--role', 'noc', '--name', 'x', '--expires-in', '60d')).toMatchObject({
+      code: 0,
     });
     expect(
       await tokens(

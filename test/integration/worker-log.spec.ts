@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 import { testEnv } from '../support/env';
 import { eventually } from '../support/eventually';
 

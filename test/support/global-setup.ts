@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, startStack, type RunningStack } from '@takedown/dev-stack';
+import { freePort, startStack, type RunningStack } from '@takedown/dev';
 import { WORKFLOW_BUNDLE_ENV, bundleWorkflows } from '@takedown/worker/workflow-bundle';
 import { CHILD_BUILD_ENV, compileForChildren } from './child-build';
 

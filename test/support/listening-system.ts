@@ -1,4 +1,4 @@
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 import { startSystem, type RunningSystem } from './api';
 
 export interface ListeningSystem extends RunningSystem {

@@ -5,7 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
-import { startStack } from '@takedown/dev-stack';
+import { startStack } from '@takedown/dev';
 
 async function main([phase, dataDir, portList, id]: string[]): Promise<unknown> {
   const [postgres, temporal, smtp] = portList.split(',').map(Number);

@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { freePort } from '@takedown/dev-stack';
+import { freePort } from '@takedown/dev';
 
 /**
  * A TCP proxy on loopback in front of a real server (PostgreSQL, Temporal), to make that server look down (nothing

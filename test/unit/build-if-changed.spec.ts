@@ -3,10 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-const SCRIPT = path.resolve(__dirname, '..', '..', 'libs', 'dev-stack', 'build-if-changed.mjs');
+const SCRIPT = path.resolve(__dirname, '..', '..', 'apps', 'dev', 'build-if-changed.mjs');
 
 /**
- * `npm start` and `npm run takedown` run libs/dev-stack/build-if-changed.mjs before the build's entry point. Here it
+ * `npm start` and `npm run takedown` run apps/dev/build-if-changed.mjs before the build's entry point. Here it
  * runs on a package of its own whose `build` script only counts its runs.
  */
 describe('build only when sources changed', () => {

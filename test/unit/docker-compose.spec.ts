@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { loadEnv } from '@takedown/config';
-import { TEMPORAL_SERVER_VERSION } from '@takedown/dev-stack';
+import { TEMPORAL_SERVER_VERSION } from '@takedown/dev';
 
 interface Service {
   image?: string;

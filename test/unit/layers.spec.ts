@@ -81,4 +81,11 @@ describe('layers', () => {
     expect(violations('apps/api/src', (i) => !i.from.startsWith('@takedown/worker'))).toEqual([]);
     expect(violations('apps/worker/src', (i) => !i.from.startsWith('@takedown/api'))).toEqual([]);
   });
+
+  it('keeps npm start’s application (apps/dev, embedded PostgreSQL and all) out of the API, worker, CLI and libs', () => {
+    const notDev = (i: { from: string }) => !/^@takedown\/dev(\/|$)/.test(i.from);
+    for (const dir of ['apps/api/src', 'apps/worker/src', 'apps/cli/src', 'libs', 'workflows']) {
+      expect(violations(dir, notDev)).toEqual([]);
+    }
+  });
 });

@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, supervise } from '@takedown/dev-stack';
+import { freePort, supervise } from '@takedown/dev';
 import { eventually } from '../support/eventually';
 
 /**
- * The dev stack's supervisor (libs/dev-stack/src/supervise.ts, what `npm start` runs the worker and the API under),
+ * The dev stack's supervisor (apps/dev/src/supervise.ts, what `npm start` runs the worker and the API under),
  * on small node scripts instead of the real parts, with restart delays of milliseconds instead of seconds.
  */
 describe('the dev stack restarts a crashed part', () => {

@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './app-config';
 import { AppModule } from './app.module';
+import { BearerAuthentication } from './auth/bearer';
 import { describeRoles } from './auth/openapi';
 import { bodyParsers } from './common/body-limits';
 import { ErrorsFilter } from './common/errors.filter';
@@ -23,7 +24,8 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     bodyParser: false,
   });
   app.use(securityHeaders());
-  app.use(bodyParsers());
+  const bearer = app.get(BearerAuthentication);
+  app.use(bodyParsers((req, res) => bearer.principalOf(req, res)));
   app.useLogger(app.get(Logger));
   // After the APP_GUARD guards (authentication), so that it counts per principal.
   app.useGlobalGuards(app.get(TokenThrottlerGuard));

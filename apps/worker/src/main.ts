@@ -3,8 +3,7 @@ import * as http from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
-import { loadEnvOrExit, temporalConnectionOptions } from '@takedown/config';
-import { freePort } from '@takedown/dev-stack';
+import { freePort, loadEnvOrExit, temporalConnectionOptions } from '@takedown/config';
 import {
   createRegistry,
   nestLogger,

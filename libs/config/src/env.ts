@@ -1,6 +1,14 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { CATEGORIES, isRole, parseMailSources, ROLES, type Category, type Role } from '@takedown/domain';
+import {
+  CATEGORIES,
+  durationToMs,
+  isRole,
+  parseMailSources,
+  ROLES,
+  type Category,
+  type Role,
+} from '@takedown/domain';
 
 /**
  * Every setting Takedown reads from the environment, validated once at start-up so that a bad value stops the
@@ -25,6 +33,26 @@ const optionalUrl = (protocols: string[]) =>
       `must be a URL with one of ${protocols.join(', ')}`,
     )
     .optional();
+
+/** An ISO 8601 duration of days, hours or less (`P90D`, `PT24H`), as milliseconds. */
+const duration = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .transform((v, ctx) => {
+      try {
+        const ms = durationToMs(v);
+        if (ms > 0) return ms;
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: 'must be a positive ISO 8601 duration in weeks, days or less, such as P90D or PT24H',
+      });
+      return z.NEVER;
+    });
 
 /**
  * The secrets that .env.example and the docs show (test/unit/config-secrets.spec.ts reads them from .env.example):
@@ -197,11 +225,14 @@ export const envSchema = z
     /** OIDC bearer tokens from the provider's SSO: unset issuer, only Takedown's own API tokens are accepted. */
     OIDC_ISSUER: optionalUrl(['http:', 'https:']),
     OIDC_AUDIENCE: z.string().trim().min(1).optional(),
-    /** The issuer's key set (its discovery document's `jwks_uri`). */
+    /** The issuer's key set (its discovery document's `jwks_uri`): https, or http on loopback outside production. */
     OIDC_JWKS_URL: optionalUrl(['http:', 'https:']),
     /** The claim that lists a user's roles or groups; a dotted path reaches into objects (`realm_access.roles`). */
     OIDC_ROLES_CLAIM: z.string().trim().min(1).default('roles'),
-    /** `value=role,…`: the claim's values (group names) as Takedown roles; unset, values that are role names count. */
+    /**
+     * `value=role,…`: the claim's values (group names) as Takedown roles, required with an issuer. Nothing is taken
+     * by name: a group that happens to be called `admin` in the provider's directory must not make an admin.
+     */
     OIDC_ROLE_MAP: z
       .string()
       .trim()
@@ -224,6 +255,14 @@ export const envSchema = z
       }),
     /** The claim with the user's email address: an account manager's scope. */
     OIDC_EMAIL_CLAIM: z.string().trim().min(1).default('email'),
+    /** How long an API token lives when `token create` is given no `--expires-in`. */
+    API_TOKEN_TTL: duration('P90D'),
+    /** The longest lifetime `token create` gives a token: every token expires. */
+    API_TOKEN_MAX_TTL: duration('P365D'),
+    /** How long the admin token that `npm start` makes on an empty database lives. */
+    BOOTSTRAP_TOKEN_TTL: duration('PT24H'),
+    /** Failed authentications (401) per minute from one client address before it gets 429; 0 turns it off. */
+    AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
     /** Requests per minute per API token (or per client address without one); 0 turns the limit off. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     /** How often the API reads the business metrics (open, overdue notices, open tasks, intake) for /metrics. */
@@ -279,8 +318,18 @@ export const envSchema = z
         });
       }
     }
-    for (const name of ['OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const) {
-      if (env.OIDC_ISSUER && !env[name]) {
+    for (const name of ['API_TOKEN_TTL', 'BOOTSTRAP_TOKEN_TTL'] as const) {
+      if (env[name] > env.API_TOKEN_MAX_TTL) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [name],
+          message: 'must not be longer than API_TOKEN_MAX_TTL',
+        });
+      }
+    }
+    for (const name of ['OIDC_AUDIENCE', 'OIDC_JWKS_URL', 'OIDC_ROLE_MAP'] as const) {
+      const value = env[name];
+      if (env.OIDC_ISSUER && (!value || (typeof value === 'object' && !Object.keys(value).length))) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
           path: [name],
@@ -288,7 +337,27 @@ export const envSchema = z
         });
       }
     }
+    if (env.OIDC_JWKS_URL && !isSafeKeySetUrl(env.OIDC_JWKS_URL, env.NODE_ENV)) {
+      // Over plain http anyone on the path could serve their own keys and sign tokens with any role.
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['OIDC_JWKS_URL'],
+        message:
+          env.NODE_ENV === 'production'
+            ? 'must be https in production'
+            : 'must be https (http only to a loopback address, in development and tests)',
+      });
+    }
   });
+
+/** https anywhere; http only to this machine (a test or development identity provider), never in production. */
+export function isSafeKeySetUrl(url: string, nodeEnv: Env['NODE_ENV']): boolean {
+  const { protocol, hostname } = new URL(url);
+  if (protocol === 'https:') return true;
+  const host = hostname.replace(/^\[(.*)\]$/, '$1');
+  const loopback = host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+  return protocol === 'http:' && loopback && nodeEnv !== 'production';
+}
 
 export interface FeedbackWebhook {
   /** The source's name, as its notices carry it. */
@@ -309,7 +378,7 @@ export class ConfigError extends Error {
  */
 const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL', 'LINK_SIGNING_KEYS', 'FEEDBACK_WEBHOOKS']);
 export const isSecretVariable = (name: string): boolean =>
-  SECRET_VARIABLES.has(name) || /SECRET|PASSWORD|TOKEN|KEY/i.test(name);
+  SECRET_VARIABLES.has(name) || (/SECRET|PASSWORD|TOKEN|KEY/i.test(name) && !/_TTL$/.test(name));
 
 /**
  * Parses the environment; each problem becomes one line such as `API_PORT: Expected number, received nan (got

@@ -1,3 +1,4 @@
 export * from './env';
 export * from './temporal-connection';
 export * from './local-stack';
+export * from './ports';

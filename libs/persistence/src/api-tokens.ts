@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError, isRole, ROLES, SOURCE_KINDS, type Role } from '@takedown/domain';
+import { appendAudit } from './audit-log';
 import { ApiTokenEntity } from './entities/api-token.entity';
 
 /**
@@ -54,18 +55,37 @@ export async function createApiToken(db: Db, input: NewApiToken, now = new Date(
 
 /**
  * Creates the first admin token when there is no token at all, so that a fresh installation can be used at once;
- * null when tokens exist. The advisory lock keeps two starts from both creating one.
+ * null when tokens exist. It expires (an admin key nobody remembers making must not stay valid for ever), and its
+ * making is audited like any other token's. The advisory lock keeps two starts from both creating one.
  */
-export async function createBootstrapAdminToken(db: DataSource): Promise<IssuedApiToken | null> {
+export async function createBootstrapAdminToken(
+  db: DataSource,
+  expiresAt: Date,
+): Promise<IssuedApiToken | null> {
   return db.transaction(async (em) => {
     await em.query(`SELECT pg_advisory_xact_lock(hashtext('api_tokens_bootstrap'))`);
     const [{ any }] = (await em.query(`SELECT EXISTS (SELECT 1 FROM api_tokens) AS any`)) as {
       any: boolean;
     }[];
     if (any) return null;
-    return createApiToken(em, { name: 'bootstrap-admin', role: 'admin', createdBy: 'system:bootstrap' });
+    const issued = await createApiToken(em, {
+      name: BOOTSTRAP_TOKEN_NAME,
+      role: 'admin',
+      expiresAt,
+      createdBy: BOOTSTRAP_CREATED_BY,
+    });
+    await appendAudit(em, {
+      actor: { kind: 'system', id: 'bootstrap', name: 'npm start' },
+      action: 'token.create',
+      target: { type: 'api_token', id: issued.record.id },
+      summary: { name: BOOTSTRAP_TOKEN_NAME, role: 'admin', expiresAt: expiresAt.toISOString() },
+    });
+    return issued;
   });
 }
+
+export const BOOTSTRAP_TOKEN_NAME = 'bootstrap-admin';
+export const BOOTSTRAP_CREATED_BY = 'system:bootstrap';
 
 /** Finds and checks the token a request presented; the secret is compared in constant time. */
 export async function checkApiToken(db: Db, token: string, now = new Date()): Promise<ApiTokenCheck> {

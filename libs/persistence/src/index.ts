@@ -30,3 +30,4 @@ export * from './retention';
 export * from './notice-stats';
 export * from './business-metrics';
 export * from './audit-head';
+export * from './links';

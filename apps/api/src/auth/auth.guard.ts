@@ -1,21 +1,13 @@
-import {
-  ForbiddenException,
-  Injectable,
-  ServiceUnavailableException,
-  UnauthorizedException,
-  type CanActivate,
-  type ExecutionContext,
-} from '@nestjs/common';
+import { ForbiddenException, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { DeniedAccessLog, routeTarget } from '../audit/denied-access';
 import { ACCESS_RULE, type AccessRule } from './access';
-import { AuthenticationError } from './authentication-error';
-import { Authenticator } from './authenticator';
+import { BearerAuthentication } from './bearer';
 
 /**
  * The one gate of every route (registered as APP_GUARD): public routes pass; every other route needs a bearer
- * token (401 without, with WWW-Authenticate) whose roles include one the route allows (403 naming them, and a row
+ * token (401 without, with WWW-Authenticate; 429 past the failed-authentication limit) whose roles include one the route allows (403 naming them, and a row
  * `access.denied` in the audit trail). A route
  * without a rule is refused: forgetting to decide who may call it must not open it.
  */
@@ -23,7 +15,7 @@ import { Authenticator } from './authenticator';
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly authenticator: Authenticator,
+    private readonly bearer: BearerAuthentication,
     private readonly denied: DeniedAccessLog,
   ) {}
 
@@ -43,37 +35,8 @@ export class AuthGuard implements CanActivate {
         message: 'this route states no roles that may call it, so nobody may',
       });
     }
-    const header = req.headers.authorization;
-    const bearer = /^Bearer +(\S+)\s*$/i.exec(header ?? '')?.[1];
-    if (!bearer) {
-      res.setHeader('WWW-Authenticate', 'Bearer realm="takedown"');
-      throw new UnauthorizedException({
-        statusCode: 401,
-        code: 'AUTH.UNAUTHENTICATED',
-        message: header ? 'the Authorization header must be "Bearer <token>"' : 'a bearer token is required',
-      });
-    }
-    try {
-      req.principal = await this.authenticator.authenticate(bearer);
-    } catch (err) {
-      if (!(err instanceof AuthenticationError)) throw err;
-      if (err.unavailable) {
-        throw new ServiceUnavailableException({
-          statusCode: 503,
-          code: 'AUTH.UNAVAILABLE',
-          message: err.message,
-        });
-      }
-      res.setHeader(
-        'WWW-Authenticate',
-        `Bearer realm="takedown", error="invalid_token", error_description="${err.message.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '')}"`,
-      );
-      throw new UnauthorizedException({
-        statusCode: 401,
-        code: 'AUTH.UNAUTHENTICATED',
-        message: err.message,
-      });
-    }
+    // The large-body routes authenticate before their parsers (common/body-limits.ts): once is enough.
+    req.principal ??= await this.bearer.principalOf(req, res);
     if (!req.principal.roles.some((r) => rule.roles.includes(r))) {
       await this.denied.record(req, 'role', 403, routeTarget(req));
       throw new ForbiddenException({

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Principal } from '@takedown/domain';
-import { API_TOKEN_PREFIX, checkApiTokenWith, touchApiToken } from '@takedown/persistence';
+import {
+  API_TOKEN_PREFIX,
+  BOOTSTRAP_CREATED_BY,
+  checkApiTokenWith,
+  touchApiToken,
+} from '@takedown/persistence';
 import { AppConfig } from '../app-config';
 import { AuthenticationError } from './authentication-error';
 import { OidcVerifier } from './oidc-verifier';
@@ -14,6 +19,8 @@ const REJECTED = {
   unknown: 'the token is not known',
   expired: 'the token has expired',
   revoked: 'the token was revoked',
+  unbounded:
+    'a bootstrap admin token that never expires is refused in production; make one with `takedown token create`',
 } as const;
 
 /** Turns a bearer token (an API token `td_…`, or an OIDC JWT when an issuer is configured) into a principal. */
@@ -22,6 +29,7 @@ export class Authenticator {
   private readonly oidc: OidcVerifier | null;
   /** When this process last wrote each token's last_used_at: at most one write a minute per token. */
   private readonly touched = new Map<string, number>();
+  private readonly production: boolean;
 
   constructor(
     private readonly db: DataSource,
@@ -29,6 +37,7 @@ export class Authenticator {
     private readonly tokens: TokenCache,
   ) {
     const env = config.env;
+    this.production = env.NODE_ENV === 'production';
     this.oidc =
       env.OIDC_ISSUER && env.OIDC_AUDIENCE && env.OIDC_JWKS_URL
         ? new OidcVerifier({
@@ -53,6 +62,10 @@ export class Authenticator {
     const check = await checkApiTokenWith(token, now, (id) => this.tokens.load(id, now.getTime()));
     if (!check.ok) throw new AuthenticationError(REJECTED[check.reason]);
     const t = check.record;
+    // Made by an `npm start` before bootstrap tokens expired: nobody may still know where it went.
+    if (this.production && t.createdBy === BOOTSTRAP_CREATED_BY && !t.expiresAt) {
+      throw new AuthenticationError(REJECTED.unbounded);
+    }
     if (now.getTime() - (this.touched.get(t.id) ?? 0) >= TOUCH_INTERVAL_MS) {
       this.touched.set(t.id, now.getTime());
       await touchApiToken(this.db, t.id, now);

@@ -8,7 +8,7 @@ export interface OidcSettings {
   jwksUrl: string;
   /** Dotted path to the claim with the roles or groups, e.g. `roles` or `realm_access.roles`. */
   rolesClaim: string;
-  /** Claim value → role; empty: values that are role names are taken as they are. */
+  /** Claim value → role. Only mapped values count: an unmapped value named like a role grants nothing. */
   roleMap: Record<string, Role>;
   emailClaim: string;
 }
@@ -41,7 +41,11 @@ export class OidcVerifier {
     } catch (err) {
       throw toAuthenticationError(err);
     }
-    const email = stringClaim(payload, this.settings.emailClaim)?.toLowerCase();
+    // An address the provider has not verified may be anyone's (many let users type it in): it scopes nothing.
+    const email =
+      payload.email_verified === true
+        ? stringClaim(payload, this.settings.emailClaim)?.toLowerCase()
+        : undefined;
     const roles = this.rolesOf(payload).filter((r) => r !== 'account_manager' || !!email);
     const name =
       stringClaim(payload, 'name') ?? email ?? stringClaim(payload, 'preferred_username') ?? payload.sub!;
@@ -64,10 +68,10 @@ export class OidcVerifier {
       : typeof claim === 'string'
         ? claim.split(/[\s,]+/).filter(Boolean)
         : [];
-    const mapped = Object.keys(this.settings.roleMap).length
-      ? values.map((v) => this.settings.roleMap[v]).filter((r): r is Role => !!r)
-      : values.filter(isRole);
-    return [...new Set(mapped)].filter((r) => r !== 'source');
+    const mapped = values
+      .filter((v) => Object.hasOwn(this.settings.roleMap, v))
+      .map((v) => this.settings.roleMap[v]);
+    return [...new Set(mapped)].filter((r) => isRole(r) && r !== 'source');
   }
 }
 

@@ -61,7 +61,8 @@ export function documentCommonResponses(document: OpenAPIObject): OpenAPIObject 
       const declared = new Set(Object.keys(op.responses));
       if (!NOT_RATE_LIMITED.has(route)) {
         op.responses['429'] ??= {
-          description: 'Too many requests for this token (RATE_LIMIT_PER_MINUTE); retry after Retry-After',
+          description:
+            'Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After',
           headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
         };
       }

@@ -8,7 +8,7 @@ import {
   revokeApiToken,
   type ApiTokenEntity,
 } from '@takedown/persistence';
-import { loadEnvOrExit } from '@takedown/config';
+import { loadEnvOrExit, type Env } from '@takedown/config';
 import { DomainError, durationToMs, isRole, ROLES, SOURCE_KINDS } from '@takedown/domain';
 
 /** sysexits.h: 0 done, 64 usage, 65 refused data (an unknown id), 78 configuration missing. */
@@ -42,18 +42,18 @@ class UsageError extends Error {}
 export async function tokenCommand(
   sub: 'create' | 'list' | 'revoke',
   args: string[],
-  { io = stdio, databaseUrl }: { io?: Io; databaseUrl?: string } = {},
+  { io = stdio, databaseUrl, env = loadEnvOrExit() }: { io?: Io; databaseUrl?: string; env?: Env } = {},
 ): Promise<number> {
   let run: (db: DataSource) => Promise<number>;
   try {
-    run = parse(sub, args, io);
+    run = parse(sub, args, io, env);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     io.err(err.message);
     io.err(`usage: takedown ${TOKEN_USAGE[sub]}`);
     return EXIT.usage;
   }
-  const url = databaseUrl ?? loadEnvOrExit().DATABASE_URL;
+  const url = databaseUrl ?? env.DATABASE_URL;
   if (!url) {
     io.err(
       'DATABASE_URL must be set (the PostgreSQL that Takedown uses), or the local stack running (npm start).',
@@ -76,6 +76,7 @@ function parse(
   sub: 'create' | 'list' | 'revoke',
   args: string[],
   io: Io,
+  env: Pick<Env, 'API_TOKEN_TTL' | 'API_TOKEN_MAX_TTL'>,
 ): (db: DataSource) => Promise<number> {
   if (sub === 'revoke') {
     if (args.length !== 1 || args[0].startsWith('--'))
@@ -135,7 +136,13 @@ function parse(
     throw new UsageError('a source token needs both --source-kind and --source-name');
   }
   const expiresIn = flags.get('--expires-in');
-  const ttl = expiresIn ? parseExpiry(expiresIn) : null;
+  // Every token expires: a forgotten one stops working on its own.
+  const ttl = expiresIn ? parseExpiry(expiresIn) : env.API_TOKEN_TTL;
+  if (ttl > env.API_TOKEN_MAX_TTL) {
+    throw new UsageError(
+      `--expires-in "${expiresIn}" is longer than the longest lifetime, ${days(env.API_TOKEN_MAX_TTL)} (API_TOKEN_MAX_TTL)`,
+    );
+  }
   return async (db) => {
     const actor = cliActor('token create');
     const { token, record } = await db.transaction(async (tx) => {
@@ -144,7 +151,7 @@ function parse(
         role,
         accountManagerEmail: email,
         source: sourceKind && sourceName ? { kind: sourceKind, name: sourceName } : null,
-        expiresAt: ttl ? new Date(Date.now() + ttl) : null,
+        expiresAt: new Date(Date.now() + ttl),
         createdBy: `cli:${actor.id}`,
       });
       await appendAudit(tx, {
@@ -157,7 +164,7 @@ function parse(
     });
     io.err(
       `Created token ${record.id} "${record.name}" (${record.role}${scopeOf(record)}), ` +
-        `${record.expiresAt ? `expires ${record.expiresAt.toISOString()}` : 'no expiry'}. ` +
+        `${expiry(record)}. ` +
         'It is shown only this once: use it as "Authorization: Bearer <token>" (or in Swagger UI, Authorize).',
     );
     io.out(token);
@@ -199,6 +206,17 @@ export function parseExpiry(text: string): number {
   throw new UsageError(`--expires-in "${text}" must be a positive duration such as 90d, 12h, 30m or P90D`);
 }
 
+/** `expires 2026-03-01T10:00:00.000Z (in 90 d)`, `expired 2026-…`, or `no expiry` for a token made before they had one. */
+function expiry(t: ApiTokenEntity, now = Date.now()): string {
+  if (!t.expiresAt) return 'no expiry';
+  const left = t.expiresAt.getTime() - now;
+  if (left <= 0) return `expired ${t.expiresAt.toISOString()}`;
+  const inWords = left >= 86_400_000 ? days(left) : `${Math.ceil(left / 3_600_000)} h`;
+  return `expires ${t.expiresAt.toISOString()} (in ${inWords})`;
+}
+
+const days = (ms: number) => `${Math.round(ms / 86_400_000)} d`;
+
 function scopeOf(t: ApiTokenEntity): string {
   if (t.accountManagerEmail) return ` for ${t.accountManagerEmail}`;
   if (t.sourceKind) return ` for ${t.sourceKind} "${t.sourceName}"`;
@@ -233,7 +251,7 @@ function describe(tokens: ApiTokenEntity[]): string[] {
     status(t),
     `${t.role}${scopeOf(t)}`,
     t.name,
-    t.expiresAt ? `expires ${t.expiresAt.toISOString()}` : 'no expiry',
+    expiry(t),
     t.lastUsedAt ? `last used ${t.lastUsedAt.toISOString()}` : 'never used',
   ]);
   return rows.map((r) => r.join('  '));

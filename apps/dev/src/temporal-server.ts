@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { Client } from 'pg';
-import { freePort, waitForPort } from './ports';
+import { freePort, waitForPort } from '@takedown/config';
 import { cacheDir, run, which, type RunningTemporal } from './temporal';
 
 /**
@@ -313,7 +313,7 @@ function serverConfig(c: {
       membershipPort: ${membership}
       bindOnLocalHost: true${http ? `\n      httpPort: ${http}` : ''}`;
   const p = c.ports;
-  return `# Written by the Takedown dev stack at every start (libs/dev-stack/src/temporal-server.ts).
+  return `# Written by the Takedown dev stack at every start (apps/dev/src/temporal-server.ts).
 log:
   stdout: true
   level: warn

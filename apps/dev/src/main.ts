@@ -67,7 +67,10 @@ async function main(): Promise<void> {
       log: say,
     });
     if (stopping) return;
-    const bootstrapToken = await bootstrapAdminToken(stack.databaseUrl);
+    const bootstrapToken = await bootstrapAdminToken(
+      stack.databaseUrl,
+      new Date(Date.now() + env.BOOTSTRAP_TOKEN_TTL),
+    );
     const mailSources = env.INBOUND_MAIL_SOURCES || (env.NODE_ENV === 'development' ? DEV_MAIL_SOURCES : '');
     // What the stack chose for the API and the worker; the CLI takes the same from .data/stack.json.
     const stackEnv: Record<string, string> = {
@@ -148,7 +151,10 @@ async function main(): Promise<void> {
     if (bootstrapToken) {
       say('');
       say('A first admin API token was made (the database had none). It is shown only this once: keep it.');
-      say(`  ${bootstrapToken}`);
+      say(`  ${bootstrapToken.token}`);
+      say(
+        `It expires ${bootstrapToken.expiresAt.toISOString()} (BOOTSTRAP_TOKEN_TTL); make personal tokens with it before then.`,
+      );
       say(
         `In Swagger UI (${api}/docs) click "Authorize" and paste it; with curl: -H "Authorization: Bearer <token>".`,
       );
@@ -164,10 +170,14 @@ async function main(): Promise<void> {
 }
 
 /** An empty database gets one admin token, so that a new installation can be tried from Swagger UI at once. */
-async function bootstrapAdminToken(databaseUrl: string): Promise<string | null> {
+async function bootstrapAdminToken(
+  databaseUrl: string,
+  expiresAt: Date,
+): Promise<{ token: string; expiresAt: Date } | null> {
   const db = await new DataSource(dataSourceOptions(databaseUrl, { logging: ['error'] })).initialize();
   try {
-    return (await createBootstrapAdminToken(db))?.token ?? null;
+    const issued = await createBootstrapAdminToken(db, expiresAt);
+    return issued && { token: issued.token, expiresAt };
   } finally {
     await db.destroy();
   }

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { waitForPort } from './ports';
+import { waitForPort } from '@takedown/config';
 
 /** The CLI version whose `go install` works from the Go module proxy (later tags carry a `replace` directive). */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';

@@ -1,4 +1,5 @@
-export * from './ports';
+// The port helpers live in libs/config, so that the worker needs nothing of this application.
+export { freePort, waitForPort } from '@takedown/config';
 export * from './postgres';
 export * from './temporal';
 export * from './temporal-server';
