@@ -63,6 +63,10 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'GET /v1/customer/standing': CUSTOMER,
   'GET /v1/customer/measures': CUSTOMER,
   'POST /v1/customer/tokens': CUSTOMER,
+  'GET /v1/customer/webhook': CUSTOMER,
+  'PUT /v1/customer/webhook': CUSTOMER,
+  'GET /v1/customer/webhook-deliveries': CUSTOMER,
+  'PUT /v1/customers/:id/webhook': DESK,
 };
 
 interface RouteRule {

@@ -7,8 +7,10 @@ import {
 } from '@temporalio/worker';
 import type { WorkerTaskMetrics } from '@takedown/observability';
 import type { NoticeActivities } from '@takedown/workflows/activities';
+import type { CustomerWebhookActivities } from '@takedown/workflows/customer-webhook-activities';
 import type { StandingActivities } from '@takedown/workflows/standing-activities';
 import type { TerminationActivities } from '@takedown/workflows/termination-activities';
+import { CustomerWebhooks } from './customer-webhooks';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
 import { StandingActivitiesService } from './standing-activities.service';
@@ -35,8 +37,12 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   const notifications = opts.container.get(NotificationActivitiesService);
   const standing = opts.container.get(StandingActivitiesService);
   const termination = opts.container.get(TerminationActivitiesService);
+  const customerWebhooks = opts.container.get(CustomerWebhooks);
   // Bound methods: the worker calls activities as plain functions.
-  const activities: NoticeActivities & StandingActivities & TerminationActivities = {
+  const activities: NoticeActivities &
+    StandingActivities &
+    TerminationActivities &
+    CustomerWebhookActivities = {
     recordEvent: notices.recordEvent.bind(notices),
     attributeNotice: notices.attributeNotice.bind(notices),
     receiveNotice: notices.receiveNotice.bind(notices),
@@ -75,6 +81,8 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     sendTerminationLetter: termination.sendTerminationLetter.bind(termination),
     setCustomerStatus: termination.setCustomerStatus.bind(termination),
     releasePrefixes: termination.releasePrefixes.bind(termination),
+    deliverCustomerWebhook: customerWebhooks.deliverCustomerWebhook.bind(customerWebhooks),
+    failCustomerWebhook: customerWebhooks.failCustomerWebhook.bind(customerWebhooks),
   };
   const metrics = opts.metrics;
   return Worker.create({

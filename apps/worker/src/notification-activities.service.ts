@@ -18,6 +18,7 @@ import {
   TaskEntity,
 } from '@takedown/persistence';
 import type { CustomerEmail, NoticeActivities, OpenTask } from '@takedown/workflows/activities';
+import { CustomerWebhooks } from './customer-webhooks';
 import { SourceWebhooks } from './source-webhooks';
 import { WorkerSettings } from './worker-settings';
 import { customerWithContacts } from './customer-contacts';
@@ -44,6 +45,7 @@ export class NotificationActivitiesService implements Pick<
     private readonly settings: WorkerSettings,
     // Absent where no source has a webhook (tests of the mail alone).
     @Optional() private readonly webhooks?: SourceWebhooks,
+    @Optional() private readonly customerWebhooks?: CustomerWebhooks,
   ) {}
 
   /** Returns `resent` when an earlier attempt's delivery was unconfirmed and the email went again. */
@@ -85,6 +87,12 @@ export class NotificationActivitiesService implements Pick<
         `customer ${email.kind} email sent`,
       );
     }
+    // Beside the email, once per email key: the customer's webhook, on its own workflow.
+    await this.customerWebhooks?.enqueue(
+      notice.id,
+      email.kind === 'notice' ? 'notice.created' : 'notice.reminder',
+      `${email.key}:webhook`,
+    );
     return sent;
   }
 

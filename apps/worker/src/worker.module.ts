@@ -6,6 +6,7 @@ import { resolveLinkKeys } from '@takedown/links';
 import { Mailer } from '@takedown/mail';
 import type { WorkerBusinessMetrics } from '@takedown/observability';
 import { dataSourceOptions } from '@takedown/persistence';
+import { CustomerWebhooks } from './customer-webhooks';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
 import { SourceWebhooks } from './source-webhooks';
@@ -59,12 +60,14 @@ export class WorkerModule {
           useFactory: (db: DataSource) =>
             new SourceWebhooks(db, env.FEEDBACK_WEBHOOKS, metrics?.feedbackPending),
         },
+        CustomerWebhooks,
         NoticeActivitiesService,
         NotificationActivitiesService,
         StandingActivitiesService,
         TerminationActivitiesService,
       ],
       exports: [
+        CustomerWebhooks,
         NoticeActivitiesService,
         NotificationActivitiesService,
         StandingActivitiesService,

@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
 import { CustomerPortalController } from './customer-portal.controller';
 import { CustomerPortalService } from './customer-portal.service';
+import { CustomerWebhookController, DeskWebhookController } from './customer-webhooks.controller';
 
-/** The customer's own API under /v1/customer: its notices, answers, standing, measures and tokens. */
-@Module({ controllers: [CustomerPortalController], providers: [CustomerPortalService] })
+/** The customer's own API under /v1/customer: its notices, answers, standing, measures, tokens and webhook. */
+@Module({
+  controllers: [CustomerPortalController, CustomerWebhookController, DeskWebhookController],
+  providers: [CustomerPortalService],
+})
 export class CustomerPortalModule {}
