@@ -67,6 +67,8 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'PUT /v1/customer/webhook': CUSTOMER,
   'GET /v1/customer/webhook-deliveries': CUSTOMER,
   'PUT /v1/customers/:id/webhook': DESK,
+  'POST /v1/customer/link-requests': 'public',
+  'POST /v1/customer/sessions': 'public',
 };
 
 interface RouteRule {

@@ -9,6 +9,7 @@ import { dataSourceOptions } from '@takedown/persistence';
 import { CustomerWebhooks } from './customer-webhooks';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
+import { PortalLinks } from './portal-links';
 import { SourceWebhooks } from './source-webhooks';
 import { StandingActivitiesService } from './standing-activities.service';
 import { TerminationActivitiesService } from './termination-activities.service';
@@ -61,6 +62,7 @@ export class WorkerModule {
             new SourceWebhooks(db, env.FEEDBACK_WEBHOOKS, metrics?.feedbackPending),
         },
         CustomerWebhooks,
+        PortalLinks,
         NoticeActivitiesService,
         NotificationActivitiesService,
         StandingActivitiesService,
@@ -68,6 +70,8 @@ export class WorkerModule {
       ],
       exports: [
         CustomerWebhooks,
+        PortalLinks,
+        PortalLinks,
         NoticeActivitiesService,
         NotificationActivitiesService,
         StandingActivitiesService,

@@ -29,3 +29,4 @@ export * from './notice-stats';
 export * from './business-metrics';
 export * from './audit-head';
 export * from './customer-webhooks';
+export * from './portal-links';

@@ -2,10 +2,16 @@ import { Module } from '@nestjs/common';
 import { CustomerPortalController } from './customer-portal.controller';
 import { CustomerPortalService } from './customer-portal.service';
 import { CustomerWebhookController, DeskWebhookController } from './customer-webhooks.controller';
+import { PortalLinksController } from './portal-links.controller';
 
 /** The customer's own API under /v1/customer: its notices, answers, standing, measures, tokens and webhook. */
 @Module({
-  controllers: [CustomerPortalController, CustomerWebhookController, DeskWebhookController],
+  controllers: [
+    CustomerPortalController,
+    CustomerWebhookController,
+    DeskWebhookController,
+    PortalLinksController,
+  ],
   providers: [CustomerPortalService],
 })
 export class CustomerPortalModule {}
