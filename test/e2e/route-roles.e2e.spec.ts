@@ -67,6 +67,10 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'PUT /v1/customer/webhook': CUSTOMER,
   'GET /v1/customer/webhook-deliveries': CUSTOMER,
   'PUT /v1/customers/:id/webhook': DESK,
+  'POST /v1/customer/measures': CUSTOMER,
+  'GET /v1/customers/:id/measures': [...DESK, 'account_manager', 'legal'],
+  'POST /v1/customers/:id/measures/:kind/verify': DESK,
+  'POST /v1/customers/:id/measures/:kind/reject': DESK,
   'POST /v1/customer/link-requests': 'public',
   'POST /v1/customer/sessions': 'public',
 };
@@ -125,6 +129,7 @@ const concrete = (path: string) =>
   path
     .replace(':token', 'not-a-signed-link')
     .replace(':action', 'add-note')
+    .replace(':kind', 'hash_check_uploads')
     .replace(/:\w+/g, () => randomUUID());
 
 describe('the route table × roles', () => {

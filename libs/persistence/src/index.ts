@@ -30,3 +30,4 @@ export * from './business-metrics';
 export * from './audit-head';
 export * from './customer-webhooks';
 export * from './portal-links';
+export * from './measures';

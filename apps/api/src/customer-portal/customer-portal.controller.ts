@@ -9,10 +9,12 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Principal } from '@takedown/domain';
+import { actorLabel, type Principal } from '@takedown/domain';
 import { Roles } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal';
 import { Audit } from '../audit/audit.decorator';
+import { DeclareMeasureDto, MeasureView } from '../customers/measure.dto';
+import { MeasuresService } from '../customers/measures.service';
 import {
   CreateCustomerTokenDto,
   CustomerAnswerDto,
@@ -40,7 +42,10 @@ const error = (statusCode: number, code: string, message: string, extra: object 
 @ApiTags('customer')
 @Controller('v1/customer')
 export class CustomerPortalController {
-  constructor(private readonly portal: CustomerPortalService) {}
+  constructor(
+    private readonly portal: CustomerPortalService,
+    private readonly measureRecords: MeasuresService,
+  ) {}
 
   @Get('notices')
   @Roles('customer')
@@ -137,6 +142,23 @@ export class CustomerPortalController {
   @ApiNotFoundResponse({ description: 'No such customer (an admin’s customerId)' })
   measures(@Query() q: CustomerScopeQuery, @CurrentPrincipal() p: Principal): Promise<CustomerMeasureView[]> {
     return this.portal.measures(customerOf(p, q.customerId));
+  }
+
+  @Post('measures')
+  @Roles('customer')
+  @ApiOperation({
+    summary: 'Declare a preventive measure with its evidence and since when; the desk verifies or rejects it',
+    description: 'Only a verified measure counts in the standing. A rejected one may be declared again.',
+  })
+  @ApiCreatedResponse({ type: MeasureView })
+  @ApiBadRequestResponse({ description: 'A field is invalid; the body names it' })
+  @ApiConflictResponse({ description: 'The measure is verified already (MEASURE.ALREADY_VERIFIED)' })
+  declareMeasure(
+    @Query() q: CustomerScopeQuery,
+    @Body() dto: DeclareMeasureDto,
+    @CurrentPrincipal() p: Principal,
+  ): Promise<MeasureView> {
+    return this.measureRecords.declare(customerOf(p, q.customerId), dto, actorLabel(p.actor));
   }
 
   @Post('tokens')

@@ -176,9 +176,16 @@ export class CustomerStandingView {
 
 export class CustomerMeasureView {
   @ApiProperty({ example: 'hash_check_uploads' }) kind: string;
+  @ApiProperty({ enum: ['declared', 'verified', 'rejected'], description: 'Only a verified measure counts' })
+  status: 'declared' | 'verified' | 'rejected';
+  @ApiPropertyOptional({ nullable: true, type: String }) evidence: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, example: '2026-03-01' }) evidenceDate: string | null;
   @ApiProperty() declaredAt: string;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'null: not (yet) verified by the desk' })
   verifiedAt: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) rejectedAt: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Why the desk rejected it' })
+  rejectionReason: string | null;
 }
 
 export class CreateCustomerTokenDto {

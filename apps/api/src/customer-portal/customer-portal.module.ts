@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CustomersModule } from '../customers/customers.module';
 import { CustomerPortalController } from './customer-portal.controller';
 import { CustomerPortalService } from './customer-portal.service';
 import { CustomerWebhookController, DeskWebhookController } from './customer-webhooks.controller';
@@ -6,6 +7,7 @@ import { PortalLinksController } from './portal-links.controller';
 
 /** The customer's own API under /v1/customer: its notices, answers, standing, measures, tokens and webhook. */
 @Module({
+  imports: [CustomersModule],
   controllers: [
     CustomerPortalController,
     CustomerWebhookController,

@@ -14,7 +14,14 @@ import {
   type StandingCounts,
   type StandingLevel,
 } from '@takedown/domain';
-import { createApiToken, NoticeEntity, NoticeEventEntity, recordAudit } from '@takedown/persistence';
+import {
+  createApiToken,
+  listMeasures,
+  NoticeEntity,
+  NoticeEventEntity,
+  recordAudit,
+  verifiedMeasureKinds,
+} from '@takedown/persistence';
 import { AppConfig } from '../app-config';
 import { startNoticeAction } from '../temporal/notice-signal';
 import type {
@@ -164,19 +171,16 @@ export class CustomerPortalService {
         customerId,
       ]),
       this.db.query(`SELECT policy_profile FROM contracts WHERE customer_id = $1`, [customerId]),
-      this.db.query(
-        `SELECT kind FROM customer_preventive_measures WHERE customer_id = $1 AND verified_at IS NOT NULL ORDER BY kind`,
-        [customerId],
-      ),
+      verifiedMeasureKinds(this.db, customerId),
     ])) as [
       { level: StandingLevel; counts: StandingCounts; level_since: Date }[],
       { policy_profile: string }[],
-      { kind: string }[],
+      string[],
     ];
     const policy = standingPolicyFor(contract?.policy_profile ?? this.config.env.POLICY_PROFILE);
     const level = row?.level ?? 'good';
     const counts = row?.counts ?? emptyCounts();
-    const verified = measures.map((m) => m.kind);
+    const verified = measures;
     const levels = STANDING_LEVELS.filter((l) => l !== 'good') as Exclude<StandingLevel, 'good'>[];
     return {
       level,
@@ -191,14 +195,15 @@ export class CustomerPortalService {
 
   async measures(customerId: string): Promise<CustomerMeasureView[]> {
     await this.customerExists(customerId);
-    const rows = (await this.db.query(
-      `SELECT kind, declared_at, verified_at FROM customer_preventive_measures WHERE customer_id = $1 ORDER BY kind`,
-      [customerId],
-    )) as { kind: string; declared_at: Date; verified_at: Date | null }[];
-    return rows.map((m) => ({
+    return (await listMeasures(this.db, customerId)).map((m) => ({
       kind: m.kind,
-      declaredAt: m.declared_at.toISOString(),
-      verifiedAt: m.verified_at?.toISOString() ?? null,
+      status: m.status,
+      evidence: m.evidence,
+      evidenceDate: m.evidenceDate,
+      declaredAt: m.declaredAt.toISOString(),
+      verifiedAt: m.verifiedAt?.toISOString() ?? null,
+      rejectedAt: m.rejectedAt?.toISOString() ?? null,
+      rejectionReason: m.rejectionReason,
     }));
   }
 
