@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { setCustomerWebhook } from '@takedown/persistence';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
@@ -183,16 +184,31 @@ describe('the customer API (/v1/customer)', () => {
     expect(row.created_by).toMatch(/^token:/);
   });
 
-  it('never shows or acts on customer A’s notices to customer B, on every customer route', async () => {
+  it('never shows or acts on customer A’s notices, measures or webhook to customer B, on every customer route', async () => {
     const n = await submit(a.ip);
     await notified(n.id);
+    // A's own things besides the notice, written where its routes would write them.
+    const hook = await setCustomerWebhook(db, a.customer.id, `http://127.0.0.1:9/a-${randomUUID()}`, 'test');
+    const evidence = `A's evidence ${randomUUID()}`;
+    await db.query(
+      `INSERT INTO customer_preventive_measures (customer_id, kind, evidence, evidence_date, declared_at)
+       VALUES ($1, 'a_secret_measure', $2, '2026-01-01', now())`,
+      [a.customer.id, evidence],
+    );
+    const eventId = `${n.id}:test:webhook`;
+    await db.query(
+      `INSERT INTO customer_webhook_deliveries (event_id, customer_id, notice_id, type) VALUES ($1, $2, $3, 'notice.created')`,
+      [eventId, a.customer.id, n.id],
+    );
+    const secrets = [n.url, a.customer.reference, a.customer.name, hook.url, hook.secret, evidence, eventId];
     const leaks: string[] = [];
+    const covered = new Set<string>();
     const check = (route: string, res: request.Response, status: number) => {
+      covered.add(route.replace(/\?.*$/, ''));
       if (res.status !== status) leaks.push(`${route} → ${res.status}, expected ${status}`);
       const text = JSON.stringify(res.body);
-      if (text.includes(n.url) || text.includes(a.customer.reference) || text.includes(a.customer.name)) {
-        leaks.push(`${route} leaks A’s notice or customer: ${text}`);
-      }
+      const leaked = secrets.filter((x) => text.includes(x));
+      if (leaked.length) leaks.push(`${route} shows A’s ${leaked.join(', ')}`);
     };
     const list = await asB.get('/v1/customer/notices').query({ limit: 200 });
     check('GET /v1/customer/notices', list, 200);
@@ -208,6 +224,10 @@ describe('the customer API (/v1/customer)', () => {
       .send({ answers: [{ noticeId: n.id, kind: 'removed' }] });
     check('POST /v1/customer/answers', batch, 200);
     if (batch.body.results?.[0]?.result !== 'not_found') leaks.push('batch answer acted on A’s notice');
+    check('GET /v1/customer/standing', await asB.get('/v1/customer/standing'), 200);
+    check('GET /v1/customer/measures', await asB.get('/v1/customer/measures'), 200);
+    check('GET /v1/customer/webhook', await asB.get('/v1/customer/webhook'), 404);
+    check('GET /v1/customer/webhook-deliveries', await asB.get('/v1/customer/webhook-deliveries'), 200);
     // Naming customer A does not help B: it is told A does not exist.
     const asAccount = { customerId: a.customer.id };
     check(
@@ -244,19 +264,59 @@ describe('the customer API (/v1/customer)', () => {
       404,
     );
     check(
+      'POST /v1/customer/measures?customerId=A',
+      await asB
+        .post('/v1/customer/measures')
+        .query(asAccount)
+        .send({ kind: 'a_secret_measure', evidence: 'overwritten', date: '2026-02-02' }),
+      404,
+    );
+    check(
       'POST /v1/customer/tokens?customerId=A',
       await adminOfB.post('/v1/customer/tokens').query(asAccount).send({ name: 'sneaky' }),
       404,
     );
+    check(
+      'GET /v1/customer/webhook?customerId=A',
+      await asB.get('/v1/customer/webhook').query(asAccount),
+      404,
+    );
+    check(
+      'PUT /v1/customer/webhook?customerId=A',
+      await adminOfB.put('/v1/customer/webhook').query(asAccount).send({ url: 'http://127.0.0.1:9/b' }),
+      404,
+    );
+    check(
+      'GET /v1/customer/webhook-deliveries?customerId=A',
+      await asB.get('/v1/customer/webhook-deliveries').query(asAccount),
+      404,
+    );
     expect(leaks).toEqual([]);
-    // Nothing happened to A's notice.
+    // Every route a customer token can call is checked here: a new one fails until it is.
+    const router = (
+      system.app.getHttpAdapter().getInstance() as {
+        router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+      }
+    ).router;
+    const customerRoutes = router.stack
+      .filter((l) => l.route?.path.startsWith('/v1/customer/'))
+      .flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`))
+      // Public: they act on no customer (a link request by address, a link's exchange; portal-link.e2e.spec.ts).
+      .filter((r) => !['POST /v1/customer/link-requests', 'POST /v1/customer/sessions'].includes(r));
+    expect([...covered].sort()).toEqual([...new Set(customerRoutes)].sort());
+    // Nothing happened to A's notice, measure or webhook.
     const still = await system.http.get(`/v1/notices/${n.id}`).expect(200);
     expect(still.body.state).toBe('customer_notified');
-    const [{ count }] = (await db.query(
-      `SELECT count(*)::int AS count FROM api_tokens WHERE customer_id = $1 AND name = 'sneaky'`,
+    const [row] = (await db.query(
+      `SELECT (SELECT count(*)::int FROM api_tokens WHERE customer_id = $1 AND name = 'sneaky') AS tokens,
+              (SELECT evidence FROM customer_preventive_measures WHERE customer_id = $1 AND kind = 'a_secret_measure')
+                AS evidence,
+              (SELECT url FROM customer_webhooks WHERE customer_id = $1) AS url`,
       [a.customer.id],
-    )) as { count: number }[];
-    expect(count).toBe(0);
+    )) as { tokens: number; evidence: string; url: string }[];
+    expect(row).toEqual({ tokens: 0, evidence, url: hook.url });
+    // A's later notices in this file need no deliveries to a port nobody listens on.
+    await db.query(`DELETE FROM customer_webhooks WHERE customer_id = $1`, [a.customer.id]);
   });
 
   it('lets an admin act for a customer it names, and asks it to name one', async () => {
