@@ -139,6 +139,41 @@ describe('customer webhooks', () => {
     await asB.put('/v1/customer/webhook').query({ customerId: a.customer.id }).send({ url }).expect(404);
   });
 
+  it('never holds the notice: a receiver that does not answer leaves the delivery pending, the notice goes on', async () => {
+    const silent = http.createServer(() => undefined); // takes the request, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = await storeCustomer(db, { policyProfile: 'demo' });
+      await system.http
+        .put(`/v1/customers/${c.customer.id}/webhook`)
+        .send({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/hooks` })
+        .expect(200);
+      const n = await system.http
+        .post('/v1/notices')
+        .send({
+          source: { kind: 'hotline', name: 'Hook Hotline' },
+          sourceReference: `hook-${randomUUID()}`,
+          category: 'phishing',
+          urls: [`https://login.tenant-c.example/${randomUUID()}`],
+          ip: c.ip,
+        })
+        .expect(201);
+      await eventually(
+        async () => (await system.http.get(`/v1/notices/${n.body.id}`)).body.state as string,
+        (s) => s === 'customer_notified',
+      );
+      const [delivery] = (await db.query(
+        `SELECT status, delivered_at FROM customer_webhook_deliveries WHERE notice_id = $1`,
+        [n.body.id],
+      )) as { status: string; delivered_at: Date | null }[];
+      expect(delivery).toEqual({ status: 'pending', delivered_at: null });
+      await db.query(`DELETE FROM customer_webhooks WHERE customer_id = $1`, [c.customer.id]);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('lets the desk set a customer’s webhook; a customer without one gets no deliveries', async () => {
     const desk = await system.as('abuse_desk');
     const set = await desk.put(`/v1/customers/${b.customer.id}/webhook`).send({ url }).expect(200);
