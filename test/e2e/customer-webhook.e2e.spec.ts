@@ -72,6 +72,13 @@ describe('customer webhooks', () => {
     const set = await adminOfA.put('/v1/customer/webhook').send({ url }).expect(200);
     const secret = set.body.secret as string;
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const [audited] = (await db.query(
+      `SELECT action, role, summary::text AS summary FROM audit_log WHERE action = 'customer.webhook.set' AND actor_id IN
+         (SELECT id::text FROM api_tokens WHERE customer_id = $1)`,
+      [a.customer.id],
+    )) as { action: string; role: string; summary: string }[];
+    expect(audited).toMatchObject({ action: 'customer.webhook.set', role: 'customer' });
+    expect(audited.summary).not.toContain(secret);
     const shown = await adminOfA.get('/v1/customer/webhook').expect(200);
     expect(shown.body).toEqual({ url, updatedAt: expect.any(String) });
 

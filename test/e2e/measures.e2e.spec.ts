@@ -123,6 +123,15 @@ describe('preventive measures with evidence', () => {
       }),
     ]);
     expect(mine.body[0]).not.toHaveProperty('verifiedBy');
+    const audited = (await db.query(
+      `SELECT action, actor_kind, role FROM audit_log WHERE target_id = $1 AND action LIKE 'measure.%' ORDER BY id`,
+      [a.customer.id],
+    )) as { action: string; actor_kind: string; role: string }[];
+    expect(audited).toEqual([
+      { action: 'measure.declare', actor_kind: 'token', role: 'customer' },
+      { action: 'measure.verify', actor_kind: 'token', role: 'abuse_desk' },
+      { action: 'measure.reject', actor_kind: 'token', role: 'abuse_desk' },
+    ]);
   });
 
   it('keeps the desk’s standing finding on a measure in the customer record too', async () => {
