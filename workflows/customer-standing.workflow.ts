@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   uuid4,
@@ -118,6 +119,11 @@ export async function customerStandingWorkflow(input: CustomerStandingInput): Pr
     caseAtOnce = false,
   ) => {
     s.entries = s.entries.filter((e) => e.at > now() - windowMs);
+    // One record of measures: the customer's, as the desk verified them, read for every evaluation (before this, the
+    // workflow kept the list it loaded at its start and changed it on the desk's signals only).
+    if (patched('measures-from-record')) {
+      s.verifiedMeasures = (await activities.loadStanding({ customerId: input.customerId })).verifiedMeasures;
+    }
     const previousLevel = s.level;
     const next = levelFor(input.policy, counts(), {
       hasVerifiedMeasure: s.verifiedMeasures.length > 0,

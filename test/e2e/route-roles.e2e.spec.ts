@@ -17,6 +17,7 @@ import { testEnv } from '../support/env';
  */
 const ALL_STAFF: Role[] = ['admin', 'abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc'];
 const DESK: Role[] = ['admin', 'abuse_desk', 'abuse_lead'];
+const CUSTOMER: Role[] = ['admin', 'customer'];
 const EXPECTED: Record<string, Role[] | 'public'> = {
   'GET /health': 'public',
   'GET /metrics': 'public',
@@ -55,6 +56,23 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'GET /v1/policies': ['admin', 'abuse_lead', 'legal'],
   'GET /v1/policies/:id': ['admin', 'abuse_lead', 'legal'],
   'POST /v1/policies': ['admin'],
+  'GET /v1/customer/notices': CUSTOMER,
+  'GET /v1/customer/notices/:id': CUSTOMER,
+  'POST /v1/customer/notices/:id/answer': CUSTOMER,
+  'POST /v1/customer/answers': CUSTOMER,
+  'GET /v1/customer/standing': CUSTOMER,
+  'GET /v1/customer/measures': CUSTOMER,
+  'POST /v1/customer/tokens': CUSTOMER,
+  'GET /v1/customer/webhook': CUSTOMER,
+  'PUT /v1/customer/webhook': CUSTOMER,
+  'GET /v1/customer/webhook-deliveries': CUSTOMER,
+  'PUT /v1/customers/:id/webhook': DESK,
+  'POST /v1/customer/measures': CUSTOMER,
+  'GET /v1/customers/:id/measures': [...DESK, 'account_manager', 'legal'],
+  'POST /v1/customers/:id/measures/:kind/verify': DESK,
+  'POST /v1/customers/:id/measures/:kind/reject': DESK,
+  'POST /v1/customer/link-requests': 'public',
+  'POST /v1/customer/sessions': 'public',
 };
 
 interface RouteRule {
@@ -111,6 +129,7 @@ const concrete = (path: string) =>
   path
     .replace(':token', 'not-a-signed-link')
     .replace(':action', 'add-note')
+    .replace(':kind', 'hash_check_uploads')
     .replace(/:\w+/g, () => randomUUID());
 
 describe('the route table × roles', () => {

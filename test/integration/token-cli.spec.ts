@@ -8,6 +8,7 @@ import { Authenticator } from '@takedown/api/auth/authenticator';
 import { BOOTSTRAP_CREATED_BY, createApiToken, createBootstrapAdminToken } from '@takedown/persistence';
 import { tokenCommand } from '../../apps/cli/src/commands/token';
 import { runCli } from '../support/cli';
+import { storeCustomer } from '../support/customers';
 import { testEnv } from '../support/env';
 import { ownDatabase } from '../support/own-database';
 
@@ -167,6 +168,51 @@ describe('API tokens from the CLI, and the bootstrap admin token', () => {
       source: { kind: 'hotline', name: 'Meldpunt' },
       lastUsedAt: expect.any(String),
     });
+  });
+
+  it('creates a customer token bound to its customer, as its admin contact on request', async () => {
+    const { customer } = await storeCustomer(db);
+    const made = await tokens(
+      'create',
+      '--role',
+      'customer',
+      '--name',
+      'Tenant portal admin',
+      '--customer',
+      customer.id,
+      '--customer-admin',
+    );
+    expect(made).toMatchObject({
+      code: 0,
+      stderr: expect.stringContaining(`customer ${customer.id} (admin contact)`),
+    });
+    await api(made.stdout.trim()).get('/v1/customer/notices').expect(200);
+    await api(made.stdout.trim()).get('/v1/notices').expect(403);
+    const listed = JSON.parse((await tokens('list', '--json')).stdout) as Record<string, unknown>[];
+    expect(listed.find((t) => t.name === 'Tenant portal admin')).toMatchObject({
+      role: 'customer',
+      customerId: customer.id,
+      customerAdmin: true,
+    });
+    expect(await tokens('create', '--role', 'customer', '--name', 'x')).toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/needs --customer CUSTOMER_ID/),
+    });
+    expect(await tokens('create', '--role', 'noc', '--name', 'x', '--customer-admin')).toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/--customer-admin is for --role customer only/),
+    });
+    expect(
+      await tokens(
+        'create',
+        '--role',
+        'customer',
+        '--name',
+        'x',
+        '--customer',
+        '00000000-0000-4000-8000-000000000000',
+      ),
+    ).toMatchObject({ code: 64, stderr: expect.stringMatching(/customer 00000000-.* does not exist/) });
   });
 
   it('lists tokens without the tokens, and revokes one at once (from the command line)', async () => {

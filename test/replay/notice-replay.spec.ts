@@ -180,4 +180,19 @@ describe('replay of saved notice histories', () => {
       expect(scheduled('notice-v6-claim-escalated')).toContain('openTask');
     });
   });
+
+  describe('the standing reads the verified measures from the customer record (patch measures-from-record)', () => {
+    it('replays standings recorded before the change, which never went through the patch', () => {
+      const before = histories.filter((h) => /^standing-v1-/.test(h.workflowId));
+      expect(before.length).toBeGreaterThanOrEqual(2);
+      for (const h of before) expect(patchesIn(h.history)).not.toContain('measures-from-record');
+    });
+
+    it('reads the record for every evaluation after it', () => {
+      const after = named('standing-v2-measures-from-record');
+      expect(patchesIn(after)).toContain('measures-from-record');
+      // Once at the start, then once for each of the three events.
+      expect(activitiesOf(after).filter((a) => a === 'loadStanding')).toHaveLength(4);
+    });
+  });
 });

@@ -10,6 +10,7 @@ import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
 import { createWorker } from '@takedown/worker/create-worker';
 import { WorkerModule } from '@takedown/worker/worker.module';
+import { storeCustomer } from './customers';
 import { testEnv } from './env';
 
 export type Http = ReturnType<typeof request.agent>;
@@ -19,6 +20,9 @@ export interface TokenScope {
   accountManagerEmail?: string;
   /** A source token's source; default: a hotline of its own. */
   source?: { kind: string; name: string };
+  /** A customer token's customer; default: a fresh customer of its own. */
+  customerId?: string;
+  customerAdmin?: boolean;
   expiresAt?: Date;
   name?: string;
 }
@@ -37,7 +41,10 @@ export interface RunningSystem {
 
 /** Creates an API token straight in the database of a running app, as `takedown token create` does. */
 export async function tokenFor(app: INestApplication, role: Role, scope: TokenScope = {}): Promise<string> {
-  const { token } = await createApiToken(app.get(DataSource), {
+  const db = app.get(DataSource);
+  const customerId =
+    role === 'customer' ? (scope.customerId ?? (await storeCustomer(db)).customer.id) : undefined;
+  const { token } = await createApiToken(db, {
     name: scope.name ?? `test ${role}`,
     role,
     accountManagerEmail:
@@ -46,6 +53,8 @@ export async function tokenFor(app: INestApplication, role: Role, scope: TokenSc
         : undefined,
     source:
       role === 'source' ? (scope.source ?? { kind: 'hotline', name: `Hotline ${randomUUID()}` }) : undefined,
+    customerId,
+    customerAdmin: scope.customerAdmin,
     expiresAt: scope.expiresAt,
     createdBy: 'test',
   });

@@ -1,6 +1,7 @@
 import {
   customerNoticeEmail,
   escapeHtml,
+  portalLinkEmail,
   sourceFeedbackEmail,
   taskEmail,
   type CustomerNoticeInput,
@@ -126,5 +127,31 @@ describe('source feedback email', () => {
     expect(mail.subject).toBe('[Takedown] Your report hotline-nl-2026-000417: removed within the deadline');
     expect(mail.text).toContain('Time to removal: 3 h 30 min');
     expect(mail.text).toMatch(/Removed: Friday,? 20 November 2026 at 11:44 \(UTC\)/);
+  });
+});
+
+describe('portal link email', () => {
+  const input = {
+    customer: { name: 'Tenant <A> B.V.', reference: 'C-1001', timeZone: 'Europe/Amsterdam' },
+    url: 'https://takedown.example/console/portal?link=0123456789abcdef0123456789abcdef_x&y',
+    expiresAt: new Date('2026-11-21T08:14:00Z'),
+  };
+
+  it('carries the link and until when it works, in the customer’s language and time zone', () => {
+    const en = portalLinkEmail({ ...input, language: 'en' });
+    const nl = portalLinkEmail({ ...input, language: 'nl' });
+    expect(en.subject).toBe('[Takedown] Your abuse portal link for C-1001');
+    expect(nl.subject).toBe('[Takedown] Uw link naar het abuse-portaal voor C-1001');
+    expect(en.text).toContain(input.url);
+    expect(en.text).toContain('(Europe/Amsterdam)');
+    expect(nl.text).toContain('zaterdag 21 november 2026');
+    expect(en.text).toContain('If you did not ask for it, ignore this email.');
+  });
+
+  it('escapes the customer’s name and the link in the HTML body', () => {
+    const { html } = portalLinkEmail({ ...input, language: 'en' });
+    expect(html).toContain(escapeHtml('Tenant <A> B.V.'));
+    expect(html).not.toContain('Tenant <A>');
+    expect(html).toContain(escapeHtml(input.url));
   });
 });

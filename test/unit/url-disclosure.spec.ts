@@ -4,7 +4,7 @@ const URL_A = 'https://files.tenant-a.example/gallery/8f1c2e?x=1';
 
 describe('who sees a full URL (one rule for API, emails and console)', () => {
   it('shows a CSAM URL in full only to the desk, its lead, admins, the reporter and the customer', () => {
-    const full = (ROLES as readonly UrlAudience[]).concat('customer').filter((r) => seesFullUrls(r, 'csam'));
+    const full = (ROLES as readonly UrlAudience[]).filter((r) => seesFullUrls(r, 'csam'));
     expect(full.sort()).toEqual(['abuse_desk', 'abuse_lead', 'admin', 'customer', 'source']);
     expect(urlsFor('account_manager', 'csam', [URL_A])).toEqual([
       'https://files.tenant-a.example/[redacted]',

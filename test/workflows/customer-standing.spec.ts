@@ -116,6 +116,45 @@ describe('customer standing workflow (time skipping)', () => {
     });
   });
 
+  it('reads the verified measures from the customer record at each evaluation, not a copy of its own', async () => {
+    // The record as loadStanding reads it: the desk verifies a measure there, no signal tells the workflow.
+    const record: string[] = [];
+    await standing({ verifiedMeasures: record }, async (h, rec) => {
+      await h.signal(standingEventSignal, missed('spam'));
+      await eventually(
+        async () => letters(rec),
+        (l) => l.length === 1,
+      );
+      expect(letters(rec)).toEqual(['warning']); // watch, one worse without a verified measure
+      record.push('hash_check_uploads');
+      await h.signal(standingEventSignal, {
+        id: 'notice-in-time:closed:0',
+        event: {
+          type: 'notice_closed',
+          noticeId: 'notice-in-time',
+          category: 'spam',
+          outcome: 'removed_in_time',
+          deadlineMissed: false,
+          falseClaims: 0,
+          at: new Date().toISOString(),
+        },
+      });
+      await eventually(
+        async () => letters(rec),
+        (l) => l.length === 2,
+      );
+      expect(letters(rec)).toEqual(['warning', 'watch']);
+      record.length = 0; // the desk drops it again
+      await h.signal(standingEventSignal, missed('spam'));
+      await eventually(
+        async () => records(rec).length,
+        (c) => c === 3,
+      );
+      expect(records(rec).at(-1)?.level).toBe('warning');
+      await recordHistory(h, 'standing-v2-measures-from-record');
+    });
+  });
+
   it('the window rolls: after 90 days without events the customer is back in good standing', async () => {
     await standing({ verifiedMeasures: ['hash_check_uploads'] }, async (h, rec) => {
       await h.signal(standingEventSignal, missed('spam'));
@@ -290,7 +329,8 @@ describe('customer standing workflow (time skipping)', () => {
       expect(records(rec).map((r) => r.eventCount)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
       expect(records(rec).at(-1)?.counts.missedDeadlines).toBe(1000);
       expect(rec.of('openTerminationCase')).toHaveLength(1); // at the 10th, once
-      expect(rec.of('loadStanding')).toHaveLength(1); // later runs get the window handed on
+      // Once at the start, then the measures for each evaluation: later runs get the window handed on.
+      expect(rec.of('loadStanding')).toHaveLength(1001);
       const current = await ts.env.client.workflow.getHandle(h.workflowId).describe();
       expect(current.runId).not.toBe(firstRunId);
       const s = await ts.env.client.workflow.getHandle(h.workflowId).query(standingQuery);

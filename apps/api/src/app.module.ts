@@ -12,6 +12,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { redactRequestForLog } from './common/log-redaction';
 import { RateLimitModule } from './common/rate-limit';
+import { CustomerPortalModule } from './customer-portal/customer-portal.module';
 import { CustomersModule } from './customers/customers.module';
 import { DevMailController } from './dev-mail/dev-mail.controller';
 import { HealthModule } from './health/health.module';
@@ -65,6 +66,7 @@ export class AppModule implements NestModule {
         NoticesModule,
         IntakeModule,
         CustomersModule,
+        CustomerPortalModule,
         AttributionModule,
         ImportsModule,
         TasksModule,

@@ -7,9 +7,13 @@ import {
 } from '@temporalio/worker';
 import type { WorkerTaskMetrics } from '@takedown/observability';
 import type { NoticeActivities } from '@takedown/workflows/activities';
+import type { CustomerWebhookActivities } from '@takedown/workflows/customer-webhook-activities';
+import type { PortalLinkActivities } from '@takedown/workflows/portal-link.workflow';
 import type { StandingActivities } from '@takedown/workflows/standing-activities';
 import type { TerminationActivities } from '@takedown/workflows/termination-activities';
+import { CustomerWebhooks } from './customer-webhooks';
 import { NoticeActivitiesService } from './notice-activities.service';
+import { PortalLinks } from './portal-links';
 import { NotificationActivitiesService } from './notification-activities.service';
 import { StandingActivitiesService } from './standing-activities.service';
 import { TerminationActivitiesService } from './termination-activities.service';
@@ -35,8 +39,14 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   const notifications = opts.container.get(NotificationActivitiesService);
   const standing = opts.container.get(StandingActivitiesService);
   const termination = opts.container.get(TerminationActivitiesService);
+  const customerWebhooks = opts.container.get(CustomerWebhooks);
+  const portalLinks = opts.container.get(PortalLinks);
   // Bound methods: the worker calls activities as plain functions.
-  const activities: NoticeActivities & StandingActivities & TerminationActivities = {
+  const activities: NoticeActivities &
+    StandingActivities &
+    TerminationActivities &
+    CustomerWebhookActivities &
+    PortalLinkActivities = {
     recordEvent: notices.recordEvent.bind(notices),
     attributeNotice: notices.attributeNotice.bind(notices),
     receiveNotice: notices.receiveNotice.bind(notices),
@@ -75,6 +85,9 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     sendTerminationLetter: termination.sendTerminationLetter.bind(termination),
     setCustomerStatus: termination.setCustomerStatus.bind(termination),
     releasePrefixes: termination.releasePrefixes.bind(termination),
+    deliverCustomerWebhook: customerWebhooks.deliverCustomerWebhook.bind(customerWebhooks),
+    failCustomerWebhook: customerWebhooks.failCustomerWebhook.bind(customerWebhooks),
+    sendPortalLinks: portalLinks.sendPortalLinks.bind(portalLinks),
   };
   const metrics = opts.metrics;
   return Worker.create({

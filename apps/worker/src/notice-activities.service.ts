@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/activity';
 import { DataSource, type EntityManager } from 'typeorm';
 import { deadlineAt, type CategoryPolicy } from '@takedown/domain';
@@ -19,6 +19,7 @@ import type {
   TimelineEvent,
 } from '@takedown/workflows/activities';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
+import { CustomerWebhooks } from './customer-webhooks';
 import { WorkerSettings } from './worker-settings';
 import { auditWorkflowDecision } from './workflow-audit';
 
@@ -34,6 +35,7 @@ export class NoticeActivitiesService implements Pick<
   constructor(
     private readonly db: DataSource,
     private readonly settings: WorkerSettings,
+    @Optional() private readonly customerWebhooks?: CustomerWebhooks,
   ) {}
 
   async recordEvent(event: TimelineEvent): Promise<void> {
@@ -41,6 +43,10 @@ export class NoticeActivitiesService implements Pick<
       await this.record(event);
     } catch (err) {
       throw orphaned(err, event) ?? err;
+    }
+    // The workflow escalates on its own only when the deadline passed (the desk's escalate-now names the desk).
+    if (event.type === 'escalated' && event.actor === 'workflow') {
+      await this.customerWebhooks?.enqueue(event.noticeId, 'notice.deadline_passed', `${event.key}:webhook`);
     }
   }
 

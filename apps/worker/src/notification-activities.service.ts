@@ -19,6 +19,7 @@ import {
   TaskEntity,
 } from '@takedown/persistence';
 import type { CustomerEmail, NoticeActivities, OpenTask } from '@takedown/workflows/activities';
+import { CustomerWebhooks } from './customer-webhooks';
 import { EmailOnce } from './email-once';
 import { SourceWebhooks } from './source-webhooks';
 import { WorkerSettings } from './worker-settings';
@@ -48,6 +49,7 @@ export class NotificationActivitiesService implements Pick<
     private readonly settings: WorkerSettings,
     // Absent where no source has a webhook (tests of the mail alone).
     @Optional() private readonly webhooks?: SourceWebhooks,
+    @Optional() private readonly customerWebhooks?: CustomerWebhooks,
   ) {
     this.tasks = new TaskStore(db);
     this.once = new EmailOnce(new PgEmailOutbox(db), mailer, settings.mailFrom, {
@@ -94,6 +96,12 @@ export class NotificationActivitiesService implements Pick<
         `customer ${email.kind} email sent`,
       );
     }
+    // Beside the email, once per email key: the customer's webhook, on its own workflow.
+    await this.customerWebhooks?.enqueue(
+      notice.id,
+      email.kind === 'notice' ? 'notice.created' : 'notice.reminder',
+      `${email.key}:webhook`,
+    );
     return sent;
   }
 

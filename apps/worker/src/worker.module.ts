@@ -6,8 +6,10 @@ import { resolveLinkKeys } from '@takedown/links';
 import { Mailer } from '@takedown/mail';
 import type { WorkerBusinessMetrics } from '@takedown/observability';
 import { dataSourceOptions } from '@takedown/persistence';
+import { CustomerWebhooks } from './customer-webhooks';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
+import { PortalLinks } from './portal-links';
 import { SourceWebhooks } from './source-webhooks';
 import { StandingActivitiesService } from './standing-activities.service';
 import { TerminationActivitiesService } from './termination-activities.service';
@@ -59,12 +61,17 @@ export class WorkerModule {
           useFactory: (db: DataSource) =>
             new SourceWebhooks(db, env.FEEDBACK_WEBHOOKS, metrics?.feedbackPending),
         },
+        CustomerWebhooks,
+        PortalLinks,
         NoticeActivitiesService,
         NotificationActivitiesService,
         StandingActivitiesService,
         TerminationActivitiesService,
       ],
       exports: [
+        CustomerWebhooks,
+        PortalLinks,
+        PortalLinks,
         NoticeActivitiesService,
         NotificationActivitiesService,
         StandingActivitiesService,

@@ -10,6 +10,7 @@ export const ROLES = [
   'legal',
   'noc',
   'source',
+  'customer',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -29,10 +30,15 @@ export interface Actor {
   role?: Role;
 }
 
-/** What a principal may see beyond its roles: an account manager its own customers, a source its own notices. */
+/**
+ * What a principal may see beyond its roles: an account manager its own customers, a source its own notices, a
+ * customer its own notices, standing and webhook (and, as the customer's admin contact, its tokens).
+ */
 export interface PrincipalScope {
   accountManagerEmail?: string;
   source?: { kind: string; name: string };
+  customerId?: string;
+  customerAdmin?: boolean;
 }
 
 export interface Principal {

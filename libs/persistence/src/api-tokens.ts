@@ -21,6 +21,10 @@ export interface NewApiToken {
   accountManagerEmail?: string | null;
   /** Required for `source`, refused for other roles. */
   source?: { kind: string; name: string } | null;
+  /** Required for `customer`, refused for other roles. */
+  customerId?: string | null;
+  /** A customer's admin contact (customer tokens only): may make tokens for its own customer. */
+  customerAdmin?: boolean;
   expiresAt?: Date | null;
   /** An actor label: `cli:<user>`, `token:<id>`, `system:bootstrap`. */
   createdBy: string;
@@ -38,6 +42,13 @@ export type ApiTokenCheck =
 
 export async function createApiToken(db: Db, input: NewApiToken, now = new Date()): Promise<IssuedApiToken> {
   const fields = validate(input, now);
+  if (fields.customerId) {
+    const [found] = (await db.query(`SELECT 1 FROM customers WHERE id = $1`, [
+      fields.customerId,
+    ])) as unknown[];
+    if (!found)
+      throw new DomainError('TOKEN.INVALID', `customer ${fields.customerId} does not exist`, 'customerId');
+  }
   const id = randomUUID();
   const secret = randomBytes(32).toString('base64url');
   const record = db.getRepository(ApiTokenEntity).create({
@@ -161,7 +172,17 @@ function hashSecret(secret: string): Buffer {
 function validate(
   input: NewApiToken,
   now: Date,
-): Pick<ApiTokenEntity, 'name' | 'role' | 'accountManagerEmail' | 'sourceKind' | 'sourceName' | 'expiresAt'> {
+): Pick<
+  ApiTokenEntity,
+  | 'name'
+  | 'role'
+  | 'accountManagerEmail'
+  | 'sourceKind'
+  | 'sourceName'
+  | 'customerId'
+  | 'customerAdmin'
+  | 'expiresAt'
+> {
   const name = input.name.trim();
   if (!name || name.length > 200)
     throw new DomainError('TOKEN.INVALID', 'a name of 1 to 200 characters', 'name');
@@ -207,6 +228,26 @@ function validate(
       'source.kind',
     );
   }
+  const customerId = input.customerId?.trim().toLowerCase() || null;
+  if ((role === 'customer') !== !!customerId) {
+    throw new DomainError(
+      'TOKEN.INVALID',
+      role === 'customer'
+        ? 'a customer token needs the id of its customer'
+        : 'only a customer token has a customer',
+      'customerId',
+    );
+  }
+  if (customerId && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(customerId)) {
+    throw new DomainError('TOKEN.INVALID', 'customerId: not a customer id (a UUID)', 'customerId');
+  }
+  if (input.customerAdmin && role !== 'customer') {
+    throw new DomainError(
+      'TOKEN.INVALID',
+      'only a customer token can be a customer admin token',
+      'customerAdmin',
+    );
+  }
   const expiresAt = input.expiresAt ?? null;
   if (expiresAt && !(expiresAt > now)) {
     throw new DomainError('TOKEN.INVALID', 'the expiry must be in the future', 'expiresAt');
@@ -217,6 +258,8 @@ function validate(
     accountManagerEmail: email,
     sourceKind: source?.kind ?? null,
     sourceName: source?.name ?? null,
+    customerId,
+    customerAdmin: !!input.customerAdmin,
     expiresAt,
   };
 }

@@ -31,3 +31,6 @@ export * from './notice-stats';
 export * from './business-metrics';
 export * from './audit-head';
 export * from './links';
+export * from './customer-webhooks';
+export * from './portal-links';
+export * from './measures';

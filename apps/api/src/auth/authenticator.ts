@@ -76,6 +76,7 @@ export class Authenticator {
       scope: {
         ...(t.accountManagerEmail ? { accountManagerEmail: t.accountManagerEmail } : {}),
         ...(t.sourceKind && t.sourceName ? { source: { kind: t.sourceKind, name: t.sourceName } } : {}),
+        ...(t.customerId ? { customerId: t.customerId, customerAdmin: t.customerAdmin } : {}),
       },
     };
   }

@@ -27,7 +27,9 @@ export type Visibility =
 export const EVERYTHING: Visibility = { all: true };
 
 export function visibilityOf(principal: Principal): Visibility {
-  if (principal.roles.some((r) => r !== 'account_manager' && r !== 'source')) return EVERYTHING;
+  // A customer sees its own notices through /v1/customer only; on staff routes it would see nothing.
+  if (principal.roles.some((r) => r !== 'account_manager' && r !== 'source' && r !== 'customer'))
+    return EVERYTHING;
   return {
     all: false,
     ...(principal.roles.includes('account_manager') && principal.scope.accountManagerEmail

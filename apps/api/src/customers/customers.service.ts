@@ -187,22 +187,26 @@ export class CustomersService {
     customerId: string,
     measures: PreventiveMeasureDto[],
   ): Promise<void> {
-    const previous = new Map(
-      (await tx.findBy(PreventiveMeasureEntity, { customerId })).map((m) => [m.kind, m.declaredAt]),
-    );
-    await tx.delete(PreventiveMeasureEntity, { customerId });
-    if (!measures.length) return;
     const byKind = new Map(measures.map((m) => [m.kind, m.verifiedAt ? new Date(m.verifiedAt) : null]));
-    await tx.insert(
-      PreventiveMeasureEntity,
-      [...byKind].map(([kind, verifiedAt]) => ({
-        customerId,
-        kind,
-        // Re-declaring a measure keeps the moment it was first declared.
-        declaredAt: previous.get(kind) ?? new Date(),
-        verifiedAt,
-      })),
+    await tx.query(
+      `DELETE FROM customer_preventive_measures WHERE customer_id = $1 AND NOT (kind = ANY($2::text[]))`,
+      [customerId, [...byKind.keys()]],
     );
+    // Re-declaring a measure keeps the moment it was first declared and its evidence; a verification given here
+    // replaces an earlier rejection.
+    for (const [kind, verifiedAt] of byKind) {
+      await tx.query(
+        `INSERT INTO customer_preventive_measures (customer_id, kind, declared_at, verified_at)
+         VALUES ($1, $2, now(), $3)
+         ON CONFLICT (customer_id, kind) DO UPDATE
+            SET verified_at = $3,
+                rejected_at = CASE WHEN $3::timestamptz IS NULL THEN customer_preventive_measures.rejected_at END,
+                rejected_by = CASE WHEN $3::timestamptz IS NULL THEN customer_preventive_measures.rejected_by END,
+                rejection_reason = CASE WHEN $3::timestamptz IS NULL
+                                        THEN customer_preventive_measures.rejection_reason END`,
+        [customerId, kind, verifiedAt],
+      );
+    }
   }
 
   private async saveContract(tx: EntityManager, customerId: string, dto: ContractDto): Promise<void> {

@@ -9,7 +9,7 @@ import {
   type StandingEventMessage,
 } from '@takedown/workflows/standing-messages';
 import { AppConfig } from '../app-config';
-import { recordAudit } from '@takedown/persistence';
+import { judgeMeasure, recordAudit } from '@takedown/persistence';
 import { EVERYTHING, type Visibility } from '../auth/principal';
 import { onlyVisibleCustomers } from '../auth/visibility';
 import { withTemporal } from '../temporal/notice-signal';
@@ -92,6 +92,10 @@ export class StandingService {
             by,
             at,
           };
+    // The customer record is the one list of measures the standing reads: the finding goes there first.
+    if (event.type === 'measure') {
+      await judgeMeasure(this.db, { customerId, kind: event.kind, verdict: event.status, by });
+    }
     const [contract] = (await this.db.query(`SELECT policy_profile FROM contracts WHERE customer_id = $1`, [
       customerId,
     ])) as { policy_profile: string }[];

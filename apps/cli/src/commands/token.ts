@@ -17,7 +17,7 @@ const EXIT = { ok: 0, usage: 64, dataError: 65, config: 78 } as const;
 export const TOKEN_USAGE = {
   create:
     'token create --role ROLE --name NAME [--expires-in 90d] [--account-manager EMAIL] ' +
-    '[--source-kind KIND --source-name NAME]',
+    '[--source-kind KIND --source-name NAME] [--customer CUSTOMER_ID [--customer-admin]]',
   list: 'token list [--json]',
   revoke: 'token revoke ID',
 };
@@ -100,8 +100,16 @@ function parse(
       ? options(args, ['--json'], [])
       : options(
           args,
-          [],
-          ['--role', '--name', '--expires-in', '--account-manager', '--source-kind', '--source-name'],
+          ['--customer-admin'],
+          [
+            '--role',
+            '--name',
+            '--expires-in',
+            '--account-manager',
+            '--source-kind',
+            '--source-name',
+            '--customer',
+          ],
         );
   if (sub === 'list') {
     return async (db) => {
@@ -135,6 +143,17 @@ function parse(
   if (role === 'source' && !(sourceKind && sourceName)) {
     throw new UsageError('a source token needs both --source-kind and --source-name');
   }
+  const customerId = flags.get('--customer');
+  const customerAdmin = flags.has('--customer-admin');
+  if ((role === 'customer') !== !!customerId) {
+    throw new UsageError(
+      role === 'customer'
+        ? 'a customer token needs --customer CUSTOMER_ID (it sees that customer’s notices only)'
+        : '--customer is for --role customer only',
+    );
+  }
+  if (customerAdmin && role !== 'customer')
+    throw new UsageError('--customer-admin is for --role customer only');
   const expiresIn = flags.get('--expires-in');
   // Every token expires: a forgotten one stops working on its own.
   const ttl = expiresIn ? parseExpiry(expiresIn) : env.API_TOKEN_TTL;
@@ -151,6 +170,8 @@ function parse(
         role,
         accountManagerEmail: email,
         source: sourceKind && sourceName ? { kind: sourceKind, name: sourceName } : null,
+        customerId,
+        customerAdmin,
         expiresAt: new Date(Date.now() + ttl),
         createdBy: `cli:${actor.id}`,
       });
@@ -220,6 +241,7 @@ const days = (ms: number) => `${Math.round(ms / 86_400_000)} d`;
 function scopeOf(t: ApiTokenEntity): string {
   if (t.accountManagerEmail) return ` for ${t.accountManagerEmail}`;
   if (t.sourceKind) return ` for ${t.sourceKind} "${t.sourceName}"`;
+  if (t.customerId) return ` for customer ${t.customerId}${t.customerAdmin ? ' (admin contact)' : ''}`;
   return '';
 }
 
@@ -235,6 +257,8 @@ function summary(t: ApiTokenEntity) {
     role: t.role,
     accountManagerEmail: t.accountManagerEmail,
     source: t.sourceKind ? { kind: t.sourceKind, name: t.sourceName } : null,
+    customerId: t.customerId,
+    customerAdmin: t.customerAdmin,
     status: status(t),
     createdAt: t.createdAt.toISOString(),
     createdBy: t.createdBy,

@@ -4,3 +4,4 @@ export * from './task';
 export * from './source-feedback';
 export * from './standing-letter';
 export * from './termination';
+export * from './portal-link';

@@ -32,6 +32,14 @@ export class ApiTokenEntity {
   @Column({ name: 'source_name', type: 'text', nullable: true })
   sourceName: string | null;
 
+  /** A customer's token reads and answers this customer's notices only. */
+  @Column({ name: 'customer_id', type: 'uuid', nullable: true })
+  customerId: string | null;
+
+  /** The customer's admin contact: may also make that customer's tokens and set its webhook. */
+  @Column({ name: 'customer_admin', type: 'boolean', default: false })
+  customerAdmin: boolean;
+
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;
 

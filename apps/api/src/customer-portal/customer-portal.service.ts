@@ -1,0 +1,348 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Client } from '@temporalio/client';
+import { DataSource } from 'typeorm';
+import {
+  actorLabel,
+  DomainError,
+  emptyCounts,
+  standingPolicyFor,
+  STANDING_LEVELS,
+  urlsFor,
+  type CountName,
+  type NoticeState,
+  type Principal,
+  type StandingCounts,
+  type StandingLevel,
+} from '@takedown/domain';
+import {
+  createApiToken,
+  listMeasures,
+  NoticeEntity,
+  NoticeEventEntity,
+  recordAudit,
+  verifiedMeasureKinds,
+} from '@takedown/persistence';
+import { AppConfig } from '../app-config';
+import { startNoticeAction } from '../temporal/notice-signal';
+import type {
+  CreateCustomerTokenDto,
+  CustomerAnswerDto,
+  CustomerAnswerKind,
+  CustomerAnswerResult,
+  CustomerBatchAnswerItem,
+  CustomerMeasureView,
+  CustomerNoticeDetailView,
+  CustomerNoticePage,
+  CustomerNoticeQuery,
+  CustomerNoticeView,
+  CustomerStandingView,
+  CustomerTokenView,
+} from './customer-portal.dto';
+
+/** States in which the customer still has something to do, or a claim is being checked. */
+const ANSWERABLE: readonly NoticeState[] = [
+  'customer_notified',
+  'reminded',
+  'escalated',
+  'suspension_requested',
+  'awaiting_confirmation',
+];
+
+/** Timeline steps the customer sees; desk notes, tasks and source details stay with the desk. */
+const CUSTOMER_EVENTS = new Set([
+  'received',
+  'attributed',
+  'customer_notified',
+  'reminded',
+  'last_call',
+  'removal_claimed',
+  'disputed',
+  'removal_confirmed',
+  'still_online',
+  'escalated',
+  'suspension_requested',
+  'reopened',
+  'closed',
+]);
+
+/** Events whose reason the customer wrote itself. */
+const OWN_WORDS = new Set(['removal_claimed', 'disputed']);
+
+const DAY_MS = 86_400_000;
+
+/** A customer's own notices, its answers to them, its standing and measures: everything scoped to one customer. */
+@Injectable()
+export class CustomerPortalService {
+  constructor(
+    private readonly db: DataSource,
+    @Inject(Client) private readonly temporal: Client,
+    private readonly config: AppConfig,
+  ) {}
+
+  async list(customerId: string, q: CustomerNoticeQuery): Promise<CustomerNoticePage> {
+    const limit = q.limit ?? 50;
+    const offset = q.offset ?? 0;
+    const qb = this.db
+      .getRepository(NoticeEntity)
+      .createQueryBuilder('n')
+      .where('n.customer_id = :customerId', { customerId });
+    if (q.status === 'open') qb.andWhere(`n.state <> 'closed'`);
+    if (q.status === 'closed') qb.andWhere(`n.state = 'closed'`);
+    // Open notices by the nearest deadline first; then the rest, newest first.
+    qb.orderBy(`CASE WHEN n.state = 'closed' THEN 1 ELSE 0 END`, 'ASC')
+      .addOrderBy('n.deadline', 'ASC', 'NULLS LAST')
+      .addOrderBy('n.receivedAt', 'DESC')
+      .addOrderBy('n.id', 'ASC');
+    const [rows, total] = await qb.take(limit).skip(offset).getManyAndCount();
+    return { items: rows.map(view), total, limit, offset };
+  }
+
+  /** Another customer's notice is as missing as one that does not exist. */
+  async get(customerId: string, id: string): Promise<CustomerNoticeDetailView> {
+    const notice = await this.own(customerId, id);
+    const events = await this.db
+      .getRepository(NoticeEventEntity)
+      .find({ where: { noticeId: id }, order: { occurredAt: 'ASC', id: 'ASC' } });
+    return {
+      ...view(notice),
+      timeline: events
+        .filter((e) => CUSTOMER_EVENTS.has(e.type))
+        .map((e) => ({
+          type: e.type,
+          occurredAt: e.occurredAt.toISOString(),
+          reason: OWN_WORDS.has(e.type) ? e.reason : null,
+        })),
+    };
+  }
+
+  /** The customer's answer, through the notice workflow's update: 409 with the state when it does not fit. */
+  async answer(
+    customerId: string,
+    id: string,
+    dto: CustomerAnswerDto,
+    principal: Principal,
+  ): Promise<CustomerNoticeDetailView> {
+    const accepted = await this.startAnswer(customerId, id, dto, principal);
+    await accepted.result();
+    return this.get(customerId, id);
+  }
+
+  /**
+   * Many answers at once, each on its own: one refused (closed, not this customer's) does not stop the others. All
+   * are handed to their workflows first, then their effects awaited together.
+   */
+  async answerMany(
+    customerId: string,
+    items: CustomerBatchAnswerItem[],
+    principal: Principal,
+  ): Promise<CustomerAnswerResult[]> {
+    const started: (CustomerAnswerResult | { noticeId: string; result: () => Promise<unknown> })[] = [];
+    for (const item of items) {
+      try {
+        const accepted = await this.startAnswer(customerId, item.noticeId, item, principal);
+        started.push({ noticeId: item.noticeId, result: accepted.result });
+      } catch (err) {
+        if (!(err instanceof DomainError) || err.code === 'TEMPORAL.UNAVAILABLE') throw err;
+        started.push({
+          noticeId: item.noticeId,
+          result: err.code === 'NOTICE.NOT_FOUND' ? 'not_found' : 'refused',
+          code: err.code,
+          message: err.message,
+          ...(typeof err.state === 'string' ? { state: err.state as NoticeState } : {}),
+        });
+      }
+    }
+    return Promise.all(
+      started.map(async (s): Promise<CustomerAnswerResult> => {
+        if (typeof s.result !== 'function') return s as CustomerAnswerResult;
+        await s.result();
+        const [row] = (await this.db.query(`SELECT state FROM notices WHERE id = $1`, [s.noticeId])) as {
+          state: NoticeState;
+        }[];
+        return { noticeId: s.noticeId, result: 'accepted', state: row.state };
+      }),
+    );
+  }
+
+  async standing(customerId: string): Promise<CustomerStandingView> {
+    await this.customerExists(customerId);
+    const [[row], [contract], measures] = (await Promise.all([
+      this.db.query(`SELECT level, counts, level_since FROM customer_standings WHERE customer_id = $1`, [
+        customerId,
+      ]),
+      this.db.query(`SELECT policy_profile FROM contracts WHERE customer_id = $1`, [customerId]),
+      verifiedMeasureKinds(this.db, customerId),
+    ])) as [
+      { level: StandingLevel; counts: StandingCounts; level_since: Date }[],
+      { policy_profile: string }[],
+      string[],
+    ];
+    const policy = standingPolicyFor(contract?.policy_profile ?? this.config.env.POLICY_PROFILE);
+    const level = row?.level ?? 'good';
+    const counts = row?.counts ?? emptyCounts();
+    const verified = measures;
+    const levels = STANDING_LEVELS.filter((l) => l !== 'good') as Exclude<StandingLevel, 'good'>[];
+    return {
+      level,
+      levelSince: row?.level_since.toISOString() ?? null,
+      window: policy.window,
+      counts,
+      thresholds: levels.map((l) => ({ level: l, counts: policy.thresholds[l] })),
+      movesBack: movesBack(level, counts, policy.thresholds, policy.window, verified.length > 0),
+      verifiedMeasures: verified,
+    };
+  }
+
+  async measures(customerId: string): Promise<CustomerMeasureView[]> {
+    await this.customerExists(customerId);
+    return (await listMeasures(this.db, customerId)).map((m) => ({
+      kind: m.kind,
+      status: m.status,
+      evidence: m.evidence,
+      evidenceDate: m.evidenceDate,
+      declaredAt: m.declaredAt.toISOString(),
+      verifiedAt: m.verifiedAt?.toISOString() ?? null,
+      rejectedAt: m.rejectedAt?.toISOString() ?? null,
+      rejectionReason: m.rejectionReason,
+    }));
+  }
+
+  /** A token of the same customer, made by its admin contact; it can never reach another customer. */
+  async createToken(
+    customerId: string,
+    dto: CreateCustomerTokenDto,
+    principal: Principal,
+  ): Promise<CustomerTokenView> {
+    await this.customerExists(customerId);
+    const expiresAt = new Date(Date.now() + (dto.expiresInDays ?? 90) * DAY_MS);
+    const { token, record } = await this.db.transaction(async (tx) => {
+      const issued = await createApiToken(tx, {
+        name: dto.name,
+        role: 'customer',
+        customerId,
+        customerAdmin: !!dto.admin,
+        expiresAt,
+        createdBy: actorLabel(principal.actor),
+      });
+      await recordAudit(tx, {
+        action: 'token.create',
+        target: { type: 'api_token', id: issued.record.id },
+        summary: {
+          role: 'customer',
+          customerId,
+          customerAdmin: !!dto.admin,
+          expiresAt: expiresAt.toISOString(),
+        },
+      });
+      return issued;
+    });
+    return {
+      token,
+      id: record.id,
+      name: record.name,
+      admin: record.customerAdmin,
+      expiresAt: expiresAt.toISOString(),
+    };
+  }
+
+  async customerExists(customerId: string): Promise<void> {
+    const [found] = (await this.db.query(`SELECT 1 FROM customers WHERE id = $1`, [customerId])) as unknown[];
+    if (!found) throw new DomainError('CUSTOMER.NOT_FOUND', `customer ${customerId} does not exist`);
+  }
+
+  private async startAnswer(
+    customerId: string,
+    id: string,
+    dto: CustomerAnswerDto,
+    principal: Principal,
+  ): Promise<{ result: () => Promise<unknown> }> {
+    const notice = await this.own(customerId, id);
+    if (dto.kind === 'dispute' && !dto.reason) {
+      throw new DomainError('REQUEST.INVALID', 'reason is required for a dispute', 'reason');
+    }
+    const accepted = await startNoticeAction(this.temporal, id, {
+      type: 'customer',
+      kind: dto.kind,
+      reason: dto.reason,
+      by: actorLabel(principal.actor),
+    });
+    await recordAudit(this.db, {
+      action: 'notice.customer-response',
+      target: { type: 'notice', id },
+      summary: { before: { state: notice.state }, request: { kind: dto.kind }, customerId },
+    });
+    return accepted;
+  }
+
+  private async own(customerId: string, id: string): Promise<NoticeEntity> {
+    const notice = await this.db.getRepository(NoticeEntity).findOneBy({ id, customerId });
+    if (!notice) throw new DomainError('NOTICE.NOT_FOUND', `notice ${id} does not exist`);
+    return notice;
+  }
+}
+
+function view(n: NoticeEntity): CustomerNoticeView {
+  const answers: CustomerAnswerKind[] = ANSWERABLE.includes(n.state)
+    ? n.state === 'awaiting_confirmation'
+      ? ['dispute']
+      : ['removed', 'dispute']
+    : [];
+  return {
+    id: n.id,
+    category: n.category,
+    urls: urlsFor('customer', n.category, n.urls),
+    ip: n.ip,
+    state: n.state,
+    outcome: n.outcome,
+    receivedAt: n.receivedAt.toISOString(),
+    deadline: n.deadline?.toISOString() ?? null,
+    closedAt: n.closedAt?.toISOString() ?? null,
+    asked: asked(n),
+    answers,
+  };
+}
+
+function asked(n: NoticeEntity): string {
+  const by = n.deadline ? ` by ${n.deadline.toISOString()}` : '';
+  if (n.state === 'closed') return 'Nothing: the notice is closed.';
+  if (n.state === 'awaiting_confirmation') {
+    return `Nothing for now: your removal claim is being checked; the deadline${by} runs on until it is confirmed.`;
+  }
+  if (!ANSWERABLE.includes(n.state)) return 'Nothing yet: the notice is being processed.';
+  return `Remove the material at the reported URLs${by} and answer "removed", or answer "dispute" with your reason.`;
+}
+
+const COUNT_WORDS: Record<CountName, string> = {
+  missedDeadlines: 'missed deadlines',
+  missedCsamDeadlines: 'missed CSAM deadlines',
+  ignored: 'ignored notices',
+  falseClaims: 'false removal claims',
+  contentBack: 'content back after removal',
+};
+
+/** In plain sentences: which counts hold the level where it is, and what lowers it. */
+function movesBack(
+  level: StandingLevel,
+  counts: StandingCounts,
+  thresholds: Record<Exclude<StandingLevel, 'good'>, Partial<StandingCounts>>,
+  window: string,
+  hasVerifiedMeasure: boolean,
+): string[] {
+  if (level === 'good') return ['Nothing to move back: the standing is good.'];
+  if (level === 'termination_case') {
+    return [
+      'A termination case is open: legal decides; its rejection or withdrawal returns the standing to the counts.',
+    ];
+  }
+  const holding = (Object.entries(thresholds[level]) as [CountName, number][])
+    .filter(([name, n]) => counts[name] >= n)
+    .map(([name, n]) => `${COUNT_WORDS[name]}: ${counts[name]} (the level starts at ${n})`);
+  const sentences = [
+    `Counts fall as events leave the rolling window of ${window}; below every threshold of ${level} the level drops.`,
+    ...holding,
+  ];
+  if (!hasVerifiedMeasure && level !== 'final_warning') {
+    sentences.push('A preventive measure verified by the abuse desk lowers the level by one.');
+  }
+  return sentences;
+}
