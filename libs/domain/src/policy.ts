@@ -44,12 +44,13 @@ export interface Policy {
 /**
  * The sector defaults from DOMAIN.md (CSAM 24 h under the Dutch code of conduct, TCO removal orders 1 h). Version 2
  * adds a CSAM last call two hours before the deadline; version 3 engages the 24/7 contacts and the NOC at receipt of
- * a removal order. Notices received before a version keep theirs (migrations 1795940000000, 1796020000000 and
- * 1796090000000 store all three).
+ * a removal order; version 4 adds the IP-based categories, on slower clocks and without a NOC suspension task.
+ * Notices received before a version keep theirs (migrations 1795940000000, 1796020000000, 1796090000000 and
+ * 1796210000000 store all four).
  */
 export const DEFAULT_POLICY: Policy = {
   id: 'default',
-  version: 3,
+  version: 4,
   categories: {
     csam: { reminders: ['PT6H', 'PT18H'], deadline: 'PT24H', suspendAfter: 'PT4H', lastCall: 'PT2H' },
     terrorist_content: {
@@ -64,13 +65,21 @@ export const DEFAULT_POLICY: Policy = {
     spam: { reminders: ['PT72H'], deadline: 'P5D' },
     copyright: { reminders: ['PT72H'], deadline: 'P5D' },
     other: { reminders: ['PT72H'], deadline: 'P5D' },
+    login_attack: { reminders: ['PT72H'], deadline: 'P5D' },
+    scanning: { reminders: ['PT72H'], deadline: 'P5D' },
+    ddos: { reminders: ['PT24H'], deadline: 'PT72H' },
+    web_attack: { reminders: ['PT72H'], deadline: 'P5D' },
+    botnet: { reminders: ['PT48H'], deadline: 'P4D' },
+    compromised: { reminders: ['PT48H'], deadline: 'P4D' },
+    vulnerable_service: { reminders: ['P7D'], deadline: 'P14D' },
+    blocklisted: { reminders: ['P7D'], deadline: 'P14D' },
   },
 };
 
 /** The same shape in seconds, for demos and end-to-end tests on the real stack. */
 export const DEMO_POLICY: Policy = {
   id: 'demo',
-  version: 3,
+  version: 4,
   categories: {
     csam: { reminders: ['PT6S', 'PT18S'], deadline: 'PT24S', suspendAfter: 'PT4S', lastCall: 'PT2S' },
     terrorist_content: {
@@ -85,6 +94,14 @@ export const DEMO_POLICY: Policy = {
     spam: { reminders: ['PT30S'], deadline: 'PT60S' },
     copyright: { reminders: ['PT30S'], deadline: 'PT60S' },
     other: { reminders: ['PT30S'], deadline: 'PT60S' },
+    login_attack: { reminders: ['PT30S'], deadline: 'PT60S' },
+    scanning: { reminders: ['PT30S'], deadline: 'PT60S' },
+    ddos: { reminders: ['PT10S'], deadline: 'PT30S' },
+    web_attack: { reminders: ['PT30S'], deadline: 'PT60S' },
+    botnet: { reminders: ['PT20S'], deadline: 'PT40S' },
+    compromised: { reminders: ['PT20S'], deadline: 'PT40S' },
+    vulnerable_service: { reminders: ['PT70S'], deadline: 'PT140S' },
+    blocklisted: { reminders: ['PT70S'], deadline: 'PT140S' },
   },
 };
 

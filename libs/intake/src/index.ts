@@ -3,3 +3,4 @@ export * from './xarf';
 export * from './mail';
 export * from './batch';
 export * from './mail-auth';
+export * from './hotline';

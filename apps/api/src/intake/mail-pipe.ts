@@ -69,11 +69,15 @@ export async function ingestMailFromPipe(
       { actor: cliActor('ingest-mail'), role: null, requestId: null, sourceIp: null },
       () => intake.submitMail(raw, { channel: 'pipe', sender: from, clientIp: envelope.clientIp }),
     );
-    say(
-      result.status === 'kept'
-        ? `kept for the abuse desk as raw message ${result.rawMessageId}: ${result.error}`
-        : `notice ${result.noticeId} (${result.status})`,
-    );
+    if (result.status === 'kept') {
+      say(`kept for the abuse desk as raw message ${result.rawMessageId}: ${result.error}`);
+    } else {
+      say(
+        `${(result.noticeIds ?? [result.noticeId]).map((id) => `notice ${id}`).join(', ')} (${result.status})`,
+      );
+      if (result.problems)
+        say(`kept for the abuse desk as raw message ${result.rawMessageId}: ${result.problems}`);
+    }
     return MTA_EXIT.ok;
   } catch (err) {
     if (err instanceof DomainError && err.code.endsWith('.UNAVAILABLE')) {

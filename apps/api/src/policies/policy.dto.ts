@@ -59,6 +59,14 @@ export class PolicyCategoriesView implements Record<Category, CategoryPolicyView
   @ApiProperty({ type: CategoryPolicyView }) spam: CategoryPolicyView;
   @ApiProperty({ type: CategoryPolicyView }) copyright: CategoryPolicyView;
   @ApiProperty({ type: CategoryPolicyView }) other: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) login_attack: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) scanning: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) ddos: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) web_attack: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) botnet: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) compromised: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) vulnerable_service: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) blocklisted: CategoryPolicyView;
 }
 
 /**
