@@ -230,7 +230,9 @@ export function parseXarf(body: unknown, opts: XarfOptions = {}): ParsedReport {
       reportedType: `${x.category}/${x.type}`,
       evidenceHashes,
       channel: 'xarf',
-      ...(Object.keys(details).length ? { reportDetails: details } : {}),
+      ...(Object.keys(details).length || (givenUrl && !url)
+        ? { reportDetails: { ...details, ...(givenUrl && !url ? { [urlField]: givenUrl } : {}) } }
+        : {}),
     },
   };
 }

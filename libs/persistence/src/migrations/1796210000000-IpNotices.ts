@@ -15,8 +15,8 @@ export class IpNotices1796210000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(
-      `INSERT INTO policies (id, version, categories, effective_from) VALUES
-         ('default', 4, $1::jsonb, now()), ('demo', 4, $2::jsonb, now())`,
+      `INSERT INTO policies (id, version, categories, effective_from, created_by) VALUES
+         ('default', 4, $1::jsonb, now(), 'system:migration'), ('demo', 4, $2::jsonb, now(), 'system:migration')`,
       [DEFAULT_V4, DEMO_V4],
     );
     await q.query(`ALTER TABLE notices ADD COLUMN report_details jsonb`);
