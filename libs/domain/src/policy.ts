@@ -32,6 +32,11 @@ export interface CategoryPolicy {
   aroundTheClock?: boolean;
   /** Open the NOC suspension task at receipt, beside the customer's email (TCO removal orders), not after the deadline. */
   nocAtReceipt?: boolean;
+  /**
+   * Reports of the same address, category and customer from a feed within this long of the first join one notice
+   * (its occurrence count grows); absent = one day.
+   */
+  aggregationWindow?: string;
 }
 
 /** A versioned timer policy. A running notice keeps the snapshot it started with. */
@@ -65,14 +70,14 @@ export const DEFAULT_POLICY: Policy = {
     spam: { reminders: ['PT72H'], deadline: 'P5D' },
     copyright: { reminders: ['PT72H'], deadline: 'P5D' },
     other: { reminders: ['PT72H'], deadline: 'P5D' },
-    login_attack: { reminders: ['PT72H'], deadline: 'P5D' },
-    scanning: { reminders: ['PT72H'], deadline: 'P5D' },
-    ddos: { reminders: ['PT24H'], deadline: 'PT72H' },
-    web_attack: { reminders: ['PT72H'], deadline: 'P5D' },
-    botnet: { reminders: ['PT48H'], deadline: 'P4D' },
-    compromised: { reminders: ['PT48H'], deadline: 'P4D' },
-    vulnerable_service: { reminders: ['P7D'], deadline: 'P14D' },
-    blocklisted: { reminders: ['P7D'], deadline: 'P14D' },
+    login_attack: { reminders: ['PT72H'], deadline: 'P5D', aggregationWindow: 'P1D' },
+    scanning: { reminders: ['PT72H'], deadline: 'P5D', aggregationWindow: 'P1D' },
+    ddos: { reminders: ['PT24H'], deadline: 'PT72H', aggregationWindow: 'P1D' },
+    web_attack: { reminders: ['PT72H'], deadline: 'P5D', aggregationWindow: 'P1D' },
+    botnet: { reminders: ['PT48H'], deadline: 'P4D', aggregationWindow: 'P1D' },
+    compromised: { reminders: ['PT48H'], deadline: 'P4D', aggregationWindow: 'P1D' },
+    vulnerable_service: { reminders: ['P7D'], deadline: 'P14D', aggregationWindow: 'P1D' },
+    blocklisted: { reminders: ['P7D'], deadline: 'P14D', aggregationWindow: 'P1D' },
   },
 };
 
@@ -94,14 +99,14 @@ export const DEMO_POLICY: Policy = {
     spam: { reminders: ['PT30S'], deadline: 'PT60S' },
     copyright: { reminders: ['PT30S'], deadline: 'PT60S' },
     other: { reminders: ['PT30S'], deadline: 'PT60S' },
-    login_attack: { reminders: ['PT30S'], deadline: 'PT60S' },
-    scanning: { reminders: ['PT30S'], deadline: 'PT60S' },
-    ddos: { reminders: ['PT10S'], deadline: 'PT30S' },
-    web_attack: { reminders: ['PT30S'], deadline: 'PT60S' },
-    botnet: { reminders: ['PT20S'], deadline: 'PT40S' },
-    compromised: { reminders: ['PT20S'], deadline: 'PT40S' },
-    vulnerable_service: { reminders: ['PT70S'], deadline: 'PT140S' },
-    blocklisted: { reminders: ['PT70S'], deadline: 'PT140S' },
+    login_attack: { reminders: ['PT30S'], deadline: 'PT60S', aggregationWindow: 'P1D' },
+    scanning: { reminders: ['PT30S'], deadline: 'PT60S', aggregationWindow: 'P1D' },
+    ddos: { reminders: ['PT10S'], deadline: 'PT30S', aggregationWindow: 'P1D' },
+    web_attack: { reminders: ['PT30S'], deadline: 'PT60S', aggregationWindow: 'P1D' },
+    botnet: { reminders: ['PT20S'], deadline: 'PT40S', aggregationWindow: 'P1D' },
+    compromised: { reminders: ['PT20S'], deadline: 'PT40S', aggregationWindow: 'P1D' },
+    vulnerable_service: { reminders: ['PT70S'], deadline: 'PT140S', aggregationWindow: 'P1D' },
+    blocklisted: { reminders: ['PT70S'], deadline: 'PT140S', aggregationWindow: 'P1D' },
   },
 };
 

@@ -4,3 +4,4 @@ export * from './mail';
 export * from './batch';
 export * from './mail-auth';
 export * from './hotline';
+export * from './feed';

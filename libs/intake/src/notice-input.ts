@@ -28,7 +28,7 @@ export interface IntakeExtras {
 }
 
 export type IntakeChannel =
-  'api' | 'xarf' | 'mail-arf' | 'mail-xarf' | 'mail-plain' | 'mail-hotline' | 'hotline-push';
+  'api' | 'xarf' | 'mail-arf' | 'mail-xarf' | 'mail-plain' | 'mail-hotline' | 'hotline-push' | 'feed';
 
 /** A parsed report, ready for intake. */
 export interface ParsedReport {

@@ -55,7 +55,7 @@ export async function ingestMailFromPipe(
   });
   let app: INestApplicationContext;
   try {
-    app = await NestFactory.createApplicationContext(MailPipeModule.forConfig(config), {
+    app = await NestFactory.createApplicationContext(IntakeContextModule.forConfig(config), {
       logger: ['error', 'warn'],
       abortOnError: false,
     });
@@ -92,12 +92,15 @@ export async function ingestMailFromPipe(
   }
 }
 
-/** What the pipe needs of the API: the intake and what it stands on (database, Temporal), without HTTP. */
+/**
+ * What the pipe (and the feed import) need of the API: the intake and what it stands on (database, Temporal),
+ * without HTTP.
+ */
 @Module({})
-class MailPipeModule {
+export class IntakeContextModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
-      module: MailPipeModule,
+      module: IntakeContextModule,
       imports: [
         appConfigModule(config),
         TypeOrmModule.forRoot({

@@ -49,6 +49,13 @@ export class CategoryPolicyView implements CategoryPolicy {
   aroundTheClock?: boolean;
   @ApiPropertyOptional({ description: 'Open the NOC suspension task at receipt (TCO removal orders)' })
   nocAtReceipt?: boolean;
+  @ApiPropertyOptional({
+    ...DURATION,
+    example: 'P1D',
+    description:
+      'A feed’s reports of one address, category and customer within this long join one notice; absent: P1D',
+  })
+  aggregationWindow?: string;
 }
 
 export class PolicyCategoriesView implements Record<Category, CategoryPolicyView> {
