@@ -423,6 +423,17 @@ describe('formats end to end: X-ARF v4 sample set, IP notices, the hotline’s N
     const noList = await hotline.post('/v1/intake/hotline').send({ fileNumber }).expect(400);
     expect(noList.body.field).toBe('urls');
     await (await system.as('account_manager')).post('/v1/intake/hotline').send(body).expect(403);
+    // Staff push in a hotline's name, which they must give.
+    const desk = await system.as('abuse_desk');
+    const nameless = await desk.post('/v1/intake/hotline').send(body).expect(400);
+    expect(nameless.body.field).toBe('source');
+    const byDesk = await desk
+      .post('/v1/intake/hotline')
+      .send({ ...body, fileNumber: `${fileNumber}-d`, source: { kind: 'hotline', name: 'Example Hotline' } })
+      .expect(200);
+    // The same URLs are open notices now: the desk's reports join them.
+    expect(byDesk.body).toMatchObject({ created: 0, existing: 2, rejected: 2 });
+    expect(byDesk.body.items[0].id).toBe(res.body.items[0].id);
   });
 });
 

@@ -3,6 +3,7 @@ import { DataSource, QueryFailedError } from 'typeorm';
 import {
   DomainError,
   parseMailSources,
+  SOURCE_KINDS,
   sourceForSender,
   type MailSource,
   type SourceKind,
@@ -191,10 +192,22 @@ export class IntakeService {
         'urls',
       );
     }
-    const given = push.source as { kind?: unknown; name?: unknown; contact?: unknown } | undefined;
+    const given = push.source as { kind?: unknown; name?: unknown } | undefined;
     const contact = typeof push.contact === 'string' ? push.contact : undefined;
-    const source = asSource ?? (given ? { kind: given.kind, name: given.name } : undefined);
-    if (!source) throw new IntakeError('source is required: { kind, name }, or use a source token', 'source');
+    const source =
+      asSource ??
+      (given &&
+      SOURCE_KINDS.includes(given.kind as SourceKind) &&
+      typeof given.name === 'string' &&
+      given.name.trim()
+        ? { kind: given.kind as SourceKind, name: given.name.trim() }
+        : undefined);
+    if (!source) {
+      throw new IntakeError(
+        `source is required: { kind (one of ${SOURCE_KINDS.join(', ')}), name }`,
+        'source',
+      );
+    }
     const items: HotlinePushItem[] = [];
     const lines: { where: string; line: HotlineLine }[] = [];
     push.urls.forEach((item: unknown, index) => {
