@@ -189,6 +189,21 @@ describe('formats end to end: X-ARF v4 sample set, IP notices, the hotline’s N
     }
   });
 
+  it('reduces URLs in a CSAM report’s details for readers who may not see them in full, as its URLs are', async () => {
+    const report = JSON.parse(
+      fs.readFileSync(path.join(fixtures, 'xarf-v4', 'content-csam.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    const secret = `http://203.0.113.70/gallery/${randomUUID()}/002.jpg`;
+    const created = await http
+      .post('/v1/notices')
+      .send({ ...report, report_id: randomUUID(), url: secret, related_urls: [secret] })
+      .expect(201);
+    expect(created.body.reportDetails.related_urls).toEqual([secret]);
+    const legal = await (await system.as('legal')).get(`/v1/notices/${created.body.id}`).expect(200);
+    expect(legal.body.reportDetails.related_urls).toEqual(['http://203.0.113.70/[redacted]']);
+    expect(JSON.stringify(legal.body)).not.toContain(secret);
+  });
+
   it('answers an IP-based report without an IP address, and a content report without a URL, with a 400 naming the field', async () => {
     const read = (name: string) =>
       JSON.parse(fs.readFileSync(path.join(fixtures, 'xarf-v4', `${name}.json`), 'utf8')) as Record<
