@@ -189,6 +189,36 @@ describe('formats end to end: X-ARF v4 sample set, IP notices, the hotline’s N
     }
   });
 
+  it('takes IP notices in a batch too, each its own notice', async () => {
+    const read = (name: string) =>
+      JSON.parse(fs.readFileSync(path.join(fixtures, 'xarf-v4', `${name}.json`), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+    const res = await http
+      .post('/v1/notices/batch')
+      .send([
+        { ...read('connection-port-scan'), report_id: randomUUID() },
+        { ...read('infrastructure-botnet'), report_id: randomUUID() },
+        {
+          source: { kind: 'public', name: 'Someone' },
+          sourceReference: randomUUID(),
+          category: 'ddos',
+          ip: '192.0.2.9',
+        },
+      ])
+      .expect(200);
+    expect(res.body).toMatchObject({ created: 3, rejected: 0 });
+    const rows = await db
+      .getRepository(NoticeEntity)
+      .findBy(res.body.items.map((i: { id: string }) => ({ id: i.id })));
+    expect(rows.map((r) => `${r.category} ${r.ip} ${r.urls.length}`).sort()).toEqual([
+      'botnet 198.51.100.91 0',
+      'ddos 192.0.2.9 0',
+      'scanning 198.51.100.78 0',
+    ]);
+  });
+
   it('reduces URLs in a CSAM report’s details for readers who may not see them in full, as its URLs are', async () => {
     const report = JSON.parse(
       fs.readFileSync(path.join(fixtures, 'xarf-v4', 'content-csam.json'), 'utf8'),
