@@ -435,10 +435,11 @@ describe('formats end to end: X-ARF v4 sample set, IP notices, the hotline’s N
           lastSeen: '2026-12-03T10:05:00+01:00',
         },
         { url: `http://203.0.113.70/p/${id}/1.jpg`, ip: '203.0.113.70' },
+        { url: `http://203.0.113.70/p/${id}/5.jpg`, firstSeen: 'yesterday' },
       ],
     };
     const res = await hotline.post('/v1/intake/hotline').send(body).expect(200);
-    expect(res.body).toMatchObject({ fileNumber, created: 2, existing: 0, rejected: 2 });
+    expect(res.body).toMatchObject({ fileNumber, created: 2, existing: 0, rejected: 3 });
     expect(res.body.items).toEqual([
       { index: 0, status: 'created', id: expect.any(String) },
       { index: 1, status: 'rejected', reason: 'ip is not an IP address', field: 'urls[1].ip' },
@@ -448,6 +449,12 @@ describe('formats end to end: X-ARF v4 sample set, IP notices, the hotline’s N
         status: 'rejected',
         reason: 'url lists the same URL as urls[0]; taken once',
         field: 'urls[3].url',
+      },
+      {
+        index: 4,
+        status: 'rejected',
+        reason: expect.stringMatching(/^firstSeen must be a date and time/),
+        field: 'urls[4].firstSeen',
       },
     ]);
     const first = await notice(res.body.items[0].id);
@@ -460,7 +467,7 @@ describe('formats end to end: X-ARF v4 sample set, IP notices, the hotline’s N
       reportDetails: expect.objectContaining({ fileNumber, note: 'image' }),
     });
     const again = await hotline.post('/v1/intake/hotline').send(body).expect(200);
-    expect(again.body).toMatchObject({ created: 0, existing: 2, rejected: 2 });
+    expect(again.body).toMatchObject({ created: 0, existing: 2, rejected: 3 });
     expect(again.body.items[0].id).toBe(res.body.items[0].id);
 
     const noFile = await hotline.post('/v1/intake/hotline').send({ urls: body.urls }).expect(400);
@@ -477,7 +484,7 @@ describe('formats end to end: X-ARF v4 sample set, IP notices, the hotline’s N
       .send({ ...body, fileNumber: `${fileNumber}-d`, source: { kind: 'hotline', name: 'Example Hotline' } })
       .expect(200);
     // The same URLs are open notices now: the desk's reports join them.
-    expect(byDesk.body).toMatchObject({ created: 0, existing: 2, rejected: 2 });
+    expect(byDesk.body).toMatchObject({ created: 0, existing: 2, rejected: 3 });
     expect(byDesk.body.items[0].id).toBe(res.body.items[0].id);
   });
 });

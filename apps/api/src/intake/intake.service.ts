@@ -158,7 +158,7 @@ export class IntakeService {
   ): Promise<MailResult> {
     const taken = await this.submitHotlineReports(file.reports);
     const problems = [...file.problems, ...taken.problems];
-    const noticeIds = taken.results.flatMap((r) => (r.id ? [r.id] : []));
+    const noticeIds = taken.results.map((r) => r.id);
     const text = describeProblems(problems, file.notes);
     const rawMessageId = text
       ? await this.keep(raw, opts, `hotline file ${file.fileNumber}: ${text}`)
@@ -214,11 +214,12 @@ export class IntakeService {
       const line = (typeof item === 'object' && item !== null ? item : {}) as Partial<HotlineLine>;
       const problem = lineProblem(line);
       if (problem) {
+        const field = camel(problem.field);
         items[index] = {
           index,
           status: 'rejected',
-          reason: `${problem.field} ${problem.problem}`,
-          field: `urls[${index}].${problem.field}`,
+          reason: `${field} ${problem.problem}`,
+          field: `urls[${index}].${field}`,
         };
       } else lines.push({ where: `urls[${index}]`, line: line as HotlineLine });
     });
@@ -229,11 +230,12 @@ export class IntakeService {
     const taken = await this.submitHotlineReports(file.reports);
     for (const p of [...file.problems, ...taken.problems]) {
       const index = indexOf(p.where);
+      const field = p.field ? camel(p.field) : undefined;
       items[index] = {
         index,
         status: 'rejected',
-        reason: `${p.field ?? 'line'} ${p.problem}`,
-        ...(p.field ? { field: `urls[${index}].${p.field}` } : {}),
+        reason: `${field ?? 'line'} ${p.problem}`,
+        ...(field ? { field: `urls[${index}].${field}` } : {}),
       };
     }
     for (const r of taken.results)
@@ -358,6 +360,9 @@ export interface HotlinePushResult {
   rejected: number;
   items: HotlinePushItem[];
 }
+
+/** The push names its fields as its JSON does (`first_seen` → `firstSeen`). */
+const camel = (field: string) => field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** `urls[3]` → 3. */
 const indexOf = (where: string) => Number(/\[(\d+)\]/.exec(where)?.[1] ?? -1);
