@@ -147,10 +147,12 @@ describe('hardening', () => {
     });
 
     it('takes a batch of several megabytes, and an X-ARF report with large evidence', async () => {
-      // 600 items of 5 kB each (3 MB), every one refused on its own for a missing url: the batch itself is read.
+      // 600 items of 5 kB each (3 MB), every one refused on its own for a missing url (and no ip to stand for
+      // one): the batch itself is read.
       const items = Array.from({ length: 600 }, (_, i) => ({
         ...notice(`b-${i}`),
         urls: [],
+        ip: undefined,
         description: 'd'.repeat(4900),
       }));
       const batch = await http.post('/v1/notices/batch').send(items).expect(200);

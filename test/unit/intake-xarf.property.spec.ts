@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { IntakeError, parseXarf, XARF_CATEGORIES } from '@takedown/intake';
 
@@ -43,6 +44,14 @@ const TYPES = [
   'bulk_messaging',
   'brand_infringement',
   'copyright',
+  'login_attack',
+  'port_scan',
+  'infected_host',
+  'botnet',
+  'compromised_server',
+  'blocklist',
+  'open',
+  'remote_compromise',
 ];
 
 /** Reports that follow the X-ARF v4 core schema, with every optional part present or not. */
@@ -76,6 +85,8 @@ const validReport = fc.record(
     ],
   },
 );
+
+const IP_BASED: string[] = ['messaging', 'connection', 'infrastructure', 'reputation', 'vulnerability'];
 
 describe('X-ARF mapping, properties', () => {
   it('never fails with anything but an IntakeError naming a field, whatever JSON arrives', () => {
@@ -123,7 +134,12 @@ describe('X-ARF mapping, properties', () => {
           name: report.reporter.org.trim(),
           contact: report.reporter.contact,
         });
-        expect(notice.urls).toEqual([report.url]);
+        // What an address does (X-ARF's IP-based categories) is the address's notice; material is at its URL.
+        const aboutTheAddress = isIP(report.source_identifier.trim()) && IP_BASED.includes(report.category);
+        expect(notice.urls).toEqual(aboutTheAddress ? [] : [report.url]);
+        expect(aboutTheAddress ? notice.ip : report.source_identifier.trim()).toBe(
+          report.source_identifier.trim(),
+        );
         expect(notice.observedAt).toBe(new Date(report.timestamp).toISOString());
         expect(extras.reportedType).toBe(`${report.category}/${report.type}`);
         expect(notice.hashes).toEqual({
@@ -145,21 +161,38 @@ describe('X-ARF mapping, properties', () => {
     );
   });
 
-  it('maps the reported type to a category: CSAM and the named abuse types, everything else other', () => {
+  it('maps the reported category and type to a category: the sample set’s types, everything else other', () => {
     const expected: Record<string, string> = {
-      csam: 'csam',
-      csem: 'csam',
-      phishing: 'phishing',
-      malware: 'malware',
-      spam: 'spam',
-      bulk_messaging: 'spam',
+      'content/csam': 'csam',
+      'content/csem': 'csam',
+      'content/phishing': 'phishing',
+      'content/malware': 'malware',
+      'content/remote_compromise': 'compromised',
+      'messaging/spam': 'spam',
+      'messaging/bulk_messaging': 'spam',
+      'connection/login_attack': 'login_attack',
+      'connection/port_scan': 'scanning',
+      'connection/reconnaissance': 'scanning',
+      'connection/vuln_scanning': 'scanning',
+      'connection/ddos': 'ddos',
+      'connection/infected_host': 'botnet',
+      'connection/scraping': 'web_attack',
+      'connection/sql_injection': 'web_attack',
+      'infrastructure/botnet': 'botnet',
+      'infrastructure/compromised_server': 'compromised',
+      'reputation/blocklist': 'blocklisted',
+      'reputation/threat_intelligence': 'blocklisted',
+      'vulnerability/cve': 'vulnerable_service',
+      'vulnerability/open': 'vulnerable_service',
+      'vulnerability/misconfiguration': 'vulnerable_service',
     };
     fc.assert(
       fc.property(validReport, (report) => {
         const parsed = parsedOrRefused(report);
         if (!parsed) return;
         const category =
-          expected[report.type.toLowerCase()] ?? (report.category === 'copyright' ? 'copyright' : 'other');
+          expected[`${report.category}/${report.type.toLowerCase()}`] ??
+          (report.category === 'copyright' ? 'copyright' : 'other');
         expect(parsed.notice.category).toBe(category);
       }),
       { numRuns: 300 },

@@ -38,6 +38,48 @@ describe('customer notice email', () => {
     expect(nl.text).not.toContain('Dear');
   });
 
+  it('asks to stop what an address does, not to remove material, for a notice without a URL (IP-based abuse)', () => {
+    const ipNotice = (language: 'en' | 'nl', kind: CustomerNoticeInput['kind'] = 'notice') =>
+      customerNoticeEmail(
+        notice({
+          language,
+          kind,
+          notice: { ...notice().notice, category: 'login_attack', urls: [], ip: '198.51.100.77' },
+        }),
+      );
+    const en = ipNotice('en');
+    expect(en.subject).toMatch(
+      /^\[Takedown\] Abuse notice \(login attacks \(brute force\)\): stop it before /,
+    );
+    expect(en.text).toContain('the IP address 198.51.100.77 on your service was involved in login attacks');
+    expect(en.text).toContain('The cause has been found and stopped');
+    expect(en.text).not.toMatch(/material|Reported:/);
+    const nl = ipNotice('nl', 'reminder');
+    expect(nl.subject).toMatch(
+      /Herinnering: Melding van misbruik \(inlogaanvallen \(brute force\)\): stoppen vóór /,
+    );
+    expect(nl.text).toContain('het IP-adres 198.51.100.77 op uw dienst betrokken was bij inlogaanvallen');
+    expect(nl.text).toContain('We hebben nog geen bevestiging ontvangen dat het is gestopt.');
+    expect(nl.text).toContain('De oorzaak is gevonden en gestopt');
+    expect(nl.text).not.toMatch(/materiaal|Gemeld:/);
+    // A notice with URLs and an address still asks for removal.
+    expect(
+      customerNoticeEmail(notice({ notice: { ...notice().notice, category: 'spam' } })).subject,
+    ).toContain('remove before');
+  });
+
+  it('lists the address, not an empty list of URLs, in a task email about an IP notice', () => {
+    const mail = taskEmail({
+      kind: 'task',
+      task: { id: 't-1', kind: 'attribute', summary: 'Attribute this notice', dueAt: '2026-11-20T10:00:00Z' },
+      notice: { id: 'n-1', category: 'scanning', customer: null, urls: [], ip: '198.51.100.78' },
+      links: [],
+      apiUrl: 'https://takedown.example/v1/tasks/t-1/complete',
+    });
+    expect(mail.text).toContain('IP address: 198.51.100.78');
+    expect(mail.text).not.toContain('Reported:');
+  });
+
   it('shows the reported URLs in full, the received time, and both links', () => {
     const mail = customerNoticeEmail(notice());
     expect(mail.text).toContain('https://files.tenant-a.example/gallery/8f1c2e');

@@ -15,8 +15,10 @@ import {
   type InventoryReport,
 } from '@takedown/persistence';
 import { ingestMailFromPipe } from '@takedown/api/intake/mail-pipe';
+import { importFeedFile } from '@takedown/api/intake/feed-file';
+import { FeedHeaderError } from '@takedown/intake';
 import { loadEnvOrExit, withLocalStack } from '@takedown/config';
-import { DomainError } from '@takedown/domain';
+import { DomainError, SOURCE_KINDS, type SourceKind } from '@takedown/domain';
 import { verifyReport } from '@takedown/reports';
 import { auditCommand } from './commands/audit';
 import { POLICY_USAGE, policyCommand } from './commands/policy';
@@ -47,6 +49,16 @@ const COMMANDS: Command[] = [
       'Import customers and prefixes from a CSV or .json file (idempotent; bad rows are reported, good ones kept). ' +
       'Exits 2 when some rows were rejected. --json prints the report as JSON.',
     run: importInventoryCommand,
+  },
+  {
+    words: ['import', 'feed'],
+    usage: 'import feed FILE [--source NAME] [--kind KIND] [--json]',
+    summary:
+      'Import a CSV feed of IP-based abuse (timestamp, ip, port, protocol, type, asn, tag; times in UTC), streamed: ' +
+      'the lines of one address, category and customer within the policy’s aggregation window (a day) are one ' +
+      'notice with an occurrence count. Importing again changes nothing. --source names the reporter (default ' +
+      '"Scan feed"), --kind its notifier kind (default public). Exits 2 when some lines were rejected.',
+    run: importFeedCommand,
   },
   {
     words: ['verify-report'],
@@ -266,6 +278,77 @@ async function importInventoryCommand(args: string[]): Promise<number> {
     return EXIT.dataError;
   } finally {
     await db.destroy();
+  }
+}
+
+async function importFeedCommand(args: string[]): Promise<number> {
+  let values: { source?: string; kind?: string; json?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      options: { source: { type: 'string' }, kind: { type: 'string' }, json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch {
+    process.stderr.write(usage());
+    return EXIT.usage;
+  }
+  const kind = values.kind ?? 'public';
+  if (positionals.length !== 1 || !(SOURCE_KINDS as readonly string[]).includes(kind)) {
+    process.stderr.write(usage());
+    return EXIT.usage;
+  }
+  const file = path.resolve(positionals[0]);
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    process.stderr.write(`no such file: ${file}\n`);
+    return EXIT.noInput;
+  }
+  const env = loadEnvOrExit();
+  if (!env.DATABASE_URL || !env.TEMPORAL_ADDRESS) {
+    process.stderr.write(
+      'DATABASE_URL and TEMPORAL_ADDRESS must be set, or the local stack running (npm start).\n',
+    );
+    return EXIT.config;
+  }
+  const bar = new SingleBar(
+    {
+      stream: process.stderr,
+      format:
+        'import |{bar}| {percentage}% | {lines} lines: {created} notices, {joined} joined, {known} known, ' +
+        '{rejected} rejected | ETA {eta}s',
+    },
+    Presets.shades_classic,
+  );
+  // Progress by bytes read (the number of lines of a large feed is not known before reading it); no `data` listener,
+  // which would start the stream before the import pipes it.
+  const stream = fs.createReadStream(file);
+  bar.start(fs.statSync(file).size, 0, { lines: 0, created: 0, joined: 0, known: 0, rejected: 0 });
+  try {
+    const report = await importFeedFile(
+      { ...env, DATABASE_URL: env.DATABASE_URL, TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS },
+      stream,
+      { kind: kind as SourceKind, name: values.source ?? 'Scan feed' },
+      (r) => bar.update(stream.bytesRead, { ...r }),
+    );
+    bar.update(stream.bytesRead);
+    bar.stop();
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify(report, null, 2)}\n`
+        : `${report.lines} lines: ${report.created} notices created, ${report.joined} lines joined one, ` +
+            `${report.known} known from an earlier import, ${report.rejected} rejected\n` +
+            report.rejects
+              .map((r) => `line ${r.line}${r.column ? ` [${r.column}]` : ''}: ${r.problem}\n`)
+              .join(''),
+    );
+    return report.rejected ? EXIT.rowsRejected : EXIT.ok;
+  } catch (err) {
+    bar.stop();
+    if (!(err instanceof FeedHeaderError)) throw err;
+    process.stderr.write(`${file}: ${err.message}; nothing was imported\n`);
+    return EXIT.dataError;
   }
 }
 

@@ -180,7 +180,8 @@ export class NoticeActivitiesService implements Pick<
       contract?.policyProfile ?? this.settings.defaultPolicyProfile,
       notice.receivedAt,
     );
-    const timers: CategoryPolicy = policy.categories[input.category];
+    // A contract's own profile written before a category existed has no timers for it: the `other` ones hold.
+    const timers: CategoryPolicy = policy.categories[input.category] ?? policy.categories.other;
     const deadline = new Date(deadlineAt(timers, notice.receivedAt.getTime()));
     await tx.update(
       NoticeEntity,

@@ -61,6 +61,7 @@ const categoryFields = z
     reopenWindow: duration(false).optional(),
     aroundTheClock: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
     nocAtReceipt: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
+    aggregationWindow: duration(true).optional(),
   })
   .strict();
 
@@ -152,6 +153,7 @@ function asWritten(p: Parsed): CategoryPolicy {
     'leadAfter',
     'followUp',
     'reopenWindow',
+    'aggregationWindow',
   ] as const) {
     const value = p[key];
     if (value) out[key] = value.iso;

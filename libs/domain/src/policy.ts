@@ -32,6 +32,11 @@ export interface CategoryPolicy {
   aroundTheClock?: boolean;
   /** Open the NOC suspension task at receipt, beside the customer's email (TCO removal orders), not after the deadline. */
   nocAtReceipt?: boolean;
+  /**
+   * Reports of the same address, category and customer from a feed within this long of the first join one notice
+   * (its occurrence count grows); absent = one day.
+   */
+  aggregationWindow?: string;
 }
 
 /** A versioned timer policy. A running notice keeps the snapshot it started with. */
@@ -44,12 +49,13 @@ export interface Policy {
 /**
  * The sector defaults from DOMAIN.md (CSAM 24 h under the Dutch code of conduct, TCO removal orders 1 h). Version 2
  * adds a CSAM last call two hours before the deadline; version 3 engages the 24/7 contacts and the NOC at receipt of
- * a removal order. Notices received before a version keep theirs (migrations 1795940000000, 1796020000000 and
- * 1796090000000 store all three).
+ * a removal order; version 4 adds the IP-based categories, on slower clocks and without a NOC suspension task.
+ * Notices received before a version keep theirs (migrations 1795940000000, 1796020000000, 1796090000000 and
+ * 1796210000000 store all four).
  */
 export const DEFAULT_POLICY: Policy = {
   id: 'default',
-  version: 3,
+  version: 4,
   categories: {
     csam: { reminders: ['PT6H', 'PT18H'], deadline: 'PT24H', suspendAfter: 'PT4H', lastCall: 'PT2H' },
     terrorist_content: {
@@ -64,13 +70,21 @@ export const DEFAULT_POLICY: Policy = {
     spam: { reminders: ['PT72H'], deadline: 'P5D' },
     copyright: { reminders: ['PT72H'], deadline: 'P5D' },
     other: { reminders: ['PT72H'], deadline: 'P5D' },
+    login_attack: { reminders: ['PT72H'], deadline: 'P5D', aggregationWindow: 'P1D' },
+    scanning: { reminders: ['PT72H'], deadline: 'P5D', aggregationWindow: 'P1D' },
+    ddos: { reminders: ['PT24H'], deadline: 'PT72H', aggregationWindow: 'P1D' },
+    web_attack: { reminders: ['PT72H'], deadline: 'P5D', aggregationWindow: 'P1D' },
+    botnet: { reminders: ['PT48H'], deadline: 'P4D', aggregationWindow: 'P1D' },
+    compromised: { reminders: ['PT48H'], deadline: 'P4D', aggregationWindow: 'P1D' },
+    vulnerable_service: { reminders: ['P7D'], deadline: 'P14D', aggregationWindow: 'P1D' },
+    blocklisted: { reminders: ['P7D'], deadline: 'P14D', aggregationWindow: 'P1D' },
   },
 };
 
 /** The same shape in seconds, for demos and end-to-end tests on the real stack. */
 export const DEMO_POLICY: Policy = {
   id: 'demo',
-  version: 3,
+  version: 4,
   categories: {
     csam: { reminders: ['PT6S', 'PT18S'], deadline: 'PT24S', suspendAfter: 'PT4S', lastCall: 'PT2S' },
     terrorist_content: {
@@ -85,6 +99,14 @@ export const DEMO_POLICY: Policy = {
     spam: { reminders: ['PT30S'], deadline: 'PT60S' },
     copyright: { reminders: ['PT30S'], deadline: 'PT60S' },
     other: { reminders: ['PT30S'], deadline: 'PT60S' },
+    login_attack: { reminders: ['PT30S'], deadline: 'PT60S', aggregationWindow: 'P1D' },
+    scanning: { reminders: ['PT30S'], deadline: 'PT60S', aggregationWindow: 'P1D' },
+    ddos: { reminders: ['PT10S'], deadline: 'PT30S', aggregationWindow: 'P1D' },
+    web_attack: { reminders: ['PT30S'], deadline: 'PT60S', aggregationWindow: 'P1D' },
+    botnet: { reminders: ['PT20S'], deadline: 'PT40S', aggregationWindow: 'P1D' },
+    compromised: { reminders: ['PT20S'], deadline: 'PT40S', aggregationWindow: 'P1D' },
+    vulnerable_service: { reminders: ['PT70S'], deadline: 'PT140S', aggregationWindow: 'P1D' },
+    blocklisted: { reminders: ['PT70S'], deadline: 'PT140S', aggregationWindow: 'P1D' },
   },
 };
 

@@ -3,3 +3,5 @@ export * from './xarf';
 export * from './mail';
 export * from './batch';
 export * from './mail-auth';
+export * from './hotline';
+export * from './feed';

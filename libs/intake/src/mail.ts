@@ -5,6 +5,14 @@ import type { Category } from '@takedown/domain';
 import { CLOCK_SKEW_MS, IntakeError, MAX_URLS, type ParsedReport } from './notice-input';
 import type { MailSource } from '@takedown/domain';
 import { isHttpUrl, isXarf, parseXarf } from './xarf';
+import {
+  hotlineFileNumber,
+  hotlineReports,
+  mergeHotlineTables,
+  readHotlineTable,
+  type HotlineFile,
+  type HotlineTable,
+} from './hotline';
 
 /** RFC 5965 feedback types to our categories (`fraud` is how mailbox providers report phishing). */
 const CATEGORY_BY_FEEDBACK_TYPE: Record<string, Category> = {
@@ -73,8 +81,9 @@ export async function parseMail(raw: Buffer, opts: MailOptions): Promise<ParsedR
     if (observed && observed.getTime() > (opts.now ?? new Date()).getTime() + CLOCK_SKEW_MS) {
       throw new IntakeError('ARF Arrival-Date: is in the future', 'Arrival-Date');
     }
-    // An ARF report without a URL is still a report: the desk reads it.
-    if (uris.length) {
+    // A feedback loop's report names the sending address and often no URL at all: then it is a notice about that
+    // address. One with neither is still a report: the desk reads it.
+    if (uris.length || sourceIp) {
       return {
         notice: {
           source,
@@ -90,6 +99,69 @@ export async function parseMail(raw: Buffer, opts: MailOptions): Promise<ParsedR
   }
 
   return triage(mail, source, reference);
+}
+
+/**
+ * The hotline's NTD message (subject `[<file number>] Notice & Take Down message from …`): its body table and its
+ * `urls-<file number>.csv` attachment read and merged, one report per URL. Undefined when the subject is not the
+ * hotline's; throws IntakeError when the message has neither list or no line of them can be taken.
+ */
+export async function parseHotlineMail(raw: Buffer, opts: MailOptions): Promise<HotlineFile | undefined> {
+  let mail: ParsedMail;
+  try {
+    mail = await simpleParser(raw, { skipHtmlToText: false, skipTextLinks: true, skipImageLinks: true });
+  } catch {
+    return undefined;
+  }
+  const fileNumber = hotlineFileNumber(mail.subject);
+  if (!fileNumber) return undefined;
+  const csv = mail.attachments.find(
+    (a) => /\.csv$/i.test(a.filename ?? '') || /^text\/(csv|comma-separated-values)$/i.test(a.contentType),
+  );
+  const attachmentName = csv?.filename ?? 'the CSV attachment';
+  let attachment: HotlineTable | undefined;
+  if (csv) {
+    const text = csv.content.toString('utf8');
+    const head = text.split(/\r?\n/, 1)[0];
+    attachment = readHotlineTable(text, attachmentName, head.includes(';') ? ';' : ',');
+  }
+  const body = bodyTable(mail.text ?? '');
+  if (!body && !attachment)
+    throw new IntakeError('hotline message without its URL list (body table or CSV)', 'message');
+  const { lines, notes } = mergeHotlineTables(body, attachment, {
+    body: 'the body table',
+    attachment: attachmentName,
+  });
+  const source = { kind: opts.source.kind, name: opts.source.name, contact: opts.sender };
+  const taken = hotlineReports(fileNumber, lines, { source, channel: 'mail-hotline', now: opts.now });
+  const problems = [...(body?.problems ?? []), ...(attachment?.problems ?? []), ...taken.problems];
+  if (!taken.reports.length) {
+    throw new IntakeError(
+      `hotline file ${fileNumber}: no line could be taken (${problems.map((p) => `${p.where}${p.field ? ` [${p.field}]` : ''}: ${p.problem}`).join('; ')})`,
+      'message',
+    );
+  }
+  for (const { report } of taken.reports) {
+    if (notes.length) report.extras.reportDetails = { ...report.extras.reportDetails, listNotes: notes };
+  }
+  return { fileNumber, reports: taken.reports, problems, notes };
+}
+
+/** The `|` table of the body: its header line (with a url column) and the lines after it that have a `|`. */
+function bodyTable(text: string): HotlineTable | undefined {
+  const lines = text.split(/\r?\n/);
+  const start = lines.findIndex((l) => l.includes('|') && /(^|\|)\s*url\s*(\||$)/i.test(l));
+  if (start < 0) return undefined;
+  let end = start + 1;
+  while (end < lines.length && lines[end].includes('|')) end++;
+  const table = readHotlineTable(lines.slice(start, end).join('\n'), 'body', '|');
+  // Lines counted from the top of the body, as a reader of the message counts them.
+  const shift = (where: string) =>
+    where.replace(/^body line (\d+)/, (_, n: string) => `body line ${Number(n) + start}`);
+  return {
+    lines: table.lines.map((l) => ({ ...l, where: shift(l.where) })),
+    problems: table.problems.map((p) => ({ ...p, where: shift(p.where) })),
+  };
 }
 
 function triage(mail: ParsedMail, source: ParsedReport['notice']['source'], reference: string): ParsedReport {

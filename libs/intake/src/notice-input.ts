@@ -23,9 +23,12 @@ export interface IntakeExtras {
   /** Open without a workflow: the customer's clock starts only when the desk confirms the category. */
   needsTriage?: boolean;
   channel?: IntakeChannel;
+  /** What the format says beyond the native notice (X-ARF's type-specific fields), kept as reported. */
+  reportDetails?: Record<string, unknown>;
 }
 
-export type IntakeChannel = 'api' | 'xarf' | 'mail-arf' | 'mail-xarf' | 'mail-plain';
+export type IntakeChannel =
+  'api' | 'xarf' | 'mail-arf' | 'mail-xarf' | 'mail-plain' | 'mail-hotline' | 'hotline-push' | 'feed';
 
 /** A parsed report, ready for intake. */
 export interface ParsedReport {

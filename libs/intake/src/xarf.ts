@@ -23,9 +23,10 @@ const contact = z.object({
 const evidenceItem = z.object({
   content_type: z.string().min(1),
   payload: z.string(),
+  // The specification's own samples give the digest bare as well as `algorithm:hex`; a bare one is named by its length.
   hash: z
     .string()
-    .regex(/^(md5|sha1|sha256|sha512):[a-f0-9]+$/i, { message: 'must be algorithm:hex' })
+    .regex(/^((md5|sha1|sha256|sha512):)?[a-f0-9]+$/i, { message: 'must be algorithm:hex' })
     .optional(),
   description: z.string().max(500).optional(),
   size: z.number().int().min(0).optional(),
@@ -75,15 +76,61 @@ const xarfSchema = z.object({
 
 export type XarfReport = z.infer<typeof xarfSchema>;
 
-/** X-ARF types to our categories; anything else is `other`, with `category/type` kept as the reported type. */
-const CATEGORY_BY_TYPE: Record<string, Category> = {
-  csam: 'csam',
-  csem: 'csam',
-  phishing: 'phishing',
-  malware: 'malware',
-  spam: 'spam',
-  bulk_messaging: 'spam',
+/**
+ * X-ARF `category/type` to our categories, for the 32 types of the X-ARF v4 sample set; a type not listed is `other`
+ * (its category's copyright excepted), with `category/type` kept as the reported type.
+ */
+export const XARF_CATEGORY_BY_TYPE: Record<string, Category> = {
+  'content/csam': 'csam',
+  'content/csem': 'csam',
+  'content/phishing': 'phishing',
+  'content/malware': 'malware',
+  'content/remote_compromise': 'compromised',
+  'messaging/spam': 'spam',
+  'messaging/bulk_messaging': 'spam',
+  'connection/login_attack': 'login_attack',
+  'connection/port_scan': 'scanning',
+  'connection/reconnaissance': 'scanning',
+  'connection/vuln_scanning': 'scanning',
+  'connection/ddos': 'ddos',
+  'connection/infected_host': 'botnet',
+  'connection/scraping': 'web_attack',
+  'connection/sql_injection': 'web_attack',
+  'infrastructure/botnet': 'botnet',
+  'infrastructure/compromised_server': 'compromised',
+  'reputation/blocklist': 'blocklisted',
+  'reputation/threat_intelligence': 'blocklisted',
+  'vulnerability/cve': 'vulnerable_service',
+  'vulnerability/open': 'vulnerable_service',
+  'vulnerability/misconfiguration': 'vulnerable_service',
 };
+
+/** Where a category keeps the URL of the material, beside the core `url`. */
+const URL_FIELD_OF: Partial<Record<(typeof XARF_CATEGORIES)[number], string>> = {
+  copyright: 'infringing_url',
+};
+
+/** X-ARF categories about material at a URL: a report of one of them needs the URL. */
+const URL_CATEGORIES: readonly string[] = ['content'];
+
+/** The fields the notice itself holds; every other field is the type's own, kept as reported. */
+const CORE_FIELDS = new Set([
+  'xarf_version',
+  'report_id',
+  'timestamp',
+  'reporter',
+  'sender',
+  'source_identifier',
+  'category',
+  'type',
+  'url',
+  'description',
+  'hash_values',
+  'evidence',
+]);
+
+/** The most of a report's type-specific fields kept (JSON characters): details, not a payload store. */
+const MAX_DETAILS = 16_384;
 
 export function isXarf(body: unknown): boolean {
   return typeof body === 'object' && body !== null && !Array.isArray(body) && 'xarf_version' in body;
@@ -117,9 +164,28 @@ export function parseXarf(body: unknown, opts: XarfOptions = {}): ParsedReport {
     const problem = sourceIdentifierProblem(raw.source_identifier.trim());
     if (problem) add('source_identifier', problem);
   }
-  if (!problems.has('url')) {
-    if (typeof raw.url !== 'string' || !raw.url.trim()) add('url', 'is required (a notice is about a URL)');
-    else if (!isHttpUrl(raw.url.trim())) add('url', 'must be an http, https or ftp URL');
+  // A report is about material at a URL (`url`, or its category's own field such as copyright's
+  // `infringing_url`) or, without one, about the address it names: an IP notice.
+  const urlField =
+    typeof raw.url === 'string' && raw.url.trim()
+      ? 'url'
+      : (URL_FIELD_OF[raw.category as keyof typeof URL_FIELD_OF] ?? 'url');
+  const givenUrl = typeof raw[urlField] === 'string' ? (raw[urlField] as string).trim() : '';
+  const identifier = typeof raw.source_identifier === 'string' ? raw.source_identifier.trim() : '';
+  if (!problems.has(urlField)) {
+    if (givenUrl && !isHttpUrl(givenUrl)) add(urlField, 'must be an http, https or ftp URL');
+    else if (!givenUrl && URL_CATEGORIES.includes(String(raw.category))) {
+      add('url', 'is required (a content report is about a URL)');
+    } else if (!givenUrl && !problems.has('source_identifier') && identifier && !isIP(identifier)) {
+      add(
+        urlField,
+        'is required when source_identifier is not an IP address (a notice is about a URL or an IP)',
+      );
+    }
+  }
+  const details = Object.fromEntries(Object.entries(raw).filter(([k]) => !CORE_FIELDS.has(k)));
+  if (JSON.stringify(details).length > MAX_DETAILS) {
+    add('body', `holds more than ${MAX_DETAILS} characters of type-specific fields`);
   }
   if (problems.size || !result.success) {
     const fields = [...problems].map(([field, list]) => ({ field, problems: list }));
@@ -131,14 +197,16 @@ export function parseXarf(body: unknown, opts: XarfOptions = {}): ParsedReport {
   }
   const x = result.data;
   const ip = isIP(x.source_identifier) ? x.source_identifier : undefined;
-  // Checked above, as it was given; the schema trims.
-  const url = x.url as string;
-
+  const reportedType = `${x.category}/${x.type.toLowerCase()}`;
   const mapped =
-    CATEGORY_BY_TYPE[x.type.toLowerCase()] ?? (x.category === 'copyright' ? 'copyright' : undefined);
+    XARF_CATEGORY_BY_TYPE[reportedType] ?? (x.category === 'copyright' ? 'copyright' : undefined);
+  // An address's behaviour (a login attack, a scan, spam) is the address's notice, whatever URL the report names:
+  // that URL is often the victim's. Kept in the details.
+  const url = givenUrl && !(ip && IP_BASED_XARF.includes(x.category)) ? givenUrl : undefined;
   const evidenceHashes = (x.evidence ?? []).map(
     (e) =>
-      e.hash?.toLowerCase() ?? `sha256:${createHash('sha256').update(e.payload, 'base64').digest('hex')}`,
+      (e.hash && namedHash(e.hash)) ??
+      `sha256:${createHash('sha256').update(e.payload, 'base64').digest('hex')}`,
   );
   return {
     notice: {
@@ -149,7 +217,7 @@ export function parseXarf(body: unknown, opts: XarfOptions = {}): ParsedReport {
       },
       sourceReference: x.report_id,
       category: mapped ?? 'other',
-      urls: [url],
+      urls: url ? [url] : [],
       ...(ip ? { ip } : {}),
       observedAt: new Date(x.timestamp).toISOString(),
       hashes: {
@@ -162,8 +230,30 @@ export function parseXarf(body: unknown, opts: XarfOptions = {}): ParsedReport {
       reportedType: `${x.category}/${x.type}`,
       evidenceHashes,
       channel: 'xarf',
+      ...(Object.keys(details).length || (givenUrl && !url)
+        ? { reportDetails: { ...details, ...(givenUrl && !url ? { [urlField]: givenUrl } : {}) } }
+        : {}),
     },
   };
+}
+
+/** X-ARF categories whose reports are about what an address does, not material it serves. */
+const IP_BASED_XARF: readonly string[] = [
+  'messaging',
+  'connection',
+  'infrastructure',
+  'reputation',
+  'vulnerability',
+];
+
+const DIGEST_BY_LENGTH: Record<number, string> = { 32: 'md5', 40: 'sha1', 64: 'sha256', 128: 'sha512' };
+
+/** `algorithm:hex`, lower case; a bare digest is named by its length (undefined when no algorithm has it). */
+function namedHash(hash: string): string | undefined {
+  const h = hash.toLowerCase();
+  if (h.includes(':')) return h;
+  const algorithm = DIGEST_BY_LENGTH[h.length];
+  return algorithm ? `${algorithm}:${h}` : undefined;
 }
 
 /**

@@ -132,7 +132,7 @@ async function anonymiseNotices(
   )) as { id: string; urls: string[]; description: string | null }[];
   for (const n of notices) {
     await q.query(
-      `UPDATE notices SET urls = $2, description = $3, source_contact = NULL, original_text = NULL,
+      `UPDATE notices SET urls = $2, description = $3, source_contact = NULL, original_text = NULL, report_details = NULL,
          anonymised_at = $4, updated_at = now() WHERE id = $1`,
       [n.id, n.urls.map(anonymisedUrl), n.description === null ? null : anonymisedText(n.description), now],
     );

@@ -18,7 +18,7 @@ const JSON_MEDIA_TYPES = ['application/json', XARF_MEDIA_TYPE];
 /**
  * How large a body each route takes. Small by default: a notice, an action or a form is a few kB, and a parser
  * that accepts megabytes everywhere lets anyone make the API hold them in memory. Large only where bulk is the
- * point: a batch of up to 10,000 notices, an inventory as JSON (CSV is streamed and not limited here), and a single
+ * point: a batch of up to 10,000 notices, a hotline's file of up to 1,000 URLs, an inventory as JSON (CSV is streamed and not limited here), and a single
  * X-ARF report, whose evidence (dropped on arrival, hashed) may be an image.
  */
 export const BODY_LIMITS = {
@@ -28,7 +28,7 @@ export const BODY_LIMITS = {
 } as const;
 
 /** `POST` routes whose bodies may be bulk, as paths without a trailing slash, lower case (routes ignore both). */
-const BULK_ROUTES = new Set(['/v1/notices/batch', '/v1/imports/inventory']);
+const BULK_ROUTES = new Set(['/v1/notices/batch', '/v1/imports/inventory', '/v1/intake/hotline']);
 
 /** Who calls: a principal on the request, or an error with the answer (401, 429, 503). */
 export type Authenticate = (req: Request, res: Response) => Promise<Principal>;

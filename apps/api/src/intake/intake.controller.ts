@@ -31,7 +31,14 @@ import { CurrentPrincipal, submittingSource, visibilityOf } from '../auth/princi
 import { disclosedNotice } from '../notices/disclosed-notice';
 import { CreateNoticeDto, NoticeView } from '../notices/notice.dto';
 import { narrowNoticeView, NoticesService } from '../notices/notices.service';
-import { BatchResultView, RawMessagePage, TriageDto, XarfReportDto } from './intake.dto';
+import {
+  BatchResultView,
+  HotlinePushDto,
+  HotlinePushResultView,
+  RawMessagePage,
+  TriageDto,
+  XarfReportDto,
+} from './intake.dto';
 import { NDJSON_MEDIA_TYPES, XARF_MEDIA_TYPE } from './media-types';
 import { PageQuery } from '../common/page-query';
 import { IntakeService } from './intake.service';
@@ -106,6 +113,32 @@ export class IntakeController {
   @ApiBadRequestResponse({ description: `Not a batch, empty, or more than ${MAX_BATCH} items` })
   submitBatch(@Body() body: unknown, @CurrentPrincipal() principal: Principal): Promise<BatchResultView> {
     return this.intake.submitBatch(body, { asSource: submittingSource(principal) });
+  }
+
+  @Post('intake/hotline')
+  @Roles('abuse_desk', 'abuse_lead', 'source')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'A hotline’s notice-and-take-down file, pushed (SCARt)',
+    description:
+      'The same data as the hotline’s NTD mail: its file number and list of URLs with IP, first and last seen ' +
+      '(ISO 8601, or `YYYY-MM-DD HH:MM` in Dutch time) and note. Every URL is a CSAM notice of its own, its source ' +
+      'reference the file number with the URL’s digest (sending the file again changes nothing). With a `source` ' +
+      'token the notices are that source’s (a hotline’s token: notifier kind `hotline`); staff give `source`. ' +
+      '`contact` is where feedback goes. Every line gets its own result; a bad line never stops the others.',
+  })
+  @ApiExtraModels(HotlinePushDto)
+  @ApiBody({ type: HotlinePushDto })
+  @ApiOkResponse({ type: HotlinePushResultView })
+  @ApiBadRequestResponse({ description: 'No file number, no list, or no source; the body names the field' })
+  @ApiServiceUnavailableResponse({
+    description: 'Temporal is unavailable; lines not yet taken were not stored, retry',
+  })
+  submitHotline(
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<HotlinePushResultView> {
+    return this.intake.submitHotlinePush(body, submittingSource(principal));
   }
 
   @Post('notices/:id/triage')

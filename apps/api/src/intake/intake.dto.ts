@@ -108,3 +108,49 @@ export class RawMessagePage {
   @ApiProperty() limit: number;
   @ApiProperty() offset: number;
 }
+
+class HotlineLineDto {
+  @ApiProperty({ example: 'http://203.0.113.70/gallery/a8f3/001.jpg' }) url: string;
+  @ApiPropertyOptional({ example: '203.0.113.70' }) ip?: string;
+  @ApiPropertyOptional({
+    example: '2026-12-03 09:41',
+    description: 'ISO 8601, or YYYY-MM-DD HH:MM in Dutch time',
+  })
+  firstSeen?: string;
+  @ApiPropertyOptional({ example: '2026-12-03 10:02' }) lastSeen?: string;
+  @ApiPropertyOptional({ example: 'image' }) note?: string;
+}
+
+class HotlineSourceDto {
+  @ApiProperty({ example: 'hotline' }) kind: string;
+  @ApiProperty({ example: 'Meldpunt Kinderporno' }) name: string;
+}
+
+/** For the OpenAPI document only: the push is read by libs/intake's hotline rules, whose errors name the line. */
+export class HotlinePushDto {
+  @ApiProperty({ example: '2026-0412873', description: 'The hotline’s file number' }) fileNumber: string;
+  @ApiProperty({ type: [HotlineLineDto], minItems: 1, maxItems: 1000 }) urls: HotlineLineDto[];
+  @ApiPropertyOptional({ example: 'ntd@hotline.example', description: 'Where feedback goes' })
+  contact?: string;
+  @ApiPropertyOptional({
+    type: HotlineSourceDto,
+    description: 'Staff only; a source token’s own source is used',
+  })
+  source?: HotlineSourceDto;
+}
+
+class HotlinePushItemView {
+  @ApiProperty({ description: 'Position in urls' }) index: number;
+  @ApiProperty({ enum: ['created', 'existing', 'rejected'] }) status: 'created' | 'existing' | 'rejected';
+  @ApiPropertyOptional({ format: 'uuid' }) id?: string;
+  @ApiPropertyOptional() reason?: string;
+  @ApiPropertyOptional({ example: 'urls[2].ip' }) field?: string;
+}
+
+export class HotlinePushResultView {
+  @ApiProperty() fileNumber: string;
+  @ApiProperty() created: number;
+  @ApiProperty() existing: number;
+  @ApiProperty() rejected: number;
+  @ApiProperty({ type: [HotlinePushItemView] }) items: HotlinePushItemView[];
+}

@@ -3,6 +3,7 @@ import { NoticesModule } from '../notices/notices.module';
 import { InboundSmtpListener } from './inbound-smtp';
 import { IntakeController } from './intake.controller';
 import { IntakeService } from './intake.service';
+import { FeedImportService } from './feed-import';
 
 /**
  * Intake: every way a report arrives (POST /v1/notices as JSON or X-ARF, batches, mail over SMTP or an MTA's pipe),
@@ -11,7 +12,7 @@ import { IntakeService } from './intake.service';
 @Module({
   imports: [NoticesModule],
   controllers: [IntakeController],
-  providers: [IntakeService, InboundSmtpListener],
-  exports: [IntakeService],
+  providers: [IntakeService, InboundSmtpListener, FeedImportService],
+  exports: [IntakeService, FeedImportService],
 })
 export class IntakeModule {}

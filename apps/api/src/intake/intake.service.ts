@@ -1,10 +1,24 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { DataSource, QueryFailedError } from 'typeorm';
-import { DomainError, parseMailSources, sourceForSender, type MailSource } from '@takedown/domain';
+import {
+  DomainError,
+  parseMailSources,
+  SOURCE_KINDS,
+  sourceForSender,
+  type MailSource,
+  type SourceKind,
+} from '@takedown/domain';
 import {
   authenticateMail,
+  describeProblems,
   dnsResolver,
+  hotlineReports,
   IntakeError,
+  lineProblem,
+  parseHotlineMail,
+  type HotlineFile,
+  type HotlineLine,
+  type HotlineProblem,
   isXarf,
   keepableCopy,
   parseMail,
@@ -23,7 +37,15 @@ import { NoticesService, type SubmitResult } from '../notices/notices.service';
 import type { BatchItemResult, BatchResultView } from './intake.dto';
 
 export type MailResult =
-  | { status: 'created' | 'existing'; noticeId: string }
+  | {
+      status: 'created' | 'existing';
+      noticeId: string;
+      /** A hotline file: every notice it made or found, one per URL, in the order of its list. */
+      noticeIds?: string[];
+      /** A hotline file with lines it could not take: the message is kept for the desk too, with these. */
+      rawMessageId?: string;
+      problems?: string;
+    }
   | { status: 'kept'; rawMessageId: string; error: string };
 
 /**
@@ -107,12 +129,160 @@ export class IntakeService {
         throw new DomainError('MAIL_AUTH.UNAVAILABLE', `DKIM keys could not be looked up: ${verdict.reason}`);
       }
       if (!verdict.authenticated) throw new IntakeError(`not authenticated: ${verdict.reason}`, 'From');
-      const { notice, extras } = await parseMail(raw, { source: verdict.source, sender: verdict.from });
+      const mailOpts = { source: verdict.source, sender: verdict.from };
+      const hotline = await parseHotlineMail(raw, mailOpts);
+      if (hotline) return await this.submitHotlineMail(raw, hotline, opts);
+      const { notice, extras } = await parseMail(raw, mailOpts);
       const result = await this.submitParsed(notice, extras);
       return { status: result.created ? 'created' : 'existing', noticeId: result.notice.id };
     } catch (err) {
       const rejected = rejection(err);
       if (rejected.retryable) throw err;
+      const rawMessageId = await this.keep(
+        raw,
+        opts,
+        rejected.field ? `${rejected.field}: ${rejected.reason}` : rejected.reason,
+      );
+      return { status: 'kept', rawMessageId, error: rejected.reason };
+    }
+  }
+
+  /**
+   * A hotline file by mail: one notice per URL. Lines that could not be taken (or a body table and attachment that
+   * disagree) keep the message for the desk as well, with every line named, so that nothing of it is lost.
+   */
+  private async submitHotlineMail(
+    raw: Buffer,
+    file: HotlineFile,
+    opts: { channel: 'smtp' | 'pipe'; sender: string },
+  ): Promise<MailResult> {
+    const taken = await this.submitHotlineReports(file.reports);
+    const problems = [...file.problems, ...taken.problems];
+    const noticeIds = taken.results.map((r) => r.id);
+    const text = describeProblems(problems, file.notes);
+    const rawMessageId = text
+      ? await this.keep(raw, opts, `hotline file ${file.fileNumber}: ${text}`)
+      : undefined;
+    if (!noticeIds.length) return { status: 'kept', rawMessageId: rawMessageId!, error: text };
+    return {
+      status: taken.results.some((r) => r.status === 'created') ? 'created' : 'existing',
+      noticeId: noticeIds[0],
+      noticeIds,
+      ...(rawMessageId ? { rawMessageId, problems: text } : {}),
+    };
+  }
+
+  /**
+   * The hotline's push (`POST /v1/intake/hotline`): its file number and list, one notice per URL, every line
+   * answered (created, existing, or rejected naming the line's field), as a batch is.
+   */
+  async submitHotlinePush(body: unknown, asSource: IntakeOptions['asSource']): Promise<HotlinePushResult> {
+    rejectUnstorableText(body);
+    const push = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const fileNumber = typeof push.fileNumber === 'string' ? push.fileNumber.trim() : '';
+    if (!/^[^\s[\]]{1,100}$/.test(fileNumber)) {
+      throw new IntakeError(
+        'fileNumber must be the hotline’s file number (1-100 characters, no spaces)',
+        'fileNumber',
+      );
+    }
+    if (!Array.isArray(push.urls) || !push.urls.length) {
+      throw new IntakeError(
+        'urls must be a list of at least one { url, ip, firstSeen, lastSeen, note }',
+        'urls',
+      );
+    }
+    const given = push.source as { kind?: unknown; name?: unknown } | undefined;
+    const contact = typeof push.contact === 'string' ? push.contact : undefined;
+    const source =
+      asSource ??
+      (given &&
+      SOURCE_KINDS.includes(given.kind as SourceKind) &&
+      typeof given.name === 'string' &&
+      given.name.trim()
+        ? { kind: given.kind as SourceKind, name: given.name.trim() }
+        : undefined);
+    if (!source) {
+      throw new IntakeError(
+        `source is required: { kind (one of ${SOURCE_KINDS.join(', ')}), name }`,
+        'source',
+      );
+    }
+    const items: HotlinePushItem[] = [];
+    const lines: { where: string; line: HotlineLine }[] = [];
+    push.urls.forEach((item: unknown, index) => {
+      const line = (typeof item === 'object' && item !== null ? item : {}) as Partial<HotlineLine>;
+      const problem = lineProblem(line);
+      if (problem) {
+        const field = camel(problem.field);
+        items[index] = {
+          index,
+          status: 'rejected',
+          reason: `${field} ${problem.problem}`,
+          field: `urls[${index}].${field}`,
+        };
+      } else lines.push({ where: `urls[${index}]`, line: line as HotlineLine });
+    });
+    const file = hotlineReports(fileNumber, lines, {
+      source: { ...(source as { kind: SourceKind; name: string }), ...(contact ? { contact } : {}) },
+      channel: 'hotline-push',
+    });
+    const taken = await this.submitHotlineReports(file.reports);
+    for (const p of [...file.problems, ...taken.problems]) {
+      const index = indexOf(p.where);
+      const field = p.field ? camel(p.field) : undefined;
+      items[index] = {
+        index,
+        status: 'rejected',
+        reason: `${field ?? 'line'} ${p.problem}`,
+        ...(field ? { field: `urls[${index}].${field}` } : {}),
+      };
+    }
+    for (const r of taken.results)
+      items[indexOf(r.line)] = { index: indexOf(r.line), status: r.status, id: r.id };
+    const count = (s: HotlinePushItem['status']) => items.filter((i) => i.status === s).length;
+    return {
+      fileNumber,
+      created: count('created'),
+      existing: count('existing'),
+      rejected: count('rejected'),
+      items,
+    };
+  }
+
+  /** Each report of a hotline file through the one intake; a report the intake refuses is its line's problem. */
+  private async submitHotlineReports(reports: HotlineFile['reports']): Promise<{
+    results: { line: string; status: 'created' | 'existing'; id: string }[];
+    problems: HotlineProblem[];
+  }> {
+    const out = {
+      results: [] as { line: string; status: 'created' | 'existing'; id: string }[],
+      problems: [] as HotlineProblem[],
+    };
+    for (const { line, report } of reports) {
+      try {
+        const result = await this.submitParsed(report.notice, report.extras);
+        out.results.push({ line, status: result.created ? 'created' : 'existing', id: result.notice.id });
+      } catch (err) {
+        const rejected = rejection(err);
+        if (rejected.retryable) throw err;
+        out.problems.push({
+          where: line,
+          ...(rejected.field ? { field: rejected.field } : {}),
+          problem: rejected.reason,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** A message kept for the desk with the reason, its attachments by type, size and digest only. */
+  private async keep(
+    raw: Buffer,
+    opts: { channel: 'smtp' | 'pipe'; sender: string },
+    error: string,
+  ): Promise<string> {
+    {
       const copy = await keepableCopy(raw);
       const { identifiers } = await this.db.getRepository(RawMessageEntity).insert({
         channel: opts.channel,
@@ -122,19 +292,14 @@ export class IntakeService {
         // The copy is kept whatever it holds, with what PostgreSQL takes in no text replaced.
         headers: toStorableText(copy.headers),
         text: toStorableText(copy.text),
-        error: rejected.field ? `${rejected.field}: ${rejected.reason}` : rejected.reason,
+        error: toStorableText(error),
       });
       await recordAudit(this.db, {
         action: 'mail.keep',
         target: { type: 'raw_message', id: identifiers[0].id as string },
-        summary: {
-          channel: opts.channel,
-          sender: opts.sender,
-          sizeBytes: raw.length,
-          error: rejected.reason,
-        },
+        summary: { channel: opts.channel, sender: opts.sender, sizeBytes: raw.length, error },
       });
-      return { status: 'kept', rawMessageId: identifiers[0].id as string, error: rejected.reason };
+      return identifiers[0].id as string;
     }
   }
 
@@ -179,6 +344,28 @@ export class IntakeService {
     })) as CreateNoticeDto;
   }
 }
+
+export interface HotlinePushItem {
+  index: number;
+  status: 'created' | 'existing' | 'rejected';
+  id?: string;
+  reason?: string;
+  field?: string;
+}
+
+export interface HotlinePushResult {
+  fileNumber: string;
+  created: number;
+  existing: number;
+  rejected: number;
+  items: HotlinePushItem[];
+}
+
+/** The push names its fields as its JSON does (`first_seen` → `firstSeen`). */
+const camel = (field: string) => field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** `urls[3]` → 3. */
+const indexOf = (where: string) => Number(/\[(\d+)\]/.exec(where)?.[1] ?? -1);
 
 export interface IntakeOptions {
   /** The body is X-ARF whatever it looks like (its media type said so). */

@@ -55,7 +55,7 @@ export async function ingestMailFromPipe(
   });
   let app: INestApplicationContext;
   try {
-    app = await NestFactory.createApplicationContext(MailPipeModule.forConfig(config), {
+    app = await NestFactory.createApplicationContext(IntakeContextModule.forConfig(config), {
       logger: ['error', 'warn'],
       abortOnError: false,
     });
@@ -69,11 +69,15 @@ export async function ingestMailFromPipe(
       { actor: cliActor('ingest-mail'), role: null, requestId: null, sourceIp: null },
       () => intake.submitMail(raw, { channel: 'pipe', sender: from, clientIp: envelope.clientIp }),
     );
-    say(
-      result.status === 'kept'
-        ? `kept for the abuse desk as raw message ${result.rawMessageId}: ${result.error}`
-        : `notice ${result.noticeId} (${result.status})`,
-    );
+    if (result.status === 'kept') {
+      say(`kept for the abuse desk as raw message ${result.rawMessageId}: ${result.error}`);
+    } else {
+      say(
+        `${(result.noticeIds ?? [result.noticeId]).map((id) => `notice ${id}`).join(', ')} (${result.status})`,
+      );
+      if (result.problems)
+        say(`kept for the abuse desk as raw message ${result.rawMessageId}: ${result.problems}`);
+    }
     return MTA_EXIT.ok;
   } catch (err) {
     if (err instanceof DomainError && err.code.endsWith('.UNAVAILABLE')) {
@@ -88,12 +92,15 @@ export async function ingestMailFromPipe(
   }
 }
 
-/** What the pipe needs of the API: the intake and what it stands on (database, Temporal), without HTTP. */
+/**
+ * What the pipe (and the feed import) need of the API: the intake and what it stands on (database, Temporal),
+ * without HTTP.
+ */
 @Module({})
-class MailPipeModule {
+export class IntakeContextModule {
   static forConfig(config: AppConfig): DynamicModule {
     return {
-      module: MailPipeModule,
+      module: IntakeContextModule,
       imports: [
         appConfigModule(config),
         TypeOrmModule.forRoot({

@@ -11,9 +11,22 @@ export function disclosedNotice<T extends NoticeSummaryView | NoticeView>(
 ): T {
   const urls = urlsFor(roles, notice.category, notice.urls);
   const originalText = 'originalText' in notice ? notice.originalText : null;
+  const details = 'reportDetails' in notice ? notice.reportDetails : null;
+  const reduce = (text: string) => textFor(roles, notice.category, text);
   return {
     ...notice,
     urls,
-    ...(originalText ? { originalText: textFor(roles, notice.category, originalText) } : {}),
+    ...(originalText ? { originalText: reduce(originalText) } : {}),
+    ...(details ? { reportDetails: mapStrings(details, reduce) } : {}),
   };
+}
+
+/** A report's details with every text in them passed through `f` (URLs can sit at any depth). */
+function mapStrings<T>(value: T, f: (text: string) => string): T {
+  if (typeof value === 'string') return f(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => mapStrings(v, f)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, f)])) as T;
+  }
+  return value;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IntakeExtras } from '@takedown/intake';
-import type { NoticeEntity, NoticeReportEntity } from '@takedown/persistence';
+import type { NoticeEntity, NoticeReportEntity, ReportDetails } from '@takedown/persistence';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import type { CreateNoticeDto } from './notice.dto';
 
@@ -30,6 +30,7 @@ export function newNoticeRows(
       },
       description: dto.description ?? null,
       reportedType: extras.reportedType ?? null,
+      reportDetails: (extras.reportDetails as ReportDetails | undefined) ?? null,
       originalText: extras.originalText ?? null,
       ...(extras.needsTriage ? { state: 'needs_triage' as const } : {}),
     },

@@ -3,6 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  IsArray,
   IsBoolean,
   IsIn,
   IsIP,
@@ -15,6 +16,7 @@ import {
   Matches,
   MaxLength,
   MinLength,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import {
@@ -89,11 +91,19 @@ export class CreateNoticeDto {
   @IsIn(CATEGORIES)
   category: Category;
 
-  @ApiProperty({ type: [String], example: ['https://files.tenant-a.example/gallery/8f1c2e'] })
-  @ArrayMinSize(1)
+  @ApiProperty({
+    type: [String],
+    example: ['https://files.tenant-a.example/gallery/8f1c2e'],
+    description:
+      'At least one, unless `ip` is given: a notice about an address (IP-based abuse) may have none',
+  })
+  // A notice is about a URL or, without one, about its address.
+  @ValidateIf((n: CreateNoticeDto) => !n.ip || !Array.isArray(n.urls) || n.urls.length > 0)
+  @IsArray()
+  @ArrayMinSize(1, { message: 'urls must hold at least one URL, or ip must be given' })
   @ArrayMaxSize(100)
   @IsUrl({ require_protocol: true, require_tld: false, protocols: ['http', 'https', 'ftp'] }, { each: true })
-  urls: string[];
+  urls: string[] = [];
 
   @ApiPropertyOptional({
     example: '198.51.100.23',
@@ -226,6 +236,15 @@ export class NoticeView extends NoticeSummaryView {
   @ApiProperty({ type: [NoticeEventView] }) timeline: NoticeEventView[];
   @ApiPropertyOptional({ nullable: true, type: String, description: 'The reporter’s own type, as reported' })
   reportedType: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'What the report’s format says beyond the notice, as reported: X-ARF’s type-specific fields ' +
+      '(`infringing_url`, `destination_port`…), a hotline’s first and last seen',
+  })
+  reportDetails: Record<string, unknown> | null;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'A plain email’s text, for triage' })
   originalText: string | null;
 }

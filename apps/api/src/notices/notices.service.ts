@@ -259,6 +259,7 @@ export class NoticesService {
     return {
       ...summary(notice),
       reportedType: notice.reportedType,
+      reportDetails: notice.reportDetails,
       originalText: notice.originalText,
       // A source sees its own reports of the notice, not who else reported it.
       reports: reports
@@ -396,6 +397,7 @@ function newNoticeView(
       ...stored,
     } as NoticeEntity),
     reportedType: n.reportedType ?? null,
+    reportDetails: n.reportDetails ?? null,
     originalText: n.originalText ?? null,
     reports: [
       {

@@ -49,6 +49,13 @@ export class CategoryPolicyView implements CategoryPolicy {
   aroundTheClock?: boolean;
   @ApiPropertyOptional({ description: 'Open the NOC suspension task at receipt (TCO removal orders)' })
   nocAtReceipt?: boolean;
+  @ApiPropertyOptional({
+    ...DURATION,
+    example: 'P1D',
+    description:
+      'A feed’s reports of one address, category and customer within this long join one notice; absent: P1D',
+  })
+  aggregationWindow?: string;
 }
 
 export class PolicyCategoriesView implements Record<Category, CategoryPolicyView> {
@@ -59,6 +66,14 @@ export class PolicyCategoriesView implements Record<Category, CategoryPolicyView
   @ApiProperty({ type: CategoryPolicyView }) spam: CategoryPolicyView;
   @ApiProperty({ type: CategoryPolicyView }) copyright: CategoryPolicyView;
   @ApiProperty({ type: CategoryPolicyView }) other: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) login_attack: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) scanning: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) ddos: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) web_attack: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) botnet: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) compromised: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) vulnerable_service: CategoryPolicyView;
+  @ApiProperty({ type: CategoryPolicyView }) blocklisted: CategoryPolicyView;
 }
 
 /**

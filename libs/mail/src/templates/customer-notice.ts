@@ -29,6 +29,14 @@ const CATEGORY_LABELS: Record<MailLanguage, Record<Category, string>> = {
     spam: 'spam',
     copyright: 'copyright infringement',
     other: 'other abuse',
+    login_attack: 'login attacks (brute force)',
+    scanning: 'network scanning',
+    ddos: 'denial-of-service attacks',
+    web_attack: 'attacks on web applications',
+    botnet: 'botnet or malware traffic',
+    compromised: 'a compromised system',
+    vulnerable_service: 'a vulnerable or openly reachable service',
+    blocklisted: 'listing on an abuse blocklist',
   },
   nl: {
     csam: 'seksueel kindermisbruikmateriaal (CSAM)',
@@ -38,6 +46,14 @@ const CATEGORY_LABELS: Record<MailLanguage, Record<Category, string>> = {
     spam: 'spam',
     copyright: 'inbreuk op auteursrecht',
     other: 'overig misbruik',
+    login_attack: 'inlogaanvallen (brute force)',
+    scanning: 'netwerkscans',
+    ddos: 'denial-of-service-aanvallen',
+    web_attack: 'aanvallen op webapplicaties',
+    botnet: 'botnet- of malwareverkeer',
+    compromised: 'een gecompromitteerd systeem',
+    vulnerable_service: 'een kwetsbare of open bereikbare dienst',
+    blocklisted: 'vermelding op een misbruik-blokkeerlijst',
   },
 };
 
@@ -45,13 +61,18 @@ const WORDS = {
   en: {
     subject: (k: CustomerNoticeInput['kind'], category: string, deadline: string) =>
       `${{ notice: '', reminder: 'Reminder: ', last_call: 'Last call: ' }[k]}Abuse notice (${category}): remove before ${deadline}`,
+    ipSubject: (k: CustomerNoticeInput['kind'], category: string, deadline: string) =>
+      `${{ notice: '', reminder: 'Reminder: ', last_call: 'Last call: ' }[k]}Abuse notice (${category}): stop it before ${deadline}`,
     urgent: 'URGENT, act day or night: ',
     urgentIntro:
       'This is a removal order with a deadline of about one hour. It is sent to your 24/7 contacts as well: act now, whatever the hour.',
     greeting: (name: string) => `Dear ${name},`,
     intro: (category: string) =>
       `We received a notice that material on your service is ${category}. Our agreement requires you to remove it before the deadline below.`,
+    ipIntro: (category: string, ip: string) =>
+      `We received a report that the IP address ${ip} on your service was involved in ${category}. Our agreement requires you to find the cause (often a compromised or misconfigured system) and stop it before the deadline below.`,
     reminder: 'We have not yet received confirmation that it was removed.',
+    ipReminder: 'We have not yet received confirmation that it was stopped.',
     lastCall:
       'The deadline is close. If we have no confirmation of removal by then, we escalate to your account manager, and for this category we may suspend the service concerned without further notice.',
     reported: 'Reported',
@@ -62,6 +83,7 @@ const WORDS = {
     customer: 'Customer',
     actionsTitle: 'Once you have acted, tell us with one of these links (each works once):',
     removed: 'The material has been removed',
+    ipRemoved: 'The cause has been found and stopped',
     dispute: 'I dispute this notice (give a reason)',
     outro:
       'If the deadline passes without removal, we escalate to your account manager and may suspend the service concerned.',
@@ -69,13 +91,18 @@ const WORDS = {
   nl: {
     subject: (k: CustomerNoticeInput['kind'], category: string, deadline: string) =>
       `${{ notice: '', reminder: 'Herinnering: ', last_call: 'Laatste oproep: ' }[k]}Melding van misbruik (${category}): verwijderen vóór ${deadline}`,
+    ipSubject: (k: CustomerNoticeInput['kind'], category: string, deadline: string) =>
+      `${{ notice: '', reminder: 'Herinnering: ', last_call: 'Laatste oproep: ' }[k]}Melding van misbruik (${category}): stoppen vóór ${deadline}`,
     urgent: 'SPOED, ook buiten kantoortijd: ',
     urgentIntro:
       'Dit is een verwijderingsbevel met een termijn van ongeveer een uur. Het gaat ook naar uw 24/7-contacten: handel nu, op welk uur ook.',
     greeting: (name: string) => `Beste ${name},`,
     intro: (category: string) =>
       `We hebben een melding ontvangen dat materiaal op uw dienst ${category} is. Volgens onze overeenkomst moet u het vóór de onderstaande termijn verwijderen.`,
+    ipIntro: (category: string, ip: string) =>
+      `We hebben een melding ontvangen dat het IP-adres ${ip} op uw dienst betrokken was bij ${category}. Volgens onze overeenkomst moet u de oorzaak vinden (vaak een gecompromitteerd of verkeerd ingesteld systeem) en het vóór de onderstaande termijn stoppen.`,
     reminder: 'We hebben nog geen bevestiging ontvangen dat het is verwijderd.',
+    ipReminder: 'We hebben nog geen bevestiging ontvangen dat het is gestopt.',
     lastCall:
       'De termijn verstrijkt binnenkort. Hebben we dan geen bevestiging van verwijdering, dan escaleren we naar uw accountmanager en kunnen we voor deze categorie de betreffende dienst zonder verdere aankondiging opschorten.',
     reported: 'Gemeld',
@@ -86,6 +113,7 @@ const WORDS = {
     customer: 'Klant',
     actionsTitle: 'Laat ons weten wat u hebt gedaan met een van deze links (elke link werkt één keer):',
     removed: 'Het materiaal is verwijderd',
+    ipRemoved: 'De oorzaak is gevonden en gestopt',
     dispute: 'Ik betwist deze melding (met reden)',
     outro:
       'Als de termijn verstrijkt zonder verwijdering, escaleren we naar uw accountmanager en kunnen we de betreffende dienst opschorten.',
@@ -98,17 +126,20 @@ export function customerNoticeEmail(input: CustomerNoticeInput): RenderedEmail {
   const tz = input.customer.timeZone;
   const category = CATEGORY_LABELS[input.language][input.notice.category];
   const deadline = formatInstant(input.deadline, tz, input.language);
+  // A notice about an address (IP-based abuse, no URL) asks to stop what the address does, not to remove material.
+  const ip = input.notice.urls.length ? null : input.notice.ip;
+  const reminder = ip ? w.ipReminder : w.reminder;
   return layout({
-    subject: `[Takedown] ${input.urgent ? w.urgent : ''}${w.subject(input.kind, category, deadline)}`,
+    subject: `[Takedown] ${input.urgent ? w.urgent : ''}${(ip ? w.ipSubject : w.subject)(input.kind, category, deadline)}`,
     intro: [
       w.greeting(input.customer.name),
       ...(input.urgent ? [w.urgentIntro] : []),
-      w.intro(category),
-      ...(input.kind === 'reminder' ? [w.reminder] : []),
-      ...(input.kind === 'last_call' ? [w.reminder, w.lastCall] : []),
+      ip ? w.ipIntro(category, ip) : w.intro(category),
+      ...(input.kind === 'reminder' ? [reminder] : []),
+      ...(input.kind === 'last_call' ? [reminder, w.lastCall] : []),
     ],
     fields: [
-      { label: w.reported, value: input.notice.urls },
+      ...(input.notice.urls.length ? [{ label: w.reported, value: input.notice.urls }] : []),
       ...(input.notice.ip ? [{ label: w.ip, value: input.notice.ip }] : []),
       { label: w.received, value: formatInstant(input.notice.receivedAt, tz, input.language) },
       { label: w.deadline, value: deadline },
@@ -117,7 +148,7 @@ export function customerNoticeEmail(input: CustomerNoticeInput): RenderedEmail {
     ],
     actionsTitle: w.actionsTitle,
     actions: [
-      { label: w.removed, url: input.links.removed },
+      { label: ip ? w.ipRemoved : w.removed, url: input.links.removed },
       { label: w.dispute, url: input.links.dispute },
     ],
     outro: [w.outro],

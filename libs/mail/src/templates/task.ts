@@ -33,7 +33,8 @@ export function taskEmail(input: TaskEmailInput): RenderedEmail {
       { label: 'Due', value: due },
       { label: 'Notice', value: `${input.notice.id} (${input.notice.category})` },
       { label: 'Customer', value: input.notice.customer ?? 'not attributed' },
-      { label: 'Reported', value: input.notice.urls },
+      // A notice about an address (IP-based abuse) has no URL: the address below is what was reported.
+      ...(input.notice.urls.length ? [{ label: 'Reported', value: input.notice.urls }] : []),
       ...(input.notice.ip ? [{ label: 'IP address', value: input.notice.ip }] : []),
     ],
     actionsTitle: 'Answer with one of these links (each works once and asks you to confirm):',

@@ -1,6 +1,9 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
 import type { Category, NoticeOutcome, NoticeState, SourceKind } from '@takedown/domain';
 
+/** A report's own fields, as its format gave them (JSON). */
+export type ReportDetails = Record<string, string | number | boolean | object | null>;
+
 /** A notice as the abuse desk sees it. The workflow owns its life; this row is kept in step by activities. */
 @Entity('notices')
 @Unique('uq_notices_source_reference', ['sourceKind', 'sourceName', 'sourceReference'])
@@ -73,6 +76,10 @@ export class NoticeEntity {
   /** The reporter's own type (`content/csem`, `arf/fraud`), kept as reported. */
   @Column({ name: 'reported_type', type: 'text', nullable: true })
   reportedType: string | null;
+
+  /** What the report's own format says beyond the native notice (X-ARF's type-specific fields), as reported. */
+  @Column({ name: 'report_details', type: 'jsonb', nullable: true })
+  reportDetails: ReportDetails | null;
 
   /** A plain email's text, for the desk to confirm the category (state needs_triage). */
   @Column({ name: 'original_text', type: 'text', nullable: true })

@@ -1,0 +1,34 @@
+import type { Readable } from 'node:stream';
+import { NestFactory } from '@nestjs/core';
+import type { Env } from '@takedown/config';
+import type { SourceKind } from '@takedown/domain';
+import { readFeed } from '@takedown/intake';
+import { cliActor, runAudited } from '@takedown/persistence';
+import { AppConfig } from '../app-config';
+import { FeedImportService, type FeedImportReport } from './feed-import';
+import { IntakeContextModule } from './mail-pipe';
+
+/**
+ * `takedown import feed FILE`: the file streamed through FeedImportService in a Nest application context of the
+ * intake (no HTTP). Returns the report, or throws FeedHeaderError when the header cannot be read (nothing imported).
+ */
+export async function importFeedFile(
+  env: Env & { DATABASE_URL: string; TEMPORAL_ADDRESS: string },
+  input: Readable,
+  source: { kind: SourceKind; name: string },
+  onProgress?: (report: FeedImportReport) => void,
+): Promise<FeedImportReport> {
+  const config = new AppConfig({ ...env, INBOUND_SMTP_PORT: undefined });
+  const app = await NestFactory.createApplicationContext(IntakeContextModule.forConfig(config), {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
+  try {
+    return await runAudited(
+      { actor: cliActor('import feed'), role: null, requestId: null, sourceIp: null },
+      () => app.get(FeedImportService).import(readFeed(input, { source: source.name }), source, onProgress),
+    );
+  } finally {
+    await app.close().catch(() => undefined);
+  }
+}
