@@ -230,6 +230,8 @@ export class NoticeView extends NoticeSummaryView {
   originalText: string | null;
 }
 
+const SORTS = ['received_at', '-received_at', 'deadline', '-deadline', 'time_left'] as const;
+
 export class NoticeListQuery extends PageQuery {
   @ApiPropertyOptional({ enum: NOTICE_STATES, description: 'The state' })
   @IsOptional()
@@ -258,13 +260,36 @@ export class NoticeListQuery extends PageQuery {
   @MaxLength(200)
   source?: string;
 
+  @ApiPropertyOptional({ description: 'Only notices the customer answered (claimed a removal, or disputed)' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  customerReplied?: boolean;
+
   @ApiPropertyOptional({
-    enum: ['received_at', '-received_at', 'deadline', '-deadline'],
-    default: '-received_at',
+    description:
+      'Search, whatever it is: an IP address or CIDR prefix (the notice’s address inside it), an MD5, SHA-1 or ' +
+      'SHA-256 (the notice’s hashes), otherwise a fragment of a URL or host (at least 3 characters) or a source’s ' +
+      'reference. A role that may not read CSAM URLs in full finds CSAM notices by their host only.',
+    examples: ['198.51.100.0/24', 'files.tenant-a.example', 'gallery/8f1c', 'hotline-nl-2026-000417'],
+    maxLength: 500,
   })
   @IsOptional()
-  @IsIn(['received_at', '-received_at', 'deadline', '-deadline'])
-  sort?: 'received_at' | '-received_at' | 'deadline' | '-deadline';
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
+  q?: string;
+
+  @ApiPropertyOptional({
+    enum: SORTS,
+    default: '-received_at',
+    description:
+      '`time_left`: the queue order, open notices by their legal clock (deadline first, those without one last), ' +
+      'closed notices after them',
+  })
+  @IsOptional()
+  @IsIn(SORTS)
+  sort?: (typeof SORTS)[number];
 }
 
 export class NoticePage {

@@ -31,11 +31,14 @@ export class NoticesController {
 
   @Get()
   @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc', 'source')
-  @ApiOperation({ summary: 'Notices, filtered and paginated (newest first by default)' })
+  @ApiOperation({
+    summary:
+      'Notices, filtered, searched and paginated (newest first by default; `sort=time_left` for the queue)',
+  })
   @ApiOkResponse({ type: NoticePage })
   @ApiBadRequestResponse({ description: 'A filter is invalid; the body names it' })
   async list(@Query() query: NoticeListQuery, @CurrentPrincipal() principal: Principal): Promise<NoticePage> {
-    const page = await this.notices.list(query, visibilityOf(principal));
+    const page = await this.notices.list(query, visibilityOf(principal), principal.roles);
     return { ...page, items: page.items.map((n) => disclosedNotice(n, principal.roles)) };
   }
 

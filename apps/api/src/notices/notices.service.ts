@@ -1,7 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import { actorLabel, DomainError, redactUrl, type Category, type Principal } from '@takedown/domain';
+import {
+  actorLabel,
+  DomainError,
+  redactUrl,
+  type Category,
+  type Principal,
+  type Role,
+} from '@takedown/domain';
 import type { IntakeExtras } from '@takedown/intake';
 import {
   CustomerEntity,
@@ -18,6 +25,7 @@ import { EVERYTHING, type Visibility } from '../auth/principal';
 import { onlyVisibleNotices } from '../auth/visibility';
 import { signalNotice, startNoticeAction, withTemporal } from '../temporal/notice-signal';
 import { lockUrls } from './lock-urls';
+import { whereSearched } from './notice-search';
 import { newNoticeRows, reportRow, submitAudit } from './notice-rows';
 import type {
   CreateNoticeDto,
@@ -222,19 +230,34 @@ export class NoticesService {
     return this.get(id);
   }
 
-  async list(q: NoticeListQuery, visibility: Visibility = EVERYTHING): Promise<NoticePage> {
+  /** `roles`: the reader's, for what a search may match (`whereSearched`). */
+  async list(q: NoticeListQuery, visibility: Visibility, roles: readonly Role[]): Promise<NoticePage> {
     const limit = q.limit ?? 50;
     const offset = q.offset ?? 0;
     const qb = onlyVisibleNotices(this.db.getRepository(NoticeEntity).createQueryBuilder('n'), visibility);
+    if (q.q !== undefined) whereSearched(qb, q.q, roles, visibility);
     if (q.status) qb.andWhere('n.state = :status', { status: q.status });
     if (q.category) qb.andWhere('n.category = :category', { category: q.category });
     if (q.customer) qb.andWhere('n.customer_id = :customer', { customer: q.customer });
     if (q.source) qb.andWhere('n.source_name = :source', { source: q.source });
     if (q.overdue === true) qb.andWhere(`n.state <> 'closed' AND n.deadline < now()`);
     if (q.overdue === false) qb.andWhere(`NOT (n.state <> 'closed' AND n.deadline < now())`);
+    if (q.customerReplied !== undefined) {
+      qb.andWhere(
+        `${q.customerReplied ? '' : 'NOT '}EXISTS (SELECT 1 FROM notice_events e_r WHERE e_r.notice_id = n.id
+           AND e_r.type IN ('removal_claimed', 'disputed'))`,
+      );
+    }
     const sort = q.sort ?? '-received_at';
-    const column = sort.replace('-', '') === 'deadline' ? 'n.deadline' : 'n.receivedAt';
-    qb.orderBy(column, sort.startsWith('-') ? 'DESC' : 'ASC', 'NULLS LAST').addOrderBy('n.id', 'ASC');
+    if (sort === 'time_left') {
+      qb.orderBy(`CASE WHEN n.state = 'closed' THEN 1 ELSE 0 END`, 'ASC')
+        .addOrderBy('n.deadline', 'ASC', 'NULLS LAST')
+        .addOrderBy('n.receivedAt', 'ASC');
+    } else {
+      const column = sort.replace('-', '') === 'deadline' ? 'n.deadline' : 'n.receivedAt';
+      qb.orderBy(column, sort.startsWith('-') ? 'DESC' : 'ASC', 'NULLS LAST');
+    }
+    qb.addOrderBy('n.id', 'ASC');
     const [rows, total] = await qb.take(limit).skip(offset).getManyAndCount();
     return { items: rows.map(summary), total, limit, offset };
   }
