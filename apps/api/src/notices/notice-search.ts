@@ -38,7 +38,9 @@ export function whereSearched<T extends ObjectLiteral>(
     !visibility.all && visibility.source
       ? ' AND r_q.source_kind = :visSourceKind AND r_q.source_name = :visSourceName'
       : '';
-  const byReference = `n.id IN (SELECT r_q.notice_id FROM notice_reports r_q WHERE r_q.source_reference = :searchText${ownReports})`;
+  // An array, not `IN (subquery)`: the reports are looked up once, and the notices by primary key, so that an OR with
+  // the other conditions stays a union of index scans rather than a filter over every notice.
+  const byReference = `n.id = ANY(ARRAY(SELECT r_q.notice_id FROM notice_reports r_q WHERE r_q.source_reference = :searchText${ownReports}))`;
   if (kind === 'hash') {
     return qb.andWhere(
       `(notice_hash_values(n.hashes) @> ARRAY[CAST(:searchHash AS text)] OR ${byReference})`,

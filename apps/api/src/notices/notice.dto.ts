@@ -217,6 +217,20 @@ export class NoticeSummaryView {
   })
   policy: string | null;
   @ApiProperty({ example: 'notice-0b6c…' }) workflowId: string;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'oidc:4b1f0c2e-desk-j.devries',
+    description: 'The person the notice is assigned to (a subject of GET /v1/people)',
+  })
+  assignedTo: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'J. de Vries',
+    description: 'Their name then',
+  })
+  assignedToName: string | null;
 }
 
 export class NoticeView extends NoticeSummaryView {
@@ -259,6 +273,16 @@ export class NoticeListQuery extends PageQuery {
   @IsString()
   @MaxLength(200)
   source?: string;
+
+  @ApiPropertyOptional({
+    example: 'me',
+    description: 'Only the notices assigned to this person: `me` (the caller) or a subject of GET /v1/people',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(300)
+  assignee?: string;
 
   @ApiPropertyOptional({ description: 'Only notices the customer answered (claimed a removal, or disputed)' })
   @IsOptional()

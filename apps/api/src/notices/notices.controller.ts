@@ -9,7 +9,8 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { DomainError, type Principal } from '@takedown/domain';
+import { actorLabel, DomainError, type Principal } from '@takedown/domain';
+import { AssignDto } from '../people/people.dto';
 import {
   NOTICE_ACTIONS,
   NoticeActionDto,
@@ -38,7 +39,12 @@ export class NoticesController {
   @ApiOkResponse({ type: NoticePage })
   @ApiBadRequestResponse({ description: 'A filter is invalid; the body names it' })
   async list(@Query() query: NoticeListQuery, @CurrentPrincipal() principal: Principal): Promise<NoticePage> {
-    const page = await this.notices.list(query, visibilityOf(principal), principal.roles);
+    const page = await this.notices.list(
+      query,
+      visibilityOf(principal),
+      principal.roles,
+      actorLabel(principal.actor),
+    );
     return { ...page, items: page.items.map((n) => disclosedNotice(n, principal.roles)) };
   }
 
@@ -53,6 +59,34 @@ export class NoticesController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<NoticeView> {
     return disclosedNotice(await this.notices.get(id, visibilityOf(principal)), principal.roles);
+  }
+
+  @Post(':id/assignee')
+  @Roles('abuse_desk', 'abuse_lead')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Assign the notice to a person (or, with null, to nobody); on its timeline and in the audit trail',
+  })
+  @ApiOkResponse({ type: NoticeView, description: 'The notice as it now stands' })
+  @ApiBadRequestResponse({
+    description: 'The assignee is not a known person (GET /v1/people)',
+    schema: {
+      example: {
+        statusCode: 400,
+        code: 'PERSON.UNKNOWN',
+        message: 'assignee: no person is known as oidc:nobody',
+        field: 'assignee',
+      },
+    },
+  })
+  @ApiNotFoundResponse({ description: 'No such notice' })
+  assign(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: AssignDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NoticeView> {
+    return this.notices.assign(id, dto.assignee, principal);
   }
 
   @Post(':id/actions/:action')

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
@@ -21,7 +22,8 @@ import { duplicateReportSignal, type NoticeMessage } from '@takedown/workflows/m
 import { noticeWorkflow, type NoticeWorkflowInput } from '@takedown/workflows/notice.workflow';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { AppConfig } from '../app-config';
-import { EVERYTHING, type Visibility } from '../auth/principal';
+import { EVERYTHING, visibilityOf, type Visibility } from '../auth/principal';
+import { PeopleService } from '../people/people.service';
 import { onlyVisibleNotices } from '../auth/visibility';
 import { signalNotice, startNoticeAction, withTemporal } from '../temporal/notice-signal';
 import { lockUrls } from './lock-urls';
@@ -53,6 +55,7 @@ export class NoticesService {
     private readonly db: DataSource,
     @Inject(Client) private readonly temporal: Client,
     private readonly config: AppConfig,
+    private readonly people: PeopleService,
   ) {}
 
   /**
@@ -230,8 +233,13 @@ export class NoticesService {
     return this.get(id);
   }
 
-  /** `roles`: the reader's, for what a search may match (`whereSearched`). */
-  async list(q: NoticeListQuery, visibility: Visibility, roles: readonly Role[]): Promise<NoticePage> {
+  /** `roles`: the reader's, for what a search may match (`whereSearched`); `me`: its subject, for `assignee=me`. */
+  async list(
+    q: NoticeListQuery,
+    visibility: Visibility,
+    roles: readonly Role[],
+    me: string,
+  ): Promise<NoticePage> {
     const limit = q.limit ?? 50;
     const offset = q.offset ?? 0;
     const qb = onlyVisibleNotices(this.db.getRepository(NoticeEntity).createQueryBuilder('n'), visibility);
@@ -240,6 +248,8 @@ export class NoticesService {
     if (q.category) qb.andWhere('n.category = :category', { category: q.category });
     if (q.customer) qb.andWhere('n.customer_id = :customer', { customer: q.customer });
     if (q.source) qb.andWhere('n.source_name = :source', { source: q.source });
+    if (q.assignee)
+      qb.andWhere('n.assigned_to = :assignee', { assignee: q.assignee === 'me' ? me : q.assignee });
     if (q.overdue === true) qb.andWhere(`n.state <> 'closed' AND n.deadline < now()`);
     if (q.overdue === false) qb.andWhere(`NOT (n.state <> 'closed' AND n.deadline < now())`);
     if (q.customerReplied !== undefined) {
@@ -387,6 +397,43 @@ export class NoticesService {
     return this.get(id);
   }
 
+  /**
+   * Assigns the notice to a person (null: to nobody), on its timeline (an `assigned` step, written here: the workflow
+   * has no part in it) and in the audit trail. Assigning it to whom it is assigned to already changes nothing.
+   */
+  async assign(id: string, assignee: string | null, principal: Principal): Promise<NoticeView> {
+    const visibility = visibilityOf(principal);
+    await this.get(id, visibility);
+    const person = assignee === null ? null : await this.people.find(assignee);
+    const by = actorLabel(principal.actor);
+    await this.db.transaction(async (tx) => {
+      const [row] = (await tx.query(`SELECT assigned_to FROM notices WHERE id = $1 FOR UPDATE`, [id])) as {
+        assigned_to: string | null;
+      }[];
+      if (row.assigned_to === assignee) return;
+      await tx.query(`UPDATE notices SET assigned_to = $2, assigned_to_name = $3 WHERE id = $1`, [
+        id,
+        assignee,
+        person?.name ?? null,
+      ]);
+      await tx.insert(NoticeEventEntity, {
+        noticeId: id,
+        type: person ? 'assigned' : 'unassigned',
+        actor: by,
+        reason: null,
+        data: { assignee, name: person?.name ?? null, previous: row.assigned_to } as object,
+        occurredAt: new Date(),
+        idempotencyKey: `assigned:${id}:${randomUUID()}`,
+      });
+      await recordAudit(tx, {
+        action: 'notice.assign',
+        target: { type: 'notice', id },
+        summary: { before: { assignee: row.assigned_to }, after: { assignee }, by },
+      });
+    });
+    return this.get(id, visibility);
+  }
+
   private findReport(db: EntityManager, dto: CreateNoticeDto): Promise<NoticeReportEntity | null> {
     return db.findOneBy(NoticeReportEntity, {
       sourceKind: dto.source.kind,
@@ -415,6 +462,8 @@ function newNoticeView(
       timeToRemovalSeconds: null,
       policyId: null,
       policyVersion: null,
+      assignedTo: null,
+      assignedToName: null,
       ...n,
       ...stored,
     } as NoticeEntity),
@@ -450,6 +499,8 @@ function summary(n: NoticeEntity): NoticeSummaryView {
     timeToRemovalSeconds: n.timeToRemovalSeconds,
     policy: n.policyId ? `${n.policyId}@${n.policyVersion}` : null,
     workflowId: n.workflowId,
+    assignedTo: n.assignedTo ?? null,
+    assignedToName: n.assignedToName ?? null,
   };
 }
 
