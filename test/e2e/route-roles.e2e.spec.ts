@@ -32,6 +32,7 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'POST /v1/notices/:id/actions/:action': DESK,
   'POST /v1/notices/:id/triage': DESK,
   'POST /v1/notices/:id/assignee': DESK,
+  'POST /v1/notices/bulk-actions': DESK,
   'GET /v1/people': ALL_STAFF,
   'GET /v1/raw-messages': DESK,
   'POST /v1/customers': DESK,

@@ -3,6 +3,9 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  ArrayUnique,
+  IsDefined,
+  ValidateIf,
   IsBoolean,
   IsIn,
   IsIP,
@@ -321,4 +324,89 @@ export class NoticePage {
   @ApiProperty() total: number;
   @ApiProperty() limit: number;
   @ApiProperty() offset: number;
+}
+
+export const BULK_ACTIONS = [
+  'confirm-removal',
+  'escalate-now',
+  'reject-invalid',
+  'add-note',
+  'assign',
+] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+export const BULK_MAX = 200;
+
+/** The body of `POST /v1/notices/bulk-actions`: one action on many notices, each as its single route would. */
+export class BulkActionDto {
+  @ApiProperty({ enum: BULK_ACTIONS, example: 'escalate-now' })
+  @IsIn(BULK_ACTIONS)
+  action: BulkAction;
+
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    maxItems: BULK_MAX,
+    example: ['0b6c2f0e-8a1d-4c3b-9f7e-2d5a6b7c8d9e', '5f1e7a3c-2b4d-4e6f-8a9b-0c1d2e3f4a5b'],
+  })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(BULK_MAX)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  noticeIds: string[];
+
+  @ApiPropertyOptional({
+    example: 'Checked by the desk: the page is gone on all three',
+    description: 'Why; required for reject-invalid. For add-note the note (or give it as `note`)',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(5000)
+  reason?: string;
+
+  @ApiPropertyOptional({
+    example: 'Customer called back; removal under way',
+    description: 'add-note: the note',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(5000)
+  note?: string;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'oidc:4b1f0c2e-desk-j.devries',
+    description: 'assign: a person’s subject (GET /v1/people), or null to take the assignment away',
+  })
+  @ValidateIf((o: BulkActionDto) => o.action === 'assign')
+  @IsDefined({ message: 'assignee is required for assign (null to unassign)' })
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MaxLength(300)
+  assignee?: string | null;
+}
+
+export class BulkActionResult {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({
+    enum: ['done', 'conflict', 'not_found', 'failed'],
+    description:
+      '`done`: carried out (`state` is the notice’s new state); `conflict`: refused as the single route would ' +
+      'answer 409 (`code`, `message`, `state`); `not_found`: no such notice, or one the caller may not see; ' +
+      '`failed`: not carried out for another reason (`code`, e.g. TEMPORAL.UNAVAILABLE: retry it)',
+  })
+  status: 'done' | 'conflict' | 'not_found' | 'failed';
+  @ApiPropertyOptional({ enum: NOTICE_STATES, example: 'escalated' }) state?: NoticeState;
+  @ApiPropertyOptional({ example: 'NOTICE.ALREADY_CLOSED' }) code?: string;
+  @ApiPropertyOptional({ example: 'the notice is closed and can no longer be changed' }) message?: string;
+}
+
+export class BulkActionResponse {
+  @ApiProperty({ enum: BULK_ACTIONS }) action: BulkAction;
+  @ApiProperty({ type: [BulkActionResult], description: 'One per notice, in the order given' })
+  results: BulkActionResult[];
+  @ApiProperty({ example: { done: 2, conflict: 1, not_found: 0, failed: 0 } })
+  counts: Record<BulkActionResult['status'], number>;
 }

@@ -12,6 +12,8 @@ import {
 import { actorLabel, DomainError, type Principal } from '@takedown/domain';
 import { AssignDto } from '../people/people.dto';
 import {
+  BulkActionDto,
+  BulkActionResponse,
   NOTICE_ACTIONS,
   NoticeActionDto,
   NoticeListQuery,
@@ -59,6 +61,38 @@ export class NoticesController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<NoticeView> {
     return disclosedNotice(await this.notices.get(id, visibilityOf(principal)), principal.roles);
+  }
+
+  @Post('bulk-actions')
+  @Roles('abuse_desk', 'abuse_lead')
+  // Each notice carried out has its own row; a call that carried none out still has this one.
+  @Audit('notice.bulk_actions', { target: null })
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'One action on up to 200 notices: confirm removal, escalate now, reject as invalid, add a note, assign',
+    description:
+      'Each notice goes the way of its single route (`POST /v1/notices/:id/actions/:action`, ' +
+      '`POST /v1/notices/:id/assignee`): the same workflow update, the same refusals, an audit row per notice with ' +
+      'the caller as actor. The answer has a result per notice, in the order given; one refused notice does not ' +
+      'stop the others.',
+  })
+  @ApiOkResponse({ type: BulkActionResponse })
+  @ApiBadRequestResponse({
+    description:
+      'The body is invalid (unknown action, more than 200 ids or a repeated one, a missing reason/note/assignee); ' +
+      'the body names the field. Nothing was carried out',
+    schema: {
+      example: {
+        statusCode: 400,
+        code: 'REQUEST.INVALID',
+        message: 'reason is required for reject-invalid',
+        field: 'reason',
+      },
+    },
+  })
+  bulk(@Body() dto: BulkActionDto, @CurrentPrincipal() principal: Principal): Promise<BulkActionResponse> {
+    return this.notices.bulk(dto, principal);
   }
 
   @Post(':id/assignee')

@@ -7,9 +7,11 @@ import {
   DomainError,
   redactUrl,
   type Category,
+  type NoticeState,
   type Principal,
   type Role,
 } from '@takedown/domain';
+import { defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs';
 import type { IntakeExtras } from '@takedown/intake';
 import {
   CustomerEntity,
@@ -30,6 +32,9 @@ import { lockUrls } from './lock-urls';
 import { whereSearched } from './notice-search';
 import { newNoticeRows, reportRow, submitAudit } from './notice-rows';
 import type {
+  BulkActionDto,
+  BulkActionResponse,
+  BulkActionResult,
   CreateNoticeDto,
   NoticeAction,
   NoticeActionDto,
@@ -38,6 +43,9 @@ import type {
   NoticeSummaryView,
   NoticeView,
 } from './notice.dto';
+
+/** How many notices of a bulk action are carried out at once. */
+const BULK_CONCURRENCY = 8;
 
 export type SubmitResult = { notice: NoticeView; created: boolean };
 
@@ -329,8 +337,9 @@ export class NoticesService {
     action: NoticeAction,
     dto: NoticeActionDto,
     principal: Principal,
+    visibility: Visibility = EVERYTHING,
   ): Promise<NoticeView> {
-    const notice = await this.get(id);
+    const notice = await this.get(id, visibility);
     if (notice.state === 'needs_triage') {
       throw new DomainError(
         'NOTICE.AWAITS_TRIAGE',
@@ -434,6 +443,43 @@ export class NoticesService {
     return this.get(id, visibility);
   }
 
+  /**
+   * One action on many notices, each through the path its single route takes (`act`, `assign`): the same workflow
+   * update, the same refusals, one audit row per notice with the caller as actor. At most BULK_CONCURRENCY at a time,
+   * so that 200 notices neither flood Temporal nor hold every database connection. A notice the caller may not see
+   * answers `not_found` exactly as one that does not exist.
+   */
+  async bulk(dto: BulkActionDto, principal: Principal): Promise<BulkActionResponse> {
+    const reason = dto.reason ?? dto.note;
+    if (dto.action === 'reject-invalid' && !reason)
+      throw new DomainError('REQUEST.INVALID', 'reason is required for reject-invalid', 'reason');
+    if (dto.action === 'add-note' && !reason)
+      throw new DomainError('REQUEST.INVALID', 'note is required for add-note', 'note');
+    if (dto.action === 'assign' && dto.assignee) await this.people.find(dto.assignee);
+    const one = async (id: string): Promise<BulkActionResult> => {
+      try {
+        const notice =
+          dto.action === 'assign'
+            ? await this.assign(id, dto.assignee ?? null, principal)
+            : await this.act(id, dto.action, { reason }, principal, visibilityOf(principal));
+        return { id, status: 'done', state: notice.state };
+      } catch (err) {
+        return bulkFailure(id, err, this.logger);
+      }
+    };
+    const byId = new Map<string, BulkActionResult>();
+    await lastValueFrom(
+      from(dto.noticeIds).pipe(
+        mergeMap(async (id) => byId.set(id, await one(id)), BULK_CONCURRENCY),
+        defaultIfEmpty(null),
+      ),
+    );
+    const results = dto.noticeIds.map((id) => byId.get(id)!);
+    const counts = { done: 0, conflict: 0, not_found: 0, failed: 0 };
+    for (const r of results) counts[r.status] += 1;
+    return { action: dto.action, results, counts };
+  }
+
   private findReport(db: EntityManager, dto: CreateNoticeDto): Promise<NoticeReportEntity | null> {
     return db.findOneBy(NoticeReportEntity, {
       sourceKind: dto.source.kind,
@@ -513,4 +559,17 @@ export function narrowNoticeView(notice: NoticeView, v: Visibility): NoticeView 
 
 function reportVisible(r: NoticeReportEntity, v: Visibility): boolean {
   return v.all || !v.source || (r.sourceKind === v.source.kind && r.sourceName === v.source.name);
+}
+
+/** A notice of a bulk action that was not carried out, as its single route would have answered. */
+function bulkFailure(id: string, err: unknown, logger: Logger): BulkActionResult {
+  if (!(err instanceof DomainError)) {
+    // Unexpected: logged (by id and message, never the notice's content), the others go on.
+    logger.error({ noticeId: id, err: (err as Error).message }, 'bulk action failed for a notice');
+    return { id, status: 'failed', code: 'INTERNAL', message: 'internal error' };
+  }
+  if (/\.NOT_FOUND$/.test(err.code)) return { id, status: 'not_found' };
+  if (err.state !== undefined || /\.(CONFLICT|ALREADY_\w+)$/.test(err.code))
+    return { id, status: 'conflict', code: err.code, message: err.message, state: err.state as NoticeState };
+  return { id, status: 'failed', code: err.code, message: err.message };
 }
