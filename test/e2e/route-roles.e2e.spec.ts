@@ -50,6 +50,7 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'POST /v1/tasks/:id/complete': ALL_STAFF,
   'POST /v1/tasks/:id/assignee': ALL_STAFF,
   'POST /v1/terminations': ['admin', 'abuse_lead', 'legal'],
+  'GET /v1/terminations': ['admin', 'abuse_lead', 'legal'],
   'GET /v1/terminations/:id': ['admin', 'abuse_lead', 'legal'],
   'GET /v1/terminations/:id/report.json': ['admin', 'abuse_lead', 'legal'],
   'GET /v1/terminations/:id/report.pdf': ['admin', 'abuse_lead', 'legal'],
