@@ -34,6 +34,7 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'POST /v1/notices/:id/assignee': DESK,
   'POST /v1/notices/bulk-actions': DESK,
   'GET /v1/people': ALL_STAFF,
+  'GET /v1/events': [...ALL_STAFF, 'source'],
   'GET /v1/raw-messages': DESK,
   'POST /v1/customers': DESK,
   'GET /v1/customers': ALL_STAFF,
@@ -193,7 +194,11 @@ describe('the route table × roles', () => {
     const wrong: string[] = [];
     for (const [route, expected] of Object.entries(EXPECTED)) {
       const [method, path] = route.split(' ');
-      const call = () => http[method.toLowerCase() as 'get'](concrete(path));
+      // The event stream stays open for whoever may read it: a bad Last-Event-ID makes it answer (400) at once.
+      const call = () => {
+        const req = http[method.toLowerCase() as 'get'](concrete(path));
+        return route === 'GET /v1/events' ? req.set('Last-Event-ID', 'not-an-id') : req;
+      };
       const anonymous = await call();
       if (expected === 'public') {
         if ([401, 403].includes(anonymous.status)) wrong.push(`${route} anonymous → ${anonymous.status}`);
