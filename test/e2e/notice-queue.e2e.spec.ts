@@ -139,14 +139,18 @@ describe('the notice queue: order, filters and search', () => {
     const sha256 = createHash('sha256').update(tag).digest('hex');
     const md5 = createHash('md5').update(tag).digest('hex');
     const reference = `hotline-nl-${tag}`;
+    // Reads like an IPv6 address, but is none: a reference.
+    const colonReference = `${tag.slice(0, 4)}:${tag.slice(4)}`;
     const byUrl = await store({ source, url: `https://${host}/gallery/${tag}-album/7` });
     const byHash = await store({ source, hashes: { sha256, md5 } });
     const byRef = await store({ source, reference });
+    const byColonRef = await store({ source, reference: colonReference });
     expect(await ids(system.http, { source, q: `${tag}-album` })).toEqual([byUrl]);
     expect(await ids(system.http, { source, q: host.toUpperCase() })).toEqual([byUrl]);
     expect(await ids(system.http, { source, q: sha256.toUpperCase() })).toEqual([byHash]);
     expect(await ids(system.http, { source, q: md5 })).toEqual([byHash]);
     expect(await ids(system.http, { source, q: reference })).toEqual([byRef]);
+    expect(await ids(system.http, { source, q: colonReference })).toEqual([byColonRef]);
     // LIKE's wildcards are text here: `%` matches only a `%`.
     expect(await ids(system.http, { source, q: '%%%' })).toEqual([]);
   });

@@ -6,7 +6,7 @@ import type { Visibility } from '../auth/principal';
 export type SearchKind = 'cidr' | 'hash' | 'text';
 
 const HASH = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/i;
-/** Looks like an address or a prefix: only then is a parse failure the caller's mistake (400) rather than text. */
+/** Looks like an address or a prefix; what then does not parse as one is searched as text, unless it has a `/`. */
 const ADDRESS_LIKE = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:.]*)(?:\/\d{1,3})?$/i;
 
 /**
@@ -16,7 +16,14 @@ const ADDRESS_LIKE = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:.]*)(?:\/\d{
  */
 export function searchKind(q: string): { kind: SearchKind; value: string } {
   const text = q.trim();
-  if (ADDRESS_LIKE.test(text)) return { kind: 'cidr', value: Cidr.parse(text, 'q').toString() };
+  if (ADDRESS_LIKE.test(text)) {
+    try {
+      return { kind: 'cidr', value: Cidr.parse(text, 'q').toString() };
+    } catch (err) {
+      // A prefix that is wrong is the caller's mistake; `2026:17` without one may well be a reference.
+      if (text.includes('/')) throw err;
+    }
+  }
   if (HASH.test(text)) return { kind: 'hash', value: text.toLowerCase() };
   return { kind: 'text', value: text };
 }
