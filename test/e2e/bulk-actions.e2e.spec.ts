@@ -128,6 +128,31 @@ describe('bulk actions on notices', () => {
     expect((await desk.get(`/v1/notices/${c}`)).body.assignedTo).toBe(me);
   });
 
+  it('is documented with its body, its per-notice results and its errors', async () => {
+    const doc = (await system.http.get('/docs-json').expect(200)).body;
+    const op = doc.paths['/v1/notices/bulk-actions'].post;
+    expect(op.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/BulkActionDto');
+    expect(op.responses['200'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/BulkActionResponse',
+    );
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
+    const dto = doc.components.schemas.BulkActionDto;
+    expect(dto.properties.action.enum).toEqual([
+      'confirm-removal',
+      'escalate-now',
+      'reject-invalid',
+      'add-note',
+      'assign',
+    ]);
+    expect(dto.properties.noticeIds.maxItems).toBe(200);
+    expect(doc.components.schemas.BulkActionResult.properties.status.enum).toEqual([
+      'done',
+      'conflict',
+      'not_found',
+      'failed',
+    ]);
+  });
+
   it('refuses a body it cannot take with a 400 naming the field, and carries nothing out', async () => {
     const id = randomUUID();
     const fieldOf = async (body: object) => {

@@ -246,9 +246,21 @@ describe('live notice events over SSE', () => {
     expect(resumed.of(other)).toEqual([]);
   });
 
+  it('is documented in the OpenAPI document as a text/event-stream with its Last-Event-ID header', async () => {
+    const doc = (await system.http.get('/docs-json').expect(200)).body;
+    const op = doc.paths['/v1/events'].get;
+    expect(Object.keys(op.responses['200'].content)).toEqual(['text/event-stream']);
+    expect(op.responses['200'].content['text/event-stream'].example).toMatch(
+      /^id: \d+\nevent: notice\ndata: \{/,
+    );
+    expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'Last-Event-ID', in: 'header' }));
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '403']));
+  });
+
   it('refuses a Last-Event-ID that is not an event id with a 400 naming it, and no token with a 401', async () => {
     const bad = await Stream.open(portB, await system.tokenFor('abuse_desk'), 'yesterday').catch(() => null);
     expect(bad?.status).toBe(400);
+    expect(bad?.contentType).toMatch(/^application\/json/);
     const anonymous = await Stream.open(portB, 'td_nope').catch(() => null);
     expect(anonymous?.status).toBe(401);
   });
