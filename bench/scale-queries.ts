@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     ).rows;
     const routes = {
       'GET /v1/notices?overdue=true': '/v1/notices?overdue=true',
+      'GET /v1/notices?sort=time_left (the queue)': '/v1/notices?sort=time_left',
       'GET /v1/stats/transparency': `/v1/stats/transparency?from=${from}&to=${to}`,
       // Up to now: today, a partial day, is read from the notices (the synthetic rows put 60 % of them in the last
       // 17 hours: the worst case).
@@ -160,6 +161,15 @@ async function main(): Promise<void> {
         await db.query<{ 'QUERY PLAN': string }>(fragmentSearch, [`%${searches['search: URL fragment']}%`])
       ).rows.map((r) => r['QUERY PLAN']);
       plans.push('as migrated, URL fragment search:', ...fragmentPlan.map((l) => `    ${l}`));
+      const queuePage = `EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF, TIMING OFF, SUMMARY ON)
+        SELECT id FROM notices n ORDER BY n.state = 'closed', n.deadline NULLS LAST, n.received_at, n.id LIMIT 50`;
+      const queuePlan = (await db.query<{ 'QUERY PLAN': string }>(queuePage)).rows.map(
+        (r) => r['QUERY PLAN'],
+      );
+      plans.push(
+        'as migrated, the queue’s first page (sort=time_left):',
+        ...queuePlan.map((l) => `    ${l}`),
+      );
       for (const variant of ['as migrated', 'without scale indexes'] as const) {
         if (variant === 'without scale indexes') {
           const runner = ds.createQueryRunner();

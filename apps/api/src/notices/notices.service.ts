@@ -268,7 +268,8 @@ export class NoticesService {
     }
     const sort = q.sort ?? '-received_at';
     if (sort === 'time_left') {
-      qb.orderBy(`CASE WHEN n.state = 'closed' THEN 1 ELSE 0 END`, 'ASC')
+      // As ix_notices_time_left holds them, so that a page of the queue is read in order from the index.
+      qb.orderBy(`n.state = 'closed'`, 'ASC')
         .addOrderBy('n.deadline', 'ASC', 'NULLS LAST')
         .addOrderBy('n.receivedAt', 'ASC');
     } else {

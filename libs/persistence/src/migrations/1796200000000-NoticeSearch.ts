@@ -6,7 +6,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   role that may not read a CSAM URL's path may search it by, docs/auth.md);
  * - an IP or a CIDR: a GiST index on the notice's address, for inet containment (`ip <<= '198.51.100.0/24'`);
  * - a hash (MD5, SHA-1, SHA-256): a GIN index on the lower-cased values of `hashes`;
- * - a source reference: a B-tree on every report's reference (a notice joined by several reports has several).
+ * - a source reference: a B-tree on every report's reference (a notice joined by several reports has several);
+ * and the queue's order (`sort=time_left`: open notices by deadline, those without one last, closed ones after).
  * The expressions are functions so that the query names exactly what the index holds; IMMUTABLE (the built-ins
  * they call are STABLE only because of other types' output functions), so PostgreSQL may index them.
  */
@@ -40,9 +41,13 @@ export class NoticeSearch1796200000000 implements MigrationInterface {
     await q.query(`CREATE INDEX ix_notices_ip ON notices USING gist (ip inet_ops)`);
     await q.query(`CREATE INDEX ix_notices_hash_values ON notices USING gin (notice_hash_values(hashes))`);
     await q.query(`CREATE INDEX ix_notice_reports_reference ON notice_reports (source_reference)`);
+    await q.query(
+      `CREATE INDEX ix_notices_time_left ON notices ((state = 'closed'), deadline NULLS LAST, received_at, id)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX ix_notices_time_left`);
     await q.query(`DROP INDEX ix_notice_reports_reference`);
     await q.query(`DROP INDEX ix_notices_hash_values`);
     await q.query(`DROP INDEX ix_notices_ip`);
