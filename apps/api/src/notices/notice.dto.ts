@@ -295,10 +295,11 @@ export class NoticeListQuery extends PageQuery {
 
   @ApiPropertyOptional({
     description:
-      'Search, whatever it is: an IP address or CIDR prefix (the notice’s address inside it), an MD5, SHA-1 or ' +
+      'Search, whatever it is (`198.51.100.0/24`, `files.tenant-a.example`, `gallery/8f1c`, a reference): an IP ' +
+      'address or CIDR prefix (the notice’s address inside it), an MD5, SHA-1 or ' +
       'SHA-256 (the notice’s hashes), otherwise a fragment of a URL or host (at least 3 characters) or a source’s ' +
       'reference. A role that may not read CSAM URLs in full finds CSAM notices by their host only.',
-    examples: ['198.51.100.0/24', 'files.tenant-a.example', 'gallery/8f1c', 'hotline-nl-2026-000417'],
+    example: '198.51.100.0/24',
     maxLength: 500,
   })
   @IsOptional()

@@ -109,7 +109,7 @@ export class TaskView {
     nullable: true,
     type: String,
     example: 'oidc:4b1f0c2e-am-a.jansen',
-    description: 'The person within the role the task is assigned to (a subject of GET /v1/people)',
+    description: 'The person the task is assigned to (a subject of GET /v1/people); `assignee` is the role',
   })
   assignedTo: string | null;
   @ApiPropertyOptional({ nullable: true, type: String, example: 'A. Jansen', description: 'Their name then' })

@@ -198,8 +198,8 @@ export class TasksService {
   }
 
   /**
-   * Assigns the task to a person (null: to nobody) within the role it is for, in the audit trail and, for a notice's
-   * task, on the notice's timeline (a `task_assigned` step written here). The caller must see the task.
+   * Assigns the task to a person (null: to nobody), in the audit trail and, for a notice's task, on the notice's
+   * timeline (a `task_assigned` step written here). The caller must see the task; the role it is for stays as it is.
    */
   async assign(id: string, assignee: string | null, principal: Principal): Promise<TaskView> {
     const visibility = visibilityOf(principal);

@@ -60,7 +60,7 @@ export class TaskEntity {
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   data: Record<string, unknown>;
 
-  /** The person the task is assigned to (`token:<id>`, `oidc:<sub>`) within its role, and the name it had then. */
+  /** The person the task is assigned to (`token:<id>`, `oidc:<sub>`), and the name it had then. */
   @Column({ name: 'assigned_to', type: 'text', nullable: true })
   assignedTo: string | null;
 
