@@ -15,6 +15,7 @@ import { defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs';
 import type { IntakeExtras } from '@takedown/intake';
 import {
   CustomerEntity,
+  isDatabaseUnavailable,
   NoticeEntity,
   NoticeEventEntity,
   NoticeReportEntity,
@@ -564,10 +565,22 @@ function reportVisible(r: NoticeReportEntity, v: Visibility): boolean {
 
 /** A notice of a bulk action that was not carried out, as its single route would have answered. */
 function bulkFailure(id: string, err: unknown, logger: Logger): BulkActionResult {
+  if (isDatabaseUnavailable(err)) {
+    return {
+      id,
+      status: 'failed',
+      code: 'DATABASE.UNAVAILABLE',
+      message: 'the database is unavailable; retry',
+    };
+  }
   if (!(err instanceof DomainError)) {
-    // Unexpected: logged (by id and message, never the notice's content), the others go on.
-    logger.error({ noticeId: id, err: (err as Error).message }, 'bulk action failed for a notice');
-    return { id, status: 'failed', code: 'INTERNAL', message: 'internal error' };
+    // Unexpected: logged as the errors filter logs a 500 (a query's error by its code: its text may quote values).
+    const described =
+      err instanceof QueryFailedError
+        ? { error: 'QueryFailedError', code: (err.driverError as { code?: string }).code }
+        : { error: (err as Error).name, message: (err as Error).message };
+    logger.error({ noticeId: id, ...described }, 'bulk action failed for a notice');
+    return { id, status: 'failed', code: 'INTERNAL', message: 'something went wrong on our side' };
   }
   if (/\.NOT_FOUND$/.test(err.code)) return { id, status: 'not_found' };
   if (err.state !== undefined || /\.(CONFLICT|ALREADY_\w+)$/.test(err.code))
