@@ -20,6 +20,8 @@ class Stream {
   readonly events: SseEvent[] = [];
   status = 0;
   contentType = '';
+  /** Resolves when the server ends the stream. */
+  ended!: Promise<void>;
   private req!: http.ClientRequest;
   private buffer = '';
 
@@ -40,6 +42,7 @@ class Stream {
         (res) => {
           stream.status = res.statusCode ?? 0;
           stream.contentType = String(res.headers['content-type']);
+          stream.ended = new Promise((done) => res.once('end', () => done()));
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => stream.take(chunk));
           // The first bytes (`retry:`) say the stream is subscribed.
@@ -244,6 +247,20 @@ describe('live notice events over SSE', () => {
       5000,
     );
     expect(resumed.of(other)).toEqual([]);
+  });
+
+  it('ends its open streams when the API shuts down, so that their clients reconnect to another replica', async () => {
+    const replicaC = await createApp(new AppConfig(system.env));
+    await replicaC.listen(0, '127.0.0.1');
+    const stream = await Stream.open(
+      (replicaC.getHttpServer().address() as AddressInfo).port,
+      await system.tokenFor('abuse_desk'),
+    );
+    streams.push(stream);
+    expect(stream.status).toBe(200);
+    // An open stream would hold the HTTP server's close for ever.
+    await replicaC.close();
+    await stream.ended;
   });
 
   it('is documented in the OpenAPI document as a text/event-stream with its Last-Event-ID header', async () => {
