@@ -11,7 +11,8 @@
  * Then the stats' deltas are folded (as the API does every few seconds), and through the API in this process
  * (GET /v1/notices?overdue=true, GET /v1/stats/transparency over the whole period, for everyone and for one
  * customer), BENCH_QUERIES calls each, first as migrated, then without the scale indexes (the down() of migration
- * 1796030000000), with EXPLAIN ANALYZE of the overdue count; and before that the stats alone (the service, without
+ * 1796030000000), with EXPLAIN ANALYZE of the overdue count; the desk's search (`GET /v1/notices?sort=time_left&q=`)
+ * by IP, CIDR, URL fragment, host, SHA-256 and source reference, as migrated, with EXPLAIN ANALYZE of a fragment; and before that the stats alone (the service, without
  * HTTP), taking turns: from the rollups (as they are) and from every notice of the period (as they were until
  * December 2026), which must agree. Last, the stats triggers' cost to writers, with and without them, taking turns.
  * Not a test: it prints figures.
@@ -80,12 +81,29 @@ async function main(): Promise<void> {
     ).rows;
     const routes = {
       'GET /v1/notices?overdue=true': '/v1/notices?overdue=true',
+      'GET /v1/notices?sort=time_left (the queue)': '/v1/notices?sort=time_left',
       'GET /v1/stats/transparency': `/v1/stats/transparency?from=${from}&to=${to}`,
       // Up to now: today, a partial day, is read from the notices (the synthetic rows put 60 % of them in the last
       // 17 hours: the worst case).
       'GET /v1/stats/transparency, to now': `/v1/stats/transparency?from=${from}&to=${new Date().toISOString()}`,
       'GET /v1/stats/transparency, one customer': `/v1/stats/transparency?from=${from}&to=${to}&customer=${customer}`,
     };
+    // The desk's search box, in the queue's order, each kind of text it takes (the notices seeded as `g` hold
+    // address 100.64.0.0 + g, the SHA-256 of `bench-<g>` and reference `scale-<g>`).
+    const g = Math.floor(N / 2) + 45;
+    const ipOf = (n: number) => `100.64.${(n >> 8) & 255}.${n & 255}`;
+    const sha = (
+      await db.query<{ h: string }>(`SELECT encode(sha256($1::bytea), 'hex') AS h`, [`bench-${g}`])
+    ).rows[0].h;
+    const searches = {
+      'search: IP': ipOf(g),
+      'search: CIDR /24': `${ipOf(g & ~255)}/24`,
+      'search: URL fragment': `example/${g}`,
+      'search: host': `files.bench-${g % 997}.example`,
+      'search: SHA-256': sha,
+      'search: source reference': `scale-${g}`,
+    };
+    const searchRoute = (q: string) => `/v1/notices?sort=time_left&q=${encodeURIComponent(q)}`;
     const rows: string[][] = [];
     const overdueCount = `EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF, TIMING OFF, SUMMARY ON)
       SELECT count(*) FROM notices n WHERE n.state <> 'closed' AND n.deadline < now()`;
@@ -126,6 +144,32 @@ async function main(): Promise<void> {
       }
       const ratio = quantiles(ms.before).p50 / quantiles(ms.now).p50;
       rows.push(['as migrated', 'stats: before / now, p50', '', `${ratio.toFixed(1)}x`, '']);
+      for (const [name, q] of Object.entries(searches)) {
+        await get(searchRoute(q)); // warm
+        const ms = await latencies(QUERIES, () => get(searchRoute(q)));
+        rows.push([
+          'as migrated',
+          `GET /v1/notices?sort=time_left&q=, ${name}`,
+          String(QUERIES),
+          ms.p50.toFixed(1),
+          ms.p99.toFixed(1),
+        ]);
+      }
+      const fragmentSearch = `EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF, TIMING OFF, SUMMARY ON)
+        SELECT id FROM notices n WHERE notice_urls_text(n.urls) ILIKE $1`;
+      const fragmentPlan = (
+        await db.query<{ 'QUERY PLAN': string }>(fragmentSearch, [`%${searches['search: URL fragment']}%`])
+      ).rows.map((r) => r['QUERY PLAN']);
+      plans.push('as migrated, URL fragment search:', ...fragmentPlan.map((l) => `    ${l}`));
+      const queuePage = `EXPLAIN (ANALYZE, BUFFERS OFF, COSTS OFF, TIMING OFF, SUMMARY ON)
+        SELECT id FROM notices n ORDER BY n.state = 'closed', n.deadline NULLS LAST, n.received_at, n.id LIMIT 50`;
+      const queuePlan = (await db.query<{ 'QUERY PLAN': string }>(queuePage)).rows.map(
+        (r) => r['QUERY PLAN'],
+      );
+      plans.push(
+        'as migrated, the queue’s first page (sort=time_left):',
+        ...queuePlan.map((l) => `    ${l}`),
+      );
       for (const variant of ['as migrated', 'without scale indexes'] as const) {
         if (variant === 'without scale indexes') {
           const runner = ds.createQueryRunner();
@@ -243,11 +287,12 @@ async function seed(db: PgClient): Promise<void> {
   // Received: as intake stores them.
   await db.query(
     `INSERT INTO notices (source_kind, source_name, source_reference, category, urls, ip, received_at, state,
-                          deadline, policy_id, policy_version, workflow_id)
+                          deadline, policy_id, policy_version, workflow_id, hashes)
      SELECT CASE WHEN g % 3 = 0 THEN 'hotline' ELSE 'public' END, 'Bench Source', 'scale-' || g,
             (ARRAY['csam', 'phishing', 'malware', 'spam'])[1 + g % 4],
-            ARRAY['https://files.bench-' || (g % 997) || '.example/' || g], '100.64.0.1',
-            r.received_at, 'received', r.received_at + interval '24 hours', 'default', 1, 'notice-' || g
+            ARRAY['https://files.bench-' || (g % 997) || '.example/' || g], '100.64.0.0'::inet + g,
+            r.received_at, 'received', r.received_at + interval '24 hours', 'default', 1, 'notice-' || g,
+            jsonb_build_object('sha256', encode(sha256(('bench-' || g)::bytea), 'hex'))
      FROM generate_series(0, $1 - 1) g
      CROSS JOIN LATERAL (
        SELECT CASE WHEN g % 50 = 0 THEN now() - interval '2 days' - (g % 1000) * interval '1 minute'
@@ -255,6 +300,10 @@ async function seed(db: PgClient): Promise<void> {
                    ELSE now() - interval '3 days' - (g % 87) * interval '1 day' END AS received_at
      ) r`,
     [NOTICES],
+  );
+  await db.query(
+    `INSERT INTO notice_reports (notice_id, source_kind, source_name, source_reference, received_at)
+     SELECT id, source_kind, source_name, source_reference, received_at FROM notices`,
   );
   // Attributed and the customer notified (escalated: past the deadline), then the closed ones closed.
   const g = `substring(source_reference FROM 7)::int`;

@@ -77,11 +77,16 @@ describe('the benches, bounded', () => {
       expect(run.stdout).toContain(channel);
   }, 240_000);
 
-  it('bench:scale-queries reads the overdue list and the stats over its notices', async () => {
+  it('bench:scale-queries reads the overdue list, the stats and the search over its notices', async () => {
     const run = await bench('scale-queries', [], { BENCH_NOTICES: '2000', BENCH_QUERIES: '5' });
     expect(run).toMatchObject({ code: 0 });
     expect(run.stdout).toMatch(/overdue/i);
     expect(run.stdout).toMatch(/stats/i);
+    for (const kind of ['IP', 'CIDR /24', 'URL fragment', 'host', 'SHA-256', 'source reference'])
+      expect(run.stdout).toMatch(
+        new RegExp(`\\| GET /v1/notices\\?sort=time_left&q=, search: ${kind} +\\| +5 \\|`),
+      );
+    expect(run.stdout).toContain('URL fragment search:');
   }, 240_000);
 
   it('bench:scale settles a small step on the SQLite dev server', async () => {

@@ -14,6 +14,7 @@ import { redactRequestForLog } from './common/log-redaction';
 import { RateLimitModule } from './common/rate-limit';
 import { CustomerPortalModule } from './customer-portal/customer-portal.module';
 import { CustomersModule } from './customers/customers.module';
+import { EventsModule } from './events/events.module';
 import { DevMailController } from './dev-mail/dev-mail.controller';
 import { HealthModule } from './health/health.module';
 import { ImportsModule } from './imports/imports.module';
@@ -76,6 +77,7 @@ export class AppModule implements NestModule {
         StatsModule,
         AuditModule,
         PoliciesModule,
+        EventsModule,
       ],
       controllers: captureDir ? [DevMailController] : [],
       providers: captureDir ? [{ provide: CapturedMailbox, useValue: new CapturedMailbox(captureDir) }] : [],

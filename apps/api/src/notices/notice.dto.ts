@@ -3,6 +3,9 @@ import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  ArrayUnique,
+  IsDefined,
+  ValidateIf,
   IsArray,
   IsBoolean,
   IsIn,
@@ -16,7 +19,6 @@ import {
   Matches,
   MaxLength,
   MinLength,
-  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import {
@@ -227,6 +229,20 @@ export class NoticeSummaryView {
   })
   policy: string | null;
   @ApiProperty({ example: 'notice-0b6c…' }) workflowId: string;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'oidc:4b1f0c2e-desk-j.devries',
+    description: 'The person the notice is assigned to (a subject of GET /v1/people)',
+  })
+  assignedTo: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'J. de Vries',
+    description: 'Their name then',
+  })
+  assignedToName: string | null;
 }
 
 export class NoticeView extends NoticeSummaryView {
@@ -248,6 +264,8 @@ export class NoticeView extends NoticeSummaryView {
   @ApiPropertyOptional({ nullable: true, type: String, description: 'A plain email’s text, for triage' })
   originalText: string | null;
 }
+
+const SORTS = ['received_at', '-received_at', 'deadline', '-deadline', 'time_left'] as const;
 
 export class NoticeListQuery extends PageQuery {
   @ApiPropertyOptional({ enum: NOTICE_STATES, description: 'The state' })
@@ -278,12 +296,46 @@ export class NoticeListQuery extends PageQuery {
   source?: string;
 
   @ApiPropertyOptional({
-    enum: ['received_at', '-received_at', 'deadline', '-deadline'],
-    default: '-received_at',
+    example: 'me',
+    description: 'Only the notices assigned to this person: `me` (the caller) or a subject of GET /v1/people',
   })
   @IsOptional()
-  @IsIn(['received_at', '-received_at', 'deadline', '-deadline'])
-  sort?: 'received_at' | '-received_at' | 'deadline' | '-deadline';
+  @IsString()
+  @MinLength(1)
+  @MaxLength(300)
+  assignee?: string;
+
+  @ApiPropertyOptional({ description: 'Only notices the customer answered (claimed a removal, or disputed)' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  customerReplied?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Search, whatever it is (`198.51.100.0/24`, `files.tenant-a.example`, `gallery/8f1c`, a reference): an IP ' +
+      'address or CIDR prefix (the notice’s address inside it), an MD5, SHA-1 or ' +
+      'SHA-256 (the notice’s hashes), otherwise a fragment of a URL or host (at least 3 characters) or a source’s ' +
+      'reference. A role that may not read CSAM URLs in full finds CSAM notices by their host only.',
+    example: '198.51.100.0/24',
+    maxLength: 500,
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
+  q?: string;
+
+  @ApiPropertyOptional({
+    enum: SORTS,
+    default: '-received_at',
+    description:
+      '`time_left`: the queue order, open notices by their legal clock (deadline first, those without one last), ' +
+      'closed notices after them',
+  })
+  @IsOptional()
+  @IsIn(SORTS)
+  sort?: (typeof SORTS)[number];
 }
 
 export class NoticePage {
@@ -291,4 +343,89 @@ export class NoticePage {
   @ApiProperty() total: number;
   @ApiProperty() limit: number;
   @ApiProperty() offset: number;
+}
+
+export const BULK_ACTIONS = [
+  'confirm-removal',
+  'escalate-now',
+  'reject-invalid',
+  'add-note',
+  'assign',
+] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+export const BULK_MAX = 200;
+
+/** The body of `POST /v1/notices/bulk-actions`: one action on many notices, each as its single route would. */
+export class BulkActionDto {
+  @ApiProperty({ enum: BULK_ACTIONS, example: 'escalate-now' })
+  @IsIn(BULK_ACTIONS)
+  action: BulkAction;
+
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    maxItems: BULK_MAX,
+    example: ['0b6c2f0e-8a1d-4c3b-9f7e-2d5a6b7c8d9e', '5f1e7a3c-2b4d-4e6f-8a9b-0c1d2e3f4a5b'],
+  })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(BULK_MAX)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  noticeIds: string[];
+
+  @ApiPropertyOptional({
+    example: 'Checked by the desk: the page is gone on all three',
+    description: 'Why; required for reject-invalid. For add-note the note (or give it as `note`)',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(5000)
+  reason?: string;
+
+  @ApiPropertyOptional({
+    example: 'Customer called back; removal under way',
+    description: 'add-note: the note',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(5000)
+  note?: string;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'oidc:4b1f0c2e-desk-j.devries',
+    description: 'assign: a person’s subject (GET /v1/people), or null to take the assignment away',
+  })
+  @ValidateIf((o: BulkActionDto) => o.action === 'assign')
+  @IsDefined({ message: 'assignee is required for assign (null to unassign)' })
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MaxLength(300)
+  assignee?: string | null;
+}
+
+export class BulkActionResult {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({
+    enum: ['done', 'conflict', 'not_found', 'failed'],
+    description:
+      '`done`: carried out (`state` is the notice’s new state); `conflict`: refused as the single route would ' +
+      'answer 409 (`code`, `message`, `state`); `not_found`: no such notice, or one the caller may not see; ' +
+      '`failed`: not carried out for another reason (`code`, e.g. TEMPORAL.UNAVAILABLE: retry it)',
+  })
+  status: 'done' | 'conflict' | 'not_found' | 'failed';
+  @ApiPropertyOptional({ enum: NOTICE_STATES, example: 'escalated' }) state?: NoticeState;
+  @ApiPropertyOptional({ example: 'NOTICE.ALREADY_CLOSED' }) code?: string;
+  @ApiPropertyOptional({ example: 'the notice is closed and can no longer be changed' }) message?: string;
+}
+
+export class BulkActionResponse {
+  @ApiProperty({ enum: BULK_ACTIONS }) action: BulkAction;
+  @ApiProperty({ type: [BulkActionResult], description: 'One per notice, in the order given' })
+  results: BulkActionResult[];
+  @ApiProperty({ example: { done: 2, conflict: 1, not_found: 0, failed: 0 } })
+  counts: Record<BulkActionResult['status'], number>;
 }

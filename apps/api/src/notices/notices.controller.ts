@@ -9,8 +9,11 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { DomainError, type Principal } from '@takedown/domain';
+import { actorLabel, DomainError, type Principal } from '@takedown/domain';
+import { AssignDto } from '../people/people.dto';
 import {
+  BulkActionDto,
+  BulkActionResponse,
   NOTICE_ACTIONS,
   NoticeActionDto,
   NoticeListQuery,
@@ -31,11 +34,19 @@ export class NoticesController {
 
   @Get()
   @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc', 'source')
-  @ApiOperation({ summary: 'Notices, filtered and paginated (newest first by default)' })
+  @ApiOperation({
+    summary:
+      'Notices, filtered, searched and paginated (newest first by default; `sort=time_left` for the queue)',
+  })
   @ApiOkResponse({ type: NoticePage })
   @ApiBadRequestResponse({ description: 'A filter is invalid; the body names it' })
   async list(@Query() query: NoticeListQuery, @CurrentPrincipal() principal: Principal): Promise<NoticePage> {
-    const page = await this.notices.list(query, visibilityOf(principal));
+    const page = await this.notices.list(
+      query,
+      visibilityOf(principal),
+      principal.roles,
+      actorLabel(principal.actor),
+    );
     return { ...page, items: page.items.map((n) => disclosedNotice(n, principal.roles)) };
   }
 
@@ -50,6 +61,66 @@ export class NoticesController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<NoticeView> {
     return disclosedNotice(await this.notices.get(id, visibilityOf(principal)), principal.roles);
+  }
+
+  @Post('bulk-actions')
+  @Roles('abuse_desk', 'abuse_lead')
+  // Each notice carried out has its own row; a call that carried none out still has this one.
+  @Audit('notice.bulk_actions', { target: null })
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'One action on up to 200 notices: confirm removal, escalate now, reject as invalid, add a note, assign',
+    description:
+      'Each notice goes the way of its single route (`POST /v1/notices/:id/actions/:action`, ' +
+      '`POST /v1/notices/:id/assignee`): the same workflow update, the same refusals, an audit row per notice with ' +
+      'the caller as actor. The answer has a result per notice, in the order given; one refused notice does not ' +
+      'stop the others.',
+  })
+  @ApiOkResponse({ type: BulkActionResponse })
+  @ApiBadRequestResponse({
+    description:
+      'The body is invalid (unknown action, more than 200 ids or a repeated one, a missing reason/note/assignee); ' +
+      'the body names the field. Nothing was carried out',
+    schema: {
+      example: {
+        statusCode: 400,
+        code: 'REQUEST.INVALID',
+        message: 'reason is required for reject-invalid',
+        field: 'reason',
+      },
+    },
+  })
+  bulk(@Body() dto: BulkActionDto, @CurrentPrincipal() principal: Principal): Promise<BulkActionResponse> {
+    return this.notices.bulk(dto, principal);
+  }
+
+  @Post(':id/assignee')
+  @Roles('abuse_desk', 'abuse_lead')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Assign the notice to a person (or, with null, to nobody); on its timeline and in the audit trail',
+  })
+  @ApiOkResponse({ type: NoticeView, description: 'The notice as it now stands' })
+  @ApiBadRequestResponse({
+    description: 'The assignee is not a known person (GET /v1/people)',
+    schema: {
+      example: {
+        statusCode: 400,
+        code: 'PERSON.UNKNOWN',
+        message: 'assignee: no person is known as oidc:nobody',
+        field: 'assignee',
+      },
+    },
+  })
+  @ApiNotFoundResponse({ description: 'No such notice' })
+  assign(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: AssignDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NoticeView> {
+    return this.notices.assign(id, dto.assignee, principal);
   }
 
   @Post(':id/actions/:action')

@@ -1,10 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import { actorLabel, DomainError, redactUrl, type Category, type Principal } from '@takedown/domain';
+import {
+  actorLabel,
+  DomainError,
+  redactUrl,
+  type Category,
+  type NoticeState,
+  type Principal,
+  type Role,
+} from '@takedown/domain';
+import { defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs';
 import type { IntakeExtras } from '@takedown/intake';
 import {
   CustomerEntity,
+  isDatabaseUnavailable,
   NoticeEntity,
   NoticeEventEntity,
   NoticeReportEntity,
@@ -14,12 +25,17 @@ import { duplicateReportSignal, type NoticeMessage } from '@takedown/workflows/m
 import { noticeWorkflow, type NoticeWorkflowInput } from '@takedown/workflows/notice.workflow';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { AppConfig } from '../app-config';
-import { EVERYTHING, type Visibility } from '../auth/principal';
+import { EVERYTHING, visibilityOf, type Visibility } from '../auth/principal';
+import { PeopleService } from '../people/people.service';
 import { onlyVisibleNotices } from '../auth/visibility';
 import { signalNotice, startNoticeAction, withTemporal } from '../temporal/notice-signal';
 import { lockUrls } from './lock-urls';
+import { whereSearched } from './notice-search';
 import { newNoticeRows, reportRow, submitAudit } from './notice-rows';
 import type {
+  BulkActionDto,
+  BulkActionResponse,
+  BulkActionResult,
   CreateNoticeDto,
   NoticeAction,
   NoticeActionDto,
@@ -28,6 +44,9 @@ import type {
   NoticeSummaryView,
   NoticeView,
 } from './notice.dto';
+
+/** How many notices of a bulk action are carried out at once. */
+const BULK_CONCURRENCY = 8;
 
 export type SubmitResult = { notice: NoticeView; created: boolean };
 
@@ -45,6 +64,7 @@ export class NoticesService {
     private readonly db: DataSource,
     @Inject(Client) private readonly temporal: Client,
     private readonly config: AppConfig,
+    private readonly people: PeopleService,
   ) {}
 
   /**
@@ -222,19 +242,42 @@ export class NoticesService {
     return this.get(id);
   }
 
-  async list(q: NoticeListQuery, visibility: Visibility = EVERYTHING): Promise<NoticePage> {
+  /** `roles`: the reader's, for what a search may match (`whereSearched`); `me`: its subject, for `assignee=me`. */
+  async list(
+    q: NoticeListQuery,
+    visibility: Visibility,
+    roles: readonly Role[],
+    me: string,
+  ): Promise<NoticePage> {
     const limit = q.limit ?? 50;
     const offset = q.offset ?? 0;
     const qb = onlyVisibleNotices(this.db.getRepository(NoticeEntity).createQueryBuilder('n'), visibility);
+    if (q.q !== undefined) whereSearched(qb, q.q, roles, visibility);
     if (q.status) qb.andWhere('n.state = :status', { status: q.status });
     if (q.category) qb.andWhere('n.category = :category', { category: q.category });
     if (q.customer) qb.andWhere('n.customer_id = :customer', { customer: q.customer });
     if (q.source) qb.andWhere('n.source_name = :source', { source: q.source });
+    if (q.assignee)
+      qb.andWhere('n.assigned_to = :assignee', { assignee: q.assignee === 'me' ? me : q.assignee });
     if (q.overdue === true) qb.andWhere(`n.state <> 'closed' AND n.deadline < now()`);
     if (q.overdue === false) qb.andWhere(`NOT (n.state <> 'closed' AND n.deadline < now())`);
+    if (q.customerReplied !== undefined) {
+      qb.andWhere(
+        `${q.customerReplied ? '' : 'NOT '}EXISTS (SELECT 1 FROM notice_events e_r WHERE e_r.notice_id = n.id
+           AND e_r.type IN ('removal_claimed', 'disputed'))`,
+      );
+    }
     const sort = q.sort ?? '-received_at';
-    const column = sort.replace('-', '') === 'deadline' ? 'n.deadline' : 'n.receivedAt';
-    qb.orderBy(column, sort.startsWith('-') ? 'DESC' : 'ASC', 'NULLS LAST').addOrderBy('n.id', 'ASC');
+    if (sort === 'time_left') {
+      // As ix_notices_time_left holds them, so that a page of the queue is read in order from the index.
+      qb.orderBy(`n.state = 'closed'`, 'ASC')
+        .addOrderBy('n.deadline', 'ASC', 'NULLS LAST')
+        .addOrderBy('n.receivedAt', 'ASC');
+    } else {
+      const column = sort.replace('-', '') === 'deadline' ? 'n.deadline' : 'n.receivedAt';
+      qb.orderBy(column, sort.startsWith('-') ? 'DESC' : 'ASC', 'NULLS LAST');
+    }
+    qb.addOrderBy('n.id', 'ASC');
     const [rows, total] = await qb.take(limit).skip(offset).getManyAndCount();
     return { items: rows.map(summary), total, limit, offset };
   }
@@ -297,8 +340,9 @@ export class NoticesService {
     action: NoticeAction,
     dto: NoticeActionDto,
     principal: Principal,
+    visibility: Visibility = EVERYTHING,
   ): Promise<NoticeView> {
-    const notice = await this.get(id);
+    const notice = await this.get(id, visibility);
     if (notice.state === 'needs_triage') {
       throw new DomainError(
         'NOTICE.AWAITS_TRIAGE',
@@ -365,6 +409,80 @@ export class NoticesService {
     return this.get(id);
   }
 
+  /**
+   * Assigns the notice to a person (null: to nobody), on its timeline (an `assigned` step, written here: the workflow
+   * has no part in it) and in the audit trail. Assigning it to whom it is assigned to already changes nothing.
+   */
+  async assign(id: string, assignee: string | null, principal: Principal): Promise<NoticeView> {
+    const visibility = visibilityOf(principal);
+    await this.get(id, visibility);
+    const person = assignee === null ? null : await this.people.find(assignee);
+    const by = actorLabel(principal.actor);
+    await this.db.transaction(async (tx) => {
+      const [row] = (await tx.query(`SELECT assigned_to FROM notices WHERE id = $1 FOR UPDATE`, [id])) as {
+        assigned_to: string | null;
+      }[];
+      if (row.assigned_to === assignee) return;
+      await tx.query(`UPDATE notices SET assigned_to = $2, assigned_to_name = $3 WHERE id = $1`, [
+        id,
+        assignee,
+        person?.name ?? null,
+      ]);
+      await tx.insert(NoticeEventEntity, {
+        noticeId: id,
+        type: person ? 'assigned' : 'unassigned',
+        actor: by,
+        reason: null,
+        data: { assignee, name: person?.name ?? null, previous: row.assigned_to } as object,
+        occurredAt: new Date(),
+        idempotencyKey: `assigned:${id}:${randomUUID()}`,
+      });
+      await recordAudit(tx, {
+        action: 'notice.assign',
+        target: { type: 'notice', id },
+        summary: { before: { assignee: row.assigned_to }, after: { assignee }, by },
+      });
+    });
+    return this.get(id, visibility);
+  }
+
+  /**
+   * One action on many notices, each through the path its single route takes (`act`, `assign`): the same workflow
+   * update, the same refusals, one audit row per notice with the caller as actor. At most BULK_CONCURRENCY at a time,
+   * so that 200 notices neither flood Temporal nor hold every database connection. A notice the caller may not see
+   * answers `not_found` exactly as one that does not exist.
+   */
+  async bulk(dto: BulkActionDto, principal: Principal): Promise<BulkActionResponse> {
+    const reason = dto.reason ?? dto.note;
+    if (dto.action === 'reject-invalid' && !reason)
+      throw new DomainError('REQUEST.INVALID', 'reason is required for reject-invalid', 'reason');
+    if (dto.action === 'add-note' && !reason)
+      throw new DomainError('REQUEST.INVALID', 'note is required for add-note', 'note');
+    if (dto.action === 'assign' && dto.assignee) await this.people.find(dto.assignee);
+    const one = async (id: string): Promise<BulkActionResult> => {
+      try {
+        const notice =
+          dto.action === 'assign'
+            ? await this.assign(id, dto.assignee ?? null, principal)
+            : await this.act(id, dto.action, { reason }, principal, visibilityOf(principal));
+        return { id, status: 'done', state: notice.state };
+      } catch (err) {
+        return bulkFailure(id, err, this.logger);
+      }
+    };
+    const byId = new Map<string, BulkActionResult>();
+    await lastValueFrom(
+      from(dto.noticeIds).pipe(
+        mergeMap(async (id) => byId.set(id, await one(id)), BULK_CONCURRENCY),
+        defaultIfEmpty(null),
+      ),
+    );
+    const results = dto.noticeIds.map((id) => byId.get(id)!);
+    const counts = { done: 0, conflict: 0, not_found: 0, failed: 0 };
+    for (const r of results) counts[r.status] += 1;
+    return { action: dto.action, results, counts };
+  }
+
   private findReport(db: EntityManager, dto: CreateNoticeDto): Promise<NoticeReportEntity | null> {
     return db.findOneBy(NoticeReportEntity, {
       sourceKind: dto.source.kind,
@@ -393,6 +511,8 @@ function newNoticeView(
       timeToRemovalSeconds: null,
       policyId: null,
       policyVersion: null,
+      assignedTo: null,
+      assignedToName: null,
       ...n,
       ...stored,
     } as NoticeEntity),
@@ -429,6 +549,8 @@ function summary(n: NoticeEntity): NoticeSummaryView {
     timeToRemovalSeconds: n.timeToRemovalSeconds,
     policy: n.policyId ? `${n.policyId}@${n.policyVersion}` : null,
     workflowId: n.workflowId,
+    assignedTo: n.assignedTo ?? null,
+    assignedToName: n.assignedToName ?? null,
   };
 }
 
@@ -441,4 +563,29 @@ export function narrowNoticeView(notice: NoticeView, v: Visibility): NoticeView 
 
 function reportVisible(r: NoticeReportEntity, v: Visibility): boolean {
   return v.all || !v.source || (r.sourceKind === v.source.kind && r.sourceName === v.source.name);
+}
+
+/** A notice of a bulk action that was not carried out, as its single route would have answered. */
+function bulkFailure(id: string, err: unknown, logger: Logger): BulkActionResult {
+  if (isDatabaseUnavailable(err)) {
+    return {
+      id,
+      status: 'failed',
+      code: 'DATABASE.UNAVAILABLE',
+      message: 'the database is unavailable; retry',
+    };
+  }
+  if (!(err instanceof DomainError)) {
+    // Unexpected: logged as the errors filter logs a 500 (a query's error by its code: its text may quote values).
+    const described =
+      err instanceof QueryFailedError
+        ? { error: 'QueryFailedError', code: (err.driverError as { code?: string }).code }
+        : { error: (err as Error).name, message: (err as Error).message };
+    logger.error({ noticeId: id, ...described }, 'bulk action failed for a notice');
+    return { id, status: 'failed', code: 'INTERNAL', message: 'something went wrong on our side' };
+  }
+  if (/\.NOT_FOUND$/.test(err.code)) return { id, status: 'not_found' };
+  if (err.state !== undefined || /\.(CONFLICT|ALREADY_\w+)$/.test(err.code))
+    return { id, status: 'conflict', code: err.code, message: err.message, state: err.state as NoticeState };
+  return { id, status: 'failed', code: err.code, message: err.message };
 }

@@ -25,6 +25,16 @@ export class TaskListQuery extends PageQuery {
   })
   assignee?: string;
 
+  @ApiPropertyOptional({
+    example: 'me',
+    description: 'Only the tasks assigned to this person: `me` (the caller) or a subject of GET /v1/people',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(300)
+  assignedTo?: string;
+
   @ApiPropertyOptional({ enum: TASK_STATUSES })
   @IsOptional()
   @IsIn(TASK_STATUSES)
@@ -95,6 +105,15 @@ export class TaskView {
   @ApiProperty({ enum: TASK_KINDS }) kind: TaskKind;
   @ApiProperty({ enum: TASK_ASSIGNEES }) assignee: TaskAssignee;
   @ApiProperty({ example: 'am.jansen@provider.example' }) assigneeEmail: string;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'oidc:4b1f0c2e-am-a.jansen',
+    description: 'The person the task is assigned to (a subject of GET /v1/people); `assignee` is the role',
+  })
+  assignedTo: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String, example: 'A. Jansen', description: 'Their name then' })
+  assignedToName: string | null;
   @ApiProperty({ enum: TASK_STATUSES }) status: TaskStatus;
   @ApiPropertyOptional({ nullable: true, type: String }) outcome: string | null;
   @ApiProperty({ type: [String], example: ['acknowledged', 'customer_contacted', 'request_suspension'] })

@@ -9,7 +9,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CompleteTaskDto, TaskListQuery, TaskPage, TaskView } from './task.dto';
-import type { Principal } from '@takedown/domain';
+import { actorLabel, type Principal } from '@takedown/domain';
+import { AssignDto } from '../people/people.dto';
 import { CurrentPrincipal, visibilityOf } from '../auth/principal';
 import { TasksService } from './tasks.service';
 import { Roles } from '../auth/access';
@@ -34,7 +35,7 @@ export class TasksController {
     ...error(400, 'REQUEST.INVALID', 'limit: limit must not be greater than 200'),
   })
   list(@Query() query: TaskListQuery, @CurrentPrincipal() principal: Principal): Promise<TaskPage> {
-    return this.tasks.list(query, visibilityOf(principal));
+    return this.tasks.list(query, visibilityOf(principal), actorLabel(principal.actor));
   }
 
   @Get(':id')
@@ -53,6 +54,31 @@ export class TasksController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<TaskView> {
     return this.tasks.get(id, visibilityOf(principal));
+  }
+
+  @Post(':id/assignee')
+  @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Assign the task to a person (or, with null, to nobody); on its notice’s timeline and in the audit trail',
+    description: 'Whoever may see the task may assign it; an account manager the tasks it sees only.',
+  })
+  @ApiOkResponse({ type: TaskView, description: 'The task as it now stands' })
+  @ApiBadRequestResponse({
+    description: 'The assignee is not a known person (GET /v1/people)',
+    ...error(400, 'PERSON.UNKNOWN', 'assignee: no person is known as oidc:nobody', 'assignee'),
+  })
+  @ApiNotFoundResponse({
+    description: 'No such task',
+    ...error(404, 'TASK.NOT_FOUND', 'task … does not exist'),
+  })
+  assign(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() dto: AssignDto,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<TaskView> {
+    return this.tasks.assign(id, dto.assignee, principal);
   }
 
   @Post(':id/complete')

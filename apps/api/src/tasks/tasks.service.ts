@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -15,6 +16,7 @@ import {
 import { taskCompletedSignal } from '@takedown/workflows/messages';
 import { recordAudit } from '@takedown/persistence';
 import { EVERYTHING, visibilityOf, type Visibility } from '../auth/principal';
+import { PeopleService } from '../people/people.service';
 import { signalCase } from '../temporal/case-signal';
 import { startNoticeAction } from '../temporal/notice-signal';
 import type { TaskListQuery, TaskPage, TaskView } from './task.dto';
@@ -37,6 +39,8 @@ interface TaskRow {
   kind: TaskKind;
   assignee: TaskAssignee;
   assignee_email: string;
+  assigned_to: string | null;
+  assigned_to_name: string | null;
   status: TaskStatus;
   outcome: string | null;
   summary: string;
@@ -57,7 +61,7 @@ interface TaskRow {
 }
 
 const SELECT_TASKS = `
-  SELECT t.id, t.kind, t.assignee, t.assignee_email, t.status, t.outcome, t.summary, t.due_at, t.created_at,
+  SELECT t.id, t.kind, t.assignee, t.assignee_email, t.assigned_to, t.assigned_to_name, t.status, t.outcome, t.summary, t.due_at, t.created_at,
          t.completed_at, t.completed_by, t.note, n.id AS notice_id, n.category AS notice_category,
          n.state AS notice_state, n.deadline AS notice_deadline, tc.id AS case_id, tc.status AS case_status,
          c.id AS customer_id, c.reference AS customer_reference, c.name AS customer_name
@@ -71,9 +75,11 @@ export class TasksService {
   constructor(
     private readonly db: DataSource,
     @Inject(Client) private readonly temporal: Client,
+    private readonly people: PeopleService,
   ) {}
 
-  async list(q: TaskListQuery, visibility: Visibility = EVERYTHING): Promise<TaskPage> {
+  /** `me`: the caller's subject, for `assignedTo=me`. */
+  async list(q: TaskListQuery, visibility: Visibility, me: string): Promise<TaskPage> {
     const limit = q.limit ?? 50;
     const offset = q.offset ?? 0;
     const where: string[] = [];
@@ -85,6 +91,7 @@ export class TasksService {
       if (q.assignee.includes('@')) add('t.assignee_email = ?', q.assignee.toLowerCase());
       else add('t.assignee = ?', q.assignee);
     }
+    if (q.assignedTo) add('t.assigned_to = ?', q.assignedTo === 'me' ? me : q.assignedTo);
     if (q.status) add('t.status = ?', q.status);
     if (q.notice) add('t.notice_id = ?', q.notice);
     if (q.case) add('t.case_id = ?', q.case);
@@ -191,6 +198,58 @@ export class TasksService {
   }
 
   /**
+   * Assigns the task to a person (null: to nobody), in the audit trail and, for a notice's task, on the notice's
+   * timeline (a `task_assigned` step written here). The caller must see the task; the role it is for stays as it is.
+   */
+  async assign(id: string, assignee: string | null, principal: Principal): Promise<TaskView> {
+    const visibility = visibilityOf(principal);
+    await this.read(this.db.manager, id, visibility);
+    const person = assignee === null ? null : await this.people.find(assignee);
+    const by = actorLabel(principal.actor);
+    return this.db.transaction(async (tx) => {
+      const [task] = (await tx.query(
+        `SELECT kind, assigned_to, notice_id, case_id FROM tasks WHERE id = $1 FOR UPDATE`,
+        [id],
+      )) as {
+        kind: TaskKind;
+        assigned_to: string | null;
+        notice_id: string | null;
+        case_id: string | null;
+      }[];
+      if (task.assigned_to === assignee) return this.read(tx, id);
+      await tx.query(`UPDATE tasks SET assigned_to = $2, assigned_to_name = $3 WHERE id = $1`, [
+        id,
+        assignee,
+        person?.name ?? null,
+      ]);
+      if (task.notice_id) {
+        await tx.query(
+          `INSERT INTO notice_events (notice_id, type, actor, data, occurred_at, idempotency_key)
+           VALUES ($1, 'task_assigned', $2, $3, now(), $4)`,
+          [
+            task.notice_id,
+            by,
+            { taskId: id, kind: task.kind, assignee, name: person?.name ?? null, previous: task.assigned_to },
+            `task_assigned:${id}:${randomUUID()}`,
+          ],
+        );
+      }
+      await recordAudit(tx, {
+        action: 'task.assign',
+        target: { type: 'task', id },
+        summary: {
+          kind: task.kind,
+          ...(task.case_id ? { caseId: task.case_id } : { noticeId: task.notice_id }),
+          before: { assignee: task.assigned_to },
+          after: { assignee },
+          by,
+        },
+      });
+      return this.read(tx, id);
+    });
+  }
+
+  /**
    * A task is done by the role it is assigned to: legal decides legal reviews, the NOC confirms suspensions. The
    * abuse lead may also close the desk's and account managers' tasks; an admin any. An account manager acts only on
    * tasks it may see.
@@ -240,6 +299,8 @@ function view(r: TaskRow): TaskView {
     kind: r.kind,
     assignee: r.assignee,
     assigneeEmail: r.assignee_email,
+    assignedTo: r.assigned_to,
+    assignedToName: r.assigned_to_name,
     status: r.status,
     outcome: r.outcome,
     allowedOutcomes: [...(TASK_OUTCOMES[r.kind] ?? [])],

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, IsUUID, MaxLength, MinLength } from 'class-validator';
 import { TERMINATION_STATUSES, type TerminationStatus } from '@takedown/domain';
+import { PageQuery } from '../common/page-query';
 
 export class OpenTerminationDto {
   @ApiProperty({ format: 'uuid' })
@@ -60,4 +61,42 @@ export class TerminationView {
   @ApiPropertyOptional({ nullable: true, type: String }) effectiveAt: string | null;
   @ApiPropertyOptional({ nullable: true, type: String }) closedAt: string | null;
   @ApiProperty({ type: [TerminationEventView] }) events: TerminationEventView[];
+}
+
+export class TerminationListQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: TERMINATION_STATUSES, example: 'legal_review' })
+  @IsOptional()
+  @IsIn(TERMINATION_STATUSES)
+  status?: TerminationStatus;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only this customer’s cases' })
+  @IsOptional()
+  @IsUUID()
+  customer?: string;
+}
+
+export class TerminationCustomerView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'C-1001' }) reference: string;
+  @ApiProperty({ example: 'Tenant A B.V.' }) name: string;
+}
+
+/** A case as the list shows it: no timeline (GET /v1/terminations/:id has it). */
+export class TerminationSummaryView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ type: TerminationCustomerView }) customer: TerminationCustomerView;
+  @ApiProperty({ enum: TERMINATION_STATUSES, example: 'legal_review' }) status: TerminationStatus;
+  @ApiProperty({ example: 'token:3f2a…' }) openedBy: string;
+  @ApiProperty({ example: 'Structural failure to act on CSAM notices despite a final warning' })
+  reason: string;
+  @ApiProperty({ example: '2026-11-20T08:14:00.000Z' }) openedAt: string;
+  @ApiPropertyOptional({ nullable: true, type: String }) effectiveAt: string | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) closedAt: string | null;
+}
+
+export class TerminationPage {
+  @ApiProperty({ type: [TerminationSummaryView] }) items: TerminationSummaryView[];
+  @ApiProperty({ example: 1 }) total: number;
+  @ApiProperty({ example: 50 }) limit: number;
+  @ApiProperty({ example: 0 }) offset: number;
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -16,7 +16,13 @@ import type { Principal } from '@takedown/domain';
 import type { SignedTerminationReport } from '@takedown/reports';
 import { Audit } from '../audit/audit.decorator';
 import { TerminationReportService } from './report.service';
-import { OpenTerminationDto, TerminationView, WithdrawTerminationDto } from './termination.dto';
+import {
+  OpenTerminationDto,
+  TerminationListQuery,
+  TerminationPage,
+  TerminationView,
+  WithdrawTerminationDto,
+} from './termination.dto';
 import { TerminationsService } from './terminations.service';
 import { Roles } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal';
@@ -47,6 +53,25 @@ export class TerminationsController {
   @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; nothing was stored, retry' })
   open(@Body() dto: OpenTerminationDto, @CurrentPrincipal() principal: Principal): Promise<TerminationView> {
     return this.terminations.open(dto, principal);
+  }
+
+  @Get()
+  @Roles('abuse_lead', 'legal')
+  @ApiOperation({ summary: 'Termination cases, newest first, by status and customer, paginated' })
+  @ApiOkResponse({ type: TerminationPage })
+  @ApiBadRequestResponse({
+    description: 'A filter is invalid; the body names it',
+    schema: {
+      example: {
+        statusCode: 400,
+        code: 'REQUEST.INVALID',
+        message: 'status: status must be one of the following values: …',
+        fields: [{ field: 'status', problems: ['status must be one of the following values: …'] }],
+      },
+    },
+  })
+  list(@Query() query: TerminationListQuery): Promise<TerminationPage> {
+    return this.terminations.list(query);
   }
 
   @Get(':id')

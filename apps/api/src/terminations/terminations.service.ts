@@ -15,7 +15,13 @@ import { AppConfig } from '../app-config';
 import { recordAudit } from '@takedown/persistence';
 import { signalCase } from '../temporal/case-signal';
 import { withTemporal } from '../temporal/notice-signal';
-import type { OpenTerminationDto, TerminationView, WithdrawTerminationDto } from './termination.dto';
+import type {
+  OpenTerminationDto,
+  TerminationListQuery,
+  TerminationPage,
+  TerminationView,
+  WithdrawTerminationDto,
+} from './termination.dto';
 
 interface CaseRow {
   id: string;
@@ -89,6 +95,44 @@ export class TerminationsService {
       });
     });
     return this.get(id);
+  }
+
+  /** Newest first; a status or a customer narrows it. */
+  async list(q: TerminationListQuery): Promise<TerminationPage> {
+    const limit = q.limit ?? 50;
+    const offset = q.offset ?? 0;
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.status) where.push(`tc.status = $${params.push(q.status)}`);
+    if (q.customer) where.push(`tc.customer_id = $${params.push(q.customer)}`);
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const [rows, [{ total }]] = await Promise.all([
+      this.db.query(
+        `SELECT tc.id, tc.customer_id, tc.status, tc.opened_by, tc.reason, tc.opened_at, tc.effective_at,
+                tc.closed_at, c.reference AS customer_reference, c.name AS customer_name
+         FROM termination_cases tc JOIN customers c ON c.id = tc.customer_id
+         ${filter} ORDER BY tc.opened_at DESC, tc.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, limit, offset],
+      ) as Promise<(CaseRow & { customer_reference: string; customer_name: string })[]>,
+      this.db.query(`SELECT count(*)::int AS total FROM termination_cases tc ${filter}`, params) as Promise<
+        { total: number }[]
+      >,
+    ]);
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        customer: { id: r.customer_id, reference: r.customer_reference, name: r.customer_name },
+        status: r.status,
+        openedBy: r.opened_by,
+        reason: r.reason,
+        openedAt: r.opened_at.toISOString(),
+        effectiveAt: r.effective_at?.toISOString() ?? null,
+        closedAt: r.closed_at?.toISOString() ?? null,
+      })),
+      total,
+      limit,
+      offset,
+    };
   }
 
   async get(id: string): Promise<TerminationView> {

@@ -92,6 +92,13 @@ export class NoticeEntity {
   @Column({ name: 'anonymised_at', type: 'timestamptz', nullable: true })
   anonymisedAt: Date | null;
 
+  /** The person the notice is assigned to (`token:<id>`, `oidc:<sub>`), and the name it had then. */
+  @Column({ name: 'assigned_to', type: 'text', nullable: true })
+  assignedTo: string | null;
+
+  @Column({ name: 'assigned_to_name', type: 'text', nullable: true })
+  assignedToName: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -59,4 +59,11 @@ export class TaskEntity {
 
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   data: Record<string, unknown>;
+
+  /** The person the task is assigned to (`token:<id>`, `oidc:<sub>`), and the name it had then. */
+  @Column({ name: 'assigned_to', type: 'text', nullable: true })
+  assignedTo: string | null;
+
+  @Column({ name: 'assigned_to_name', type: 'text', nullable: true })
+  assignedToName: string | null;
 }

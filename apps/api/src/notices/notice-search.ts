@@ -1,0 +1,69 @@
+import { Cidr, DomainError, seesFullUrls, type Role } from '@takedown/domain';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type { Visibility } from '../auth/principal';
+
+/** What a search text was taken for: the desk types it without saying which. */
+export type SearchKind = 'cidr' | 'hash' | 'text';
+
+const HASH = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/i;
+/** Looks like an address or a prefix; what then does not parse as one is searched as text, unless it has a `/`. */
+const ADDRESS_LIKE = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:.]*)(?:\/\d{1,3})?$/i;
+
+/**
+ * How `q` is searched: an address or a prefix by inet containment (a bare address is its own /32 or /128), an MD5,
+ * SHA-1 or SHA-256 by the notice's hashes, anything else as a fragment of a URL or host, or a source's reference.
+ * Each kind is answered from an index of migration 1796200000000.
+ */
+export function searchKind(q: string): { kind: SearchKind; value: string } {
+  const text = q.trim();
+  if (ADDRESS_LIKE.test(text)) {
+    try {
+      return { kind: 'cidr', value: Cidr.parse(text, 'q').toString() };
+    } catch (err) {
+      // A prefix that is wrong is the caller's mistake; `2026:17` without one may well be a reference.
+      if (text.includes('/')) throw err;
+    }
+  }
+  if (HASH.test(text)) return { kind: 'hash', value: text.toLowerCase() };
+  return { kind: 'text', value: text };
+}
+
+/**
+ * Narrows a notice query (alias `n`) to the notices `q` finds, as this reader may search them. A reader that may not
+ * see a CSAM URL's path (`seesFullUrls`) searches CSAM notices by their hosts only: a fragment of the path would
+ * otherwise tell it, one guess at a time, what the path holds. A source matches references of its own reports only.
+ */
+export function whereSearched<T extends ObjectLiteral>(
+  qb: SelectQueryBuilder<T>,
+  q: string,
+  roles: readonly Role[],
+  visibility: Visibility,
+): SelectQueryBuilder<T> {
+  const { kind, value } = searchKind(q);
+  if (kind === 'cidr') return qb.andWhere('n.ip <<= CAST(:searchCidr AS inet)', { searchCidr: value });
+  const ownReports =
+    !visibility.all && visibility.source
+      ? ' AND r_q.source_kind = :visSourceKind AND r_q.source_name = :visSourceName'
+      : '';
+  // An array, not `IN (subquery)`: the reports are looked up once, and the notices by primary key, so that an OR with
+  // the other conditions stays a union of index scans rather than a filter over every notice.
+  const byReference = `n.id = ANY(ARRAY(SELECT r_q.notice_id FROM notice_reports r_q WHERE r_q.source_reference = :searchText${ownReports}))`;
+  if (kind === 'hash') {
+    return qb.andWhere(
+      `(notice_hash_values(n.hashes) @> ARRAY[CAST(:searchHash AS text)] OR ${byReference})`,
+      {
+        searchHash: value,
+        searchText: q.trim(),
+      },
+    );
+  }
+  if (value.length < 3) {
+    throw new DomainError('REQUEST.INVALID', 'q: a URL or host fragment needs at least 3 characters', 'q');
+  }
+  const pattern = `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const byUrl = seesFullUrls(roles, 'csam')
+    ? `notice_urls_text(n.urls) ILIKE :searchPattern`
+    : `((n.category <> 'csam' AND notice_urls_text(n.urls) ILIKE :searchPattern)
+        OR (n.category = 'csam' AND notice_url_hosts(n.urls) ILIKE :searchPattern))`;
+  return qb.andWhere(`(${byUrl} OR ${byReference})`, { searchPattern: pattern, searchText: value });
+}
