@@ -20,6 +20,7 @@ const DESK: Role[] = ['admin', 'abuse_desk', 'abuse_lead'];
 const EXPECTED: Record<string, Role[] | 'public'> = {
   'GET /health': 'public',
   'GET /metrics': 'public',
+  'GET /.well-known/takedown-keys': 'public',
   'GET /links/:token': 'public',
   'POST /links/:token': 'public',
   'GET /dev/mail': 'public',
@@ -49,6 +50,10 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'GET /v1/terminations/:id': ['admin', 'abuse_lead', 'legal'],
   'GET /v1/terminations/:id/report.json': ['admin', 'abuse_lead', 'legal'],
   'GET /v1/terminations/:id/report.pdf': ['admin', 'abuse_lead', 'legal'],
+  'POST /v1/terminations/:id/reports': ['admin', 'abuse_lead', 'legal'],
+  'GET /v1/terminations/:id/reports': ['admin', 'abuse_lead', 'legal'],
+  'GET /v1/terminations/:id/reports/:snapshotId/report.json': ['admin', 'abuse_lead', 'legal'],
+  'GET /v1/terminations/:id/reports/:snapshotId/report.pdf': ['admin', 'abuse_lead', 'legal'],
   'POST /v1/terminations/:id/withdraw': ['admin', 'legal'],
   'GET /v1/stats/transparency': [...DESK, 'legal'],
   'GET /v1/audit': ['admin', 'legal'],

@@ -26,6 +26,7 @@ import { StatsModule } from './stats/stats.module';
 import { TasksModule } from './tasks/tasks.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { TerminationsModule } from './terminations/terminations.module';
+import { WellKnownModule } from './well-known/well-known.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -74,6 +75,7 @@ export class AppModule implements NestModule {
         StatsModule,
         AuditModule,
         PoliciesModule,
+        WellKnownModule,
       ],
       controllers: captureDir ? [DevMailController] : [],
       providers: captureDir ? [{ provide: CapturedMailbox, useValue: new CapturedMailbox(captureDir) }] : [],

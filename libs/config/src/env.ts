@@ -162,6 +162,19 @@ export const envSchema = z
         const bad = servers.find((s) => !isIP(s) && !isIP(s.replace(/^\[(.*)\]:\d+$|^([^:]*):\d+$/, '$1$2')));
         if (bad) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${bad}" is not ip or ip:port` });
       }),
+    /**
+     * Ed25519 keys that sign report snapshots (docs/compliance.md): `kid:seed[,kid:seed…]`, each seed 32 random bytes
+     * in base64url. The first signs; the others stay in the published key set so that older snapshots still verify.
+     * Required in production; elsewhere a key is generated once under TAKEDOWN_DATA_DIR.
+     */
+    REPORT_SIGNING_KEYS: z
+      .string()
+      .trim()
+      .regex(
+        /^[\w.-]+:[A-Za-z0-9_-]{43}(,[\w.-]+:[A-Za-z0-9_-]{43})*$/,
+        'must be kid:seed pairs separated by commas, each seed 32 bytes in base64url (43 characters)',
+      )
+      .optional(),
     /** Signs the audit chain's head (docs/audit.md): a secret of 32+ characters that PostgreSQL never sees. */
     AUDIT_HEAD_KEY: z.string().trim().min(32, 'must be 32 or more characters').optional(),
     /** Where the API appends each signed head, one JSON line; unset, the heads go to the log only. */

@@ -28,3 +28,4 @@ export * from './retention';
 export * from './notice-stats';
 export * from './business-metrics';
 export * from './audit-head';
+export * from './report-snapshots';

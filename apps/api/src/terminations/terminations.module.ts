@@ -2,6 +2,11 @@ import { Module } from '@nestjs/common';
 import { TerminationsController } from './terminations.controller';
 import { TerminationReportService } from './report.service';
 import { TerminationsService } from './terminations.service';
+import { WellKnownModule } from '../well-known/well-known.module';
 
-@Module({ controllers: [TerminationsController], providers: [TerminationsService, TerminationReportService] })
+@Module({
+  imports: [WellKnownModule],
+  controllers: [TerminationsController],
+  providers: [TerminationsService, TerminationReportService],
+})
 export class TerminationsModule {}

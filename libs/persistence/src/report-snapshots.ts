@@ -1,0 +1,119 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+/** The kinds of report kept as snapshots. */
+export type SnapshotKind = 'termination_report';
+
+/** A stored snapshot without its bodies, as listings show it. */
+export interface SnapshotSummary {
+  id: string;
+  kind: SnapshotKind;
+  subjectId: string;
+  createdAt: Date;
+  createdBy: string;
+  contentSha256: string;
+  jsonSha256: string;
+  pdfSha256: string;
+  kid: string;
+}
+
+export interface StoredSnapshot extends SnapshotSummary {
+  json: string;
+  pdf: Buffer;
+  jws: string;
+}
+
+interface Row {
+  id: string;
+  kind: SnapshotKind;
+  subject_id: string;
+  created_at: Date;
+  created_by: string;
+  content_sha256: string;
+  json_sha256: string;
+  pdf_sha256: string;
+  kid: string;
+  json?: string;
+  pdf?: Buffer;
+  jws?: string;
+}
+
+const SUMMARY = `id, kind, subject_id, created_at, created_by, content_sha256, json_sha256, pdf_sha256, kid`;
+
+const summary = (r: Row): SnapshotSummary => ({
+  id: r.id,
+  kind: r.kind,
+  subjectId: r.subject_id,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  contentSha256: r.content_sha256,
+  jsonSha256: r.json_sha256,
+  pdfSha256: r.pdf_sha256,
+  kid: r.kid,
+});
+
+/**
+ * `report_snapshots`: insert-only (the database refuses UPDATE and DELETE), so a snapshot, once handed out, is the
+ * same bytes at every download.
+ */
+export async function insertSnapshot(db: DataSource | EntityManager, s: StoredSnapshot): Promise<void> {
+  await db.query(
+    `INSERT INTO report_snapshots (id, kind, subject_id, created_at, created_by, content_sha256, json, json_sha256,
+       pdf, pdf_sha256, kid, jws)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [
+      s.id,
+      s.kind,
+      s.subjectId,
+      s.createdAt,
+      s.createdBy,
+      s.contentSha256,
+      s.json,
+      s.jsonSha256,
+      s.pdf,
+      s.pdfSha256,
+      s.kid,
+      s.jws,
+    ],
+  );
+}
+
+/** A subject's snapshots of one kind, newest first. */
+export async function listSnapshots(
+  db: DataSource | EntityManager,
+  kind: SnapshotKind,
+  subjectId: string,
+): Promise<SnapshotSummary[]> {
+  const rows = (await db.query(
+    `SELECT ${SUMMARY} FROM report_snapshots WHERE subject_id = $1 AND kind = $2 ORDER BY created_at DESC, id`,
+    [subjectId, kind],
+  )) as Row[];
+  return rows.map(summary);
+}
+
+export async function getSnapshot(
+  db: DataSource | EntityManager,
+  kind: SnapshotKind,
+  subjectId: string,
+  id: string,
+): Promise<StoredSnapshot | null> {
+  const [row] = (await db.query(
+    `SELECT ${SUMMARY}, json, pdf, jws FROM report_snapshots WHERE id = $1 AND subject_id = $2 AND kind = $3`,
+    [id, subjectId, kind],
+  )) as Row[];
+  return row
+    ? { ...summary(row), json: row.json as string, pdf: row.pdf as Buffer, jws: row.jws as string }
+    : null;
+}
+
+/** The newest snapshot of a subject, or null. */
+export async function latestSnapshot(
+  db: DataSource | EntityManager,
+  kind: SnapshotKind,
+  subjectId: string,
+): Promise<StoredSnapshot | null> {
+  const [row] = (await db.query(
+    `SELECT id FROM report_snapshots WHERE subject_id = $1 AND kind = $2 ORDER BY created_at DESC, id LIMIT 1`,
+    [subjectId, kind],
+  )) as { id: string }[];
+  return row ? getSnapshot(db, kind, subjectId, row.id) : null;
+}
