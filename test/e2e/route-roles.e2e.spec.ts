@@ -57,6 +57,7 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'POST /v1/terminations/:id/withdraw': ['admin', 'legal'],
   'GET /v1/stats/transparency': [...DESK, 'legal'],
   'GET /v1/audit': ['admin', 'legal'],
+  'GET /v1/audit/heads': ['admin', 'legal'],
   'GET /v1/policies': ['admin', 'abuse_lead', 'legal'],
   'GET /v1/policies/:id': ['admin', 'abuse_lead', 'legal'],
   'POST /v1/policies': ['admin'],

@@ -7,10 +7,12 @@ import {
 } from '@temporalio/worker';
 import type { WorkerTaskMetrics } from '@takedown/observability';
 import type { NoticeActivities } from '@takedown/workflows/activities';
+import type { ScheduleActivities } from '@takedown/workflows/schedules/activities';
 import type { StandingActivities } from '@takedown/workflows/standing-activities';
 import type { TerminationActivities } from '@takedown/workflows/termination-activities';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
+import { ScheduleActivitiesService } from './schedule-activities.service';
 import { StandingActivitiesService } from './standing-activities.service';
 import { TerminationActivitiesService } from './termination-activities.service';
 import { workflowSource } from './workflow-bundle';
@@ -35,8 +37,9 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   const notifications = opts.container.get(NotificationActivitiesService);
   const standing = opts.container.get(StandingActivitiesService);
   const termination = opts.container.get(TerminationActivitiesService);
+  const schedules = opts.container.get(ScheduleActivitiesService);
   // Bound methods: the worker calls activities as plain functions.
-  const activities: NoticeActivities & StandingActivities & TerminationActivities = {
+  const activities: NoticeActivities & StandingActivities & TerminationActivities & ScheduleActivities = {
     recordEvent: notices.recordEvent.bind(notices),
     attributeNotice: notices.attributeNotice.bind(notices),
     receiveNotice: notices.receiveNotice.bind(notices),
@@ -75,6 +78,8 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     sendTerminationLetter: termination.sendTerminationLetter.bind(termination),
     setCustomerStatus: termination.setCustomerStatus.bind(termination),
     releasePrefixes: termination.releasePrefixes.bind(termination),
+    exportAuditHead: schedules.exportAuditHead.bind(schedules),
+    runRetention: schedules.runRetention.bind(schedules),
   };
   const metrics = opts.metrics;
   return Worker.create({

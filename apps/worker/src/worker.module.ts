@@ -8,6 +8,7 @@ import type { WorkerBusinessMetrics } from '@takedown/observability';
 import { dataSourceOptions } from '@takedown/persistence';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
+import { ScheduleActivitiesService, ScheduleSettings } from './schedule-activities.service';
 import { SourceWebhooks } from './source-webhooks';
 import { StandingActivitiesService } from './standing-activities.service';
 import { TerminationActivitiesService } from './termination-activities.service';
@@ -59,16 +60,25 @@ export class WorkerModule {
           useFactory: (db: DataSource) =>
             new SourceWebhooks(db, env.FEEDBACK_WEBHOOKS, metrics?.feedbackPending),
         },
+        {
+          provide: ScheduleSettings,
+          useValue: new ScheduleSettings(env.AUDIT_HEAD_KEY, env.AUDIT_HEAD_FILE, {
+            days: env.RETENTION_DAYS,
+            byCategory: env.RETENTION_DAYS_BY_CATEGORY,
+          }),
+        },
         NoticeActivitiesService,
         NotificationActivitiesService,
         StandingActivitiesService,
         TerminationActivitiesService,
+        ScheduleActivitiesService,
       ],
       exports: [
         NoticeActivitiesService,
         NotificationActivitiesService,
         StandingActivitiesService,
         TerminationActivitiesService,
+        ScheduleActivitiesService,
         DataSource,
         Mailer,
       ],

@@ -177,8 +177,12 @@ export const envSchema = z
       .optional(),
     /** Signs the audit chain's head (docs/audit.md): a secret of 32+ characters that PostgreSQL never sees. */
     AUDIT_HEAD_KEY: z.string().trim().min(32, 'must be 32 or more characters').optional(),
-    /** Where the API appends each signed head, one JSON line; unset, the heads go to the log only. */
+    /**
+     * Where the worker appends each signed head, one JSON line, besides `audit_heads` and the log. On the worker's
+     * machine: ship it to storage the database's owner cannot rewrite.
+     */
     AUDIT_HEAD_FILE: z.string().trim().min(1).optional(),
+    /** The interval of the audit-head schedule (a Temporal Schedule the worker keeps). */
     AUDIT_HEAD_EVERY_SECONDS: z.coerce.number().int().min(1).default(60),
     /** Feedback callbacks when a notice closes: `source name|https://url|secret;…` (secrets of 32+ characters). */
     FEEDBACK_WEBHOOKS: z
@@ -243,6 +247,18 @@ export const envSchema = z
     METRICS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
     /** Retention (docs/retention.md): closed notices are anonymised this many days after closing. */
     RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+    /**
+     * When the retention schedule runs (a Temporal Schedule the worker keeps): a cron expression in UTC (minute hour
+     * day-of-month month day-of-week), or `off` to run it only by hand (`takedown retention run`).
+     */
+    RETENTION_SCHEDULE: z
+      .string()
+      .trim()
+      .regex(
+        /^(off|\S+ \S+ \S+ \S+ \S+)$/,
+        'must be a cron expression of five fields (minute hour day-of-month month day-of-week), or off',
+      )
+      .default('15 3 * * *'),
     /** `category:days,…`: categories kept longer or shorter than RETENTION_DAYS (`csam:730,spam:90`). */
     RETENTION_DAYS_BY_CATEGORY: z
       .string()

@@ -1,0 +1,25 @@
+/** The activities the schedules' workflows run (apps/worker/src/schedule-activities.service.ts). */
+
+/** A signed head of the audit chain (libs/persistence/src/audit-head.ts). */
+export interface ScheduledAuditHead {
+  id: string;
+  hash: string;
+  at: string;
+  mac: string;
+}
+
+/** What a retention run changed, per table. */
+export interface ScheduledRetentionResult {
+  now: string;
+  rows: Record<string, number>;
+}
+
+export interface ScheduleActivities {
+  /**
+   * Signs the chain's head when it moved since the last head kept, keeps it (`audit_heads`), logs it and appends it
+   * to AUDIT_HEAD_FILE. Null when there is nothing new to sign, or no AUDIT_HEAD_KEY.
+   */
+  exportAuditHead(): Promise<ScheduledAuditHead | null>;
+  /** Runs retention with the configured policy (docs/retention.md); audited as `retention.run`. */
+  runRetention(input: { workflowId: string }): Promise<ScheduledRetentionResult>;
+}
