@@ -167,7 +167,9 @@ describe('from the first notice to the downloaded termination report, in a brows
     const parsed = await simpleParser(
       fs.readFileSync(path.join(system.env.MAIL_CAPTURE_DIR as string, letter.id)),
     );
-    expect(parsed.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
+    // The letter as PDF, and the statement of reasons (DSA Art. 17) before the NOC decommissions.
+    expect(parsed.attachments.map((a) => a.contentType)).toEqual(['application/pdf', 'application/pdf']);
+    expect(parsed.attachments[1].filename).toMatch(/^statement-of-reasons-/);
     const decommission = await mailTo(
       NOC,
       (m) => m.subject.includes('decommission') && m.subject.includes(customer.reference),

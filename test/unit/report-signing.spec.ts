@@ -49,6 +49,7 @@ const REPORT: TerminationReport = {
   notices: [],
   timeline: [{ at: '2026-10-01T10:00:00.000Z', type: 'opened', actor: 'workflow', reason: null }],
   decisions: [],
+  statementsOfReasons: [],
 };
 
 const OLD = newReportKeyEntry('2026-11');

@@ -64,6 +64,7 @@ const REPORT: TerminationReport = {
   ],
   timeline: [],
   decisions: [],
+  statementsOfReasons: [],
 };
 
 describe('termination report digest', () => {

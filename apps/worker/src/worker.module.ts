@@ -4,11 +4,13 @@ import { publicBaseUrl, type Env } from '@takedown/config';
 import { durationToMs } from '@takedown/domain';
 import { resolveLinkKeys } from '@takedown/links';
 import { Mailer } from '@takedown/mail';
+import { resolveReportKeys } from '@takedown/reports';
 import type { WorkerBusinessMetrics } from '@takedown/observability';
 import { dataSourceOptions } from '@takedown/persistence';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
 import { ScheduleActivitiesService, ScheduleSettings } from './schedule-activities.service';
+import { StatementSigningKey, StatementsService } from './statements.service';
 import { SourceWebhooks } from './source-webhooks';
 import { StandingActivitiesService } from './standing-activities.service';
 import { TerminationActivitiesService } from './termination-activities.service';
@@ -67,6 +69,9 @@ export class WorkerModule {
             byCategory: env.RETENTION_DAYS_BY_CATEGORY,
           }),
         },
+        // Resolved at start: production without REPORT_SIGNING_KEYS stops at once, naming it.
+        { provide: StatementSigningKey, useValue: new StatementSigningKey(resolveReportKeys(env)[0]) },
+        StatementsService,
         NoticeActivitiesService,
         NotificationActivitiesService,
         StandingActivitiesService,

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
 /** The kinds of report kept as snapshots. */
-export type SnapshotKind = 'termination_report';
+export type SnapshotKind = 'termination_report' | 'statement_of_reasons';
 
 /** A stored snapshot without its bodies, as listings show it. */
 export interface SnapshotSummary {
@@ -116,4 +116,19 @@ export async function latestSnapshot(
     [subjectId, kind],
   )) as { id: string }[];
   return row ? getSnapshot(db, kind, subjectId, row.id) : null;
+}
+
+/** Snapshots of a kind made in [from, to), oldest first, with their JSON: for exports. */
+export async function snapshotsBetween(
+  db: DataSource | EntityManager,
+  kind: SnapshotKind,
+  from: Date,
+  to: Date,
+): Promise<(SnapshotSummary & { json: string })[]> {
+  const rows = (await db.query(
+    `SELECT ${SUMMARY}, json FROM report_snapshots
+     WHERE kind = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at, id`,
+    [kind, from, to],
+  )) as Row[];
+  return rows.map((r) => ({ ...summary(r), json: r.json as string }));
 }

@@ -4,3 +4,4 @@ export * from './letter-pdf';
 export * from './signing';
 export * from './verify';
 export * from './snapshot';
+export * from './statement-of-reasons';

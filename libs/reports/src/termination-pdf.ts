@@ -142,6 +142,14 @@ function summary(doc: PDFKit.PDFDocument, r: DigestedTerminationReport): void {
     ...Object.entries(s.byOutcome).map(([k, v]): [string, string] => [`Outcome: ${k}`, String(v)]),
     ['Standing', r.standing.level],
     [
+      'Statement of reasons',
+      r.statementsOfReasons.length
+        ? r.statementsOfReasons
+            .map((s) => `${day(s.issuedAt)}: ${s.snapshotId} (sha256 ${s.digest})`)
+            .join('\n')
+        : 'none issued',
+    ],
+    [
       'Contract',
       r.contract
         ? `${r.customer.contractType} since ${r.contract.startsOn}; notice period ${r.contract.noticePeriodDays} days` +

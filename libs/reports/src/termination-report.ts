@@ -58,6 +58,8 @@ export interface TerminationReport {
   notices: ReportNotice[];
   timeline: { at: string; type: string; actor: string; reason: string | null }[];
   decisions: { at: string; by: string; decision: string; why: string | null; subject: string }[];
+  /** The statements of reasons (DSA Art. 17) the customer received for this case, each a signed snapshot. */
+  statementsOfReasons: { snapshotId: string; issuedAt: string; digest: string }[];
 }
 
 export interface ReportNotice {
@@ -123,14 +125,6 @@ export function reportDigest(report: TerminationReport): string {
 
 export function digestReport(report: TerminationReport): DigestedTerminationReport {
   return { ...report, digest: { algorithm: 'sha256', value: reportDigest(report) } };
-}
-
-/**
- * The digest of what a report says, leaving out when it was made and which snapshot it is: two snapshots with the
- * same content digest tell the same story, so a new one is not taken.
- */
-export function reportContentDigest(report: TerminationReport): string {
-  return reportDigest({ ...report, generatedAt: '', snapshotId: '' });
 }
 
 /**

@@ -1,7 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { SnapshotSummary } from '@takedown/persistence';
 
-/** A stored report snapshot, without its bodies: what the listing shows and what taking one answers. */
+/**
+ * A stored snapshot (a termination report or a statement of reasons) without its bodies: what the listings show and
+ * what taking one answers.
+ */
 export class ReportSnapshotView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) caseId: string;
@@ -19,7 +22,9 @@ export class ReportSnapshotView {
   @ApiProperty({ example: '/v1/terminations/…/reports/…/report.pdf' }) pdf: string;
 
   static of(s: SnapshotSummary): ReportSnapshotView {
-    const base = `/v1/terminations/${s.subjectId}/reports/${s.id}`;
+    const [folder, file] =
+      s.kind === 'statement_of_reasons' ? ['statements', 'statement'] : ['reports', 'report'];
+    const base = `/v1/terminations/${s.subjectId}/${folder}/${s.id}`;
     return {
       id: s.id,
       caseId: s.subjectId,
@@ -28,8 +33,8 @@ export class ReportSnapshotView {
       digest: s.jsonSha256,
       pdfSha256: s.pdfSha256,
       kid: s.kid,
-      json: `${base}/report.json`,
-      pdf: `${base}/report.pdf`,
+      json: `${base}/${file}.json`,
+      pdf: `${base}/${file}.pdf`,
     };
   }
 }

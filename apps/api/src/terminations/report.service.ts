@@ -12,7 +12,7 @@ import {
 } from '@takedown/persistence';
 import {
   redactedUrl,
-  reportContentDigest,
+  contentDigest,
   sealTerminationReport,
   type ReportNotice,
   type TerminationReport,
@@ -65,7 +65,7 @@ export class TerminationReportService {
       await tx.query(`SELECT pg_advisory_xact_lock(hashtext('report_snapshots'), hashtext($1))`, [caseId]);
       const id = randomUUID();
       const report = await this.build(caseId, id);
-      const contentSha256 = reportContentDigest(report);
+      const contentSha256 = contentDigest(report);
       const latest = await latestSnapshot(tx, KIND, caseId);
       if (latest?.contentSha256 === contentSha256) return { snapshot: latest, created: false };
 
@@ -326,6 +326,9 @@ export class TerminationReportService {
         reason: freeText(t.reason),
       })),
       decisions,
+      statementsOfReasons: (await listSnapshots(this.db, 'statement_of_reasons', caseId))
+        .reverse()
+        .map((s) => ({ snapshotId: s.id, issuedAt: s.createdAt.toISOString(), digest: s.jsonSha256 })),
     };
   }
 }

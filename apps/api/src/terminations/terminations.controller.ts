@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Res,
+  type StreamableFile,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -13,10 +23,10 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { actorLabel, type Principal } from '@takedown/domain';
-import type { StoredSnapshot } from '@takedown/persistence';
 import { Audit } from '../audit/audit.decorator';
 import { TerminationReportService } from './report.service';
 import { ReportSnapshotView } from './report-snapshot.dto';
+import { jsonFile, pdfFile } from './snapshot-files';
 import { OpenTerminationDto, TerminationView, WithdrawTerminationDto } from './termination.dto';
 import { TerminationsService } from './terminations.service';
 import { Roles } from '../auth/access';
@@ -81,10 +91,9 @@ export class TerminationsController {
   async reportJson(
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentPrincipal() principal: Principal,
-    @Res() res: Response,
-  ): Promise<void> {
+  ): Promise<StreamableFile> {
     const { snapshot } = await this.reports.current(id, actorLabel(principal.actor));
-    sendJson(res, snapshot);
+    return jsonFile(snapshot);
   }
 
   @Get(':id/report.pdf')
@@ -105,10 +114,9 @@ export class TerminationsController {
   async reportPdf(
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentPrincipal() principal: Principal,
-    @Res() res: Response,
-  ): Promise<void> {
+  ): Promise<StreamableFile> {
     const { snapshot } = await this.reports.current(id, actorLabel(principal.actor));
-    sendPdf(res, snapshot);
+    return pdfFile(snapshot);
   }
 
   @Post(':id/reports')
@@ -160,9 +168,8 @@ export class TerminationsController {
   async snapshotJson(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Param('snapshotId', new ParseUUIDPipe()) snapshotId: string,
-    @Res() res: Response,
-  ): Promise<void> {
-    sendJson(res, await this.reports.get(id, snapshotId));
+  ): Promise<StreamableFile> {
+    return jsonFile(await this.reports.get(id, snapshotId));
   }
 
   @Get(':id/reports/:snapshotId/report.pdf')
@@ -180,9 +187,8 @@ export class TerminationsController {
   async snapshotPdf(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Param('snapshotId', new ParseUUIDPipe()) snapshotId: string,
-    @Res() res: Response,
-  ): Promise<void> {
-    sendPdf(res, await this.reports.get(id, snapshotId));
+  ): Promise<StreamableFile> {
+    return pdfFile(await this.reports.get(id, snapshotId));
   }
 
   @Post(':id/withdraw')
@@ -205,24 +211,4 @@ export class TerminationsController {
   ): Promise<void> {
     await this.terminations.withdraw(id, dto, principal);
   }
-}
-
-/** A snapshot's JSON as stored: re-serialising it could change its bytes. */
-function sendJson(res: Response, snapshot: StoredSnapshot): void {
-  res
-    .status(200)
-    .type('application/json')
-    .set(
-      'Content-Disposition',
-      `attachment; filename="termination-${snapshot.subjectId}-${snapshot.id}.json"`,
-    )
-    .send(snapshot.json);
-}
-
-function sendPdf(res: Response, snapshot: StoredSnapshot): void {
-  res
-    .status(200)
-    .type('application/pdf')
-    .set('Content-Disposition', `attachment; filename="termination-${snapshot.subjectId}-${snapshot.id}.pdf"`)
-    .send(snapshot.pdf);
 }

@@ -45,7 +45,7 @@ export async function verifyReportCommand(
 
   const keySource = keys ?? (api ? `${api.replace(/\/$/, '')}/.well-known/takedown-keys` : undefined);
   let ok = true;
-  let ids: { caseId: string; snapshotId: string } | null = null;
+  let ids: SnapshotIds | null = null;
   if (keySource) {
     let jwks: { keys: JWK[] };
     try {
@@ -57,10 +57,14 @@ export async function verifyReportCommand(
     const check = await verifySnapshotFile(bytes, jwks);
     if (check.ok) {
       say(
-        `verified: the ${check.type.toUpperCase()} of snapshot ${check.payload.snapshotId} (termination case ` +
+        `verified: the ${check.type.toUpperCase()} of ${check.payload.kind.replace(/_/g, ' ')} ${check.payload.snapshotId} (termination case ` +
           `${check.payload.subjectId}), signed by key ${check.kid}; report digest sha256 ${check.payload.jsonSha256}`,
       );
-      ids = { caseId: check.payload.subjectId, snapshotId: check.payload.snapshotId };
+      ids = {
+        caseId: check.payload.subjectId,
+        snapshotId: check.payload.snapshotId,
+        kind: check.payload.kind,
+      };
     } else {
       complain(`NOT verified: ${check.problem}`);
       ok = false;
@@ -93,11 +97,13 @@ export async function verifyReportCommand(
     complain('the file names no snapshot to compare with');
     return EXIT.dataError;
   }
-  const base = `${api.replace(/\/$/, '')}/v1/terminations/${ids.caseId}/reports/${ids.snapshotId}`;
+  const [folder, name] =
+    ids.kind === 'statement_of_reasons' ? ['statements', 'statement'] : ['reports', 'report'];
+  const base = `${api.replace(/\/$/, '')}/v1/terminations/${ids.caseId}/${folder}/${ids.snapshotId}`;
   const pdf = isPdf(bytes);
   let stored: Buffer;
   try {
-    const res = await fetch(`${base}/report.${pdf ? 'pdf' : 'json'}`, {
+    const res = await fetch(`${base}/${name}.${pdf ? 'pdf' : 'json'}`, {
       headers: token ? { authorization: `Bearer ${token}` } : {},
     });
     if (res.status === 404) {
@@ -157,8 +163,14 @@ async function readJwks(source: string): Promise<{ keys: JWK[] }> {
   return jwks as { keys: JWK[] };
 }
 
+interface SnapshotIds {
+  caseId: string;
+  snapshotId: string;
+  kind: string;
+}
+
 /** The snapshot a file says it is, unverified: enough to fetch the stored one and name what differs. */
-function claimedIds(bytes: Buffer): { caseId: string; snapshotId: string } | null {
+function claimedIds(bytes: Buffer): SnapshotIds | null {
   try {
     if (isPdf(bytes)) {
       const split = splitPdfSignature(bytes);
@@ -166,15 +178,24 @@ function claimedIds(bytes: Buffer): { caseId: string; snapshotId: string } | nul
       const payload = JSON.parse(
         Buffer.from(split.jws.split('.')[1], 'base64url').toString('utf8'),
       ) as SnapshotSignaturePayload;
-      return { caseId: payload.subjectId, snapshotId: payload.snapshotId };
+      return { caseId: payload.subjectId, snapshotId: payload.snapshotId, kind: payload.kind };
     }
-    const report = JSON.parse(bytes.toString('utf8')) as { snapshotId?: unknown; case?: { id?: unknown } };
+    const report = JSON.parse(bytes.toString('utf8')) as {
+      format?: unknown;
+      snapshotId?: unknown;
+      case?: { id?: unknown };
+    };
     const uuid = /^[0-9a-f-]{36}$/i;
     return typeof report.snapshotId === 'string' &&
       uuid.test(report.snapshotId) &&
       typeof report.case?.id === 'string' &&
       uuid.test(report.case.id)
-      ? { caseId: report.case.id, snapshotId: report.snapshotId }
+      ? {
+          caseId: report.case.id,
+          snapshotId: report.snapshotId,
+          kind:
+            report.format === 'takedown.statement-of-reasons' ? 'statement_of_reasons' : 'termination_report',
+        }
       : null;
   } catch {
     return null;
