@@ -20,6 +20,12 @@ export interface ScheduleActivities {
    * to AUDIT_HEAD_FILE. Null when there is nothing new to sign, or no AUDIT_HEAD_KEY.
    */
   exportAuditHead(): Promise<ScheduledAuditHead | null>;
+  /**
+   * Submits the statements of reasons the Transparency Database has not accepted yet, in batches of up to 100, and
+   * notes each accepted batch so that no statement is sent twice. Throws on a 5xx or a network error (retried);
+   * a refusal (4xx) fails as TRANSPARENCY_DB.REFUSED.
+   */
+  submitStatements(): Promise<{ submitted: number; batches: number }>;
   /** Runs retention with the configured policy (docs/retention.md); audited as `retention.run`. */
   runRetention(input: { workflowId: string }): Promise<ScheduledRetentionResult>;
 }

@@ -80,6 +80,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     releasePrefixes: termination.releasePrefixes.bind(termination),
     exportAuditHead: schedules.exportAuditHead.bind(schedules),
     runRetention: schedules.runRetention.bind(schedules),
+    submitStatements: schedules.submitStatements.bind(schedules),
   };
   const metrics = opts.metrics;
   return Worker.create({

@@ -12,11 +12,14 @@ export interface ScheduleConfig {
   auditHeadEverySeconds: number | null;
   /** The retention run's cron expression (UTC); null: no schedule (RETENTION_SCHEDULE=off). */
   retentionCron: string | null;
+  /** Whether statements of reasons are submitted (TRANSPARENCY_DB_URL set): hourly. */
+  transparencyDb?: boolean;
 }
 
 /** Schedule ids carry the task queue: two deployments sharing a namespace keep their own schedules. */
 export const auditHeadScheduleId = (taskQueue: string) => `audit-head:${taskQueue}`;
 export const retentionScheduleId = (taskQueue: string) => `retention:${taskQueue}`;
+export const transparencyDbScheduleId = (taskQueue: string) => `transparency-db:${taskQueue}`;
 
 type Wanted = Omit<ScheduleOptions, 'scheduleId'>;
 
@@ -54,6 +57,22 @@ export async function ensureSchedules(client: Client, config: ScheduleConfig): P
             type: 'startWorkflow',
             workflowType: 'retentionWorkflow',
             workflowId: `retention-${config.taskQueue}`,
+            taskQueue: config.taskQueue,
+          },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+        },
+  );
+  await ensure(
+    client,
+    transparencyDbScheduleId(config.taskQueue),
+    !config.transparencyDb
+      ? null
+      : {
+          spec: { intervals: [{ every: '1h' }] },
+          action: {
+            type: 'startWorkflow',
+            workflowType: 'transparencyDbWorkflow',
+            workflowId: `transparency-db-${config.taskQueue}`,
             taskQueue: config.taskQueue,
           },
           policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },

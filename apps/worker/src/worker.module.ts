@@ -64,10 +64,14 @@ export class WorkerModule {
         },
         {
           provide: ScheduleSettings,
-          useValue: new ScheduleSettings(env.AUDIT_HEAD_KEY, env.AUDIT_HEAD_FILE, {
-            days: env.RETENTION_DAYS,
-            byCategory: env.RETENTION_DAYS_BY_CATEGORY,
-          }),
+          useValue: new ScheduleSettings(
+            env.AUDIT_HEAD_KEY,
+            env.AUDIT_HEAD_FILE,
+            { days: env.RETENTION_DAYS, byCategory: env.RETENTION_DAYS_BY_CATEGORY },
+            env.TRANSPARENCY_DB_URL && env.TRANSPARENCY_DB_TOKEN
+              ? { url: env.TRANSPARENCY_DB_URL, token: env.TRANSPARENCY_DB_TOKEN }
+              : null,
+          ),
         },
         // Resolved at start: production without REPORT_SIGNING_KEYS stops at once, naming it.
         { provide: StatementSigningKey, useValue: new StatementSigningKey(resolveReportKeys(env)[0]) },

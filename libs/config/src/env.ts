@@ -184,6 +184,13 @@ export const envSchema = z
     AUDIT_HEAD_FILE: z.string().trim().min(1).optional(),
     /** The interval of the audit-head schedule (a Temporal Schedule the worker keeps). */
     AUDIT_HEAD_EVERY_SECONDS: z.coerce.number().int().min(1).default(60),
+    /**
+     * Where statements of reasons are submitted (the EU Transparency Database's `…/api/v1/statements`, which takes
+     * up to 100 at once), hourly by a Temporal Schedule; unset, nothing is submitted.
+     */
+    TRANSPARENCY_DB_URL: optionalUrl(['https:', 'http:']),
+    /** The bearer token for TRANSPARENCY_DB_URL. */
+    TRANSPARENCY_DB_TOKEN: z.string().trim().min(1).optional(),
     /** Feedback callbacks when a notice closes: `source name|https://url|secret;…` (secrets of 32+ characters). */
     FEEDBACK_WEBHOOKS: z
       .string()
@@ -307,6 +314,13 @@ export const envSchema = z
           message: 'serves every outgoing mail at /dev/mail without authentication: never in production',
         });
       }
+    }
+    if (env.TRANSPARENCY_DB_URL && !env.TRANSPARENCY_DB_TOKEN) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['TRANSPARENCY_DB_TOKEN'],
+        message: 'required when TRANSPARENCY_DB_URL is set',
+      });
     }
     for (const name of ['OIDC_AUDIENCE', 'OIDC_JWKS_URL'] as const) {
       if (env.OIDC_ISSUER && !env[name]) {

@@ -132,3 +132,30 @@ export async function snapshotsBetween(
   )) as Row[];
   return rows.map((r) => ({ ...summary(r), json: r.json as string }));
 }
+
+/** Statements of reasons not yet accepted by the Transparency Database, oldest first, at most `limit`. */
+export async function unsubmittedStatements(
+  db: DataSource | EntityManager,
+  limit: number,
+): Promise<{ id: string; json: string }[]> {
+  return (await db.query(
+    `SELECT s.id, s.json FROM report_snapshots s
+     WHERE s.kind = 'statement_of_reasons'
+       AND NOT EXISTS (SELECT 1 FROM statement_submissions t WHERE t.snapshot_id = s.id)
+     ORDER BY s.created_at, s.id LIMIT $1`,
+    [limit],
+  )) as { id: string; json: string }[];
+}
+
+/** Notes a batch the Transparency Database accepted. */
+export async function recordSubmissions(
+  db: DataSource | EntityManager,
+  batchId: string,
+  statements: { id: string; puid: string }[],
+): Promise<void> {
+  await db.query(
+    `INSERT INTO statement_submissions (snapshot_id, puid, batch_id)
+     SELECT id, puid, $1 FROM unnest($2::uuid[], $3::text[]) AS s(id, puid) ON CONFLICT DO NOTHING`,
+    [batchId, statements.map((s) => s.id), statements.map((s) => s.puid)],
+  );
+}
