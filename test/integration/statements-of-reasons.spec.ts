@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -12,6 +13,7 @@ import { verifySnapshotFile, type SignedTerminationReport, type StatementOfReaso
 import { TerminationActivitiesService } from '@takedown/worker/termination-activities.service';
 import { WorkerModule } from '@takedown/worker/worker.module';
 import { authorizedHttp, type Http } from '../support/api';
+import { runCli } from '../support/cli';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
 import { testEnv } from '../support/env';
 import { storeNotice } from '../support/notices';
@@ -115,6 +117,16 @@ describe('statements of reasons', () => {
     // The reason quoted a URL: the statement carries it anonymised.
     expect(JSON.stringify(statement)).not.toContain('/x/y.jpg');
     await http.get(`/v1/terminations/${caseId}/statements/${randomUUID()}/statement.pdf`).expect(404);
+
+    // The customer's copy checks out with the CLI, offline, against the published keys.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'statement-'));
+    fs.writeFileSync(path.join(dir, 'keys.json'), JSON.stringify(jwks));
+    fs.writeFileSync(path.join(dir, 'statement.pdf'), mail.attachments[1].content);
+    const { stdout } = await runCli(
+      ['verify-report', path.join(dir, 'statement.pdf'), '--keys', path.join(dir, 'keys.json')],
+      {},
+    );
+    expect(stdout).toContain(`verified: the PDF of statement of reasons ${stored[0].id}`);
   }, 60_000);
 
   it('is named in the termination report', async () => {
