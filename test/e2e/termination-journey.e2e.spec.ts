@@ -13,6 +13,7 @@ import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
 import { storeCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
 import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
+import { pdfText } from '../support/pdf-text';
 
 const LEGAL = 'legal@provider.example';
 const NOC = 'noc@provider.example';
@@ -192,7 +193,8 @@ describe('from the first notice to the downloaded termination report, in a brows
       page.waitForEvent('download'),
       page.goto(`${system.baseUrl}/v1/terminations/${caseId}/report.pdf`).catch(() => null),
     ]);
-    expect(download.suggestedFilename()).toBe(`termination-${caseId}.pdf`);
+    // Named after the case and the snapshot it is.
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^termination-${caseId}-[0-9a-f-]{36}\\.pdf$`));
     const saved = path.join(downloads, download.suggestedFilename());
     await download.saveAs(saved);
     await page.close();
@@ -204,6 +206,8 @@ describe('from the first notice to the downloaded termination report, in a brows
     // The same report as JSON verifies, and holds every notice with its missed deadline.
     const report = (await legal.get(`/v1/terminations/${caseId}/report.json`).expect(200)).body;
     expect(verifyReport(report)).toMatchObject({ ok: true });
+    // The same snapshot as the PDF: the PDF prints this JSON's digest.
+    expect(pdfText(pdf)).toContain(report.digest.value);
     expect(report.notices.map((n: { id: string }) => n.id).sort()).toEqual([...ids].sort());
     expect(report.notices.every((n: { deadlineMet: boolean }) => n.deadlineMet === false)).toBe(true);
     expect(report.timeline.map((e: { type: string }) => e.type)).toEqual(
