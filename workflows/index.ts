@@ -4,3 +4,6 @@ export { terminationWorkflow } from './termination.workflow';
 export { sourceFeedbackWorkflow } from './source-feedback.workflow';
 export { customerWebhookWorkflow } from './customer-webhook.workflow';
 export { portalLinkWorkflow } from './portal-link.workflow';
+export { auditHeadWorkflow } from './schedules/audit-head.workflow';
+export { retentionWorkflow } from './schedules/retention.workflow';
+export { transparencyDbWorkflow } from './schedules/transparency-db.workflow';

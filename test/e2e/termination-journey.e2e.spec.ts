@@ -13,6 +13,7 @@ import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
 import { storeCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
 import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
+import { pdfText } from '../support/pdf-text';
 
 const LEGAL = 'legal@provider.example';
 const NOC = 'noc@provider.example';
@@ -172,7 +173,9 @@ describe('from the first notice to the downloaded termination report, in a brows
     const parsed = await simpleParser(
       fs.readFileSync(path.join(system.env.MAIL_CAPTURE_DIR as string, letter.id)),
     );
-    expect(parsed.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
+    // The letter as PDF, and the statement of reasons (DSA Art. 17) before the NOC decommissions.
+    expect(parsed.attachments.map((a) => a.contentType)).toEqual(['application/pdf', 'application/pdf']);
+    expect(parsed.attachments[1].filename).toMatch(/^statement-of-reasons-/);
     const decommission = await mailTo(
       NOC,
       caseId,
@@ -196,7 +199,8 @@ describe('from the first notice to the downloaded termination report, in a brows
       page.waitForEvent('download'),
       page.goto(`${system.baseUrl}/v1/terminations/${caseId}/report.pdf`).catch(() => null),
     ]);
-    expect(download.suggestedFilename()).toBe(`termination-${caseId}.pdf`);
+    // Named after the case and the snapshot it is.
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^termination-${caseId}-[0-9a-f-]{36}\\.pdf$`));
     const saved = path.join(downloads, download.suggestedFilename());
     await download.saveAs(saved);
     await page.close();
@@ -208,6 +212,8 @@ describe('from the first notice to the downloaded termination report, in a brows
     // The same report as JSON verifies, and holds every notice with its missed deadline.
     const report = (await legal.get(`/v1/terminations/${caseId}/report.json`).expect(200)).body;
     expect(verifyReport(report)).toMatchObject({ ok: true });
+    // The same snapshot as the PDF: the PDF prints this JSON's digest.
+    expect(pdfText(pdf)).toContain(report.digest.value);
     expect(report.notices.map((n: { id: string }) => n.id).sort()).toEqual([...ids].sort());
     expect(report.notices.every((n: { deadlineMet: boolean }) => n.deadlineMet === false)).toBe(true);
     expect(report.timeline.map((e: { type: string }) => e.type)).toEqual(

@@ -1,25 +1,25 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AppConfig } from '@takedown/api/app-config';
-import { AuditHeadExporter } from '@takedown/api/audit/audit-head.exporter';
+import { ScheduleActivitiesService, ScheduleSettings } from '@takedown/worker/schedule-activities.service';
 import { auditCommand } from '../../apps/cli/src/commands/audit';
 import {
   appendAudit,
   auditHash,
+  listAuditHeads,
   parseAuditHeads,
   verifyAuditChain,
   verifyAuditHeads,
   type AuditChainRow,
 } from '@takedown/persistence';
-import { testEnv } from '../support/env';
 import { ownDatabase, type OwnDatabase } from '../support/own-database';
 
 const KEY = 'audit-head-key-for-this-test-only-0123456789';
 
 /**
  * The owner of the database can change an audit row and recompute every unkeyed hash after it: the chain alone then
- * verifies. The heads the API signed with a key PostgreSQL never saw, and wrote outside it, do not.
+ * verifies. The heads the worker's audit-head schedule signed with a key PostgreSQL never saw, and wrote outside it,
+ * do not. (The schedule itself runs on Temporal in test/integration/schedules.spec.ts.)
  */
 describe('the signed audit head against the database owner', () => {
   let own: OwnDatabase;
@@ -82,18 +82,17 @@ describe('the signed audit head against the database owner', () => {
 
   it('exports the head when the chain grows; a rewritten chain verifies unkeyed but fails against the heads', async () => {
     const file = path.join(dir, 'heads.jsonl');
-    const exporter = new AuditHeadExporter(
-      own.db,
-      new AppConfig(testEnv({ DATABASE_URL: own.url, AUDIT_HEAD_KEY: KEY, AUDIT_HEAD_FILE: file })),
-    );
+    const exporter = new ScheduleActivitiesService(own.db, new ScheduleSettings(KEY, file, { days: 365 }));
     const first = await append(1);
     await append(2);
-    expect(await exporter.exportHead()).toMatchObject({ hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect(await exporter.exportHead()).toBeNull(); // no new row, no new head
+    expect(await exporter.exportAuditHead()).toMatchObject({ hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(await exporter.exportAuditHead()).toBeNull(); // no new row, no new head
     await append(3);
-    await exporter.exportHead();
+    await exporter.exportAuditHead();
     const heads = parseAuditHeads(fs.readFileSync(file, 'utf8'));
     expect(heads).toHaveLength(2);
+    // The same heads are kept in audit_heads, for GET /v1/audit/heads.
+    expect(await listAuditHeads(own.db)).toEqual(heads);
     expect(await verifyAuditHeads(own.db, KEY, heads)).toEqual({ ok: true, heads: 2 });
     const verify = async () => {
       const saved = { ...process.env };
@@ -123,12 +122,12 @@ describe('the signed audit head against the database owner', () => {
   });
 
   it('fails on a cut tail that the chain alone cannot see', async () => {
-    const exporter = new AuditHeadExporter(
+    const exporter = new ScheduleActivitiesService(
       own.db,
-      new AppConfig(testEnv({ DATABASE_URL: own.url, AUDIT_HEAD_KEY: KEY })),
+      new ScheduleSettings(KEY, undefined, { days: 365 }),
     );
     await append(4);
-    const head = (await exporter.exportHead())!;
+    const head = (await exporter.exportAuditHead())!;
     await own.db.transaction(async (tx) => {
       await tx.query(`ALTER TABLE audit_log DISABLE TRIGGER USER`);
       await tx.query(`DELETE FROM audit_log WHERE id = $1::bigint`, [head.id]);

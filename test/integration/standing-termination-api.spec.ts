@@ -236,12 +236,22 @@ describe('customer standing and termination through the API (demo timers)', () =
     const letter = await simpleParser(
       fs.readFileSync(path.join(sys.env.MAIL_CAPTURE_DIR as string, notice.id)),
     );
-    expect(letter.attachments).toHaveLength(1);
-    expect(letter.attachments[0]).toMatchObject({
-      contentType: 'application/pdf',
-      filename: `termination-notice-${customer.reference}.pdf`,
-    });
+    // And the statement of reasons (DSA Art. 17), before anything restricts the service.
+    expect(letter.attachments.map((a) => [a.contentType, a.filename])).toEqual([
+      ['application/pdf', `termination-notice-${customer.reference}.pdf`],
+      ['application/pdf', `statement-of-reasons-${customer.reference}.pdf`],
+    ]);
     expect(letter.attachments[0].content.subarray(0, 5).toString()).toBe('%PDF-');
+    const [statement] = (await db.query(
+      `SELECT created_at, pdf FROM report_snapshots WHERE kind = 'statement_of_reasons' AND subject_id = $1`,
+      [caseId],
+    )) as { created_at: Date; pdf: Buffer }[];
+    expect(letter.attachments[1].content.equals(statement.pdf)).toBe(true);
+    const [decommissionTask] = (await db.query(
+      `SELECT created_at FROM tasks WHERE case_id = $1 AND kind = 'decommission'`,
+      [caseId],
+    )) as { created_at: Date }[];
+    expect(statement.created_at.getTime()).toBeLessThanOrEqual(decommissionTask.created_at.getTime());
   }, 120_000);
 
   it('legal can open a case by hand (as the signed-in principal) and withdraw it during review; a second case for the customer is refused', async () => {

@@ -21,6 +21,7 @@ const secrets: Record<string, string> = {
   POSTGRES_PASSWORD: 'Owner-Zq8vV1m3c0kL9sT2yB7n',
   TAKEDOWN_DB_PASSWORD: 'App-W4xR6pH5jD1fQe9sLk2m',
   LINK_SIGNING_KEYS: '2026-12:Zq8vV1m3c0kL9sT2yB7nW4xR6pH5jD1f',
+  REPORT_SIGNING_KEYS: '2026-12:q2Xk8vN0mR5tY7wB1cD3fG6hJ9kL4pS8uV2xZ5aE7iO',
 };
 const load = (vars: Record<string, string>) =>
   parse(
@@ -89,6 +90,7 @@ describe('docker-compose.yml', () => {
       expect(parsed.DATABASE_URL).toMatch(/@postgres:5432\//);
       expect(parsed.TEMPORAL_ADDRESS).toBe('temporal:7233');
       expect(parsed.LINK_SIGNING_KEYS).toBe(secrets.LINK_SIGNING_KEYS);
+      expect(parsed.REPORT_SIGNING_KEYS).toBe(secrets.REPORT_SIGNING_KEYS);
     },
   );
 
@@ -96,6 +98,7 @@ describe('docker-compose.yml', () => {
     const unset = load({});
     const env = unset.services.api.environment ?? {};
     expect(String(env.LINK_SIGNING_KEYS)).toBe('<unset LINK_SIGNING_KEYS>');
+    expect(String(env.REPORT_SIGNING_KEYS)).toBe('<unset REPORT_SIGNING_KEYS>');
     expect(String(env.DATABASE_URL)).toContain('<unset TAKEDOWN_DB_PASSWORD>');
     expect(String(unset.services.postgres.environment?.POSTGRES_PASSWORD)).toBe('<unset POSTGRES_PASSWORD>');
   });

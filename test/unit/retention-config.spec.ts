@@ -22,4 +22,13 @@ describe('retention configuration', () => {
     expect(() => loadEnv({ RETENTION_DAYS_BY_CATEGORY: 'csam:0' })).toThrow(/RETENTION_DAYS_BY_CATEGORY/);
     expect(() => loadEnv({ RETENTION_DAYS_BY_CATEGORY: 'csam' })).toThrow(/RETENTION_DAYS_BY_CATEGORY/);
   });
+
+  it('runs the retention schedule daily at 03:15 UTC unless told another cron or off; refuses anything else', () => {
+    expect(loadEnv({}).RETENTION_SCHEDULE).toBe('15 3 * * *');
+    expect(loadEnv({ RETENTION_SCHEDULE: 'off' }).RETENTION_SCHEDULE).toBe('off');
+    expect(loadEnv({ RETENTION_SCHEDULE: '0 2 * * 1' }).RETENTION_SCHEDULE).toBe('0 2 * * 1');
+    expect(() => loadEnv({ RETENTION_SCHEDULE: 'daily' })).toThrow(
+      /RETENTION_SCHEDULE: must be a cron expression/,
+    );
+  });
 });

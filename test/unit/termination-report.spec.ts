@@ -1,14 +1,15 @@
 import {
   canonicalJson,
   redactedUrl,
-  signReport,
+  digestReport,
   verifyReport,
   type TerminationReport,
 } from '@takedown/reports';
 
 const REPORT: TerminationReport = {
   format: 'takedown.termination-report',
-  version: 1,
+  version: 2,
+  snapshotId: 'd0000000-0000-4000-8000-000000000001',
   generatedAt: '2026-11-29T10:00:00.000Z',
   case: {
     id: 'c0000000-0000-4000-8000-000000000001',
@@ -63,6 +64,7 @@ const REPORT: TerminationReport = {
   ],
   timeline: [],
   decisions: [],
+  statementsOfReasons: [],
 };
 
 describe('termination report digest', () => {
@@ -71,11 +73,11 @@ describe('termination report digest', () => {
       '{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}',
     );
     const reordered = JSON.parse(JSON.stringify({ ...REPORT, format: REPORT.format })) as TerminationReport;
-    expect(signReport(reordered).digest).toEqual(signReport(REPORT).digest);
+    expect(digestReport(reordered).digest).toEqual(digestReport(REPORT).digest);
   });
 
   it('a report verifies as issued, also after a round trip through a JSON file', () => {
-    const signed = signReport(REPORT);
+    const signed = digestReport(REPORT);
     expect(signed.digest.value).toMatch(/^[0-9a-f]{64}$/);
     expect(verifyReport(JSON.parse(JSON.stringify(signed, null, 2)))).toEqual({
       ok: true,
@@ -89,7 +91,7 @@ describe('termination report digest', () => {
     ['a count', (r: TerminationReport) => (r.summary.deadlinesMissed = 0)],
     ['a boolean', (r: TerminationReport) => (r.notices[0].deadlineMet = true)],
   ])('changing %s breaks verification', (_what, change) => {
-    const tampered = JSON.parse(JSON.stringify(signReport(REPORT))) as ReturnType<typeof signReport>;
+    const tampered = JSON.parse(JSON.stringify(digestReport(REPORT))) as ReturnType<typeof digestReport>;
     change(tampered);
     expect(verifyReport(tampered)).toMatchObject({
       ok: false,
@@ -105,6 +107,6 @@ describe('termination report digest', () => {
     const u = redactedUrl('https://files.tenant-a.example/gallery/8f1c2e?x=1');
     expect(u.host).toBe('files.tenant-a.example');
     expect(u.pathSha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(JSON.stringify(signReport(REPORT))).not.toContain('gallery');
+    expect(JSON.stringify(digestReport(REPORT))).not.toContain('gallery');
   });
 });

@@ -28,6 +28,7 @@ import { StatsModule } from './stats/stats.module';
 import { TasksModule } from './tasks/tasks.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { TerminationsModule } from './terminations/terminations.module';
+import { WellKnownModule } from './well-known/well-known.module';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -78,6 +79,7 @@ export class AppModule implements NestModule {
         AuditModule,
         PoliciesModule,
         EventsModule,
+        WellKnownModule,
       ],
       controllers: captureDir ? [DevMailController] : [],
       providers: captureDir ? [{ provide: CapturedMailbox, useValue: new CapturedMailbox(captureDir) }] : [],

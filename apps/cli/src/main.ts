@@ -19,11 +19,11 @@ import { importFeedFile } from '@takedown/api/intake/feed-file';
 import { FeedHeaderError } from '@takedown/intake';
 import { loadEnvOrExit, withLocalStack } from '@takedown/config';
 import { DomainError, SOURCE_KINDS, type SourceKind } from '@takedown/domain';
-import { verifyReport } from '@takedown/reports';
 import { auditCommand } from './commands/audit';
 import { POLICY_USAGE, policyCommand } from './commands/policy';
 import { RETENTION_USAGE, retentionCommand } from './commands/retention';
 import { TOKEN_USAGE, tokenCommand } from './commands/token';
+import { VERIFY_REPORT_USAGE, verifyReportCommand } from './commands/verify-report';
 
 /** Exit codes from sysexits.h, so that scripts can tell a usage error from bad data or a missing file. */
 const EXIT = { ok: 0, rowsRejected: 2, usage: 64, dataError: 65, noInput: 66, config: 78 } as const;
@@ -62,11 +62,13 @@ const COMMANDS: Command[] = [
   },
   {
     words: ['verify-report'],
-    usage: 'verify-report FILE',
+    usage: VERIFY_REPORT_USAGE,
     offline: true,
     summary:
-      'Check a termination report (the .json from GET /v1/terminations/:id/report.json) against its SHA-256 digest. ' +
-      'Exits 0 when it matches, 65 when the file was changed.',
+      'Check a termination report snapshot, its .json or its .pdf, against its Ed25519 signature with the public ' +
+      'keys (--keys: a JWKS file or the URL of /.well-known/takedown-keys); with --api (and --token or ' +
+      'TAKEDOWN_API_TOKEN) also against the snapshot the API stores, naming the fields that differ. Without keys, ' +
+      'a JSON is checked against its SHA-256 digest only. Exits 0 when it holds up, 65 when the file was changed.',
     run: verifyReportCommand,
   },
   {
@@ -183,30 +185,6 @@ async function migrateCommand(): Promise<number> {
   const applied = await runMigrations(env.DATABASE_URL);
   process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
   return EXIT.ok;
-}
-
-async function verifyReportCommand(args: string[]): Promise<number> {
-  if (args.length !== 1) {
-    process.stderr.write(usage());
-    return EXIT.usage;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(args[0], 'utf8'));
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-    process.stderr.write(`${args[0]}: ${missing ? 'no such file' : (err as Error).message}\n`);
-    return missing ? EXIT.noInput : EXIT.dataError;
-  }
-  const result = verifyReport(parsed);
-  if (result.ok) {
-    process.stdout.write(`verified: sha256 ${result.digest}\n`);
-    return EXIT.ok;
-  }
-  process.stderr.write(
-    `NOT verified: ${result.problem}${result.expected ? ` (stated ${result.expected}, computed ${result.actual})` : ''}\n`,
-  );
-  return EXIT.dataError;
 }
 
 async function importInventoryCommand(args: string[]): Promise<number> {

@@ -9,12 +9,14 @@ import type { WorkerTaskMetrics } from '@takedown/observability';
 import type { NoticeActivities } from '@takedown/workflows/activities';
 import type { CustomerWebhookActivities } from '@takedown/workflows/customer-webhook-activities';
 import type { PortalLinkActivities } from '@takedown/workflows/portal-link.workflow';
+import type { ScheduleActivities } from '@takedown/workflows/schedules/activities';
 import type { StandingActivities } from '@takedown/workflows/standing-activities';
 import type { TerminationActivities } from '@takedown/workflows/termination-activities';
 import { CustomerWebhooks } from './customer-webhooks';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { PortalLinks } from './portal-links';
 import { NotificationActivitiesService } from './notification-activities.service';
+import { ScheduleActivitiesService } from './schedule-activities.service';
 import { StandingActivitiesService } from './standing-activities.service';
 import { TerminationActivitiesService } from './termination-activities.service';
 import { workflowSource } from './workflow-bundle';
@@ -41,12 +43,14 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   const termination = opts.container.get(TerminationActivitiesService);
   const customerWebhooks = opts.container.get(CustomerWebhooks);
   const portalLinks = opts.container.get(PortalLinks);
+  const schedules = opts.container.get(ScheduleActivitiesService);
   // Bound methods: the worker calls activities as plain functions.
   const activities: NoticeActivities &
     StandingActivities &
     TerminationActivities &
     CustomerWebhookActivities &
-    PortalLinkActivities = {
+    PortalLinkActivities &
+    ScheduleActivities = {
     recordEvent: notices.recordEvent.bind(notices),
     attributeNotice: notices.attributeNotice.bind(notices),
     receiveNotice: notices.receiveNotice.bind(notices),
@@ -88,6 +92,9 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     deliverCustomerWebhook: customerWebhooks.deliverCustomerWebhook.bind(customerWebhooks),
     failCustomerWebhook: customerWebhooks.failCustomerWebhook.bind(customerWebhooks),
     sendPortalLinks: portalLinks.sendPortalLinks.bind(portalLinks),
+    exportAuditHead: schedules.exportAuditHead.bind(schedules),
+    runRetention: schedules.runRetention.bind(schedules),
+    submitStatements: schedules.submitStatements.bind(schedules),
   };
   const metrics = opts.metrics;
   return Worker.create({

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import * as http from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
 import { freePort, loadEnvOrExit, temporalConnectionOptions } from '@takedown/config';
 import {
@@ -15,6 +16,7 @@ import {
 import { createDatabaseProbe, waitForDatabase, type DatabaseProbe } from '@takedown/persistence';
 import { createWorker } from './create-worker';
 import { connectWithBackoff } from './connect';
+import { ensureSchedules } from './schedules';
 import { WorkerModule } from './worker.module';
 import { workerTuning } from './worker-settings';
 
@@ -122,6 +124,12 @@ async function main(): Promise<void> {
         shutdownGraceTime: SHUTDOWN_GRACE,
       });
       // A signal that came while the worker was being built.
+      await ensureSchedules(new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), {
+        taskQueue: env.TEMPORAL_TASK_QUEUE,
+        auditHeadEverySeconds: env.AUDIT_HEAD_KEY ? env.AUDIT_HEAD_EVERY_SECONDS : null,
+        retentionCron: env.RETENTION_SCHEDULE === 'off' ? null : env.RETENTION_SCHEDULE,
+        transparencyDb: !!env.TRANSPARENCY_DB_URL,
+      });
       if (stopping.signal.aborted) worker.shutdown();
       else log(`worker polling ${env.TEMPORAL_TASK_QUEUE}`);
       await worker.run();

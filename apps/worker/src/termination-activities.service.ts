@@ -20,6 +20,7 @@ import type {
 } from '@takedown/workflows/termination-activities';
 import { terminationWorkflowId } from '@takedown/workflows/termination-messages';
 import { NotificationActivitiesService } from './notification-activities.service';
+import { StatementsService } from './statements.service';
 import { TerminationSettings } from './termination-settings';
 import { WorkerSettings } from './worker-settings';
 import { activityWorkflow, auditWorkflowDecision } from './workflow-audit';
@@ -49,6 +50,7 @@ export class TerminationActivitiesService implements TerminationActivities {
     private readonly settings: WorkerSettings,
     private readonly termination: TerminationSettings,
     private readonly notifications: NotificationActivitiesService,
+    private readonly statements: StatementsService,
   ) {}
 
   async loadCase(input: { caseId: string }): Promise<TerminationCaseFacts> {
@@ -166,6 +168,15 @@ export class TerminationActivitiesService implements TerminationActivities {
         'CUSTOMER.NO_CONTACTS',
       );
     }
+    // The formal notice carries the statement of reasons (DSA Art. 17): the customer has it before any restriction.
+    const statement =
+      input.kind === 'notice'
+        ? await this.statements.ensure({
+            caseId: row.id,
+            effectiveAt: input.effectiveAt ?? new Date().toISOString(),
+            immediate: await this.immediate(row.id),
+          })
+        : null;
     const sent = await this.notifications.sendOnce(input.key, to, async () => {
       const letter = terminationLetter({
         kind: input.kind,
@@ -193,11 +204,26 @@ export class TerminationActivitiesService implements TerminationActivities {
             contentType: 'application/pdf',
             content: pdf,
           },
+          ...(statement
+            ? [
+                {
+                  filename: `statement-of-reasons-${customer.reference}.pdf`.replace(/[^\w.-]+/g, '_'),
+                  contentType: 'application/pdf',
+                  content: statement.pdf,
+                },
+              ]
+            : []),
         ],
       };
     });
     if (sent)
       this.logger.log({ caseId: row.id, kind: input.kind, key: input.key }, 'termination letter sent');
+  }
+
+  /** Whether the case ends at once (as the workflow decides it from the same facts). */
+  private async immediate(caseId: string): Promise<boolean> {
+    const facts = await this.loadCase({ caseId });
+    return !!facts.contract?.immediateTerminationForIllegalContent && facts.illegalContent;
   }
 
   async setCustomerStatus(input: {

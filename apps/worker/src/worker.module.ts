@@ -4,12 +4,15 @@ import { publicBaseUrl, type Env } from '@takedown/config';
 import { durationToMs } from '@takedown/domain';
 import { resolveLinkKeys } from '@takedown/links';
 import { Mailer } from '@takedown/mail';
+import { resolveReportKeys } from '@takedown/reports';
 import type { WorkerBusinessMetrics } from '@takedown/observability';
 import { dataSourceOptions } from '@takedown/persistence';
 import { CustomerWebhooks } from './customer-webhooks';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
 import { PortalLinks } from './portal-links';
+import { ScheduleActivitiesService, ScheduleSettings } from './schedule-activities.service';
+import { StatementSigningKey, StatementsService } from './statements.service';
 import { SourceWebhooks } from './source-webhooks';
 import { StandingActivitiesService } from './standing-activities.service';
 import { TerminationActivitiesService } from './termination-activities.service';
@@ -63,10 +66,25 @@ export class WorkerModule {
         },
         CustomerWebhooks,
         PortalLinks,
+        {
+          provide: ScheduleSettings,
+          useValue: new ScheduleSettings(
+            env.AUDIT_HEAD_KEY,
+            env.AUDIT_HEAD_FILE,
+            { days: env.RETENTION_DAYS, byCategory: env.RETENTION_DAYS_BY_CATEGORY },
+            env.TRANSPARENCY_DB_URL && env.TRANSPARENCY_DB_TOKEN
+              ? { url: env.TRANSPARENCY_DB_URL, token: env.TRANSPARENCY_DB_TOKEN }
+              : null,
+          ),
+        },
+        // Resolved at start: production without REPORT_SIGNING_KEYS stops at once, naming it.
+        { provide: StatementSigningKey, useValue: new StatementSigningKey(resolveReportKeys(env)[0]) },
+        StatementsService,
         NoticeActivitiesService,
         NotificationActivitiesService,
         StandingActivitiesService,
         TerminationActivitiesService,
+        ScheduleActivitiesService,
       ],
       exports: [
         CustomerWebhooks,
@@ -76,6 +94,7 @@ export class WorkerModule {
         NotificationActivitiesService,
         StandingActivitiesService,
         TerminationActivitiesService,
+        ScheduleActivitiesService,
         DataSource,
         Mailer,
       ],

@@ -190,11 +190,35 @@ export const envSchema = z
         const bad = servers.find((s) => !isIP(s) && !isIP(s.replace(/^\[(.*)\]:\d+$|^([^:]*):\d+$/, '$1$2')));
         if (bad) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${bad}" is not ip or ip:port` });
       }),
+    /**
+     * Ed25519 keys that sign report snapshots (docs/compliance.md): `kid:seed[,kid:seed…]`, each seed 32 random bytes
+     * in base64url. The first signs; the others stay in the published key set so that older snapshots still verify.
+     * Required in production; elsewhere a key is generated once under TAKEDOWN_DATA_DIR.
+     */
+    REPORT_SIGNING_KEYS: z
+      .string()
+      .trim()
+      .regex(
+        /^[\w.-]+:[A-Za-z0-9_-]{43}(,[\w.-]+:[A-Za-z0-9_-]{43})*$/,
+        'must be kid:seed pairs separated by commas, each seed 32 bytes in base64url (43 characters)',
+      )
+      .optional(),
     /** Signs the audit chain's head (docs/audit.md): a secret of 32+ characters that PostgreSQL never sees. */
     AUDIT_HEAD_KEY: z.string().trim().min(32, 'must be 32 or more characters').optional(),
-    /** Where the API appends each signed head, one JSON line; unset, the heads go to the log only. */
+    /**
+     * Where the worker appends each signed head, one JSON line, besides `audit_heads` and the log. On the worker's
+     * machine: ship it to storage the database's owner cannot rewrite.
+     */
     AUDIT_HEAD_FILE: z.string().trim().min(1).optional(),
+    /** The interval of the audit-head schedule (a Temporal Schedule the worker keeps). */
     AUDIT_HEAD_EVERY_SECONDS: z.coerce.number().int().min(1).default(60),
+    /**
+     * Where statements of reasons are submitted (the EU Transparency Database's `…/api/v1/statements`, which takes
+     * up to 100 at once), hourly by a Temporal Schedule; unset, nothing is submitted.
+     */
+    TRANSPARENCY_DB_URL: optionalUrl(['https:', 'http:']),
+    /** The bearer token for TRANSPARENCY_DB_URL. */
+    TRANSPARENCY_DB_TOKEN: z.string().trim().min(1).optional(),
     /** Feedback callbacks when a notice closes: `source name|https://url|secret;…` (secrets of 32+ characters). */
     FEEDBACK_WEBHOOKS: z
       .string()
@@ -269,6 +293,18 @@ export const envSchema = z
     METRICS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
     /** Retention (docs/retention.md): closed notices are anonymised this many days after closing. */
     RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+    /**
+     * When the retention schedule runs (a Temporal Schedule the worker keeps): a cron expression in UTC (minute hour
+     * day-of-month month day-of-week), or `off` to run it only by hand (`takedown retention run`).
+     */
+    RETENTION_SCHEDULE: z
+      .string()
+      .trim()
+      .regex(
+        /^(off|\S+ \S+ \S+ \S+ \S+)$/,
+        'must be a cron expression of five fields (minute hour day-of-month month day-of-week), or off',
+      )
+      .default('15 3 * * *'),
     /** `category:days,…`: categories kept longer or shorter than RETENTION_DAYS (`csam:730,spam:90`). */
     RETENTION_DAYS_BY_CATEGORY: z
       .string()
@@ -326,6 +362,13 @@ export const envSchema = z
           message: 'must not be longer than API_TOKEN_MAX_TTL',
         });
       }
+    }
+    if (env.TRANSPARENCY_DB_URL && !env.TRANSPARENCY_DB_TOKEN) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['TRANSPARENCY_DB_TOKEN'],
+        message: 'required when TRANSPARENCY_DB_URL is set',
+      });
     }
     for (const name of ['OIDC_AUDIENCE', 'OIDC_JWKS_URL', 'OIDC_ROLE_MAP'] as const) {
       const value = env[name];

@@ -84,3 +84,39 @@ export async function verifyAuditHeads(
   }
   return { ok: true, heads: heads.length };
 }
+
+/**
+ * Keeps a signed head in `audit_heads` (insert-only), where it waits to be exported. False when that row's head was
+ * kept already (two workers ran the schedule's activity at once).
+ */
+export async function recordAuditHead(
+  db: DataSource | EntityManager,
+  head: SignedAuditHead,
+): Promise<boolean> {
+  const rows = (await db.query(
+    `INSERT INTO audit_heads (audit_id, hash, at, mac) VALUES ($1::bigint, $2, $3, $4)
+     ON CONFLICT (audit_id) DO NOTHING RETURNING audit_id`,
+    [head.id, head.hash, head.at, head.mac],
+  )) as unknown[];
+  return rows.length === 1;
+}
+
+/** The signed heads kept, oldest first; `after`: only those of rows after that audit row id. */
+export async function listAuditHeads(
+  db: DataSource | EntityManager,
+  opts: { after?: string; limit?: number } = {},
+): Promise<SignedAuditHead[]> {
+  return (await db.query(
+    `SELECT audit_id::text AS id, hash, at, mac FROM audit_heads
+     WHERE $1::bigint IS NULL OR audit_id > $1::bigint ORDER BY audit_id LIMIT $2`,
+    [opts.after ?? null, opts.limit ?? 10_000],
+  )) as SignedAuditHead[];
+}
+
+/** The last head kept, or null. */
+export async function lastAuditHead(db: DataSource | EntityManager): Promise<SignedAuditHead | null> {
+  const [row] = (await db.query(
+    `SELECT audit_id::text AS id, hash, at, mac FROM audit_heads ORDER BY audit_id DESC LIMIT 1`,
+  )) as SignedAuditHead[];
+  return row ?? null;
+}

@@ -34,3 +34,4 @@ export * from './links';
 export * from './customer-webhooks';
 export * from './portal-links';
 export * from './measures';
+export * from './report-snapshots';

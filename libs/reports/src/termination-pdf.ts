@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import type { ReportNotice, SignedTerminationReport } from './termination-report';
+import type { DigestedTerminationReport, ReportNotice } from './termination-report';
 
 const MARGIN = 50;
 const INK = '#1a1a1a';
@@ -21,10 +21,10 @@ const hours = (seconds: number | null) =>
 
 /**
  * The termination report for people: a title page, a summary with a chart of the customer's notices (time to removal
- * against the deadline), the notices, the timeline and the decision log. Rendered from the signed JSON, so the PDF
- * shows exactly what the digest covers.
+ * against the deadline), the notices, the timeline and the decision log. Rendered from the digested JSON of the same
+ * snapshot, so the PDF shows exactly what the digest covers and prints that digest.
  */
-export function renderTerminationPdf(report: SignedTerminationReport): Promise<Buffer> {
+export function renderTerminationPdf(report: DigestedTerminationReport): Promise<Buffer> {
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
@@ -96,7 +96,7 @@ export function renderTerminationPdf(report: SignedTerminationReport): Promise<B
   return done;
 }
 
-function titlePage(doc: PDFKit.PDFDocument, r: SignedTerminationReport): void {
+function titlePage(doc: PDFKit.PDFDocument, r: DigestedTerminationReport): void {
   doc.moveDown(6).fillColor(MUTED).fontSize(12).text('TAKEDOWN - REPORT FOR LEGAL', { characterSpacing: 1 });
   doc.moveDown(0.5).fillColor(INK).fontSize(28).text('Termination of contract');
   doc
@@ -113,22 +113,24 @@ function titlePage(doc: PDFKit.PDFDocument, r: SignedTerminationReport): void {
     ['Closed', day(r.case.closedAt)],
     ['Customer status', r.customer.status],
     ['Generated', day(r.generatedAt)],
+    ['Snapshot', r.snapshotId],
   ];
   keyValues(doc, facts);
   doc
     .moveDown(3)
     .fontSize(10)
     .fillColor(MUTED)
-    .text('SHA-256 digest over the canonical JSON of this report:');
+    .text('SHA-256 digest over the canonical JSON of this snapshot (its report.json "digest"):');
   doc.moveDown(0.3).font('Courier').fontSize(9).fillColor(INK).text(r.digest.value);
   doc.font('Helvetica').moveDown(0.5).fontSize(9).fillColor(MUTED);
   doc.text(
-    'Verify a copy of the JSON report with: npm run takedown -- verify-report FILE. This report contains no reported ' +
-      'content: URLs appear only as host and SHA-256 of their path.',
+    'This PDF and the JSON of the same snapshot are signed together (Ed25519, keys at /.well-known/takedown-keys). ' +
+      'Verify either file with: npm run takedown -- verify-report FILE --keys JWKS. This report contains no ' +
+      'reported content: URLs appear only as host and SHA-256 of their path.',
   );
 }
 
-function summary(doc: PDFKit.PDFDocument, r: SignedTerminationReport): void {
+function summary(doc: PDFKit.PDFDocument, r: DigestedTerminationReport): void {
   heading(doc, 'Summary');
   const s = r.summary;
   keyValues(doc, [
@@ -139,6 +141,14 @@ function summary(doc: PDFKit.PDFDocument, r: SignedTerminationReport): void {
     ['Median time to removal', hours(s.medianTimeToRemovalSeconds)],
     ...Object.entries(s.byOutcome).map(([k, v]): [string, string] => [`Outcome: ${k}`, String(v)]),
     ['Standing', r.standing.level],
+    [
+      'Statement of reasons',
+      r.statementsOfReasons.length
+        ? r.statementsOfReasons
+            .map((s) => `${day(s.issuedAt)}: ${s.snapshotId} (sha256 ${s.digest})`)
+            .join('\n')
+        : 'none issued',
+    ],
     [
       'Contract',
       r.contract
@@ -316,7 +326,7 @@ function table(doc: PDFKit.PDFDocument, columns: { title: string; width: number 
   doc.x = MARGIN;
 }
 
-function footers(doc: PDFKit.PDFDocument, r: SignedTerminationReport): void {
+function footers(doc: PDFKit.PDFDocument, r: DigestedTerminationReport): void {
   const range = doc.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);

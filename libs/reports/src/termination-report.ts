@@ -4,11 +4,14 @@ import { parseAnonymisedUrl } from '@takedown/domain';
 /**
  * The termination report for legal (DOMAIN.md): everything a judge may ask about a case, and nothing of the reported
  * material. URLs appear only as host + SHA-256 of path and query, so a copy can be matched against the notice
- * without showing it. The digest is SHA-256 over the canonical JSON of everything but the digest itself.
+ * without showing it. The digest is SHA-256 over the canonical JSON of everything but the digest and the signature.
+ * Version 2: each report is a stored snapshot (`snapshotId`), signed; version 1 reports were made on every download.
  */
 export interface TerminationReport {
   format: 'takedown.termination-report';
-  version: 1;
+  version: 2;
+  /** The stored snapshot this report is (GET /v1/terminations/:id/reports/:snapshotId.json). */
+  snapshotId: string;
   generatedAt: string;
   case: {
     id: string;
@@ -55,6 +58,8 @@ export interface TerminationReport {
   notices: ReportNotice[];
   timeline: { at: string; type: string; actor: string; reason: string | null }[];
   decisions: { at: string; by: string; decision: string; why: string | null; subject: string }[];
+  /** The statements of reasons (DSA Art. 17) the customer received for this case, each a signed snapshot. */
+  statementsOfReasons: { snapshotId: string; issuedAt: string; digest: string }[];
 }
 
 export interface ReportNotice {
@@ -78,7 +83,12 @@ export interface ReportNotice {
 
 export interface SignedTerminationReport extends TerminationReport {
   digest: { algorithm: 'sha256'; value: string };
+  /** Ed25519 JWS over the digests of this JSON and of the snapshot's PDF (libs/reports/src/signing.ts). */
+  signature: { alg: 'EdDSA'; kid: string; jws: string };
 }
+
+/** A report digested, before it is signed. */
+export type DigestedTerminationReport = Omit<SignedTerminationReport, 'signature'>;
 
 /**
  * A URL as the report may show it: the host, and a hash of the part that identifies the material. A URL that
@@ -113,11 +123,14 @@ export function reportDigest(report: TerminationReport): string {
   return createHash('sha256').update(canonicalJson(report)).digest('hex');
 }
 
-export function signReport(report: TerminationReport): SignedTerminationReport {
+export function digestReport(report: TerminationReport): DigestedTerminationReport {
   return { ...report, digest: { algorithm: 'sha256', value: reportDigest(report) } };
 }
 
-/** Whether a report (as parsed from its JSON file) still has the digest it was issued with. */
+/**
+ * Whether a report (as parsed from its JSON file) still has the digest it was issued with. The signature, which
+ * covers that digest, is checked by `verifySnapshotSignature` given the public keys.
+ */
 export function verifyReport(
   parsed: unknown,
 ):
@@ -126,11 +139,12 @@ export function verifyReport(
   if (!parsed || typeof parsed !== 'object' || !('digest' in parsed)) {
     return { ok: false, expected: null, actual: null, problem: 'the file has no digest' };
   }
-  const { digest, ...report } = parsed as SignedTerminationReport;
+  const { digest, ...signed } = parsed as SignedTerminationReport;
+  const report = Object.fromEntries(Object.entries(signed).filter(([key]) => key !== 'signature'));
   if (digest?.algorithm !== 'sha256' || typeof digest.value !== 'string') {
     return { ok: false, expected: null, actual: null, problem: 'the digest is not a SHA-256 digest' };
   }
-  const actual = reportDigest(report as TerminationReport);
+  const actual = createHash('sha256').update(canonicalJson(report)).digest('hex');
   return actual === digest.value
     ? { ok: true, digest: actual }
     : { ok: false, expected: digest.value, actual, problem: 'the content does not match its digest' };

@@ -78,3 +78,10 @@ export class AuditPage {
   @ApiProperty({ example: 50 }) limit: number;
   @ApiProperty({ example: 0 }) offset: number;
 }
+
+export class AuditHeadsQuery {
+  @ApiPropertyOptional({ example: '1042', description: 'Only the heads of audit rows after this id' })
+  @IsOptional()
+  @Matches(/^[1-9]\d{0,17}$/, { message: 'after must be an audit row id (a positive whole number)' })
+  after?: string;
+}

@@ -1,14 +1,23 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { anonymisedText, DomainError } from '@takedown/domain';
 import {
+  getSnapshot,
+  insertSnapshot,
+  latestSnapshot,
+  listSnapshots,
+  type SnapshotSummary,
+  type StoredSnapshot,
+} from '@takedown/persistence';
+import {
   redactedUrl,
-  renderTerminationPdf,
-  signReport,
+  contentDigest,
+  sealTerminationReport,
   type ReportNotice,
-  type SignedTerminationReport,
   type TerminationReport,
 } from '@takedown/reports';
+import { ReportKeys } from '../well-known/report-keys';
 
 interface EventRow {
   notice_id: string;
@@ -34,20 +43,73 @@ const NOTICE_DECISIONS: Record<string, (e: EventRow) => string> = {
  */
 const freeText = (text: string | null): string | null => (text === null ? null : anonymisedText(text));
 
-/** Gathers a case's evidence from PostgreSQL (never from Temporal) into the signed report, and renders its PDF. */
+const KIND = 'termination_report';
+
+/**
+ * Gathers a case's evidence from PostgreSQL (never from Temporal) into a report, and keeps it as a snapshot: its JSON
+ * and PDF rendered once, signed together, stored insert-only. Every download of a snapshot is the same bytes.
+ */
 @Injectable()
 export class TerminationReportService {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly keys: ReportKeys,
+  ) {}
 
-  async json(caseId: string): Promise<SignedTerminationReport> {
-    return signReport(await this.build(caseId));
+  /**
+   * The case's current snapshot: the latest when the evidence has not changed since (the same content digest), else
+   * a new one. Serialised per case, so that two requests at once do not take two identical snapshots.
+   */
+  async current(caseId: string, by: string): Promise<{ snapshot: StoredSnapshot; created: boolean }> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('report_snapshots'), hashtext($1))`, [caseId]);
+      const id = randomUUID();
+      const report = await this.build(caseId, id);
+      const contentSha256 = contentDigest(report);
+      const latest = await latestSnapshot(tx, KIND, caseId);
+      if (latest?.contentSha256 === contentSha256) return { snapshot: latest, created: false };
+
+      const sealed = await sealTerminationReport(report, this.keys.signingKey);
+      const snapshot: StoredSnapshot = {
+        id,
+        kind: KIND,
+        subjectId: caseId,
+        createdAt: new Date(report.generatedAt),
+        createdBy: by,
+        contentSha256,
+        ...sealed,
+      };
+      await insertSnapshot(tx, snapshot);
+      return { snapshot, created: true };
+    });
   }
 
-  async pdf(caseId: string): Promise<Buffer> {
-    return renderTerminationPdf(await this.json(caseId));
+  async list(caseId: string): Promise<SnapshotSummary[]> {
+    await this.assertCase(caseId);
+    return listSnapshots(this.db, KIND, caseId);
   }
 
-  private async build(caseId: string): Promise<TerminationReport> {
+  async get(caseId: string, snapshotId: string): Promise<StoredSnapshot> {
+    const snapshot = await getSnapshot(this.db, KIND, caseId, snapshotId);
+    if (!snapshot) {
+      await this.assertCase(caseId);
+      throw new DomainError(
+        'REPORT.NOT_FOUND',
+        `termination case ${caseId} has no report snapshot ${snapshotId}`,
+        'snapshotId',
+      );
+    }
+    return snapshot;
+  }
+
+  private async assertCase(caseId: string): Promise<void> {
+    const [row] = (await this.db.query(`SELECT 1 FROM termination_cases WHERE id = $1`, [
+      caseId,
+    ])) as unknown[];
+    if (!row) throw new DomainError('CASE.NOT_FOUND', `termination case ${caseId} does not exist`);
+  }
+
+  private async build(caseId: string, snapshotId: string): Promise<TerminationReport> {
     const [c] = (await this.db.query(
       `SELECT tc.id, tc.status, tc.opened_by, tc.reason, tc.opened_at, tc.effective_at, tc.closed_at,
               cu.id AS customer_id, cu.reference, cu.name, cu.contract_type, cu.status AS customer_status, cu.language,
@@ -206,7 +268,8 @@ export class TerminationReportService {
     for (const n of reportNotices) byOutcome[n.outcome ?? 'open'] = (byOutcome[n.outcome ?? 'open'] ?? 0) + 1;
     return {
       format: 'takedown.termination-report',
-      version: 1,
+      version: 2,
+      snapshotId,
       generatedAt: new Date(now).toISOString(),
       case: {
         id: c.id,
@@ -263,6 +326,9 @@ export class TerminationReportService {
         reason: freeText(t.reason),
       })),
       decisions,
+      statementsOfReasons: (await listSnapshots(this.db, 'statement_of_reasons', caseId))
+        .reverse()
+        .map((s) => ({ snapshotId: s.id, issuedAt: s.createdAt.toISOString(), digest: s.jsonSha256 })),
     };
   }
 }

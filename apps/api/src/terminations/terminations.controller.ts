@@ -1,4 +1,15 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+  type StreamableFile,
+} from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -12,10 +23,11 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { Principal } from '@takedown/domain';
-import type { SignedTerminationReport } from '@takedown/reports';
+import { actorLabel, type Principal } from '@takedown/domain';
 import { Audit } from '../audit/audit.decorator';
 import { TerminationReportService } from './report.service';
+import { ReportSnapshotView } from './report-snapshot.dto';
+import { jsonFile, pdfFile } from './snapshot-files';
 import {
   OpenTerminationDto,
   TerminationListQuery,
@@ -91,17 +103,23 @@ export class TerminationsController {
   @Audit('termination.report.json')
   @ApiOperation({
     summary:
-      'The termination report for machines: customer, contract, standing history, every notice with its timestamps, decisions, and a SHA-256 digest over the canonical JSON',
+      'The case’s current report snapshot for machines: customer, contract, standing history, every notice with its timestamps, decisions, a SHA-256 digest over the canonical JSON and an Ed25519 signature',
     description:
-      'No reported content: URLs only as host and SHA-256 of the path. Verify with `takedown verify-report FILE`.',
+      'The latest snapshot, or a new one when the evidence changed since (GET /v1/terminations/:id/reports lists ' +
+      'them). No reported content: URLs only as host and SHA-256 of the path. Verify with `takedown verify-report FILE`.',
   })
+  @ApiProduces('application/json')
   @ApiOkResponse({ description: 'The signed report' })
   @ApiNotFoundResponse({
     description: 'No such case',
     ...error(404, 'CASE.NOT_FOUND', 'termination case … does not exist'),
   })
-  reportJson(@Param('id', new ParseUUIDPipe()) id: string): Promise<SignedTerminationReport> {
-    return this.reports.json(id);
+  async reportJson(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<StreamableFile> {
+    const { snapshot } = await this.reports.current(id, actorLabel(principal.actor));
+    return jsonFile(snapshot);
   }
 
   @Get(':id/report.pdf')
@@ -109,7 +127,9 @@ export class TerminationsController {
   @Audit('termination.report.pdf')
   @ApiOperation({
     summary:
-      'The termination report for people (PDF): title page, summary and chart, notices, timeline, decision log',
+      'The case’s current report snapshot for people (PDF): title page with the JSON’s digest, summary and chart, notices, timeline, decision log',
+    description:
+      'The same snapshot as report.json: the PDF prints the digest of that JSON, and carries the signature.',
   })
   @ApiProduces('application/pdf')
   @ApiOkResponse({ description: 'The report as PDF' })
@@ -117,13 +137,84 @@ export class TerminationsController {
     description: 'No such case',
     ...error(404, 'CASE.NOT_FOUND', 'termination case … does not exist'),
   })
-  async reportPdf(@Param('id', new ParseUUIDPipe()) id: string, @Res() res: Response): Promise<void> {
-    const pdf = await this.reports.pdf(id);
-    res
-      .status(200)
-      .type('application/pdf')
-      .set('Content-Disposition', `attachment; filename="termination-${id}.pdf"`)
-      .send(pdf);
+  async reportPdf(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<StreamableFile> {
+    const { snapshot } = await this.reports.current(id, actorLabel(principal.actor));
+    return pdfFile(snapshot);
+  }
+
+  @Post(':id/reports')
+  @Roles('abuse_lead', 'legal')
+  @Audit('termination.report.snapshot')
+  @ApiOperation({
+    summary: 'Takes a report snapshot of the case now: signed, stored for good',
+    description:
+      'When nothing changed since the latest snapshot, that one is answered (200) instead of a copy (201).',
+  })
+  @ApiCreatedResponse({ type: ReportSnapshotView, description: 'A new snapshot' })
+  @ApiOkResponse({ type: ReportSnapshotView, description: 'The evidence is unchanged: the latest snapshot' })
+  @ApiNotFoundResponse({
+    description: 'No such case',
+    ...error(404, 'CASE.NOT_FOUND', 'termination case … does not exist'),
+  })
+  async takeSnapshot(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ReportSnapshotView> {
+    const { snapshot, created } = await this.reports.current(id, actorLabel(principal.actor));
+    res.status(created ? 201 : 200);
+    return ReportSnapshotView.of(snapshot);
+  }
+
+  @Get(':id/reports')
+  @Roles('abuse_lead', 'legal')
+  @ApiOperation({ summary: 'The case’s report snapshots, newest first' })
+  @ApiOkResponse({ type: [ReportSnapshotView] })
+  @ApiNotFoundResponse({
+    description: 'No such case',
+    ...error(404, 'CASE.NOT_FOUND', 'termination case … does not exist'),
+  })
+  async snapshots(@Param('id', new ParseUUIDPipe()) id: string): Promise<ReportSnapshotView[]> {
+    return (await this.reports.list(id)).map((s) => ReportSnapshotView.of(s));
+  }
+
+  @Get(':id/reports/:snapshotId/report.json')
+  @Roles('abuse_lead', 'legal')
+  @Audit('termination.report.json')
+  @ApiOperation({ summary: 'One report snapshot’s JSON, byte for byte as stored' })
+  @ApiProduces('application/json')
+  @ApiOkResponse({ description: 'The signed report' })
+  @ApiNotFoundResponse({
+    description: 'No such case, or no such snapshot of it',
+    ...error(404, 'REPORT.NOT_FOUND', 'termination case … has no report snapshot …'),
+  })
+  async snapshotJson(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('snapshotId', new ParseUUIDPipe()) snapshotId: string,
+  ): Promise<StreamableFile> {
+    return jsonFile(await this.reports.get(id, snapshotId));
+  }
+
+  @Get(':id/reports/:snapshotId/report.pdf')
+  @Roles('abuse_lead', 'legal')
+  @Audit('termination.report.pdf')
+  @ApiOperation({
+    summary: 'One report snapshot’s PDF, byte for byte as stored, its signature on the last line',
+  })
+  @ApiProduces('application/pdf')
+  @ApiOkResponse({ description: 'The report as PDF' })
+  @ApiNotFoundResponse({
+    description: 'No such case, or no such snapshot of it',
+    ...error(404, 'REPORT.NOT_FOUND', 'termination case … has no report snapshot …'),
+  })
+  async snapshotPdf(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Param('snapshotId', new ParseUUIDPipe()) snapshotId: string,
+  ): Promise<StreamableFile> {
+    return pdfFile(await this.reports.get(id, snapshotId));
   }
 
   @Post(':id/withdraw')

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { anonymisedText } from '@takedown/domain';
+import { insertSnapshot, latestSnapshot, type StoredSnapshot } from '@takedown/persistence';
+import {
+  buildStatementOfReasons,
+  contentDigest,
+  sealStatementOfReasons,
+  type ReportKey,
+} from '@takedown/reports';
+import { TerminationSettings } from './termination-settings';
+
+/** The key the worker signs statements of reasons with (the first of REPORT_SIGNING_KEYS). */
+export class StatementSigningKey {
+  constructor(readonly key: ReportKey) {}
+}
+
+/**
+ * A termination case's statement of reasons (DSA Art. 17), made once per case as a signed, insert-only snapshot: the
+ * formal notice carries it, so it reaches the customer no later than the restriction. Made again (by a retry) it is
+ * the stored one.
+ */
+@Injectable()
+export class StatementsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly settings: TerminationSettings,
+    private readonly signing: StatementSigningKey,
+  ) {}
+
+  async ensure(input: { caseId: string; effectiveAt: string; immediate: boolean }): Promise<StoredSnapshot> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('report_snapshots'), hashtext($1))`, [
+        `${input.caseId}:statement`,
+      ]);
+      const existing = await latestSnapshot(tx, 'statement_of_reasons', input.caseId);
+      if (existing) return existing;
+      const [c] = (await tx.query(
+        `SELECT tc.id, tc.opened_at, tc.reason, cu.id AS customer_id, cu.reference, cu.name, cu.language
+         FROM termination_cases tc JOIN customers cu ON cu.id = tc.customer_id WHERE tc.id = $1`,
+        [input.caseId],
+      )) as {
+        id: string;
+        opened_at: Date;
+        reason: string;
+        customer_id: string;
+        reference: string;
+        name: string;
+        language: 'nl' | 'en';
+      }[];
+      const notices = (await tx.query(
+        `SELECT category, source_kind, received_at,
+                (outcome IN ('removed_late', 'suspended') OR (closed_at IS NULL AND deadline < now())) AS missed
+         FROM notices WHERE customer_id = $1 AND outcome IS DISTINCT FROM 'invalid' ORDER BY received_at, id`,
+        [c.customer_id],
+      )) as { category: string; source_kind: string; received_at: Date; missed: boolean | null }[];
+      const statement = buildStatementOfReasons({
+        snapshotId: randomUUID(),
+        generatedAt: new Date().toISOString(),
+        language: c.language,
+        // Reasons quote URLs and addresses: the statement, like the report, shows them anonymised.
+        case: { id: c.id, openedAt: c.opened_at.toISOString(), reason: anonymisedText(c.reason) },
+        customer: { id: c.customer_id, reference: c.reference, name: c.name },
+        effectiveAt: input.effectiveAt,
+        immediate: input.immediate,
+        notices: notices.map((n) => ({
+          category: n.category,
+          sourceKind: n.source_kind,
+          receivedAt: n.received_at.toISOString(),
+          deadlineMissed: n.missed === true,
+        })),
+        legalEmail: this.settings.legalEmail,
+      });
+      const sealed = await sealStatementOfReasons(statement, this.signing.key, this.settings.providerName);
+      const snapshot: StoredSnapshot = {
+        id: statement.snapshotId,
+        kind: 'statement_of_reasons',
+        subjectId: c.id,
+        createdAt: new Date(statement.generatedAt),
+        createdBy: 'workflow',
+        contentSha256: contentDigest(statement),
+        ...sealed,
+      };
+      await insertSnapshot(tx, snapshot);
+      return snapshot;
+    });
+  }
+}

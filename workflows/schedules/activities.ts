@@ -1,0 +1,31 @@
+/** The activities the schedules' workflows run (apps/worker/src/schedule-activities.service.ts). */
+
+/** A signed head of the audit chain (libs/persistence/src/audit-head.ts). */
+export interface ScheduledAuditHead {
+  id: string;
+  hash: string;
+  at: string;
+  mac: string;
+}
+
+/** What a retention run changed, per table. */
+export interface ScheduledRetentionResult {
+  now: string;
+  rows: Record<string, number>;
+}
+
+export interface ScheduleActivities {
+  /**
+   * Signs the chain's head when it moved since the last head kept, keeps it (`audit_heads`), logs it and appends it
+   * to AUDIT_HEAD_FILE. Null when there is nothing new to sign, or no AUDIT_HEAD_KEY.
+   */
+  exportAuditHead(): Promise<ScheduledAuditHead | null>;
+  /**
+   * Submits the statements of reasons the Transparency Database has not accepted yet, in batches of up to 100, and
+   * notes each accepted batch so that no statement is sent twice. Throws on a 5xx or a network error (retried);
+   * a refusal (4xx) fails as TRANSPARENCY_DB.REFUSED.
+   */
+  submitStatements(): Promise<{ submitted: number; batches: number }>;
+  /** Runs retention with the configured policy (docs/retention.md); audited as `retention.run`. */
+  runRetention(input: { workflowId: string }): Promise<ScheduledRetentionResult>;
+}
