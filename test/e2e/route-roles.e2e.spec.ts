@@ -55,6 +55,7 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'GET /v1/policies': ['admin', 'abuse_lead', 'legal'],
   'GET /v1/policies/:id': ['admin', 'abuse_lead', 'legal'],
   'POST /v1/policies': ['admin'],
+  'GET /v1/me': [...ALL_STAFF, 'source'],
 };
 
 interface RouteRule {

@@ -18,6 +18,7 @@ import { HealthModule } from './health/health.module';
 import { ImportsModule } from './imports/imports.module';
 import { IntakeModule } from './intake/intake.module';
 import { LinksModule } from './links/links.module';
+import { MeModule } from './me/me.module';
 import { HttpMetricsMiddleware, MetricsModule } from './metrics/metrics.module';
 import { NoticesModule } from './notices/notices.module';
 import { PoliciesModule } from './policies/policies.module';
@@ -74,6 +75,7 @@ export class AppModule implements NestModule {
         StatsModule,
         AuditModule,
         PoliciesModule,
+        MeModule,
       ],
       controllers: captureDir ? [DevMailController] : [],
       providers: captureDir ? [{ provide: CapturedMailbox, useValue: new CapturedMailbox(captureDir) }] : [],
