@@ -1,9 +1,9 @@
 import { createTheme, MantineProvider } from '@mantine/core';
 import { keepPreviousData, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect } from 'react';
-import { BrowserRouter, Navigate, Route, Routes, useNavigate } from 'react-router-dom';
+import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { ApiError, UNAUTHORIZED_EVENT } from './api/client';
-import { Loading } from './components/Feedback';
+import { Loading, PageErrorBoundary } from './components/Feedback';
 import { Shell } from './components/Shell';
 import { I18nProvider } from './i18n';
 import { QueuePage } from './pages/QueuePage';
@@ -26,7 +26,8 @@ const queryClient = new QueryClient({
   },
 });
 
-const theme = createTheme({ primaryColor: 'indigo', defaultRadius: 'sm' });
+// Shade 8: white text on the default shade 6 misses WCAG AA contrast (axe checks it).
+const theme = createTheme({ primaryColor: 'indigo', primaryShade: 8, defaultRadius: 'sm' });
 
 /** A 401 from any call: back to sign-in, which says why. */
 function SignOutOnUnauthorized() {
@@ -44,18 +45,21 @@ function SignOutOnUnauthorized() {
 
 function SignedIn() {
   const me = useMe();
+  const location = useLocation();
   if (!me.data) return <Loading />;
   const areas = new Set(me.data.areas);
   return (
     <Shell me={me.data}>
-      <Suspense fallback={<Loading />}>
-        <Routes>
-          {areas.has('queue') && <Route index element={<QueuePage />} />}
-          {areas.has('queue') && <Route path="notices/:id" element={<NoticePage />} />}
-          {areas.has('tasks') && <Route path="tasks" element={<TasksPage />} />}
-          <Route path="*" element={<Navigate to={areas.has('queue') ? '/' : '/tasks'} replace />} />
-        </Routes>
-      </Suspense>
+      <PageErrorBoundary resetKey={location.pathname}>
+        <Suspense fallback={<Loading />}>
+          <Routes>
+            {areas.has('queue') && <Route index element={<QueuePage />} />}
+            {areas.has('queue') && <Route path="notices/:id" element={<NoticePage />} />}
+            {areas.has('tasks') && <Route path="tasks" element={<TasksPage />} />}
+            <Route path="*" element={<Navigate to={areas.has('queue') ? '/' : '/tasks'} replace />} />
+          </Routes>
+        </Suspense>
+      </PageErrorBoundary>
     </Shell>
   );
 }

@@ -16,7 +16,7 @@ const en = {
   'nav.menu': 'Menu',
   'signIn.title': 'Sign in to the Takedown console',
   'signIn.intro':
-    'Paste an API token. `npm start` prints one for the first administrator; `npm run takedown -- token create` makes more.',
+    'Paste your API token. The first administrator’s is printed by npm start; an administrator makes more with the command line (token create).',
   'signIn.token': 'API token',
   'signIn.submit': 'Sign in',
   'signIn.expired': 'Your session has ended (the token expired or was revoked). Sign in again.',
@@ -112,7 +112,7 @@ const nl: Record<MessageKey, string> = {
   'nav.menu': 'Menu',
   'signIn.title': 'Aanmelden bij de Takedown-console',
   'signIn.intro':
-    'Plak een API-token. `npm start` toont er een voor de eerste beheerder; `npm run takedown -- token create` maakt er meer.',
+    'Plak je API-token. Dat van de eerste beheerder toont npm start; een beheerder maakt er meer met de opdrachtregel (token create).',
   'signIn.token': 'API-token',
   'signIn.submit': 'Aanmelden',
   'signIn.expired': 'Je sessie is beëindigd (het token is verlopen of ingetrokken). Meld je opnieuw aan.',

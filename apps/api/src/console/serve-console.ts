@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 
 export const CONSOLE_PATH = '/console';
 
@@ -27,7 +27,11 @@ export function consoleBuildDir(): string | null {
 export function serveConsole(app: INestApplication): void {
   const dir = consoleBuildDir();
   const router = express.Router();
-  router.get(CONSOLE_PATH, (_req: Request, res: Response) => res.redirect(301, `${CONSOLE_PATH}/`));
+  // Relative asset URLs need the trailing slash; the router matches /console/ for /console too, so test the path.
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method === 'GET' && req.path === CONSOLE_PATH) res.redirect(301, `${CONSOLE_PATH}/`);
+    else next();
+  });
   if (dir) {
     router.use(
       `${CONSOLE_PATH}/assets`,

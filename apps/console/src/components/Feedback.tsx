@@ -1,4 +1,5 @@
 import { Alert, Center, Loader } from '@mantine/core';
+import { Component, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { useI18n } from '../i18n';
 
@@ -25,4 +26,27 @@ export function ErrorAlert({ error }: { error: unknown }) {
       {message}
     </Alert>
   );
+}
+
+/**
+ * A page that fails to render shows what happened in words, and the rest of the console (navigation, sign-out)
+ * keeps working; `resetKey` (the location) clears it when the person goes elsewhere.
+ */
+export class PageErrorBoundary extends Component<
+  { children: ReactNode; resetKey: string },
+  { error: unknown }
+> {
+  override state: { error: unknown } = { error: null };
+
+  static getDerivedStateFromError(error: unknown) {
+    return { error };
+  }
+
+  override componentDidUpdate(previous: { resetKey: string }) {
+    if (previous.resetKey !== this.props.resetKey && this.state.error) this.setState({ error: null });
+  }
+
+  override render() {
+    return this.state.error ? <ErrorAlert error={this.state.error} /> : this.props.children;
+  }
 }

@@ -74,6 +74,7 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
               to={p.to}
               end={p.to === '/'}
               label={t(p.label)}
+              variant="filled"
               onClick={close}
             />
           ))}

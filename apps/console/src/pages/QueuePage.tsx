@@ -1,7 +1,7 @@
 import {
   Anchor,
   Badge,
-  Box,
+  Card,
   Button,
   Group,
   Select,
@@ -13,6 +13,7 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
+import { useMediaQuery } from '@mantine/hooks';
 import { useEffect, useMemo, useState } from 'react';
 import { Link as RouterLink, useNavigate, useSearchParams } from 'react-router-dom';
 import type { NoticeSummary } from '../api/client';
@@ -53,6 +54,23 @@ function filtersOf(params: URLSearchParams): QueueFilters {
 
 const column = createColumnHelper<NoticeSummary>();
 
+/** The state; the states where the desk holds the clock (triage, attribution, a removal to confirm) stand out. */
+function StateBadge({ state }: { state: string }) {
+  const { language } = useI18n();
+  const desk = DESK_STATES.has(state);
+  return (
+    <Badge
+      variant={desk ? 'filled' : 'light'}
+      color={desk ? '#a63c00' : 'gray'}
+      styles={{ label: { overflow: 'visible' } }}
+      tt="none"
+      style={{ flexShrink: 0 }}
+    >
+      {stateLabel(state, language)}
+    </Badge>
+  );
+}
+
 export function QueuePage() {
   const { t, language } = useI18n();
   const navigate = useNavigate();
@@ -63,6 +81,8 @@ export function QueuePage() {
   const notices = useMemo(() => queue.data?.items ?? [], [queue.data]);
   const names = useCustomerNames(notices.flatMap((n) => (n.customerId ? [n.customerId] : [])));
   const [active, setActive] = useState(0);
+  // Below 62em (with the navigation beside it) a table of six columns does not fit: the rows become cards.
+  const narrow = useMediaQuery('(max-width: 62em)') ?? false;
   const [customerInput, setCustomerInput] = useState(params.get('customer') ?? '');
 
   const setFilter = (name: keyof QueueFilters, value: string | null) => {
@@ -81,16 +101,7 @@ export function QueuePage() {
       }),
       column.accessor('state', {
         header: () => t('queue.col.state'),
-        cell: (c) => (
-          <Badge
-            variant={DESK_STATES.has(c.getValue()) ? 'filled' : 'light'}
-            color={DESK_STATES.has(c.getValue()) ? 'orange.9' : 'gray'}
-            styles={{ label: { overflow: 'visible' } }}
-            tt="none"
-          >
-            {stateLabel(c.getValue(), language)}
-          </Badge>
-        ),
+        cell: (c) => <StateBadge state={c.getValue()} />,
       }),
       column.accessor('category', {
         header: () => t('queue.col.category'),
@@ -156,7 +167,7 @@ export function QueuePage() {
   }, [rows, active, navigate]);
 
   useEffect(() => {
-    document.querySelector(`tr[data-row="${active}"]`)?.scrollIntoView({ block: 'nearest' });
+    document.querySelector(`[data-row="${active}"]`)?.scrollIntoView({ block: 'nearest' });
   }, [active]);
 
   const filtered = Boolean(filters.status || filters.category || filters.customer);
@@ -184,7 +195,7 @@ export function QueuePage() {
           label={t('filter.status')}
           placeholder={t('filter.any')}
           clearable
-          w={210}
+          w={{ base: '100%', xs: 210 }}
           value={filters.status ?? null}
           onChange={(v) => setFilter('status', v)}
           data={OPEN_STATES.map((s) => ({ value: s, label: stateLabel(s, language) }))}
@@ -193,15 +204,14 @@ export function QueuePage() {
           label={t('filter.category')}
           placeholder={t('filter.any')}
           clearable
-          w={190}
+          w={{ base: '100%', xs: 190 }}
           value={filters.category ?? null}
           onChange={(v) => setFilter('category', v)}
           data={CATEGORIES.map((c) => ({ value: c, label: categoryLabel(c, language) }))}
         />
         <TextInput
           label={t('filter.customer')}
-          w={330}
-          maw="100%"
+          w={{ base: '100%', xs: 330 }}
           value={customerInput}
           error={customerError}
           onChange={(e) => {
@@ -232,11 +242,47 @@ export function QueuePage() {
       )}
       {notices.length > 0 && (
         <>
-          <Text size="xs" c="gray.7">
+          <Text size="xs" c="gray.7" visibleFrom="sm">
             {t('queue.keys')}
           </Text>
-          <Box style={{ overflowX: 'auto' }}>
-            <Table highlightOnHover verticalSpacing="xs" miw={760} data-testid="queue-table">
+          {narrow ? (
+            <Stack gap="xs" data-testid="queue-list">
+              {rows.map((row, index) => {
+                const n = row.original;
+                return (
+                  <Card
+                    key={row.id}
+                    withBorder
+                    padding="sm"
+                    data-row={index}
+                    data-notice={n.id}
+                    data-active={index === active}
+                  >
+                    <Group justify="space-between" wrap="nowrap" gap="xs">
+                      <TimeLeft deadline={n.deadline} now={now} />
+                      <StateBadge state={n.state} />
+                    </Group>
+                    <Group gap="xs" mt={6} wrap="nowrap" align="flex-start">
+                      <Anchor component={RouterLink} to={`/notices/${n.id}`} size="sm" fw={600}>
+                        {categoryLabel(n.category, language)}
+                      </Anchor>
+                      <Text size="sm" lineClamp={2} style={{ overflowWrap: 'anywhere' }}>
+                        {n.customerId
+                          ? (names.get(n.customerId) ?? n.customerId.slice(0, 8))
+                          : t('queue.unattributed')}
+                      </Text>
+                    </Group>
+                    <Text size="xs" c="gray.7" mt={4}>
+                      {t('queue.col.answered')}:{' '}
+                      {customerAnswered(n) ? t('queue.answered.yes') : t('queue.answered.no')} ·{' '}
+                      <Time iso={n.receivedAt} />
+                    </Text>
+                  </Card>
+                );
+              })}
+            </Stack>
+          ) : (
+            <Table highlightOnHover verticalSpacing="xs" data-testid="queue-table">
               <VisuallyHidden component="caption">{t('queue.subtitle')}</VisuallyHidden>
               <Table.Thead>
                 {table.getHeaderGroups().map((group) => (
@@ -269,7 +315,7 @@ export function QueuePage() {
                 ))}
               </Table.Tbody>
             </Table>
-          </Box>
+          )}
         </>
       )}
     </Stack>

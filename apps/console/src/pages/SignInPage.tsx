@@ -55,6 +55,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
                 {t('signIn.title')}
               </Title>
               <SegmentedControl
+                style={{ flexShrink: 0 }}
                 size="xs"
                 aria-label={t('nav.language')}
                 value={language}
