@@ -128,6 +128,7 @@ async function main(): Promise<void> {
     stackFileWritten = true;
     say('');
     say('Takedown is running.');
+    say(`  Console         ${api}/console/   (sign in with an API token)`);
     say(`  API             ${api}`);
     say(`  Swagger UI      ${api}/docs   (OpenAPI JSON: ${api}/docs-json)`);
     say(`  Health          ${api}/health`);
@@ -149,6 +150,7 @@ async function main(): Promise<void> {
       say('');
       say('A first admin API token was made (the database had none). It is shown only this once: keep it.');
       say(`  ${bootstrapToken}`);
+      say(`Sign in to the console (${api}/console/) with it.`);
       say(
         `In Swagger UI (${api}/docs) click "Authorize" and paste it; with curl: -H "Authorization: Bearer <token>".`,
       );
