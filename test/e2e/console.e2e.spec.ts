@@ -274,11 +274,20 @@ describe('the web console in a browser, end to end', () => {
       const me = (await (
         await fetch(`${system.baseUrl}/v1/me`, { headers: { Authorization: `Bearer ${token}` } })
       ).json()) as { role: string; areas: string[] };
-      expect(me).toMatchObject({ role: 'account_manager', areas: ['queue', 'tasks', 'customers'] });
+      expect(me).toMatchObject({
+        role: 'account_manager',
+        areas: ['queue', 'tasks', 'customers'],
+        actsOnNotices: false,
+      });
       await signIn(page, token);
       const table = page.getByTestId('queue-table');
       await table.locator(`tr[data-notice="${created.phishing.id}"]`).waitFor();
       expect(await table.locator('tbody tr').count()).toBe(1);
+      // It may read the notice, not act on it: the page offers no action the API would refuse.
+      await table.getByRole('link', { name: 'phishing' }).click();
+      await page.getByTestId('notice-state').waitFor();
+      await expect(page.getByRole('heading', { name: 'Actions' }).count()).resolves.toBe(0);
+      await expect(page.locator('button[data-action]').count()).resolves.toBe(0);
 
       await page.getByRole('link', { name: 'Tasks' }).click();
       const card = page.locator(`[data-task="${task?.id}"]`);
@@ -345,6 +354,14 @@ describe('the web console in a browser, end to end', () => {
         'Your session has ended',
       );
       expect(await page.evaluate('sessionStorage.getItem("takedown.console.token")')).toBeNull();
+
+      // A reporter's token: its own notices, no tasks in the navigation (the API would refuse them).
+      await signIn(page, await system.tokenFor('source'));
+      await page.getByTestId('queue-empty').waitFor();
+      await expect(page.getByRole('link', { name: 'Queue' }).count()).resolves.toBe(1);
+      await expect(page.getByRole('link', { name: 'Tasks' }).count()).resolves.toBe(0);
+      await page.getByTestId('sign-out').click();
+      await page.waitForURL(/\/console\/sign-in$/);
 
       // Sign-out forgets the token.
       await signIn(page, await system.tokenFor('abuse_desk'));

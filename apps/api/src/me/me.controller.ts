@@ -48,6 +48,7 @@ export class MeController {
       roles: principal.roles,
       label: principal.actor.name,
       areas: CONSOLE_AREAS.filter((area) => mayCall(principal.roles, AREA_ROUTES[area])),
+      actsOnNotices: mayCall(principal.roles, [NoticesController, 'act']),
     };
   }
 }

@@ -29,4 +29,9 @@ export class MeView {
       'The parts of the console whose routes these roles may call (from the routes’ own role rules)',
   })
   areas: ConsoleArea[];
+  @ApiProperty({
+    description:
+      'Whether these roles may act on a notice (POST /v1/notices/{id}/actions/{action}); else the console shows none',
+  })
+  actsOnNotices: boolean;
 }

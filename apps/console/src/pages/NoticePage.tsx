@@ -23,6 +23,7 @@ import { ErrorAlert, Loading } from '../components/Feedback';
 import { useI18n } from '../i18n';
 import { categoryLabel, stateLabel } from '../labels';
 import { allowedActions, IRREVERSIBLE, NEEDS_REASON, type ActionName } from '../notice-actions';
+import { useMe } from '../me';
 import { QUEUE_REFRESH_MS } from '../queue-data';
 import { Time, TimeLeft, useNow } from '../time';
 
@@ -191,6 +192,7 @@ export default function NoticePage() {
   const { id = '' } = useParams();
   const { t, language } = useI18n();
   const now = useNow();
+  const actsOnNotices = useMe().data?.actsOnNotices ?? false;
   const notice = useQuery({
     queryKey: ['notice', id],
     refetchInterval: QUEUE_REFRESH_MS,
@@ -251,7 +253,7 @@ export default function NoticePage() {
           </Stack>
         </Group>
       </Card>
-      <Actions notice={n} />
+      {actsOnNotices && <Actions notice={n} />}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Card withBorder>
           <Stack gap="xs">
