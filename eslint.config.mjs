@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import jest from 'eslint-plugin-jest';
 import prettier from 'eslint-config-prettier';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -30,6 +31,17 @@ export default tseslint.config(
         'error',
         { assertFunctionNames: ['expect', 'expect[A-Z]*', '**.expect', 'fc.assert', 'check[A-Z]*'] },
       ],
+    },
+  },
+  {
+    // The web console: the rules of hooks (a hook called conditionally or a stale dependency is a bug React
+    // does not report).
+    files: ['apps/console/src/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat.recommended,
+    rules: {
+      ...reactHooks.configs.flat.recommended.rules,
+      // About the React Compiler's memoisation, which the console's build does not use.
+      'react-hooks/incompatible-library': 'off',
     },
   },
   {

@@ -90,6 +90,7 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'POST /v1/customers/:id/measures/:kind/reject': DESK,
   'POST /v1/customer/link-requests': 'public',
   'POST /v1/customer/sessions': 'public',
+  'GET /v1/me': [...ALL_STAFF, 'source'],
 };
 
 interface RouteRule {

@@ -20,6 +20,7 @@ import { HealthModule } from './health/health.module';
 import { ImportsModule } from './imports/imports.module';
 import { IntakeModule } from './intake/intake.module';
 import { LinksModule } from './links/links.module';
+import { MeModule } from './me/me.module';
 import { HttpMetricsMiddleware, MetricsModule } from './metrics/metrics.module';
 import { NoticesModule } from './notices/notices.module';
 import { PoliciesModule } from './policies/policies.module';
@@ -80,6 +81,7 @@ export class AppModule implements NestModule {
         PoliciesModule,
         EventsModule,
         WellKnownModule,
+        MeModule,
       ],
       controllers: captureDir ? [DevMailController] : [],
       providers: captureDir ? [{ provide: CapturedMailbox, useValue: new CapturedMailbox(captureDir) }] : [],

@@ -1,20 +1,19 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './app-config';
 import { AppModule } from './app.module';
 import { BearerAuthentication } from './auth/bearer';
-import { describeRoles } from './auth/openapi';
 import { bodyParsers } from './common/body-limits';
 import { ErrorsFilter } from './common/errors.filter';
 import { RejectUnstorableTextInterceptor } from './common/unstorable-text';
-import { documentCommonResponses } from './common/openapi';
-import { documentValidationRules } from './common/openapi-rules';
 import { TokenThrottlerGuard } from './common/rate-limit';
 import { securityHeaders } from './common/security-headers';
 import { validationPipe } from './common/validation';
+import { serveConsole } from './console/serve-console';
+import { openApiDocument } from './openapi-document';
 
 /** Builds the API application (used by main.ts and by the e2e tests, which drive it through HTTP). */
 export async function createApp(config: AppConfig): Promise<INestApplication> {
@@ -26,6 +25,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.use(securityHeaders());
   const bearer = app.get(BearerAuthentication);
   app.use(bodyParsers((req, res) => bearer.principalOf(req, res)));
+  serveConsole(app);
   app.useLogger(app.get(Logger));
   // After the APP_GUARD guards (authentication), so that it counts per principal.
   app.useGlobalGuards(app.get(TokenThrottlerGuard));
@@ -33,23 +33,7 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new ErrorsFilter());
   app.enableShutdownHooks();
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Takedown API')
-      .setDescription('Notice-and-takedown escalation for hosting providers and colocation datacenters')
-      .setVersion('0.1.0')
-      .addBearerAuth({
-        type: 'http',
-        scheme: 'bearer',
-        bearerFormat: 'td_… API token, or an OIDC JWT',
-        description: 'An API token (td_…, from `npm run takedown -- token create`) or an OIDC access token',
-      })
-      .build(),
-  );
-  describeRoles(document);
-  documentCommonResponses(document);
-  documentValidationRules(app, document);
+  const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     // The token pasted into Authorize lives in the page only: persisted, it would sit in localStorage, where any

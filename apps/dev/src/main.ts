@@ -131,6 +131,7 @@ async function main(): Promise<void> {
     stackFileWritten = true;
     say('');
     say('Takedown is running.');
+    say(`  Console         ${api}/console/   (sign in with an API token)`);
     say(`  API             ${api}`);
     say(`  Swagger UI      ${api}/docs   (OpenAPI JSON: ${api}/docs-json)`);
     say(`  Health          ${api}/health`);
@@ -155,6 +156,7 @@ async function main(): Promise<void> {
       say(
         `It expires ${bootstrapToken.expiresAt.toISOString()} (BOOTSTRAP_TOKEN_TTL); make personal tokens with it before then.`,
       );
+      say(`Sign in to the console (${api}/console/) with it.`);
       say(
         `In Swagger UI (${api}/docs) click "Authorize" and paste it; with curl: -H "Authorization: Bearer <token>".`,
       );

@@ -1,0 +1,83 @@
+import { createTheme, MantineProvider } from '@mantine/core';
+import { keepPreviousData, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect } from 'react';
+import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
+import { ApiError, UNAUTHORIZED_EVENT } from './api/client';
+import { Loading, PageErrorBoundary } from './components/Feedback';
+import { Shell } from './components/Shell';
+import { I18nProvider } from './i18n';
+import { QueuePage } from './pages/QueuePage';
+import { SignInPage } from './pages/SignInPage';
+import { useMe } from './me';
+
+// The queue is the home page and loads with the app; the other pages are fetched when first opened.
+const NoticePage = lazy(() => import('./pages/NoticePage'));
+const TasksPage = lazy(() => import('./pages/TasksPage'));
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      // Old data stays on screen while a refetch runs: no spinner on every refresh.
+      placeholderData: keepPreviousData,
+      staleTime: 5_000,
+      // A 4xx will not change on a retry.
+      retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
+    },
+  },
+});
+
+// Shade 8: white text on the default shade 6 misses WCAG AA contrast (axe checks it).
+const theme = createTheme({ primaryColor: 'indigo', primaryShade: 8, defaultRadius: 'sm' });
+
+/** A 401 from any call: back to sign-in, which says why. */
+function SignOutOnUnauthorized() {
+  const navigate = useNavigate();
+  useEffect(() => {
+    const onUnauthorized = () => {
+      queryClient.clear();
+      navigate('/sign-in', { replace: true });
+    };
+    window.addEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+    return () => window.removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+  }, [navigate]);
+  return null;
+}
+
+function SignedIn() {
+  const me = useMe();
+  const location = useLocation();
+  if (!me.data) return <Loading />;
+  const areas = new Set(me.data.areas);
+  return (
+    <Shell me={me.data}>
+      <PageErrorBoundary resetKey={location.pathname}>
+        <Suspense fallback={<Loading />}>
+          <Routes>
+            {areas.has('queue') && <Route index element={<QueuePage />} />}
+            {areas.has('queue') && <Route path="notices/:id" element={<NoticePage />} />}
+            {areas.has('tasks') && <Route path="tasks" element={<TasksPage />} />}
+            <Route path="*" element={<Navigate to={areas.has('queue') ? '/' : '/tasks'} replace />} />
+          </Routes>
+        </Suspense>
+      </PageErrorBoundary>
+    </Shell>
+  );
+}
+
+export function App() {
+  return (
+    <MantineProvider theme={theme}>
+      <QueryClientProvider client={queryClient}>
+        <I18nProvider>
+          <BrowserRouter basename="/console">
+            <SignOutOnUnauthorized />
+            <Routes>
+              <Route path="/sign-in" element={<SignInPage onSignedIn={() => queryClient.clear()} />} />
+              <Route path="/*" element={<SignedIn />} />
+            </Routes>
+          </BrowserRouter>
+        </I18nProvider>
+      </QueryClientProvider>
+    </MantineProvider>
+  );
+}

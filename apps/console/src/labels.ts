@@ -1,0 +1,57 @@
+import type { Category, NoticeState } from './api/client';
+import type { Language } from './i18n';
+
+const STATES: Record<Language, Record<NoticeState, string>> = {
+  en: {
+    needs_triage: 'needs triage',
+    received: 'received',
+    attributed: 'attributed',
+    unattributed: 'unattributed',
+    customer_notified: 'customer notified',
+    reminded: 'customer reminded',
+    awaiting_confirmation: 'awaiting confirmation',
+    resolved: 'resolved',
+    escalated: 'escalated',
+    suspension_requested: 'suspension requested',
+    closed: 'closed',
+  },
+  nl: {
+    needs_triage: 'te beoordelen',
+    received: 'ontvangen',
+    attributed: 'toegewezen',
+    unattributed: 'niet toegewezen',
+    customer_notified: 'klant ingelicht',
+    reminded: 'klant herinnerd',
+    awaiting_confirmation: 'wacht op bevestiging',
+    resolved: 'opgelost',
+    escalated: 'geëscaleerd',
+    suspension_requested: 'opschorting gevraagd',
+    closed: 'gesloten',
+  },
+};
+
+const CATEGORIES: Record<Language, Partial<Record<Category, string>>> = {
+  en: { csam: 'CSAM', terrorist_content: 'terrorist content', phishing: 'phishing', malware: 'malware' },
+  nl: {
+    csam: 'CSAM',
+    terrorist_content: 'terroristische inhoud',
+    phishing: 'phishing',
+    malware: 'malware',
+    copyright: 'auteursrecht',
+    other: 'overig',
+  },
+};
+
+export const stateLabel = (state: string, language: Language): string =>
+  STATES[language][state as NoticeState] ?? state.replace(/_/g, ' ');
+
+export const categoryLabel = (category: string, language: Language): string =>
+  CATEGORIES[language][category as Category] ?? category.replace(/_/g, ' ');
+
+/** The states the desk holds the clock in: nobody else will move the notice on. */
+export const DESK_STATES: ReadonlySet<string> = new Set([
+  'needs_triage',
+  'received',
+  'unattributed',
+  'awaiting_confirmation',
+]);

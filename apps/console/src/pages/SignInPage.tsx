@@ -1,0 +1,95 @@
+import {
+  Alert,
+  Button,
+  Center,
+  Group,
+  Paper,
+  PasswordInput,
+  SegmentedControl,
+  Stack,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useState, type FormEvent } from 'react';
+import { useNavigate } from 'react-router-dom';
+import { api, ApiError, unwrap } from '../api/client';
+import { useI18n, type Language } from '../i18n';
+import { session } from '../session';
+
+export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
+  const { t, language, setLanguage } = useI18n();
+  const navigate = useNavigate();
+  const [reason] = useState(() => session.takeReason());
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const candidate = token.trim();
+    if (!candidate) {
+      setError(t('signIn.empty'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      unwrap(await api.GET('/v1/me', { headers: { Authorization: `Bearer ${candidate}` } }));
+      session.signIn(candidate);
+      onSignedIn();
+      navigate('/', { replace: true });
+    } catch (err) {
+      setError(err instanceof ApiError ? t('signIn.rejected', { message: err.message }) : t('error.network'));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Center mih="100vh" p="md" component="main">
+      <Paper withBorder shadow="sm" p="xl" w="100%" maw={460}>
+        <form onSubmit={submit} noValidate>
+          <Stack>
+            <Group justify="space-between" wrap="nowrap" align="flex-start">
+              <Title order={1} size="h3">
+                {t('signIn.title')}
+              </Title>
+              <SegmentedControl
+                style={{ flexShrink: 0 }}
+                size="xs"
+                aria-label={t('nav.language')}
+                value={language}
+                onChange={(value) => setLanguage(value as Language)}
+                data={[
+                  { value: 'en', label: 'EN' },
+                  { value: 'nl', label: 'NL' },
+                ]}
+              />
+            </Group>
+            {reason === 'expired' && (
+              <Alert color="orange" role="status" data-testid="signed-out-reason">
+                {t('signIn.expired')}
+              </Alert>
+            )}
+            <Text size="sm">{t('signIn.intro')}</Text>
+            <PasswordInput
+              label={t('signIn.token')}
+              name="token"
+              autoComplete="off"
+              value={token}
+              onChange={(e) => setToken(e.currentTarget.value)}
+              error={error}
+              data-autofocus
+            />
+            <Text size="xs" c="gray.7">
+              {t('signIn.kept')}
+            </Text>
+            <Button type="submit" loading={busy}>
+              {t('signIn.submit')}
+            </Button>
+          </Stack>
+        </form>
+      </Paper>
+    </Center>
+  );
+}

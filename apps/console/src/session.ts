@@ -1,0 +1,28 @@
+/**
+ * The signed-in token. It lives in sessionStorage: it survives a reload of the tab but not the tab itself, and
+ * other tabs never see it. Never localStorage, which keeps it on disk for anyone at the browser later.
+ */
+const TOKEN = 'takedown.console.token';
+/** Why the person is on the sign-in page again (the session expired), shown there once. */
+const REASON = 'takedown.console.signed-out-reason';
+
+export type SignOutReason = 'expired';
+
+export const session = {
+  token: (): string | null => sessionStorage.getItem(TOKEN),
+  signIn(token: string): void {
+    sessionStorage.setItem(TOKEN, token);
+    sessionStorage.removeItem(REASON);
+  },
+  signOut(reason?: SignOutReason): void {
+    sessionStorage.removeItem(TOKEN);
+    if (reason) sessionStorage.setItem(REASON, reason);
+    else sessionStorage.removeItem(REASON);
+  },
+  /** The reason of the last sign-out, read once. */
+  takeReason(): SignOutReason | null {
+    const reason = sessionStorage.getItem(REASON);
+    sessionStorage.removeItem(REASON);
+    return reason === 'expired' ? reason : null;
+  },
+};
