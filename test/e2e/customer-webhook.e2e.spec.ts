@@ -2,8 +2,8 @@ import { createHmac, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
-import { enqueueCustomerWebhook } from '@takedown/persistence';
-import { CustomerWebhooks } from '@takedown/worker/customer-webhooks';
+import { enqueueCustomerWebhook, findCustomerWebhookDelivery } from '@takedown/persistence';
+import { CustomerWebhooks, CustomerWebhookSettings } from '@takedown/worker/customer-webhooks';
 import { WEBHOOK_DELIVERY_HEADER, WEBHOOK_SIGNATURE_HEADER } from '@takedown/worker/source-webhooks';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
@@ -135,8 +135,23 @@ describe('customer webhooks', () => {
     const before = calls.length;
     const eventId = created[0].headers[WEBHOOK_DELIVERY_HEADER] as string;
     expect(await enqueueCustomerWebhook(db, { eventId, noticeId: id, type: 'notice.created' })).toBe(false);
-    await new CustomerWebhooks(db).deliverCustomerWebhook({ eventId });
+    await new CustomerWebhooks(db, new CustomerWebhookSettings('allow')).deliverCustomerWebhook({ eventId });
     expect(calls.length).toBe(before);
+
+    // In production a webhook may not reach the provider's own network: the receiver on loopback is refused at once.
+    const inward = `${id}:inward-probe`;
+    expect(await enqueueCustomerWebhook(db, { eventId: inward, noticeId: id, type: 'notice.reminder' })).toBe(
+      true,
+    );
+    await expect(
+      new CustomerWebhooks(db, new CustomerWebhookSettings('refuse')).deliverCustomerWebhook({
+        eventId: inward,
+      }),
+    ).rejects.toMatchObject({ type: 'WEBHOOK.REFUSED', nonRetryable: true });
+    expect(calls.length).toBe(before);
+    expect(await findCustomerWebhookDelivery(db, inward)).toMatchObject({
+      lastError: expect.stringMatching(/not public/),
+    });
 
     // Customer B sees neither A's deliveries nor its webhook.
     const ofB = await asB.get('/v1/customer/webhook-deliveries').expect(200);

@@ -19,6 +19,12 @@ import {
   customerWebhookWorkflowId,
 } from '@takedown/workflows/customer-webhook.workflow';
 import { signWebhook, WEBHOOK_DELIVERY_HEADER, WEBHOOK_SIGNATURE_HEADER } from './source-webhooks';
+import { postWebhook, WebhookTargetRefused, type PrivateTargets } from './webhook-post';
+
+/** Where a customer's webhook may point (WEBHOOK_PRIVATE_TARGETS), as a class so Nest can inject it. */
+export class CustomerWebhookSettings {
+  constructor(readonly privateTargets: PrivateTargets) {}
+}
 
 /**
  * Webhooks to customers (new notice, reminder, deadline passed), signed as the source feedback is
@@ -30,7 +36,10 @@ import { signWebhook, WEBHOOK_DELIVERY_HEADER, WEBHOOK_SIGNATURE_HEADER } from '
 export class CustomerWebhooks implements CustomerWebhookActivities {
   private readonly logger = new Logger(CustomerWebhooks.name);
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly settings: CustomerWebhookSettings,
+  ) {}
 
   /** In an activity: starts the delivery when the notice's customer has a webhook; nothing otherwise. */
   async enqueue(noticeId: string, type: CustomerWebhookEvent, eventId: string): Promise<void> {
@@ -81,22 +90,21 @@ export class CustomerWebhooks implements CustomerWebhookActivities {
     });
     let status: number | null = null;
     let error: string | null = null;
+    let refused = false;
     try {
-      const res = await fetch(hook.url, {
-        method: 'POST',
-        headers: {
+      status = await postWebhook(
+        hook.url,
+        {
           'content-type': 'application/json',
           [WEBHOOK_SIGNATURE_HEADER]: signWebhook(hook.secret, body, new Date()),
           [WEBHOOK_DELIVERY_HEADER]: eventId,
         },
         body,
-        redirect: 'error',
-        signal: AbortSignal.timeout(10_000),
-      });
-      status = res.status;
-      await res.body?.cancel();
+        { privateTargets: this.settings.privateTargets, timeoutMs: 10_000 },
+      );
     } catch (err) {
-      const code = ((err as Error).cause as { code?: string } | undefined)?.code;
+      refused = err instanceof WebhookTargetRefused;
+      const code = (err as NodeJS.ErrnoException).code;
       error = `${(err as Error).message}${code ? ` (${code})` : ''}`.slice(0, 500);
     }
     const delivered = status !== null && status >= 200 && status <= 299;
@@ -106,6 +114,12 @@ export class CustomerWebhooks implements CustomerWebhookActivities {
       error: delivered ? null : (error ?? `answered ${status}`),
     });
     // The log names the notice and the customer, never the endpoint (the customer's own) or the body (its URLs).
+    // Trying again would reach the same address: the delivery fails at once, with the reason on its row.
+    if (refused)
+      throw ApplicationFailure.nonRetryable(
+        `customer webhook of ${customer.reference}: ${error}`,
+        'WEBHOOK.REFUSED',
+      );
     if (!delivered) {
       throw ApplicationFailure.retryable(
         `customer webhook of ${customer.reference} ${error ? 'failed' : `answered ${status}`}`,

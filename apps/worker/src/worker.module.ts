@@ -7,7 +7,7 @@ import { Mailer } from '@takedown/mail';
 import { resolveReportKeys } from '@takedown/reports';
 import type { WorkerBusinessMetrics } from '@takedown/observability';
 import { dataSourceOptions } from '@takedown/persistence';
-import { CustomerWebhooks } from './customer-webhooks';
+import { CustomerWebhooks, CustomerWebhookSettings } from './customer-webhooks';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
 import { PortalLinks } from './portal-links';
@@ -65,6 +65,12 @@ export class WorkerModule {
             new SourceWebhooks(db, env.FEEDBACK_WEBHOOKS, metrics?.feedbackPending),
         },
         CustomerWebhooks,
+        {
+          provide: CustomerWebhookSettings,
+          useValue: new CustomerWebhookSettings(
+            env.WEBHOOK_PRIVATE_TARGETS ?? (env.NODE_ENV === 'production' ? 'refuse' : 'allow'),
+          ),
+        },
         PortalLinks,
         {
           provide: ScheduleSettings,

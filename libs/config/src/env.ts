@@ -219,6 +219,12 @@ export const envSchema = z
     TRANSPARENCY_DB_URL: optionalUrl(['https:', 'http:']),
     /** The bearer token for TRANSPARENCY_DB_URL. */
     TRANSPARENCY_DB_TOKEN: z.string().trim().min(1).optional(),
+    /**
+     * Whether a webhook a customer set may reach an address that is not public (loopback, private, link-local, …),
+     * checked after DNS on the address connected to. Default: `refuse` in production, `allow` elsewhere (receivers on
+     * loopback in development and tests).
+     */
+    WEBHOOK_PRIVATE_TARGETS: z.enum(['allow', 'refuse']).optional(),
     /** Feedback callbacks when a notice closes: `source name|https://url|secret;…` (secrets of 32+ characters). */
     FEEDBACK_WEBHOOKS: z
       .string()
