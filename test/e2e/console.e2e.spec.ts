@@ -133,7 +133,8 @@ describe('the web console in a browser, end to end', () => {
   const screenshots = async (page: Page, name: string) => {
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
-      await page.waitForTimeout(150);
+      // The navigation slides away below 48em (a 200 ms transition): shoot when it is done.
+      await page.waitForTimeout(500);
       await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
     }
     await page.setViewportSize({ width: 1280, height: 900 });
