@@ -1,10 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
 import { freePort } from '@takedown/dev-stack';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
+import { buildConsoleOnce } from '../support/console-build';
 import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -21,11 +21,7 @@ describe('the web console with single sign-on', () => {
   let provider: ChildProcess;
 
   beforeAll(async () => {
-    const build = promisify(execFile)(
-      path.join(ROOT, 'node_modules', '.bin', 'vite'),
-      ['build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'],
-      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' } },
-    );
+    const build = buildConsoleOnce();
     const executablePath = await ensureChromium((line) => process.stderr.write(`[chromium] ${line}\n`));
     await build;
     const port = await freePort();
