@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { CustomerEntity } from '@takedown/persistence';
 import type { Http } from '../support/api';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
+import { buildConsoleOnce } from '../support/console-build';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
 import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
@@ -42,11 +41,7 @@ describe('the web console in a browser, end to end', () => {
 
   beforeAll(async () => {
     // The console as `npm run build` builds it (production React), served by the API from dist/console.
-    const build = promisify(execFile)(
-      path.join(ROOT, 'node_modules', '.bin', 'vite'),
-      ['build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'],
-      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' } },
-    );
+    const build = buildConsoleOnce();
     const executablePath = await ensureChromium((line) => process.stderr.write(`[chromium] ${line}\n`));
     await build;
     system = await startListeningSystem();
@@ -133,7 +128,8 @@ describe('the web console in a browser, end to end', () => {
   const screenshots = async (page: Page, name: string) => {
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
-      await page.waitForTimeout(150);
+      // The navigation slides away below 48em (a 200 ms transition): shoot when it is done.
+      await page.waitForTimeout(500);
       await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
     }
     await page.setViewportSize({ width: 1280, height: 900 });

@@ -12,7 +12,7 @@ import { RejectUnstorableTextInterceptor } from './common/unstorable-text';
 import { TokenThrottlerGuard } from './common/rate-limit';
 import { securityHeaders } from './common/security-headers';
 import { validationPipe } from './common/validation';
-import { serveConsole } from './console/serve-console';
+import { consoleConnectSources, serveConsole } from './console/serve-console';
 import { openApiDocument } from './openapi-document';
 
 /** Builds the API application (used by main.ts and by the e2e tests, which drive it through HTTP). */
@@ -22,10 +22,10 @@ export async function createApp(config: AppConfig): Promise<INestApplication> {
     // Body parsers are chosen per route, with a limit each (common/body-limits.ts).
     bodyParser: false,
   });
-  app.use(securityHeaders());
+  app.use(securityHeaders(consoleConnectSources(config.env)));
   const bearer = app.get(BearerAuthentication);
   app.use(bodyParsers((req, res) => bearer.principalOf(req, res)));
-  serveConsole(app);
+  serveConsole(app, config.env);
   app.useLogger(app.get(Logger));
   // After the APP_GUARD guards (authentication), so that it counts per principal.
   app.useGlobalGuards(app.get(TokenThrottlerGuard));

@@ -13,6 +13,7 @@ import { useMe } from './me';
 // The queue is the home page and loads with the app; the other pages are fetched when first opened.
 const NoticePage = lazy(() => import('./pages/NoticePage'));
 const TasksPage = lazy(() => import('./pages/TasksPage'));
+const CallbackPage = lazy(() => import('./pages/CallbackPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -27,6 +28,8 @@ const queryClient = new QueryClient({
 });
 
 // Shade 8: white text on the default shade 6 misses WCAG AA contrast (axe checks it).
+const clearCache = () => queryClient.clear();
+
 const theme = createTheme({ primaryColor: 'indigo', primaryShade: 8, defaultRadius: 'sm' });
 
 /** A 401 from any call: back to sign-in, which says why. */
@@ -72,7 +75,15 @@ export function App() {
           <BrowserRouter basename="/console">
             <SignOutOnUnauthorized />
             <Routes>
-              <Route path="/sign-in" element={<SignInPage onSignedIn={() => queryClient.clear()} />} />
+              <Route path="/sign-in" element={<SignInPage onSignedIn={clearCache} />} />
+              <Route
+                path="/callback"
+                element={
+                  <Suspense fallback={<Loading />}>
+                    <CallbackPage onSignedIn={clearCache} />
+                  </Suspense>
+                }
+              />
               <Route path="/*" element={<SignedIn />} />
             </Routes>
           </BrowserRouter>

@@ -14,10 +14,10 @@ export const session = {
     sessionStorage.setItem(TOKEN, token);
     sessionStorage.removeItem(REASON);
   },
+  /** Forgets the tab's whole session: the token and what single sign-on kept (its user and state). */
   signOut(reason?: SignOutReason): void {
-    sessionStorage.removeItem(TOKEN);
+    sessionStorage.clear();
     if (reason) sessionStorage.setItem(REASON, reason);
-    else sessionStorage.removeItem(REASON);
   },
   /** The reason of the last sign-out, read once. */
   takeReason(): SignOutReason | null {

@@ -293,6 +293,13 @@ export const envSchema = z
     BOOTSTRAP_TOKEN_TTL: duration('PT24H'),
     /** Failed authentications (401) per minute from one client address before it gets 429; 0 turns it off. */
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+    /**
+     * The web console's client at the issuer (public, authorization code with PKCE, redirect URI
+     * `<PUBLIC_BASE_URL>/console/callback`): set, the console offers single sign-on besides API tokens.
+     */
+    OIDC_CONSOLE_CLIENT_ID: z.string().trim().min(1).optional(),
+    /** The scope the console asks for; the access token must carry OIDC_AUDIENCE and the roles claim. */
+    OIDC_CONSOLE_SCOPE: z.string().trim().min(1).default('openid email profile'),
     /** Requests per minute per API token (or per client address without one); 0 turns the limit off. */
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     /** How often the API reads the business metrics (open, overdue notices, open tasks, intake) for /metrics. */

@@ -9,14 +9,15 @@ import helmet from 'helmet';
  * `upgrade-insecure-requests` is left out: on a plain-HTTP deployment (a laptop, a lab) it would make the browser
  * fetch the UI's scripts over HTTPS, where nothing listens.
  */
-export function securityHeaders(): RequestHandler {
+export function securityHeaders(extraConnectSrc: string[] = []): RequestHandler {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
         defaultSrc: ["'self'"],
         baseUri: ["'self'"],
-        connectSrc: ["'self'"],
+        // Beyond 'self': the OIDC issuer, whose discovery and token endpoints the console's sign-in calls.
+        connectSrc: ["'self'", ...extraConnectSrc],
         fontSrc: ["'self'", 'data:'],
         formAction: ["'self'"],
         frameAncestors: ["'none'"],

@@ -15,6 +15,7 @@ import {
   Timeline,
   Title,
 } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link as RouterLink, useParams } from 'react-router-dom';
@@ -193,6 +194,8 @@ export default function NoticePage() {
   const { t, language } = useI18n();
   const now = useNow();
   const actsOnNotices = useMe().data?.actsOnNotices ?? false;
+  // Wrapped under the title on a narrow screen, the clock lines up with it.
+  const narrow = useMediaQuery('(max-width: 48em)') ?? false;
   const notice = useQuery({
     queryKey: ['notice', id],
     refetchInterval: QUEUE_REFRESH_MS,
@@ -235,7 +238,7 @@ export default function NoticePage() {
               )}
             </Group>
           </Stack>
-          <Stack gap={2} align="flex-end">
+          <Stack gap={2} align={narrow ? 'flex-start' : 'flex-end'}>
             {n.state !== 'closed' && <TimeLeft deadline={n.deadline} now={now} />}
             {n.deadline && (
               <Text size="xs" c="gray.7">

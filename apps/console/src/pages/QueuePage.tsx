@@ -186,7 +186,7 @@ export function QueuePage() {
           </Text>
         </div>
         <Text size="sm" c="gray.7" aria-live="polite" data-testid="queue-count">
-          {queue.data ? t('queue.count', { count: notices.length }) : ''}
+          {notices.length > 0 ? t('queue.count', { count: notices.length }) : ''}
           {queue.isFetching && queue.data ? ` · ${t('queue.updating')}` : ''}
         </Text>
       </Group>

@@ -2,6 +2,7 @@ import {
   Alert,
   Button,
   Center,
+  Divider,
   Group,
   Paper,
   PasswordInput,
@@ -10,10 +11,12 @@ import {
   Text,
   Title,
 } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { api, ApiError, unwrap } from '../api/client';
 import { useI18n, type Language } from '../i18n';
+import { fetchSettings, startSignIn } from '../oidc';
 import { session } from '../session';
 
 export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
@@ -23,6 +26,9 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const settings = useQuery({ queryKey: ['settings'], queryFn: fetchSettings, staleTime: Infinity });
+  const oidc = settings.data?.oidc ?? null;
+  const [redirecting, setRedirecting] = useState(false);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -71,6 +77,26 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
                 {t('signIn.expired')}
               </Alert>
             )}
+            {oidc && (
+              <>
+                <Button
+                  variant="filled"
+                  loading={redirecting}
+                  onClick={() => {
+                    setRedirecting(true);
+                    startSignIn(oidc).catch((err: unknown) => {
+                      setRedirecting(false);
+                      setError(
+                        t('signIn.ssoFailed', { message: err instanceof Error ? err.message : String(err) }),
+                      );
+                    });
+                  }}
+                >
+                  {t('signIn.sso')}
+                </Button>
+                <Divider label={t('signIn.or')} labelPosition="center" />
+              </>
+            )}
             <Text size="sm">{t('signIn.intro')}</Text>
             <PasswordInput
               label={t('signIn.token')}
@@ -84,7 +110,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
             <Text size="xs" c="gray.7">
               {t('signIn.kept')}
             </Text>
-            <Button type="submit" loading={busy}>
+            <Button type="submit" loading={busy} variant={oidc ? 'default' : 'filled'}>
               {t('signIn.submit')}
             </Button>
           </Stack>
