@@ -71,9 +71,6 @@ interface Aggregate {
  */
 @Injectable()
 export class FeedImportService {
-  /** Policy profile by customer, and aggregation window by profile and category, for a run. */
-  private readonly profiles = new Map<string, string>();
-
   constructor(
     private readonly db: DataSource,
     private readonly bulk: BulkIntakeService,
@@ -86,7 +83,7 @@ export class FeedImportService {
     { onProgress, phases = {}, chunkSize = FEED_CHUNK }: FeedImportOptions = {},
   ): Promise<FeedImportReport> {
     const report: FeedImportReport = { lines: 0, created: 0, joined: 0, known: 0, rejected: 0, rejects: [] };
-    const windows = new Map<string, number>();
+    const windows: Windows = { profiles: new Map(), windows: new Map() };
     const runner = this.db.createQueryRunner();
     await runner.connect();
     const lock = `feed:${source.kind}:${source.name}`;
@@ -127,7 +124,7 @@ export class FeedImportService {
     lines: FeedLine[],
     source: { kind: SourceKind; name: string },
     report: FeedImportReport,
-    windows: Map<string, number>,
+    windows: Windows,
     phases: FeedPhases,
   ): Promise<void> {
     const known = (await timed(phases, 'known', () =>
@@ -171,7 +168,7 @@ export class FeedImportService {
         into = {
           noticeId: null,
           windowStart: at,
-          windowEnd: at + windows.get(windowKey(this.profileOf(customerId), line.category))!,
+          windowEnd: at + windows.windows.get(windowKey(this.profileOf(windows, customerId), line.category))!,
           firstSeen: at,
           lastSeen: at,
           opener: { line, ip, customerId },
@@ -253,32 +250,35 @@ export class FeedImportService {
     runner: QueryRunner,
     lines: FeedLine[],
     who: { customerId: string | null }[],
-    windows: Map<string, number>,
+    windows: Windows,
   ): Promise<void> {
     const customers = [...new Set(who.flatMap((w) => (w.customerId ? [w.customerId] : [])))].filter(
-      (id) => !this.profiles.has(id),
+      (id) => !windows.profiles.has(id),
     );
     if (customers.length) {
       const contracts = await runner.manager
         .getRepository(ContractEntity)
         .findBy({ customerId: In(customers) });
       for (const id of customers)
-        this.profiles.set(
+        windows.profiles.set(
           id,
           contracts.find((c) => c.customerId === id)?.policyProfile ?? this.config.env.POLICY_PROFILE,
         );
     }
     for (const [k, line] of lines.entries()) {
-      const profile = this.profileOf(who[k].customerId);
+      const profile = this.profileOf(windows, who[k].customerId);
       const key = windowKey(profile, line.category);
-      if (windows.has(key)) continue;
+      if (windows.windows.has(key)) continue;
       const policy = await policyInForce(runner.manager, profile, new Date(), 'default');
-      windows.set(key, durationToMs(policy?.categories[line.category]?.aggregationWindow ?? DEFAULT_WINDOW));
+      windows.windows.set(
+        key,
+        durationToMs(policy?.categories[line.category]?.aggregationWindow ?? DEFAULT_WINDOW),
+      );
     }
   }
 
-  private profileOf(customerId: string | null): string {
-    return (customerId && this.profiles.get(customerId)) || this.config.env.POLICY_PROFILE;
+  private profileOf(windows: Windows, customerId: string | null): string {
+    return (customerId && windows.profiles.get(customerId)) || this.config.env.POLICY_PROFILE;
   }
 
   /** The new aggregates' notices, through the batch intake: stored a few statements at a time, started many at once. */
@@ -394,6 +394,12 @@ export class FeedImportService {
       throw err;
     }
   }
+}
+
+/** For one run: policy profile by customer, aggregation window by profile and category. */
+interface Windows {
+  profiles: Map<string, string>;
+  windows: Map<string, number>;
 }
 
 const aggregateKey = (ip: string, category: string, customerId: string | null) =>
