@@ -6,9 +6,10 @@
  * the API in-process on loopback ports. No worker runs: both paths end in workflow starts, which is what is compared.
  * Generates customers with a /24 each in 198.18.0.0/15 (the range set aside for benchmarks) and a feed of
  * BENCH_LINES lines (default 100,000) over BENCH_ADDRESSES addresses (default 5,000) in those prefixes, one kind of
- * abuse per address, all within one aggregation window, one line in a thousand broken; imports it through the same
- * function as the command line; then sends as many IP notices as the feed opened to the batch intake, BENCH_BATCH a
- * request (default 500), one request at a time. Not a test: it prints figures and removes everything it made.
+ * abuse per address, all within one aggregation window, about one line in a thousand broken; imports it through the
+ * same function as the command line; then sends as many IP notices as the feed opened to the batch intake,
+ * BENCH_BATCH a request (default 500), one request at a time. Not a test: it prints figures and removes everything
+ * it made.
  */
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
@@ -32,6 +33,8 @@ const TASK_QUEUE = 'bench-feed';
 /** Addresses per customer's /24; 512 /24s in 198.18.0.0/15. */
 const PER_CUSTOMER = 50;
 const HOUR = 3_600_000;
+/** One line in so many is broken: a prime, so that the broken lines fall on different addresses. */
+const BROKEN_EVERY = 1009;
 
 /** What the scanners report, and the category each becomes. */
 const KINDS = [
@@ -88,7 +91,7 @@ async function main(): Promise<void> {
     );
     const feedSeconds = Number(process.hrtime.bigint() - started) / 1e9;
     log(`feed: ${JSON.stringify({ ...report, rejects: report.rejects.length })}`);
-    const broken = Math.floor(LINES / 1000);
+    const broken = Math.floor(LINES / BROKEN_EVERY);
     if (report.rejected !== broken || report.created + report.joined !== LINES - broken || report.known)
       throw new Error(
         `the feed was not taken as generated: ${JSON.stringify({ ...report, rejects: undefined })}`,
@@ -188,7 +191,7 @@ function writeFeed(file: string, ips: string[]): void {
       .slice(0, 19)
       .replace('T', ' ');
     const [protocol, port] = kind.where.split(',');
-    const ip = j % 1000 === 999 ? 'not-an-ip' : ips[a];
+    const ip = j % BROKEN_EVERY === BROKEN_EVERY - 1 ? 'not-an-ip' : ips[a];
     buffer += `${at},${ip},${port},${protocol},${kind.type},64500,${kind.tag}\n`;
     if (buffer.length > 1 << 20) {
       fs.writeSync(fd, buffer);
