@@ -180,6 +180,31 @@ describe('takedown import feed: IP-based reports aggregated into notices', () =>
     }
   });
 
+  it('runs two imports of one source one after the other: the same feed twice at once opens its notices once', async () => {
+    const a = await storeCustomer(db);
+    const t0 = new Date(Math.floor((Date.now() - 72 * HOUR) / HOUR) * HOUR);
+    const feed = [
+      HEADER,
+      ...Array.from(
+        { length: 30 },
+        (_, j) =>
+          `${stamp(new Date(t0.getTime() + j * 60_000))},${a.ip},${22 + (j % 3)},tcp,ssh-bruteforce,64500,brute-force`,
+      ),
+    ].join('\n');
+    const source = { kind: 'public' as const, name: `Feed ${randomUUID()}` };
+    const feeds = system.app.get(FeedImportService);
+    const runs = await Promise.all(
+      [0, 1].map(() => feeds.import(readFeed(feed, { source: source.name }), source, { chunkSize: 5 })),
+    );
+    expect(runs.map((r) => [r.created, r.joined, r.known]).sort()).toEqual([
+      [0, 0, 30],
+      [1, 29, 0],
+    ]);
+    const notices = await db.getRepository(NoticeEntity).find({ where: { sourceName: source.name } });
+    expect(notices).toHaveLength(1);
+    expect((await aggregateOf(notices[0].id)).occurrences).toBe(30);
+  });
+
   it('imports the sample feed from the command line: per-line rejects, exit 2, and again a no-op', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'feed-'));
     const file = path.join(dir, 'scan-feed.csv');
