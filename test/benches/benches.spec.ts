@@ -36,9 +36,23 @@ describe('the benches, bounded', () => {
       Object.keys(pkg.scripts)
         .filter((s) => s.startsWith('bench:'))
         .sort(),
-    ).toEqual(['bench:api', 'bench:attribution', 'bench:intake', 'bench:scale', 'bench:scale-queries']);
+    ).toEqual([
+      'bench:api',
+      'bench:attribution',
+      'bench:feed',
+      'bench:intake',
+      'bench:scale',
+      'bench:scale-queries',
+    ]);
     const files = fs.readdirSync(path.join(ROOT, 'bench')).filter((f) => f.endsWith('.ts'));
-    expect(files.sort()).toEqual(['api.ts', 'attribution.ts', 'intake.ts', 'scale-queries.ts', 'scale.ts']);
+    expect(files.sort()).toEqual([
+      'api.ts',
+      'attribution.ts',
+      'feed.ts',
+      'intake.ts',
+      'scale-queries.ts',
+      'scale.ts',
+    ]);
   });
 
   it('bench:api serves each route through the API, as bare SQL and from the raw server, and profiles the API', async () => {
@@ -75,6 +89,16 @@ describe('the benches, bounded', () => {
       'SMTP listener',
     ])
       expect(run.stdout).toContain(channel);
+  }, 240_000);
+
+  it('bench:feed imports a generated feed through the CLI path, and as many notices through the batch intake', async () => {
+    const run = await bench('feed', [], { BENCH_LINES: '2000', BENCH_ADDRESSES: '100', BENCH_BATCH: '50' });
+    expect(run).toMatchObject({ code: 0 });
+    expect(run.stdout).toMatch(/\| import feed: lines +\| +2000 \|/);
+    expect(run.stdout).toMatch(/\| import feed: notices opened +\| +100 \|/);
+    expect(run.stdout).toMatch(/\| POST \/v1\/notices\/batch +\| +100 \|/);
+    expect(run.stdout).toMatch(/Import phases \(s\): read [\d.]+, known [\d.]+, attribution [\d.]+/);
+    expect(run.stdout).toMatch(/Feed: \d+ lines\/s = [\d.]+x the batch intake's notices\/s/);
   }, 240_000);
 
   it('bench:scale-queries reads the overdue list, the stats and the search over its notices', async () => {

@@ -119,6 +119,92 @@ describe('takedown import feed: IP-based reports aggregated into notices', () =>
     expect((await aggregateOf(first.id)).occurrences).toBe(3);
   });
 
+  it('takes a feed a chunk at a time exactly as one line after the other, wherever the chunks are cut', async () => {
+    const a = await storeCustomer(db);
+    const b = await storeCustomer(db);
+    const t0 = new Date(Math.floor((Date.now() - 72 * HOUR) / HOUR) * HOUR);
+    const kinds = [
+      '22,tcp,ssh-bruteforce,64500,brute-force',
+      '23,tcp,telnet-bruteforce,64500,brute-force',
+      '53,udp,open-resolver,64500,open-dns',
+    ];
+    // Times out of order over 30 hours (lines before a window's start, on and past its end), two customers, two
+    // categories, a line from a few lines back every seventh line (once a broken one), a broken one now and then.
+    const lines = [HEADER];
+    for (let j = 0; j < 60; j++) {
+      if (j % 7 === 6) lines.push(lines[lines.length - 4]);
+      else if (j % 17 === 16) lines.push(`${stamp(t0)},not-an-ip,${kinds[0]}`);
+      else
+        lines.push(
+          `${stamp(new Date(t0.getTime() + ((j * 7) % 31) * HOUR))},${j % 3 ? a.ip : b.ip},${kinds[j % 3]}`,
+        );
+    }
+    const feed = lines.join('\n');
+    const feeds = system.app.get(FeedImportService);
+    const who = (ip: string | null) => (ip === a.ip ? 'A' : ip === b.ip ? 'B' : ip);
+    const run = async (chunkSize: number) => {
+      const source = { kind: 'public' as const, name: `Feed ${randomUUID()}` };
+      const report = await feeds.import(readFeed(feed, { source: source.name }), source, { chunkSize });
+      const notices = await db.getRepository(NoticeEntity).find({ where: { sourceName: source.name } });
+      const rows = await Promise.all(
+        notices.map(async (n) => ({
+          notice: [who(n.ip), n.category, n.observedAt!.toISOString()],
+          aggregate: await aggregateOf(n.id),
+          reportDetails: n.reportDetails,
+        })),
+      );
+      rows.sort((x, y) => JSON.stringify(x.notice).localeCompare(JSON.stringify(y.notice)));
+      return {
+        report,
+        rows,
+        again: () => feeds.import(readFeed(feed, { source: source.name }), source, { chunkSize }),
+      };
+    };
+
+    const oneByOne = await run(1);
+    expect(oneByOne.report).toMatchObject({ lines: 60, rejected: 4, known: 7 });
+    // Three keys (address, category, customer), more notices: windows were cut.
+    expect(oneByOne.report.created).toBeGreaterThan(3);
+    expect(oneByOne.report.joined).toBeGreaterThan(20);
+    expect(oneByOne.rows.filter((r) => r.aggregate.occurrences > 1).length).toBeGreaterThan(3);
+    for (const chunkSize of [4, 1000]) {
+      const chunked = await run(chunkSize);
+      expect({ report: chunked.report, rows: chunked.rows }).toEqual({
+        report: oneByOne.report,
+        rows: oneByOne.rows.map((r) => ({
+          ...r,
+          aggregate: { ...r.aggregate, customer_id: expect.any(String) as string },
+        })),
+      });
+      expect(await chunked.again()).toMatchObject({ created: 0, joined: 0, known: 56, rejected: 4 });
+    }
+  });
+
+  it('runs two imports of one source one after the other: the same feed twice at once opens its notices once', async () => {
+    const a = await storeCustomer(db);
+    const t0 = new Date(Math.floor((Date.now() - 72 * HOUR) / HOUR) * HOUR);
+    const feed = [
+      HEADER,
+      ...Array.from(
+        { length: 30 },
+        (_, j) =>
+          `${stamp(new Date(t0.getTime() + j * 60_000))},${a.ip},${22 + (j % 3)},tcp,ssh-bruteforce,64500,brute-force`,
+      ),
+    ].join('\n');
+    const source = { kind: 'public' as const, name: `Feed ${randomUUID()}` };
+    const feeds = system.app.get(FeedImportService);
+    const runs = await Promise.all(
+      [0, 1].map(() => feeds.import(readFeed(feed, { source: source.name }), source, { chunkSize: 5 })),
+    );
+    expect(runs.map((r) => [r.created, r.joined, r.known]).sort()).toEqual([
+      [0, 0, 30],
+      [1, 29, 0],
+    ]);
+    const notices = await db.getRepository(NoticeEntity).find({ where: { sourceName: source.name } });
+    expect(notices).toHaveLength(1);
+    expect((await aggregateOf(notices[0].id)).occurrences).toBe(30);
+  });
+
   it('imports the sample feed from the command line: per-line rejects, exit 2, and again a no-op', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'feed-'));
     const file = path.join(dir, 'scan-feed.csv');
