@@ -10,9 +10,9 @@ import { storeCustomer, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
 import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
 import { testSpace } from '../support/prefixes';
+import { screenshotDir } from '../support/screenshots';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const SCREENSHOTS = path.join(ROOT, 'docs', 'screenshots');
+const SCREENSHOTS = screenshotDir();
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const LONG_NAME =
   'Stichting Internationale Hostingdiensten voor Onderwijs, Cultuur en Wetenschap Nederland en België B.V. i.o.';
@@ -48,7 +48,6 @@ describe('the web console in a browser, end to end', () => {
     http = system.http;
     db = system.app.get(DataSource);
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
 
     long = await storeCustomer(db);
     await db.getRepository(CustomerEntity).update({ id: long.customer.id }, { name: LONG_NAME });
@@ -124,7 +123,7 @@ describe('the web console in a browser, end to end', () => {
     });
   };
 
-  /** The page at 1280 and 390 px wide, full length, into docs/screenshots. */
+  /** The page at 1280 and 390 px wide, full length (docs/screenshots with `npm run screenshots`). */
   const screenshots = async (page: Page, name: string) => {
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
