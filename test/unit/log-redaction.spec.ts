@@ -64,6 +64,19 @@ describe('request log redaction', () => {
     expect(inPath).toEqual({ url: '/v1/notices/[redacted]', params: { id: '[redacted]' } });
   });
 
+  it('never keeps a credential in the query string, however plain it looks: portal links, OIDC callbacks', () => {
+    const portal = redactRequestForLog({
+      url: '/console/portal?link=0f3c2a9e_Zm9vYmFyYmF6cXV4&lang=nl',
+      query: { link: '0f3c2a9e_Zm9vYmFyYmF6cXV4', lang: 'nl' },
+    });
+    expect(portal).toEqual({
+      url: '/console/portal?link=[redacted]&lang=nl',
+      query: { link: '[redacted]', lang: 'nl' },
+    });
+    const callback = redactRequestForLog({ url: '/console/callback?code=abc-DEF_123&state=xyz789' });
+    expect(callback.url).toBe('/console/callback?code=[redacted]&state=[redacted]');
+  });
+
   it('never keeps a URL a client puts anywhere in the query string', () => {
     fc.assert(
       fc.property(fc.webUrl({ withQueryParameters: true }), fc.webPath(), (url, path) => {

@@ -15,6 +15,19 @@ const LINK_PATH = /^(\/links\/)([^/?#]+)/i;
  * addresses. Anything with `/`, `%`, `?`, `=` or a space (a URL, encoded or not, or free text) is redacted.
  */
 const PLAIN = /^[\w.,:@+-]{0,100}$/;
+/**
+ * Query keys whose value is a credential however plain it looks: the portal's link secret (`/console/portal?link=`),
+ * an OpenID Connect callback's code and state (`/console/callback?code=&state=`), tokens.
+ */
+const CREDENTIAL_KEYS = new Set([
+  'link',
+  'code',
+  'state',
+  'token',
+  'access_token',
+  'id_token',
+  'session_state',
+]);
 
 /**
  * What the request log may keep of a request. Bodies are never logged (they carry reported URLs); the
@@ -34,7 +47,10 @@ export function redactRequestForLog(req: SerializedRequest): SerializedRequest {
     if (Array.isArray(value)) return value.map(scrub);
     if (value && typeof value === 'object') {
       return Object.fromEntries(
-        Object.entries(value).map(([k, v]) => [PLAIN.test(k) ? k : REDACTED, scrub(v)]),
+        Object.entries(value).map(([k, v]) => [
+          PLAIN.test(k) ? k : REDACTED,
+          CREDENTIAL_KEYS.has(k.toLowerCase()) ? REDACTED : scrub(v),
+        ]),
       );
     }
     return value;
@@ -60,7 +76,10 @@ function redactUrl(url: string): string {
     .split('&')
     .map((pair) => {
       const eq = pair.indexOf('=');
-      return eq < 0 ? keep(pair) : `${keep(pair.slice(0, eq))}=${keep(pair.slice(eq + 1))}`;
+      if (eq < 0) return keep(pair);
+      const key = pair.slice(0, eq);
+      const value = CREDENTIAL_KEYS.has(decoded(key).toLowerCase()) ? REDACTED : keep(pair.slice(eq + 1));
+      return `${keep(key)}=${value}`;
     })
     .join('&');
   return `${redactedPath}?${redactedQuery}`;
