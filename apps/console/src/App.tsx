@@ -13,6 +13,8 @@ import { useMe } from './me';
 // The queue is the home page and loads with the app; the other pages are fetched when first opened.
 const NoticePage = lazy(() => import('./pages/NoticePage'));
 const TasksPage = lazy(() => import('./pages/TasksPage'));
+const TerminationsPage = lazy(() => import('./pages/TerminationsPage'));
+const TerminationPage = lazy(() => import('./pages/TerminationPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -56,6 +58,8 @@ function SignedIn() {
             {areas.has('queue') && <Route index element={<QueuePage />} />}
             {areas.has('queue') && <Route path="notices/:id" element={<NoticePage />} />}
             {areas.has('tasks') && <Route path="tasks" element={<TasksPage />} />}
+            {areas.has('terminations') && <Route path="terminations" element={<TerminationsPage />} />}
+            {areas.has('terminations') && <Route path="terminations/:id" element={<TerminationPage />} />}
             <Route path="*" element={<Navigate to={areas.has('queue') ? '/' : '/tasks'} replace />} />
           </Routes>
         </Suspense>

@@ -19,10 +19,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link as RouterLink, useParams } from 'react-router-dom';
 import { api, ApiError, unwrap, type Notice } from '../api/client';
+import { AssignControl } from '../components/Assign';
 import { ErrorAlert, Loading } from '../components/Feedback';
 import { useI18n } from '../i18n';
 import { categoryLabel, stateLabel } from '../labels';
 import { allowedActions, IRREVERSIBLE, NEEDS_REASON, type ActionName } from '../notice-actions';
+import { useLiveEvents } from '../live';
 import { useMe } from '../me';
 import { QUEUE_REFRESH_MS } from '../queue-data';
 import { Time, TimeLeft, useNow } from '../time';
@@ -192,7 +194,9 @@ export default function NoticePage() {
   const { id = '' } = useParams();
   const { t, language } = useI18n();
   const now = useNow();
-  const actsOnNotices = useMe().data?.actsOnNotices ?? false;
+  const me = useMe().data;
+  const actsOnNotices = me?.actsOnNotices ?? false;
+  useLiveEvents();
   const notice = useQuery({
     queryKey: ['notice', id],
     refetchInterval: QUEUE_REFRESH_MS,
@@ -254,6 +258,17 @@ export default function NoticePage() {
         </Group>
       </Card>
       {actsOnNotices && <Actions notice={n} />}
+      {actsOnNotices ? (
+        <Card withBorder>
+          <AssignControl key={n.assignedTo ?? ''} kind="notice" id={n.id} assignedTo={n.assignedTo} />
+        </Card>
+      ) : (
+        n.assignedToName && (
+          <Text size="sm" data-testid="notice-assignee">
+            {t('queue.assignee', { name: n.assignedToName })}
+          </Text>
+        )
+      )}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Card withBorder>
           <Stack gap="xs">
