@@ -65,6 +65,13 @@ export function AssignControl({
   const queryClient = useQueryClient();
   const people = usePeople();
   const [choice, setChoice] = useState<string | null>(assignedTo ?? null);
+  // Someone else (or a bulk action) changed it meanwhile: the picker shows who holds it now (React's pattern for
+  // state that follows a prop, without remounting, which would drop the result shown below).
+  const [shownFor, setShownFor] = useState(assignedTo);
+  if (shownFor !== assignedTo) {
+    setShownFor(assignedTo);
+    setChoice(assignedTo ?? null);
+  }
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const assign = useMutation({
     mutationFn: async (assignee: string | null) =>

@@ -260,7 +260,7 @@ export default function NoticePage() {
       {actsOnNotices && <Actions notice={n} />}
       {actsOnNotices ? (
         <Card withBorder>
-          <AssignControl key={n.assignedTo ?? ''} kind="notice" id={n.id} assignedTo={n.assignedTo} />
+          <AssignControl kind="notice" id={n.id} assignedTo={n.assignedTo} />
         </Card>
       ) : (
         n.assignedToName && (

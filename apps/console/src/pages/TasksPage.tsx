@@ -68,7 +68,7 @@ function TaskCard({ task, now }: { task: Task; now: number }) {
             </Anchor>
           </Text>
         )}
-        <AssignControl key={task.assignedTo ?? ''} kind="task" id={task.id} assignedTo={task.assignedTo} />
+        <AssignControl kind="task" id={task.id} assignedTo={task.assignedTo} />
         {message?.ok ? null : (
           <Group align="flex-end" gap="sm" wrap="wrap">
             <Select
