@@ -17,11 +17,17 @@ class Refused extends Error {}
 const RETRY_MS = 3_000;
 
 /**
+ * The last event this tab saw, and for which token: the next page's stream resumes after it, so nothing that happened
+ * while the person moved from the queue to a notice is missed. Another token starts afresh.
+ */
+let seen: { token: string; id: string } | null = null;
+
+/**
  * Keeps the queue, the notice pages and the tasks current from `GET /v1/events` while someone is signed in: each
  * event marks the lists and that notice stale, and TanStack Query refetches what is on screen. The browser's
  * EventSource cannot send the Authorization header, so the stream is read through fetch; on a reconnect the library
- * sends the last id as `Last-Event-ID` and the API replays what was missed. Returns whether the stream is open (the
- * pages' slow refetch covers the time it is not).
+ * sends the last id as `Last-Event-ID` and the API replays what was missed (and so does the next page's stream).
+ * Returns whether the stream is open (the pages' slow refetch covers the time it is not).
  */
 export function useLiveEvents(): boolean {
   const queryClient = useQueryClient();
@@ -41,7 +47,11 @@ export function useLiveEvents(): boolean {
       touched.clear();
     };
     void fetchEventSource('/v1/events', {
-      headers: { Authorization: `Bearer ${token}` },
+      // Lower case: the library sets the same key itself on its own reconnects.
+      headers: {
+        Authorization: `Bearer ${token}`,
+        ...(seen?.token === token ? { 'last-event-id': seen.id } : {}),
+      },
       signal: stop.signal,
       // A hidden tab keeps its stream: the desk leaves the queue open in a background tab.
       openWhenHidden: true,
@@ -51,6 +61,7 @@ export function useLiveEvents(): boolean {
         setOpen(true);
       },
       onmessage(message) {
+        if (message.id) seen = { token, id: message.id };
         if (message.event === 'reload') {
           void queryClient.invalidateQueries();
           return;
