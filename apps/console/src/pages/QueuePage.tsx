@@ -349,7 +349,7 @@ export function QueuePage() {
         {filtered && (
           <Button
             variant="subtle"
-            mt={25}
+            mt={{ base: 0, xs: 25 }}
             onClick={() => {
               setCustomerInput('');
               setSearch('');

@@ -1,4 +1,5 @@
-import { Anchor, Badge, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Anchor, Badge, Card, Group, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { Link as RouterLink } from 'react-router-dom';
 import { api, unwrap } from '../api/client';
@@ -17,6 +18,8 @@ export function CaseStatusBadge({ status }: { status: CaseStatus }) {
       tt="none"
       variant={status === 'legal_review' ? 'filled' : 'light'}
       color={status === 'legal_review' ? '#a63c00' : 'gray'}
+      styles={{ label: { overflow: 'visible' } }}
+      style={{ flexShrink: 0 }}
       data-testid="case-status"
     >
       {t(`legal.status.${status}` as MessageKey)}
@@ -31,6 +34,8 @@ export default function TerminationsPage() {
     queryKey: ['terminations'],
     queryFn: async () => unwrap(await api.GET('/v1/terminations', { params: { query: { limit: 200 } } })),
   });
+  // A narrow window gets a card per case: four columns do not fit.
+  const narrow = useMediaQuery('(max-width: 48em)') ?? false;
   const items = [...(cases.data?.items ?? [])].sort(
     (a, b) => Number(b.status === 'legal_review') - Number(a.status === 'legal_review'),
   );
@@ -51,7 +56,33 @@ export default function TerminationsPage() {
           {t('legal.empty')}
         </Text>
       )}
-      {items.length > 0 && (
+      {items.length > 0 && narrow && (
+        <Stack gap="xs" data-testid="cases-list">
+          {items.map((c) => (
+            <Card key={c.id} withBorder padding="sm" data-case={c.id}>
+              <Group justify="space-between" wrap="nowrap" align="flex-start" gap="xs">
+                <Anchor
+                  component={RouterLink}
+                  to={`/terminations/${c.id}`}
+                  size="sm"
+                  fw={600}
+                  style={{ overflowWrap: 'anywhere' }}
+                >
+                  {c.customer.name} ({c.customer.reference})
+                </Anchor>
+                <CaseStatusBadge status={c.status} />
+              </Group>
+              <Text size="sm" lineClamp={2} mt={4} style={{ overflowWrap: 'anywhere' }}>
+                {c.reason}
+              </Text>
+              <Text size="xs" c="gray.7" mt={4}>
+                {t('legal.opened')}: <Time iso={c.openedAt} />
+              </Text>
+            </Card>
+          ))}
+        </Stack>
+      )}
+      {items.length > 0 && !narrow && (
         <Table.ScrollContainer minWidth={560}>
           <Table verticalSpacing="xs" data-testid="cases-table">
             <VisuallyHidden component="caption">{t('legal.subtitle')}</VisuallyHidden>
