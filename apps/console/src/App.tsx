@@ -14,6 +14,8 @@ import { useMe } from './me';
 const NoticePage = lazy(() => import('./pages/NoticePage'));
 const TasksPage = lazy(() => import('./pages/TasksPage'));
 const CallbackPage = lazy(() => import('./pages/CallbackPage'));
+const TerminationsPage = lazy(() => import('./pages/TerminationsPage'));
+const TerminationPage = lazy(() => import('./pages/TerminationPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -59,6 +61,8 @@ function SignedIn() {
             {areas.has('queue') && <Route index element={<QueuePage />} />}
             {areas.has('queue') && <Route path="notices/:id" element={<NoticePage />} />}
             {areas.has('tasks') && <Route path="tasks" element={<TasksPage />} />}
+            {areas.has('terminations') && <Route path="terminations" element={<TerminationsPage />} />}
+            {areas.has('terminations') && <Route path="terminations/:id" element={<TerminationPage />} />}
             <Route path="*" element={<Navigate to={areas.has('queue') ? '/' : '/tasks'} replace />} />
           </Routes>
         </Suspense>

@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { deskEn, deskNl } from './desk-i18n';
 
 /**
  * English and Dutch. A small table rather than an i18n library: the console has a few hundred words, and the
@@ -100,6 +101,7 @@ const en = {
   'error.generic': 'Something went wrong: {message}. Try again; if it persists, tell your administrator.',
   'error.network': 'The API cannot be reached. Check your connection and try again.',
   loading: 'Loading…',
+  ...deskEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -202,6 +204,7 @@ const nl: Record<MessageKey, string> = {
     'Er ging iets mis: {message}. Probeer het opnieuw; blijft het, meld het dan bij je beheerder.',
   'error.network': 'De API is niet bereikbaar. Controleer je verbinding en probeer het opnieuw.',
   loading: 'Laden…',
+  ...deskNl,
 };
 
 export type Language = 'en' | 'nl';

@@ -19,53 +19,47 @@ export interface QueueFilters {
   status?: NoticeState;
   category?: NoticeSummary['category'];
   customer?: string;
+  /** The API's search: a URL fragment, host, IP, CIDR, hash or reference, whichever it is. */
+  q?: string;
+  customerReplied?: boolean;
+  overdue?: boolean;
+  /** `me`: the caller's own work. */
+  assignee?: string;
 }
 
-/** Until the live stream exists the queue asks again this often. */
-export const QUEUE_REFRESH_MS = 10_000;
+/** The live stream (live.ts) refreshes the queue on every change; this slow refetch only covers a lost stream. */
+export const QUEUE_REFRESH_MS = 60_000;
 
 /**
- * The open notices, soonest deadline first and those without a clock last. GET /v1/notices filters by one state;
- * "open" is every state but closed, so without a state filter the queue asks once per open state (each sorted by
- * deadline, at most 200) and merges.
+ * The open notices, soonest deadline first and those without a clock last: the API's `time_left` order, which puts
+ * closed notices after every open one, so the first page holds the open ones and the closed are dropped.
  */
 export function useOpenNotices(filters: QueueFilters) {
-  const states = filters.status ? [filters.status] : OPEN_STATES;
   return useQuery({
     queryKey: ['queue', filters],
     refetchInterval: QUEUE_REFRESH_MS,
     queryFn: async () => {
-      const pages = await Promise.all(
-        states.map(async (status) =>
-          unwrap(
-            await api.GET('/v1/notices', {
-              params: {
-                query: {
-                  status,
-                  category: filters.category,
-                  customer: filters.customer,
-                  sort: 'deadline',
-                  limit: 200,
-                },
-              },
-            }),
-          ),
-        ),
+      const page = unwrap(
+        await api.GET('/v1/notices', {
+          params: {
+            query: {
+              status: filters.status,
+              category: filters.category,
+              customer: filters.customer,
+              q: filters.q,
+              customerReplied: filters.customerReplied,
+              overdue: filters.overdue,
+              assignee: filters.assignee,
+              sort: 'time_left',
+              limit: 200,
+            },
+          },
+        }),
       );
-      const notices = pages.flatMap((p) => p.items);
-      return {
-        total: pages.reduce((sum, p) => sum + p.total, 0),
-        items: notices.sort(byTimeLeft),
-      };
+      const items = page.items.filter((n) => OPEN_STATES.includes(n.state));
+      return { total: items.length, items };
     },
   });
-}
-
-function byTimeLeft(a: NoticeSummary, b: NoticeSummary): number {
-  if (a.deadline && b.deadline) return Date.parse(a.deadline) - Date.parse(b.deadline);
-  if (a.deadline) return -1;
-  if (b.deadline) return 1;
-  return Date.parse(a.receivedAt) - Date.parse(b.receivedAt);
 }
 
 /** Customer names by id, each asked once and cached: the notice list carries only the id. */

@@ -20,6 +20,7 @@ import { TIME_ZONE } from '../time';
 const PAGES: { area: Me['areas'][number]; to: string; label: MessageKey }[] = [
   { area: 'queue', to: '/', label: 'nav.queue' },
   { area: 'tasks', to: '/tasks', label: 'nav.tasks' },
+  { area: 'terminations', to: '/terminations', label: 'nav.terminations' },
 ];
 
 export function Shell({ me, children }: { me: Me; children: ReactNode }) {

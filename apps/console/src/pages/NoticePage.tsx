@@ -20,10 +20,12 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link as RouterLink, useParams } from 'react-router-dom';
 import { api, ApiError, unwrap, type Notice } from '../api/client';
+import { AssignControl } from '../components/Assign';
 import { ErrorAlert, Loading } from '../components/Feedback';
 import { useI18n } from '../i18n';
 import { categoryLabel, stateLabel } from '../labels';
 import { allowedActions, IRREVERSIBLE, NEEDS_REASON, type ActionName } from '../notice-actions';
+import { useLiveEvents } from '../live';
 import { useMe } from '../me';
 import { QUEUE_REFRESH_MS } from '../queue-data';
 import { Time, TimeLeft, useNow } from '../time';
@@ -193,7 +195,9 @@ export default function NoticePage() {
   const { id = '' } = useParams();
   const { t, language } = useI18n();
   const now = useNow();
-  const actsOnNotices = useMe().data?.actsOnNotices ?? false;
+  const me = useMe().data;
+  const actsOnNotices = me?.actsOnNotices ?? false;
+  useLiveEvents();
   // Wrapped under the title on a narrow screen, the clock lines up with it.
   const narrow = useMediaQuery('(max-width: 48em)') ?? false;
   const notice = useQuery({
@@ -257,6 +261,17 @@ export default function NoticePage() {
         </Group>
       </Card>
       {actsOnNotices && <Actions notice={n} />}
+      {actsOnNotices ? (
+        <Card withBorder>
+          <AssignControl kind="notice" id={n.id} assignedTo={n.assignedTo} />
+        </Card>
+      ) : (
+        n.assignedToName && (
+          <Text size="sm" data-testid="notice-assignee">
+            {t('queue.assignee', { name: n.assignedToName })}
+          </Text>
+        )
+      )}
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Card withBorder>
           <Stack gap="xs">

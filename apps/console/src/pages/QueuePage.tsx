@@ -3,6 +3,8 @@ import {
   Badge,
   Card,
   Button,
+  Checkbox,
+  Chip,
   Group,
   Select,
   Stack,
@@ -13,13 +15,16 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
-import { useMediaQuery } from '@mantine/hooks';
-import { useEffect, useMemo, useState } from 'react';
+import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link as RouterLink, useNavigate, useSearchParams } from 'react-router-dom';
 import type { NoticeSummary } from '../api/client';
+import { BulkBar } from '../components/BulkBar';
 import { ErrorAlert, Loading } from '../components/Feedback';
 import { useI18n } from '../i18n';
 import { categoryLabel, DESK_STATES, stateLabel } from '../labels';
+import { useLiveEvents } from '../live';
+import { useMe } from '../me';
 import {
   customerAnswered,
   OPEN_STATES,
@@ -45,12 +50,20 @@ function filtersOf(params: URLSearchParams): QueueFilters {
   const status = params.get('status');
   const category = params.get('category');
   const customer = params.get('customer');
+  const q = params.get('q')?.trim();
   return {
     status: OPEN_STATES.find((s) => s === status),
     category: CATEGORIES.find((c) => c === category),
     customer: customer && UUID.test(customer) ? customer : undefined,
+    q: q && q.length >= SEARCH_MIN ? q : undefined,
+    customerReplied: params.get('customerReplied') === 'true' || undefined,
+    overdue: params.get('overdue') === 'true' || undefined,
+    assignee: params.get('assignee') === 'me' ? 'me' : undefined,
   };
 }
+
+/** The API searches a URL or host fragment from 3 characters; an IP, CIDR or hash is longer anyway. */
+const SEARCH_MIN = 3;
 
 const column = createColumnHelper<NoticeSummary>();
 
@@ -84,6 +97,11 @@ export function QueuePage() {
   // Below 62em (with the navigation beside it) a table of six columns does not fit: the rows become cards.
   const narrow = useMediaQuery('(max-width: 62em)') ?? false;
   const [customerInput, setCustomerInput] = useState(params.get('customer') ?? '');
+  const [search, setSearch] = useState(params.get('q') ?? '');
+  const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
+  const live = useLiveEvents();
+  const bulk = useMe().data?.actsOnNotices ?? false;
+  const [selected, setSelected] = useState<string[]>([]);
 
   const setFilter = (name: keyof QueueFilters, value: string | null) => {
     const next = new URLSearchParams(params);
@@ -93,8 +111,58 @@ export function QueuePage() {
     setActive(0);
   };
 
+  useEffect(() => {
+    if ((params.get('q') ?? '') === debouncedSearch) return;
+    if (debouncedSearch && debouncedSearch.length < SEARCH_MIN) return;
+    const next = new URLSearchParams(params);
+    if (debouncedSearch) next.set('q', debouncedSearch);
+    else next.delete('q');
+    setParams(next, { replace: true });
+    setActive(0);
+  }, [debouncedSearch, params, setParams]);
+
+  // A selection holds only what is still on screen: a notice that left the queue cannot be acted on from here.
+  useEffect(() => {
+    const shown = new Set(notices.map((n) => n.id));
+    setSelected((current) => {
+      const kept = current.filter((id) => shown.has(id));
+      return kept.length === current.length ? current : kept;
+    });
+  }, [notices]);
+  const toggle = useCallback(
+    (id: string) =>
+      setSelected((current) => (current.includes(id) ? current.filter((s) => s !== id) : [...current, id])),
+    [],
+  );
+
   const columns = useMemo(
     () => [
+      ...(bulk
+        ? [
+            column.display({
+              id: 'select',
+              header: () => (
+                <Checkbox
+                  aria-label={t('queue.selectAll')}
+                  checked={notices.length > 0 && selected.length === notices.length}
+                  indeterminate={selected.length > 0 && selected.length < notices.length}
+                  onChange={() =>
+                    setSelected(selected.length === notices.length ? [] : notices.map((n) => n.id))
+                  }
+                />
+              ),
+              cell: (c) => (
+                <Checkbox
+                  aria-label={t('queue.selectRow', { ref: c.row.original.sourceReference })}
+                  checked={selected.includes(c.row.original.id)}
+                  onClick={(e) => e.stopPropagation()}
+                  onChange={() => toggle(c.row.original.id)}
+                  data-testid="select-notice"
+                />
+              ),
+            }),
+          ]
+        : []),
       column.accessor('deadline', {
         header: () => t('queue.col.timeLeft'),
         cell: (c) => <TimeLeft deadline={c.getValue()} now={now} />,
@@ -129,6 +197,14 @@ export function QueuePage() {
           );
         },
       }),
+      column.accessor('assignedToName', {
+        header: () => t('assign.label'),
+        cell: (c) => (
+          <Text span size="sm" lineClamp={1} style={{ overflowWrap: 'anywhere' }}>
+            {c.getValue() ?? '—'}
+          </Text>
+        ),
+      }),
       column.display({
         id: 'answered',
         header: () => t('queue.col.answered'),
@@ -139,7 +215,7 @@ export function QueuePage() {
         cell: (c) => <Time iso={c.getValue()} />,
       }),
     ],
-    [t, language, now, names],
+    [t, language, now, names, bulk, notices, selected, toggle],
   );
 
   const table = useReactTable({
@@ -157,6 +233,7 @@ export function QueuePage() {
         return;
       if (e.key === 'j') setActive((i) => Math.min(i + 1, rows.length - 1));
       else if (e.key === 'k') setActive((i) => Math.max(i - 1, 0));
+      else if (e.key === 'x' && bulk && rows[active]) toggle(rows[active].id);
       else if (e.key === 'Enter' && rows[active] && !target.closest('button, a'))
         navigate(`/notices/${rows[active].id}`);
       else return;
@@ -164,13 +241,22 @@ export function QueuePage() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [rows, active, navigate]);
+  }, [rows, active, navigate, bulk, toggle]);
 
   useEffect(() => {
     document.querySelector(`[data-row="${active}"]`)?.scrollIntoView({ block: 'nearest' });
   }, [active]);
 
-  const filtered = Boolean(filters.status || filters.category || filters.customer);
+  const filtered = Boolean(
+    filters.status ||
+    filters.category ||
+    filters.customer ||
+    filters.q ||
+    filters.customerReplied ||
+    filters.overdue ||
+    filters.assignee,
+  );
+  const searchHint = search.trim() && search.trim().length < SEARCH_MIN ? t('search.tooShort') : undefined;
   const customerError =
     customerInput && !UUID.test(customerInput.trim()) ? t('filter.customerInvalid') : undefined;
 
@@ -185,10 +271,50 @@ export function QueuePage() {
             {t('queue.subtitle')}
           </Text>
         </div>
-        <Text size="sm" c="gray.7" aria-live="polite" data-testid="queue-count">
-          {notices.length > 0 ? t('queue.count', { count: notices.length }) : ''}
-          {queue.isFetching && queue.data ? ` · ${t('queue.updating')}` : ''}
-        </Text>
+        <Group gap="xs">
+          <Badge
+            variant="dot"
+            color={live ? 'green.8' : 'gray'}
+            tt="none"
+            title={live ? undefined : t('queue.offline')}
+            data-testid="live"
+            data-live={live}
+          >
+            {live ? t('queue.live') : t('queue.offline')}
+          </Badge>
+          <Text size="sm" c="gray.7" aria-live="polite" data-testid="queue-count">
+            {queue.data ? t('queue.count', { count: notices.length }) : ''}
+            {queue.isFetching && queue.data ? ` · ${t('queue.updating')}` : ''}
+          </Text>
+        </Group>
+      </Group>
+      <TextInput
+        type="search"
+        label={t('search.label')}
+        placeholder={t('search.placeholder')}
+        value={search}
+        error={searchHint}
+        onChange={(e) => setSearch(e.currentTarget.value)}
+        maw={640}
+        data-testid="queue-search"
+      />
+      <Group gap="xs" wrap="wrap">
+        <Chip
+          checked={filters.assignee === 'me'}
+          onChange={(on) => setFilter('assignee', on ? 'me' : null)}
+          data-testid="filter-mine"
+        >
+          {t('filter.mine')}
+        </Chip>
+        <Chip checked={filters.overdue === true} onChange={(on) => setFilter('overdue', on ? 'true' : null)}>
+          {t('filter.overdue')}
+        </Chip>
+        <Chip
+          checked={filters.customerReplied === true}
+          onChange={(on) => setFilter('customerReplied', on ? 'true' : null)}
+        >
+          {t('filter.customerReplied')}
+        </Chip>
       </Group>
       <Group gap="sm" align="flex-start" wrap="wrap">
         <Select
@@ -223,9 +349,10 @@ export function QueuePage() {
         {filtered && (
           <Button
             variant="subtle"
-            mt={25}
+            mt={{ base: 0, xs: 25 }}
             onClick={() => {
               setCustomerInput('');
+              setSearch('');
               setParams(new URLSearchParams(), { replace: true });
             }}
           >
@@ -233,6 +360,7 @@ export function QueuePage() {
           </Button>
         )}
       </Group>
+      {bulk && <BulkBar selected={selected} notices={notices} onClear={() => setSelected([])} />}
       {queue.error && <ErrorAlert error={queue.error} />}
       {queue.isPending && <Loading />}
       {queue.data && notices.length === 0 && (
@@ -243,7 +371,7 @@ export function QueuePage() {
       {notices.length > 0 && (
         <>
           <Text size="xs" c="gray.7" visibleFrom="sm">
-            {t('queue.keys')}
+            {bulk ? t('queue.keysBulk') : t('queue.keys')}
           </Text>
           {narrow ? (
             <Stack gap="xs" data-testid="queue-list">
@@ -259,7 +387,17 @@ export function QueuePage() {
                     data-active={index === active}
                   >
                     <Group justify="space-between" wrap="nowrap" gap="xs">
-                      <TimeLeft deadline={n.deadline} now={now} />
+                      <Group gap="xs" wrap="nowrap">
+                        {bulk && (
+                          <Checkbox
+                            aria-label={t('queue.selectRow', { ref: n.sourceReference })}
+                            checked={selected.includes(n.id)}
+                            onChange={() => toggle(n.id)}
+                            data-testid="select-notice"
+                          />
+                        )}
+                        <TimeLeft deadline={n.deadline} now={now} />
+                      </Group>
                       <StateBadge state={n.state} />
                     </Group>
                     <Group gap="xs" mt={6} wrap="nowrap" align="flex-start">
@@ -272,6 +410,11 @@ export function QueuePage() {
                           : t('queue.unattributed')}
                       </Text>
                     </Group>
+                    {n.assignedToName && (
+                      <Text size="xs" c="gray.7" mt={4}>
+                        {t('queue.assignee', { name: n.assignedToName })}
+                      </Text>
+                    )}
                     <Text size="xs" c="gray.7" mt={4}>
                       {t('queue.col.answered')}:{' '}
                       {customerAnswered(n) ? t('queue.answered.yes') : t('queue.answered.no')} ·{' '}
@@ -302,6 +445,7 @@ export function QueuePage() {
                     data-row={index}
                     data-notice={row.id}
                     data-active={index === active}
+                    data-selected={selected.includes(row.id)}
                     aria-current={index === active ? 'true' : undefined}
                     onClick={() => navigate(`/notices/${row.id}`)}
                     style={{ cursor: 'pointer' }}

@@ -3,9 +3,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link as RouterLink } from 'react-router-dom';
 import { api, ApiError, unwrap, type Task } from '../api/client';
+import { AssignControl } from '../components/Assign';
 import { ErrorAlert, Loading } from '../components/Feedback';
 import { useI18n } from '../i18n';
 import { categoryLabel } from '../labels';
+import { useLiveEvents } from '../live';
 import { QUEUE_REFRESH_MS } from '../queue-data';
 import { Time, TimeLeft, useNow } from '../time';
 
@@ -66,6 +68,7 @@ function TaskCard({ task, now }: { task: Task; now: number }) {
             </Anchor>
           </Text>
         )}
+        <AssignControl kind="task" id={task.id} assignedTo={task.assignedTo} />
         {message?.ok ? null : (
           <Group align="flex-end" gap="sm" wrap="wrap">
             <Select
@@ -106,6 +109,7 @@ function TaskCard({ task, now }: { task: Task; now: number }) {
 export default function TasksPage() {
   const { t } = useI18n();
   const now = useNow();
+  useLiveEvents();
   const tasks = useQuery({
     queryKey: ['tasks'],
     refetchInterval: QUEUE_REFRESH_MS,
