@@ -224,6 +224,7 @@ describe('the customer API (/v1/customer)', () => {
       .send({ answers: [{ noticeId: n.id, kind: 'removed' }] });
     check('POST /v1/customer/answers', batch, 200);
     if (batch.body.results?.[0]?.result !== 'not_found') leaks.push('batch answer acted on A’s notice');
+    check('GET /v1/customer/profile', await asB.get('/v1/customer/profile'), 200);
     check('GET /v1/customer/standing', await asB.get('/v1/customer/standing'), 200);
     check('GET /v1/customer/measures', await asB.get('/v1/customer/measures'), 200);
     check('GET /v1/customer/webhook', await asB.get('/v1/customer/webhook'), 404);
@@ -251,6 +252,11 @@ describe('the customer API (/v1/customer)', () => {
         .post('/v1/customer/answers')
         .query(asAccount)
         .send({ answers: [{ noticeId: n.id, kind: 'removed' }] }),
+      404,
+    );
+    check(
+      'GET /v1/customer/profile?customerId=A',
+      await asB.get('/v1/customer/profile').query(asAccount),
       404,
     );
     check(
