@@ -13,6 +13,8 @@ import { useMe } from './me';
 // The queue is the home page and loads with the app; the other pages are fetched when first opened.
 const NoticePage = lazy(() => import('./pages/NoticePage'));
 const TasksPage = lazy(() => import('./pages/TasksPage'));
+// The customer's portal: its own layout, token and words, fetched only by customers.
+const PortalApp = lazy(() => import('./portal/PortalApp'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -73,6 +75,14 @@ export function App() {
             <SignOutOnUnauthorized />
             <Routes>
               <Route path="/sign-in" element={<SignInPage onSignedIn={() => queryClient.clear()} />} />
+              <Route
+                path="/portal/*"
+                element={
+                  <Suspense fallback={<Loading />}>
+                    <PortalApp />
+                  </Suspense>
+                }
+              />
               <Route path="/*" element={<SignedIn />} />
             </Routes>
           </BrowserRouter>
