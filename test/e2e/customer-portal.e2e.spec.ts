@@ -128,6 +128,17 @@ describe('the customer API (/v1/customer)', () => {
     );
   });
 
+  it('tells the customer who it is and the language and time zone the portal shows it in', async () => {
+    const profile = await asA.get('/v1/customer/profile').expect(200);
+    expect(profile.body).toEqual({
+      id: a.customer.id,
+      reference: a.customer.reference,
+      name: a.customer.name,
+      language: a.customer.language,
+      timeZone: a.customer.timeZone,
+    });
+  });
+
   it('shows the standing with its window, thresholds and what moves it back, and the measures', async () => {
     await db.query(
       `INSERT INTO customer_preventive_measures (customer_id, kind, declared_at, verified_at)
