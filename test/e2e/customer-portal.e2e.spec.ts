@@ -128,6 +128,17 @@ describe('the customer API (/v1/customer)', () => {
     );
   });
 
+  it('tells the customer who it is and the language and time zone the portal shows it in', async () => {
+    const profile = await asA.get('/v1/customer/profile').expect(200);
+    expect(profile.body).toEqual({
+      id: a.customer.id,
+      reference: a.customer.reference,
+      name: a.customer.name,
+      language: a.customer.language,
+      timeZone: a.customer.timeZone,
+    });
+  });
+
   it('shows the standing with its window, thresholds and what moves it back, and the measures', async () => {
     await db.query(
       `INSERT INTO customer_preventive_measures (customer_id, kind, declared_at, verified_at)
@@ -224,6 +235,7 @@ describe('the customer API (/v1/customer)', () => {
       .send({ answers: [{ noticeId: n.id, kind: 'removed' }] });
     check('POST /v1/customer/answers', batch, 200);
     if (batch.body.results?.[0]?.result !== 'not_found') leaks.push('batch answer acted on A’s notice');
+    check('GET /v1/customer/profile', await asB.get('/v1/customer/profile'), 200);
     check('GET /v1/customer/standing', await asB.get('/v1/customer/standing'), 200);
     check('GET /v1/customer/measures', await asB.get('/v1/customer/measures'), 200);
     check('GET /v1/customer/webhook', await asB.get('/v1/customer/webhook'), 404);
@@ -251,6 +263,11 @@ describe('the customer API (/v1/customer)', () => {
         .post('/v1/customer/answers')
         .query(asAccount)
         .send({ answers: [{ noticeId: n.id, kind: 'removed' }] }),
+      404,
+    );
+    check(
+      'GET /v1/customer/profile?customerId=A',
+      await asB.get('/v1/customer/profile').query(asAccount),
       404,
     );
     check(

@@ -77,6 +77,7 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'GET /v1/customer/notices/:id': CUSTOMER,
   'POST /v1/customer/notices/:id/answer': CUSTOMER,
   'POST /v1/customer/answers': CUSTOMER,
+  'GET /v1/customer/profile': CUSTOMER,
   'GET /v1/customer/standing': CUSTOMER,
   'GET /v1/customer/measures': CUSTOMER,
   'POST /v1/customer/tokens': CUSTOMER,

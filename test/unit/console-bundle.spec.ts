@@ -54,6 +54,15 @@ describe('the console bundle', () => {
     expect(initial.files.filter((f) => /NoticePage|TasksPage/.test(f))).toEqual([]);
   });
 
+  it('splits the customer portal off the staff console’s first load', () => {
+    const initial = JSON.parse(fs.readFileSync(path.join(outDir, 'initial-js.json'), 'utf8')) as {
+      files: string[];
+    };
+    const assets = fs.readdirSync(path.join(outDir, 'assets'));
+    expect(assets.some((f) => /^PortalApp-.*\.js$/.test(f))).toBe(true);
+    expect(initial.files.filter((f) => /Portal|OpenNoticesPage|StandingPage/.test(f))).toEqual([]);
+  });
+
   it('serves no inline script (the CSP allows none) and links the entry below /console/', () => {
     const html = fs.readFileSync(path.join(outDir, 'index.html'), 'utf8');
     expect(html).toMatch(

@@ -68,6 +68,22 @@ describe('customer notice email', () => {
     ).toContain('remove before');
   });
 
+  it('offers the portal link, with its expiry in the customer’s zone, when the email has one', () => {
+    const portal = {
+      url: 'https://takedown.example/console/portal?link=0123_abc',
+      expiresAt: new Date('2026-11-21T08:14:00Z'),
+    };
+    const en = customerNoticeEmail(notice({ portal }));
+    const nl = customerNoticeEmail(notice({ language: 'nl', portal }));
+    expect(en.text).toContain(
+      '- All your open notices, answered at once, and your standing: the abuse portal (valid until',
+    );
+    expect(en.text).toContain(`  ${portal.url}`);
+    expect(en.html).toContain(`<a href="${portal.url}">`);
+    expect(nl.text).toContain('het abuse-portaal (geldig tot');
+    expect(customerNoticeEmail(notice()).text).not.toContain('/console/portal');
+  });
+
   it('lists the address, not an empty list of URLs, in a task email about an IP notice', () => {
     const mail = taskEmail({
       kind: 'task',

@@ -16,6 +16,8 @@ const TasksPage = lazy(() => import('./pages/TasksPage'));
 const CallbackPage = lazy(() => import('./pages/CallbackPage'));
 const TerminationsPage = lazy(() => import('./pages/TerminationsPage'));
 const TerminationPage = lazy(() => import('./pages/TerminationPage'));
+// The customer's portal: its own layout, token and words, fetched only by customers.
+const PortalApp = lazy(() => import('./portal/PortalApp'));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -85,6 +87,14 @@ export function App() {
                 element={
                   <Suspense fallback={<Loading />}>
                     <CallbackPage onSignedIn={clearCache} />
+                  </Suspense>
+                }
+              />
+              <Route
+                path="/portal/*"
+                element={
+                  <Suspense fallback={<Loading />}>
+                    <PortalApp />
                   </Suspense>
                 }
               />

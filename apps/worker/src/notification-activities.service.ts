@@ -11,10 +11,12 @@ import {
   type RenderedEmail,
 } from '@takedown/mail';
 import {
+  createPortalLink,
   CustomerEntity,
   NoticeEntity,
   NoticeReportEntity,
   PgEmailOutbox,
+  PORTAL_LINK_TTL_MS,
   TaskStore,
   TaskEntity,
 } from '@takedown/persistence';
@@ -70,7 +72,7 @@ export class NotificationActivitiesService implements Pick<
     const sent = await this.sendOnce(
       email.key,
       contacts.map((c) => c.email),
-      () =>
+      async () =>
         customerNoticeEmail({
           kind: email.kind,
           language: customer.language,
@@ -88,6 +90,7 @@ export class NotificationActivitiesService implements Pick<
             removed: this.link({ t: 'notice', id: notice.id, action: 'removed' }),
             dispute: this.link({ t: 'notice', id: notice.id, action: 'dispute' }),
           },
+          portal: contacts.length ? await this.portalLink(customer.id, contacts[0].email) : undefined,
         }),
     );
     if (sent) {
@@ -237,6 +240,20 @@ export class NotificationActivitiesService implements Pick<
         apiUrl: `${this.settings.publicBaseUrl}/v1/tasks/${task.id}/complete`,
       });
     });
+  }
+
+  /**
+   * A fresh portal link for one notice email, made only when the email is rendered (a retry after delivery makes
+   * none); single-use and valid for a day, as a requested one. It is bound to the first abuse contact, the address
+   * a link request would use, so it stops working once that address is no longer the customer's.
+   */
+  private async portalLink(customerId: string, email: string): Promise<{ url: string; expiresAt: Date }> {
+    const { link, expiresAt } = await createPortalLink(this.db, {
+      customerId,
+      email,
+      ttlMs: PORTAL_LINK_TTL_MS,
+    });
+    return { url: `${this.settings.publicBaseUrl}/console/portal?link=${link}`, expiresAt };
   }
 
   private link(target: LinkTarget): string {

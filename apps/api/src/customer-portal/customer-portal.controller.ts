@@ -24,6 +24,7 @@ import {
   CustomerNoticeDetailView,
   CustomerNoticePage,
   CustomerNoticeQuery,
+  CustomerProfileView,
   CustomerScopeQuery,
   CustomerStandingView,
   CustomerTokenView,
@@ -121,6 +122,17 @@ export class CustomerPortalController {
     @CurrentPrincipal() p: Principal,
   ): Promise<CustomerBatchAnswerView> {
     return { results: await this.portal.answerMany(customerOf(p, q.customerId), dto.answers, p) };
+  }
+
+  @Get('profile')
+  @Roles('customer')
+  @ApiOperation({
+    summary: 'Who the customer is: reference, name, and the language and time zone it reads in',
+  })
+  @ApiOkResponse({ type: CustomerProfileView })
+  @ApiNotFoundResponse({ description: 'No such customer (an admin’s customerId)' })
+  profile(@Query() q: CustomerScopeQuery, @CurrentPrincipal() p: Principal): Promise<CustomerProfileView> {
+    return this.portal.profile(customerOf(p, q.customerId));
   }
 
   @Get('standing')

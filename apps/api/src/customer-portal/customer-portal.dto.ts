@@ -19,10 +19,12 @@ import {
 } from 'class-validator';
 import {
   CATEGORIES,
+  CUSTOMER_LANGUAGES,
   NOTICE_OUTCOMES,
   NOTICE_STATES,
   STANDING_LEVELS,
   type Category,
+  type CustomerLanguage,
   type NoticeOutcome,
   type NoticeState,
   type StandingLevel,
@@ -172,6 +174,16 @@ export class CustomerStandingView {
   movesBack: string[];
   @ApiProperty({ type: [String], description: 'The preventive measures the desk verified' })
   verifiedMeasures: string[];
+}
+
+export class CustomerProfileView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'C-1001' }) reference: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: CUSTOMER_LANGUAGES, description: 'The language of its emails and of the portal' })
+  language: CustomerLanguage;
+  @ApiProperty({ example: 'Europe/Amsterdam', description: 'IANA time zone its deadlines are shown in' })
+  timeZone: string;
 }
 
 export class CustomerMeasureView {

@@ -9,6 +9,7 @@ import {
   STANDING_LEVELS,
   urlsFor,
   type CountName,
+  type CustomerLanguage,
   type NoticeState,
   type Principal,
   type StandingCounts,
@@ -35,6 +36,7 @@ import type {
   CustomerNoticePage,
   CustomerNoticeQuery,
   CustomerNoticeView,
+  CustomerProfileView,
   CustomerStandingView,
   CustomerTokenView,
 } from './customer-portal.dto';
@@ -162,6 +164,22 @@ export class CustomerPortalService {
         return { noticeId: s.noticeId, result: 'accepted', state: row.state };
       }),
     );
+  }
+
+  /** Who the customer is, and the language and time zone its portal speaks in. */
+  async profile(customerId: string): Promise<CustomerProfileView> {
+    const [row] = (await this.db.query(
+      `SELECT id, reference, name, language, time_zone FROM customers WHERE id = $1`,
+      [customerId],
+    )) as { id: string; reference: string; name: string; language: CustomerLanguage; time_zone: string }[];
+    if (!row) throw new DomainError('CUSTOMER.NOT_FOUND', `customer ${customerId} does not exist`);
+    return {
+      id: row.id,
+      reference: row.reference,
+      name: row.name,
+      language: row.language,
+      timeZone: row.time_zone,
+    };
   }
 
   async standing(customerId: string): Promise<CustomerStandingView> {

@@ -474,6 +474,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/customer/profile': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Who the customer is: reference, name, and the language and time zone it reads in
+     * @description Roles: `admin`, `customer`.
+     */
+    get: operations['CustomerPortalController_profile'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/customer/standing': {
     parameters: {
       query?: never;
@@ -2309,6 +2329,23 @@ export interface components {
     CustomerBatchAnswerView: {
       /** @description One result per answer, in the order given */
       results: components['schemas']['CustomerAnswerResult'][];
+    };
+    CustomerProfileView: {
+      /** Format: uuid */
+      id: string;
+      /** @example C-1001 */
+      reference: string;
+      name: string;
+      /**
+       * @description The language of its emails and of the portal
+       * @enum {string}
+       */
+      language: 'nl' | 'en';
+      /**
+       * @description IANA time zone its deadlines are shown in
+       * @example Europe/Amsterdam
+       */
+      timeZone: string;
     };
     StandingCountsView: {
       missedDeadlines: number;
@@ -5964,6 +6001,93 @@ export interface operations {
         };
       };
       /** @description Temporal is unavailable; retry (taken answers are kept) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  CustomerPortalController_profile: {
+    parameters: {
+      query?: {
+        /** @description For an admin only (support): the customer to act for. A customer token acts for its own. */
+        customerId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CustomerProfileView'];
+        };
+      };
+      /** @description A parameter is invalid; the body names it */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, customer */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such customer (an admin’s customerId) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
       503: {
         headers: {
           [name: string]: unknown;

@@ -16,6 +16,8 @@ export interface CustomerNoticeInput {
   };
   deadline: Date | string;
   links: { removed: string; dispute: string };
+  /** A single-use link to the customer's portal for this email (all its notices, answered at once). */
+  portal?: { url: string; expiresAt: Date };
   /** A removal order (policy `aroundTheClock`): marked urgent, for the 24/7 contacts as much as office hours. */
   urgent?: boolean;
 }
@@ -85,6 +87,8 @@ const WORDS = {
     removed: 'The material has been removed',
     ipRemoved: 'The cause has been found and stopped',
     dispute: 'I dispute this notice (give a reason)',
+    portal: (until: string) =>
+      `All your open notices, answered at once, and your standing: the abuse portal (valid until ${until})`,
     outro:
       'If the deadline passes without removal, we escalate to your account manager and may suspend the service concerned.',
   },
@@ -115,6 +119,8 @@ const WORDS = {
     removed: 'Het materiaal is verwijderd',
     ipRemoved: 'De oorzaak is gevonden en gestopt',
     dispute: 'Ik betwist deze melding (met reden)',
+    portal: (until: string) =>
+      `Al uw openstaande meldingen in één keer beantwoorden, en uw status: het abuse-portaal (geldig tot ${until})`,
     outro:
       'Als de termijn verstrijkt zonder verwijdering, escaleren we naar uw accountmanager en kunnen we de betreffende dienst opschorten.',
   },
@@ -150,6 +156,14 @@ export function customerNoticeEmail(input: CustomerNoticeInput): RenderedEmail {
     actions: [
       { label: ip ? w.ipRemoved : w.removed, url: input.links.removed },
       { label: w.dispute, url: input.links.dispute },
+      ...(input.portal
+        ? [
+            {
+              label: w.portal(formatInstant(input.portal.expiresAt, tz, input.language)),
+              url: input.portal.url,
+            },
+          ]
+        : []),
     ],
     outro: [w.outro],
   });

@@ -1,0 +1,375 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { CapturedMailbox } from '@takedown/mail';
+import type { Http } from '../support/api';
+import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
+import { storeCustomer, type StoredCustomer } from '../support/customers';
+import { eventually } from '../support/eventually';
+import { screenshotDir } from '../support/screenshots';
+import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const SCREENSHOTS = screenshotDir();
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const PORTAL_ROUTES = ['/console/portal', '/console/portal/history', '/console/portal/standing'];
+
+interface Submitted {
+  id: string;
+  url: string;
+}
+
+/**
+ * The customer's portal in a real headless Chromium against the real stack (PostgreSQL, Temporal, a worker, SMTP
+ * capture), the console served as `npm run build` builds it: a customer opens it from the link in its email,
+ * answers three notices at once and sees its standing change; another customer's link or token never shows the
+ * first's notices on any portal route; a bare GET of the link uses nothing up. Every page is checked with axe-core
+ * and must log no error; the portal's screenshots in docs/screenshots are written here.
+ */
+describe('the customer portal in a browser, end to end', () => {
+  let system: ListeningSystem;
+  let http: Http;
+  let db: DataSource;
+  let mailbox: CapturedMailbox;
+  let browser: Browser;
+  let a: StoredCustomer;
+  let b: StoredCustomer;
+  let ofA: Submitted[];
+  let ofB: Submitted;
+
+  const submit = async (ip: string, category = 'phishing'): Promise<Submitted> => {
+    const ref = `portal-ui-${randomUUID()}`;
+    const url = `https://shop.tenant.example/uploads/${ref}/a-very-long-path-that-must-wrap-on-a-phone/index.html?session=${ref}`;
+    const res = await http
+      .post('/v1/notices')
+      .send({
+        source: { kind: 'hotline', name: 'Portal Hotline' },
+        sourceReference: ref,
+        category,
+        urls: [url],
+        ip,
+      })
+      .expect(201);
+    return { id: res.body.id as string, url };
+  };
+  const stateOf = async (id: string) =>
+    (await http.get(`/v1/notices/${id}`).expect(200)).body.state as string;
+
+  beforeAll(async () => {
+    const build = promisify(execFile)(
+      path.join(ROOT, 'node_modules', '.bin', 'vite'),
+      ['build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'],
+      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' } },
+    );
+    const executablePath = await ensureChromium((line) => process.stderr.write(`[chromium] ${line}\n`));
+    await build;
+    system = await startListeningSystem();
+    http = system.http;
+    db = system.app.get(DataSource);
+    mailbox = new CapturedMailbox(system.env.MAIL_CAPTURE_DIR as string);
+    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
+
+    // A Dutch customer in another zone than the browser's: the portal must speak its language and zone.
+    a = await storeCustomer(db, { language: 'nl', timeZone: 'Asia/Tokyo' });
+    b = await storeCustomer(db);
+    ofA = [await submit(a.ip, 'csam'), await submit(a.ip), await submit(a.ip, 'malware')];
+    ofB = await submit(b.ip);
+    for (const n of [...ofA, ofB]) {
+      await eventually(
+        () => stateOf(n.id),
+        (s) => s === 'customer_notified',
+        60_000,
+      );
+    }
+  }, 900_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+  });
+
+  /** A new browser tab with its own sessionStorage that records console errors and page errors. */
+  const open = async (width = 1280) => {
+    const context: BrowserContext = await browser.newContext({
+      viewport: { width, height: 900 },
+      timezoneId: 'Europe/Amsterdam',
+      locale: 'en-GB',
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    const allowed: RegExp[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !allowed.some((x) => x.test(m.text()))) errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    return { context, page, errors, expectErrors: (s: RegExp) => allowed.push(s) };
+  };
+
+  const checkAccessibility = async (page: Page, name: string) => {
+    await page.evaluate(AXE);
+    const violations = (await page.evaluate(`axe.run().then((r) => r.violations.map((v) => ({
+      id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target) })))`)) as {
+      id: string;
+      impact: string;
+      targets: string[][];
+    }[];
+    expect({
+      page: name,
+      serious: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+    }).toEqual({ page: name, serious: [] });
+  };
+
+  const screenshots = async (page: Page, name: string) => {
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.waitForTimeout(150);
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+  };
+
+  /** A fresh portal link for the customer's abuse contact, as the worker mails it. */
+  const portalLink = async (customer: StoredCustomer): Promise<string> => {
+    const to = customer.contacts[0];
+    const mailsTo = async () =>
+      (await mailbox.withKeyPrefix('portal-link:')).filter((m) => m.to.includes(to));
+    const before = (await mailsTo()).length;
+    await request(system.app.getHttpServer())
+      .post('/v1/customer/link-requests')
+      .send({ email: to })
+      .expect(202);
+    const mails = await eventually(mailsTo, (m) => m.length > before, 60_000);
+    // Oldest first: the last one is the link just asked for.
+    const url = /(https?:\/\/\S+\/console\/portal\?link=[0-9a-f]{32}_[A-Za-z0-9_-]{43})/.exec(
+      mails[mails.length - 1].text,
+    );
+    if (!url) throw new Error('no portal link in the mail');
+    return url[1];
+  };
+  /** When the link was used (null: not yet), found by the id part of its `link` parameter. */
+  const linkUsedAt = async (link: string): Promise<Date | null> => {
+    const id = (new URL(link).searchParams.get('link') as string).split('_')[0];
+    const [row] = (await db.query(
+      `SELECT used_at FROM customer_portal_links WHERE replace(id::text, '-', '') = $1`,
+      [id],
+    )) as { used_at: Date | null }[];
+    return row.used_at;
+  };
+
+  it('opens from the emailed link (a GET uses nothing up), answers three notices at once and shows the standing change', async () => {
+    const { context, page, errors } = await open();
+    try {
+      const link = await portalLink(a);
+      expect(link.startsWith(`${system.baseUrl}/console/portal?link=`)).toBe(true);
+      // A mail scanner's prefetch and the page's own load: neither uses the link.
+      await request(system.app.getHttpServer()).get(new URL(link).pathname + new URL(link).search);
+      await page.goto(link);
+      await page.getByRole('button', { name: 'Open my notices' }).waitFor();
+      expect(await linkUsedAt(link)).toBeNull();
+      await checkAccessibility(page, 'portal entry');
+      await screenshots(page, 'portal-entry');
+
+      await page.getByRole('button', { name: 'Open my notices' }).click();
+      // The customer's language (Dutch) and zone, named; the used link is off the address bar.
+      await page.getByRole('heading', { name: 'Openstaande meldingen' }).waitFor();
+      await page.waitForURL(new RegExp(`^${system.baseUrl}/console/portal$`));
+      expect(await linkUsedAt(link)).toEqual(expect.any(Date));
+      expect(await page.evaluate('document.documentElement.lang')).toBe('nl');
+      await expect(page.getByTestId('portal-zone').innerText()).resolves.toBe('Tijden in Asia/Tokyo');
+      expect(await page.evaluate('Object.keys(localStorage).filter((k) => k.includes("token"))')).toEqual([]);
+      expect(await page.evaluate('sessionStorage.getItem("takedown.portal.token")')).toMatch(/^td_/);
+
+      const list = page.getByTestId('open-notices');
+      for (const n of ofA) await list.locator(`[data-notice="${n.id}"]`).waitFor();
+      const body = await page.locator('main').innerText();
+      // Its own URLs in full, as text: never a link, an image or a frame; the time left counts in hours.
+      for (const n of ofA) expect(body).toContain(n.url);
+      await expect(page.locator('a[href*="tenant.example"], img, iframe, video').count()).resolves.toBe(0);
+      await expect(list.locator(`[data-notice="${ofA[0].id}"]`).innerText()).resolves.toMatch(/nog \d+ u/);
+      // The deadline in the customer's zone (Tokyo, GMT+9), not the browser's (Amsterdam).
+      await expect(
+        list.locator(`[data-notice="${ofA[0].id}"] time`).first().getAttribute('title'),
+      ).resolves.toMatch(/GMT\+9/);
+      expect(body).not.toContain(ofB.url);
+      await checkAccessibility(page, 'portal open notices');
+      await screenshots(page, 'portal-nl');
+
+      await page.getByLabel('Alles selecteren wat beantwoord kan worden').check();
+      await expect(page.getByTestId('selected-count').innerText()).resolves.toBe('3 geselecteerd');
+      await page.getByRole('button', { name: 'Antwoord versturen voor 3 meldingen' }).click();
+      const results = page.getByTestId('answer-results');
+      await results.waitFor();
+      for (const n of ofA) {
+        await expect(results.locator(`[data-notice="${n.id}"]`).getAttribute('data-result')).resolves.toBe(
+          'accepted',
+        );
+        await expect(results.locator(`[data-notice="${n.id}"]`).innerText()).resolves.toContain(
+          'ontvangen, nu wacht op bevestiging',
+        );
+        expect(await stateOf(n.id)).toBe('awaiting_confirmation');
+      }
+      await checkAccessibility(page, 'portal answered');
+
+      await page.getByRole('link', { name: 'Status en maatregelen' }).click();
+      await expect(page.getByTestId('standing-level').innerText()).resolves.toBe('goed');
+      // The desk finds the first claim false (the material is still online), then sees it gone: the notice
+      // closes with a false claim, and the standing rises.
+      await http.post(`/v1/notices/${ofA[1].id}/actions/still-online`).send({}).expect(200);
+      await http.post(`/v1/notices/${ofA[1].id}/actions/confirm-removal`).send({}).expect(200);
+      await http.post(`/v1/notices/${ofA[2].id}/actions/confirm-removal`).send({}).expect(200);
+      const asA = await system.as('customer', { customerId: a.customer.id });
+      const risen = await eventually(
+        async () => (await asA.get('/v1/customer/standing').expect(200)).body as { level: string },
+        (standing) => standing.level !== 'good',
+        60_000,
+      );
+      // One false claim reaches "watch"; without a verified preventive measure that is one level up.
+      expect(risen.level).toBe('warning');
+      await page.reload();
+      await expect(page.getByTestId('standing-level').innerText()).resolves.toBe('waarschuwing');
+      await expect(page.locator('[data-count="falseClaims"] td').nth(1).innerText()).resolves.toBe('1');
+      await expect(page.getByTestId('moves-back').innerText()).resolves.toContain(
+        'Een preventieve maatregel die onze abuse-afdeling heeft geverifieerd, verlaagt het niveau met één.',
+      );
+
+      // A preventive measure with its evidence and date; the desk verifies it later.
+      await page.getByLabel('Soort (kleine letters, cijfers, liggende streepjes)').fill('hash_check_uploads');
+      await page
+        .getByLabel('Bewijs dat onze afdeling kan controleren')
+        .fill('Every upload is checked against the hotline hash list since March; ticket 2026-117.');
+      await page.getByLabel('Van kracht sinds (datum)').fill('2026-03-01');
+      await page.getByRole('button', { name: 'Opgeven' }).click();
+      await page.getByTestId('measure-declared').waitFor();
+      await expect(
+        page.locator('[data-measure="hash_check_uploads"] [data-testid="measure-status"]').innerText(),
+      ).resolves.toBe('opgegeven, wacht op verificatie');
+      await checkAccessibility(page, 'portal standing');
+      await screenshots(page, 'portal-standing-nl');
+
+      await page.getByRole('link', { name: 'Gesloten meldingen' }).click();
+      const closed = page.getByTestId('closed-notices');
+      await closed.locator(`[data-notice="${ofA[2].id}"]`).waitFor();
+      await expect(closed.locator(`[data-notice="${ofA[2].id}"]`).innerText()).resolves.toContain(
+        'Uitkomst: op tijd verwijderd',
+      );
+      await checkAccessibility(page, 'portal history');
+
+      // The person may read English; the zone stays the customer's.
+      await page.getByText('EN', { exact: true }).click();
+      await page.getByRole('heading', { name: 'Closed notices' }).waitFor();
+      await screenshots(page, 'portal-history-en');
+      await page.getByRole('link', { name: 'Open notices' }).click();
+      await page.getByRole('heading', { name: 'Open notices' }).waitFor();
+      await expect(page.getByTestId('portal-zone').innerText()).resolves.toBe('Times in Asia/Tokyo');
+      await checkAccessibility(page, 'portal open notices (en)');
+      await screenshots(page, 'portal-en');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('opens from the portal link in the notice email itself', async () => {
+    const { context, page, errors } = await open(390);
+    try {
+      const [mail] = await eventually(
+        async () =>
+          (await mailbox.withKeyPrefix(`${ofB.id}:notify:0`)).filter((m) => m.to.includes(b.contacts[0])),
+        (m) => m.length === 1,
+        60_000,
+      );
+      const link = /(https?:\/\/\S+\/console\/portal\?link=[0-9a-f]{32}_[A-Za-z0-9_-]{43})/.exec(
+        mail.text,
+      )?.[1];
+      expect(link?.startsWith(`${system.baseUrl}/console/portal?link=`)).toBe(true);
+      await page.goto(link as string);
+      await page.getByRole('button', { name: 'Open my notices' }).click();
+      await page.getByTestId('open-notices').locator(`[data-notice="${ofB.id}"]`).waitFor();
+      await expect(page.getByTestId('portal-customer').innerText()).resolves.toContain(b.customer.reference);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('refuses a link used once already, and says so with what to do', async () => {
+    const { context, page, errors, expectErrors } = await open();
+    try {
+      // The browser logs the 401 answer as an error; it is the point here.
+      expectErrors(/status of 401/);
+      const link = await portalLink(b);
+      const first = await browser.newContext();
+      const firstPage = await first.newPage();
+      await firstPage.goto(link);
+      await firstPage.getByRole('button', { name: 'Open my notices' }).click();
+      await firstPage.getByRole('heading', { name: 'Open notices' }).waitFor();
+      await first.close();
+
+      await page.goto(link);
+      await page.getByRole('button', { name: 'Open my notices' }).click();
+      await expect(page.getByTestId('link-error').innerText()).resolves.toBe(
+        'This link has been used already. Ask for a fresh one below.',
+      );
+      await page.getByLabel('Abuse contact email address').fill(`nobody-${randomUUID()}@tenant.example`);
+      await page.getByRole('button', { name: 'Email me a link' }).click();
+      await page.getByTestId('link-requested').waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("never shows the first customer's notices on any portal route to a second customer's link or token", async () => {
+    const secrets = [
+      ...ofA.flatMap((n) => [n.id, n.id.slice(0, 8), n.url]),
+      a.customer.name,
+      a.customer.reference,
+    ];
+    const leaks: string[] = [];
+    const checkRoutes = async (page: Page, how: string) => {
+      for (const route of PORTAL_ROUTES) {
+        await page.goto(`${system.baseUrl}${route}`);
+        await page.getByTestId('portal-customer').waitFor();
+        // Wait for the route's own data, not only the frame.
+        await page.locator('main h1, main h2').first().waitFor();
+        await page.waitForLoadState('networkidle');
+        const html = await page.content();
+        await expect(page.getByTestId('portal-customer').innerText()).resolves.toContain(
+          b.customer.reference,
+        );
+        for (const s of secrets) if (html.includes(s)) leaks.push(`${how} ${route} shows ${s}`);
+      }
+    };
+
+    const viaLink = await open(390);
+    try {
+      await viaLink.page.goto(await portalLink(b));
+      await viaLink.page.getByRole('button', { name: 'Open my notices' }).click();
+      await viaLink.page.getByTestId('open-notices').locator(`[data-notice="${ofB.id}"]`).waitFor();
+      await checkRoutes(viaLink.page, 'link');
+      expect(viaLink.errors).toEqual([]);
+    } finally {
+      await viaLink.context.close();
+    }
+
+    const viaToken = await open();
+    try {
+      await viaToken.page.goto(`${system.baseUrl}/console/portal/standing`);
+      await viaToken.page
+        .getByLabel('Customer API token')
+        .fill(await system.tokenFor('customer', { customerId: b.customer.id }));
+      await viaToken.page.getByRole('button', { name: 'Sign in' }).click();
+      await viaToken.page.getByTestId('portal-customer').waitFor();
+      await checkRoutes(viaToken.page, 'token');
+      expect(viaToken.errors).toEqual([]);
+    } finally {
+      await viaToken.context.close();
+    }
+    expect(leaks).toEqual([]);
+  });
+});
