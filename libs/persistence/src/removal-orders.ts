@@ -23,6 +23,7 @@ export interface RemovalOrderRow {
   noticeOutcome: string | null;
   noticeDeadline: Date | null;
   noticeClosedAt: Date | null;
+  noticeRemovedAt: Date | null;
 }
 
 export type NewRemovalOrder = Omit<
@@ -36,6 +37,7 @@ export type NewRemovalOrder = Omit<
   | 'noticeOutcome'
   | 'noticeDeadline'
   | 'noticeClosedAt'
+  | 'noticeRemovedAt'
 >;
 
 const SELECT = `
@@ -45,7 +47,7 @@ const SELECT = `
          o.pages_sent AS "pagesSent", o.last_paged_at AS "lastPagedAt", o.page_acked_at AS "pageAckedAt",
          o.page_acked_by AS "pageAckedBy", o.preserve_until AS "preserveUntil",
          n.state AS "noticeState", n.outcome AS "noticeOutcome", n.deadline AS "noticeDeadline",
-         n.closed_at AS "noticeClosedAt"
+         n.closed_at AS "noticeClosedAt", n.removed_at AS "noticeRemovedAt"
     FROM removal_orders o JOIN notices n ON n.id = o.notice_id`;
 
 type Db = DataSource | EntityManager;
@@ -108,13 +110,14 @@ export async function listRemovalOrders(
 
 /** The first acknowledgement of the page counts; later ones change nothing. False for an unknown order. */
 export async function acknowledgeRemovalOrderPage(db: Db, id: string, by: string): Promise<boolean> {
-  const rows = (await db.query(
+  // An UPDATE answers [rows, count].
+  const [, count] = (await db.query(
     `UPDATE removal_orders SET page_acked_at = COALESCE(page_acked_at, now()),
                                page_acked_by = COALESCE(page_acked_by, $2)
-      WHERE id = $1 RETURNING id`,
+      WHERE id = $1`,
     [id, by],
-  )) as unknown[];
-  return rows.length > 0;
+  )) as [unknown, number];
+  return count > 0;
 }
 
 /**
@@ -139,4 +142,13 @@ export async function recordRemovalOrderPage(db: Db, id: string, attempt: number
     `UPDATE removal_orders SET pages_sent = GREATEST(pages_sent, $2), last_paged_at = now() WHERE id = $1`,
     [id, attempt],
   );
+}
+
+/** Sets the preservation hold's end once (TCO Art. 6); a later call keeps the first. Answers the hold's end. */
+export async function holdRemovalOrder(db: Db, id: string, until: Date): Promise<Date> {
+  const [[row]] = (await db.query(
+    `UPDATE removal_orders SET preserve_until = COALESCE(preserve_until, $2) WHERE id = $1 RETURNING preserve_until`,
+    [id, until],
+  )) as [{ preserve_until: Date }[], number];
+  return row.preserve_until;
 }

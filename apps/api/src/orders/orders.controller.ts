@@ -1,18 +1,32 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiProduces,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { Principal } from '@takedown/domain';
+import { actorLabel, type Principal } from '@takedown/domain';
 import { Audit } from '../audit/audit.decorator';
 import { Roles } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal';
+import { jsonFile, pdfFile } from '../terminations/snapshot-files';
 import { CreateOrderDto, OrderListQuery, OrderPage, OrderView } from './order.dto';
 import { OrdersService } from './orders.service';
 
@@ -98,5 +112,46 @@ export class OrdersController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<OrderView> {
     return this.orders.acknowledgePage(id, principal);
+  }
+
+  @Get(':id/completion.json')
+  @Roles('abuse_desk', 'abuse_lead', 'legal', 'noc')
+  @Audit('order.completion.json')
+  @ApiOperation({
+    summary: 'The completion record for the authority (TCO Art. 3(6)), for machines: signed JSON',
+    description:
+      'Made once the order’s notice is closed: the order’s reference, the time of removal or disabling, what was ' +
+      'done, and until when the content’s metadata is preserved (six months, Art. 6). A signed snapshot (kind ' +
+      '`order_completion`): the same bytes at every download; the PDF prints this JSON’s digest. URLs only as host ' +
+      'and SHA-256 of the path. Verify with `takedown verify-report FILE`.',
+  })
+  @ApiProduces('application/json')
+  @ApiOkResponse({ description: 'The signed completion record' })
+  @ApiNotFoundResponse({ description: 'No such order' })
+  @ApiConflictResponse({ description: 'The order’s notice is still open (ORDER.OPEN; `state` is its state)' })
+  async completionJson(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<StreamableFile> {
+    return jsonFile(await this.orders.completion(id, actorLabel(principal.actor)), 'order-completion');
+  }
+
+  @Get(':id/completion.pdf')
+  @Roles('abuse_desk', 'abuse_lead', 'legal', 'noc')
+  @Audit('order.completion.pdf')
+  @ApiOperation({
+    summary: 'The completion record for the authority (TCO Art. 3(6)), for people: PDF',
+    description:
+      'The same snapshot as completion.json: the PDF prints the digest of that JSON, and carries the signature.',
+  })
+  @ApiProduces('application/pdf')
+  @ApiOkResponse({ description: 'The completion record as PDF' })
+  @ApiNotFoundResponse({ description: 'No such order' })
+  @ApiConflictResponse({ description: 'The order’s notice is still open (ORDER.OPEN; `state` is its state)' })
+  async completionPdf(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<StreamableFile> {
+    return pdfFile(await this.orders.completion(id, actorLabel(principal.actor)), 'order-completion');
   }
 }

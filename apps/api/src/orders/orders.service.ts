@@ -6,10 +6,15 @@ import { actorLabel, DomainError, durationToMs, urlsFor, type Principal, type Ro
 import {
   acknowledgeRemovalOrderPage,
   findRemovalOrder,
+  holdRemovalOrder,
   insertRemovalOrder,
+  insertSnapshot,
+  latestSnapshot,
   listRemovalOrders,
   type RemovalOrderRow,
+  type StoredSnapshot,
 } from '@takedown/persistence';
+import { contentDigest, orderCompletionRecord, sealOrderCompletion } from '@takedown/reports';
 import {
   orderPagingWorkflow,
   orderPagingWorkflowId,
@@ -19,7 +24,13 @@ import { AppConfig } from '../app-config';
 import type { CreateNoticeDto } from '../notices/notice.dto';
 import { NoticesService } from '../notices/notices.service';
 import { withTemporal } from '../temporal/notice-signal';
+import { ReportKeys } from '../well-known/report-keys';
 import type { CreateOrderDto, OrderListQuery, OrderPage, OrderView } from './order.dto';
+
+const KIND = 'order_completion';
+
+/** TCO Regulation Art. 6(1): removed content and its metadata are preserved for six months from the removal. */
+const PRESERVATION_MONTHS = 6;
 
 /** An order dated this far ahead of our clock is a typo, not clock skew. */
 const ISSUED_AT_SKEW_MS = 5 * 60_000;
@@ -33,6 +44,7 @@ export class OrdersService {
     @Inject(Client) private readonly temporal: Client,
     private readonly config: AppConfig,
     private readonly notices: NoticesService,
+    private readonly keys: ReportKeys,
   ) {}
 
   /**
@@ -111,6 +123,58 @@ export class OrdersService {
     return this.get(id, principal.roles);
   }
 
+  /**
+   * The completion record for the authority, once the order's notice is closed: a signed snapshot (kind
+   * `order_completion`), the same bytes at every download until what it says changes (a reopened and closed notice).
+   * Making it sets the preservation hold: six months from the close.
+   */
+  async completion(id: string, by: string): Promise<StoredSnapshot> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('report_snapshots'), hashtext($1))`, [id]);
+      const row = await findRemovalOrder(tx, id);
+      if (!row) throw new DomainError('ORDER.NOT_FOUND', `removal order ${id} does not exist`);
+      if (row.noticeState !== 'closed' || !row.noticeClosedAt) {
+        throw new DomainError(
+          'ORDER.OPEN',
+          'the order is not dealt with yet: its completion record is made once its notice is closed',
+          undefined,
+          undefined,
+          row.noticeState,
+        );
+      }
+      const preservedUntil = await holdRemovalOrder(tx, id, preservedFrom(row.noticeClosedAt));
+      const snapshotId = randomUUID();
+      const record = orderCompletionRecord({
+        snapshotId,
+        generatedAt: new Date(),
+        provider: this.config.env.PROVIDER_NAME,
+        order: row,
+        notice: {
+          id: row.noticeId,
+          deadline: row.noticeDeadline,
+          outcome: row.noticeOutcome,
+          closedAt: row.noticeClosedAt,
+          removedAt: row.noticeRemovedAt,
+        },
+        preservedUntil,
+      });
+      const contentSha256 = contentDigest(record);
+      const latest = await latestSnapshot(tx, KIND, id);
+      if (latest?.contentSha256 === contentSha256) return latest;
+      const snapshot: StoredSnapshot = {
+        id: snapshotId,
+        kind: KIND,
+        subjectId: id,
+        createdAt: new Date(record.generatedAt),
+        createdBy: by,
+        contentSha256,
+        ...(await sealOrderCompletion(record, this.keys.signingKey)),
+      };
+      await insertSnapshot(tx, snapshot);
+      return snapshot;
+    });
+  }
+
   private async startPaging(orderId: string): Promise<void> {
     const env = this.config.env;
     if (!env.PAGING_WEBHOOK_URL) return;
@@ -155,7 +219,8 @@ function orderView(r: RemovalOrderRow, roles: readonly Role[]): OrderView {
       acknowledgedAt: iso(r.pageAckedAt),
       acknowledgedBy: r.pageAckedBy,
     },
-    preserveUntil: iso(r.preserveUntil),
+    // The hold retention applies: six months from the close, unless set otherwise.
+    preserveUntil: iso(r.preserveUntil ?? (r.noticeClosedAt ? preservedFrom(r.noticeClosedAt) : null)),
   };
 }
 
@@ -171,4 +236,10 @@ function decodeCursor(cursor: string | undefined): { receivedAt: Date; id: strin
     throw new DomainError('ORDER.INVALID', 'after is not a cursor this list gave', 'after');
   }
   return { receivedAt, id };
+}
+
+function preservedFrom(closedAt: Date): Date {
+  const until = new Date(closedAt);
+  until.setUTCMonth(until.getUTCMonth() + PRESERVATION_MONTHS);
+  return until;
 }
