@@ -133,6 +133,46 @@ describe('paging the on-call person for a removal order', () => {
     expect(await count()).toBe(4);
   });
 
+  it('needs no page once the NOC task is done, nor once the notice closed', async () => {
+    const other = async () => {
+      const { notice } = await storeNotice(db, { category: 'terrorist_content' });
+      const { id } = await insertRemovalOrder(db, {
+        id: randomUUID(),
+        noticeId: notice.id,
+        authority: 'Bundeskriminalamt',
+        memberState: 'DE',
+        reference: `TCO-DE-${randomUUID()}`,
+        issuedAt: new Date(),
+        receivedAt: new Date(),
+        urls: ['https://video.tenant-a.example/watch/other'],
+        reasons: 'Glorification',
+        contactPoint: 'tco@provider.example',
+        informProvider: true,
+        receivedBy: 'token:test',
+      });
+      return { orderId: id, noticeId: notice.id };
+    };
+    const task = await other();
+    const noc = () =>
+      db.query(
+        `INSERT INTO tasks (id, notice_id, kind, assignee, assignee_email, status, summary, due_at, idempotency_key)
+         VALUES ($1, $2, 'noc_suspension', 'noc', 'noc@provider.example', 'open', 'suspend', now(), $3)`,
+        [randomUUID(), task.noticeId, randomUUID()],
+      );
+    await noc();
+    expect(await paging('slack').orderNeedsPaging({ orderId: task.orderId })).toBe(true);
+    await db.query(
+      `UPDATE tasks SET status = 'completed', outcome = 'suspended', completed_at = now(), completed_by = 'noc:test'
+        WHERE notice_id = $1`,
+      [task.noticeId],
+    );
+    expect(await paging('slack').orderNeedsPaging({ orderId: task.orderId })).toBe(false);
+
+    const closed = await other();
+    await db.query(`UPDATE notices SET state = 'closed', closed_at = now() WHERE id = $1`, [closed.noticeId]);
+    expect(await paging('slack').orderNeedsPaging({ orderId: closed.orderId })).toBe(false);
+  });
+
   it('needs no page once the on-call person acknowledged, nor without a paging address', async () => {
     expect(await paging('slack').orderNeedsPaging({ orderId })).toBe(true);
     const off = new OrderPaging(db, new PagingSettings(null, 'slack', null, 'https://x.example'));
