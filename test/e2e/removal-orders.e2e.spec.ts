@@ -126,6 +126,22 @@ describe('removal orders', () => {
     expect(count).toBe(1);
   });
 
+  it('keeps a second order for a URL whose notice is open as an order of its own, on the same notice', async () => {
+    const first = order();
+    const a = (await desk.post('/v1/orders').send(first).expect(201)).body as {
+      id: string;
+      noticeId: string;
+    };
+    const second = order({ authority: 'Bundeskriminalamt', memberState: 'DE', urls: first.urls });
+    const b = (await desk.post('/v1/orders').send(second).expect(201)).body as {
+      id: string;
+      noticeId: string;
+      reference: string;
+    };
+    expect(b.id).not.toBe(a.id);
+    expect(b).toMatchObject({ noticeId: a.noticeId, reference: second.reference });
+  });
+
   it.each([
     ['memberState', { memberState: 'US' }],
     ['issuedAt', { issuedAt: 'yesterday' }],

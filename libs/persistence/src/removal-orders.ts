@@ -53,8 +53,8 @@ const SELECT = `
 type Db = DataSource | EntityManager;
 
 /**
- * Stores an order for its notice; the same notice (the same order sent again) keeps the order stored first.
- * Answers the stored order's id, and whether this call stored it.
+ * Stores an order for its notice; the same order sent again (authority, member state, reference) is the one stored
+ * first. Answers the stored order's id, and whether this call stored it.
  */
 export async function insertRemovalOrder(
   db: Db,
@@ -64,7 +64,7 @@ export async function insertRemovalOrder(
     `INSERT INTO removal_orders (id, notice_id, authority, member_state, reference, issued_at, received_at, urls,
                                  reasons, contact_point, inform_provider, received_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-     ON CONFLICT DO NOTHING RETURNING id`,
+     ON CONFLICT (member_state, authority, reference) DO NOTHING RETURNING id`,
     [
       order.id,
       order.noticeId,
@@ -82,10 +82,8 @@ export async function insertRemovalOrder(
   )) as { id: string }[];
   if (rows.length) return { id: rows[0].id, created: true };
   const [known] = (await db.query(
-    `SELECT id FROM removal_orders
-      WHERE notice_id = $1 OR (member_state = $2 AND authority = $3 AND reference = $4)
-      ORDER BY received_at LIMIT 1`,
-    [order.noticeId, order.memberState, order.authority, order.reference],
+    `SELECT id FROM removal_orders WHERE member_state = $1 AND authority = $2 AND reference = $3`,
+    [order.memberState, order.authority, order.reference],
   )) as { id: string }[];
   return { id: known.id, created: false };
 }

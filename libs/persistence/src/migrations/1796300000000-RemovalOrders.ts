@@ -12,7 +12,8 @@ export class RemovalOrders1796300000000 implements MigrationInterface {
     await q.query(`
       CREATE TABLE removal_orders (
         id uuid PRIMARY KEY,
-        notice_id uuid NOT NULL UNIQUE REFERENCES notices (id),
+        -- Two orders for the same URL while its notice is open share that notice and its clock.
+        notice_id uuid NOT NULL REFERENCES notices (id),
         authority text NOT NULL,
         member_state text NOT NULL CHECK (member_state ~ '^[A-Z]{2}$'),
         reference text NOT NULL,
@@ -31,6 +32,7 @@ export class RemovalOrders1796300000000 implements MigrationInterface {
         UNIQUE (member_state, authority, reference)
       )`);
     await q.query(`CREATE INDEX ix_removal_orders_received ON removal_orders (received_at DESC, id)`);
+    await q.query(`CREATE INDEX ix_removal_orders_notice ON removal_orders (notice_id)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
