@@ -23,6 +23,7 @@ import { LinksModule } from './links/links.module';
 import { MeModule } from './me/me.module';
 import { HttpMetricsMiddleware, MetricsModule } from './metrics/metrics.module';
 import { NoticesModule } from './notices/notices.module';
+import { OrdersModule } from './orders/orders.module';
 import { PoliciesModule } from './policies/policies.module';
 import { StandingModule } from './standing/standing.module';
 import { StatsModule } from './stats/stats.module';
@@ -67,6 +68,7 @@ export class AppModule implements NestModule {
         HealthModule,
         MetricsModule,
         NoticesModule,
+        OrdersModule,
         IntakeModule,
         CustomersModule,
         CustomerPortalModule,

@@ -8,6 +8,7 @@ import {
 import type { WorkerTaskMetrics } from '@takedown/observability';
 import type { NoticeActivities } from '@takedown/workflows/activities';
 import type { CustomerWebhookActivities } from '@takedown/workflows/customer-webhook-activities';
+import type { OrderPagingActivities } from '@takedown/workflows/order-paging.workflow';
 import type { PortalLinkActivities } from '@takedown/workflows/portal-link.workflow';
 import type { ScheduleActivities } from '@takedown/workflows/schedules/activities';
 import type { StandingActivities } from '@takedown/workflows/standing-activities';
@@ -16,6 +17,7 @@ import { CustomerWebhooks } from './customer-webhooks';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { PortalLinks } from './portal-links';
 import { NotificationActivitiesService } from './notification-activities.service';
+import { OrderPaging } from './order-paging';
 import { ScheduleActivitiesService } from './schedule-activities.service';
 import { StandingActivitiesService } from './standing-activities.service';
 import { TerminationActivitiesService } from './termination-activities.service';
@@ -43,6 +45,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   const termination = opts.container.get(TerminationActivitiesService);
   const customerWebhooks = opts.container.get(CustomerWebhooks);
   const portalLinks = opts.container.get(PortalLinks);
+  const paging = opts.container.get(OrderPaging);
   const schedules = opts.container.get(ScheduleActivitiesService);
   // Bound methods: the worker calls activities as plain functions.
   const activities: NoticeActivities &
@@ -50,6 +53,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     TerminationActivities &
     CustomerWebhookActivities &
     PortalLinkActivities &
+    OrderPagingActivities &
     ScheduleActivities = {
     recordEvent: notices.recordEvent.bind(notices),
     attributeNotice: notices.attributeNotice.bind(notices),
@@ -92,6 +96,8 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     deliverCustomerWebhook: customerWebhooks.deliverCustomerWebhook.bind(customerWebhooks),
     failCustomerWebhook: customerWebhooks.failCustomerWebhook.bind(customerWebhooks),
     sendPortalLinks: portalLinks.sendPortalLinks.bind(portalLinks),
+    orderNeedsPaging: paging.orderNeedsPaging.bind(paging),
+    pageOnCall: paging.pageOnCall.bind(paging),
     exportAuditHead: schedules.exportAuditHead.bind(schedules),
     runRetention: schedules.runRetention.bind(schedules),
     submitStatements: schedules.submitStatements.bind(schedules),

@@ -10,6 +10,7 @@ import { dataSourceOptions } from '@takedown/persistence';
 import { CustomerWebhooks, CustomerWebhookSettings } from './customer-webhooks';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
+import { OrderPaging, PagingSettings } from './order-paging';
 import { PortalLinks } from './portal-links';
 import { ScheduleActivitiesService, ScheduleSettings } from './schedule-activities.service';
 import { StatementSigningKey, StatementsService } from './statements.service';
@@ -73,6 +74,16 @@ export class WorkerModule {
         },
         PortalLinks,
         {
+          provide: PagingSettings,
+          useValue: new PagingSettings(
+            env.PAGING_WEBHOOK_URL ?? null,
+            env.PAGING_FORMAT,
+            env.PAGING_KEY ?? null,
+            publicBaseUrl(env),
+          ),
+        },
+        OrderPaging,
+        {
           provide: ScheduleSettings,
           useValue: new ScheduleSettings(
             env.AUDIT_HEAD_KEY,
@@ -94,6 +105,7 @@ export class WorkerModule {
       ],
       exports: [
         CustomerWebhooks,
+        OrderPaging,
         PortalLinks,
         PortalLinks,
         NoticeActivitiesService,

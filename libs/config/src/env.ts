@@ -304,6 +304,24 @@ export const envSchema = z
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     /** How often the API reads the business metrics (open, overdue notices, open tasks, intake) for /metrics. */
     METRICS_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+    /** Where the on-call person is paged when a removal order arrives (docs/orders.md); unset, nobody is paged. */
+    PAGING_WEBHOOK_URL: optionalUrl(['https:', 'http:']),
+    /** The shape PAGING_WEBHOOK_URL takes: PagerDuty Events v2, Opsgenie alert, or an incoming-webhook text. */
+    PAGING_FORMAT: z.enum(['pagerduty', 'opsgenie', 'slack', 'teams', 'matrix']).default('slack'),
+    /** PagerDuty's integration (routing) key, or Opsgenie's API key; required for those two formats. */
+    PAGING_KEY: z.string().trim().min(1).optional(),
+    /** How often an unacknowledged page repeats, as an ISO 8601 duration. */
+    PAGING_REPEAT_EVERY: z
+      .string()
+      .trim()
+      .refine((v) => {
+        try {
+          return durationToMs(v) >= 1000;
+        } catch {
+          return false;
+        }
+      }, 'must be an ISO 8601 duration of a second or more, such as PT5M')
+      .default('PT5M'),
     /** Retention (docs/retention.md): closed notices are anonymised this many days after closing. */
     RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
     /**
@@ -376,6 +394,13 @@ export const envSchema = z
         });
       }
     }
+    if (env.PAGING_WEBHOOK_URL && ['pagerduty', 'opsgenie'].includes(env.PAGING_FORMAT) && !env.PAGING_KEY) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['PAGING_KEY'],
+        message: `required when PAGING_FORMAT is ${env.PAGING_FORMAT}`,
+      });
+    }
     if (env.TRANSPARENCY_DB_URL && !env.TRANSPARENCY_DB_TOKEN) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -432,7 +457,14 @@ export class ConfigError extends Error {
  * Variables whose values are or hold secrets (passwords in URLs, signing keys, webhook secrets): an error names them
  * and says what is wrong, never what they hold, since start-up errors end up in logs and CI output.
  */
-const SECRET_VARIABLES = new Set(['DATABASE_URL', 'SMTP_URL', 'LINK_SIGNING_KEYS', 'FEEDBACK_WEBHOOKS']);
+const SECRET_VARIABLES = new Set([
+  'DATABASE_URL',
+  'SMTP_URL',
+  'LINK_SIGNING_KEYS',
+  'FEEDBACK_WEBHOOKS',
+  'PAGING_WEBHOOK_URL',
+  'PAGING_KEY',
+]);
 export const isSecretVariable = (name: string): boolean =>
   SECRET_VARIABLES.has(name) || (/SECRET|PASSWORD|TOKEN|KEY/i.test(name) && !/_TTL$/.test(name));
 

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
 /** The kinds of report kept as snapshots. */
-export type SnapshotKind = 'termination_report' | 'statement_of_reasons';
+export type SnapshotKind = 'termination_report' | 'statement_of_reasons' | 'order_completion';
 
 /** A stored snapshot without its bodies, as listings show it. */
 export interface SnapshotSummary {

@@ -17,6 +17,7 @@ export const RETENTION_TABLES = [
   'tasks',
   'outbound_emails',
   'raw_messages',
+  'removal_orders',
 ] as const;
 export type RetentionTable = (typeof RETENTION_TABLES)[number];
 
@@ -32,6 +33,9 @@ export interface RetentionReport {
 }
 
 const NOTICE_BATCH = 200;
+
+/** How long a removal order's content metadata is preserved after the removal (TCO Regulation Art. 6(1)). */
+export const ORDER_HOLD = `interval '6 months'`;
 
 /**
  * Anonymises what the policy no longer allows to keep (docs/retention.md). A closed notice older than its
@@ -71,6 +75,9 @@ export async function runRetention(
          -- A closed notice can be reopened for as long as its deadline period: its workflow still mails its URLs.
          AND closed_at + GREATEST(COALESCE(deadline - received_at, interval '0'), interval '0') < $1::timestamptz
          AND ($4::timestamptz IS NULL OR (closed_at, id) > ($4::timestamptz, $5::uuid))
+         -- A removal order's content metadata is held six months from the removal (TCO Art. 6), whatever the policy.
+         AND NOT EXISTS (SELECT 1 FROM removal_orders o WHERE o.notice_id = notices.id
+                           AND COALESCE(o.preserve_until, notices.closed_at + ${ORDER_HOLD}) > $1::timestamptz)
        ORDER BY closed_at, id LIMIT ${NOTICE_BATCH}`,
       [
         now,
@@ -181,8 +188,21 @@ async function anonymiseNotices(
     [ids],
   )) as [unknown, number];
 
+  const orderRows = (await q.query(
+    `SELECT id, urls, reasons FROM removal_orders WHERE notice_id = ANY($1::uuid[]) ORDER BY id`,
+    [ids],
+  )) as { id: string; urls: string[]; reasons: string }[];
+  for (const o of orderRows) {
+    await q.query(`UPDATE removal_orders SET urls = $2, reasons = $3 WHERE id = $1`, [
+      o.id,
+      o.urls.map(anonymisedUrl),
+      anonymisedText(o.reasons),
+    ]);
+  }
+
   return {
     notices: notices.length,
+    removal_orders: orderRows.length,
     notice_reports: reports,
     notice_events: events,
     tasks,

@@ -5,3 +5,4 @@ export * from './signing';
 export * from './verify';
 export * from './snapshot';
 export * from './statement-of-reasons';
+export * from './order-completion';

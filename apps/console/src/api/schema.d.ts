@@ -154,6 +154,116 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/orders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Removal orders, newest first
+     * @description Roles: `admin`, `abuse_desk`, `abuse_lead`, `legal`, `noc`.
+     */
+    get: operations['OrdersController_list'];
+    put?: never;
+    /**
+     * Take in a removal order (TCO Regulation 2021/784)
+     * @description Stores the order and opens a terrorist_content notice for its URLs: one hour from receipt, the customer’s 24/7 contacts emailed and the NOC task opened at once, and (with PAGING_WEBHOOK_URL) the on-call person paged, again every PAGING_REPEAT_EVERY until `POST /v1/orders/:id/page-ack`, the NOC task is done or the notice closes. The same authority, member state and reference twice is the same order (200).
+     *
+     *     Roles: `admin`, `abuse_desk`, `abuse_lead`.
+     */
+    post: operations['OrdersController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/orders/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A removal order with its notice’s state and the paging
+     * @description Roles: `admin`, `abuse_desk`, `abuse_lead`, `legal`, `noc`.
+     */
+    get: operations['OrdersController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/orders/{id}/page-ack': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The on-call person took the page: it stops repeating (the first acknowledgement counts)
+     * @description Roles: `admin`, `abuse_desk`, `abuse_lead`, `noc`.
+     */
+    post: operations['OrdersController_acknowledgePage'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/orders/{id}/completion.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The completion record for the authority (TCO Art. 3(6)), for machines: signed JSON
+     * @description Made once the order’s notice is closed: the order’s reference, the time of removal or disabling, what was done, and until when the content’s metadata is preserved (six months, Art. 6). A signed snapshot (kind `order_completion`): the same bytes at every download; the PDF prints this JSON’s digest. URLs only as host and SHA-256 of the path. Verify with `takedown verify-report FILE`.
+     *
+     *     Roles: `admin`, `abuse_desk`, `abuse_lead`, `legal`, `noc`.
+     */
+    get: operations['OrdersController_completionJson'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/orders/{id}/completion.pdf': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The completion record for the authority (TCO Art. 3(6)), for people: PDF
+     * @description The same snapshot as completion.json: the PDF prints the digest of that JSON, and carries the signature.
+     *
+     *     Roles: `admin`, `abuse_desk`, `abuse_lead`, `legal`, `noc`.
+     */
+    get: operations['OrdersController_completionPdf'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/notices/batch': {
     parameters: {
       query?: never;
@@ -1623,6 +1733,115 @@ export interface components {
        * @enum {string}
        */
       kind?: 'removed' | 'dispute';
+    };
+    CreateOrderDto: {
+      /** @example Nationale Politie, Team Internet Referral Unit */
+      authority: string;
+      /**
+       * @description The issuing authority’s member state
+       * @example NL
+       * @enum {string}
+       */
+      memberState:
+        | 'AT'
+        | 'BE'
+        | 'BG'
+        | 'CY'
+        | 'CZ'
+        | 'DE'
+        | 'DK'
+        | 'EE'
+        | 'EL'
+        | 'ES'
+        | 'FI'
+        | 'FR'
+        | 'GR'
+        | 'HR'
+        | 'HU'
+        | 'IE'
+        | 'IT'
+        | 'LT'
+        | 'LU'
+        | 'LV'
+        | 'MT'
+        | 'NL'
+        | 'PL'
+        | 'PT'
+        | 'RO'
+        | 'SE'
+        | 'SI'
+        | 'SK';
+      /**
+       * @description The order’s own reference; the same one twice is the same order
+       * @example TCO-NL-2026-0042
+       */
+      reference: string;
+      /**
+       * Format: date-time
+       * @description When the authority issued the order
+       * @example 2026-12-05T09:12:00Z
+       */
+      issuedAt: string;
+      /**
+       * @example [
+       *       "https://files.tenant-a.example/videos/5d1e"
+       *     ]
+       */
+      urls: string[];
+      /**
+       * @description The address that serves the URLs, when the desk knows it: the notice is then attributed to its customer at once (hostnames are never resolved)
+       * @example 198.51.100.23
+       */
+      ip?: string | unknown | unknown;
+      /** @example Incitement to commit terrorist offences (Art. 2(7)(a)) */
+      reasons: string;
+      /**
+       * @description The provider’s contact point the order was addressed to
+       * @example tco-contact@provider.example
+       */
+      contactPoint: string;
+      /** @description Whether the content provider (the customer) may be told about the order; false when the authority decided it must not (Art. 11(3)) */
+      informProvider: boolean;
+    };
+    OrderPagingView: {
+      /** @description Pages sent so far */
+      sent: number;
+      lastPagedAt?: string | null;
+      acknowledgedAt?: string | null;
+      acknowledgedBy?: string | null;
+    };
+    OrderView: {
+      /** Format: uuid */
+      id: string;
+      /**
+       * Format: uuid
+       * @description The terrorist_content notice that carries the order’s clock
+       */
+      noticeId: string;
+      authority: string;
+      memberState: string;
+      reference: string;
+      issuedAt: string;
+      receivedAt: string;
+      /** @description In full for the desk; reduced to host and hash for other roles */
+      urls: string[];
+      reasons: string;
+      contactPoint: string;
+      informProvider: boolean;
+      receivedBy: string;
+      deadline?: string | null;
+      /** @description The notice’s state */
+      state: string;
+      outcome?: string | null;
+      closedAt?: string | null;
+      paging: components['schemas']['OrderPagingView'];
+      /** @description The removed content’s metadata is kept until then (Art. 6); set when the notice closes */
+      preserveUntil?: string | null;
+    };
+    OrderPage: {
+      items: components['schemas']['OrderView'][];
+      /** @description Pass as `after` for the next page */
+      next?: string | null;
     };
     NoticeHashesDto: {
       /** @example 4f6d0b1c9a7e2d35b8c0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6 */
@@ -4419,6 +4638,543 @@ export interface operations {
         };
       };
       /** @description Temporal is unavailable; retry */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  OrdersController_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description The `next` of the previous page */
+        after?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrderPage'];
+        };
+      };
+      /** @description limit or after is invalid; the body names it */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead, legal, noc */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  OrdersController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateOrderDto'];
+      };
+    };
+    responses: {
+      /** @description The order was known already */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrderView'];
+        };
+      };
+      /** @description A new order; its notice’s clock runs */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrderView'];
+        };
+      };
+      /** @description A field is invalid; the body names it */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is larger than the route takes (100 kB; batch and inventory 20 MiB; an X-ARF report 10 MiB) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Temporal is unavailable; retry (the retry completes the order) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  OrdersController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrderView'];
+        };
+      };
+      /** @description The id is not a UUID */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead, legal, noc */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such order */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  OrdersController_acknowledgePage: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['OrderView'];
+        };
+      };
+      /** @description The id is not a UUID */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead, noc */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such order */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Temporal is unavailable; the acknowledgement is stored, retry */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  OrdersController_completionJson: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The signed completion record */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A parameter is invalid; the body names it */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead, legal, noc */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such order */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description The order’s notice is still open (ORDER.OPEN; `state` is its state) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  OrdersController_completionPdf: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The completion record as PDF */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A parameter is invalid; the body names it */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead, legal, noc */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No such order */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description The order’s notice is still open (ORDER.OPEN; `state` is its state) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
       503: {
         headers: {
           [name: string]: unknown;
