@@ -109,7 +109,7 @@ export class CreateNoticeDto {
 
   @ApiPropertyOptional({
     example: '198.51.100.23',
-    description: 'IPv4 or IPv6 address; hostnames are never resolved',
+    description: 'IPv4 or IPv6 address; without one, the first URL’s host name is resolved at intake',
   })
   @IsOptional()
   @IsIP()
@@ -263,6 +263,18 @@ export class NoticeView extends NoticeSummaryView {
   reportDetails: Record<string, unknown> | null;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'A plain email’s text, for triage' })
   originalText: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description:
+      'The host name the report named instead of an address, resolved at intake (see the timeline)',
+  })
+  host: string | null;
+  @ApiProperty({
+    type: [String],
+    description: 'The other notices the same host name made, its addresses being at other customers',
+  })
+  linkedNotices: string[];
 }
 
 const SORTS = ['received_at', '-received_at', 'deadline', '-deadline', 'time_left'] as const;

@@ -29,6 +29,8 @@ import { EVERYTHING, visibilityOf, type Visibility } from '../auth/principal';
 import { PeopleService } from '../people/people.service';
 import { onlyVisibleNotices } from '../auth/visibility';
 import { signalNotice, startNoticeAction, withTemporal } from '../temporal/notice-signal';
+import type { HostResolution } from '../intake/host-resolution';
+import { storeResolved } from './host-notices';
 import { lockUrls } from './lock-urls';
 import { whereSearched } from './notice-search';
 import { newNoticeRows, reportRow, submitAudit } from './notice-rows';
@@ -54,7 +56,8 @@ export type SubmitResult = { notice: NoticeView; created: boolean };
 type Stored =
   | { kind: 'known'; noticeId: string }
   | { kind: 'joined'; noticeId: string }
-  | { kind: 'created'; noticeId: string; view: NoticeView };
+  /** `view`: the notice as stored, when nothing else (a linked notice) was made with it. */
+  | { kind: 'created'; noticeId: string; view?: NoticeView };
 
 @Injectable()
 export class NoticesService {
@@ -72,10 +75,14 @@ export class NoticesService {
    * covers joins that notice. Otherwise the notice is stored and its workflow started in one transaction: the row
    * commits only after Temporal accepted the workflow, so a Temporal outage leaves nothing half-made (503).
    */
-  async submit(dto: CreateNoticeDto, extras: IntakeExtras = {}): Promise<SubmitResult> {
+  async submit(
+    dto: CreateNoticeDto,
+    extras: IntakeExtras = {},
+    resolution?: HostResolution,
+  ): Promise<SubmitResult> {
     let stored: Stored;
     try {
-      stored = await this.db.transaction((tx) => this.store(tx, dto, extras));
+      stored = await this.db.transaction((tx) => this.store(tx, dto, extras, resolution));
     } catch (err) {
       // A concurrent request with the same source reference won the race: its notice is this one.
       if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505') {
@@ -97,11 +104,17 @@ export class NoticesService {
       stored.kind === 'created' ? 'notice received' : 'report joined an open notice',
     );
     // A new notice is what was just stored: no need to read it back.
-    if (stored.kind === 'created') return { notice: stored.view, created: true };
+    if (stored.kind === 'created')
+      return { notice: stored.view ?? (await this.get(stored.noticeId)), created: true };
     return { notice: await this.get(stored.noticeId), created: false };
   }
 
-  private async store(tx: EntityManager, dto: CreateNoticeDto, extras: IntakeExtras): Promise<Stored> {
+  private async store(
+    tx: EntityManager,
+    dto: CreateNoticeDto,
+    extras: IntakeExtras,
+    resolution?: HostResolution,
+  ): Promise<Stored> {
     // Reports of the same URL are taken one at a time, so two of them never open two notices.
     await lockUrls(tx, dto.urls);
     // One statement after the lock (a statement's snapshot is taken when it starts): this report already known,
@@ -135,7 +148,25 @@ export class NoticesService {
       return { kind: 'joined', noticeId: found.open };
     }
 
+    if (resolution) {
+      const at = dto.observedAt ? new Date(dto.observedAt) : receivedAt;
+      const noticeId = await storeResolved(tx, dto, resolution, at, (one, row) =>
+        this.create(tx, one, extras, receivedAt, row),
+      );
+      return { kind: 'created', noticeId };
+    }
+    return this.create(tx, dto, extras, receivedAt);
+  }
+
+  private async create(
+    tx: EntityManager,
+    dto: CreateNoticeDto,
+    extras: IntakeExtras,
+    receivedAt: Date,
+    row: Partial<NoticeEntity> = {},
+  ): Promise<Stored> {
     const rows = newNoticeRows(dto, extras, receivedAt);
+    Object.assign(rows.notice, row);
     const id = rows.notice.id;
     // The address as PostgreSQL writes it (`2001:DB8::0:1` is read back as `2001:db8::1`), for the view below.
     const inserted = await tx
@@ -282,6 +313,22 @@ export class NoticesService {
     return { items: rows.map(summary), total, limit, offset };
   }
 
+  /** The other notices of the same host name that the caller may see. */
+  private async linked(notice: NoticeEntity, visibility: Visibility): Promise<string[]> {
+    const rows = await onlyVisibleNotices(
+      this.db
+        .getRepository(NoticeEntity)
+        .createQueryBuilder('n')
+        .select('n.id')
+        .where('n.host_group = :group AND n.id <> :id', { group: notice.hostGroup, id: notice.id }),
+      visibility,
+    )
+      .orderBy('n.receivedAt')
+      .addOrderBy('n.id')
+      .getMany();
+    return rows.map((r) => r.id);
+  }
+
   /** A notice the caller may not see is as missing as one that does not exist: its existence is not told. */
   async get(id: string, visibility: Visibility = EVERYTHING): Promise<NoticeView> {
     const notice = await onlyVisibleNotices(
@@ -304,6 +351,8 @@ export class NoticesService {
       reportedType: notice.reportedType,
       reportDetails: notice.reportDetails,
       originalText: notice.originalText,
+      host: notice.host,
+      linkedNotices: notice.hostGroup ? await this.linked(notice, visibility) : [],
       // A source sees its own reports of the notice, not who else reported it.
       reports: reports
         .filter((r) => reportVisible(r, visibility))
@@ -519,6 +568,8 @@ function newNoticeView(
     reportedType: n.reportedType ?? null,
     reportDetails: n.reportDetails ?? null,
     originalText: n.originalText ?? null,
+    host: n.host ?? null,
+    linkedNotices: [],
     reports: [
       {
         kind: report.sourceKind!,

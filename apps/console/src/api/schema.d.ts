@@ -1500,6 +1500,10 @@ export interface components {
       } | null;
       /** @description A plain email’s text, for triage */
       originalText?: string | null;
+      /** @description The host name the report named instead of an address, resolved at intake (see the timeline) */
+      host?: string | null;
+      /** @description The other notices the same host name made, its addresses being at other customers */
+      linkedNotices: string[];
     };
     BulkActionDto: {
       /**
@@ -1647,7 +1651,7 @@ export interface components {
        */
       urls: string[];
       /**
-       * @description IPv4 or IPv6 address; hostnames are never resolved
+       * @description IPv4 or IPv6 address; without one, the first URL’s host name is resolved at intake
        * @example 198.51.100.23
        */
       ip?: string | unknown | unknown;
@@ -1696,7 +1700,7 @@ export interface components {
       reporter: components['schemas']['XarfContactDto'];
       sender: components['schemas']['XarfContactDto'];
       /**
-       * @description An IP address, or a host name (never resolved)
+       * @description An IP address, or a host name (resolved at intake when the report names no URL)
        * @example 198.51.100.23
        */
       source_identifier: string;

@@ -81,6 +81,14 @@ export class NoticeEntity {
   @Column({ name: 'report_details', type: 'jsonb', nullable: true })
   reportDetails: ReportDetails | null;
 
+  /** The host name a report named instead of an address, resolved at intake (README, "Host names"). */
+  @Column({ type: 'text', nullable: true })
+  host: string | null;
+
+  /** Shared by the notices one host name's addresses made, one per customer: each links to the others. */
+  @Column({ name: 'host_group', type: 'uuid', nullable: true })
+  hostGroup: string | null;
+
   /** A plain email's text, for the desk to confirm the category (state needs_triage). */
   @Column({ name: 'original_text', type: 'text', nullable: true })
   originalText: string | null;
