@@ -275,6 +275,14 @@ export class NoticeView extends NoticeSummaryView {
     description: 'The other notices the same host name made, its addresses being at other customers',
   })
   linkedNotices: string[];
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    description:
+      'The earlier closed notice of the customer about the same URL or hash: this notice is a repeat',
+  })
+  repeatOf: string | null;
 }
 
 const SORTS = ['received_at', '-received_at', 'deadline', '-deadline', 'time_left'] as const;
@@ -322,6 +330,15 @@ export class NoticeListQuery extends PageQuery {
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   customerReplied?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Only repeats (`true`: the same URL or hash back at the customer after a closed notice), or none',
+  })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  repeat?: boolean;
 
   @ApiPropertyOptional({
     description:

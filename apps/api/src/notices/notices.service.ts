@@ -292,6 +292,7 @@ export class NoticesService {
       qb.andWhere('n.assigned_to = :assignee', { assignee: q.assignee === 'me' ? me : q.assignee });
     if (q.overdue === true) qb.andWhere(`n.state <> 'closed' AND n.deadline < now()`);
     if (q.overdue === false) qb.andWhere(`NOT (n.state <> 'closed' AND n.deadline < now())`);
+    if (q.repeat !== undefined) qb.andWhere(`n.repeat_of IS ${q.repeat ? 'NOT ' : ''}NULL`);
     if (q.customerReplied !== undefined) {
       qb.andWhere(
         `${q.customerReplied ? '' : 'NOT '}EXISTS (SELECT 1 FROM notice_events e_r WHERE e_r.notice_id = n.id
@@ -352,6 +353,7 @@ export class NoticesService {
       reportDetails: notice.reportDetails,
       originalText: notice.originalText,
       host: notice.host,
+      repeatOf: notice.repeatOf,
       linkedNotices: notice.hostGroup ? await this.linked(notice, visibility) : [],
       // A source sees its own reports of the notice, not who else reported it.
       reports: reports
@@ -569,6 +571,7 @@ function newNoticeView(
     reportDetails: n.reportDetails ?? null,
     originalText: n.originalText ?? null,
     host: n.host ?? null,
+    repeatOf: null,
     linkedNotices: [],
     reports: [
       {

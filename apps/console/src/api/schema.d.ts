@@ -1504,6 +1504,11 @@ export interface components {
       host?: string | null;
       /** @description The other notices the same host name made, its addresses being at other customers */
       linkedNotices: string[];
+      /**
+       * Format: uuid
+       * @description The earlier closed notice of the customer about the same URL or hash: this notice is a repeat
+       */
+      repeatOf?: string | null;
     };
     BulkActionDto: {
       /**
@@ -3373,6 +3378,11 @@ export interface components {
        * @example P1D
        */
       aggregationWindow?: string;
+      /**
+       * @description How many times a repeat (the same URL or hash back at the customer after an earlier notice closed) counts as content back in its standing; absent: 1
+       * @example 2
+       */
+      repeatWeight?: number;
     };
     PolicyCategoriesView: {
       csam: components['schemas']['CategoryPolicyView'];
@@ -3419,7 +3429,8 @@ export interface components {
        *         ],
        *         "deadline": "PT24H",
        *         "suspendAfter": "PT4H",
-       *         "lastCall": "PT2H"
+       *         "lastCall": "PT2H",
+       *         "repeatWeight": 2
        *       },
        *       "terrorist_content": {
        *         "reminders": [
@@ -3428,7 +3439,8 @@ export interface components {
        *         "deadline": "PT1H",
        *         "suspendAfter": "PT0S",
        *         "aroundTheClock": true,
-       *         "nocAtReceipt": true
+       *         "nocAtReceipt": true,
+       *         "repeatWeight": 2
        *       },
        *       "phishing": {
        *         "reminders": [
@@ -3826,6 +3838,8 @@ export interface operations {
         assignee?: string;
         /** @description Only notices the customer answered (claimed a removal, or disputed) */
         customerReplied?: boolean;
+        /** @description Only repeats (`true`: the same URL or hash back at the customer after a closed notice), or none */
+        repeat?: boolean;
         /** @description Search, whatever it is (`198.51.100.0/24`, `files.tenant-a.example`, `gallery/8f1c`, a reference): an IP address or CIDR prefix (the notice’s address inside it), an MD5, SHA-1 or SHA-256 (the notice’s hashes), otherwise a fragment of a URL or host (at least 3 characters) or a source’s reference. A role that may not read CSAM URLs in full finds CSAM notices by their host only. */
         q?: string;
         /** @description `time_left`: the queue order, open notices by their legal clock (deadline first, those without one last), closed notices after them */

@@ -89,6 +89,10 @@ export class NoticeEntity {
   @Column({ name: 'host_group', type: 'uuid', nullable: true })
   hostGroup: string | null;
 
+  /** The earlier closed notice of the same customer about the same URL or hash: this one is a repeat of it. */
+  @Column({ name: 'repeat_of', type: 'uuid', nullable: true })
+  repeatOf: string | null;
+
   /** A plain email's text, for the desk to confirm the category (state needs_triage). */
   @Column({ name: 'original_text', type: 'text', nullable: true })
   originalText: string | null;
