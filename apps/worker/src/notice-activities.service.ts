@@ -9,6 +9,7 @@ import {
   NoticeEventEntity,
   PolicyEntity,
   attribute,
+  flagListedNotices,
   policyInForce,
 } from '@takedown/persistence';
 import type {
@@ -209,6 +210,7 @@ export class NoticeActivitiesService implements Pick<
       },
     );
     const repeat = customer ? await markRepeat(tx, notice, customer.id, timers.repeatWeight ?? 1) : null;
+    await flagListedNotices(tx, 'workflow', notice.id);
     return {
       result: {
         customer: customer ? { id: customer.id, reference: customer.reference, name: customer.name } : null,

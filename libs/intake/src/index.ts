@@ -5,3 +5,4 @@ export * from './batch';
 export * from './mail-auth';
 export * from './hotline';
 export * from './feed';
+export * from './hash-list';

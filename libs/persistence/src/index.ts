@@ -35,3 +35,4 @@ export * from './customer-webhooks';
 export * from './portal-links';
 export * from './measures';
 export * from './report-snapshots';
+export * from './hash-lists';

@@ -283,6 +283,8 @@ export class NoticeView extends NoticeSummaryView {
       'The earlier closed notice of the customer about the same URL or hash: this notice is a repeat',
   })
   repeatOf: string | null;
+  @ApiProperty({ description: 'A reported hash is on an imported hash list (`takedown import hashes`)' })
+  hashListed: boolean;
 }
 
 const SORTS = ['received_at', '-received_at', 'deadline', '-deadline', 'time_left'] as const;

@@ -354,6 +354,7 @@ export class NoticesService {
       originalText: notice.originalText,
       host: notice.host,
       repeatOf: notice.repeatOf,
+      hashListed: notice.hashListed,
       linkedNotices: notice.hostGroup ? await this.linked(notice, visibility) : [],
       // A source sees its own reports of the notice, not who else reported it.
       reports: reports
@@ -572,6 +573,7 @@ function newNoticeView(
     originalText: n.originalText ?? null,
     host: n.host ?? null,
     repeatOf: null,
+    hashListed: false,
     linkedNotices: [],
     reports: [
       {

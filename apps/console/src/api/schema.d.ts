@@ -1509,6 +1509,8 @@ export interface components {
        * @description The earlier closed notice of the customer about the same URL or hash: this notice is a repeat
        */
       repeatOf?: string | null;
+      /** @description A reported hash is on an imported hash list (`takedown import hashes`) */
+      hashListed: boolean;
     };
     BulkActionDto: {
       /**

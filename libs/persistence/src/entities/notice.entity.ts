@@ -93,6 +93,10 @@ export class NoticeEntity {
   @Column({ name: 'repeat_of', type: 'uuid', nullable: true })
   repeatOf: string | null;
 
+  /** A reported hash of the notice is on an imported hash list (`takedown import hashes`). */
+  @Column({ name: 'hash_listed', type: 'boolean', default: false })
+  hashListed: boolean;
+
   /** A plain email's text, for the desk to confirm the category (state needs_triage). */
   @Column({ name: 'original_text', type: 'text', nullable: true })
   originalText: string | null;
