@@ -1,5 +1,4 @@
-import { parseXarf } from '@takedown/intake';
-import { hostToResolve } from '@takedown/api/intake/host-resolution';
+import { hostToResolve, parseXarf } from '@takedown/intake';
 
 const now = new Date('2026-12-01T12:00:00Z');
 const report = (overrides: Record<string, unknown>) => ({

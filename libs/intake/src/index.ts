@@ -6,3 +6,4 @@ export * from './mail-auth';
 export * from './hotline';
 export * from './feed';
 export * from './hash-list';
+export * from './host-resolution';

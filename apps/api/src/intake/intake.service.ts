@@ -13,6 +13,8 @@ import {
   describeProblems,
   dnsResolver,
   hotlineReports,
+  HostResolver,
+  hostToResolve,
   IntakeError,
   lineProblem,
   parseHotlineMail,
@@ -31,7 +33,7 @@ import { RawMessageEntity, recordAudit } from '@takedown/persistence';
 import { AppConfig } from '../app-config';
 import { rejectUnstorableText, toStorableText } from '../common/unstorable-text';
 import { validationPipe } from '../common/validation';
-import { HostResolver, hostToResolve } from './host-resolution';
+
 import { BulkIntakeService, type BulkItem } from '../notices/bulk-intake.service';
 import { CreateNoticeDto } from '../notices/notice.dto';
 import { NoticesService, type SubmitResult } from '../notices/notices.service';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { attribute, NoticeEntity, NoticeEventEntity } from '@takedown/persistence';
-import type { HostResolution } from '../intake/host-resolution';
+import type { HostResolution } from '@takedown/intake';
 import type { CreateNoticeDto } from './notice.dto';
 
 /**

@@ -12,7 +12,7 @@ import {
   type Role,
 } from '@takedown/domain';
 import { defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs';
-import type { IntakeExtras } from '@takedown/intake';
+import type { HostResolution, IntakeExtras } from '@takedown/intake';
 import {
   CustomerEntity,
   isDatabaseUnavailable,
@@ -29,7 +29,6 @@ import { EVERYTHING, visibilityOf, type Visibility } from '../auth/principal';
 import { PeopleService } from '../people/people.service';
 import { onlyVisibleNotices } from '../auth/visibility';
 import { signalNotice, startNoticeAction, withTemporal } from '../temporal/notice-signal';
-import type { HostResolution } from '../intake/host-resolution';
 import { storeResolved } from './host-notices';
 import { lockUrls } from './lock-urls';
 import { whereSearched } from './notice-search';

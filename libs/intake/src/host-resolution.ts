@@ -1,6 +1,6 @@
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { IntakeExtras } from '@takedown/intake';
+import type { IntakeExtras } from './notice-input';
 
 /** What asking DNS for a report's host name gave: the notice's timeline keeps it as evidence of the attribution. */
 export interface HostResolution {
