@@ -214,6 +214,8 @@ function describe(event: StandingEvent): string {
       return `notice ${event.noticeId} (${event.category}) closed as ${event.outcome}${event.deadlineMissed ? ', deadline missed' : ''}`;
     case 'content_back':
       return `the content of notice ${event.noticeId} (${event.category}) came back after its removal`;
+    case 'repeat':
+      return `notice ${event.noticeId} (${event.category}) is a repeat of notice ${event.repeatOf}`;
     case 'refusal':
       return `the customer refused to act: ${event.reason}`;
     case 'bad_faith':

@@ -63,6 +63,7 @@ describe('assigning notices and tasks to people', () => {
       OIDC_AUDIENCE: idp.audience,
       OIDC_JWKS_URL: idp.jwksUrl,
       OIDC_ROLES_CLAIM: 'realm_access.roles',
+      OIDC_ROLE_MAP: 'abuse_desk=abuse_desk,abuse_lead=abuse_lead,noc=noc',
     });
     db = system.app.get(DataSource);
     customer = await storeCustomer(db);

@@ -49,5 +49,8 @@ export default async function globalSetup(): Promise<void> {
   process.env[WORKFLOW_BUNDLE_ENV] = bundle;
   process.env[CHILD_BUILD_ENV] = build;
   process.env.LINK_SIGNING_KEYS = `test:${randomBytes(32).toString('hex')}`;
+  // Host names that reports name are resolved at intake: in tests, never by the system's resolver (it recurses to the
+  // outside). A closed port on loopback refuses at once; host-names.e2e.spec.ts runs a DNS server of its own.
+  process.env.DNS_RESOLVER = '127.0.0.1:9';
   process.stderr.write(`[test-stack] up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

@@ -29,7 +29,10 @@ const provider = new Provider(issuer, {
   // The console calls the token endpoint from its own origin: allowed for the client's redirect origins.
   clientBasedCORS: (_ctx, origin, client) =>
     client.redirectUris.some((uri) => new URL(uri).origin === origin),
-  findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub, email: `${sub}@provider.example` }) }),
+  findAccount: (_ctx, sub) => ({
+    accountId: sub,
+    claims: () => ({ sub, email: `${sub}@provider.example`, email_verified: true }),
+  }),
   features: {
     devInteractions: { enabled: true },
     resourceIndicators: {
@@ -46,7 +49,11 @@ const provider = new Provider(issuer, {
   },
   extraTokenClaims: (_ctx, token) =>
     token.kind === 'AccessToken'
-      ? { roles: [ROLES[token.accountId] ?? 'none'], email: `${token.accountId}@provider.example` }
+      ? {
+          roles: [ROLES[token.accountId] ?? 'none'],
+          email: `${token.accountId}@provider.example`,
+          email_verified: true,
+        }
       : undefined,
 });
 provider.listen(Number(port), '127.0.0.1', () => process.stdout.write(`listening ${issuer}\n`));

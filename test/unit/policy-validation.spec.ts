@@ -44,9 +44,18 @@ describe('parsePolicyCategories', () => {
       reopenWindow: 'P7D',
       aroundTheClock: true,
       nocAtReceipt: true,
+      repeatWeight: 3,
     };
     const result = parsePolicyCategories(c);
     expect(result.ok && result.categories.terrorist_content).toEqual(c.terrorist_content);
+  });
+
+  it('wants a repeat weight of a whole number from 0 to 10', () => {
+    for (const weight of [-1, 1.5, 11, '2']) {
+      const c = defaults();
+      c.csam.repeatWeight = weight;
+      expect(fields(c)).toEqual(['categories.csam.repeatWeight']);
+    }
   });
 
   it('names a missing category, an unknown category and an unknown field by path', () => {

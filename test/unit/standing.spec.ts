@@ -46,6 +46,14 @@ describe('standing rules (policy data)', () => {
     ).toEqual(['missedDeadlines', 'missedCsamDeadlines', 'ignored', 'falseClaims', 'falseClaims']);
   });
 
+  it('a repeat counts as content back as often as its weight (none at weight 0)', () => {
+    const repeat = (weight: number) =>
+      countsOf({ type: 'repeat', noticeId: 'n', repeatOf: 'm', category: 'csam', weight, at: '' });
+    expect(repeat(1)).toEqual(['contentBack']);
+    expect(repeat(2)).toEqual(['contentBack', 'contentBack']);
+    expect(repeat(0)).toEqual([]);
+  });
+
   it('only entries inside the window count', () => {
     const day = 86_400_000;
     const entries = [

@@ -315,6 +315,44 @@ describe('customer standing workflow (time skipping)', () => {
     });
   });
 
+  it('a repeat counts as content back as often as its weight, a delivery sent twice once', async () => {
+    const repeat = (noticeId: string, weight: number): { id: string; event: StandingEvent } => ({
+      id: `${noticeId}:repeat`,
+      event: {
+        type: 'repeat',
+        noticeId,
+        repeatOf: 'notice-earlier',
+        category: weight > 1 ? 'csam' : 'phishing',
+        weight,
+        at: new Date().toISOString(),
+      },
+    });
+    await standing({ verifiedMeasures: ['hash_check_uploads'] }, async (h, rec) => {
+      await h.signal(standingEventSignal, repeat('notice-r1', 1));
+      await h.signal(standingEventSignal, repeat('notice-r1', 1));
+      await eventually(
+        async () => records(rec).length,
+        (c) => c === 1,
+      );
+      expect(records(rec)[0].counts.contentBack).toBe(1);
+      expect(letters(rec)).toEqual(['final_warning']);
+      await ts.env.sleep(DAY);
+      await h.signal(standingEventSignal, repeat('notice-r2', 2));
+      await eventually(
+        async () => records(rec).length,
+        (c) => c === 2,
+      );
+      expect(records(rec)[1].counts.contentBack).toBe(3);
+      expect(records(rec).map((r) => r.eventCount)).toEqual([1, 2]);
+      // Content back 2 is the termination-case threshold: the case opens once the record is written.
+      await eventually(
+        async () => rec.of('openTerminationCase').length,
+        (c) => c === 1,
+      );
+      expect(await h.query(standingQuery)).toMatchObject({ level: 'termination_case', eventCount: 2 });
+    });
+  });
+
   // Last: a thousand signals in a row can make the test server drop the client's connection for a while (excess
   // pings), which would stall the tests after it.
   it('continue-as-new keeps the counts exact across 1,000 events', async () => {

@@ -20,6 +20,7 @@ import { FeedHeaderError } from '@takedown/intake';
 import { loadEnvOrExit, withLocalStack } from '@takedown/config';
 import { DomainError, SOURCE_KINDS, type SourceKind } from '@takedown/domain';
 import { auditCommand } from './commands/audit';
+import { HASHES_USAGE, hashesCommand } from './commands/hashes';
 import { POLICY_USAGE, policyCommand } from './commands/policy';
 import { RETENTION_USAGE, retentionCommand } from './commands/retention';
 import { TOKEN_USAGE, tokenCommand } from './commands/token';
@@ -59,6 +60,15 @@ const COMMANDS: Command[] = [
       'notice with an occurrence count. Importing again changes nothing. --source names the reporter (default ' +
       '"Scan feed"), --kind its notifier kind (default public). Exits 2 when some lines were rejected.',
     run: importFeedCommand,
+  },
+  {
+    words: ['import', 'hashes'],
+    usage: HASHES_USAGE,
+    summary:
+      'Import a hash list (one MD5, SHA-1 or SHA-256 digest a line, as a hotline exports it or sha256sum writes it; ' +
+      '--list names it, default the file name) and flag every notice whose reported hash is on it (hashListed). ' +
+      'Importing again changes nothing. Exits 2 when some lines were rejected.',
+    run: hashesCommand,
   },
   {
     words: ['verify-report'],

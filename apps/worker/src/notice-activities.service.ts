@@ -9,6 +9,7 @@ import {
   NoticeEventEntity,
   PolicyEntity,
   attribute,
+  flagListedNotices,
   policyInForce,
 } from '@takedown/persistence';
 import type {
@@ -20,6 +21,8 @@ import type {
 } from '@takedown/workflows/activities';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { CustomerWebhooks } from './customer-webhooks';
+import { markRepeat, type RepeatFound } from './repeats';
+import { StandingActivitiesService } from './standing-activities.service';
 import { WorkerSettings } from './worker-settings';
 import { auditWorkflowDecision } from './workflow-audit';
 
@@ -36,6 +39,7 @@ export class NoticeActivitiesService implements Pick<
     private readonly db: DataSource,
     private readonly settings: WorkerSettings,
     @Optional() private readonly customerWebhooks?: CustomerWebhooks,
+    @Optional() private readonly standing?: StandingActivitiesService,
   ) {}
 
   async recordEvent(event: TimelineEvent): Promise<void> {
@@ -119,7 +123,14 @@ export class NoticeActivitiesService implements Pick<
   }
 
   async attributeNotice(input: AttributeInput): Promise<AttributionResult> {
-    return this.db.transaction((tx) => this.attributeIn(tx, input));
+    const { result, repeat } = await this.db.transaction((tx) => this.attributeIn(tx, input));
+    await this.feedRepeat(repeat);
+    return result;
+  }
+
+  /** After the commit: the standing hears of a repeat once (by its key), however often this activity runs. */
+  private async feedRepeat(repeat: RepeatFound | null): Promise<void> {
+    if (repeat && this.standing) await this.standing.feedStanding(repeat);
   }
 
   /**
@@ -138,9 +149,9 @@ export class NoticeActivitiesService implements Pick<
       state: 'received',
     };
     try {
-      return await this.db.transaction(async (tx) => {
+      const { result, repeat } = await this.db.transaction(async (tx) => {
         await this.recordIn(tx, received);
-        const result = await this.attributeIn(tx, input);
+        const { result, repeat } = await this.attributeIn(tx, input);
         const policy = `${result.policy.id}@${result.policy.version}`;
         const type = result.customer ? 'attributed' : 'unattributed';
         await this.recordIn(tx, {
@@ -152,14 +163,19 @@ export class NoticeActivitiesService implements Pick<
           at: input.at,
           state: type,
         });
-        return result;
+        return { result, repeat };
       });
+      await this.feedRepeat(repeat);
+      return result;
     } catch (err) {
       throw orphaned(err, received) ?? err;
     }
   }
 
-  private async attributeIn(tx: EntityManager, input: AttributeInput): Promise<AttributionResult> {
+  private async attributeIn(
+    tx: EntityManager,
+    input: AttributeInput,
+  ): Promise<{ result: AttributionResult; repeat: RepeatFound | null }> {
     const notice = await tx.findOneBy(NoticeEntity, { id: input.noticeId });
     if (!notice)
       throw ApplicationFailure.nonRetryable(`notice ${input.noticeId} does not exist`, 'NOTICE.NOT_FOUND');
@@ -193,10 +209,15 @@ export class NoticeActivitiesService implements Pick<
         deadline,
       },
     );
+    const repeat = customer ? await markRepeat(tx, notice, customer.id, timers.repeatWeight ?? 1) : null;
+    await flagListedNotices(tx, 'workflow', notice.id);
     return {
-      customer: customer ? { id: customer.id, reference: customer.reference, name: customer.name } : null,
-      policy: { id: policy.id, version: policy.version, timers },
-      deadline: deadline.toISOString(),
+      result: {
+        customer: customer ? { id: customer.id, reference: customer.reference, name: customer.name } : null,
+        policy: { id: policy.id, version: policy.version, timers },
+        deadline: deadline.toISOString(),
+      },
+      repeat,
     };
   }
 

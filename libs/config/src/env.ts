@@ -191,6 +191,21 @@ export const envSchema = z
         if (bad) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${bad}" is not ip or ip:port` });
       }),
     /**
+     * DNS servers (`ip` or `ip:port`) that resolve the host name of a report naming no address, instead of the
+     * system's (README, "Host names").
+     */
+    DNS_RESOLVER: z
+      .string()
+      .trim()
+      .default('')
+      .transform((v) => v.split(/[\s,]+/).filter(Boolean))
+      .superRefine((servers, ctx) => {
+        const bad = servers.find((s) => !isIP(s) && !isIP(s.replace(/^\[(.*)\]:\d+$|^([^:]*):\d+$/, '$1$2')));
+        if (bad) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${bad}" is not ip or ip:port` });
+      }),
+    /** How long a report's host name may take to resolve before intake takes the notice without an address. */
+    DNS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2000),
+    /**
      * Ed25519 keys that sign report snapshots (docs/compliance.md): `kid:seed[,kid:seed…]`, each seed 32 random bytes
      * in base64url. The first signs; the others stay in the published key set so that older snapshots still verify.
      * Required in production; elsewhere a key is generated once under TAKEDOWN_DATA_DIR.

@@ -62,6 +62,7 @@ const categoryFields = z
     aroundTheClock: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
     nocAtReceipt: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
     aggregationWindow: duration(true).optional(),
+    repeatWeight: z.number().int().min(0).max(10).optional(),
   })
   .strict();
 
@@ -160,5 +161,6 @@ function asWritten(p: Parsed): CategoryPolicy {
   }
   if (p.aroundTheClock !== undefined) out.aroundTheClock = p.aroundTheClock;
   if (p.nocAtReceipt !== undefined) out.nocAtReceipt = p.nocAtReceipt;
+  if (p.repeatWeight !== undefined) out.repeatWeight = p.repeatWeight;
   return out;
 }

@@ -37,6 +37,11 @@ export interface CategoryPolicy {
    * (its occurrence count grows); absent = one day.
    */
   aggregationWindow?: string;
+  /**
+   * How many times a repeat (the same URL or hash back at a customer after an earlier notice of it closed) counts as
+   * content back in the customer's standing; absent = once.
+   */
+  repeatWeight?: number;
 }
 
 /** A versioned timer policy. A running notice keeps the snapshot it started with. */
@@ -49,21 +54,29 @@ export interface Policy {
 /**
  * The sector defaults from DOMAIN.md (CSAM 24 h under the Dutch code of conduct, TCO removal orders 1 h). Version 2
  * adds a CSAM last call two hours before the deadline; version 3 engages the 24/7 contacts and the NOC at receipt of
- * a removal order; version 4 adds the IP-based categories, on slower clocks and without a NOC suspension task.
- * Notices received before a version keep theirs (migrations 1795940000000, 1796020000000, 1796090000000 and
- * 1796210000000 store all four).
+ * a removal order; version 4 adds the IP-based categories, on slower clocks and without a NOC suspension task;
+ * version 5 counts a repeat of CSAM or terrorist content twice in the customer's standing. Notices received before a
+ * version keep theirs (migrations 1795940000000, 1796020000000, 1796090000000, 1796210000000 and 1796280000001 store
+ * all five).
  */
 export const DEFAULT_POLICY: Policy = {
   id: 'default',
-  version: 4,
+  version: 5,
   categories: {
-    csam: { reminders: ['PT6H', 'PT18H'], deadline: 'PT24H', suspendAfter: 'PT4H', lastCall: 'PT2H' },
+    csam: {
+      reminders: ['PT6H', 'PT18H'],
+      deadline: 'PT24H',
+      suspendAfter: 'PT4H',
+      lastCall: 'PT2H',
+      repeatWeight: 2,
+    },
     terrorist_content: {
       reminders: ['PT15M'],
       deadline: 'PT1H',
       suspendAfter: 'PT0S',
       aroundTheClock: true,
       nocAtReceipt: true,
+      repeatWeight: 2,
     },
     phishing: { reminders: ['PT24H'], deadline: 'PT48H' },
     malware: { reminders: ['PT24H'], deadline: 'PT48H' },
@@ -84,15 +97,22 @@ export const DEFAULT_POLICY: Policy = {
 /** The same shape in seconds, for demos and end-to-end tests on the real stack. */
 export const DEMO_POLICY: Policy = {
   id: 'demo',
-  version: 4,
+  version: 5,
   categories: {
-    csam: { reminders: ['PT6S', 'PT18S'], deadline: 'PT24S', suspendAfter: 'PT4S', lastCall: 'PT2S' },
+    csam: {
+      reminders: ['PT6S', 'PT18S'],
+      deadline: 'PT24S',
+      suspendAfter: 'PT4S',
+      lastCall: 'PT2S',
+      repeatWeight: 2,
+    },
     terrorist_content: {
       reminders: ['PT3S'],
       deadline: 'PT12S',
       suspendAfter: 'PT0S',
       aroundTheClock: true,
       nocAtReceipt: true,
+      repeatWeight: 2,
     },
     phishing: { reminders: ['PT24S'], deadline: 'PT48S' },
     malware: { reminders: ['PT24S'], deadline: 'PT48S' },

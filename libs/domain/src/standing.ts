@@ -20,6 +20,11 @@ export type StandingEvent =
     }
   /** A closed notice reopened: the same content back after a confirmed removal. */
   | { type: 'content_back'; noticeId: string; category: Category; at: string }
+  /**
+   * A repeat: a new notice of material an earlier closed notice of the customer was about (the same URL or hash).
+   * Counts as content back, `weight` times (the category's `repeatWeight` in the notice's timer policy).
+   */
+  | { type: 'repeat'; noticeId: string; repeatOf: string; category: Category; weight: number; at: string }
   | { type: 'refusal' | 'bad_faith'; by: string; reason: string; at: string }
   | { type: 'measure'; kind: string; status: 'verified' | 'dropped'; by: string; at: string }
   /** A termination case ended (rejected, withdrawn or carried out): the standing follows the counts again. */
@@ -74,6 +79,7 @@ export interface WindowEntry {
 /** The counts a closed notice or a returned content adds; other events count elsewhere. */
 export function countsOf(event: StandingEvent): CountName[] {
   if (event.type === 'content_back') return ['contentBack'];
+  if (event.type === 'repeat') return Array.from({ length: event.weight }, () => 'contentBack' as const);
   if (event.type !== 'notice_closed') return [];
   const counts: CountName[] = [];
   if (event.deadlineMissed) {

@@ -5,3 +5,5 @@ export * from './batch';
 export * from './mail-auth';
 export * from './hotline';
 export * from './feed';
+export * from './hash-list';
+export * from './host-resolution';

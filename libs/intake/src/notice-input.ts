@@ -25,6 +25,8 @@ export interface IntakeExtras {
   channel?: IntakeChannel;
   /** What the format says beyond the native notice (X-ARF's type-specific fields), kept as reported. */
   reportDetails?: Record<string, unknown>;
+  /** A host name the report names instead of an address (X-ARF's `source_identifier`): resolved at intake. */
+  host?: string;
 }
 
 export type IntakeChannel =

@@ -171,16 +171,10 @@ export function parseXarf(body: unknown, opts: XarfOptions = {}): ParsedReport {
       ? 'url'
       : (URL_FIELD_OF[raw.category as keyof typeof URL_FIELD_OF] ?? 'url');
   const givenUrl = typeof raw[urlField] === 'string' ? (raw[urlField] as string).trim() : '';
-  const identifier = typeof raw.source_identifier === 'string' ? raw.source_identifier.trim() : '';
   if (!problems.has(urlField)) {
     if (givenUrl && !isHttpUrl(givenUrl)) add(urlField, 'must be an http, https or ftp URL');
     else if (!givenUrl && URL_CATEGORIES.includes(String(raw.category))) {
       add('url', 'is required (a content report is about a URL)');
-    } else if (!givenUrl && !problems.has('source_identifier') && identifier && !isIP(identifier)) {
-      add(
-        urlField,
-        'is required when source_identifier is not an IP address (a notice is about a URL or an IP)',
-      );
     }
   }
   const details = Object.fromEntries(Object.entries(raw).filter(([k]) => !CORE_FIELDS.has(k)));
@@ -203,6 +197,8 @@ export function parseXarf(body: unknown, opts: XarfOptions = {}): ParsedReport {
   // An address's behaviour (a login attack, a scan, spam) is the address's notice, whatever URL the report names:
   // that URL is often the victim's. Kept in the details.
   const url = givenUrl && !(ip && IP_BASED_XARF.includes(x.category)) ? givenUrl : undefined;
+  // Neither a URL nor an address: the host name is resolved at intake, and the notice is about its addresses.
+  const host = !url && !ip ? x.source_identifier.toLowerCase() : undefined;
   const evidenceHashes = (x.evidence ?? []).map(
     (e) =>
       (e.hash && namedHash(e.hash)) ??
@@ -230,6 +226,7 @@ export function parseXarf(body: unknown, opts: XarfOptions = {}): ParsedReport {
       reportedType: `${x.category}/${x.type}`,
       evidenceHashes,
       channel: 'xarf',
+      ...(host ? { host } : {}),
       ...(Object.keys(details).length || (givenUrl && !url)
         ? { reportDetails: { ...details, ...(givenUrl && !url ? { [urlField]: givenUrl } : {}) } }
         : {}),
@@ -257,7 +254,7 @@ function namedHash(hash: string): string | undefined {
 }
 
 /**
- * An IP is kept; a host name is allowed but never resolved; something that tries to be an IP and is not is refused.
+ * An IP is kept; a host name is kept (and resolved at intake when the report names no URL); something that tries to be an IP and is not is refused.
  * The problem, if any; the value itself is never repeated in an answer.
  */
 function sourceIdentifierProblem(identifier: string): string | undefined {

@@ -36,3 +36,4 @@ export * from './portal-links';
 export * from './measures';
 export * from './report-snapshots';
 export * from './removal-orders';
+export * from './hash-lists';

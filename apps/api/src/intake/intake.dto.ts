@@ -32,7 +32,10 @@ export class XarfReportDto {
   timestamp: string;
   @ApiProperty({ type: XarfContactDto, description: 'Becomes the source' }) reporter: XarfContactDto;
   @ApiProperty({ type: XarfContactDto }) sender: XarfContactDto;
-  @ApiProperty({ example: '198.51.100.23', description: 'An IP address, or a host name (never resolved)' })
+  @ApiProperty({
+    example: '198.51.100.23',
+    description: 'An IP address, or a host name (resolved at intake when the report names no URL)',
+  })
   source_identifier: string;
   @ApiProperty({ enum: XARF_CATEGORIES, example: 'content' }) category: string;
   @ApiProperty({

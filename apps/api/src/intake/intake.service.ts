@@ -13,6 +13,8 @@ import {
   describeProblems,
   dnsResolver,
   hotlineReports,
+  HostResolver,
+  hostToResolve,
   IntakeError,
   lineProblem,
   parseHotlineMail,
@@ -31,6 +33,7 @@ import { RawMessageEntity, recordAudit } from '@takedown/persistence';
 import { AppConfig } from '../app-config';
 import { rejectUnstorableText, toStorableText } from '../common/unstorable-text';
 import { validationPipe } from '../common/validation';
+
 import { BulkIntakeService, type BulkItem } from '../notices/bulk-intake.service';
 import { CreateNoticeDto } from '../notices/notice.dto';
 import { NoticesService, type SubmitResult } from '../notices/notices.service';
@@ -58,6 +61,7 @@ export class IntakeService {
   private readonly validator = validationPipe();
   readonly mailSources: MailSource[];
   private readonly mailAuth: Omit<MailAuthOptions, 'clientIp'>;
+  private readonly hosts: HostResolver;
 
   constructor(
     private readonly notices: NoticesService,
@@ -65,6 +69,7 @@ export class IntakeService {
     private readonly db: DataSource,
     config: AppConfig,
   ) {
+    this.hosts = new HostResolver(config.env.DNS_RESOLVER, config.env.DNS_TIMEOUT_MS);
     this.mailSources = parseMailSources(config.env.INBOUND_MAIL_SOURCES) as MailSource[];
     const { INBOUND_MAIL_DNS_SERVERS: dns, INBOUND_MAIL_AUTHSERV_ID: authservId } = config.env;
     this.mailAuth = {
@@ -76,8 +81,9 @@ export class IntakeService {
 
   /** A native body or an X-ARF report, by what the body says it is. */
   async submit(body: unknown, opts: IntakeOptions = {}): Promise<SubmitResult> {
-    const { dto, extras } = await this.read(body, opts);
-    return this.notices.submit(dto, extras);
+    const { dto, extras } = await this.read(body, { ...opts, hosts: true });
+    const host = hostToResolve(dto, extras);
+    return this.notices.submit(dto, extras, host ? await this.hosts.resolve(host) : undefined);
   }
 
   /** Every item is read and checked on its own; those that pass are taken together by the bulk intake. */
@@ -320,7 +326,8 @@ export class IntakeService {
   }
 
   /** A native body or an X-ARF report, read into the native notice and checked (400 naming the field). */
-  private async read(body: unknown, opts: IntakeOptions = {}): Promise<BulkItem> {
+  /** `hosts`: a report naming only a host name is taken, to be resolved (the batch intake resolves none). */
+  private async read(body: unknown, opts: IntakeOptions & { hosts?: boolean } = {}): Promise<BulkItem> {
     // Checked here, not only by the global rule, because a batch checks its items one by one.
     rejectUnstorableText(body);
     if (opts.xarf || isXarf(body)) {
@@ -331,7 +338,17 @@ export class IntakeService {
             sourceForSender(this.mailSources, `@${reporter.domain}`)
           )?.kind,
       });
-      return { dto: await this.validate(asSource(notice, opts.asSource)), extras };
+      if (!extras.host) return { dto: await this.validate(asSource(notice, opts.asSource)), extras };
+      if (!opts.hosts) {
+        throw new IntakeError(
+          'is required when source_identifier is a host name: the batch intake resolves no host names',
+          'url',
+        );
+      }
+      // Checked as the IP notice it becomes once resolved (any address passes the rule "a URL or an address").
+      const dto = await this.validate({ ...(asSource(notice, opts.asSource) as object), ip: '192.0.2.0' });
+      delete dto.ip;
+      return { dto, extras };
     }
     return { dto: await this.validate(asSource(body, opts.asSource)), extras: {} };
   }

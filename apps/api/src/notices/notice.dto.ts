@@ -109,7 +109,7 @@ export class CreateNoticeDto {
 
   @ApiPropertyOptional({
     example: '198.51.100.23',
-    description: 'IPv4 or IPv6 address; hostnames are never resolved',
+    description: 'IPv4 or IPv6 address; without one, the first URL’s host name is resolved at intake',
   })
   @IsOptional()
   @IsIP()
@@ -263,6 +263,28 @@ export class NoticeView extends NoticeSummaryView {
   reportDetails: Record<string, unknown> | null;
   @ApiPropertyOptional({ nullable: true, type: String, description: 'A plain email’s text, for triage' })
   originalText: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description:
+      'The host name the report named instead of an address, resolved at intake (see the timeline)',
+  })
+  host: string | null;
+  @ApiProperty({
+    type: [String],
+    description: 'The other notices the same host name made, its addresses being at other customers',
+  })
+  linkedNotices: string[];
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    description:
+      'The earlier closed notice of the customer about the same URL or hash: this notice is a repeat',
+  })
+  repeatOf: string | null;
+  @ApiProperty({ description: 'A reported hash is on an imported hash list (`takedown import hashes`)' })
+  hashListed: boolean;
 }
 
 const SORTS = ['received_at', '-received_at', 'deadline', '-deadline', 'time_left'] as const;
@@ -310,6 +332,15 @@ export class NoticeListQuery extends PageQuery {
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsBoolean()
   customerReplied?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Only repeats (`true`: the same URL or hash back at the customer after a closed notice), or none',
+  })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  repeat?: boolean;
 
   @ApiPropertyOptional({
     description:

@@ -12,7 +12,7 @@ import {
   type Role,
 } from '@takedown/domain';
 import { defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs';
-import type { IntakeExtras } from '@takedown/intake';
+import type { HostResolution, IntakeExtras } from '@takedown/intake';
 import {
   CustomerEntity,
   isDatabaseUnavailable,
@@ -29,6 +29,7 @@ import { EVERYTHING, visibilityOf, type Visibility } from '../auth/principal';
 import { PeopleService } from '../people/people.service';
 import { onlyVisibleNotices } from '../auth/visibility';
 import { signalNotice, startNoticeAction, withTemporal } from '../temporal/notice-signal';
+import { storeResolved } from './host-notices';
 import { lockUrls } from './lock-urls';
 import { whereSearched } from './notice-search';
 import { newNoticeRows, reportRow, submitAudit } from './notice-rows';
@@ -54,7 +55,8 @@ export type SubmitResult = { notice: NoticeView; created: boolean };
 type Stored =
   | { kind: 'known'; noticeId: string }
   | { kind: 'joined'; noticeId: string }
-  | { kind: 'created'; noticeId: string; view: NoticeView };
+  /** `view`: the notice as stored, when nothing else (a linked notice) was made with it. */
+  | { kind: 'created'; noticeId: string; view?: NoticeView };
 
 @Injectable()
 export class NoticesService {
@@ -72,10 +74,14 @@ export class NoticesService {
    * covers joins that notice. Otherwise the notice is stored and its workflow started in one transaction: the row
    * commits only after Temporal accepted the workflow, so a Temporal outage leaves nothing half-made (503).
    */
-  async submit(dto: CreateNoticeDto, extras: IntakeExtras = {}): Promise<SubmitResult> {
+  async submit(
+    dto: CreateNoticeDto,
+    extras: IntakeExtras = {},
+    resolution?: HostResolution,
+  ): Promise<SubmitResult> {
     let stored: Stored;
     try {
-      stored = await this.db.transaction((tx) => this.store(tx, dto, extras));
+      stored = await this.db.transaction((tx) => this.store(tx, dto, extras, resolution));
     } catch (err) {
       // A concurrent request with the same source reference won the race: its notice is this one.
       if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505') {
@@ -97,11 +103,17 @@ export class NoticesService {
       stored.kind === 'created' ? 'notice received' : 'report joined an open notice',
     );
     // A new notice is what was just stored: no need to read it back.
-    if (stored.kind === 'created') return { notice: stored.view, created: true };
+    if (stored.kind === 'created')
+      return { notice: stored.view ?? (await this.get(stored.noticeId)), created: true };
     return { notice: await this.get(stored.noticeId), created: false };
   }
 
-  private async store(tx: EntityManager, dto: CreateNoticeDto, extras: IntakeExtras): Promise<Stored> {
+  private async store(
+    tx: EntityManager,
+    dto: CreateNoticeDto,
+    extras: IntakeExtras,
+    resolution?: HostResolution,
+  ): Promise<Stored> {
     // Reports of the same URL are taken one at a time, so two of them never open two notices.
     await lockUrls(tx, dto.urls);
     // One statement after the lock (a statement's snapshot is taken when it starts): this report already known,
@@ -135,7 +147,25 @@ export class NoticesService {
       return { kind: 'joined', noticeId: found.open };
     }
 
+    if (resolution) {
+      const at = dto.observedAt ? new Date(dto.observedAt) : receivedAt;
+      const noticeId = await storeResolved(tx, dto, resolution, at, (one, row) =>
+        this.create(tx, one, extras, receivedAt, row),
+      );
+      return { kind: 'created', noticeId };
+    }
+    return this.create(tx, dto, extras, receivedAt);
+  }
+
+  private async create(
+    tx: EntityManager,
+    dto: CreateNoticeDto,
+    extras: IntakeExtras,
+    receivedAt: Date,
+    row: Partial<NoticeEntity> = {},
+  ): Promise<Stored> {
     const rows = newNoticeRows(dto, extras, receivedAt);
+    Object.assign(rows.notice, row);
     const id = rows.notice.id;
     // The address as PostgreSQL writes it (`2001:DB8::0:1` is read back as `2001:db8::1`), for the view below.
     const inserted = await tx
@@ -261,6 +291,7 @@ export class NoticesService {
       qb.andWhere('n.assigned_to = :assignee', { assignee: q.assignee === 'me' ? me : q.assignee });
     if (q.overdue === true) qb.andWhere(`n.state <> 'closed' AND n.deadline < now()`);
     if (q.overdue === false) qb.andWhere(`NOT (n.state <> 'closed' AND n.deadline < now())`);
+    if (q.repeat !== undefined) qb.andWhere(`n.repeat_of IS ${q.repeat ? 'NOT ' : ''}NULL`);
     if (q.customerReplied !== undefined) {
       qb.andWhere(
         `${q.customerReplied ? '' : 'NOT '}EXISTS (SELECT 1 FROM notice_events e_r WHERE e_r.notice_id = n.id
@@ -280,6 +311,22 @@ export class NoticesService {
     qb.addOrderBy('n.id', 'ASC');
     const [rows, total] = await qb.take(limit).skip(offset).getManyAndCount();
     return { items: rows.map(summary), total, limit, offset };
+  }
+
+  /** The other notices of the same host name that the caller may see. */
+  private async linked(notice: NoticeEntity, visibility: Visibility): Promise<string[]> {
+    const rows = await onlyVisibleNotices(
+      this.db
+        .getRepository(NoticeEntity)
+        .createQueryBuilder('n')
+        .select('n.id')
+        .where('n.host_group = :group AND n.id <> :id', { group: notice.hostGroup, id: notice.id }),
+      visibility,
+    )
+      .orderBy('n.receivedAt')
+      .addOrderBy('n.id')
+      .getMany();
+    return rows.map((r) => r.id);
   }
 
   /** A notice the caller may not see is as missing as one that does not exist: its existence is not told. */
@@ -304,6 +351,10 @@ export class NoticesService {
       reportedType: notice.reportedType,
       reportDetails: notice.reportDetails,
       originalText: notice.originalText,
+      host: notice.host,
+      repeatOf: notice.repeatOf,
+      hashListed: notice.hashListed,
+      linkedNotices: notice.hostGroup ? await this.linked(notice, visibility) : [],
       // A source sees its own reports of the notice, not who else reported it.
       reports: reports
         .filter((r) => reportVisible(r, visibility))
@@ -519,6 +570,10 @@ function newNoticeView(
     reportedType: n.reportedType ?? null,
     reportDetails: n.reportDetails ?? null,
     originalText: n.originalText ?? null,
+    host: n.host ?? null,
+    repeatOf: null,
+    hashListed: false,
+    linkedNotices: [],
     reports: [
       {
         kind: report.sourceKind!,

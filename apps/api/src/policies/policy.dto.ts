@@ -56,6 +56,16 @@ export class CategoryPolicyView implements CategoryPolicy {
       'A feed’s reports of one address, category and customer within this long join one notice; absent: P1D',
   })
   aggregationWindow?: string;
+  @ApiPropertyOptional({
+    type: Number,
+    minimum: 0,
+    maximum: 10,
+    example: 2,
+    description:
+      'How many times a repeat (the same URL or hash back at the customer after an earlier notice closed) counts ' +
+      'as content back in its standing; absent: 1',
+  })
+  repeatWeight?: number;
 }
 
 export class PolicyCategoriesView implements Record<Category, CategoryPolicyView> {

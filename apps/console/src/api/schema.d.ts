@@ -1630,6 +1630,17 @@ export interface components {
       } | null;
       /** @description A plain email’s text, for triage */
       originalText?: string | null;
+      /** @description The host name the report named instead of an address, resolved at intake (see the timeline) */
+      host?: string | null;
+      /** @description The other notices the same host name made, its addresses being at other customers */
+      linkedNotices: string[];
+      /**
+       * Format: uuid
+       * @description The earlier closed notice of the customer about the same URL or hash: this notice is a repeat
+       */
+      repeatOf?: string | null;
+      /** @description A reported hash is on an imported hash list (`takedown import hashes`) */
+      hashListed: boolean;
     };
     BulkActionDto: {
       /**
@@ -1886,7 +1897,7 @@ export interface components {
        */
       urls: string[];
       /**
-       * @description IPv4 or IPv6 address; hostnames are never resolved
+       * @description IPv4 or IPv6 address; without one, the first URL’s host name is resolved at intake
        * @example 198.51.100.23
        */
       ip?: string | unknown | unknown;
@@ -1935,7 +1946,7 @@ export interface components {
       reporter: components['schemas']['XarfContactDto'];
       sender: components['schemas']['XarfContactDto'];
       /**
-       * @description An IP address, or a host name (never resolved)
+       * @description An IP address, or a host name (resolved at intake when the report names no URL)
        * @example 198.51.100.23
        */
       source_identifier: string;
@@ -3625,6 +3636,11 @@ export interface components {
        * @example P1D
        */
       aggregationWindow?: string;
+      /**
+       * @description How many times a repeat (the same URL or hash back at the customer after an earlier notice closed) counts as content back in its standing; absent: 1
+       * @example 2
+       */
+      repeatWeight?: number;
     };
     PolicyCategoriesView: {
       csam: components['schemas']['CategoryPolicyView'];
@@ -3671,7 +3687,8 @@ export interface components {
        *         ],
        *         "deadline": "PT24H",
        *         "suspendAfter": "PT4H",
-       *         "lastCall": "PT2H"
+       *         "lastCall": "PT2H",
+       *         "repeatWeight": 2
        *       },
        *       "terrorist_content": {
        *         "reminders": [
@@ -3680,7 +3697,8 @@ export interface components {
        *         "deadline": "PT1H",
        *         "suspendAfter": "PT0S",
        *         "aroundTheClock": true,
-       *         "nocAtReceipt": true
+       *         "nocAtReceipt": true,
+       *         "repeatWeight": 2
        *       },
        *       "phishing": {
        *         "reminders": [
@@ -4078,6 +4096,8 @@ export interface operations {
         assignee?: string;
         /** @description Only notices the customer answered (claimed a removal, or disputed) */
         customerReplied?: boolean;
+        /** @description Only repeats (`true`: the same URL or hash back at the customer after a closed notice), or none */
+        repeat?: boolean;
         /** @description Search, whatever it is (`198.51.100.0/24`, `files.tenant-a.example`, `gallery/8f1c`, a reference): an IP address or CIDR prefix (the notice’s address inside it), an MD5, SHA-1 or SHA-256 (the notice’s hashes), otherwise a fragment of a URL or host (at least 3 characters) or a source’s reference. A role that may not read CSAM URLs in full finds CSAM notices by their host only. */
         q?: string;
         /** @description `time_left`: the queue order, open notices by their legal clock (deadline first, those without one last), closed notices after them */

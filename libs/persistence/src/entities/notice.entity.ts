@@ -81,6 +81,22 @@ export class NoticeEntity {
   @Column({ name: 'report_details', type: 'jsonb', nullable: true })
   reportDetails: ReportDetails | null;
 
+  /** The host name a report named instead of an address, resolved at intake (README, "Host names"). */
+  @Column({ type: 'text', nullable: true })
+  host: string | null;
+
+  /** Shared by the notices one host name's addresses made, one per customer: each links to the others. */
+  @Column({ name: 'host_group', type: 'uuid', nullable: true })
+  hostGroup: string | null;
+
+  /** The earlier closed notice of the same customer about the same URL or hash: this one is a repeat of it. */
+  @Column({ name: 'repeat_of', type: 'uuid', nullable: true })
+  repeatOf: string | null;
+
+  /** A reported hash of the notice is on an imported hash list (`takedown import hashes`). */
+  @Column({ name: 'hash_listed', type: 'boolean', default: false })
+  hashListed: boolean;
+
   /** A plain email's text, for the desk to confirm the category (state needs_triage). */
   @Column({ name: 'original_text', type: 'text', nullable: true })
   originalText: string | null;
