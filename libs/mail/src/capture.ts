@@ -76,6 +76,9 @@ export async function startMailCapture(opts: {
     server.once('error', reject);
     server.listen(opts.port, host, () => resolve());
   });
+  // A sender that dies inside a transaction (a worker killed mid-DATA: ECONNRESET) surfaces here; the message was
+  // never accepted and nothing was kept. Unheard, the error would bring down the process that hosts the capture.
+  server.on('error', () => undefined);
   const port = (server.server.address() as { port: number }).port;
   return {
     url: `smtp://${host}:${port}`,
