@@ -222,7 +222,7 @@ interface I18n {
 const I18nContext = createContext<I18n | null>(null);
 
 function initialLanguage(): Language {
-  const saved = localStorage.getItem(LANGUAGE);
+  const saved = sessionStorage.getItem(LANGUAGE);
   if (saved === 'en' || saved === 'nl') return saved;
   return navigator.language.toLowerCase().startsWith('nl') ? 'nl' : 'en';
 }
@@ -230,8 +230,9 @@ function initialLanguage(): Language {
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [language, setLanguageState] = useState<Language>(initialLanguage);
   const setLanguage = useCallback((next: Language) => {
-    // A preference, not a secret: kept across sessions.
-    localStorage.setItem(LANGUAGE, next);
+    // Kept for the tab's session, as the token is: the console keeps nothing in localStorage. A setting that
+    // follows the person belongs server-side (the per-person settings of issue #19).
+    sessionStorage.setItem(LANGUAGE, next);
     setLanguageState(next);
   }, []);
   const t = useCallback<Translate>(
