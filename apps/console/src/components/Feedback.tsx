@@ -3,8 +3,18 @@ import { Component, type ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { useI18n } from '../i18n';
 
+/** The words the feedback needs, from whichever table (the staff console's or the portal's) the page uses. */
+export type FeedbackWords = (
+  key: 'loading' | 'error.generic' | 'error.network',
+  values?: { message: string },
+) => string;
+
 export function Loading() {
   const { t } = useI18n();
+  return <LoadingIn t={t} />;
+}
+
+export function LoadingIn({ t }: { t: FeedbackWords }) {
   return (
     <Center p="xl">
       <Loader aria-label={t('loading')} />
@@ -12,9 +22,13 @@ export function Loading() {
   );
 }
 
-/** What went wrong, in words, with what to do; never a stack trace. */
 export function ErrorAlert({ error }: { error: unknown }) {
   const { t } = useI18n();
+  return <ErrorAlertIn error={error} t={t} />;
+}
+
+/** What went wrong, in words, with what to do; never a stack trace. */
+export function ErrorAlertIn({ error, t }: { error: unknown; t: FeedbackWords }) {
   const message =
     error instanceof ApiError
       ? t('error.generic', { message: error.message })
