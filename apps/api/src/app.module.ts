@@ -27,6 +27,7 @@ import { OrdersModule } from './orders/orders.module';
 import { PoliciesModule } from './policies/policies.module';
 import { StandingModule } from './standing/standing.module';
 import { StatsModule } from './stats/stats.module';
+import { TransparencyReportModule } from './transparency/transparency-report.module';
 import { TasksModule } from './tasks/tasks.module';
 import { TemporalModule } from './temporal/temporal.module';
 import { TerminationsModule } from './terminations/terminations.module';
@@ -79,6 +80,7 @@ export class AppModule implements NestModule {
         StandingModule,
         TerminationsModule,
         StatsModule,
+        TransparencyReportModule,
         AuditModule,
         PoliciesModule,
         EventsModule,

@@ -1,3 +1,4 @@
+import { actionBasis } from '@takedown/domain';
 import { renderLetterPdf } from './letter-pdf';
 
 /**
@@ -162,7 +163,7 @@ export function buildStatementOfReasons(f: StatementFacts): StatementOfReasons {
   const notifierKinds = [
     ...new Set(f.notices.map((n) => n.sourceKind).filter((k) => k !== 'internal')),
   ].sort();
-  const illegal = categories.find((c) => ILLEGAL[c]);
+  const illegal = categories.find((c) => actionBasis(c) === 'law');
   const reference = illegal ? ILLEGAL[illegal][f.language] : w.termsReference;
   const type = illegal ? 'illegal_content' : 'incompatible_content';
   const missed = f.notices.filter((n) => n.deadlineMissed).length;

@@ -1,0 +1,107 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+
+export const SECTIONS = ['orders', 'notices', 'own_initiative'] as const;
+export type SectionName = (typeof SECTIONS)[number];
+
+export class TransparencyReportQuery {
+  @ApiProperty({ example: 2026, minimum: 2000, maximum: 9999, description: 'Calendar year (UTC)' })
+  @Type(() => Number)
+  @IsInt()
+  @Min(2000)
+  @Max(9999)
+  year: number;
+
+  @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' })
+  @IsOptional()
+  @IsIn(['json', 'csv'])
+  format?: 'json' | 'csv';
+
+  @ApiPropertyOptional({
+    enum: SECTIONS,
+    description:
+      'The section a CSV holds (one file per section, as the template lays them out); required with csv',
+  })
+  @IsOptional()
+  @IsIn(SECTIONS)
+  section?: SectionName;
+}
+
+class NotExecuted {
+  @ApiProperty() disputedAccepted: number;
+  @ApiProperty() invalid: number;
+  @ApiProperty() withdrawn: number;
+}
+
+export class OrderFiguresView {
+  @ApiProperty({ nullable: true, type: String, description: 'null on the total row' }) memberState:
+    string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'null on the total row' }) category:
+    string | null;
+  @ApiProperty() received: number;
+  @ApiProperty({ description: 'Given effect: removed or disabled (suspended)' }) executed: number;
+  @ApiProperty({ type: NotExecuted, description: 'Not executed, by why' }) notExecuted: NotExecuted;
+  @ApiProperty() open: number;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Median time from receipt to the acknowledgement of the page',
+  })
+  medianSecondsToAcknowledge: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Median time from receipt to effect' })
+  medianSecondsToEffect: number | null;
+}
+
+export class NoticeFiguresView {
+  @ApiProperty({ nullable: true, type: String, description: 'null on the total row' }) category:
+    string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    enum: ['authority', 'trusted_flagger', 'hotline', 'other', 'own_initiative'],
+    description: 'null on the total row',
+  })
+  notifierKind: string | null;
+  @ApiProperty() received: number;
+  @ApiProperty({ description: 'Removed or suspended on a legal ground (illegal content as such)' })
+  actionedOnLaw: number;
+  @ApiProperty({ description: 'Removed or suspended on the terms and conditions' }) actionedOnTerms: number;
+  @ApiProperty({ description: 'Closed without action: dispute accepted, invalid, withdrawn' })
+  notActioned: number;
+  @ApiProperty() open: number;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Median time from receipt to removal or suspension',
+  })
+  medianSecondsToAction: number | null;
+}
+
+class OrdersSection {
+  @ApiProperty({ type: [OrderFiguresView] }) rows: OrderFiguresView[];
+  @ApiProperty({ type: OrderFiguresView }) total: OrderFiguresView;
+}
+
+class NoticesSection {
+  @ApiProperty({ type: [NoticeFiguresView] }) rows: NoticeFiguresView[];
+  @ApiProperty({ type: NoticeFiguresView }) total: NoticeFiguresView;
+}
+
+export class TransparencyReportView {
+  @ApiProperty() year: number;
+  @ApiProperty({ description: 'Start of the year (inclusive), UTC' }) from: string;
+  @ApiProperty({ description: 'Start of the next year (exclusive), UTC' }) to: string;
+  @ApiProperty({
+    type: OrdersSection,
+    description: 'Art. 15(1)(a): removal orders of Member States’ authorities',
+  })
+  orders: OrdersSection;
+  @ApiProperty({
+    type: NoticesSection,
+    description: 'Art. 15(1)(b): notices under Art. 16, trusted flaggers apart',
+  })
+  notices: NoticesSection;
+  @ApiProperty({ type: NoticesSection, description: 'Art. 15(1)(c): the provider’s own detection' })
+  ownInitiative: NoticesSection;
+}

@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@takedown/api/app-config';
+import { createApp } from '@takedown/api/create-app';
+import { insertRemovalOrder } from '@takedown/persistence';
+import { storeCustomer } from '../support/customers';
+import { authorizedHttp, type Http } from '../support/api';
+import { testEnv } from '../support/env';
+import { storeNotice } from '../support/notices';
+
+const H = 3_600_000;
+
+/**
+ * The yearly DSA Art. 15 report over a fixed data set in 2003 (a year no other test writes to), every figure below
+ * counted by hand from the table of notices and orders.
+ */
+describe('GET /v1/reports/transparency', () => {
+  let app: INestApplication;
+  let db: DataSource;
+  let http: Http;
+
+  beforeAll(async () => {
+    app = await createApp(new AppConfig(testEnv()));
+    await app.init();
+    http = await authorizedHttp(app);
+    db = app.get(DataSource);
+    const { ip } = await storeCustomer(db);
+    const base = Date.parse('2003-03-10T00:00:00Z');
+    // [category, source kind, hours to removal or suspension (null: none), outcome, order: [state, hours to ack]]
+    type Row = [string, string, number | null, string | null, [string, number | null]?];
+    const rows: Row[] = [
+      ['csam', 'hotline', 2, 'removed_in_time'],
+      ['csam', 'hotline', 30, 'removed_late'],
+      ['csam', 'trusted_flagger', 4, 'removed_in_time'],
+      ['csam', 'police', 6, 'suspended'],
+      ['phishing', 'public', 10, 'removed_in_time'],
+      ['phishing', 'provider', null, 'invalid'],
+      ['phishing', 'public', null, null],
+      ['spam', 'internal', 1, 'removed_in_time'],
+      ['spam', 'internal', null, 'disputed_accepted'],
+      ['terrorist_content', 'police', 0.5, 'removed_in_time', ['DE', 0.1]],
+      ['terrorist_content', 'police', 1.5, 'removed_late', ['DE', 0.3]],
+      ['terrorist_content', 'police', null, 'withdrawn_by_source', ['FR', null]],
+      ['terrorist_content', 'police', null, null, ['DE', 0.2]],
+    ];
+    for (const [i, [category, kind, hours, outcome, order]] of rows.entries()) {
+      const receivedAt = new Date(base + i * H);
+      const { notice } = await storeNotice(db, { category: category as 'csam', ip, receivedAt });
+      const actedAt = hours === null ? null : new Date(receivedAt.getTime() + hours * H);
+      const removed = outcome === 'removed_in_time' || outcome === 'removed_late';
+      await db.query(
+        `UPDATE notices SET source_kind = $2, outcome = $3, removed_at = $4, closed_at = $5, state = $6 WHERE id = $1`,
+        [
+          notice.id,
+          kind,
+          outcome,
+          removed ? actedAt : null,
+          outcome === null ? null : (actedAt ?? new Date(receivedAt.getTime() + 50 * H)),
+          outcome ? 'closed' : 'escalated',
+        ],
+      );
+      if (!order) continue;
+      const [memberState, ackHours] = order;
+      await insertRemovalOrder(db, {
+        id: randomUUID(),
+        noticeId: notice.id,
+        authority: 'Test authority',
+        memberState,
+        reference: `T-${i}`,
+        issuedAt: receivedAt,
+        receivedAt,
+        urls: ['https://example.test/x'],
+        reasons: 'test',
+        contactPoint: 'contact@example.test',
+        informProvider: true,
+        receivedBy: 'test',
+      });
+      if (ackHours !== null) {
+        await db.query(`UPDATE removal_orders SET page_acked_at = $2 WHERE notice_id = $1`, [
+          notice.id,
+          new Date(receivedAt.getTime() + ackHours * H),
+        ]);
+      }
+    }
+  });
+
+  afterAll(() => app?.close());
+
+  it('counts orders by Member State with their median times to acknowledge and to effect', async () => {
+    const { body } = await http.get('/v1/reports/transparency').query({ year: 2003 }).expect(200);
+    expect(body).toMatchObject({
+      year: 2003,
+      from: '2003-01-01T00:00:00.000Z',
+      to: '2004-01-01T00:00:00.000Z',
+    });
+    const zero = { disputedAccepted: 0, invalid: 0, withdrawn: 0 };
+    expect(body.orders).toEqual({
+      rows: [
+        {
+          memberState: 'DE',
+          category: 'terrorist_content',
+          received: 3,
+          executed: 2,
+          notExecuted: zero,
+          open: 1,
+          medianSecondsToAcknowledge: 0.2 * 3600,
+          medianSecondsToEffect: 3600,
+        },
+        {
+          memberState: 'FR',
+          category: 'terrorist_content',
+          received: 1,
+          executed: 0,
+          notExecuted: { ...zero, withdrawn: 1 },
+          open: 0,
+          medianSecondsToAcknowledge: null,
+          medianSecondsToEffect: null,
+        },
+      ],
+      total: {
+        memberState: null,
+        category: null,
+        received: 4,
+        executed: 2,
+        notExecuted: { ...zero, withdrawn: 1 },
+        open: 1,
+        medianSecondsToAcknowledge: 0.2 * 3600,
+        medianSecondsToEffect: 3600,
+      },
+    });
+  });
+
+  it('counts Art. 16 notices by category and notifier kind, trusted flaggers and authorities apart, on law or terms', async () => {
+    const { body } = await http.get('/v1/reports/transparency').query({ year: 2003 }).expect(200);
+    const row = (category: string, notifierKind: string, counts: Partial<Record<string, number | null>>) => ({
+      category,
+      notifierKind,
+      received: 0,
+      actionedOnLaw: 0,
+      actionedOnTerms: 0,
+      notActioned: 0,
+      open: 0,
+      medianSecondsToAction: null,
+      ...counts,
+    });
+    expect(body.notices).toEqual({
+      rows: [
+        row('csam', 'authority', { received: 1, actionedOnLaw: 1, medianSecondsToAction: 6 * 3600 }),
+        row('csam', 'hotline', { received: 2, actionedOnLaw: 2, medianSecondsToAction: 16 * 3600 }),
+        row('csam', 'trusted_flagger', { received: 1, actionedOnLaw: 1, medianSecondsToAction: 4 * 3600 }),
+        row('phishing', 'other', {
+          received: 3,
+          actionedOnTerms: 1,
+          notActioned: 1,
+          open: 1,
+          medianSecondsToAction: 10 * 3600,
+        }),
+      ],
+      // Removals after 2, 4, 6, 10 and 30 hours.
+      total: {
+        ...row('', '', {
+          received: 7,
+          actionedOnLaw: 4,
+          actionedOnTerms: 1,
+          notActioned: 1,
+          open: 1,
+          medianSecondsToAction: 6 * 3600,
+        }),
+        category: null,
+        notifierKind: null,
+      },
+    });
+    expect(body.ownInitiative).toEqual({
+      rows: [
+        row('spam', 'own_initiative', {
+          received: 2,
+          actionedOnTerms: 1,
+          notActioned: 1,
+          medianSecondsToAction: 3600,
+        }),
+      ],
+      total: {
+        ...row('', '', { received: 2, actionedOnTerms: 1, notActioned: 1, medianSecondsToAction: 3600 }),
+        category: null,
+        notifierKind: null,
+      },
+    });
+  });
+
+  it('gives one section per CSV file, and a year without notices as zeros', async () => {
+    const csv = await http
+      .get('/v1/reports/transparency')
+      .query({ year: 2003, format: 'csv', section: 'orders' })
+      .expect(200)
+      .expect('Content-Type', /text\/csv/)
+      .expect('Content-Disposition', 'attachment; filename="transparency-2003-orders.csv"');
+    expect(csv.text.trim().split('\n')).toEqual([
+      'member_state,category,received,executed,not_executed_dispute_accepted,not_executed_invalid,not_executed_withdrawn,open,median_seconds_to_acknowledge,median_seconds_to_effect',
+      'DE,terrorist_content,3,2,0,0,0,1,720,3600',
+      'FR,terrorist_content,1,0,0,0,1,0,,',
+      ',,4,2,0,0,1,1,720,3600',
+    ]);
+    const own = await http
+      .get('/v1/reports/transparency')
+      .query({ year: 2003, format: 'csv', section: 'own_initiative' })
+      .expect(200);
+    expect(own.text).toBe(
+      'category,notifier_kind,received,actioned_on_law,actioned_on_terms,not_actioned,open,median_seconds_to_action\n' +
+        'spam,own_initiative,2,0,1,1,0,3600\n,,2,0,1,1,0,3600\n',
+    );
+    const empty = await http.get('/v1/reports/transparency').query({ year: 2002 }).expect(200);
+    expect(empty.body.orders).toEqual({
+      rows: [],
+      total: expect.objectContaining({ received: 0, medianSecondsToEffect: null }),
+    });
+    expect(empty.body.notices).toEqual({
+      rows: [],
+      total: expect.objectContaining({ received: 0, open: 0 }),
+    });
+  });
+
+  it('names the field of a bad request', async () => {
+    for (const [query, field] of [
+      [{}, 'year'],
+      [{ year: '2003.5' }, 'year'],
+      [{ year: '1999' }, 'year'],
+      [{ year: 2003, format: 'csv' }, 'section'],
+      [{ year: 2003, format: 'csv', section: 'appeals' }, 'section'],
+    ] as const) {
+      const res = await http.get('/v1/reports/transparency').query(query).expect(400);
+      // The project's error shape: one `field`, or (from validation) `fields`, each naming one.
+      const named = res.body.field
+        ? [res.body.field]
+        : res.body.fields.map((f: { field: string }) => f.field);
+      expect(named).toEqual([field]);
+    }
+  });
+});
