@@ -1254,6 +1254,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/reports/transparency': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The yearly DSA Art. 15 report (Implementing Regulation (EU) 2024/2835): removal orders by Member State, Art. 16 notices by category and notifier kind (trusted flaggers apart), own-initiative actions; actions on the law or the terms, median times. JSON, or one section as CSV
+     * @description Roles: `admin`, `abuse_lead`, `legal`.
+     */
+    get: operations['TransparencyReportController_transparency'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/audit': {
     parameters: {
       query?: never;
@@ -3485,6 +3505,67 @@ export interface components {
       suspensions: number;
       /** @description Contracts terminated in the period */
       terminations: number;
+    };
+    NotExecuted: {
+      disputedAccepted: number;
+      invalid: number;
+      withdrawn: number;
+    };
+    OrderFiguresView: {
+      /** @description null on the total row */
+      memberState: string | null;
+      /** @description null on the total row */
+      category: string | null;
+      received: number;
+      /** @description Given effect: removed or disabled (suspended) */
+      executed: number;
+      /** @description Not executed, by why */
+      notExecuted: components['schemas']['NotExecuted'];
+      open: number;
+      /** @description Median time from receipt to the acknowledgement of the page */
+      medianSecondsToAcknowledge: number | null;
+      /** @description Median time from receipt to effect */
+      medianSecondsToEffect: number | null;
+    };
+    OrdersSection: {
+      rows: components['schemas']['OrderFiguresView'][];
+      total: components['schemas']['OrderFiguresView'];
+    };
+    NoticeFiguresView: {
+      /** @description null on the total row */
+      category: string | null;
+      /**
+       * @description null on the total row
+       * @enum {string|null}
+       */
+      notifierKind: 'authority' | 'trusted_flagger' | 'hotline' | 'other' | 'own_initiative' | null;
+      received: number;
+      /** @description Removed or suspended on a legal ground (illegal content as such) */
+      actionedOnLaw: number;
+      /** @description Removed or suspended on the terms and conditions */
+      actionedOnTerms: number;
+      /** @description Closed without action: dispute accepted, invalid, withdrawn */
+      notActioned: number;
+      open: number;
+      /** @description Median time from receipt to removal or suspension */
+      medianSecondsToAction: number | null;
+    };
+    NoticesSection: {
+      rows: components['schemas']['NoticeFiguresView'][];
+      total: components['schemas']['NoticeFiguresView'];
+    };
+    TransparencyReportView: {
+      year: number;
+      /** @description Start of the year (inclusive), UTC */
+      from: string;
+      /** @description Start of the next year (exclusive), UTC */
+      to: string;
+      /** @description Art. 15(1)(a): removal orders of Member States’ authorities */
+      orders: components['schemas']['OrdersSection'];
+      /** @description Art. 15(1)(b): notices under Art. 16, trusted flaggers apart */
+      notices: components['schemas']['NoticesSection'];
+      /** @description Art. 15(1)(c): the provider’s own detection */
+      ownInitiative: components['schemas']['NoticesSection'];
     };
     AuditActorView: {
       /** @enum {string} */
@@ -9979,6 +10060,89 @@ export interface operations {
         };
       };
       /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead, legal */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  TransparencyReportController_transparency: {
+    parameters: {
+      query: {
+        /** @description Calendar year (UTC) */
+        year: number;
+        format?: 'json' | 'csv';
+        /** @description The section a CSV holds (one file per section, as the template lays them out); required with csv */
+        section?: 'orders' | 'notices' | 'own_initiative';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description JSON, or one section as CSV with format=csv */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TransparencyReportView'];
+          'text/csv': components['schemas']['TransparencyReportView'];
+        };
+      };
+      /** @description year is missing or not a whole number from 2000 to 9999; csv without section */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_lead, legal */
       403: {
         headers: {
           [name: string]: unknown;
