@@ -9,7 +9,14 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { appendAudit, parseAuditHeads, readAuditHead, verifyAuditHeads } from '@takedown/persistence';
 import { createWorker } from '@takedown/worker/create-worker';
-import { auditHeadScheduleId, ensureSchedules, retentionScheduleId } from '@takedown/worker/schedules';
+import { CapturedMailbox } from '@takedown/mail';
+import { NoticeReportEntity } from '@takedown/persistence';
+import {
+  auditHeadScheduleId,
+  ensureSchedules,
+  notifierReceiptsScheduleId,
+  retentionScheduleId,
+} from '@takedown/worker/schedules';
 import { WorkerModule } from '@takedown/worker/worker.module';
 import { tokenFor } from '../support/api';
 import { testEnv } from '../support/env';
@@ -32,6 +39,7 @@ describe('schedules: the signed audit head and retention on Temporal', () => {
   let client: Client;
   let taskQueue: string;
   let headFile: string;
+  let mailbox: CapturedMailbox;
 
   beforeAll(async () => {
     own = ownDatabase('schedules');
@@ -45,6 +53,7 @@ describe('schedules: the signed audit head and retention on Temporal', () => {
       AUDIT_HEAD_FILE: headFile,
       RETENTION_DAYS: '30',
     });
+    mailbox = new CapturedMailbox(env.MAIL_CAPTURE_DIR as string);
     container = await NestFactory.createApplicationContext(WorkerModule.forEnv(env), { logger: false });
     connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
     worker = await createWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue, container });
@@ -53,7 +62,11 @@ describe('schedules: the signed audit head and retention on Temporal', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const id of [auditHeadScheduleId(taskQueue), retentionScheduleId(taskQueue)]) {
+    for (const id of [
+      auditHeadScheduleId(taskQueue),
+      retentionScheduleId(taskQueue),
+      notifierReceiptsScheduleId(taskQueue),
+    ]) {
       await client?.schedule
         .getHandle(id)
         .delete()
@@ -153,5 +166,64 @@ describe('schedules: the signed audit head and retention on Temporal', () => {
       `SELECT actor_kind, actor_id FROM audit_log WHERE action = 'retention.run'`,
     )) as { actor_kind: string; actor_id: string }[];
     expect(audited).toEqual([{ actor_kind: 'workflow', actor_id: expect.stringMatching(/^retention-/) }]);
+  }, 60_000);
+
+  it('the notifier-receipts schedule confirms each report once to its sender, and an anonymous one to nobody', async () => {
+    await ensureSchedules(client, { taskQueue, auditHeadEverySeconds: null, retentionCron: null });
+    const handle = client.schedule.getHandle(notifierReceiptsScheduleId(taskQueue));
+    expect((await handle.describe()).action).toMatchObject({
+      workflowType: 'notifierReceiptsWorkflow',
+      taskQueue,
+    });
+    const { notice } = await storeNotice(own.db, {
+      category: 'phishing',
+      sourceContact: 'Desk@Hotline.example',
+    });
+    // A second reporter joins the notice; a third report comes without a contact (a hotline may stay anonymous).
+    await own.db.getRepository(NoticeReportEntity).save({
+      noticeId: notice.id,
+      sourceKind: 'public',
+      sourceName: 'A member of the public',
+      sourceReference: 'second-reporter-ref',
+      sourceContact: 'someone@public.example',
+      receivedAt: new Date(),
+    });
+    const { notice: anonymous } = await storeNotice(own.db, { category: 'csam', sourceContact: '' });
+    const reports = (await own.db.query(
+      `SELECT id::text, notice_id, source_reference FROM notice_reports WHERE notice_id = ANY($1) ORDER BY id`,
+      [[notice.id, anonymous.id]],
+    )) as { id: string; notice_id: string; source_reference: string }[];
+    expect(reports).toHaveLength(3);
+
+    const first = (await runNow(handle)) as { sent: number; anonymous: number };
+    expect(first.sent).toBeGreaterThanOrEqual(2);
+    expect(first.anonymous).toBeGreaterThanOrEqual(1);
+    const [a, b, c] = reports;
+    const [toFirst] = await mailbox.withKey(`report:${a.id}:receipt`);
+    expect(toFirst.to).toEqual(['desk@hotline.example']);
+    expect(toFirst.subject).toBe(`[Takedown] Received: your report ${notice.sourceReference}`);
+    expect(toFirst.text).toContain(notice.id);
+    expect(toFirst.text).toContain('by automated means');
+    expect(toFirst.text).not.toContain('/gallery/');
+    const [toSecond] = await mailbox.withKey(`report:${b.id}:receipt`);
+    expect(toSecond.to).toEqual(['someone@public.example']);
+    // Each reporter hears only of its own report.
+    expect(toSecond.text).toContain('second-reporter-ref');
+    expect(toSecond.text).not.toContain(notice.sourceReference);
+    expect(await mailbox.withKey(`report:${c.id}:receipt`)).toEqual([]);
+    const state = (await own.db.query(
+      `SELECT receipt_due, receipt_sent_at IS NOT NULL AS sent FROM notice_reports WHERE id = ANY($1::bigint[]) ORDER BY id`,
+      [reports.map((r) => r.id)],
+    )) as { receipt_due: boolean; sent: boolean }[];
+    expect(state).toEqual([
+      { receipt_due: false, sent: true },
+      { receipt_due: false, sent: true },
+      { receipt_due: false, sent: false },
+    ]);
+
+    // Nothing is due any more: the next run sends nothing, and no receipt went twice.
+    expect(await runNow(handle)).toEqual({ sent: 0, anonymous: 0 });
+    expect(await mailbox.withKey(`report:${a.id}:receipt`)).toHaveLength(1);
+    expect(await mailbox.withKey(`report:${b.id}:receipt`)).toHaveLength(1);
   }, 60_000);
 });

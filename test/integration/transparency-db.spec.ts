@@ -14,7 +14,11 @@ import {
   sealStatementOfReasons,
 } from '@takedown/reports';
 import { createWorker } from '@takedown/worker/create-worker';
-import { ensureSchedules, transparencyDbScheduleId } from '@takedown/worker/schedules';
+import {
+  ensureSchedules,
+  notifierReceiptsScheduleId,
+  transparencyDbScheduleId,
+} from '@takedown/worker/schedules';
 import { WorkerModule } from '@takedown/worker/worker.module';
 import { testEnv } from '../support/env';
 import { ownDatabase, type OwnDatabase } from '../support/own-database';
@@ -157,10 +161,12 @@ describe('statements of reasons submitted to the Transparency Database on a sche
   }, 180_000);
 
   afterAll(async () => {
-    await client?.schedule
-      .getHandle(transparencyDbScheduleId(taskQueue))
-      .delete()
-      .catch(() => undefined);
+    for (const id of [transparencyDbScheduleId(taskQueue), notifierReceiptsScheduleId(taskQueue)]) {
+      await client?.schedule
+        .getHandle(id)
+        .delete()
+        .catch(() => undefined);
+    }
     worker?.shutdown();
     await running;
     await connection?.close();

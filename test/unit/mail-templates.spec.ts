@@ -2,6 +2,7 @@ import {
   customerNoticeEmail,
   escapeHtml,
   portalLinkEmail,
+  notifierReceiptEmail,
   sourceFeedbackEmail,
   taskEmail,
   type CustomerNoticeInput,
@@ -185,6 +186,42 @@ describe('source feedback email', () => {
     expect(mail.subject).toBe('[Takedown] Your report hotline-nl-2026-000417: removed within the deadline');
     expect(mail.text).toContain('Time to removal: 3 h 30 min');
     expect(mail.text).toMatch(/Removed: Friday,? 20 November 2026 at 11:44 \(UTC\)/);
+  });
+
+  it('states the decision with whether automated means took it, and the redress (DSA Art. 16(5))', () => {
+    const mail = sourceFeedbackEmail({
+      sourceReference: 'hotline-nl-2026-000418',
+      notice: {
+        id: 'n-2',
+        category: 'phishing',
+        outcome: 'disputed_accepted',
+        receivedAt: new Date('2026-11-20T08:14:00Z'),
+        removedAt: null,
+        closedAt: new Date('2026-11-21T12:00:00Z'),
+      },
+    });
+    expect(mail.text).toContain('not removed: the customer’s dispute was accepted');
+    expect(mail.text).toContain('This decision was taken by people');
+    expect(mail.text).toContain('ask us to review it');
+    expect(mail.text).toContain('out-of-court dispute settlement body');
+    expect(mail.text).toContain('go to court');
+    expect(mail.html).toContain('out-of-court dispute settlement body');
+  });
+});
+
+describe('notifier receipt email', () => {
+  it('confirms receipt under the sender’s own reference, says how automated means are used, and names no URL', () => {
+    const mail = notifierReceiptEmail({
+      sourceReference: 'hotline-nl-2026-000419',
+      noticeId: 'n-3',
+      category: 'csam',
+      receivedAt: new Date('2026-11-20T08:14:00Z'),
+    });
+    expect(mail.subject).toBe('[Takedown] Received: your report hotline-nl-2026-000419');
+    expect(mail.text).toContain('We have received your report');
+    expect(mail.text).toContain('by automated means');
+    expect(mail.text).toMatch(/Received: Friday,? 20 November 2026 at 08:14 \(UTC\)/);
+    expect(mail.text).not.toMatch(/https?:/);
   });
 });
 

@@ -26,6 +26,11 @@ export interface ScheduleActivities {
    * a refusal (4xx) fails as TRANSPARENCY_DB.REFUSED.
    */
   submitStatements(): Promise<{ submitted: number; batches: number }>;
+  /**
+   * Sends the confirmations of receipt due (DSA Art. 16(4)), up to `limit` reports at once: each report's sender with
+   * a contact gets one email (once, through the outbox), an anonymous one none; each report is then no longer due.
+   */
+  sendNotifierReceipts(input: { limit: number }): Promise<{ sent: number; anonymous: number }>;
   /** Runs retention with the configured policy (docs/retention.md); audited as `retention.run`. */
   runRetention(input: { workflowId: string }): Promise<ScheduledRetentionResult>;
 }

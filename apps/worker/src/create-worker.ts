@@ -101,6 +101,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     exportAuditHead: schedules.exportAuditHead.bind(schedules),
     runRetention: schedules.runRetention.bind(schedules),
     submitStatements: schedules.submitStatements.bind(schedules),
+    sendNotifierReceipts: notifications.sendNotifierReceipts.bind(notifications),
   };
   const metrics = opts.metrics;
   return Worker.create({

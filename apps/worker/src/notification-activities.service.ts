@@ -6,6 +6,7 @@ import { linkUrl, signLink, type LinkTarget } from '@takedown/links';
 import {
   Mailer,
   customerNoticeEmail,
+  notifierReceiptEmail,
   sourceFeedbackEmail,
   taskEmail,
   type RenderedEmail,
@@ -17,6 +18,7 @@ import {
   NoticeReportEntity,
   PgEmailOutbox,
   PORTAL_LINK_TTL_MS,
+  sweepDueReceipts,
   TaskStore,
   TaskEntity,
 } from '@takedown/persistence';
@@ -183,6 +185,29 @@ export class NotificationActivitiesService implements Pick<
       if (sent) this.logger.log({ noticeId: notice.id, key }, 'source feedback sent');
     }
     await this.webhooks?.deliver(notice, reports, input.key);
+  }
+
+  /**
+   * The confirmations of receipt due (DSA Art. 16(4)), whatever channel took the reports in: one email per report
+   * whose sender gave a mailbox, under the report's own reference; a report without one (an anonymous hotline
+   * report) is confirmed to nobody. Keyed by report, so a retry after a crash sends no second one.
+   */
+  async sendNotifierReceipts(input: { limit: number }): Promise<{ sent: number; anonymous: number }> {
+    const done = await sweepDueReceipts(this.db, input.limit, async (r) => {
+      const address = r.sourceContact?.trim().toLowerCase();
+      if (!address || !EMAIL_ADDRESS.test(address)) return false;
+      await this.sendOnce(`report:${r.reportId}:receipt`, [address], () =>
+        notifierReceiptEmail({
+          sourceReference: r.sourceReference,
+          noticeId: r.noticeId,
+          category: r.category,
+          receivedAt: r.receivedAt,
+        }),
+      );
+      return true;
+    });
+    if (done.sent || done.anonymous) this.logger.log(done, 'notifier receipts');
+    return done;
   }
 
   private async notice(id: string): Promise<NoticeEntity> {

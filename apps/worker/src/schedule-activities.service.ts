@@ -37,7 +37,8 @@ export class ScheduleSettings {
 export const TRANSPARENCY_DB_BATCH = 100;
 
 @Injectable()
-export class ScheduleActivitiesService implements ScheduleActivities {
+// The receipts go out through the notification service's mail (its outbox and sender).
+export class ScheduleActivitiesService implements Omit<ScheduleActivities, 'sendNotifierReceipts'> {
   private readonly log = new Logger('AuditHead');
 
   constructor(

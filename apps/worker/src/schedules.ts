@@ -14,12 +14,15 @@ export interface ScheduleConfig {
   retentionCron: string | null;
   /** Whether statements of reasons are submitted (TRANSPARENCY_DB_URL set): hourly. */
   transparencyDb?: boolean;
+  /** Seconds between runs of the notifier receipts (DSA Art. 16(4)); always on, as the law asks. */
+  notifierReceiptsEverySeconds?: number;
 }
 
 /** Schedule ids carry the task queue: two deployments sharing a namespace keep their own schedules. */
 export const auditHeadScheduleId = (taskQueue: string) => `audit-head:${taskQueue}`;
 export const retentionScheduleId = (taskQueue: string) => `retention:${taskQueue}`;
 export const transparencyDbScheduleId = (taskQueue: string) => `transparency-db:${taskQueue}`;
+export const notifierReceiptsScheduleId = (taskQueue: string) => `notifier-receipts:${taskQueue}`;
 
 type Wanted = Omit<ScheduleOptions, 'scheduleId'>;
 
@@ -78,6 +81,17 @@ export async function ensureSchedules(client: Client, config: ScheduleConfig): P
           policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
         },
   );
+  await ensure(client, notifierReceiptsScheduleId(config.taskQueue), {
+    spec: { intervals: [{ every: `${config.notifierReceiptsEverySeconds ?? 30}s` }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'notifierReceiptsWorkflow',
+      workflowId: `notifier-receipts-${config.taskQueue}`,
+      taskQueue: config.taskQueue,
+      workflowExecutionTimeout: '30 minutes',
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+  });
 }
 
 async function ensure(client: Client, scheduleId: string, wanted: Wanted | null): Promise<void> {

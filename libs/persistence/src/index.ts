@@ -38,3 +38,4 @@ export * from './report-snapshots';
 export * from './removal-orders';
 export * from './hash-lists';
 export * from './transparency-report';
+export * from './notifier-receipts';

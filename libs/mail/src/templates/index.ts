@@ -5,3 +5,4 @@ export * from './source-feedback';
 export * from './standing-letter';
 export * from './termination';
 export * from './portal-link';
+export * from './notifier-receipt';

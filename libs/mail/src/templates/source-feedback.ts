@@ -24,6 +24,13 @@ const OUTCOMES: Record<NoticeOutcome, string> = {
   withdrawn_by_source: 'withdrawn by the source',
 };
 
+/** The redress open to a notice's sender against the decision (DSA Art. 16(5), 20, 21). */
+export const REDRESS = [
+  'If you disagree with this decision, you can ask us to review it: reply to this email with your reasons (our ' +
+    'internal complaint handling). You can also turn to an out-of-court dispute settlement body certified under ' +
+    'Art. 21 of the Digital Services Act, or go to court.',
+];
+
 /** What became of a report, for the hotline or person that sent it (English). Never the reported content. */
 export function sourceFeedbackEmail(input: SourceFeedbackInput): RenderedEmail {
   const tz = input.timeZone ?? 'UTC';
@@ -34,7 +41,13 @@ export function sourceFeedbackEmail(input: SourceFeedbackInput): RenderedEmail {
     : null;
   return layout({
     subject: `[Takedown] Your report ${input.sourceReference}: ${outcome}`,
-    intro: [`Thank you for your report. It has been handled: ${outcome}.`],
+    intro: [
+      `Thank you for your report. It has been handled: ${outcome}.`,
+      // DSA Art. 16(5): the decision, whether automated means took it, and the redress open to the sender.
+      'This decision was taken by people; automated means were used only to match your report to the customer ' +
+        'responsible for the address.',
+      ...REDRESS,
+    ],
     fields: [
       { label: 'Your reference', value: input.sourceReference },
       { label: 'Our notice', value: n.id },
