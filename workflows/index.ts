@@ -7,5 +7,5 @@ export { portalLinkWorkflow } from './portal-link.workflow';
 export { auditHeadWorkflow } from './schedules/audit-head.workflow';
 export { retentionWorkflow } from './schedules/retention.workflow';
 export { transparencyDbWorkflow } from './schedules/transparency-db.workflow';
-export { notifierReceiptsWorkflow } from './schedules/notifier-receipts.workflow';
+export { legalMessagesWorkflow } from './schedules/legal-messages.workflow';
 export { orderPagingWorkflow } from './order-paging.workflow';

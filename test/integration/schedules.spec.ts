@@ -10,16 +10,17 @@ import request from 'supertest';
 import { appendAudit, parseAuditHeads, readAuditHead, verifyAuditHeads } from '@takedown/persistence';
 import { createWorker } from '@takedown/worker/create-worker';
 import { CapturedMailbox } from '@takedown/mail';
-import { NoticeReportEntity } from '@takedown/persistence';
+import { insertRemovalOrder, NoticeReportEntity } from '@takedown/persistence';
 import {
   auditHeadScheduleId,
   ensureSchedules,
-  notifierReceiptsScheduleId,
+  legalMessagesScheduleId,
   retentionScheduleId,
 } from '@takedown/worker/schedules';
 import { WorkerModule } from '@takedown/worker/worker.module';
 import { tokenFor } from '../support/api';
 import { testEnv } from '../support/env';
+import { storeCustomer } from '../support/customers';
 import { storeNotice } from '../support/notices';
 import { ownDatabase, type OwnDatabase } from '../support/own-database';
 
@@ -65,7 +66,7 @@ describe('schedules: the signed audit head and retention on Temporal', () => {
     for (const id of [
       auditHeadScheduleId(taskQueue),
       retentionScheduleId(taskQueue),
-      notifierReceiptsScheduleId(taskQueue),
+      legalMessagesScheduleId(taskQueue),
     ]) {
       await client?.schedule
         .getHandle(id)
@@ -168,11 +169,11 @@ describe('schedules: the signed audit head and retention on Temporal', () => {
     expect(audited).toEqual([{ actor_kind: 'workflow', actor_id: expect.stringMatching(/^retention-/) }]);
   }, 60_000);
 
-  it('the notifier-receipts schedule confirms each report once to its sender, and an anonymous one to nobody', async () => {
+  it('the legal-messages schedule confirms each report once to its sender, and an anonymous one to nobody', async () => {
     await ensureSchedules(client, { taskQueue, auditHeadEverySeconds: null, retentionCron: null });
-    const handle = client.schedule.getHandle(notifierReceiptsScheduleId(taskQueue));
+    const handle = client.schedule.getHandle(legalMessagesScheduleId(taskQueue));
     expect((await handle.describe()).action).toMatchObject({
-      workflowType: 'notifierReceiptsWorkflow',
+      workflowType: 'legalMessagesWorkflow',
       taskQueue,
     });
     const { notice } = await storeNotice(own.db, {
@@ -195,9 +196,9 @@ describe('schedules: the signed audit head and retention on Temporal', () => {
     )) as { id: string; notice_id: string; source_reference: string }[];
     expect(reports).toHaveLength(3);
 
-    const first = (await runNow(handle)) as { sent: number; anonymous: number };
-    expect(first.sent).toBeGreaterThanOrEqual(2);
-    expect(first.anonymous).toBeGreaterThanOrEqual(1);
+    const first = (await runNow(handle)) as { receipts: { sent: number; anonymous: number } };
+    expect(first.receipts.sent).toBeGreaterThanOrEqual(2);
+    expect(first.receipts.anonymous).toBeGreaterThanOrEqual(1);
     const [a, b, c] = reports;
     const [toFirst] = await mailbox.withKey(`report:${a.id}:receipt`);
     expect(toFirst.to).toEqual(['desk@hotline.example']);
@@ -222,8 +223,79 @@ describe('schedules: the signed audit head and retention on Temporal', () => {
     ]);
 
     // Nothing is due any more: the next run sends nothing, and no receipt went twice.
-    expect(await runNow(handle)).toEqual({ sent: 0, anonymous: 0 });
+    expect(await runNow(handle)).toEqual({
+      receipts: { sent: 0, anonymous: 0 },
+      orderInformation: { sent: 0, withheld: 0 },
+    });
     expect(await mailbox.withKey(`report:${a.id}:receipt`)).toHaveLength(1);
     expect(await mailbox.withKey(`report:${b.id}:receipt`)).toHaveLength(1);
+  }, 60_000);
+
+  it('the legal-messages schedule tells the content provider of a removal under an order, unless the order says not to', async () => {
+    const handle = client.schedule.getHandle(legalMessagesScheduleId(taskQueue));
+    const { customer, contacts } = await storeCustomer(own.db, { language: 'nl' });
+    const order = async (informProvider: boolean, removed: boolean) => {
+      const { notice } = await storeNotice(own.db, { category: 'terrorist_content', sourceContact: '' });
+      await own.db.query(
+        `UPDATE notices SET customer_id = $2, removed_at = $3, outcome = $4, state = $5, closed_at = $3 WHERE id = $1`,
+        [
+          notice.id,
+          customer.id,
+          removed ? new Date() : null,
+          removed ? 'removed_in_time' : null,
+          removed ? 'closed' : 'customer_notified',
+        ],
+      );
+      const { id } = await insertRemovalOrder(own.db, {
+        id: randomUUID(),
+        noticeId: notice.id,
+        authority: 'Bundeskriminalamt',
+        memberState: 'DE',
+        reference: `BKA-${randomUUID()}`,
+        issuedAt: new Date(),
+        receivedAt: new Date(),
+        urls: ['https://files.tenant-a.example/video/1'],
+        reasons: 'Glorification of a terrorist attack',
+        contactPoint: 'tco@bka.example',
+        informProvider,
+        receivedBy: 'desk',
+      });
+      return id;
+    };
+    const told = await order(true, true);
+    const secret = await order(false, true);
+    const notYet = await order(true, false);
+
+    const run = (await runNow(handle)) as { orderInformation: { sent: number; withheld: number } };
+    expect(run.orderInformation).toEqual({ sent: 1, withheld: 1 });
+    const [mail] = await mailbox.withKey(`order:${told}:information`);
+    expect(mail.to).toEqual(contacts);
+    expect(mail.subject).toMatch(/^\[Takedown\] Inhoud verwijderd op verwijderingsbevel BKA-/);
+    expect(mail.text).toContain('Bundeskriminalamt (DE)');
+    expect(mail.text).toContain('Glorification of a terrorist attack');
+    expect(mail.text).toContain('aanvechten bij de rechter');
+    expect(await mailbox.withKey(`order:${secret}:information`)).toEqual([]);
+    expect(await mailbox.withKey(`order:${notYet}:information`)).toEqual([]);
+
+    const desk = await tokenFor(own.app, 'abuse_desk');
+    const view = async (id: string) =>
+      (
+        await request(own.app.getHttpServer())
+          .get(`/v1/orders/${id}`)
+          .set('authorization', `Bearer ${desk}`)
+          .expect(200)
+      ).body as { providerInformed: string | null; providerInformedAt: string | null };
+    expect(await view(told)).toMatchObject({
+      providerInformed: 'sent',
+      providerInformedAt: expect.any(String),
+    });
+    expect(await view(secret)).toMatchObject({ providerInformed: 'withheld' });
+    expect(await view(notYet)).toMatchObject({ providerInformed: null, providerInformedAt: null });
+    // Once told, never again.
+    expect(((await runNow(handle)) as { orderInformation: unknown }).orderInformation).toEqual({
+      sent: 0,
+      withheld: 0,
+    });
+    expect(await mailbox.withKey(`order:${told}:information`)).toHaveLength(1);
   }, 60_000);
 });

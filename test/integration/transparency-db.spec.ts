@@ -16,7 +16,7 @@ import {
 import { createWorker } from '@takedown/worker/create-worker';
 import {
   ensureSchedules,
-  notifierReceiptsScheduleId,
+  legalMessagesScheduleId,
   transparencyDbScheduleId,
 } from '@takedown/worker/schedules';
 import { WorkerModule } from '@takedown/worker/worker.module';
@@ -161,7 +161,7 @@ describe('statements of reasons submitted to the Transparency Database on a sche
   }, 180_000);
 
   afterAll(async () => {
-    for (const id of [transparencyDbScheduleId(taskQueue), notifierReceiptsScheduleId(taskQueue)]) {
+    for (const id of [transparencyDbScheduleId(taskQueue), legalMessagesScheduleId(taskQueue)]) {
       await client?.schedule
         .getHandle(id)
         .delete()

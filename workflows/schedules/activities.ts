@@ -31,6 +31,11 @@ export interface ScheduleActivities {
    * a contact gets one email (once, through the outbox), an anonymous one none; each report is then no longer due.
    */
   sendNotifierReceipts(input: { limit: number }): Promise<{ sent: number; anonymous: number }>;
+  /**
+   * Tells the content providers whose content was removed under a removal order (TCO Art. 11), up to `limit` orders
+   * at once, by email to the customer's abuse contacts in its language; withholds it where the order says so.
+   */
+  informContentProviders(input: { limit: number }): Promise<{ sent: number; withheld: number }>;
   /** Runs retention with the configured policy (docs/retention.md); audited as `retention.run`. */
   runRetention(input: { workflowId: string }): Promise<ScheduledRetentionResult>;
 }

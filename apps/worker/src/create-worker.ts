@@ -102,6 +102,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     runRetention: schedules.runRetention.bind(schedules),
     submitStatements: schedules.submitStatements.bind(schedules),
     sendNotifierReceipts: notifications.sendNotifierReceipts.bind(notifications),
+    informContentProviders: notifications.informContentProviders.bind(notifications),
   };
   const metrics = opts.metrics;
   return Worker.create({

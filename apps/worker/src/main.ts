@@ -129,7 +129,7 @@ async function main(): Promise<void> {
         auditHeadEverySeconds: env.AUDIT_HEAD_KEY ? env.AUDIT_HEAD_EVERY_SECONDS : null,
         retentionCron: env.RETENTION_SCHEDULE === 'off' ? null : env.RETENTION_SCHEDULE,
         transparencyDb: !!env.TRANSPARENCY_DB_URL,
-        notifierReceiptsEverySeconds: env.NOTIFIER_RECEIPTS_EVERY_SECONDS,
+        legalMessagesEverySeconds: env.LEGAL_MESSAGES_EVERY_SECONDS,
       });
       if (stopping.signal.aborted) worker.shutdown();
       else log(`worker polling ${env.TEMPORAL_TASK_QUEUE}`);

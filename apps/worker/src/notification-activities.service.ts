@@ -7,6 +7,7 @@ import {
   Mailer,
   customerNoticeEmail,
   notifierReceiptEmail,
+  orderInformationEmail,
   sourceFeedbackEmail,
   taskEmail,
   type RenderedEmail,
@@ -18,6 +19,7 @@ import {
   NoticeReportEntity,
   PgEmailOutbox,
   PORTAL_LINK_TTL_MS,
+  sweepDueProviderInformation,
   sweepDueReceipts,
   TaskStore,
   TaskEntity,
@@ -207,6 +209,43 @@ export class NotificationActivitiesService implements Pick<
       return true;
     });
     if (done.sent || done.anonymous) this.logger.log(done, 'notifier receipts');
+    return done;
+  }
+
+  /**
+   * TCO Art. 11: the customer whose content was removed under a removal order hears which order, whose, why and how
+   * to challenge it, at its abuse contacts and in its language; once per order. An order that says the provider is
+   * not to be told is marked withheld and sends nothing.
+   */
+  async informContentProviders(input: { limit: number }): Promise<{ sent: number; withheld: number }> {
+    const done = await sweepDueProviderInformation(this.db, input.limit, async (o) => {
+      const found = await customerWithContacts(this.db, o.customerId).catch((err: unknown) => {
+        if (err instanceof ApplicationFailure && err.type === 'CUSTOMER.NO_CONTACTS') return null;
+        throw err;
+      });
+      if (!found) {
+        this.logger.warn(
+          { orderId: o.orderId },
+          'content provider not informed: the customer has no abuse contact',
+        );
+        return false;
+      }
+      const { customer, contacts } = found;
+      await this.sendOnce(
+        `order:${o.orderId}:information`,
+        contacts.map((c) => c.email),
+        () =>
+          orderInformationEmail({
+            language: customer.language,
+            customer: { name: customer.name, reference: customer.reference, timeZone: customer.timeZone },
+            order: o,
+            noticeId: o.noticeId,
+            removedAt: o.removedAt,
+          }),
+      );
+      return true;
+    });
+    if (done.sent || done.withheld) this.logger.log(done, 'content providers informed of removal orders');
     return done;
   }
 

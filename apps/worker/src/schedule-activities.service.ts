@@ -37,8 +37,11 @@ export class ScheduleSettings {
 export const TRANSPARENCY_DB_BATCH = 100;
 
 @Injectable()
-// The receipts go out through the notification service's mail (its outbox and sender).
-export class ScheduleActivitiesService implements Omit<ScheduleActivities, 'sendNotifierReceipts'> {
+// The legal messages go out through the notification service's mail (its outbox and sender).
+export class ScheduleActivitiesService implements Omit<
+  ScheduleActivities,
+  'sendNotifierReceipts' | 'informContentProviders'
+> {
   private readonly log = new Logger('AuditHead');
 
   constructor(

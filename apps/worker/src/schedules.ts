@@ -15,14 +15,14 @@ export interface ScheduleConfig {
   /** Whether statements of reasons are submitted (TRANSPARENCY_DB_URL set): hourly. */
   transparencyDb?: boolean;
   /** Seconds between runs of the notifier receipts (DSA Art. 16(4)); always on, as the law asks. */
-  notifierReceiptsEverySeconds?: number;
+  legalMessagesEverySeconds?: number;
 }
 
 /** Schedule ids carry the task queue: two deployments sharing a namespace keep their own schedules. */
 export const auditHeadScheduleId = (taskQueue: string) => `audit-head:${taskQueue}`;
 export const retentionScheduleId = (taskQueue: string) => `retention:${taskQueue}`;
 export const transparencyDbScheduleId = (taskQueue: string) => `transparency-db:${taskQueue}`;
-export const notifierReceiptsScheduleId = (taskQueue: string) => `notifier-receipts:${taskQueue}`;
+export const legalMessagesScheduleId = (taskQueue: string) => `legal-messages:${taskQueue}`;
 
 type Wanted = Omit<ScheduleOptions, 'scheduleId'>;
 
@@ -81,12 +81,12 @@ export async function ensureSchedules(client: Client, config: ScheduleConfig): P
           policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
         },
   );
-  await ensure(client, notifierReceiptsScheduleId(config.taskQueue), {
-    spec: { intervals: [{ every: `${config.notifierReceiptsEverySeconds ?? 30}s` }] },
+  await ensure(client, legalMessagesScheduleId(config.taskQueue), {
+    spec: { intervals: [{ every: `${config.legalMessagesEverySeconds ?? 30}s` }] },
     action: {
       type: 'startWorkflow',
-      workflowType: 'notifierReceiptsWorkflow',
-      workflowId: `notifier-receipts-${config.taskQueue}`,
+      workflowType: 'legalMessagesWorkflow',
+      workflowId: `legal-messages-${config.taskQueue}`,
       taskQueue: config.taskQueue,
       workflowExecutionTimeout: '30 minutes',
     },

@@ -227,7 +227,7 @@ export const envSchema = z
     AUDIT_HEAD_FILE: z.string().trim().min(1).optional(),
     /** The interval of the audit-head schedule (a Temporal Schedule the worker keeps). */
     AUDIT_HEAD_EVERY_SECONDS: z.coerce.number().int().min(1).default(60),
-    NOTIFIER_RECEIPTS_EVERY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    LEGAL_MESSAGES_EVERY_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     /**
      * Where statements of reasons are submitted (the EU Transparency Database's `…/api/v1/statements`, which takes
      * up to 100 at once), hourly by a Temporal Schedule; unset, nothing is submitted.

@@ -19,6 +19,9 @@ export interface RemovalOrderRow {
   pageAckedAt: Date | null;
   pageAckedBy: string | null;
   preserveUntil: Date | null;
+  /** TCO Art. 11: the content provider told (`sent`), or not at the authority's request (`withheld`); null: not yet. */
+  providerInformed: 'sent' | 'withheld' | null;
+  providerInformedAt: Date | null;
   noticeState: string;
   noticeOutcome: string | null;
   noticeDeadline: Date | null;
@@ -33,6 +36,8 @@ export type NewRemovalOrder = Omit<
   | 'pageAckedAt'
   | 'pageAckedBy'
   | 'preserveUntil'
+  | 'providerInformed'
+  | 'providerInformedAt'
   | 'noticeState'
   | 'noticeOutcome'
   | 'noticeDeadline'
@@ -46,6 +51,7 @@ const SELECT = `
          o.contact_point AS "contactPoint", o.inform_provider AS "informProvider", o.received_by AS "receivedBy",
          o.pages_sent AS "pagesSent", o.last_paged_at AS "lastPagedAt", o.page_acked_at AS "pageAckedAt",
          o.page_acked_by AS "pageAckedBy", o.preserve_until AS "preserveUntil",
+         o.provider_informed AS "providerInformed", o.provider_informed_at AS "providerInformedAt",
          n.state AS "noticeState", n.outcome AS "noticeOutcome", n.deadline AS "noticeDeadline",
          n.closed_at AS "noticeClosedAt", n.removed_at AS "noticeRemovedAt"
     FROM removal_orders o JOIN notices n ON n.id = o.notice_id`;

@@ -171,6 +171,15 @@ export class OrderView {
     description: 'The removed content’s metadata is kept until then (Art. 6); set when the notice closes',
   })
   preserveUntil: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    enum: ['sent', 'withheld'],
+    description:
+      'TCO Art. 11: the content provider was told of the removal (sent), or not because the order says so (withheld); null until the content is removed',
+  })
+  providerInformed: 'sent' | 'withheld' | null;
+  @ApiPropertyOptional({ nullable: true, type: String }) providerInformedAt: string | null;
 }
 
 export class OrderPage {

@@ -221,6 +221,8 @@ function orderView(r: RemovalOrderRow, roles: readonly Role[]): OrderView {
     },
     // The hold retention applies: six months from the close, unless set otherwise.
     preserveUntil: iso(r.preserveUntil ?? (r.noticeClosedAt ? preservedFrom(r.noticeClosedAt) : null)),
+    providerInformed: r.providerInformed,
+    providerInformedAt: iso(r.providerInformedAt),
   };
 }
 

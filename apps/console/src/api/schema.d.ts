@@ -1868,6 +1868,12 @@ export interface components {
       paging: components['schemas']['OrderPagingView'];
       /** @description The removed content’s metadata is kept until then (Art. 6); set when the notice closes */
       preserveUntil?: string | null;
+      /**
+       * @description TCO Art. 11: the content provider was told of the removal (sent), or not because the order says so (withheld); null until the content is removed
+       * @enum {string|null}
+       */
+      providerInformed?: 'sent' | 'withheld' | null;
+      providerInformedAt?: string | null;
     };
     OrderPage: {
       items: components['schemas']['OrderView'][];

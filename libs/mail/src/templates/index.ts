@@ -6,3 +6,4 @@ export * from './standing-letter';
 export * from './termination';
 export * from './portal-link';
 export * from './notifier-receipt';
+export * from './order-information';
