@@ -3,9 +3,11 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { DataSource } from 'typeorm';
 import { TASK_OUTCOMES, urlsFor, type TaskAssignee } from '@takedown/domain';
 import { linkUrl, signLink, type LinkTarget } from '@takedown/links';
+import type { StatementOfReasons } from '@takedown/reports';
 import {
   Mailer,
   customerNoticeEmail,
+  layout,
   notifierReceiptEmail,
   orderInformationEmail,
   sourceFeedbackEmail,
@@ -30,6 +32,7 @@ import { EmailOnce } from './email-once';
 import { SourceWebhooks } from './source-webhooks';
 import { WorkerSettings } from './worker-settings';
 import { customerWithContacts } from './customer-contacts';
+import { StatementsService } from './statements.service';
 
 /** A plausible mailbox: a source's contact is free text and may be a phone number or a web form. */
 const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -56,6 +59,8 @@ export class NotificationActivitiesService implements Pick<
     // Absent where no source has a webhook (tests of the mail alone).
     @Optional() private readonly webhooks?: SourceWebhooks,
     @Optional() private readonly customerWebhooks?: CustomerWebhooks,
+    // Absent where no statement is signed (tests of the mail alone): no suspension statement then.
+    @Optional() private readonly statements?: StatementsService,
   ) {
     this.tasks = new TaskStore(db);
     this.once = new EmailOnce(new PgEmailOutbox(db), mailer, settings.mailFrom, {
@@ -114,6 +119,10 @@ export class NotificationActivitiesService implements Pick<
 
   async openTask(input: OpenTask): Promise<{ taskId: string }> {
     const notice = await this.notice(input.noticeId);
+    // A person decided to suspend: the customer has the statement of reasons before the NOC is asked to act.
+    if (input.kind === 'noc_suspension' && notice.state === 'suspension_requested' && notice.customerId) {
+      await this.sendSuspensionStatement(notice, notice.customerId);
+    }
     const assigneeEmail = await this.assigneeEmail(input.assignee, notice);
     // A retry after a crash finds the task the first attempt inserted, whatever the email's fate was.
     const task = await this.tasks.openOnce({
@@ -132,6 +141,38 @@ export class NotificationActivitiesService implements Pick<
       );
     }
     return { taskId: task.id };
+  }
+
+  /** The statement of reasons for a suspension (DSA Art. 17), to the customer's abuse contacts with its PDF; once. */
+  private async sendSuspensionStatement(notice: NoticeEntity, customerId: string): Promise<void> {
+    if (!this.statements) return;
+    const { customer, contacts } = await customerWithContacts(this.db, customerId);
+    const statement = await this.statements.ensureForSuspension({ noticeId: notice.id });
+    const sent = await this.sendOnce(
+      `${notice.id}:statement:suspension`,
+      contacts.map((c) => c.email),
+      () => {
+        const { text } = JSON.parse(statement.json) as StatementOfReasons;
+        return {
+          ...layout({
+            subject: `[Takedown] ${text.title}: ${notice.id}`,
+            intro: text.paragraphs,
+            fields: [],
+          }),
+          attachments: [
+            {
+              filename: `statement-of-reasons-${customer.reference}-${notice.id}.pdf`.replace(
+                /[^\w.-]+/g,
+                '_',
+              ),
+              contentType: 'application/pdf',
+              content: statement.pdf,
+            },
+          ],
+        };
+      },
+    );
+    if (sent) this.logger.log({ noticeId: notice.id, statement: statement.id }, 'suspension statement sent');
   }
 
   async remindTask(input: { taskId: string; key: string }): Promise<void> {

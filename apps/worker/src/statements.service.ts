@@ -86,4 +86,73 @@ export class StatementsService {
       return snapshot;
     });
   }
+
+  /**
+   * The statement of reasons for suspending what serves a notice's content (DSA Art. 17), made once per notice when
+   * a person requests the suspension, before the NOC is asked to act: the facts are the notice and the request's
+   * reason (anonymised: it may quote the URL).
+   */
+  async ensureForSuspension(input: { noticeId: string }): Promise<StoredSnapshot> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('report_snapshots'), hashtext($1))`, [
+        `${input.noticeId}:statement`,
+      ]);
+      const existing = await latestSnapshot(tx, 'statement_of_reasons', input.noticeId);
+      if (existing) return existing;
+      const [n] = (await tx.query(
+        `SELECT n.id, n.category, n.source_kind, n.received_at, cu.id AS customer_id, cu.reference, cu.name,
+                cu.language,
+                (SELECT e.reason FROM notice_events e WHERE e.notice_id = n.id AND e.type = 'suspension_requested'
+                  ORDER BY e.id DESC LIMIT 1) AS reason
+           FROM notices n JOIN customers cu ON cu.id = n.customer_id WHERE n.id = $1`,
+        [input.noticeId],
+      )) as {
+        id: string;
+        category: string;
+        source_kind: string;
+        received_at: Date;
+        customer_id: string;
+        reference: string;
+        name: string;
+        language: 'nl' | 'en';
+        reason: string | null;
+      }[];
+      const now = new Date().toISOString();
+      const statement = buildStatementOfReasons({
+        snapshotId: randomUUID(),
+        generatedAt: now,
+        language: n.language,
+        restriction: 'suspension',
+        case: {
+          id: n.id,
+          openedAt: n.received_at.toISOString(),
+          reason: anonymisedText(n.reason ?? 'The reported content was not removed by the deadline.'),
+        },
+        customer: { id: n.customer_id, reference: n.reference, name: n.name },
+        effectiveAt: now,
+        immediate: true,
+        notices: [
+          {
+            category: n.category,
+            sourceKind: n.source_kind,
+            receivedAt: n.received_at.toISOString(),
+            deadlineMissed: true,
+          },
+        ],
+        legalEmail: this.settings.legalEmail,
+      });
+      const sealed = await sealStatementOfReasons(statement, this.signing.key, this.settings.providerName);
+      const snapshot: StoredSnapshot = {
+        id: statement.snapshotId,
+        kind: 'statement_of_reasons',
+        subjectId: n.id,
+        createdAt: new Date(statement.generatedAt),
+        createdBy: 'workflow',
+        contentSha256: contentDigest(statement),
+        ...sealed,
+      };
+      await insertSnapshot(tx, snapshot);
+      return snapshot;
+    });
+  }
 }

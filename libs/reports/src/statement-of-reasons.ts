@@ -17,13 +17,13 @@ export interface StatementOfReasons {
   customer: { id: string; reference: string; name: string };
   restriction: {
     type: 'termination' | 'suspension';
-    /** What ends: the whole provision of the service. */
-    scope: 'total';
+    /** What ends: the whole provision of the service (termination), or the server or port that serves the content. */
+    scope: 'total' | 'partial';
     /** ISO 3166 codes where the restriction applies: everywhere the provider serves (the EEA here). */
     territorialScope: string[];
     /** When it takes effect (the end of the notice period, or at once). */
     effectiveAt: string;
-    /** ISO 8601 duration, or null: for good. */
+    /** ISO 8601 duration, or null: for good (termination), or until the content is gone (suspension). */
     duration: string | null;
   };
   ground: {
@@ -73,6 +73,9 @@ const ILLEGAL: Record<string, { en: string; nl: string }> = {
 interface Wording {
   title: string;
   restriction: (effective: string, immediate: boolean) => string;
+  suspension: (effective: string) => string;
+  suspensionExplanation: (categories: string) => string;
+  suspensionAutomated: string;
   source: (kinds: string[]) => string;
   automated: string;
   ground: (type: StatementOfReasons['ground']['type'], reference: string) => string;
@@ -89,6 +92,14 @@ const WORDING: Record<'nl' | 'en', (legalEmail: string) => Wording> = {
     restriction: (effective, immediate) =>
       `Restriction: termination of the provision of the service as a whole, in every country where it is provided, ` +
       `for good, ${immediate ? 'with immediate effect' : 'at the end of the notice period'} (${effective}).`,
+    suspension: (effective) =>
+      `Restriction: suspension of the server or network port that serves the reported content, from ${effective}, ` +
+      'until the content is removed or the notice is settled.',
+    suspensionExplanation: (categories) =>
+      `Your service was the subject of a notice (${categories}) and the reported content was not removed within the ` +
+      'deadline our terms set; suspending the part of the service that serves it stops the harm while it is there.',
+    suspensionAutomated:
+      'No automated means were used to detect the content or to take this decision: a person at our abuse desk requested the suspension.',
     source: (kinds) =>
       kinds.length
         ? `The decision follows notices from third parties (${kinds.join(', ')}) about content on your service.`
@@ -118,6 +129,14 @@ const WORDING: Record<'nl' | 'en', (legalEmail: string) => Wording> = {
     restriction: (effective, immediate) =>
       `Beperking: beëindiging van de levering van de dienst als geheel, in elk land waar die wordt geleverd, ` +
       `definitief, ${immediate ? 'met onmiddellijke ingang' : 'aan het einde van de opzegtermijn'} (${effective}).`,
+    suspension: (effective) =>
+      `Beperking: opschorting van de server of netwerkpoort die de gemelde inhoud aanbiedt, vanaf ${effective}, ` +
+      'tot de inhoud is verwijderd of de melding is afgehandeld.',
+    suspensionExplanation: (categories) =>
+      `Over uw dienst is een melding ontvangen (${categories}) en de gemelde inhoud is niet binnen de termijn van onze ` +
+      'voorwaarden verwijderd; het opschorten van het deel van de dienst dat haar aanbiedt stopt de schade zolang ze er is.',
+    suspensionAutomated:
+      'Er zijn geen geautomatiseerde middelen gebruikt om de inhoud op te sporen of om deze beslissing te nemen: een medewerker van onze abuse-afdeling heeft de opschorting gevraagd.',
     source: (kinds) =>
       kinds.length
         ? `De beslissing volgt op meldingen van derden (${kinds.join(', ')}) over inhoud op uw dienst.`
@@ -155,6 +174,8 @@ export interface StatementFacts {
   immediate: boolean;
   notices: { category: string; sourceKind: string; receivedAt: string; deadlineMissed: boolean }[];
   legalEmail: string;
+  /** Termination of the service (a termination case), or suspension of what serves a notice's content. */
+  restriction?: 'termination' | 'suspension';
 }
 
 export function buildStatementOfReasons(f: StatementFacts): StatementOfReasons {
@@ -167,16 +188,21 @@ export function buildStatementOfReasons(f: StatementFacts): StatementOfReasons {
   const reference = illegal ? ILLEGAL[illegal][f.language] : w.termsReference;
   const type = illegal ? 'illegal_content' : 'incompatible_content';
   const missed = f.notices.filter((n) => n.deadlineMissed).length;
-  const explanation = w.explanation(f.notices.length, missed, categories.join(', ') || '-');
+  const suspension = f.restriction === 'suspension';
+  const explanation = suspension
+    ? w.suspensionExplanation(categories.join(', ') || '-')
+    : w.explanation(f.notices.length, missed, categories.join(', ') || '-');
   const facts = `${f.case.reason} (${explanation})`;
   const reported = f.notices.map((n) => n.receivedAt).sort()[0] ?? null;
   const paragraphs = [
-    w.restriction(f.effectiveAt.slice(0, 10), f.immediate),
+    suspension
+      ? w.suspension(f.effectiveAt.slice(0, 10))
+      : w.restriction(f.effectiveAt.slice(0, 10), f.immediate),
     w.ground(type, reference),
     explanation,
     `${w.facts}: ${f.case.reason}`,
     w.source(notifierKinds),
-    w.automated,
+    suspension ? w.suspensionAutomated : w.automated,
     `${w.redressIntro}: ${w.redress.internalComplaint} ${w.redress.outOfCourt} ${w.redress.court}`,
   ];
   return {
@@ -188,8 +214,8 @@ export function buildStatementOfReasons(f: StatementFacts): StatementOfReasons {
     case: { id: f.case.id, openedAt: f.case.openedAt },
     customer: f.customer,
     restriction: {
-      type: 'termination',
-      scope: 'total',
+      type: suspension ? 'suspension' : 'termination',
+      scope: suspension ? 'partial' : 'total',
       territorialScope: EEA_COUNTRIES,
       effectiveAt: f.effectiveAt,
       duration: null,
@@ -285,7 +311,9 @@ export function transparencyDbStatement(s: StatementOfReasons): Record<string, u
     decision_provision:
       s.restriction.type === 'termination'
         ? 'DECISION_PROVISION_TOTAL_TERMINATION'
-        : 'DECISION_PROVISION_TOTAL_SUSPENSION',
+        : s.restriction.scope === 'partial'
+          ? 'DECISION_PROVISION_PARTIAL_SUSPENSION'
+          : 'DECISION_PROVISION_TOTAL_SUSPENSION',
     decision_ground: illegal ? 'DECISION_GROUND_ILLEGAL_CONTENT' : 'DECISION_GROUND_INCOMPATIBLE_CONTENT',
     ...(illegal
       ? {
