@@ -37,3 +37,8 @@ export * from './measures';
 export * from './report-snapshots';
 export * from './removal-orders';
 export * from './hash-lists';
+export * from './notice-scope';
+export * from './notice-search';
+export * from './notice-repository';
+export * from './task-repository';
+export * from './audit-trail';

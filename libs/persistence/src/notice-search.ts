@@ -1,6 +1,6 @@
 import { Cidr, DomainError, seesFullUrls, type Role } from '@takedown/domain';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import type { Visibility } from '../auth/principal';
+import type { NoticeScope } from './notice-scope';
 
 /** What a search text was taken for: the desk types it without saying which. */
 export type SearchKind = 'cidr' | 'hash' | 'text';
@@ -37,7 +37,7 @@ export function whereSearched<T extends ObjectLiteral>(
   qb: SelectQueryBuilder<T>,
   q: string,
   roles: readonly Role[],
-  visibility: Visibility,
+  visibility: NoticeScope,
 ): SelectQueryBuilder<T> {
   const { kind, value } = searchKind(q);
   if (kind === 'cidr') return qb.andWhere('n.ip <<= CAST(:searchCidr AS inet)', { searchCidr: value });
