@@ -131,6 +131,49 @@ describe('NoticesService with an in-memory repository', () => {
     });
   });
 
+  describe('what a source is answered', () => {
+    const sourceB: Principal = {
+      actor: { kind: 'token', id: 'flagger-b', name: 'Flagger B' },
+      roles: ['source'],
+      scope: { source: { kind: 'trusted_flagger', name: 'Flagger B' } },
+    };
+
+    it('answers a source’s join of another’s notice as a create (201), with its own report and URL only', async () => {
+      const open = notices.store({
+        id: randomUUID(),
+        urls: ['https://a.example/1', 'https://a.example/2'],
+        sourceReference: 'a-secret-ref',
+      });
+      const dto = report({
+        source: { kind: 'trusted_flagger', name: 'Flagger B' },
+        urls: ['https://a.example/2'],
+      });
+      const answer = await service.intakeAnswer(await service.submit(dto), sourceB);
+      expect(answer.status).toBe(201);
+      expect(answer.body).toEqual({
+        id: open.id,
+        source: { kind: 'trusted_flagger', name: 'Flagger B' },
+        sourceReference: dto.sourceReference,
+        category: 'phishing',
+        urls: ['https://a.example/2'],
+        state: 'customer_notified',
+        outcome: null,
+        receivedAt: expect.any(String),
+        closedAt: null,
+        reports: [expect.objectContaining({ name: 'Flagger B', sourceReference: dto.sourceReference })],
+      });
+    });
+
+    it('answers the desk’s join 200 with the whole notice, and a source’s repeated report 200', async () => {
+      notices.store({ id: randomUUID(), urls: ['https://a.example/1'] });
+      const joined = await service.submit(report({ urls: ['https://a.example/1'] }));
+      expect((await service.intakeAnswer(joined, desk)).status).toBe(200);
+      const dto = report({ source: { kind: 'trusted_flagger', name: 'Flagger B' } });
+      expect((await service.intakeAnswer(await service.submit(dto), sourceB)).status).toBe(201);
+      expect((await service.intakeAnswer(await service.submit(dto), sourceB)).status).toBe(200);
+    });
+  });
+
   describe('triage', () => {
     it('refuses a notice that does not await triage (409), changing nothing', async () => {
       const n = notices.store({

@@ -5,7 +5,7 @@ import { CustomerEntity } from './entities/customer.entity';
 import { NoticeEntity } from './entities/notice.entity';
 import { NoticeEventEntity } from './entities/notice-event.entity';
 import { NoticeReportEntity } from './entities/notice-report.entity';
-import { onlyVisibleNotices, type NoticeScope } from './notice-scope';
+import { onlyVisibleNotices, sourceOnly, type NoticeScope } from './notice-scope';
 import { whereSearched } from './notice-search';
 
 /** A report's identity: the same source reference twice is the same notice. */
@@ -221,7 +221,11 @@ export class PgNoticeRepository extends NoticeRepository {
     if (q.status) qb.andWhere('n.state = :status', { status: q.status });
     if (q.category) qb.andWhere('n.category = :category', { category: q.category });
     if (q.customer) qb.andWhere('n.customer_id = :customer', { customer: q.customer });
-    if (q.source) qb.andWhere('n.source_name = :source', { source: q.source });
+    if (q.source) {
+      // A source's notices are those it reported: by another's name it would learn who else reported them.
+      if (sourceOnly(scope)) qb.andWhere(q.source === scope.source.name ? 'true' : 'false');
+      else qb.andWhere('n.source_name = :source', { source: q.source });
+    }
     if (q.assignee) qb.andWhere('n.assigned_to = :assignee', { assignee: q.assignee });
     if (q.overdue === true) qb.andWhere(`n.state <> 'closed' AND n.deadline < now()`);
     if (q.overdue === false) qb.andWhere(`NOT (n.state <> 'closed' AND n.deadline < now())`);

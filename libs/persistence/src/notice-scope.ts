@@ -7,6 +7,13 @@ import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 export type NoticeScope =
   { all: true } | { all: false; accountManagerEmail?: string; source?: { kind: string; name: string } };
 
+/** A scope that is a source's only: it reads its own reports of notices, not the notices as staff do. */
+export function sourceOnly(
+  v: NoticeScope,
+): v is { all: false; source: { kind: string; name: string }; accountManagerEmail?: undefined } {
+  return !v.all && !!v.source && !v.accountManagerEmail;
+}
+
 /**
  * The rows a restricted caller may see, as a condition on a query builder: an account manager the customers it
  * manages (and notices attributed to them), a source the notices it reported (first or as a later report).

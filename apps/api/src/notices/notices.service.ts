@@ -25,11 +25,13 @@ import { duplicateReportSignal, type NoticeMessage } from '@takedown/workflows/m
 import { noticeWorkflow, type NoticeWorkflowInput } from '@takedown/workflows/notice.workflow';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { AppConfig } from '../app-config';
-import { EVERYTHING, visibilityOf, type Visibility } from '../auth/principal';
+import { EVERYTHING, submittingSource, visibilityOf, type Visibility } from '../auth/principal';
 import { PeopleService } from '../people/people.service';
 import { signalNotice, startNoticeAction, withTemporal } from '../temporal/notice-signal';
 import { storeResolved } from './host-notices';
+import { disclosedNotice } from './disclosed-notice';
 import { newNoticeRows, reportRow, submitAudit } from './notice-rows';
+import type { SourceNoticePage, SourceNoticeView } from './source-notice.dto';
 import type {
   BulkActionDto,
   BulkActionResponse,
@@ -43,10 +45,13 @@ import type {
   NoticeView,
 } from './notice.dto';
 
+type SourceKey = { kind: string; name: string };
+
 /** How many notices of a bulk action are carried out at once. */
 const BULK_CONCURRENCY = 8;
 
-export type SubmitResult = { notice: NoticeView; created: boolean };
+/** `created`: a new notice; `joined`: a new report that joined the open notice of one of its URLs. */
+export type SubmitResult = { notice: NoticeView; created: boolean; joined?: boolean };
 
 /** What the intake transaction did with a submission. */
 type Stored =
@@ -103,7 +108,52 @@ export class NoticesService {
     // A new notice is what was just stored: no need to read it back.
     if (stored.kind === 'created')
       return { notice: stored.view ?? (await this.get(stored.noticeId)), created: true };
-    return { notice: await this.get(stored.noticeId), created: false };
+    return { notice: await this.get(stored.noticeId), created: false, joined: true };
+  }
+
+  /**
+   * The intake's answer to its caller (status and body). A source gets its own view of the notice, and a report that
+   * joined another source's notice is answered as a new notice is (201): that the URL was reported before, and by
+   * whom, is not the source's to learn.
+   */
+  async intakeAnswer(
+    result: SubmitResult,
+    principal: Principal,
+  ): Promise<{ status: 200 | 201; body: NoticeView | SourceNoticeView }> {
+    const source = submittingSource(principal);
+    if (!source)
+      return { status: result.created ? 201 : 200, body: disclosedNotice(result.notice, principal.roles) };
+    const body = disclosedNotice(await this.getForSource(result.notice.id, source), principal.roles);
+    return { status: result.created || result.joined ? 201 : 200, body };
+  }
+
+  /** A notice as a source reads it; one it did not report is as missing as one that does not exist. */
+  async getForSource(id: string, source: SourceKey): Promise<SourceNoticeView> {
+    const notice = await this.notices.find(id, { all: false, source });
+    if (!notice) throw new DomainError('NOTICE.NOT_FOUND', `notice ${id} does not exist`);
+    return sourceView(notice, await this.notices.reportsBy([id], source));
+  }
+
+  /** The notices a source reported, as it reads them; `roles`: its own, for what a search may match. */
+  async listForSource(
+    q: NoticeListQuery,
+    source: SourceKey,
+    roles: readonly Role[],
+  ): Promise<SourceNoticePage> {
+    const limit = q.limit ?? 50;
+    const offset = q.offset ?? 0;
+    const { rows, total } = await this.notices.page({ ...q, limit, offset }, { all: false, source }, roles);
+    const reports = await this.notices.reportsBy(
+      rows.map((n) => n.id),
+      source,
+    );
+    const items = rows.map((n) =>
+      sourceView(
+        n,
+        reports.filter((r) => r.noticeId === n.id),
+      ),
+    );
+    return { items, total, limit, offset };
   }
 
   private async store(
@@ -541,11 +591,30 @@ function summary(n: NoticeEntity): NoticeSummaryView {
   };
 }
 
-/** A notice as a restricted caller may see it: a source only its own reports of it. */
-export function narrowNoticeView(notice: NoticeView, v: Visibility): NoticeView {
-  if (v.all || !v.source) return notice;
-  const { kind, name } = v.source;
-  return { ...notice, reports: notice.reports.filter((r) => r.kind === kind && r.name === name) };
+/**
+ * What a source reads of a notice, from the notice and the source's own reports of it (oldest first): the URLs those
+ * named, its first reference and time, the state and the outcome.
+ */
+function sourceView(n: NoticeEntity, own: NoticeReportEntity[]): SourceNoticeView {
+  const positions = new Set(own.flatMap((r) => r.urlPositions ?? []));
+  const first = own[0];
+  return {
+    id: n.id,
+    source: { kind: first.sourceKind, name: first.sourceName },
+    sourceReference: first.sourceReference,
+    category: n.category,
+    urls: n.urls.filter((_, i) => positions.has(i + 1)),
+    state: n.state,
+    outcome: n.outcome,
+    receivedAt: first.receivedAt.toISOString(),
+    closedAt: n.closedAt?.toISOString() ?? null,
+    reports: own.map((r) => ({
+      kind: r.sourceKind,
+      name: r.sourceName,
+      sourceReference: r.sourceReference,
+      receivedAt: r.receivedAt.toISOString(),
+    })),
+  };
 }
 
 function reportVisible(r: NoticeReportEntity, v: Visibility): boolean {
