@@ -76,7 +76,9 @@ export abstract class NoticeRepository {
   abstract lockNotice(
     tx: EntityManager,
     id: string,
-  ): Promise<Pick<NoticeEntity, 'state' | 'assignedTo'> | null>;
+  ): Promise<Pick<NoticeEntity, 'state' | 'outcome' | 'assignedTo'> | null>;
+  /** Sets the time to removal from the notice's `removed_at` (whole seconds since it was received, never negative). */
+  abstract recordTimeToRemoval(tx: EntityManager, id: string): Promise<void>;
   abstract updateNotice(
     tx: EntityManager,
     id: string,
@@ -185,11 +187,19 @@ export class PgNoticeRepository extends NoticeRepository {
   async lockNotice(
     tx: EntityManager,
     id: string,
-  ): Promise<Pick<NoticeEntity, 'state' | 'assignedTo'> | null> {
-    const [row] = (await tx.query(`SELECT state, assigned_to FROM notices WHERE id = $1 FOR UPDATE`, [
-      id,
-    ])) as { state: NoticeState; assigned_to: string | null }[];
-    return row ? { state: row.state, assignedTo: row.assigned_to } : null;
+  ): Promise<Pick<NoticeEntity, 'state' | 'outcome' | 'assignedTo'> | null> {
+    const [row] = (await tx.query(
+      `SELECT state, outcome, assigned_to FROM notices WHERE id = $1 FOR UPDATE`,
+      [id],
+    )) as Pick<NoticeEntity, 'state' | 'outcome'>[] & { assigned_to: string | null }[];
+    return row ? { state: row.state, outcome: row.outcome, assignedTo: row.assigned_to } : null;
+  }
+
+  async recordTimeToRemoval(tx: EntityManager, id: string): Promise<void> {
+    await tx.query(
+      `UPDATE notices SET time_to_removal_seconds = GREATEST(0, round(extract(epoch FROM removed_at - received_at)))::int WHERE id = $1`,
+      [id],
+    );
   }
 
   async updateNotice(

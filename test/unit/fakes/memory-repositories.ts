@@ -161,8 +161,10 @@ export class MemoryNotices extends NoticeRepository {
 
   async lockNotice(_tx: EntityManager, id: string) {
     const n = this.notices.get(id);
-    return n ? { state: n.state, assignedTo: n.assignedTo } : null;
+    return n ? { state: n.state, outcome: n.outcome, assignedTo: n.assignedTo } : null;
   }
+
+  async recordTimeToRemoval(): Promise<void> {}
 
   async updateNotice(_tx: EntityManager, id: string, patch: Partial<NoticeEntity>): Promise<void> {
     Object.assign(this.notices.get(id)!, patch);
