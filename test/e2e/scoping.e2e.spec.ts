@@ -119,13 +119,13 @@ describe('account manager and source scoping', () => {
       await system.http.get(`/v1/notices/${foreign.body.id}`).expect(200);
     });
 
-    it('sees a notice it joined by reporting the same URL, with its own report only', async () => {
+    it('sees a notice it joined by reporting the same URL, with its own report only (a join answers 201)', async () => {
       const first = notice(mine.ip);
       const opened = await otherHotline.post('/v1/notices').send(first).expect(201);
       const joined = await hotline
         .post('/v1/notices')
         .send({ ...first, sourceReference: `scope-${randomUUID()}` })
-        .expect(200);
+        .expect(201);
       expect(joined.body.id).toBe(opened.body.id);
       const seen = await hotline.get(`/v1/notices/${opened.body.id}`).expect(200);
       expect(seen.body.reports.map((r: { name: string }) => r.name)).toEqual([hotlineSource.name]);

@@ -1,5 +1,5 @@
 import { DomainError } from '@takedown/domain';
-import { searchKind } from '@takedown/api/notices/notice-search';
+import { searchKind } from '@takedown/persistence';
 
 /** What the desk's one search box takes a text for, without being told. */
 describe('searchKind', () => {

@@ -7,6 +7,7 @@ import {
   CustomerEntity,
   NoticeEntity,
   NoticeEventEntity,
+  PgNoticeRepository,
   PolicyEntity,
   attribute,
   flagListedNotices,
@@ -40,7 +41,11 @@ export class NoticeActivitiesService implements Pick<
     private readonly settings: WorkerSettings,
     @Optional() private readonly customerWebhooks?: CustomerWebhooks,
     @Optional() private readonly standing?: StandingActivitiesService,
-  ) {}
+  ) {
+    this.notices = new PgNoticeRepository(db);
+  }
+
+  private readonly notices: PgNoticeRepository;
 
   async recordEvent(event: TimelineEvent): Promise<void> {
     try {
@@ -76,9 +81,7 @@ export class NoticeActivitiesService implements Pick<
       .orIgnore()
       .execute();
     if ((inserted.raw as unknown[]).length === 0) return; // already recorded by an earlier attempt
-    const [before] = (await tx.query(`SELECT state, outcome FROM notices WHERE id = $1 FOR UPDATE`, [
-      event.noticeId,
-    ])) as { state: string; outcome: string | null }[];
+    const before = await this.notices.lockNotice(tx, event.noticeId);
     const removedAt = event.removedAt ? new Date(event.removedAt) : undefined;
     await tx.update(
       NoticeEntity,
@@ -91,12 +94,7 @@ export class NoticeActivitiesService implements Pick<
         ...(removedAt ? { removedAt } : {}),
       },
     );
-    if (removedAt) {
-      await tx.query(
-        `UPDATE notices SET time_to_removal_seconds = GREATEST(0, round(extract(epoch FROM removed_at - received_at)))::int WHERE id = $1`,
-        [event.noticeId],
-      );
-    }
+    if (removedAt) await this.notices.recordTimeToRemoval(tx, event.noticeId);
     await auditWorkflowDecision(tx, {
       workflowId: noticeWorkflowId(event.noticeId),
       workflowType: 'noticeWorkflow',

@@ -39,3 +39,8 @@ export * from './removal-orders';
 export * from './hash-lists';
 export * from './transparency-report';
 export * from './notifier-receipts';
+export * from './notice-scope';
+export * from './notice-search';
+export * from './notice-repository';
+export * from './task-repository';
+export * from './audit-trail';

@@ -27,10 +27,10 @@ import {
 import type { Response } from 'express';
 import { actorLabel, DomainError, type Principal } from '@takedown/domain';
 import { MAX_BATCH } from '@takedown/intake';
-import { CurrentPrincipal, submittingSource, visibilityOf } from '../auth/principal';
-import { disclosedNotice } from '../notices/disclosed-notice';
+import { CurrentPrincipal, submittingSource } from '../auth/principal';
 import { CreateNoticeDto, NoticeView } from '../notices/notice.dto';
-import { narrowNoticeView, NoticesService } from '../notices/notices.service';
+import { NoticesService } from '../notices/notices.service';
+import { SourceNoticeView } from '../notices/source-notice.dto';
 import {
   BatchResultView,
   HotlinePushDto,
@@ -72,10 +72,17 @@ export class IntakeController {
   @ApiBody({
     schema: { oneOf: [{ $ref: getSchemaPath(CreateNoticeDto) }, { $ref: getSchemaPath(XarfReportDto) }] },
   })
-  @ApiCreatedResponse({ type: NoticeView, description: 'A new notice; its workflow has started' })
+  @ApiExtraModels(NoticeView, SourceNoticeView)
+  @ApiCreatedResponse({
+    description:
+      'A new notice; its workflow has started. For a `source` token also a report that joined another source’s ' +
+      'open notice, answered with its own view of it (SourceNoticeView) as a new notice is',
+    schema: { oneOf: [{ $ref: getSchemaPath(NoticeView) }, { $ref: getSchemaPath(SourceNoticeView) }] },
+  })
   @ApiOkResponse({
-    type: NoticeView,
-    description: 'The report was known already, or joined the open notice for its URL',
+    description:
+      'The report was known already (the same source reference), or (staff) joined the open notice for its URL',
+    schema: { oneOf: [{ $ref: getSchemaPath(NoticeView) }, { $ref: getSchemaPath(SourceNoticeView) }] },
   })
   @ApiBadRequestResponse({ description: 'A field is invalid; the body names it' })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; nothing was stored, retry' })
@@ -85,13 +92,14 @@ export class IntakeController {
     @Headers('content-type') contentType: string | undefined,
     @Res({ passthrough: true }) res: Response,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<NoticeView> {
-    const { notice, created } = await this.intake.submit(body, {
+  ): Promise<NoticeView | SourceNoticeView> {
+    const submitted = await this.intake.submit(body, {
       xarf: contentType?.startsWith(XARF_MEDIA_TYPE),
       asSource: submittingSource(principal),
     });
-    res.status(created ? 201 : 200);
-    return disclosedNotice(narrowNoticeView(notice, visibilityOf(principal)), principal.roles);
+    const answer = await this.notices.intakeAnswer(submitted, principal);
+    res.status(answer.status);
+    return answer.body;
   }
 
   @Post('notices/batch')

@@ -2,9 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { redactUrl } from '@takedown/domain';
 import type { IntakeExtras } from '@takedown/intake';
-import { NoticeEntity, NoticeReportEntity, recordAudits } from '@takedown/persistence';
+import { lockUrls, NoticeEntity, NoticeReportEntity, recordAudits } from '@takedown/persistence';
 import type { CreateNoticeDto } from './notice.dto';
-import { lockUrls } from './lock-urls';
 import { newNoticeRows, submitAudit } from './notice-rows';
 import { NoticesService } from './notices.service';
 

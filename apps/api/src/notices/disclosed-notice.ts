@@ -5,13 +5,14 @@ import type { NoticeSummaryView, NoticeView } from './notice.dto';
  * A notice as this reader may see it: its URLs, and URLs in the text it came with, in full or reduced by the one
  * rule of `libs/domain` (`urlsFor`), the same rule the emails follow.
  */
-export function disclosedNotice<T extends NoticeSummaryView | NoticeView>(
+export function disclosedNotice<T extends Pick<NoticeSummaryView, 'category' | 'urls'>>(
   notice: T,
   roles: readonly Role[],
 ): T {
   const urls = urlsFor(roles, notice.category, notice.urls);
-  const originalText = 'originalText' in notice ? notice.originalText : null;
-  const details = 'reportDetails' in notice ? notice.reportDetails : null;
+  const full = notice as Partial<Pick<NoticeView, 'originalText' | 'reportDetails'>>;
+  const originalText = full.originalText ?? null;
+  const details = full.reportDetails ?? null;
   const reduce = (text: string) => textFor(roles, notice.category, text);
   return {
     ...notice,

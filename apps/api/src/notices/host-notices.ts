@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { attribute, NoticeEntity, NoticeEventEntity } from '@takedown/persistence';
+import type { NoticeEntity, NoticeRepository } from '@takedown/persistence';
 import type { HostResolution } from '@takedown/intake';
 import type { CreateNoticeDto } from './notice.dto';
 
@@ -11,6 +11,7 @@ import type { CreateNoticeDto } from './notice.dto';
  * the report's reference (so that the report sent again finds it); the others are told apart by their address.
  */
 export async function storeResolved(
+  notices: NoticeRepository,
   tx: EntityManager,
   dto: CreateNoticeDto,
   resolution: HostResolution,
@@ -22,9 +23,8 @@ export async function storeResolved(
 ): Promise<string> {
   const byCustomer = new Map<string, string>();
   for (const ip of resolution.addresses) {
-    const found = await attribute(tx, ip, at);
-    if (found.status === 'attributed' && !byCustomer.has(found.customer.id))
-      byCustomer.set(found.customer.id, ip);
+    const customer = await notices.customerAt(tx, ip, at);
+    if (customer && !byCustomer.has(customer)) byCustomer.set(customer, ip);
   }
   const ips: (string | undefined)[] = byCustomer.size ? [...byCustomer.values()] : [resolution.addresses[0]];
   const hostGroup = ips.length > 1 ? randomUUID() : null;
@@ -36,7 +36,7 @@ export async function storeResolved(
       sourceReference: n === 0 ? dto.sourceReference : `${dto.sourceReference}#${ip}`,
     } as CreateNoticeDto;
     const { noticeId } = await create(one, { host: resolution.host, hostGroup });
-    await tx.insert(NoticeEventEntity, {
+    await notices.insertEvent(tx, {
       noticeId,
       type: 'host_resolved',
       actor: 'system:intake',

@@ -38,12 +38,17 @@ export function newNoticeRows(
   };
 }
 
-/** One report of a notice: the first, or a later one of the same URL that joined it. */
+/**
+ * One report of a notice: the first, or a later one of the same URL that joined it. `noticeUrls`: the notice's URLs,
+ * of which the report named those it has (their positions are kept: a source is shown the URLs it reported only).
+ */
 export function reportRow(
   dto: CreateNoticeDto,
   noticeId: string,
   receivedAt: Date,
+  noticeUrls: string[] = dto.urls,
 ): Partial<NoticeReportEntity> {
+  const named = new Set(dto.urls);
   return {
     noticeId,
     sourceKind: dto.source.kind,
@@ -51,6 +56,7 @@ export function reportRow(
     sourceReference: dto.sourceReference,
     sourceContact: dto.source.contact ?? null,
     receivedAt,
+    urlPositions: noticeUrls.flatMap((url, n) => (named.has(url) ? [n + 1] : [])),
   };
 }
 

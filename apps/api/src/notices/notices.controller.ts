@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } fr
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
+  ApiExtraModels,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -21,9 +22,10 @@ import {
   NoticeView,
   type NoticeAction,
 } from './notice.dto';
-import { CurrentPrincipal, visibilityOf } from '../auth/principal';
+import { CurrentPrincipal, submittingSource, visibilityOf } from '../auth/principal';
 import { disclosedNotice } from './disclosed-notice';
 import { NoticesService } from './notices.service';
+import { SourceNoticePage, SourceNoticeView } from './source-notice.dto';
 import { Roles } from '../auth/access';
 import { Audit } from '../audit/audit.decorator';
 
@@ -38,9 +40,22 @@ export class NoticesController {
     summary:
       'Notices, filtered, searched and paginated (newest first by default; `sort=time_left` for the queue)',
   })
-  @ApiOkResponse({ type: NoticePage })
+  @ApiExtraModels(SourceNoticePage)
+  // The staff's schema is the one declared (the console is typed from it); a source's is named in the description.
+  @ApiOkResponse({
+    type: NoticePage,
+    description: 'A page of notices; a `source` token gets a SourceNoticePage: its own view of each',
+  })
   @ApiBadRequestResponse({ description: 'A filter is invalid; the body names it' })
-  async list(@Query() query: NoticeListQuery, @CurrentPrincipal() principal: Principal): Promise<NoticePage> {
+  async list(
+    @Query() query: NoticeListQuery,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<NoticePage | SourceNoticePage> {
+    const source = submittingSource(principal);
+    if (source) {
+      const own = await this.notices.listForSource(query, source, principal.roles);
+      return { ...own, items: own.items.map((n) => disclosedNotice(n, principal.roles)) };
+    }
     const page = await this.notices.list(
       query,
       visibilityOf(principal),
@@ -52,15 +67,25 @@ export class NoticesController {
 
   @Get(':id')
   @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc', 'source')
-  @ApiOperation({ summary: 'A notice with its reports, pending tasks and full timeline' })
-  @ApiOkResponse({ type: NoticeView })
+  @ApiOperation({
+    summary: 'A notice with its reports, pending tasks and full timeline',
+    description:
+      'A `source` token reads its own view (SourceNoticeView): its own reports, the URLs they named, the state and ' +
+      'the outcome; never another reporter, their reference or URLs, notes, tasks or the timeline.',
+  })
+  @ApiExtraModels(SourceNoticeView)
+  @ApiOkResponse({ type: NoticeView, description: 'The notice; for a `source` token a SourceNoticeView' })
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
   @ApiNotFoundResponse({ description: 'No such notice' })
   async get(
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<NoticeView> {
-    return disclosedNotice(await this.notices.get(id, visibilityOf(principal)), principal.roles);
+  ): Promise<NoticeView | SourceNoticeView> {
+    const source = submittingSource(principal);
+    const notice = source
+      ? await this.notices.getForSource(id, source)
+      : await this.notices.get(id, visibilityOf(principal));
+    return disclosedNotice(notice, principal.roles);
   }
 
   @Post('bulk-actions')

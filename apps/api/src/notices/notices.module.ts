@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditTrail, NoticeRepository, PgAuditTrail, PgNoticeRepository } from '@takedown/persistence';
 import { BulkIntakeService } from './bulk-intake.service';
 import { NoticesController } from './notices.controller';
 import { NoticesService } from './notices.service';
@@ -8,7 +10,16 @@ import { PeopleModule } from '../people/people.module';
 @Module({
   imports: [PeopleModule],
   controllers: [NoticesController],
-  providers: [NoticesService, BulkIntakeService],
+  providers: [
+    NoticesService,
+    BulkIntakeService,
+    {
+      provide: NoticeRepository,
+      useFactory: (db: DataSource) => new PgNoticeRepository(db),
+      inject: [DataSource],
+    },
+    { provide: AuditTrail, useFactory: (db: DataSource) => new PgAuditTrail(db), inject: [DataSource] },
+  ],
   exports: [NoticesService, BulkIntakeService],
 })
 export class NoticesModule {}

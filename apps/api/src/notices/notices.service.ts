@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client } from '@temporalio/client';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { QueryFailedError, type EntityManager } from 'typeorm';
 import {
   actorLabel,
   DomainError,
@@ -14,25 +14,24 @@ import {
 import { defaultIfEmpty, from, lastValueFrom, mergeMap } from 'rxjs';
 import type { HostResolution, IntakeExtras } from '@takedown/intake';
 import {
-  CustomerEntity,
+  AuditTrail,
   isDatabaseUnavailable,
-  NoticeEntity,
-  NoticeEventEntity,
-  NoticeReportEntity,
-  recordAudit,
+  NoticeRepository,
+  type NoticeEntity,
+  type NoticeReportEntity,
+  type ReportKey,
 } from '@takedown/persistence';
 import { duplicateReportSignal, type NoticeMessage } from '@takedown/workflows/messages';
 import { noticeWorkflow, type NoticeWorkflowInput } from '@takedown/workflows/notice.workflow';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { AppConfig } from '../app-config';
-import { EVERYTHING, visibilityOf, type Visibility } from '../auth/principal';
+import { EVERYTHING, submittingSource, visibilityOf, type Visibility } from '../auth/principal';
 import { PeopleService } from '../people/people.service';
-import { onlyVisibleNotices } from '../auth/visibility';
 import { signalNotice, startNoticeAction, withTemporal } from '../temporal/notice-signal';
 import { storeResolved } from './host-notices';
-import { lockUrls } from './lock-urls';
-import { whereSearched } from './notice-search';
+import { disclosedNotice } from './disclosed-notice';
 import { newNoticeRows, reportRow, submitAudit } from './notice-rows';
+import type { SourceNoticePage, SourceNoticeView } from './source-notice.dto';
 import type {
   BulkActionDto,
   BulkActionResponse,
@@ -46,10 +45,13 @@ import type {
   NoticeView,
 } from './notice.dto';
 
+type SourceKey = { kind: string; name: string };
+
 /** How many notices of a bulk action are carried out at once. */
 const BULK_CONCURRENCY = 8;
 
-export type SubmitResult = { notice: NoticeView; created: boolean };
+/** `created`: a new notice; `joined`: a new report that joined the open notice of one of its URLs. */
+export type SubmitResult = { notice: NoticeView; created: boolean; joined?: boolean };
 
 /** What the intake transaction did with a submission. */
 type Stored =
@@ -63,7 +65,8 @@ export class NoticesService {
   private readonly logger = new Logger(NoticesService.name);
 
   constructor(
-    private readonly db: DataSource,
+    private readonly notices: NoticeRepository,
+    private readonly audit: AuditTrail,
     @Inject(Client) private readonly temporal: Client,
     private readonly config: AppConfig,
     private readonly people: PeopleService,
@@ -81,11 +84,11 @@ export class NoticesService {
   ): Promise<SubmitResult> {
     let stored: Stored;
     try {
-      stored = await this.db.transaction((tx) => this.store(tx, dto, extras, resolution));
+      stored = await this.notices.transaction((tx) => this.store(tx, dto, extras, resolution));
     } catch (err) {
       // A concurrent request with the same source reference won the race: its notice is this one.
       if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === '23505') {
-        const winner = await this.findReport(this.db.manager, dto);
+        const winner = await this.notices.findReport(reportKey(dto));
         if (winner) return { notice: await this.get(winner.noticeId), created: false };
       }
       throw err;
@@ -105,7 +108,52 @@ export class NoticesService {
     // A new notice is what was just stored: no need to read it back.
     if (stored.kind === 'created')
       return { notice: stored.view ?? (await this.get(stored.noticeId)), created: true };
-    return { notice: await this.get(stored.noticeId), created: false };
+    return { notice: await this.get(stored.noticeId), created: false, joined: true };
+  }
+
+  /**
+   * The intake's answer to its caller (status and body). A source gets its own view of the notice, and a report that
+   * joined another source's notice is answered as a new notice is (201): that the URL was reported before, and by
+   * whom, is not the source's to learn.
+   */
+  async intakeAnswer(
+    result: SubmitResult,
+    principal: Principal,
+  ): Promise<{ status: 200 | 201; body: NoticeView | SourceNoticeView }> {
+    const source = submittingSource(principal);
+    if (!source)
+      return { status: result.created ? 201 : 200, body: disclosedNotice(result.notice, principal.roles) };
+    const body = disclosedNotice(await this.getForSource(result.notice.id, source), principal.roles);
+    return { status: result.created || result.joined ? 201 : 200, body };
+  }
+
+  /** A notice as a source reads it; one it did not report is as missing as one that does not exist. */
+  async getForSource(id: string, source: SourceKey): Promise<SourceNoticeView> {
+    const notice = await this.notices.find(id, { all: false, source });
+    if (!notice) throw new DomainError('NOTICE.NOT_FOUND', `notice ${id} does not exist`);
+    return sourceView(notice, await this.notices.reportsBy([id], source));
+  }
+
+  /** The notices a source reported, as it reads them; `roles`: its own, for what a search may match. */
+  async listForSource(
+    q: NoticeListQuery,
+    source: SourceKey,
+    roles: readonly Role[],
+  ): Promise<SourceNoticePage> {
+    const limit = q.limit ?? 50;
+    const offset = q.offset ?? 0;
+    const { rows, total } = await this.notices.page({ ...q, limit, offset }, { all: false, source }, roles);
+    const reports = await this.notices.reportsBy(
+      rows.map((n) => n.id),
+      source,
+    );
+    const items = rows.map((n) =>
+      sourceView(
+        n,
+        reports.filter((r) => r.noticeId === n.id),
+      ),
+    );
+    return { items, total, limit, offset };
   }
 
   private async store(
@@ -115,41 +163,37 @@ export class NoticesService {
     resolution?: HostResolution,
   ): Promise<Stored> {
     // Reports of the same URL are taken one at a time, so two of them never open two notices.
-    await lockUrls(tx, dto.urls);
-    // One statement after the lock (a statement's snapshot is taken when it starts): this report already known,
-    // else an open notice of one of its URLs that it joins.
-    const [found] = (await tx.query(
-      `SELECT (SELECT notice_id FROM notice_reports
-                WHERE source_kind = $1 AND source_name = $2 AND source_reference = $3) AS known,
-              (SELECT id FROM notices
-                WHERE urls && $4::text[] AND state NOT IN ('closed', 'needs_triage')
-                ORDER BY received_at LIMIT 1) AS open`,
-      [dto.source.kind, dto.source.name, dto.sourceReference, dto.urls],
-    )) as { known: string | null; open: string | null }[];
+    await this.notices.lockUrls(tx, dto.urls);
+    // After the lock: this report already known, else an open notice of one of its URLs that it joins.
+    const found = await this.notices.intakeMatch(tx, reportKey(dto), dto.urls);
     if (found.known) return { kind: 'known', noticeId: found.known };
     const receivedAt = new Date();
 
     if (found.open) {
-      await tx.insert(NoticeReportEntity, reportRow(dto, found.open, receivedAt));
-      await signalNotice(this.temporal, found.open, duplicateReportSignal, {
+      const open = found.open.id;
+      await this.notices.insertReport(tx, reportRow(dto, open, receivedAt, found.open.urls));
+      await signalNotice(this.temporal, open, duplicateReportSignal, {
         by: `source:${dto.source.name}`,
         sourceReference: dto.sourceReference,
       });
-      await recordAudit(tx, {
-        action: 'notice.report_joined',
-        target: { type: 'notice', id: found.open },
-        summary: {
-          source: { kind: dto.source.kind, name: dto.source.name },
-          sourceReference: dto.sourceReference,
-          channel: extras.channel ?? 'api',
+      await this.audit.record(
+        {
+          action: 'notice.report_joined',
+          target: { type: 'notice', id: open },
+          summary: {
+            source: { kind: dto.source.kind, name: dto.source.name },
+            sourceReference: dto.sourceReference,
+            channel: extras.channel ?? 'api',
+          },
         },
-      });
-      return { kind: 'joined', noticeId: found.open };
+        tx,
+      );
+      return { kind: 'joined', noticeId: open };
     }
 
     if (resolution) {
       const at = dto.observedAt ? new Date(dto.observedAt) : receivedAt;
-      const noticeId = await storeResolved(tx, dto, resolution, at, (one, row) =>
+      const noticeId = await storeResolved(this.notices, tx, dto, resolution, at, (one, row) =>
         this.create(tx, one, extras, receivedAt, row),
       );
       return { kind: 'created', noticeId };
@@ -167,20 +211,13 @@ export class NoticesService {
     const rows = newNoticeRows(dto, extras, receivedAt);
     Object.assign(rows.notice, row);
     const id = rows.notice.id;
-    // The address as PostgreSQL writes it (`2001:DB8::0:1` is read back as `2001:db8::1`), for the view below.
-    const inserted = await tx
-      .createQueryBuilder()
-      .insert()
-      .into(NoticeEntity)
-      .values(rows.notice)
-      .returning(['ip', 'state'])
-      .execute();
-    const stored = inserted.raw as { ip: string | null; state: NoticeEntity['state'] }[];
-    await tx.insert(NoticeReportEntity, rows.report);
+    // The address as PostgreSQL writes it, for the view below.
+    const stored = await this.notices.insertNotice(tx, rows.notice);
+    await this.notices.insertReport(tx, rows.report);
     if (!extras.needsTriage) await this.startWorkflow(id, dto.category, receivedAt);
     // After the workflow start, so that the audit chain's lock is held only for the commit.
-    await recordAudit(tx, submitAudit(dto, extras, id, 'api'));
-    return { kind: 'created', noticeId: id, view: newNoticeView(rows, stored[0]) };
+    await this.audit.record(submitAudit(dto, extras, id, 'api'), tx);
+    return { kind: 'created', noticeId: id, view: newNoticeView(rows, stored) };
   }
 
   /**
@@ -228,19 +265,17 @@ export class NoticesService {
     id: string,
     decision: { by: string; category?: Category; reason?: string },
   ): Promise<NoticeView> {
-    await this.db.transaction(async (tx) => {
-      const rows = (await tx.query(`SELECT state FROM notices WHERE id = $1 FOR UPDATE`, [id])) as {
-        state: string;
-      }[];
-      if (!rows.length) throw new DomainError('NOTICE.NOT_FOUND', `notice ${id} does not exist`);
-      if (rows[0].state !== 'needs_triage') {
+    await this.notices.transaction(async (tx) => {
+      const row = await this.notices.lockNotice(tx, id);
+      if (!row) throw new DomainError('NOTICE.NOT_FOUND', `notice ${id} does not exist`);
+      if (row.state !== 'needs_triage') {
         throw new DomainError('NOTICE.CONFLICT', `notice ${id} does not need triage`);
       }
       const now = new Date();
       const event = { noticeId: id, actor: decision.by, occurredAt: now, reason: decision.reason ?? null };
       if (decision.category) {
-        await tx.update(NoticeEntity, { id }, { category: decision.category, state: 'received' });
-        await tx.insert(NoticeEventEntity, {
+        await this.notices.updateNotice(tx, id, { category: decision.category, state: 'received' });
+        await this.notices.insertEvent(tx, {
           ...event,
           type: 'triaged',
           data: { category: decision.category },
@@ -248,26 +283,29 @@ export class NoticesService {
         });
         await this.startWorkflow(id, decision.category, now);
       } else {
-        await tx.update(NoticeEntity, { id }, { state: 'closed', outcome: 'invalid', closedAt: now });
-        await tx.insert(NoticeEventEntity, {
+        await this.notices.updateNotice(tx, id, { state: 'closed', outcome: 'invalid', closedAt: now });
+        await this.notices.insertEvent(tx, {
           ...event,
           type: 'closed',
           data: { outcome: 'invalid' },
           idempotencyKey: `triaged:${id}`,
         });
       }
-      await recordAudit(tx, {
-        action: 'notice.triage',
-        target: { type: 'notice', id },
-        summary: {
-          before: { state: 'needs_triage' },
-          after: decision.category
-            ? { state: 'received', category: decision.category }
-            : { state: 'closed', outcome: 'invalid' },
-          by: decision.by,
-          reason: decision.reason,
+      await this.audit.record(
+        {
+          action: 'notice.triage',
+          target: { type: 'notice', id },
+          summary: {
+            before: { state: 'needs_triage' },
+            after: decision.category
+              ? { state: 'received', category: decision.category }
+              : { state: 'closed', outcome: 'invalid' },
+            by: decision.by,
+            reason: decision.reason,
+          },
         },
-      });
+        tx,
+      );
     });
     return this.get(id);
   }
@@ -281,70 +319,20 @@ export class NoticesService {
   ): Promise<NoticePage> {
     const limit = q.limit ?? 50;
     const offset = q.offset ?? 0;
-    const qb = onlyVisibleNotices(this.db.getRepository(NoticeEntity).createQueryBuilder('n'), visibility);
-    if (q.q !== undefined) whereSearched(qb, q.q, roles, visibility);
-    if (q.status) qb.andWhere('n.state = :status', { status: q.status });
-    if (q.category) qb.andWhere('n.category = :category', { category: q.category });
-    if (q.customer) qb.andWhere('n.customer_id = :customer', { customer: q.customer });
-    if (q.source) qb.andWhere('n.source_name = :source', { source: q.source });
-    if (q.assignee)
-      qb.andWhere('n.assigned_to = :assignee', { assignee: q.assignee === 'me' ? me : q.assignee });
-    if (q.overdue === true) qb.andWhere(`n.state <> 'closed' AND n.deadline < now()`);
-    if (q.overdue === false) qb.andWhere(`NOT (n.state <> 'closed' AND n.deadline < now())`);
-    if (q.repeat !== undefined) qb.andWhere(`n.repeat_of IS ${q.repeat ? 'NOT ' : ''}NULL`);
-    if (q.customerReplied !== undefined) {
-      qb.andWhere(
-        `${q.customerReplied ? '' : 'NOT '}EXISTS (SELECT 1 FROM notice_events e_r WHERE e_r.notice_id = n.id
-           AND e_r.type IN ('removal_claimed', 'disputed'))`,
-      );
-    }
-    const sort = q.sort ?? '-received_at';
-    if (sort === 'time_left') {
-      // As ix_notices_time_left holds them, so that a page of the queue is read in order from the index.
-      qb.orderBy(`n.state = 'closed'`, 'ASC')
-        .addOrderBy('n.deadline', 'ASC', 'NULLS LAST')
-        .addOrderBy('n.receivedAt', 'ASC');
-    } else {
-      const column = sort.replace('-', '') === 'deadline' ? 'n.deadline' : 'n.receivedAt';
-      qb.orderBy(column, sort.startsWith('-') ? 'DESC' : 'ASC', 'NULLS LAST');
-    }
-    qb.addOrderBy('n.id', 'ASC');
-    const [rows, total] = await qb.take(limit).skip(offset).getManyAndCount();
+    const assignee = q.assignee === 'me' ? me : q.assignee;
+    const { rows, total } = await this.notices.page({ ...q, assignee, limit, offset }, visibility, roles);
     return { items: rows.map(summary), total, limit, offset };
-  }
-
-  /** The other notices of the same host name that the caller may see. */
-  private async linked(notice: NoticeEntity, visibility: Visibility): Promise<string[]> {
-    const rows = await onlyVisibleNotices(
-      this.db
-        .getRepository(NoticeEntity)
-        .createQueryBuilder('n')
-        .select('n.id')
-        .where('n.host_group = :group AND n.id <> :id', { group: notice.hostGroup, id: notice.id }),
-      visibility,
-    )
-      .orderBy('n.receivedAt')
-      .addOrderBy('n.id')
-      .getMany();
-    return rows.map((r) => r.id);
   }
 
   /** A notice the caller may not see is as missing as one that does not exist: its existence is not told. */
   async get(id: string, visibility: Visibility = EVERYTHING): Promise<NoticeView> {
-    const notice = await onlyVisibleNotices(
-      this.db.getRepository(NoticeEntity).createQueryBuilder('n').where('n.id = :id', { id }),
-      visibility,
-    ).getOne();
+    const notice = await this.notices.find(id, visibility);
     if (!notice) throw new DomainError('NOTICE.NOT_FOUND', `notice ${id} does not exist`);
-    const [events, reports, tasks] = await Promise.all([
-      this.db
-        .getRepository(NoticeEventEntity)
-        .find({ where: { noticeId: id }, order: { occurredAt: 'ASC', id: 'ASC' } }),
-      this.db.getRepository(NoticeReportEntity).find({ where: { noticeId: id }, order: { id: 'ASC' } }),
-      this.db.query(
-        `SELECT id, kind, assignee, due_at, summary FROM tasks WHERE notice_id = $1 AND status = 'open' ORDER BY due_at`,
-        [id],
-      ) as Promise<{ id: string; kind: string; assignee: string; due_at: Date; summary: string }[]>,
+    const [events, reports, tasks, linkedNotices] = await Promise.all([
+      this.notices.events(id),
+      this.notices.reports(id),
+      this.notices.openTasks(id),
+      notice.hostGroup ? this.notices.linked(notice, visibility) : [],
     ]);
     return {
       ...summary(notice),
@@ -354,7 +342,7 @@ export class NoticesService {
       host: notice.host,
       repeatOf: notice.repeatOf,
       hashListed: notice.hashListed,
-      linkedNotices: notice.hostGroup ? await this.linked(notice, visibility) : [],
+      linkedNotices,
       // A source sees its own reports of the notice, not who else reported it.
       reports: reports
         .filter((r) => reportVisible(r, visibility))
@@ -368,7 +356,7 @@ export class NoticesService {
         id: t.id,
         kind: t.kind,
         assignee: t.assignee,
-        dueAt: t.due_at.toISOString(),
+        dueAt: t.dueAt.toISOString(),
         summary: t.summary,
       })),
       timeline: events.map((e) => ({
@@ -424,7 +412,7 @@ export class NoticesService {
       }
       case 'attribute': {
         const customerId = need('customerId');
-        if (!(await this.db.getRepository(CustomerEntity).existsBy({ id: customerId }))) {
+        if (!(await this.notices.customerExists(customerId))) {
           throw new DomainError('CUSTOMER.UNKNOWN', `customer ${customerId} does not exist`, 'customerId');
         }
         message = { type: 'attribute', customerId, by };
@@ -448,7 +436,7 @@ export class NoticesService {
     }
     const accepted = await startNoticeAction(this.temporal, id, message);
     // The workflow records the action's effect (as workflow.notice.* rows); this is who asked, and for what.
-    await recordAudit(this.db, {
+    await this.audit.record({
       action: `notice.${action}`,
       target: { type: 'notice', id },
       summary: {
@@ -469,30 +457,28 @@ export class NoticesService {
     await this.get(id, visibility);
     const person = assignee === null ? null : await this.people.find(assignee);
     const by = actorLabel(principal.actor);
-    await this.db.transaction(async (tx) => {
-      const [row] = (await tx.query(`SELECT assigned_to FROM notices WHERE id = $1 FOR UPDATE`, [id])) as {
-        assigned_to: string | null;
-      }[];
-      if (row.assigned_to === assignee) return;
-      await tx.query(`UPDATE notices SET assigned_to = $2, assigned_to_name = $3 WHERE id = $1`, [
-        id,
-        assignee,
-        person?.name ?? null,
-      ]);
-      await tx.insert(NoticeEventEntity, {
+    await this.notices.transaction(async (tx) => {
+      const row = await this.notices.lockNotice(tx, id);
+      if (!row) throw new DomainError('NOTICE.NOT_FOUND', `notice ${id} does not exist`);
+      if (row.assignedTo === assignee) return;
+      await this.notices.updateNotice(tx, id, { assignedTo: assignee, assignedToName: person?.name ?? null });
+      await this.notices.insertEvent(tx, {
         noticeId: id,
         type: person ? 'assigned' : 'unassigned',
         actor: by,
         reason: null,
-        data: { assignee, name: person?.name ?? null, previous: row.assigned_to } as object,
+        data: { assignee, name: person?.name ?? null, previous: row.assignedTo },
         occurredAt: new Date(),
         idempotencyKey: `assigned:${id}:${randomUUID()}`,
       });
-      await recordAudit(tx, {
-        action: 'notice.assign',
-        target: { type: 'notice', id },
-        summary: { before: { assignee: row.assigned_to }, after: { assignee }, by },
-      });
+      await this.audit.record(
+        {
+          action: 'notice.assign',
+          target: { type: 'notice', id },
+          summary: { before: { assignee: row.assignedTo }, after: { assignee }, by },
+        },
+        tx,
+      );
     });
     return this.get(id, visibility);
   }
@@ -533,14 +519,10 @@ export class NoticesService {
     for (const r of results) counts[r.status] += 1;
     return { action: dto.action, results, counts };
   }
+}
 
-  private findReport(db: EntityManager, dto: CreateNoticeDto): Promise<NoticeReportEntity | null> {
-    return db.findOneBy(NoticeReportEntity, {
-      sourceKind: dto.source.kind,
-      sourceName: dto.source.name,
-      sourceReference: dto.sourceReference,
-    });
-  }
+function reportKey(dto: CreateNoticeDto): ReportKey {
+  return { sourceKind: dto.source.kind, sourceName: dto.source.name, sourceReference: dto.sourceReference };
 }
 
 /**
@@ -609,11 +591,30 @@ function summary(n: NoticeEntity): NoticeSummaryView {
   };
 }
 
-/** A notice as a restricted caller may see it: a source only its own reports of it. */
-export function narrowNoticeView(notice: NoticeView, v: Visibility): NoticeView {
-  if (v.all || !v.source) return notice;
-  const { kind, name } = v.source;
-  return { ...notice, reports: notice.reports.filter((r) => r.kind === kind && r.name === name) };
+/**
+ * What a source reads of a notice, from the notice and the source's own reports of it (oldest first): the URLs those
+ * named, its first reference and time, the state and the outcome.
+ */
+function sourceView(n: NoticeEntity, own: NoticeReportEntity[]): SourceNoticeView {
+  const positions = new Set(own.flatMap((r) => r.urlPositions ?? []));
+  const first = own[0];
+  return {
+    id: n.id,
+    source: { kind: first.sourceKind, name: first.sourceName },
+    sourceReference: first.sourceReference,
+    category: n.category,
+    urls: n.urls.filter((_, i) => positions.has(i + 1)),
+    state: n.state,
+    outcome: n.outcome,
+    receivedAt: first.receivedAt.toISOString(),
+    closedAt: n.closedAt?.toISOString() ?? null,
+    reports: own.map((r) => ({
+      kind: r.sourceKind,
+      name: r.sourceName,
+      sourceReference: r.sourceReference,
+      receivedAt: r.receivedAt.toISOString(),
+    })),
+  };
 }
 
 function reportVisible(r: NoticeReportEntity, v: Visibility): boolean {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import {
   actorLabel,
   DomainError,
@@ -9,12 +9,10 @@ import {
   isTaskOutcome,
   type Category,
   type TaskAssignee,
-  type TaskKind,
   type Principal,
-  type TaskStatus,
 } from '@takedown/domain';
 import { taskCompletedSignal } from '@takedown/workflows/messages';
-import { recordAudit } from '@takedown/persistence';
+import { AuditTrail, TaskRepository, type TaskRow } from '@takedown/persistence';
 import { EVERYTHING, visibilityOf, type Visibility } from '../auth/principal';
 import { PeopleService } from '../people/people.service';
 import { signalCase } from '../temporal/case-signal';
@@ -34,46 +32,11 @@ export interface TaskCompletionInput {
   customerId?: string;
 }
 
-interface TaskRow {
-  id: string;
-  kind: TaskKind;
-  assignee: TaskAssignee;
-  assignee_email: string;
-  assigned_to: string | null;
-  assigned_to_name: string | null;
-  status: TaskStatus;
-  outcome: string | null;
-  summary: string;
-  due_at: Date;
-  created_at: Date;
-  completed_at: Date | null;
-  completed_by: string | null;
-  note: string | null;
-  notice_id: string | null;
-  notice_category: Category | null;
-  notice_state: string | null;
-  notice_deadline: Date | null;
-  case_id: string | null;
-  case_status: string | null;
-  customer_id: string | null;
-  customer_reference: string | null;
-  customer_name: string | null;
-}
-
-const SELECT_TASKS = `
-  SELECT t.id, t.kind, t.assignee, t.assignee_email, t.assigned_to, t.assigned_to_name, t.status, t.outcome, t.summary, t.due_at, t.created_at,
-         t.completed_at, t.completed_by, t.note, n.id AS notice_id, n.category AS notice_category,
-         n.state AS notice_state, n.deadline AS notice_deadline, tc.id AS case_id, tc.status AS case_status,
-         c.id AS customer_id, c.reference AS customer_reference, c.name AS customer_name
-  FROM tasks t
-  LEFT JOIN notices n ON n.id = t.notice_id
-  LEFT JOIN termination_cases tc ON tc.id = t.case_id
-  LEFT JOIN customers c ON c.id = COALESCE(n.customer_id, tc.customer_id)`;
-
 @Injectable()
 export class TasksService {
   constructor(
-    private readonly db: DataSource,
+    private readonly tasks: TaskRepository,
+    private readonly audit: AuditTrail,
     @Inject(Client) private readonly temporal: Client,
     private readonly people: PeopleService,
   ) {}
@@ -82,34 +45,15 @@ export class TasksService {
   async list(q: TaskListQuery, visibility: Visibility, me: string): Promise<TaskPage> {
     const limit = q.limit ?? 50;
     const offset = q.offset ?? 0;
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (!visibility.all)
-      where.push(taskVisibleSql(`$${params.push(visibility.accountManagerEmail ?? null)}`));
-    const add = (sql: string, value: unknown) => where.push(sql.replace('?', `$${params.push(value)}`));
-    if (q.assignee) {
-      if (q.assignee.includes('@')) add('t.assignee_email = ?', q.assignee.toLowerCase());
-      else add('t.assignee = ?', q.assignee);
-    }
-    if (q.assignedTo) add('t.assigned_to = ?', q.assignedTo === 'me' ? me : q.assignedTo);
-    if (q.status) add('t.status = ?', q.status);
-    if (q.notice) add('t.notice_id = ?', q.notice);
-    if (q.case) add('t.case_id = ?', q.case);
-    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [rows, [{ total }]] = await Promise.all([
-      this.db.query(
-        `${SELECT_TASKS} ${filter} ORDER BY t.due_at, t.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-        [...params, limit, offset],
-      ) as Promise<TaskRow[]>,
-      this.db.query(`SELECT count(*)::int AS total FROM tasks t ${filter}`, params) as Promise<
-        { total: number }[]
-      >,
-    ]);
+    const { rows, total } = await this.tasks.page(
+      { ...q, assignedTo: q.assignedTo === 'me' ? me : q.assignedTo, limit, offset },
+      visibility,
+    );
     return { items: rows.map(view), total, limit, offset };
   }
 
   get(id: string, visibility: Visibility = EVERYTHING): Promise<TaskView> {
-    return this.read(this.db.manager, id, visibility);
+    return this.read(id, visibility);
   }
 
   /**
@@ -118,20 +62,11 @@ export class TasksService {
    * signed link records its use in the same transaction).
    */
   async complete(id: string, input: TaskCompletionInput, tx?: EntityManager): Promise<TaskView> {
-    if (!tx) return this.db.transaction((own) => this.complete(id, input, own));
+    if (!tx) return this.tasks.transaction((own) => this.complete(id, input, own));
     const by = input.principal
       ? actorLabel(input.principal.actor)
       : `link:${input.linkRecipient ?? 'unknown'}`;
-    const [task] = (await tx.query(
-      `SELECT kind, assignee, status, notice_id, case_id FROM tasks WHERE id = $1`,
-      [id],
-    )) as {
-      kind: TaskKind;
-      assignee: TaskAssignee;
-      status: TaskStatus;
-      notice_id: string | null;
-      case_id: string | null;
-    }[];
+    const task = await this.tasks.head(tx, id);
     if (!task) throw new DomainError('TASK.NOT_FOUND', `task ${id} does not exist`);
     if (input.principal) await this.assertMayComplete(tx, id, task.assignee, input.principal);
     if (!isTaskOutcome(task.kind, input.outcome)) {
@@ -150,22 +85,18 @@ export class TasksService {
           'customerId',
         );
       }
-      const [known] = (await tx.query(`SELECT 1 FROM customers WHERE id = $1`, [customerId])) as unknown[];
-      if (!known)
+      if (!(await this.tasks.customerExists(tx, customerId)))
         throw new DomainError('CUSTOMER.UNKNOWN', `customer ${customerId} does not exist`, 'customerId');
     }
-    const [, changed] = (await tx.query(
-      `UPDATE tasks SET status = 'completed', outcome = $2, completed_at = now(), completed_by = $3, note = $4,
-         data = data || $5::jsonb
-       WHERE id = $1 AND status = 'open'
-       RETURNING id`,
-      [id, input.outcome, by, input.note ?? null, JSON.stringify(customerId ? { customerId } : {})],
-    )) as [unknown[], number];
+    const changed = await this.tasks.complete(tx, id, {
+      outcome: input.outcome,
+      by,
+      note: input.note ?? null,
+      data: customerId ? { customerId } : {},
+    });
     if (!changed) {
-      const [now] = (await tx.query(`SELECT status FROM tasks WHERE id = $1`, [id])) as {
-        status: TaskStatus;
-      }[];
-      throw now.status === 'cancelled'
+      const now = await this.tasks.head(tx, id);
+      throw now?.status === 'cancelled'
         ? new DomainError('TASK.ALREADY_CANCELLED', `task ${id} was cancelled`)
         : new DomainError('TASK.ALREADY_COMPLETED', `task ${id} is completed already`);
     }
@@ -179,22 +110,25 @@ export class TasksService {
     };
     // A notice's workflow validates the completion (409 when it no longer waits for the task) and carries it out
     // after this transaction commits.
-    if (task.case_id) await signalCase(this.temporal, task.case_id, taskCompletedSignal, completion);
-    else await startNoticeAction(this.temporal, task.notice_id as string, { type: 'task', ...completion });
+    if (task.caseId) await signalCase(this.temporal, task.caseId, taskCompletedSignal, completion);
+    else await startNoticeAction(this.temporal, task.noticeId as string, { type: 'task', ...completion });
     // Last in the transaction: legal's approve/reject, a NOC confirmation, an attribution by hand.
-    await recordAudit(tx, {
-      action: 'task.complete',
-      target: { type: 'task', id },
-      summary: {
-        kind: task.kind,
-        ...(task.case_id ? { caseId: task.case_id } : { noticeId: task.notice_id }),
-        before: { status: task.status },
-        after: { status: 'completed', outcome: input.outcome, ...(customerId ? { customerId } : {}) },
-        by,
-        note: input.note,
+    await this.audit.record(
+      {
+        action: 'task.complete',
+        target: { type: 'task', id },
+        summary: {
+          kind: task.kind,
+          ...(task.caseId ? { caseId: task.caseId } : { noticeId: task.noticeId }),
+          before: { status: task.status },
+          after: { status: 'completed', outcome: input.outcome, ...(customerId ? { customerId } : {}) },
+          by,
+          note: input.note,
+        },
       },
-    });
-    return this.read(tx, id);
+      tx,
+    );
+    return this.read(id, EVERYTHING, tx);
   }
 
   /**
@@ -203,49 +137,42 @@ export class TasksService {
    */
   async assign(id: string, assignee: string | null, principal: Principal): Promise<TaskView> {
     const visibility = visibilityOf(principal);
-    await this.read(this.db.manager, id, visibility);
+    await this.read(id, visibility);
     const person = assignee === null ? null : await this.people.find(assignee);
     const by = actorLabel(principal.actor);
-    return this.db.transaction(async (tx) => {
-      const [task] = (await tx.query(
-        `SELECT kind, assigned_to, notice_id, case_id FROM tasks WHERE id = $1 FOR UPDATE`,
-        [id],
-      )) as {
-        kind: TaskKind;
-        assigned_to: string | null;
-        notice_id: string | null;
-        case_id: string | null;
-      }[];
-      if (task.assigned_to === assignee) return this.read(tx, id);
-      await tx.query(`UPDATE tasks SET assigned_to = $2, assigned_to_name = $3 WHERE id = $1`, [
-        id,
-        assignee,
-        person?.name ?? null,
-      ]);
-      if (task.notice_id) {
-        await tx.query(
-          `INSERT INTO notice_events (notice_id, type, actor, data, occurred_at, idempotency_key)
-           VALUES ($1, 'task_assigned', $2, $3, now(), $4)`,
-          [
-            task.notice_id,
-            by,
-            { taskId: id, kind: task.kind, assignee, name: person?.name ?? null, previous: task.assigned_to },
-            `task_assigned:${id}:${randomUUID()}`,
-          ],
-        );
-      }
-      await recordAudit(tx, {
-        action: 'task.assign',
-        target: { type: 'task', id },
-        summary: {
-          kind: task.kind,
-          ...(task.case_id ? { caseId: task.case_id } : { noticeId: task.notice_id }),
-          before: { assignee: task.assigned_to },
-          after: { assignee },
+    return this.tasks.transaction(async (tx) => {
+      const task = await this.tasks.head(tx, id, true);
+      if (!task) throw new DomainError('TASK.NOT_FOUND', `task ${id} does not exist`);
+      if (task.assignedTo === assignee) return this.read(id, EVERYTHING, tx);
+      await this.tasks.assign(tx, id, assignee, person?.name ?? null);
+      if (task.noticeId) {
+        await this.tasks.recordAssigned(tx, task.noticeId, {
           by,
+          data: {
+            taskId: id,
+            kind: task.kind,
+            assignee,
+            name: person?.name ?? null,
+            previous: task.assignedTo,
+          },
+          key: `task_assigned:${id}:${randomUUID()}`,
+        });
+      }
+      await this.audit.record(
+        {
+          action: 'task.assign',
+          target: { type: 'task', id },
+          summary: {
+            kind: task.kind,
+            ...(task.caseId ? { caseId: task.caseId } : { noticeId: task.noticeId }),
+            before: { assignee: task.assignedTo },
+            after: { assignee },
+            by,
+          },
         },
-      });
-      return this.read(tx, id);
+        tx,
+      );
+      return this.read(id, EVERYTHING, tx);
     });
   }
 
@@ -260,7 +187,7 @@ export class TasksService {
     assignee: TaskAssignee,
     principal: Principal,
   ): Promise<void> {
-    await this.read(tx, id, visibilityOf(principal));
+    await this.read(id, visibilityOf(principal), tx);
     const roles = principal.roles;
     const lead = roles.includes('abuse_lead') && ['abuse_desk', 'account_manager'].includes(assignee);
     if (!roles.includes('admin') && !roles.includes(assignee) && !lead) {
@@ -268,26 +195,11 @@ export class TasksService {
     }
   }
 
-  private async read(db: EntityManager, id: string, visibility: Visibility = EVERYTHING): Promise<TaskView> {
-    const params: unknown[] = [id];
-    const visible = visibility.all
-      ? ''
-      : ` AND ${taskVisibleSql(`$${params.push(visibility.accountManagerEmail ?? null)}`)}`;
-    const [row] = (await db.query(`${SELECT_TASKS} WHERE t.id = $1${visible}`, params)) as TaskRow[];
+  private async read(id: string, visibility: Visibility = EVERYTHING, tx?: EntityManager): Promise<TaskView> {
+    const row = await this.tasks.find(id, visibility, tx);
     if (!row) throw new DomainError('TASK.NOT_FOUND', `task ${id} does not exist`);
     return view(row);
   }
-}
-
-/**
- * An account manager's tasks: those addressed to it, and those about its customers (by notice or case). `email` is
- * the placeholder of its address; without one, nothing.
- */
-function taskVisibleSql(email: string): string {
-  return `(t.assignee_email = ${email} OR COALESCE(
-    (SELECT n_vis.customer_id FROM notices n_vis WHERE n_vis.id = t.notice_id),
-    (SELECT tc_vis.customer_id FROM termination_cases tc_vis WHERE tc_vis.id = t.case_id)
-  ) IN (SELECT c_vis.id FROM customers c_vis WHERE c_vis.account_manager_email = ${email}))`;
 }
 
 function view(r: TaskRow): TaskView {

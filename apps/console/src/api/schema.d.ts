@@ -79,7 +79,9 @@ export interface paths {
     };
     /**
      * A notice with its reports, pending tasks and full timeline
-     * @description Roles: `admin`, `abuse_desk`, `abuse_lead`, `account_manager`, `legal`, `noc`, `source`.
+     * @description A `source` token reads its own view (SourceNoticeView): its own reports, the URLs they named, the state and the outcome; never another reporter, their reference or URLs, notes, tasks or the timeline.
+     *
+     *     Roles: `admin`, `abuse_desk`, `abuse_lead`, `account_manager`, `legal`, `noc`, `source`.
      */
     get: operations['NoticesController_get'];
     put?: never;
@@ -1469,6 +1471,73 @@ export interface components {
        */
       contact?: string;
     };
+    NoticeReportView: {
+      /** @enum {string} */
+      kind: 'hotline' | 'police' | 'trusted_flagger' | 'provider' | 'public' | 'internal';
+      name: string;
+      sourceReference: string;
+      receivedAt: string;
+    };
+    SourceNoticeView: {
+      /** Format: uuid */
+      id: string;
+      /** @description The caller itself */
+      source: components['schemas']['NoticeSourceDto'];
+      /** @description The reference of the caller’s first report of it */
+      sourceReference: string;
+      /** @enum {string} */
+      category:
+        | 'csam'
+        | 'terrorist_content'
+        | 'phishing'
+        | 'malware'
+        | 'spam'
+        | 'copyright'
+        | 'other'
+        | 'login_attack'
+        | 'scanning'
+        | 'ddos'
+        | 'web_attack'
+        | 'botnet'
+        | 'compromised'
+        | 'vulnerable_service'
+        | 'blocklisted';
+      /** @description The URLs the caller’s reports named */
+      urls: string[];
+      /** @enum {string} */
+      state:
+        | 'needs_triage'
+        | 'received'
+        | 'attributed'
+        | 'unattributed'
+        | 'customer_notified'
+        | 'reminded'
+        | 'awaiting_confirmation'
+        | 'resolved'
+        | 'escalated'
+        | 'suspension_requested'
+        | 'closed';
+      /** @enum {string|null} */
+      outcome?:
+        | 'removed_in_time'
+        | 'removed_late'
+        | 'suspended'
+        | 'disputed_accepted'
+        | 'invalid'
+        | 'withdrawn_by_source'
+        | null;
+      /** @description When the caller’s first report of it came in */
+      receivedAt: string;
+      closedAt?: string | null;
+      /** @description The caller’s own reports of it */
+      reports: components['schemas']['NoticeReportView'][];
+    };
+    SourceNoticePage: {
+      items: components['schemas']['SourceNoticeView'][];
+      total: number;
+      limit: number;
+      offset: number;
+    };
     NoticeSummaryView: {
       /** Format: uuid */
       id: string;
@@ -1545,13 +1614,6 @@ export interface components {
       total: number;
       limit: number;
       offset: number;
-    };
-    NoticeReportView: {
-      /** @enum {string} */
-      kind: 'hotline' | 'police' | 'trusted_flagger' | 'provider' | 'public' | 'internal';
-      name: string;
-      sourceReference: string;
-      receivedAt: string;
     };
     PendingTaskView: {
       /** Format: uuid */
@@ -4196,6 +4258,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description A page of notices; a `source` token gets a SourceNoticePage: its own view of each */
       200: {
         headers: {
           [name: string]: unknown;
@@ -4277,22 +4340,22 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The report was known already, or joined the open notice for its URL */
+      /** @description The report was known already (the same source reference), or (staff) joined the open notice for its URL */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['NoticeView'];
+          'application/json': components['schemas']['NoticeView'] | components['schemas']['SourceNoticeView'];
         };
       };
-      /** @description A new notice; its workflow has started */
+      /** @description A new notice; its workflow has started. For a `source` token also a report that joined another source’s open notice, answered with its own view of it (SourceNoticeView) as a new notice is */
       201: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['NoticeView'];
+          'application/json': components['schemas']['NoticeView'] | components['schemas']['SourceNoticeView'];
         };
       };
       /** @description A field is invalid; the body names it */
@@ -4373,6 +4436,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description The notice; for a `source` token a SourceNoticeView */
       200: {
         headers: {
           [name: string]: unknown;

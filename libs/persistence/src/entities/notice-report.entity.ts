@@ -25,4 +25,8 @@ export class NoticeReportEntity {
 
   @Column({ name: 'received_at', type: 'timestamptz' })
   receivedAt: Date;
+
+  /** The notice's URLs this report named, as 1-based positions in `notices.urls`; null: not known. */
+  @Column({ name: 'url_positions', type: 'integer', array: true, nullable: true })
+  urlPositions: number[] | null;
 }

@@ -1,6 +1,6 @@
 import { Cidr, DomainError, seesFullUrls, type Role } from '@takedown/domain';
 import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import type { Visibility } from '../auth/principal';
+import { sourceOnly, type NoticeScope } from './notice-scope';
 
 /** What a search text was taken for: the desk types it without saying which. */
 export type SearchKind = 'cidr' | 'hash' | 'text';
@@ -37,7 +37,7 @@ export function whereSearched<T extends ObjectLiteral>(
   qb: SelectQueryBuilder<T>,
   q: string,
   roles: readonly Role[],
-  visibility: Visibility,
+  visibility: NoticeScope,
 ): SelectQueryBuilder<T> {
   const { kind, value } = searchKind(q);
   if (kind === 'cidr') return qb.andWhere('n.ip <<= CAST(:searchCidr AS inet)', { searchCidr: value });
@@ -61,9 +61,14 @@ export function whereSearched<T extends ObjectLiteral>(
     throw new DomainError('REQUEST.INVALID', 'q: a URL or host fragment needs at least 3 characters', 'q');
   }
   const pattern = `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  // A source searches the URLs its own reports named: a fragment of another's would tell it what else was reported.
+  const urls = sourceOnly(visibility)
+    ? `ARRAY(SELECT n.urls[p] FROM notice_reports r_u, unnest(r_u.url_positions) p WHERE r_u.notice_id = n.id
+         AND r_u.source_kind = :visSourceKind AND r_u.source_name = :visSourceName)`
+    : 'n.urls';
   const byUrl = seesFullUrls(roles, 'csam')
-    ? `notice_urls_text(n.urls) ILIKE :searchPattern`
-    : `((n.category <> 'csam' AND notice_urls_text(n.urls) ILIKE :searchPattern)
-        OR (n.category = 'csam' AND notice_url_hosts(n.urls) ILIKE :searchPattern))`;
+    ? `notice_urls_text(${urls}) ILIKE :searchPattern`
+    : `((n.category <> 'csam' AND notice_urls_text(${urls}) ILIKE :searchPattern)
+        OR (n.category = 'csam' AND notice_url_hosts(${urls}) ILIKE :searchPattern))`;
   return qb.andWhere(`(${byUrl} OR ${byReference})`, { searchPattern: pattern, searchText: value });
 }
