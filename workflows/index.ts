@@ -8,3 +8,4 @@ export { auditHeadWorkflow } from './schedules/audit-head.workflow';
 export { retentionWorkflow } from './schedules/retention.workflow';
 export { transparencyDbWorkflow } from './schedules/transparency-db.workflow';
 export { orderPagingWorkflow } from './order-paging.workflow';
+export { appealWorkflow } from './appeal.workflow';

@@ -14,3 +14,4 @@ export * from './mail-sources';
 export * from './notice-clock';
 export * from './anonymised-url';
 export * from './url-disclosure';
+export * from './appeal';

@@ -37,3 +37,4 @@ export * from './measures';
 export * from './report-snapshots';
 export * from './removal-orders';
 export * from './hash-lists';
+export * from './appeals';
