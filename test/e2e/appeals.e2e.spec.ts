@@ -147,6 +147,25 @@ describe('appeals (/v1/customer/appeals, /v1/appeals)', () => {
       .send({ decision: 'uphold', reason: 'late' })
       .expect(409);
     expect(decided.body).toMatchObject({ code: 'APPEAL.ALREADY_DECIDED' });
+
+    // The termination report lists the customer's appeals and each review in its decision log.
+    const legal = await system.as('legal');
+    const opened = await legal
+      .post('/v1/terminations')
+      .send({ customerId: a.customer.id, reason: 'appeals in the report' })
+      .expect(201);
+    const report = (await legal.get(`/v1/terminations/${opened.body.id}/report.json`).expect(200)).body;
+    expect(report.appeals).toEqual([
+      expect.objectContaining({
+        id: appealId,
+        kind: 'strike',
+        status: 'reversed',
+        decidedBy: reversed.body.decidedBy,
+        reviewedBy: reversed.body.reviewedBy,
+      }),
+    ]);
+    expect(report.decisions.map((d: { decision: string }) => d.decision)).toContain('appeal reversed');
+    expect(JSON.stringify(report)).not.toContain('files.tenant.example/appeal-');
   }, 180_000);
 
   it('refuses an appeal of a notice that did not count against the customer', async () => {
