@@ -159,27 +159,25 @@ export class AppealsService {
     }
     assertReviewerIsNotDecider(by, appeal.decidedBy);
     const handle = this.temporal.workflow.getHandle(appealWorkflowId(id));
-    try {
-      await withTemporal(
-        this.temporal,
-        () =>
-          handle.executeUpdate(reviewAppealUpdate, {
-            args: [{ decision: dto.decision, by, reason: dto.reason }],
-          }),
-        REVIEW_DEADLINE_MS,
-      );
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        const state = (err.cause.details?.[0] as { status?: string } | undefined)?.status ?? appeal.status;
-        throw new DomainError(
-          err.cause.type ?? 'APPEAL.CONFLICT',
-          err.cause.message,
-          undefined,
-          undefined,
-          state,
-        );
-      }
-      throw err;
+    // A refusal by the workflow's validator is an answer, not an outage: it is handed out of withTemporal as a value.
+    const refused = await withTemporal(
+      this.temporal,
+      () =>
+        handle
+          .executeUpdate(reviewAppealUpdate, { args: [{ decision: dto.decision, by, reason: dto.reason }] })
+          .then(
+            () => null,
+            (err: unknown) => {
+              if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure)
+                return err.cause;
+              throw err;
+            },
+          ),
+      REVIEW_DEADLINE_MS,
+    );
+    if (refused) {
+      const state = (refused.details?.[0] as { status?: string } | undefined)?.status ?? appeal.status;
+      throw new DomainError(refused.type ?? 'APPEAL.CONFLICT', refused.message, undefined, undefined, state);
     }
     return deskView(await this.visible(id, p));
   }
