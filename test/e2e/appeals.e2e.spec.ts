@@ -107,7 +107,9 @@ describe('appeals (/v1/customer/appeals, /v1/appeals)', () => {
     const appealId = filed.body.id as string;
 
     expect(
-      (await asA.get('/v1/customer/appeals').expect(200)).body.items.map((x: { id: string }) => x.id),
+      (
+        await asA.get('/v1/customer/appeals').query({ limit: 200, status: 'under_review' }).expect(200)
+      ).body.items.map((x: { id: string }) => x.id),
     ).toContain(appealId);
     expect((await asB.get('/v1/customer/appeals').expect(200)).body.items).toEqual([]);
 

@@ -62,6 +62,14 @@ export class AppealListQuery extends PageQuery {
   status?: AppealStatus;
 }
 
+/** The customer's list: an admin (support) names the customer, a customer token lists its own. */
+export class CustomerAppealListQuery extends AppealListQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: 'For an admin only: the customer to act for' })
+  @IsOptional()
+  @IsUUID()
+  customerId?: string;
+}
+
 export class AppealView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ enum: APPEAL_KINDS }) kind: AppealKind;

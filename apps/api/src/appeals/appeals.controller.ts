@@ -19,6 +19,7 @@ import {
   AppealListQuery,
   AppealPage,
   AppealView,
+  CustomerAppealListQuery,
   DeskAppealPage,
   DeskAppealView,
   FileCustomerAppealDto,
@@ -73,12 +74,8 @@ export class CustomerAppealsController {
   @ApiOperation({ summary: 'The customer’s appeals, those under review first, and how they were decided' })
   @ApiOkResponse({ type: AppealPage })
   @ApiBadRequestResponse({ description: 'A filter is invalid, or an admin did not name the customer' })
-  list(
-    @Query() q: AppealListQuery,
-    @Query() scope: CustomerScopeQuery,
-    @CurrentPrincipal() p: Principal,
-  ): Promise<AppealPage> {
-    return this.appeals.listForCustomer(customerOf(p, scope.customerId), q);
+  list(@Query() q: CustomerAppealListQuery, @CurrentPrincipal() p: Principal): Promise<AppealPage> {
+    return this.appeals.listForCustomer(customerOf(p, q.customerId), q);
   }
 }
 

@@ -7958,7 +7958,7 @@ export interface operations {
         limit?: number;
         offset?: number;
         status?: 'under_review' | 'upheld' | 'reversed' | 'refused_late';
-        /** @description For an admin only (support): the customer to act for. A customer token acts for its own. */
+        /** @description For an admin only: the customer to act for */
         customerId?: string;
       };
       header?: never;
