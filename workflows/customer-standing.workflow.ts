@@ -13,6 +13,7 @@ import {
   levelFor,
   standingWindowMs,
   windowCounts,
+  withoutNotice,
   type StandingEvent,
   type StandingLevel,
   type StandingPolicy,
@@ -164,9 +165,12 @@ export async function customerStandingWorkflow(input: CustomerStandingInput): Pr
     const at = now();
     const added = countsOf(event);
     if (added.length) {
-      s.entries.push({ at, counts: added });
+      // Entries name their notice from here on, so that an appeal can take a strike back out of the window.
+      const noticeId = patched('appeal-reversals') && 'noticeId' in event ? event.noticeId : undefined;
+      s.entries.push(noticeId ? { at, counts: added, noticeId } : { at, counts: added });
       s.capAtFinalWarning = false;
     }
+    if (event.type === 'appeal_reversed') s.entries = withoutNotice(s.entries, event.noticeId);
     if (event.type === 'case_closed' && event.caseId === s.terminationCaseId) {
       // Terminated: the customer is gone and gets no more letters; the level stays as the case left it.
       if (event.status === 'terminated') return record(event, s.level, `${input.customerId}:${++s.seq}`);
@@ -224,5 +228,7 @@ function describe(event: StandingEvent): string {
       return `preventive measure ${event.kind} ${event.status}`;
     case 'case_closed':
       return `termination case ${event.caseId} ${event.status}`;
+    case 'appeal_reversed':
+      return `appeal ${event.appealId} reversed the strike of notice ${event.noticeId}`;
   }
 }

@@ -9,3 +9,4 @@ export { retentionWorkflow } from './schedules/retention.workflow';
 export { transparencyDbWorkflow } from './schedules/transparency-db.workflow';
 export { legalMessagesWorkflow } from './schedules/legal-messages.workflow';
 export { orderPagingWorkflow } from './order-paging.workflow';
+export { appealWorkflow } from './appeal.workflow';

@@ -240,6 +240,12 @@ describe('the customer API (/v1/customer)', () => {
     check('GET /v1/customer/measures', await asB.get('/v1/customer/measures'), 200);
     check('GET /v1/customer/webhook', await asB.get('/v1/customer/webhook'), 404);
     check('GET /v1/customer/webhook-deliveries', await asB.get('/v1/customer/webhook-deliveries'), 200);
+    check('GET /v1/customer/appeals', await asB.get('/v1/customer/appeals'), 200);
+    check(
+      'POST /v1/customer/appeals',
+      await asB.post('/v1/customer/appeals').send({ noticeId: n.id, reason: 'not mine to appeal' }),
+      404,
+    );
     // Naming customer A does not help B: it is told A does not exist.
     const asAccount = { customerId: a.customer.id };
     check(
@@ -306,6 +312,16 @@ describe('the customer API (/v1/customer)', () => {
     check(
       'GET /v1/customer/webhook-deliveries?customerId=A',
       await asB.get('/v1/customer/webhook-deliveries').query(asAccount),
+      404,
+    );
+    check(
+      'GET /v1/customer/appeals?customerId=A',
+      await asB.get('/v1/customer/appeals').query(asAccount),
+      404,
+    );
+    check(
+      'POST /v1/customer/appeals?customerId=A',
+      await asB.post('/v1/customer/appeals').query(asAccount).send({ noticeId: n.id, reason: 'sneaky' }),
       404,
     );
     expect(leaks).toEqual([]);

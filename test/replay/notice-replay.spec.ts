@@ -195,4 +195,18 @@ describe('replay of saved notice histories', () => {
       expect(activitiesOf(after).filter((a) => a === 'loadStanding')).toHaveLength(4);
     });
   });
+
+  describe('the standing names the notice of each count, so that an appeal can take it out (patch appeal-reversals)', () => {
+    it('replays standings recorded before the change, which never went through the patch', () => {
+      const before = histories.filter((h) => /^standing-v[12]-/.test(h.workflowId));
+      expect(before.length).toBeGreaterThanOrEqual(3);
+      for (const h of before) expect(patchesIn(h.history)).not.toContain('appeal-reversals');
+    });
+
+    it('covers a reversed strike: two strikes counted, one taken out by its appeal', () => {
+      const after = named('standing-v3-appeal-reversed');
+      expect(patchesIn(after)).toContain('appeal-reversals');
+      expect(activitiesOf(after).filter((a) => a === 'sendStandingLetter')).toHaveLength(3);
+    });
+  });
 });

@@ -7,6 +7,7 @@ import type { Options as PinoHttpOptions } from 'pino-http';
 import { CapturedMailbox } from '@takedown/mail';
 import { dataSourceOptions } from '@takedown/persistence';
 import { AppConfig, appConfigModule } from './app-config';
+import { AppealsModule } from './appeals/appeals.module';
 import { AttributionModule } from './attribution/attribution.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -73,6 +74,7 @@ export class AppModule implements NestModule {
         IntakeModule,
         CustomersModule,
         CustomerPortalModule,
+        AppealsModule,
         AttributionModule,
         ImportsModule,
         TasksModule,

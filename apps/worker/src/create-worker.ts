@@ -7,6 +7,7 @@ import {
 } from '@temporalio/worker';
 import type { WorkerTaskMetrics } from '@takedown/observability';
 import type { NoticeActivities } from '@takedown/workflows/activities';
+import type { AppealActivities } from '@takedown/workflows/appeal-activities';
 import type { CustomerWebhookActivities } from '@takedown/workflows/customer-webhook-activities';
 import type { OrderPagingActivities } from '@takedown/workflows/order-paging.workflow';
 import type { PortalLinkActivities } from '@takedown/workflows/portal-link.workflow';
@@ -14,6 +15,7 @@ import type { ScheduleActivities } from '@takedown/workflows/schedules/activitie
 import type { StandingActivities } from '@takedown/workflows/standing-activities';
 import type { TerminationActivities } from '@takedown/workflows/termination-activities';
 import { CustomerWebhooks } from './customer-webhooks';
+import { AppealActivitiesService } from './appeal-activities.service';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { PortalLinks } from './portal-links';
 import { NotificationActivitiesService } from './notification-activities.service';
@@ -47,6 +49,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   const portalLinks = opts.container.get(PortalLinks);
   const paging = opts.container.get(OrderPaging);
   const schedules = opts.container.get(ScheduleActivitiesService);
+  const appeals = opts.container.get(AppealActivitiesService);
   // Bound methods: the worker calls activities as plain functions.
   const activities: NoticeActivities &
     StandingActivities &
@@ -54,7 +57,8 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     CustomerWebhookActivities &
     PortalLinkActivities &
     OrderPagingActivities &
-    ScheduleActivities = {
+    ScheduleActivities &
+    AppealActivities = {
     recordEvent: notices.recordEvent.bind(notices),
     attributeNotice: notices.attributeNotice.bind(notices),
     receiveNotice: notices.receiveNotice.bind(notices),
@@ -103,6 +107,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     submitStatements: schedules.submitStatements.bind(schedules),
     sendNotifierReceipts: notifications.sendNotifierReceipts.bind(notifications),
     informContentProviders: notifications.informContentProviders.bind(notifications),
+    recordAppealStep: appeals.recordAppealStep.bind(appeals),
   };
   const metrics = opts.metrics;
   return Worker.create({

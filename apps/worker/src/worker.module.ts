@@ -7,6 +7,7 @@ import { Mailer } from '@takedown/mail';
 import { resolveReportKeys } from '@takedown/reports';
 import type { WorkerBusinessMetrics } from '@takedown/observability';
 import { dataSourceOptions } from '@takedown/persistence';
+import { AppealActivitiesService } from './appeal-activities.service';
 import { CustomerWebhooks, CustomerWebhookSettings } from './customer-webhooks';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
@@ -102,6 +103,7 @@ export class WorkerModule {
         StandingActivitiesService,
         TerminationActivitiesService,
         ScheduleActivitiesService,
+        AppealActivitiesService,
       ],
       exports: [
         CustomerWebhooks,
@@ -113,6 +115,7 @@ export class WorkerModule {
         StandingActivitiesService,
         TerminationActivitiesService,
         ScheduleActivitiesService,
+        AppealActivitiesService,
         DataSource,
         Mailer,
       ],

@@ -15,3 +15,4 @@ export * from './notice-clock';
 export * from './anonymised-url';
 export * from './url-disclosure';
 export * from './dsa';
+export * from './appeal';

@@ -27,6 +27,11 @@ export type StandingEvent =
   | { type: 'repeat'; noticeId: string; repeatOf: string; category: Category; weight: number; at: string }
   | { type: 'refusal' | 'bad_faith'; by: string; reason: string; at: string }
   | { type: 'measure'; kind: string; status: 'verified' | 'dropped'; by: string; at: string }
+  /**
+   * An appeal reversed a strike or a suspension: what that notice added to the window leaves it, as if it had never
+   * counted.
+   */
+  | { type: 'appeal_reversed'; appealId: string; noticeId: string; by: string; at: string }
   /** A termination case ended (rejected, withdrawn or carried out): the standing follows the counts again. */
   | {
       type: 'case_closed';
@@ -74,6 +79,13 @@ export const DEFAULT_STANDING_POLICY: StandingPolicy = {
 export interface WindowEntry {
   at: number;
   counts: CountName[];
+  /** The notice the counts came from, so that a reversed appeal can take them out again. */
+  noticeId?: string;
+}
+
+/** The window without what `noticeId` added: a reversed strike restores the standing it cost. */
+export function withoutNotice(entries: readonly WindowEntry[], noticeId: string): WindowEntry[] {
+  return entries.filter((e) => e.noticeId !== noticeId);
 }
 
 /** The counts a closed notice or a returned content adds; other events count elsewhere. */

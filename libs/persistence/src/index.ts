@@ -44,3 +44,4 @@ export * from './notice-search';
 export * from './notice-repository';
 export * from './task-repository';
 export * from './audit-trail';
+export * from './appeals';

@@ -91,6 +91,26 @@ export function renderTerminationPdf(report: DigestedTerminationReport): Promise
     ],
     report.decisions.map((d) => [day(d.at), d.by, d.decision, d.subject, d.why ?? '']),
   );
+  if (report.appeals?.length) {
+    heading(doc, 'Appeals');
+    table(
+      doc,
+      [
+        { title: 'Filed', width: 105 },
+        { title: 'Contests', width: 100 },
+        { title: 'Decided by', width: 90 },
+        { title: 'Outcome', width: 95 },
+        { title: 'Why', width: 105 },
+      ],
+      report.appeals.map((a) => [
+        day(a.filedAt),
+        `${a.kind}: ${a.subject}`,
+        a.decidedBy,
+        a.reviewedBy ? `${a.status} by ${a.reviewedBy}` : a.status,
+        a.reviewReason ?? a.reason,
+      ]),
+    );
+  }
   footers(doc, report);
   doc.end();
   return done;

@@ -60,6 +60,22 @@ export interface TerminationReport {
   decisions: { at: string; by: string; decision: string; why: string | null; subject: string }[];
   /** The statements of reasons (DSA Art. 17) the customer received for this case, each a signed snapshot. */
   statementsOfReasons: { snapshotId: string; issuedAt: string; digest: string }[];
+  /** The customer's appeals and how they were decided; absent in snapshots made before appeals existed. */
+  appeals?: ReportAppeal[];
+}
+
+export interface ReportAppeal {
+  id: string;
+  kind: string;
+  /** `notice 1a2b3c4d` or `case 1a2b3c4d`. */
+  subject: string;
+  filedAt: string;
+  reason: string;
+  decidedBy: string;
+  status: string;
+  reviewedBy: string | null;
+  reviewedAt: string | null;
+  reviewReason: string | null;
 }
 
 export interface ReportNotice {

@@ -65,6 +65,10 @@ const CUSTOMER_EVENTS = new Set([
   'suspension_requested',
   'reopened',
   'closed',
+  'appeal_filed',
+  'appeal_review_overdue',
+  'appeal_upheld',
+  'appeal_reversed',
 ]);
 
 /** Events whose reason the customer wrote itself. */
@@ -108,7 +112,8 @@ export class CustomerPortalService {
     return {
       ...view(notice),
       timeline: events
-        .filter((e) => CUSTOMER_EVENTS.has(e.type))
+        // A notifier's appeal of a rejection is between the notifier and the desk.
+        .filter((e) => CUSTOMER_EVENTS.has(e.type) && e.data.kind !== 'rejection')
         .map((e) => ({
           type: e.type,
           occurredAt: e.occurredAt.toISOString(),

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { anonymisedText, DomainError } from '@takedown/domain';
 import {
+  customerAppeals,
   getSnapshot,
   insertSnapshot,
   latestSnapshot,
@@ -35,6 +36,8 @@ const NOTICE_DECISIONS: Record<string, (e: EventRow) => string> = {
   reopened: () => 'reopened',
   escalated: () => 'escalated',
   still_online: () => 'still online',
+  appeal_upheld: () => 'appeal upheld',
+  appeal_reversed: () => 'appeal reversed',
 };
 
 /**
@@ -326,6 +329,18 @@ export class TerminationReportService {
         reason: freeText(t.reason),
       })),
       decisions,
+      appeals: (await customerAppeals(this.db, c.customer_id)).map((a) => ({
+        id: a.id,
+        kind: a.kind,
+        subject: a.caseId ? `case ${a.caseId.slice(0, 8)}` : `notice ${(a.noticeId as string).slice(0, 8)}`,
+        filedAt: a.filedAt.toISOString(),
+        reason: anonymisedText(a.reason),
+        decidedBy: a.decidedBy,
+        status: a.status,
+        reviewedBy: a.reviewedBy,
+        reviewedAt: a.reviewedAt?.toISOString() ?? null,
+        reviewReason: freeText(a.reviewReason),
+      })),
       statementsOfReasons: (await listSnapshots(this.db, 'statement_of_reasons', caseId))
         .reverse()
         .map((s) => ({ snapshotId: s.id, issuedAt: s.createdAt.toISOString(), digest: s.jsonSha256 })),

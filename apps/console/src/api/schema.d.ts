@@ -786,6 +786,98 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/customer/appeals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The customer’s appeals, those under review first, and how they were decided
+     * @description Roles: `admin`, `customer`.
+     */
+    get: operations['CustomerAppealsController_list'];
+    put?: never;
+    /**
+     * Appeal a strike or suspension (noticeId) or a termination decision (caseId), with a reason
+     * @description Within the appeal period after the decision (`appeal_settings`). Someone other than the one who decided reviews it; a reversal takes the strike out of the standing, or withdraws the termination.
+     *
+     *     Roles: `admin`, `customer`.
+     */
+    post: operations['CustomerAppealsController_file'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/appeals': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Appeals, those under review first by their review deadline (a source: its own)
+     * @description Roles: `admin`, `abuse_desk`, `abuse_lead`, `legal`, `source`.
+     */
+    get: operations['AppealsController_list'];
+    put?: never;
+    /**
+     * A notifier appeals the rejection (closed as invalid) of a notice it reported
+     * @description Roles: `admin`, `source`.
+     */
+    post: operations['AppealsController_file'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/appeals/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One appeal: what it contests, who decided, and its review
+     * @description Roles: `admin`, `abuse_desk`, `abuse_lead`, `legal`, `source`.
+     */
+    get: operations['AppealsController_get'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/appeals/{id}/review': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Decide an appeal: uphold, or reverse, with a reason; never by the person who made the decision
+     * @description A reversal of a strike or suspension takes it out of the customer’s standing; of a termination decision, withdraws the case; of a rejection, puts it on the notice’s record.
+     *
+     *     Roles: `admin`, `abuse_desk`, `abuse_lead`, `legal`.
+     */
+    post: operations['AppealsController_review'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/attribution': {
     parameters: {
       query?: never;
@@ -3175,6 +3267,123 @@ export interface components {
       expiresAt: string;
       /** Format: uuid */
       customerId: string;
+    };
+    FileCustomerAppealDto: {
+      /**
+       * Format: uuid
+       * @description The notice whose strike or suspension is contested
+       */
+      noticeId?: string;
+      /**
+       * Format: uuid
+       * @description The termination case whose decision is contested
+       */
+      caseId?: string;
+      /** @example The material was removed within the hour; the source confirmed it late. */
+      reason: string;
+    };
+    AppealView: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      kind: 'strike' | 'suspension' | 'termination' | 'rejection';
+      /** @enum {string} */
+      status: 'under_review' | 'upheld' | 'reversed' | 'refused_late';
+      /** Format: uuid */
+      noticeId: string | null;
+      /** Format: uuid */
+      caseId: string | null;
+      /** Format: uuid */
+      customerId: string | null;
+      /** @description The appellant’s reason */
+      reason: string;
+      /**
+       * Format: date-time
+       * @description When the contested decision was made
+       */
+      decidedAt: string;
+      /** Format: date-time */
+      filedAt: string;
+      /**
+       * Format: date-time
+       * @description The review is due by then
+       */
+      reviewDueAt: string;
+      /** @description Not reviewed by its due time */
+      overdue: boolean;
+      /** Format: date-time */
+      reviewedAt: string | null;
+      /** @description The reviewer’s reason */
+      reviewReason: string | null;
+    };
+    AppealPage: {
+      items: components['schemas']['AppealView'][];
+      total: number;
+      limit: number;
+      offset: number;
+    };
+    FileSourceAppealDto: {
+      /**
+       * Format: uuid
+       * @description The notice the desk rejected as invalid
+       */
+      noticeId: string;
+      /** @example The URL still serves the material; screenshot hash attached to our report. */
+      reason: string;
+    };
+    DeskAppealView: {
+      /** Format: uuid */
+      id: string;
+      /** @enum {string} */
+      kind: 'strike' | 'suspension' | 'termination' | 'rejection';
+      /** @enum {string} */
+      status: 'under_review' | 'upheld' | 'reversed' | 'refused_late';
+      /** Format: uuid */
+      noticeId: string | null;
+      /** Format: uuid */
+      caseId: string | null;
+      /** Format: uuid */
+      customerId: string | null;
+      /** @description The appellant’s reason */
+      reason: string;
+      /**
+       * Format: date-time
+       * @description When the contested decision was made
+       */
+      decidedAt: string;
+      /** Format: date-time */
+      filedAt: string;
+      /**
+       * Format: date-time
+       * @description The review is due by then
+       */
+      reviewDueAt: string;
+      /** @description Not reviewed by its due time */
+      overdue: boolean;
+      /** Format: date-time */
+      reviewedAt: string | null;
+      /** @description The reviewer’s reason */
+      reviewReason: string | null;
+      /** @description Who made the contested decision: never its reviewer */
+      decidedBy: string;
+      reviewedBy: string | null;
+      /** @description Who filed it */
+      appellant: string;
+    };
+    DeskAppealPage: {
+      items: components['schemas']['DeskAppealView'][];
+      total: number;
+      limit: number;
+      offset: number;
+    };
+    ReviewAppealDto: {
+      /**
+       * @description uphold: the decision stands; reverse: it is undone (a strike leaves the standing)
+       * @enum {string}
+       */
+      decision: 'uphold' | 'reverse';
+      /** @example The deadline was missed by the source’s late confirmation, not the customer. */
+      reason: string;
     };
     AttributedCustomerView: {
       /** Format: uuid */
@@ -7884,6 +8093,576 @@ export interface operations {
         };
       };
       /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  CustomerAppealsController_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        offset?: number;
+        status?: 'under_review' | 'upheld' | 'reversed' | 'refused_late';
+        /** @description For an admin only: the customer to act for */
+        customerId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AppealPage'];
+        };
+      };
+      /** @description A filter is invalid, or an admin did not name the customer */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, customer */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  CustomerAppealsController_file: {
+    parameters: {
+      query?: {
+        /** @description For an admin only (support): the customer to act for. A customer token acts for its own. */
+        customerId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FileCustomerAppealDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AppealView'];
+        };
+      };
+      /** @description A field is invalid; the body names it */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, customer */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such notice or case of this customer */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too late (APPEAL.PERIOD_PASSED), appealed already (APPEAL.ALREADY_FILED), or nothing to appeal (APPEAL.NOT_APPEALABLE: the notice did not count against the standing, the case was not approved) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is larger than the route takes (100 kB; batch and inventory 20 MiB; an X-ARF report 10 MiB) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Temporal is unavailable; retry */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  AppealsController_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        offset?: number;
+        status?: 'under_review' | 'upheld' | 'reversed' | 'refused_late';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeskAppealPage'];
+        };
+      };
+      /** @description A filter is invalid */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead, legal, source */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  AppealsController_file: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FileSourceAppealDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeskAppealView'];
+        };
+      };
+      /** @description A field is invalid; the body names it */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, source */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such notice of this source */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too late, appealed already, or the notice was not rejected (APPEAL.NOT_APPEALABLE) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is larger than the route takes (100 kB; batch and inventory 20 MiB; an X-ARF report 10 MiB) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Temporal is unavailable; retry */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  AppealsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeskAppealView'];
+        };
+      };
+      /** @description The id is not a UUID */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead, legal, source */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such appeal */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  AppealsController_review: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReviewAppealDto'];
+      };
+    };
+    responses: {
+      /** @description Decided: the appeal as it now stands */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeskAppealView'];
+        };
+      };
+      /** @description decision is missing or unknown, or the reason is missing */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead, legal */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such appeal */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description The reviewer made the contested decision, or the appeal is decided already; `code` says which */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is larger than the route takes (100 kB; batch and inventory 20 MiB; an X-ARF report 10 MiB) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Temporal is unavailable; retry */
       503: {
         headers: {
           [name: string]: unknown;

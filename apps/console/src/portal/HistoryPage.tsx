@@ -1,14 +1,18 @@
 import { Alert, Badge, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { categoryLabel } from '../labels';
+import { AppealPanel } from './AppealPanel';
 import { PortalError, PortalLoading } from './feedback';
 import { usePortalI18n, type PortalKey } from './i18n';
 import { ReportedUrls, shortId } from './notice-parts';
-import { useNotices } from './queries';
+import { useAppeals, useNotices } from './queries';
 import { PortalTime } from './time';
 
 export default function HistoryPage() {
   const { t, language } = usePortalI18n();
   const notices = useNotices('closed');
+  const appeals = useAppeals();
+  // Each notice's appeal: one per decision.
+  const appealOf = new Map((appeals.data ?? []).filter((a) => a.noticeId).map((a) => [a.noticeId, a]));
   if (notices.error && !notices.data) return <PortalError error={notices.error} />;
   if (!notices.data) return <PortalLoading />;
   return (
@@ -53,6 +57,7 @@ export default function HistoryPage() {
                     </>
                   )}
                 </Text>
+                {appeals.data && <AppealPanel notice={n} appeal={appealOf.get(n.id)} />}
               </Stack>
             </Paper>
           ))}

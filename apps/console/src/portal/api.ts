@@ -7,6 +7,7 @@ export type CustomerProfile = components['schemas']['CustomerProfileView'];
 export type CustomerStanding = components['schemas']['CustomerStandingView'];
 export type CustomerMeasure = components['schemas']['CustomerMeasureView'];
 export type AnswerResult = components['schemas']['CustomerAnswerResult'];
+export type CustomerAppeal = components['schemas']['AppealView'];
 export type AnswerKind = CustomerNotice['answers'][number];
 
 /** Raised when the customer token is refused (expired, or its link's session ended): the portal asks to sign in. */

@@ -3,6 +3,7 @@ import { unwrap } from '../api/client';
 import {
   portalApi,
   type AnswerKind,
+  type CustomerAppeal,
   type CustomerMeasure,
   type CustomerNotice,
   type CustomerProfile,
@@ -71,6 +72,25 @@ export function useDeclareMeasure() {
   return useMutation({
     mutationFn: async (body: { kind: string; evidence: string; date: string }) =>
       unwrap(await portalApi.POST('/v1/customer/measures', { body })),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['portal'] }),
+  });
+}
+
+/** The customer's appeals; the closed notices show each one's status. */
+export function useAppeals() {
+  return useQuery<CustomerAppeal[]>({
+    queryKey: key('appeals'),
+    queryFn: async () =>
+      unwrap(await portalApi.GET('/v1/customer/appeals', { params: { query: { limit: 200 } } })).items,
+    refetchInterval: 30_000,
+  });
+}
+
+export function useFileAppeal() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: { noticeId: string; reason: string }) =>
+      unwrap(await portalApi.POST('/v1/customer/appeals', { body })),
     onSuccess: () => client.invalidateQueries({ queryKey: ['portal'] }),
   });
 }
