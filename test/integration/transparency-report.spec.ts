@@ -60,6 +60,31 @@ describe('GET /v1/reports/transparency', () => {
           outcome ? 'closed' : 'escalated',
         ],
       );
+      if (i < 3) {
+        // Appeals against the first three: [kind, status, hours to the review's decision]
+        const [kind, status, hours] = (
+          [
+            ['strike', 'reversed', 2],
+            ['strike', 'upheld', 4],
+            ['rejection', 'under_review', null],
+          ] as const
+        )[i];
+        await db.query(
+          `INSERT INTO appeals (id, kind, notice_id, appellant, reason, decided_by, decided_at, status, filed_at,
+                                review_due_at, reviewed_by, reviewed_at, workflow_id)
+           VALUES ($1, $2, $3, 'customer', 'test', 'desk-1', $4, $5, $4, $4, $6, $7, $8)`,
+          [
+            randomUUID(),
+            kind,
+            notice.id,
+            receivedAt,
+            status,
+            hours === null ? null : 'lead-1',
+            hours === null ? null : new Date(receivedAt.getTime() + hours * H),
+            `appeal-test-${i}`,
+          ],
+        );
+      }
       if (!order) continue;
       const [memberState, ackHours] = order;
       await insertRemovalOrder(db, {
@@ -188,6 +213,34 @@ describe('GET /v1/reports/transparency', () => {
     });
   });
 
+  it('counts appeals (the internal complaint handling) by what they contest, with outcomes and time to decision', async () => {
+    const { body } = await http.get('/v1/reports/transparency').query({ year: 2003 }).expect(200);
+    const zero = { received: 0, upheld: 0, reversed: 0, underReview: 0, refusedLate: 0 };
+    expect(body.complaints).toEqual({
+      rows: [
+        { ...zero, kind: 'rejection', received: 1, underReview: 1, medianSecondsToDecision: null },
+        { ...zero, kind: 'strike', received: 2, upheld: 1, reversed: 1, medianSecondsToDecision: 3 * 3600 },
+      ],
+      total: {
+        kind: null,
+        received: 3,
+        upheld: 1,
+        reversed: 1,
+        underReview: 1,
+        refusedLate: 0,
+        medianSecondsToDecision: 3 * 3600,
+      },
+    });
+    const csv = await http
+      .get('/v1/reports/transparency')
+      .query({ year: 2003, format: 'csv', section: 'complaints' })
+      .expect(200);
+    expect(csv.text).toBe(
+      'kind,received,upheld,reversed,under_review,refused_late,median_seconds_to_decision\n' +
+        'rejection,1,0,0,1,0,\nstrike,2,1,1,0,0,10800\n,3,1,1,1,0,10800\n',
+    );
+  });
+
   it('gives one section per CSV file, and a year without notices as zeros', async () => {
     const csv = await http
       .get('/v1/reports/transparency')
@@ -227,6 +280,7 @@ describe('GET /v1/reports/transparency', () => {
       [{ year: '1999' }, 'year'],
       [{ year: 2003, format: 'csv' }, 'section'],
       [{ year: 2003, format: 'csv', section: 'appeals' }, 'section'],
+      [{ year: 2003, format: 'csv', section: 'complaint' }, 'section'],
     ] as const) {
       const res = await http.get('/v1/reports/transparency').query(query).expect(400);
       // The project's error shape: one `field`, or (from validation) `fields`, each naming one.

@@ -154,3 +154,47 @@ export async function noticeFigures(
   };
   return { notices: figures(false), ownInitiative: figures(true) };
 }
+
+/** A row of the complaints section (Art. 15(1)(d)): appeals by what they contest. `null` kind: the total. */
+export interface ComplaintFigures {
+  kind: string | null;
+  received: number;
+  upheld: number;
+  reversed: number;
+  underReview: number;
+  refusedLate: number;
+  /** From filing to the review's decision. */
+  medianSecondsToDecision: number | null;
+}
+
+/** Appeals filed in the year (the internal complaint-handling system), by what they contest, and their outcomes. */
+export async function complaintFigures(
+  m: EntityManager,
+  year: TransparencyYear,
+): Promise<Section<ComplaintFigures>> {
+  const rows = (await m.query(
+    `SELECT kind,
+            count(*)::int AS received,
+            count(*) FILTER (WHERE status = 'upheld')::int AS upheld,
+            count(*) FILTER (WHERE status = 'reversed')::int AS reversed,
+            count(*) FILTER (WHERE status = 'under_review')::int AS "underReview",
+            count(*) FILTER (WHERE status = 'refused_late')::int AS "refusedLate",
+            ${median('reviewed_at - filed_at', 'reviewed_at IS NOT NULL')} AS "medianSecondsToDecision",
+            grouping(kind) AS total
+       FROM appeals
+      WHERE filed_at >= $1 AND filed_at < $2
+      GROUP BY GROUPING SETS ((kind), ())
+      ORDER BY total, 1`,
+    [year.from, year.to],
+  )) as (Raw<ComplaintFigures> & { total: number })[];
+  const figures = rows.map((r) => ({
+    kind: r.kind,
+    received: r.received as number,
+    upheld: r.upheld as number,
+    reversed: r.reversed as number,
+    underReview: r.underReview as number,
+    refusedLate: r.refusedLate as number,
+    medianSecondsToDecision: seconds(r.medianSecondsToDecision),
+  }));
+  return { rows: figures.slice(0, -1), total: figures[figures.length - 1] };
+}

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 
-export const SECTIONS = ['orders', 'notices', 'own_initiative'] as const;
+export const SECTIONS = ['orders', 'notices', 'own_initiative', 'complaints'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export class TransparencyReportQuery {
@@ -78,6 +78,32 @@ export class NoticeFiguresView {
   medianSecondsToAction: number | null;
 }
 
+export class ComplaintFiguresView {
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    enum: ['strike', 'suspension', 'termination', 'rejection'],
+    description: 'What the appeal contests; null on the total row',
+  })
+  kind: string | null;
+  @ApiProperty() received: number;
+  @ApiProperty({ description: 'The decision stood' }) upheld: number;
+  @ApiProperty({ description: 'The decision was reversed' }) reversed: number;
+  @ApiProperty() underReview: number;
+  @ApiProperty({ description: 'Filed after the appeal period' }) refusedLate: number;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Median time from filing to the review’s decision',
+  })
+  medianSecondsToDecision: number | null;
+}
+
+class ComplaintsSection {
+  @ApiProperty({ type: [ComplaintFiguresView] }) rows: ComplaintFiguresView[];
+  @ApiProperty({ type: ComplaintFiguresView }) total: ComplaintFiguresView;
+}
+
 class OrdersSection {
   @ApiProperty({ type: [OrderFiguresView] }) rows: OrderFiguresView[];
   @ApiProperty({ type: OrderFiguresView }) total: OrderFiguresView;
@@ -104,4 +130,9 @@ export class TransparencyReportView {
   notices: NoticesSection;
   @ApiProperty({ type: NoticesSection, description: 'Art. 15(1)(c): the provider’s own detection' })
   ownInitiative: NoticesSection;
+  @ApiProperty({
+    type: ComplaintsSection,
+    description: 'Art. 15(1)(d): appeals through the internal complaint handling, and their outcomes',
+  })
+  complaints: ComplaintsSection;
 }

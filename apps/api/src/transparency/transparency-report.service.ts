@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { noticeFigures, orderFigures } from '@takedown/persistence';
+import { complaintFigures, noticeFigures, orderFigures } from '@takedown/persistence';
 import type { SectionName, TransparencyReportView } from './transparency-report.dto';
 
 /** The yearly DSA Art. 15 report over one calendar year (UTC), all sections read in one snapshot. */
@@ -16,7 +16,16 @@ export class TransparencyReportService {
       await m.query('SET TRANSACTION READ ONLY');
       const orders = await orderFigures(m, { from, to });
       const { notices, ownInitiative } = await noticeFigures(m, { from, to });
-      return { year, from: from.toISOString(), to: to.toISOString(), orders, notices, ownInitiative };
+      const complaints = await complaintFigures(m, { from, to });
+      return {
+        year,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        orders,
+        notices,
+        ownInitiative,
+        complaints,
+      };
     });
   }
 }
@@ -26,57 +35,78 @@ type Cell = string | number | null;
 /** One section as CSV: a header, its rows, then its total (keys empty). */
 export function sectionCsv(report: TransparencyReportView, section: SectionName): string {
   const table: Cell[][] =
-    section === 'orders'
+    section === 'complaints'
       ? [
           [
-            'member_state',
-            'category',
+            'kind',
             'received',
-            'executed',
-            'not_executed_dispute_accepted',
-            'not_executed_invalid',
-            'not_executed_withdrawn',
-            'open',
-            'median_seconds_to_acknowledge',
-            'median_seconds_to_effect',
+            'upheld',
+            'reversed',
+            'under_review',
+            'refused_late',
+            'median_seconds_to_decision',
           ],
-          ...[...report.orders.rows, report.orders.total].map((r) => [
-            r.memberState,
-            r.category,
+          ...[...report.complaints.rows, report.complaints.total].map((r) => [
+            r.kind,
             r.received,
-            r.executed,
-            r.notExecuted.disputedAccepted,
-            r.notExecuted.invalid,
-            r.notExecuted.withdrawn,
-            r.open,
-            r.medianSecondsToAcknowledge,
-            r.medianSecondsToEffect,
+            r.upheld,
+            r.reversed,
+            r.underReview,
+            r.refusedLate,
+            r.medianSecondsToDecision,
           ]),
         ]
-      : [
-          [
-            'category',
-            'notifier_kind',
-            'received',
-            'actioned_on_law',
-            'actioned_on_terms',
-            'not_actioned',
-            'open',
-            'median_seconds_to_action',
-          ],
-          ...(({ rows, total }) => [...rows, total])(
-            section === 'notices' ? report.notices : report.ownInitiative,
-          ).map((r) => [
-            r.category,
-            r.notifierKind,
-            r.received,
-            r.actionedOnLaw,
-            r.actionedOnTerms,
-            r.notActioned,
-            r.open,
-            r.medianSecondsToAction,
-          ]),
-        ];
+      : section === 'orders'
+        ? [
+            [
+              'member_state',
+              'category',
+              'received',
+              'executed',
+              'not_executed_dispute_accepted',
+              'not_executed_invalid',
+              'not_executed_withdrawn',
+              'open',
+              'median_seconds_to_acknowledge',
+              'median_seconds_to_effect',
+            ],
+            ...[...report.orders.rows, report.orders.total].map((r) => [
+              r.memberState,
+              r.category,
+              r.received,
+              r.executed,
+              r.notExecuted.disputedAccepted,
+              r.notExecuted.invalid,
+              r.notExecuted.withdrawn,
+              r.open,
+              r.medianSecondsToAcknowledge,
+              r.medianSecondsToEffect,
+            ]),
+          ]
+        : [
+            [
+              'category',
+              'notifier_kind',
+              'received',
+              'actioned_on_law',
+              'actioned_on_terms',
+              'not_actioned',
+              'open',
+              'median_seconds_to_action',
+            ],
+            ...(({ rows, total }) => [...rows, total])(
+              section === 'notices' ? report.notices : report.ownInitiative,
+            ).map((r) => [
+              r.category,
+              r.notifierKind,
+              r.received,
+              r.actionedOnLaw,
+              r.actionedOnTerms,
+              r.notActioned,
+              r.open,
+              r.medianSecondsToAction,
+            ]),
+          ];
   // Keys are the project's own words (categories, notifier kinds, ISO country codes): nothing to quote.
   return table.map((row) => row.map((c) => (c === null ? '' : String(c))).join(',')).join('\n') + '\n';
 }

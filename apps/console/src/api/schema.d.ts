@@ -3831,6 +3831,27 @@ export interface components {
       rows: components['schemas']['NoticeFiguresView'][];
       total: components['schemas']['NoticeFiguresView'];
     };
+    ComplaintFiguresView: {
+      /**
+       * @description What the appeal contests; null on the total row
+       * @enum {string|null}
+       */
+      kind: 'strike' | 'suspension' | 'termination' | 'rejection' | null;
+      received: number;
+      /** @description The decision stood */
+      upheld: number;
+      /** @description The decision was reversed */
+      reversed: number;
+      underReview: number;
+      /** @description Filed after the appeal period */
+      refusedLate: number;
+      /** @description Median time from filing to the review’s decision */
+      medianSecondsToDecision: number | null;
+    };
+    ComplaintsSection: {
+      rows: components['schemas']['ComplaintFiguresView'][];
+      total: components['schemas']['ComplaintFiguresView'];
+    };
     TransparencyReportView: {
       year: number;
       /** @description Start of the year (inclusive), UTC */
@@ -3843,6 +3864,8 @@ export interface components {
       notices: components['schemas']['NoticesSection'];
       /** @description Art. 15(1)(c): the provider’s own detection */
       ownInitiative: components['schemas']['NoticesSection'];
+      /** @description Art. 15(1)(d): appeals through the internal complaint handling, and their outcomes */
+      complaints: components['schemas']['ComplaintsSection'];
     };
     AuditActorView: {
       /** @enum {string} */
@@ -10955,7 +10978,7 @@ export interface operations {
         year: number;
         format?: 'json' | 'csv';
         /** @description The section a CSV holds (one file per section, as the template lays them out); required with csv */
-        section?: 'orders' | 'notices' | 'own_initiative';
+        section?: 'orders' | 'notices' | 'own_initiative' | 'complaints';
       };
       header?: never;
       path?: never;
