@@ -2,3 +2,4 @@ export * from './env';
 export * from './temporal-connection';
 export * from './local-stack';
 export * from './ports';
+export * from './payload-codec';
