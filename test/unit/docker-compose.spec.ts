@@ -23,6 +23,7 @@ const secrets: Record<string, string> = {
   LINK_SIGNING_KEYS: '2026-12:Zq8vV1m3c0kL9sT2yB7nW4xR6pH5jD1f',
   REPORT_SIGNING_KEYS: '2026-12:q2Xk8vN0mR5tY7wB1cD3fG6hJ9kL4pS8uV2xZ5aE7iO',
   TEMPORAL_PAYLOAD_KEYS: '2026-12:h7Rk2vN9mQ4tY1wB8cD5fG3hJ6kL0pS2uV9xZ4aE1iO',
+  URL_HASH_KEYS: '2026-12:Wm3xQ8rT1vB6nY4cK9pL2hF7jD5sG0aZ',
 };
 const load = (vars: Record<string, string>) =>
   parse(
@@ -102,6 +103,7 @@ describe('docker-compose.yml', () => {
       expect(parsed.LINK_SIGNING_KEYS).toBe(secrets.LINK_SIGNING_KEYS);
       expect(parsed.REPORT_SIGNING_KEYS).toBe(secrets.REPORT_SIGNING_KEYS);
       expect(parsed.TEMPORAL_PAYLOAD_KEYS).toBe(secrets.TEMPORAL_PAYLOAD_KEYS);
+      expect(parsed.URL_HASH_KEYS).toBe(secrets.URL_HASH_KEYS);
     },
   );
 
@@ -111,6 +113,7 @@ describe('docker-compose.yml', () => {
     expect(String(env.LINK_SIGNING_KEYS)).toBe('<unset LINK_SIGNING_KEYS>');
     expect(String(env.REPORT_SIGNING_KEYS)).toBe('<unset REPORT_SIGNING_KEYS>');
     expect(String(env.TEMPORAL_PAYLOAD_KEYS)).toBe('<unset TEMPORAL_PAYLOAD_KEYS>');
+    expect(String(env.URL_HASH_KEYS)).toBe('<unset URL_HASH_KEYS>');
     expect(String(env.DATABASE_URL)).toContain('<unset TAKEDOWN_DB_PASSWORD>');
     expect(String(unset.services.postgres.environment?.POSTGRES_PASSWORD)).toBe('<unset POSTGRES_PASSWORD>');
   });

@@ -148,6 +148,19 @@ export const envSchema = z
         'must be kid:secret pairs separated by commas, secrets of 32+ characters',
       )
       .optional(),
+    /**
+     * Keys of the path hashes in anonymised URLs and reports (`[hmac:<kid>:<hex>]`), held outside PostgreSQL:
+     * `kid:secret[,kid:secret…]`; the first hashes, all still match. Required in production; elsewhere a key is
+     * generated once under TAKEDOWN_DATA_DIR.
+     */
+    URL_HASH_KEYS: z
+      .string()
+      .trim()
+      .regex(
+        /^[\w.-]+:[^,:]{32,}(,[\w.-]+:[^,:]{32,})*$/,
+        'must be kid:secret pairs separated by commas, secrets of 32+ characters',
+      )
+      .optional(),
     /** How long a link in an email stays valid. */
     LINK_TTL: z.string().trim().regex(/^P/, 'must be an ISO 8601 duration such as P7D').default('P7D'),
     MAIL_CAPTURE_DIR: z.string().trim().min(1).optional(),
