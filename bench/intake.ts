@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import nodemailer from 'nodemailer';
 import { DataSource } from 'typeorm';
-import { loadEnv } from '@takedown/config';
+import { loadEnv, temporalDataConverter } from '@takedown/config';
 import { freePort, startStack } from '@takedown/dev';
 import { createApiToken } from '@takedown/persistence';
 import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
@@ -81,7 +81,8 @@ async function main(): Promise<void> {
   });
   authorization = `Bearer ${token}`;
   const connection = await Connection.connect({ address: stack.temporalAddress });
-  const client = new Client({ connection });
+  // Encrypted as the API's client encrypts, so that the ceiling pays what the API pays.
+  const client = new Client({ connection, dataConverter: temporalDataConverter(env) });
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const mail = nodemailer.createTransport({
     host: '127.0.0.1',

@@ -34,7 +34,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
-import { loadEnv } from '@takedown/config';
+import { loadEnv, temporalDataConverter } from '@takedown/config';
 import { standingPolicyFor } from '@takedown/domain';
 import { freePort, startStack, type RunningStack } from '@takedown/dev';
 import { customerStandingWorkflow } from '@takedown/workflows/customer-standing.workflow';
@@ -162,6 +162,8 @@ async function runMode(mode: 'sqlite' | 'postgres', opts: Options): Promise<Step
     TEMPORAL_ADDRESS: stack.temporalAddress,
     SMTP_URL: stack.smtpUrl,
     LINK_SIGNING_KEYS: linkKeys,
+    // One key for the worker, the API and the bench's own client, wherever TAKEDOWN_DATA_DIR points.
+    TEMPORAL_PAYLOAD_KEYS: `bench:${randomBytes(32).toString('base64url')}`,
     LOG_LEVEL: 'warn',
     API_PORT: String(apiPort),
   };
@@ -170,7 +172,7 @@ async function runMode(mode: 'sqlite' | 'postgres', opts: Options): Promise<Step
   let worker: ChildProcess | null = null;
   let app: Awaited<ReturnType<typeof createApp>> | null = null;
   const connection = await Connection.connect({ address: stack.temporalAddress });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: temporalDataConverter(loadEnv(env)) });
   const agent = new http.Agent({ keepAlive: true, maxSockets: ANSWER_CONCURRENCY });
   cleanup = async () => {
     worker?.kill('SIGKILL');

@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { DataSource } from 'typeorm';
+import { temporalDataConverter } from '@takedown/config';
 import { orderPagingWorkflowId } from '@takedown/workflows/order-paging.workflow';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
@@ -182,7 +183,7 @@ describe('removal orders', () => {
     expect(
       (acked.body as { paging: { acknowledgedAt: string | null } }).paging.acknowledgedAt,
     ).not.toBeNull();
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: temporalDataConverter(system.env) });
     await expect(client.workflow.getHandle(orderPagingWorkflowId(id)).result()).resolves.toBe('acknowledged');
     const sent = mine().length;
     const [{ pages_sent }] = (await db.query(`SELECT pages_sent FROM removal_orders WHERE id = $1`, [

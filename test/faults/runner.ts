@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DataSource } from 'typeorm';
+import { loadEnv, temporalDataConverter } from '@takedown/config';
 import { parseLinkKeys } from '@takedown/links';
 import { createApiToken, dataSourceOptions } from '@takedown/persistence';
 import { ApiClient } from './client';
@@ -193,7 +194,8 @@ export async function runFaultSuite(
     connection = await Connection.connect({ address: stack.temporalAddress });
     const checks = await checkInvariants({
       db,
-      temporal: new Client({ connection }),
+      // The key the stack's API and worker generated in its data folder.
+      temporal: new Client({ connection, dataConverter: temporalDataConverter(loadEnv(stack.childEnv)) }),
       runs: scenario.runs,
       mailDir: stack.mailDir,
       logDir: stack.logDir,

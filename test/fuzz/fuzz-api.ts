@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { NativeConnection } from '@temporalio/worker';
 import { DataSource } from 'typeorm';
-import { loadEnv } from '@takedown/config';
+import { loadEnv, temporalDataConverter } from '@takedown/config';
 import { freePort, startStack, type RunningStack } from '@takedown/dev';
 import { createApiToken, importInventory, inventoryCsvRecords } from '@takedown/persistence';
 import { AppConfig } from '../../apps/api/src/app-config';
@@ -84,6 +84,7 @@ async function main(): Promise<void> {
       connection,
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
+      dataConverter: temporalDataConverter(env),
       container,
     });
     const running = worker.run();

@@ -14,6 +14,8 @@ import {
 } from '@takedown/persistence';
 import { ownDatabase, type OwnDatabase } from '../support/own-database';
 
+const URL_HASH_KEY = { kid: 'test', secret: Buffer.from('a test key of thirty-two characters or more') };
+
 const KEY = 'audit-head-key-for-this-test-only-0123456789';
 
 /**
@@ -82,7 +84,10 @@ describe('the signed audit head against the database owner', () => {
 
   it('exports the head when the chain grows; a rewritten chain verifies unkeyed but fails against the heads', async () => {
     const file = path.join(dir, 'heads.jsonl');
-    const exporter = new ScheduleActivitiesService(own.db, new ScheduleSettings(KEY, file, { days: 365 }));
+    const exporter = new ScheduleActivitiesService(
+      own.db,
+      new ScheduleSettings(KEY, file, { days: 365, urlHashKey: URL_HASH_KEY }),
+    );
     const first = await append(1);
     await append(2);
     expect(await exporter.exportAuditHead()).toMatchObject({ hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
@@ -124,7 +129,7 @@ describe('the signed audit head against the database owner', () => {
   it('fails on a cut tail that the chain alone cannot see', async () => {
     const exporter = new ScheduleActivitiesService(
       own.db,
-      new ScheduleSettings(KEY, undefined, { days: 365 }),
+      new ScheduleSettings(KEY, undefined, { days: 365, urlHashKey: URL_HASH_KEY }),
     );
     await append(4);
     const head = (await exporter.exportAuditHead())!;

@@ -8,6 +8,8 @@ import { ownDatabase } from '../support/own-database';
 import { storeNotice } from '../support/notices';
 import { pdfText } from '../support/pdf-text';
 
+const URL_HASH_KEY = { kid: 'test', secret: Buffer.from('a test key of thirty-two characters or more') };
+
 const DAY = 86_400_000;
 const URL_A = 'https://video.tenant-a.example/watch/5d1e?t=12';
 
@@ -154,7 +156,7 @@ describe('removal orders: completion record and preservation hold', () => {
       removedAfterMin: 30,
     });
 
-    const run = await runRetention(own.db, { days: 30 });
+    const run = await runRetention(own.db, { days: 30, urlHashKey: URL_HASH_KEY });
     expect(run.examples.notices).toContain(plain.id);
     expect(run.examples.notices).not.toContain(held.noticeId);
     const urls = async () =>
@@ -168,12 +170,12 @@ describe('removal orders: completion record and preservation hold', () => {
     expect(await urls()).toEqual({ notice: [URL_A], order: [URL_A], at: null });
 
     const sevenMonthsOn = new Date(Date.now() + 165 * DAY);
-    const later = await runRetention(own.db, { days: 30 }, { now: sevenMonthsOn });
+    const later = await runRetention(own.db, { days: 30, urlHashKey: URL_HASH_KEY }, { now: sevenMonthsOn });
     expect(later.examples.notices).toContain(held.noticeId);
     expect(later.rows.removal_orders).toBeGreaterThanOrEqual(1);
     const after = await urls();
     expect(after.at).not.toBeNull();
-    expect(after.notice[0]).toMatch(/^https:\/\/video\.tenant-a\.example\/\[sha256:/);
+    expect(after.notice[0]).toMatch(/^https:\/\/video\.tenant-a\.example\/\[hmac:test:[0-9a-f]{64}\]$/);
     expect(after.order).toEqual(after.notice);
   });
 });

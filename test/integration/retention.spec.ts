@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { resolveUrlHashKeys } from '@takedown/config';
 import { anonymisedText, anonymisedUrl, type Category } from '@takedown/domain';
 import type { RetentionReport } from '@takedown/persistence';
 import { redactedUrl, verifyReport, type SignedTerminationReport } from '@takedown/reports';
 import { authorizedHttp, type Http } from '../support/api';
 import { runCli } from '../support/cli';
 import { storeCustomer } from '../support/customers';
+import { testEnv } from '../support/env';
 import { ownDatabase } from '../support/own-database';
 import { storeNotice } from '../support/notices';
 
@@ -22,6 +24,8 @@ const PERIOD = { from: new Date(Date.now() - 1000 * DAY).toISOString(), to: new 
  */
 describe('retention: anonymising closed notices (takedown retention run)', () => {
   const own = ownDatabase('retention');
+  // The key the API and the CLI generate in the test stack's data folder.
+  const KEY = resolveUrlHashKeys(testEnv())[0];
   const url = own.url;
   let db: DataSource;
   let app: INestApplication;
@@ -215,13 +219,15 @@ describe('retention: anonymising closed notices (takedown retention run)', () =>
       unknown
     >[];
     const was = before.notices.find((n: { id: string }) => n.id === ids.old);
-    expect(old.urls).toEqual([URL_A, 'https://cdn.tenant-a.example/x.jpg?sig=abc'].map(anonymisedUrl));
+    expect(old.urls).toEqual(
+      [URL_A, 'https://cdn.tenant-a.example/x.jpg?sig=abc'].map((u) => anonymisedUrl(u, KEY)),
+    );
     expect(old.urls).toEqual([
-      expect.stringMatching(/^https:\/\/files\.tenant-a\.example\/\[sha256:[0-9a-f]{64}\]$/),
-      expect.stringMatching(/^https:\/\/cdn\.tenant-a\.example\/\[sha256:[0-9a-f]{64}\]$/),
+      expect.stringMatching(/^https:\/\/files\.tenant-a\.example\/\[hmac:[\w.-]+:[0-9a-f]{64}\]$/),
+      expect.stringMatching(/^https:\/\/cdn\.tenant-a\.example\/\[hmac:[\w.-]+:[0-9a-f]{64}\]$/),
     ]);
     expect(old).toMatchObject({ source_contact: null, original_text: null, anonymised_at: expect.any(Date) });
-    expect(old.description).toBe(anonymisedText(`Seen at ${URL_A}/2 by ${REPORTER}`));
+    expect(old.description).toBe(anonymisedText(`Seen at ${URL_A}/2 by ${REPORTER}`, KEY));
     for (const kept of [
       'category',
       'customer_id',
@@ -260,7 +266,7 @@ describe('retention: anonymising closed notices (takedown retention run)', () =>
     );
     const disputed = events.find((e) => e.type === 'disputed')!;
     expect(disputed.reason).toMatch(
-      /^not ours, see https:\/\/files\.tenant-a\.example\/\[sha256:[0-9a-f]{64}\] and ask \[email removed\]$/,
+      /^not ours, see https:\/\/files\.tenant-a\.example\/\[hmac:[\w.-]+:[0-9a-f]{64}\] and ask \[email removed\]$/,
     );
     expect(JSON.stringify(events)).not.toMatch(/gallery|jansen/);
 
@@ -314,7 +320,7 @@ describe('retention: anonymising closed notices (takedown retention run)', () =>
     expect(verifyReport(reportBefore)).toMatchObject({ ok: true }); // a report issued earlier stays valid
     // Host and hash of each URL are what the report showed before; the counts, timings and outcomes too.
     expect(after.notices.map((n) => n.urls)).toEqual(reportBefore.notices.map((n) => n.urls));
-    expect(after.notices[0].urls[0]).toEqual(redactedUrl(URL_A));
+    expect(after.notices[0].urls[0]).toEqual(redactedUrl(URL_A, KEY));
     const reduce = (r: SignedTerminationReport) => ({
       ...r,
       generatedAt: null,
@@ -323,10 +329,10 @@ describe('retention: anonymising closed notices (takedown retention run)', () =>
         ...n,
         customerAnswers: n.customerAnswers.map((a) => ({
           ...a,
-          reason: a.reason && anonymisedText(a.reason),
+          reason: a.reason && anonymisedText(a.reason, KEY),
         })),
       })),
-      decisions: r.decisions.map((d) => ({ ...d, why: d.why && anonymisedText(d.why) })),
+      decisions: r.decisions.map((d) => ({ ...d, why: d.why && anonymisedText(d.why, KEY) })),
     });
     expect(reduce(after)).toEqual(reduce(reportBefore));
     const anonymised = after.notices.filter((n) => n.id === ids.old || n.id === ids.spam);

@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { Client, ScheduleNotFoundError, type ScheduleHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import request from 'supertest';
+import { temporalDataConverter } from '@takedown/config';
 import { appendAudit, parseAuditHeads, readAuditHead, verifyAuditHeads } from '@takedown/persistence';
 import { createWorker } from '@takedown/worker/create-worker';
 import { CapturedMailbox } from '@takedown/mail';
@@ -57,9 +58,16 @@ describe('schedules: the signed audit head and retention on Temporal', () => {
     mailbox = new CapturedMailbox(env.MAIL_CAPTURE_DIR as string);
     container = await NestFactory.createApplicationContext(WorkerModule.forEnv(env), { logger: false });
     connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-    worker = await createWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue, container });
+    const dataConverter = temporalDataConverter(env);
+    worker = await createWorker({
+      connection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue,
+      dataConverter,
+      container,
+    });
     running = worker.run();
-    client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter });
   }, 120_000);
 
   afterAll(async () => {

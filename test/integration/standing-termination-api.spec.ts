@@ -4,6 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import { simpleParser } from 'mailparser';
 import { DataSource } from 'typeorm';
+import { temporalDataConverter } from '@takedown/config';
 import { resolveLinkKeys, signLink } from '@takedown/links';
 import { CapturedMailbox } from '@takedown/mail';
 import { verifyReport } from '@takedown/reports';
@@ -31,7 +32,7 @@ describe('customer standing and termination through the API (demo timers)', () =
     app = sys.app;
     db = app.get(DataSource);
     connection = await Connection.connect({ address: sys.env.TEMPORAL_ADDRESS });
-    client = new Client({ connection });
+    client = new Client({ connection, dataConverter: temporalDataConverter(sys.env) });
   });
 
   afterAll(async () => {

@@ -4,6 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { DataSource } from 'typeorm';
+import { temporalDataConverter } from '@takedown/config';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
 import { freePort } from '@takedown/dev';
@@ -50,6 +51,7 @@ describe('tasks API and signed links', () => {
     worker = await Worker.create({
       connection,
       taskQueue,
+      dataConverter: temporalDataConverter(env),
       workflowsPath: require.resolve(path.join(__dirname, 'fixtures', 'signal-recorder.workflow.ts')),
       bundlerOptions: {
         webpackConfigHook: (config) => {
@@ -64,7 +66,7 @@ describe('tasks API and signed links', () => {
     });
     running = worker.run();
     clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-    client = new Client({ connection: clientConnection });
+    client = new Client({ connection: clientConnection, dataConverter: temporalDataConverter(env) });
     app = await createApp(new AppConfig(env));
     await app.init();
     http = await authorizedHttp(app);

@@ -167,9 +167,9 @@ describe('termination report (JSON, PDF, verify-report)', () => {
       expect.arrayContaining(['legal_review: approve', 'bad_faith']),
     );
     expect(JSON.stringify(report)).not.toContain('/gallery/');
-    // Free text is anonymised as URLs are: the host and a hash stay, the path and the address go.
+    // Free text is anonymised as URLs are: the host and a keyed hash stay, the path and the address go.
     expect(report.decisions.find((d) => d.decision === 'legal_review: approve')?.why).toMatch(
-      /^the record supports it: see https:\/\/files\.tenant-a\.example\/\[sha256:[0-9a-f]{64}\], ask \[email removed\]$/,
+      /^the record supports it: see https:\/\/files\.tenant-a\.example\/\[hmac:[\w.-]+:[0-9a-f]{64}\], ask \[email removed\]$/,
     );
     expect(verifyReport(report)).toMatchObject({ ok: true });
 

@@ -5,6 +5,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import { temporalDataConverter } from '@takedown/config';
 import { insertSnapshot } from '@takedown/persistence';
 import {
   buildStatementOfReasons,
@@ -149,9 +150,16 @@ describe('statements of reasons submitted to the Transparency Database on a sche
     }
     container = await NestFactory.createApplicationContext(WorkerModule.forEnv(env), { logger: false });
     connection = await NativeConnection.connect({ address: env.TEMPORAL_ADDRESS });
-    worker = await createWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue, container });
+    const dataConverter = temporalDataConverter(env);
+    worker = await createWorker({
+      connection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue,
+      dataConverter,
+      container,
+    });
     running = worker.run();
-    client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter });
     await ensureSchedules(client, {
       taskQueue,
       auditHeadEverySeconds: null,

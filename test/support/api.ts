@@ -5,6 +5,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import type { Role } from '@takedown/domain';
+import { temporalDataConverter } from '@takedown/config';
 import { createApiToken } from '@takedown/persistence';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
@@ -86,6 +87,7 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
+    dataConverter: temporalDataConverter(env),
     container,
   });
   const running = worker.run();

@@ -5,6 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
+import { loadEnv, temporalDataConverter } from '@takedown/config';
 import { startStack } from '@takedown/dev';
 
 async function main([phase, dataDir, portList, id]: string[]): Promise<unknown> {
@@ -14,7 +15,10 @@ async function main([phase, dataDir, portList, id]: string[]): Promise<unknown> 
   const connection = await Connection.connect({ address: stack.temporalAddress });
   try {
     await pg.connect();
-    const workflows = new Client({ connection }).workflow;
+    const workflows = new Client({
+      connection,
+      dataConverter: temporalDataConverter(loadEnv({ TAKEDOWN_DATA_DIR: dataDir })),
+    }).workflow;
     if (phase === 'write') {
       await pg.query(`INSERT INTO policies (id, version, categories) VALUES ($1, 1, '{}'::jsonb)`, [id]);
       // No worker polls this queue: the workflow waits, as a notice waits on its timers.

@@ -22,6 +22,8 @@ const secrets: Record<string, string> = {
   TAKEDOWN_DB_PASSWORD: 'App-W4xR6pH5jD1fQe9sLk2m',
   LINK_SIGNING_KEYS: '2026-12:Zq8vV1m3c0kL9sT2yB7nW4xR6pH5jD1f',
   REPORT_SIGNING_KEYS: '2026-12:q2Xk8vN0mR5tY7wB1cD3fG6hJ9kL4pS8uV2xZ5aE7iO',
+  TEMPORAL_PAYLOAD_KEYS: '2026-12:h7Rk2vN9mQ4tY1wB8cD5fG3hJ6kL0pS2uV9xZ4aE1iO',
+  URL_HASH_KEYS: '2026-12:Wm3xQ8rT1vB6nY4cK9pL2hF7jD5sG0aZ',
 };
 const load = (vars: Record<string, string>) =>
   parse(
@@ -40,6 +42,7 @@ describe('docker-compose.yml', () => {
   it('has the database, Temporal with its schema step, its UI, a mail catcher, migrations, and api and worker', () => {
     expect(Object.keys(services).sort()).toEqual([
       'api',
+      'codec-server',
       'db-login',
       'mail',
       'migrate',
@@ -62,6 +65,14 @@ describe('docker-compose.yml', () => {
     }
     expect(services.temporal.ports).toBeUndefined();
     expect(services['temporal-ui'].environment).toMatchObject({ TEMPORAL_DISABLE_WRITE_ACTIONS: 'true' });
+    // The UI's page shows encrypted payloads through the codec server, which answers that page's origin only.
+    expect(services['temporal-ui'].environment).toMatchObject({
+      TEMPORAL_CODEC_ENDPOINT: 'http://127.0.0.1:8234',
+    });
+    expect(services['codec-server'].ports).toEqual(['127.0.0.1:8234:8234']);
+    expect(services['codec-server'].environment).toMatchObject({
+      CODEC_SERVER_UI_ORIGIN: 'http://127.0.0.1:8080',
+    });
   });
 
   it("runs temporalio/server with a schema step from admin-tools, at the dev stack's version, no auto-setup", () => {
@@ -91,6 +102,8 @@ describe('docker-compose.yml', () => {
       expect(parsed.TEMPORAL_ADDRESS).toBe('temporal:7233');
       expect(parsed.LINK_SIGNING_KEYS).toBe(secrets.LINK_SIGNING_KEYS);
       expect(parsed.REPORT_SIGNING_KEYS).toBe(secrets.REPORT_SIGNING_KEYS);
+      expect(parsed.TEMPORAL_PAYLOAD_KEYS).toBe(secrets.TEMPORAL_PAYLOAD_KEYS);
+      expect(parsed.URL_HASH_KEYS).toBe(secrets.URL_HASH_KEYS);
     },
   );
 
@@ -99,16 +112,21 @@ describe('docker-compose.yml', () => {
     const env = unset.services.api.environment ?? {};
     expect(String(env.LINK_SIGNING_KEYS)).toBe('<unset LINK_SIGNING_KEYS>');
     expect(String(env.REPORT_SIGNING_KEYS)).toBe('<unset REPORT_SIGNING_KEYS>');
+    expect(String(env.TEMPORAL_PAYLOAD_KEYS)).toBe('<unset TEMPORAL_PAYLOAD_KEYS>');
+    expect(String(env.URL_HASH_KEYS)).toBe('<unset URL_HASH_KEYS>');
     expect(String(env.DATABASE_URL)).toContain('<unset TAKEDOWN_DB_PASSWORD>');
     expect(String(unset.services.postgres.environment?.POSTGRES_PASSWORD)).toBe('<unset POSTGRES_PASSWORD>');
   });
 
-  it.each(['api', 'worker', 'migrate'])('starts the %s from a file the build produces', (name) => {
-    const command = (services[name].command ?? []).join(' ');
-    const entries = [...command.matchAll(/dist\/(\S+)\.js/g)].map((m) => m[1]);
-    expect(entries.length).toBeGreaterThan(0);
-    for (const entry of entries) expect(fs.existsSync(path.join(root, `${entry}.ts`))).toBe(true);
-  });
+  it.each(['api', 'worker', 'migrate', 'codec-server'])(
+    'starts the %s from a file the build produces',
+    (name) => {
+      const command = (services[name].command ?? []).join(' ');
+      const entries = [...command.matchAll(/dist\/(\S+)\.js/g)].map((m) => m[1]);
+      expect(entries.length).toBeGreaterThan(0);
+      for (const entry of entries) expect(fs.existsSync(path.join(root, `${entry}.ts`))).toBe(true);
+    },
+  );
 
   it('builds on a supported Node LTS, with no install script run but those named', () => {
     const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');

@@ -6,6 +6,8 @@ import {
   type TerminationReport,
 } from '@takedown/reports';
 
+const URL_HASH_KEY = { kid: 'test', secret: Buffer.from('a test key of thirty-two characters or more') };
+
 const REPORT: TerminationReport = {
   format: 'takedown.termination-report',
   version: 2,
@@ -48,7 +50,7 @@ const REPORT: TerminationReport = {
       id: 'n1',
       category: 'csam',
       source: { kind: 'hotline', name: 'Example Hotline' },
-      urls: [redactedUrl('https://files.tenant-a.example/gallery/8f1c2e?x=1')],
+      urls: [redactedUrl('https://files.tenant-a.example/gallery/8f1c2e?x=1', URL_HASH_KEY)],
       receivedAt: '2026-09-01T10:00:00.000Z',
       notifiedAt: '2026-09-01T10:00:01.000Z',
       remindedAt: [],
@@ -103,10 +105,10 @@ describe('termination report digest', () => {
     expect(verifyReport(REPORT)).toMatchObject({ ok: false, problem: 'the file has no digest' });
   });
 
-  it('URLs keep only the host and a hash of path and query', () => {
-    const u = redactedUrl('https://files.tenant-a.example/gallery/8f1c2e?x=1');
+  it('URLs keep only the host and a keyed hash of path and query', () => {
+    const u = redactedUrl('https://files.tenant-a.example/gallery/8f1c2e?x=1', URL_HASH_KEY);
     expect(u.host).toBe('files.tenant-a.example');
-    expect(u.pathSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(u.pathHash).toMatch(/^hmac:test:[0-9a-f]{64}$/);
     expect(JSON.stringify(digestReport(REPORT))).not.toContain('gallery');
   });
 });

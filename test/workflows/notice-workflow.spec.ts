@@ -3,6 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DataSource } from 'typeorm';
+import { temporalDataConverter } from '@takedown/config';
 import { DEMO_POLICY, type CategoryPolicy } from '@takedown/domain';
 import { CapturedMailbox } from '@takedown/mail';
 import { NoticeEntity, NoticeEventEntity, PolicyEntity } from '@takedown/persistence';
@@ -27,7 +28,10 @@ describe('notice workflow on a real Temporal server with the real activities', (
   let db: DataSource;
 
   beforeAll(async () => {
-    temporal = await TestWorkflowEnvironment.createFromExistingServer({ address: env.TEMPORAL_ADDRESS });
+    temporal = await TestWorkflowEnvironment.createFromExistingServer({
+      address: env.TEMPORAL_ADDRESS,
+      client: { dataConverter: temporalDataConverter(env) },
+    });
     container = await NestFactory.createApplicationContext(WorkerModule.forEnv(env), { logger: false });
     db = container.get(DataSource);
   });
@@ -43,6 +47,7 @@ describe('notice workflow on a real Temporal server with the real activities', (
       connection: temporal.nativeConnection,
       namespace: 'default',
       taskQueue,
+      dataConverter: temporalDataConverter(env),
       container,
     });
     return worker.runUntil(fn(taskQueue));

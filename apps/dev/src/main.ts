@@ -1,16 +1,20 @@
 import * as fs from 'node:fs';
+import type * as http from 'node:http';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import {
+  EncryptionCodec,
   loadEnvOrExit,
   publicBaseUrl,
   redactPassword,
   removeLocalStack,
+  resolvePayloadKeys,
   writeLocalStack,
   type Env,
 } from '@takedown/config';
 import { parseMailSources } from '@takedown/domain';
 import { createBootstrapAdminToken, dataSourceOptions } from '@takedown/persistence';
+import { createCodecServer } from '@takedown/worker/codec-server';
 import { startStack, type RunningStack } from './stack';
 import { supervise, waitHealthy, type Supervised } from './supervise';
 
@@ -28,6 +32,19 @@ const DEV_MAIL_SOURCES =
   'provider|Mailbox Example|@mailbox.example;hotline|Example Hotline|ntd@hotline.example';
 const say = (line: string) => process.stdout.write(`[takedown] ${line}\n`);
 
+/** The codec server for the local Temporal UI; a port in use costs only the UI's view of payloads, so it warns. */
+async function startCodecServer(env: Env, dataDir: string, uiOrigin: string): Promise<http.Server | null> {
+  const server = createCodecServer(new EncryptionCodec(resolvePayloadKeys(env, dataDir)), { uiOrigin });
+  return new Promise((resolve) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      say(
+        `The codec server could not listen (${err.code ?? err.message}): the Temporal UI shows payloads encrypted`,
+      );
+      resolve(null);
+    });
+    server.listen(env.CODEC_SERVER_PORT, env.CODEC_SERVER_HOST, () => resolve(server));
+  });
+}
 async function main(): Promise<void> {
   const env = loadEnvOrExit();
   const dataDir = path.resolve(ROOT, env.TAKEDOWN_DATA_DIR);
@@ -35,12 +52,14 @@ async function main(): Promise<void> {
   const children: Supervised[] = [];
   let stopping = false;
   let stackFileWritten = false;
+  let codecServer: http.Server | null = null;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     say('Stopping...');
     if (stackFileWritten) removeLocalStack(env.TAKEDOWN_DATA_DIR);
     await Promise.all(children.map((c) => c.stop()));
+    codecServer?.close();
     await stack?.stop();
     say('Stopped.');
     process.exit(code);
@@ -63,10 +82,13 @@ async function main(): Promise<void> {
         temporalUi: env.TEMPORAL_UI_PORT,
         smtp: env.SMTP_CAPTURE_PORT,
       },
+      temporalUiCodecEndpoint: `http://${env.CODEC_SERVER_HOST}:${env.CODEC_SERVER_PORT}`,
       cacheDir: env.TAKEDOWN_CACHE_DIR,
       log: say,
     });
     if (stopping) return;
+    // The local UI shows payloads through it; the key is the one the API and the worker generate in the data folder.
+    if (stack.temporalUiUrl) codecServer = await startCodecServer(env, dataDir, stack.temporalUiUrl);
     const bootstrapToken = await bootstrapAdminToken(
       stack.databaseUrl,
       new Date(Date.now() + env.BOOTSTRAP_TOKEN_TTL),
@@ -139,6 +161,10 @@ async function main(): Promise<void> {
     say(
       `  Temporal        ${stack.temporalAddress}${stack.temporalUiUrl ? `   UI: ${stack.temporalUiUrl}` : ''}`,
     );
+    if (codecServer)
+      say(
+        `  Codec server    http://${env.CODEC_SERVER_HOST}:${env.CODEC_SERVER_PORT}   (decrypts payloads for the UI)`,
+      );
     say(`  PostgreSQL      ${redactPassword(stack.databaseUrl)}`);
     if (stack.mailCaptureDir)
       say(`  Mail            ${api}/dev/mail/view   (files: ${stack.mailCaptureDir})`);

@@ -15,6 +15,8 @@ export interface StackOptions {
   temporalPersistence?: 'sqlite' | 'postgres';
   smtpUrl?: string;
   ports: { postgres: number; temporal: number; temporalUi?: number; smtp: number };
+  /** The codec server the local Temporal UI decodes payloads with. */
+  temporalUiCodecEndpoint?: string;
   cacheDir?: string;
   log: (line: string) => void;
 }
@@ -82,6 +84,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
           dbFile: path.join(opts.dataDir, 'temporal', 'temporal.sqlite'),
           port: opts.ports.temporal,
           uiPort: opts.ports.temporalUi,
+          uiCodecEndpoint: opts.temporalUiCodecEndpoint,
           logFile: path.join(opts.dataDir, 'temporal', 'server.log'),
         });
       }

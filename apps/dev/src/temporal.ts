@@ -78,6 +78,8 @@ export async function startTemporalDevServer(opts: {
   dbFile: string;
   port: number;
   uiPort?: number;
+  /** Where the UI's page asks to decode payloads (the codec server). */
+  uiCodecEndpoint?: string;
   logFile?: string;
   log?: (line: string) => void;
 }): Promise<RunningTemporal> {
@@ -94,8 +96,10 @@ export async function startTemporalDevServer(opts: {
     '--log-level',
     'warn',
   ];
-  if (opts.uiPort) args.push('--ui-ip', '127.0.0.1', '--ui-port', String(opts.uiPort));
-  else args.push('--headless');
+  if (opts.uiPort) {
+    args.push('--ui-ip', '127.0.0.1', '--ui-port', String(opts.uiPort));
+    if (opts.uiCodecEndpoint) args.push('--ui-codec-endpoint', opts.uiCodecEndpoint);
+  } else args.push('--headless');
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
   const child = spawn(opts.binary, args, { stdio: ['ignore', out, out] });
   let exited = false;

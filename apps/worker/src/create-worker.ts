@@ -3,6 +3,7 @@ import {
   NativeConnection,
   Worker,
   type ActivityInboundCallsInterceptor,
+  type DataConverter,
   type WorkerOptions,
 } from '@temporalio/worker';
 import type { WorkerTaskMetrics } from '@takedown/observability';
@@ -30,6 +31,8 @@ export interface CreateWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /** `temporalDataConverter(env)`: payloads encrypted as the API's client encrypts them. */
+  dataConverter: DataConverter;
   /** The Nest container that provides the activities (see WorkerModule). */
   container: INestApplicationContext;
   metrics?: WorkerTaskMetrics;
@@ -114,6 +117,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
+    dataConverter: opts.dataConverter,
     activities,
     ...opts.tuning,
     // The SDK takes an absent option for its default, not an undefined one.

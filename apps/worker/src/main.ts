@@ -4,7 +4,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, type LogLevel, type Worker } from '@temporalio/worker';
-import { freePort, loadEnvOrExit, temporalConnectionOptions } from '@takedown/config';
+import { freePort, loadEnvOrExit, temporalConnectionOptions, temporalDataConverter } from '@takedown/config';
 import {
   createRegistry,
   nestLogger,
@@ -38,6 +38,8 @@ async function main(): Promise<void> {
     );
     process.exit(78);
   }
+  // Resolved at start: production without TEMPORAL_PAYLOAD_KEYS stops at once, naming it.
+  const dataConverter = temporalDataConverter(env);
   // One JSON logger for everything this process says: its own lines, Nest's, the SDK's and its Rust core's (which
   // otherwise prints coloured text straight to the console). Shutdown on signals is ours (below), so the HTTP
   // server and DI container close in order too.
@@ -118,13 +120,14 @@ async function main(): Promise<void> {
         connection,
         namespace: env.TEMPORAL_NAMESPACE,
         taskQueue: env.TEMPORAL_TASK_QUEUE,
+        dataConverter,
         container,
         metrics: workerTaskMetrics(registry),
         tuning: workerTuning(env),
         shutdownGraceTime: SHUTDOWN_GRACE,
       });
       // A signal that came while the worker was being built.
-      await ensureSchedules(new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), {
+      await ensureSchedules(new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter }), {
         taskQueue: env.TEMPORAL_TASK_QUEUE,
         auditHeadEverySeconds: env.AUDIT_HEAD_KEY ? env.AUDIT_HEAD_EVERY_SECONDS : null,
         retentionCron: env.RETENTION_SCHEDULE === 'off' ? null : env.RETENTION_SCHEDULE,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { anonymisedText } from '@takedown/domain';
+import { anonymisedText, type UrlHashKey } from '@takedown/domain';
 import { insertSnapshot, latestSnapshot, type StoredSnapshot } from '@takedown/persistence';
 import {
   buildStatementOfReasons,
@@ -16,6 +16,11 @@ export class StatementSigningKey {
   constructor(readonly key: ReportKey) {}
 }
 
+/** The key of the path hashes URLs quoted in a statement are reduced to (the first of URL_HASH_KEYS). */
+export class StatementUrlHashKey {
+  constructor(readonly key: UrlHashKey) {}
+}
+
 /**
  * A termination case's statement of reasons (DSA Art. 17), made once per case as a signed, insert-only snapshot: the
  * formal notice carries it, so it reaches the customer no later than the restriction. Made again (by a retry) it is
@@ -27,6 +32,7 @@ export class StatementsService {
     private readonly db: DataSource,
     private readonly settings: TerminationSettings,
     private readonly signing: StatementSigningKey,
+    private readonly urlHash: StatementUrlHashKey,
   ) {}
 
   async ensure(input: { caseId: string; effectiveAt: string; immediate: boolean }): Promise<StoredSnapshot> {
@@ -60,7 +66,11 @@ export class StatementsService {
         generatedAt: new Date().toISOString(),
         language: c.language,
         // Reasons quote URLs and addresses: the statement, like the report, shows them anonymised.
-        case: { id: c.id, openedAt: c.opened_at.toISOString(), reason: anonymisedText(c.reason) },
+        case: {
+          id: c.id,
+          openedAt: c.opened_at.toISOString(),
+          reason: anonymisedText(c.reason, this.urlHash.key),
+        },
         customer: { id: c.customer_id, reference: c.reference, name: c.name },
         effectiveAt: input.effectiveAt,
         immediate: input.immediate,

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { publicBaseUrl, type Env } from '@takedown/config';
+import { publicBaseUrl, resolveUrlHashKeys, type Env } from '@takedown/config';
 import { durationToMs } from '@takedown/domain';
 import { resolveLinkKeys } from '@takedown/links';
 import { Mailer } from '@takedown/mail';
@@ -14,7 +14,7 @@ import { NotificationActivitiesService } from './notification-activities.service
 import { OrderPaging, PagingSettings } from './order-paging';
 import { PortalLinks } from './portal-links';
 import { ScheduleActivitiesService, ScheduleSettings } from './schedule-activities.service';
-import { StatementSigningKey, StatementsService } from './statements.service';
+import { StatementSigningKey, StatementsService, StatementUrlHashKey } from './statements.service';
 import { SourceWebhooks } from './source-webhooks';
 import { StandingActivitiesService } from './standing-activities.service';
 import { TerminationActivitiesService } from './termination-activities.service';
@@ -89,7 +89,11 @@ export class WorkerModule {
           useValue: new ScheduleSettings(
             env.AUDIT_HEAD_KEY,
             env.AUDIT_HEAD_FILE,
-            { days: env.RETENTION_DAYS, byCategory: env.RETENTION_DAYS_BY_CATEGORY },
+            {
+              days: env.RETENTION_DAYS,
+              byCategory: env.RETENTION_DAYS_BY_CATEGORY,
+              urlHashKey: resolveUrlHashKeys(env)[0],
+            },
             env.TRANSPARENCY_DB_URL && env.TRANSPARENCY_DB_TOKEN
               ? { url: env.TRANSPARENCY_DB_URL, token: env.TRANSPARENCY_DB_TOKEN }
               : null,
@@ -97,6 +101,8 @@ export class WorkerModule {
         },
         // Resolved at start: production without REPORT_SIGNING_KEYS stops at once, naming it.
         { provide: StatementSigningKey, useValue: new StatementSigningKey(resolveReportKeys(env)[0]) },
+        // Likewise URL_HASH_KEYS.
+        { provide: StatementUrlHashKey, useValue: new StatementUrlHashKey(resolveUrlHashKeys(env)[0]) },
         StatementsService,
         NoticeActivitiesService,
         NotificationActivitiesService,

@@ -61,6 +61,7 @@ const duration = (fallback: string) =>
 const SAMPLE_SECRETS = [
   'change-me-to-at-least-32-random-characters',
   'replace-me-with-32-or-more-random-characters',
+  'change-me-to-32-random-bytes-in-base64url--',
 ];
 const SAMPLE_PASSWORDS = new Set(['secret', 'password', 'takedown']);
 
@@ -104,6 +105,27 @@ export const envSchema = z
     TEMPORAL_TLS_SERVER_NAME: z.string().trim().min(1).optional(),
     /** A Temporal Cloud API key, instead of a client certificate. */
     TEMPORAL_API_KEY: z.string().trim().min(1).optional(),
+    /**
+     * Encrypt what goes into Temporal history (docs/hardening.md): `kid:key[,kid:key…]`, each key 32 random bytes in
+     * base64url. The first encrypts; all decrypt (rotation). Required in production; elsewhere a key is generated
+     * once under TAKEDOWN_DATA_DIR.
+     */
+    TEMPORAL_PAYLOAD_KEYS: z
+      .string()
+      .trim()
+      .regex(
+        /^[\w.-]+:[A-Za-z0-9_-]{43}(,[\w.-]+:[A-Za-z0-9_-]{43})*$/,
+        'must be kid:key pairs separated by commas, each key 32 bytes in base64url (43 characters)',
+      )
+      .optional(),
+    /** The codec server for the Temporal UI (`npm run codec-server`): where it listens, and the UI it answers. */
+    CODEC_SERVER_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    CODEC_SERVER_PORT: port.default(8234),
+    CODEC_SERVER_UI_ORIGIN: z
+      .string()
+      .trim()
+      .regex(/^https?:\/\/[^/\s]+$/, 'must be an origin such as https://temporal-ui.internal (no path)')
+      .default('http://127.0.0.1:8233'),
     /** Worker tuning (docs/scaling.md): workflows kept in memory between tasks, and tasks run at once. */
     WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
@@ -123,6 +145,19 @@ export const envSchema = z
       .trim()
       .regex(
         /^[\w-]+:[^,:]{32,}(,[\w-]+:[^,:]{32,})*$/,
+        'must be kid:secret pairs separated by commas, secrets of 32+ characters',
+      )
+      .optional(),
+    /**
+     * Keys of the path hashes in anonymised URLs and reports (`[hmac:<kid>:<hex>]`), held outside PostgreSQL:
+     * `kid:secret[,kid:secret…]`; the first hashes, all still match. Required in production; elsewhere a key is
+     * generated once under TAKEDOWN_DATA_DIR.
+     */
+    URL_HASH_KEYS: z
+      .string()
+      .trim()
+      .regex(
+        /^[\w.-]+:[^,:]{32,}(,[\w.-]+:[^,:]{32,})*$/,
         'must be kid:secret pairs separated by commas, secrets of 32+ characters',
       )
       .optional(),

@@ -1,5 +1,5 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import type { Actor, Category } from '@takedown/domain';
+import type { Actor, Category, UrlHashKey } from '@takedown/domain';
 import { anonymisedText, anonymisedUrl } from '@takedown/domain';
 import { appendAudit } from './audit-log';
 
@@ -7,6 +7,8 @@ import { appendAudit } from './audit-log';
 export interface RetentionPolicy {
   days: number;
   byCategory?: Partial<Record<Category, number>>;
+  /** The key of the path hashes URLs are reduced to (URL_HASH_KEYS' first): never stored with them. */
+  urlHashKey: UrlHashKey;
 }
 
 /** The tables retention changes, in the order it changes them. */
@@ -41,8 +43,8 @@ export const ORDER_HOLD = `interval '6 months'`;
  * Anonymises what the policy no longer allows to keep (docs/retention.md). A closed notice older than its
  * category's retention, once its reopen window has passed, keeps its category, customer, source organisation,
  * timestamps, deadline, outcome, content hashes and every timeline step (type, actor, time), so that counts,
- * timings, transparency figures and termination reports stay as they were; it loses its URLs (reduced to host +
- * SHA-256 of path and query, the form the termination report shows), the reporter's contact, the text of the mail
+ * timings, transparency figures and termination reports stay as they were; it loses its URLs (reduced to host + keyed
+ * hash of path and query, the form the termination report shows), the reporter's contact, the text of the mail
  * it came in, and URLs and email addresses in free text (reasons, notes, task summaries). Feedback emails lose
  * their recipient. Unprocessable mail older than RETENTION_DAYS keeps its size and reason only.
  *
@@ -90,7 +92,7 @@ export async function runRetention(
     if (!batch.length) break;
     const ids = batch.map((n) => n.id);
     await inTransaction(db, dryRun, async (q) => {
-      const counts = await anonymiseNotices(q, ids, now);
+      const counts = await anonymiseNotices(q, ids, now, policy.urlHashKey);
       for (const t of RETENTION_TABLES) report.rows[t] += counts[t] ?? 0;
     });
     report.examples.notices.push(...ids.slice(0, exampleCount - report.examples.notices.length));
@@ -109,7 +111,7 @@ export async function runRetention(
       await q.query(
         `UPDATE raw_messages SET sender = NULL, message_id = NULL, headers = '', text = '', error = $2,
            anonymised_at = $3 WHERE id = $1`,
-        [m.id, anonymisedText(m.error), now],
+        [m.id, anonymisedText(m.error, policy.urlHashKey), now],
       );
     }
     report.rows.raw_messages = messages.length;
@@ -132,6 +134,7 @@ async function anonymiseNotices(
   q: QueryRunner,
   ids: string[],
   now: Date,
+  key: UrlHashKey,
 ): Promise<Partial<Record<RetentionTable, number>>> {
   const notices = (await q.query(
     `SELECT id, urls, description FROM notices WHERE id = ANY($1::uuid[]) FOR UPDATE`,
@@ -141,7 +144,12 @@ async function anonymiseNotices(
     await q.query(
       `UPDATE notices SET urls = $2, description = $3, source_contact = NULL, original_text = NULL, report_details = NULL,
          anonymised_at = $4, updated_at = now() WHERE id = $1`,
-      [n.id, n.urls.map(anonymisedUrl), n.description === null ? null : anonymisedText(n.description), now],
+      [
+        n.id,
+        n.urls.map((u) => anonymisedUrl(u, key)),
+        n.description === null ? null : anonymisedText(n.description, key),
+        now,
+      ],
     );
   }
   const [, reports] = (await q.query(
@@ -156,8 +164,8 @@ async function anonymiseNotices(
     [ids],
   )) as { id: string; reason: string | null; data: unknown }[];
   for (const e of eventRows) {
-    const reason = e.reason === null ? null : anonymisedText(e.reason);
-    const data = anonymisedJson(e.data);
+    const reason = e.reason === null ? null : anonymisedText(e.reason, key);
+    const data = anonymisedJson(e.data, key);
     if (reason === e.reason && JSON.stringify(data) === JSON.stringify(e.data)) continue;
     await q.query(`UPDATE notice_events SET reason = $2, data = $3::jsonb WHERE id = $1`, [
       e.id,
@@ -173,8 +181,8 @@ async function anonymiseNotices(
     [ids],
   )) as { id: string; summary: string; note: string | null }[];
   for (const t of taskRows) {
-    const summary = anonymisedText(t.summary);
-    const note = t.note === null ? null : anonymisedText(t.note);
+    const summary = anonymisedText(t.summary, key);
+    const note = t.note === null ? null : anonymisedText(t.note, key);
     if (summary === t.summary && note === t.note) continue;
     await q.query(`UPDATE tasks SET summary = $2, note = $3 WHERE id = $1`, [t.id, summary, note]);
     tasks++;
@@ -195,8 +203,8 @@ async function anonymiseNotices(
   for (const o of orderRows) {
     await q.query(`UPDATE removal_orders SET urls = $2, reasons = $3 WHERE id = $1`, [
       o.id,
-      o.urls.map(anonymisedUrl),
-      anonymisedText(o.reasons),
+      o.urls.map((u) => anonymisedUrl(u, key)),
+      anonymisedText(o.reasons, key),
     ]);
   }
 
@@ -211,11 +219,11 @@ async function anonymiseNotices(
 }
 
 /** Every string in a timeline step's data (a duplicate's reference, a dispute) reduced like free text. */
-function anonymisedJson(value: unknown): unknown {
-  if (typeof value === 'string') return anonymisedText(value);
-  if (Array.isArray(value)) return value.map(anonymisedJson);
+function anonymisedJson(value: unknown, key: UrlHashKey): unknown {
+  if (typeof value === 'string') return anonymisedText(value, key);
+  if (Array.isArray(value)) return value.map((v) => anonymisedJson(v, key));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, anonymisedJson(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, anonymisedJson(v, key)]));
   }
   return value;
 }

@@ -1,7 +1,25 @@
 import { renderLetterPdf } from './letter-pdf';
 import { sealSnapshot, type Digested, type SealedReport } from './snapshot';
 import type { ReportKey } from './signing';
-import { redactedUrl } from './termination-report';
+import { createHash } from 'node:crypto';
+
+/**
+ * The order's URLs as the authority matches them: it issued the order and holds the URLs, and matches by hashing its
+ * own copy, so this one hash stays unkeyed SHA-256 (every other report's path hash is keyed, `redactedUrl`). The record
+ * is made before retention may touch the order (its content is held six months).
+ */
+function authorityUrl(url: string): { host: string; pathSha256: string } {
+  let host = '';
+  let rest = url;
+  try {
+    const u = new URL(url);
+    host = u.host;
+    rest = `${u.pathname}${u.search}`;
+  } catch {
+    // Not a URL: the whole text is hashed, nothing of it shown.
+  }
+  return { host, pathSha256: createHash('sha256').update(rest).digest('hex') };
+}
 
 /** What was done about a removal order, in the words of TCO Regulation Art. 3(6). */
 export type OrderAction = 'removed' | 'disabled' | 'not_executed';
@@ -93,7 +111,7 @@ export function orderCompletionRecord(input: OrderCompletionInput): OrderComplet
       receivedAt: order.receivedAt.toISOString(),
       contactPoint: order.contactPoint,
       informProvider: order.informProvider,
-      urls: order.urls.map(redactedUrl),
+      urls: order.urls.map(authorityUrl),
     },
     notice: {
       id: notice.id,

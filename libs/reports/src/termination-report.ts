@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseAnonymisedUrl } from '@takedown/domain';
+import { parseAnonymisedUrl, pathHash, type UrlHashKey } from '@takedown/domain';
 
 /**
  * The termination report for legal (DOMAIN.md): everything a judge may ask about a case, and nothing of the reported
@@ -82,8 +82,11 @@ export interface ReportNotice {
   id: string;
   category: string;
   source: { kind: string; name: string };
-  /** `host` and the SHA-256 of path + query: never the URL itself. */
-  urls: { host: string; pathSha256: string }[];
+  /**
+   * `host` and the keyed hash of path + query (`hmac:<kid>:<hex>`, or `sha256:<hex>` for a URL anonymised before
+   * keys): never the URL itself. Reports signed before keys hold `pathSha256` instead, and still verify.
+   */
+  urls: RedactedUrl[];
   receivedAt: string;
   notifiedAt: string | null;
   remindedAt: string[];
@@ -106,11 +109,16 @@ export interface SignedTerminationReport extends TerminationReport {
 /** A report digested, before it is signed. */
 export type DigestedTerminationReport = Omit<SignedTerminationReport, 'signature'>;
 
+export interface RedactedUrl {
+  host: string;
+  pathHash: string;
+}
+
 /**
- * A URL as the report may show it: the host, and a hash of the part that identifies the material. A URL that
+ * A URL as the report may show it: the host, and the keyed hash of the part that identifies the material. A URL that
  * retention already reduced to host and hash (`anonymisedUrl`) gives the same host and hash as the URL it was.
  */
-export function redactedUrl(url: string): { host: string; pathSha256: string } {
+export function redactedUrl(url: string, key: UrlHashKey): RedactedUrl {
   const anonymised = parseAnonymisedUrl(url);
   if (anonymised) return anonymised;
   let host = '';
@@ -122,7 +130,7 @@ export function redactedUrl(url: string): { host: string; pathSha256: string } {
   } catch {
     // Not a URL: the whole text is hashed, nothing of it shown.
   }
-  return { host, pathSha256: createHash('sha256').update(rest).digest('hex') };
+  return { host, pathHash: pathHash(rest, key) };
 }
 
 /** JSON with object keys sorted at every depth and no whitespace: the same data gives the same bytes. */

@@ -1,6 +1,6 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
-import { temporalConnectionOptions } from '@takedown/config';
+import { temporalConnectionOptions, temporalDataConverter } from '@takedown/config';
 import { AppConfig } from '../app-config';
 
 /**
@@ -23,7 +23,12 @@ import { AppConfig } from '../app-config';
       provide: Client,
       inject: [Connection, AppConfig],
       useFactory: (connection: Connection, config: AppConfig) =>
-        new Client({ connection, namespace: config.env.TEMPORAL_NAMESPACE }),
+        // Resolved at start: production without TEMPORAL_PAYLOAD_KEYS stops at once, naming it.
+        new Client({
+          connection,
+          namespace: config.env.TEMPORAL_NAMESPACE,
+          dataConverter: temporalDataConverter(config.env),
+        }),
     },
   ],
   exports: [Client, Connection],

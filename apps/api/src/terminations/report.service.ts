@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { anonymisedText, DomainError } from '@takedown/domain';
+import { resolveUrlHashKeys } from '@takedown/config';
+import { anonymisedText, DomainError, type UrlHashKey } from '@takedown/domain';
 import {
   customerAppeals,
   getSnapshot,
@@ -18,6 +19,7 @@ import {
   type ReportNotice,
   type TerminationReport,
 } from '@takedown/reports';
+import { AppConfig } from '../app-config';
 import { ReportKeys } from '../well-known/report-keys';
 
 interface EventRow {
@@ -40,12 +42,6 @@ const NOTICE_DECISIONS: Record<string, (e: EventRow) => string> = {
   appeal_reversed: () => 'appeal reversed',
 };
 
-/**
- * Free text as a report shows it: reasons and notes quote URLs (the material) and addresses, which a report handed to
- * a customer or a court must not carry; they are anonymised as retention anonymises URLs, the words kept.
- */
-const freeText = (text: string | null): string | null => (text === null ? null : anonymisedText(text));
-
 const KIND = 'termination_report';
 
 /**
@@ -57,7 +53,21 @@ export class TerminationReportService {
   constructor(
     private readonly db: DataSource,
     private readonly keys: ReportKeys,
-  ) {}
+    config: AppConfig,
+  ) {
+    // Resolved at start: production without URL_HASH_KEYS stops at once, naming it.
+    this.urlHashKey = resolveUrlHashKeys(config.env)[0];
+  }
+
+  private readonly urlHashKey: UrlHashKey;
+
+  /**
+   * Free text as a report shows it: reasons and notes quote URLs (the material) and addresses, which a report handed
+   * to a customer or a court must not carry; they are anonymised as retention anonymises URLs, the words kept.
+   */
+  private freeText(text: string | null): string | null {
+    return text === null ? null : anonymisedText(text, this.urlHashKey);
+  }
 
   /**
    * The case's current snapshot: the latest when the evidence has not changed since (the same content digest), else
@@ -186,7 +196,7 @@ export class TerminationReportService {
         id: n.id,
         category: n.category,
         source: { kind: n.source_kind, name: n.source_name },
-        urls: n.urls.map(redactedUrl),
+        urls: n.urls.map((u) => redactedUrl(u, this.urlHashKey)),
         receivedAt: n.received_at.toISOString(),
         notifiedAt: first('customer_notified'),
         remindedAt: ev.filter((e) => e.type === 'customer_reminded').map((e) => e.occurred_at.toISOString()),
@@ -203,7 +213,7 @@ export class TerminationReportService {
             at: e.occurred_at.toISOString(),
             type: e.type,
             by: e.actor,
-            reason: freeText(e.reason),
+            reason: this.freeText(e.reason),
           })),
       };
     });
@@ -239,7 +249,7 @@ export class TerminationReportService {
           at: e.occurred_at.toISOString(),
           by: e.actor,
           decision: NOTICE_DECISIONS[e.type](e),
-          why: freeText(e.reason),
+          why: this.freeText(e.reason),
           subject: `notice ${e.notice_id.slice(0, 8)}`,
         })),
       ...standing
@@ -248,7 +258,7 @@ export class TerminationReportService {
           at: s.occurred_at.toISOString(),
           by: s.actor,
           decision: s.type,
-          why: freeText(s.reason),
+          why: this.freeText(s.reason),
           subject: 'standing',
         })),
       ...timeline
@@ -258,7 +268,7 @@ export class TerminationReportService {
           by: t.actor,
           decision:
             t.type === 'task_completed' ? `${String(t.data.kind)}: ${String(t.data.outcome)}` : t.type,
-          why: freeText(t.reason),
+          why: this.freeText(t.reason),
           subject: 'case',
         })),
     ].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
@@ -278,7 +288,7 @@ export class TerminationReportService {
         id: c.id,
         status: c.status,
         openedBy: c.opened_by,
-        reason: anonymisedText(c.reason),
+        reason: anonymisedText(c.reason, this.urlHashKey),
         openedAt: c.opened_at.toISOString(),
         effectiveAt: c.effective_at?.toISOString() ?? null,
         closedAt: c.closed_at?.toISOString() ?? null,
@@ -316,7 +326,7 @@ export class TerminationReportService {
           at: s.occurred_at.toISOString(),
           type: s.type,
           actor: s.actor,
-          reason: freeText(s.reason),
+          reason: this.freeText(s.reason),
           level: s.level,
           previousLevel: s.previous_level,
         })),
@@ -326,7 +336,7 @@ export class TerminationReportService {
         at: t.occurred_at.toISOString(),
         type: t.type,
         actor: t.actor,
-        reason: freeText(t.reason),
+        reason: this.freeText(t.reason),
       })),
       decisions,
       appeals: (await customerAppeals(this.db, c.customer_id)).map((a) => ({

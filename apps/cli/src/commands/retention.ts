@@ -6,7 +6,7 @@ import {
   RETENTION_TABLES,
   type RetentionReport,
 } from '@takedown/persistence';
-import { loadEnvOrExit } from '@takedown/config';
+import { loadEnvOrExit, resolveUrlHashKeys } from '@takedown/config';
 
 /** sysexits.h: 0 done, 64 usage, 78 configuration missing. */
 const EXIT = { ok: 0, usage: 64, config: 78 } as const;
@@ -40,7 +40,11 @@ export async function retentionCommand(
   try {
     const report = await runRetention(
       db,
-      { days: env.RETENTION_DAYS, byCategory: env.RETENTION_DAYS_BY_CATEGORY },
+      {
+        days: env.RETENTION_DAYS,
+        byCategory: env.RETENTION_DAYS_BY_CATEGORY,
+        urlHashKey: resolveUrlHashKeys(env)[0],
+      },
       { dryRun: flags.has('--dry-run'), actor: cliActor('retention run') },
     );
     say(flags.has('--json') ? JSON.stringify(report, null, 2) : describe(report));
