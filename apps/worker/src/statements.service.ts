@@ -136,7 +136,10 @@ export class StatementsService {
         case: {
           id: n.id,
           openedAt: n.received_at.toISOString(),
-          reason: anonymisedText(n.reason ?? 'The reported content was not removed by the deadline.'),
+          reason: anonymisedText(
+            n.reason ?? 'The reported content was not removed by the deadline.',
+            this.urlHash.key,
+          ),
         },
         customer: { id: n.customer_id, reference: n.reference, name: n.name },
         effectiveAt: now,

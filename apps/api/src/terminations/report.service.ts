@@ -344,12 +344,12 @@ export class TerminationReportService {
         kind: a.kind,
         subject: a.caseId ? `case ${a.caseId.slice(0, 8)}` : `notice ${(a.noticeId as string).slice(0, 8)}`,
         filedAt: a.filedAt.toISOString(),
-        reason: anonymisedText(a.reason),
+        reason: anonymisedText(a.reason, this.urlHashKey),
         decidedBy: a.decidedBy,
         status: a.status,
         reviewedBy: a.reviewedBy,
         reviewedAt: a.reviewedAt?.toISOString() ?? null,
-        reviewReason: freeText(a.reviewReason),
+        reviewReason: this.freeText(a.reviewReason),
       })),
       statementsOfReasons: (await listSnapshots(this.db, 'statement_of_reasons', caseId))
         .reverse()
