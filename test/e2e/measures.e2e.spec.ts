@@ -172,6 +172,21 @@ describe('preventive measures with evidence', () => {
     ]);
   });
 
+  it('refuses a date the calendar does not have with a 400 naming it, which PostgreSQL answered with a 500 (fuzz run 9)', async () => {
+    for (const date of ['0000-00-00', '0000-01-01', '2026-02-30', '2026-00-10', '2026-3-1']) {
+      const res = await asA.post('/v1/customer/measures').send({ kind: 'attribute', evidence: '0', date });
+      expect({ date, status: res.status, fields: res.body.fields }).toEqual({
+        date,
+        status: 400,
+        fields: [{ field: 'date', problems: ['date must be a calendar date like 2026-03-01'] }],
+      });
+    }
+    await asA
+      .post('/v1/customer/measures')
+      .send({ kind: 'attribute', evidence: '0', date: '0001-01-01' })
+      .expect(201);
+  });
+
   it('lets neither another customer nor another account manager near a customer’s measures', async () => {
     await asB
       .post('/v1/customer/measures')

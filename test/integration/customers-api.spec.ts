@@ -130,6 +130,31 @@ describe('customers, prefixes and attribution API', () => {
     await http.get(`/v1/customers/${randomUUID()}`).expect(404);
   });
 
+  it('answers 400 naming contract.startsOn for a day the calendar does not have (fuzz run 9)', async () => {
+    const contract = (startsOn: string) => ({
+      contract: {
+        startsOn,
+        noticePeriodDays: 30,
+        immediateTerminationForIllegalContent: true,
+        policyProfile: 'default',
+      },
+    });
+    for (const startsOn of ['0000-01-01', '2023-02-29', '2024-13-01', '2024-01-01T00:00:00Z']) {
+      const res = await http.post('/v1/customers').send(body('day', contract(startsOn)));
+      expect({ startsOn, status: res.status, fields: res.body.fields }).toEqual({
+        startsOn,
+        status: 400,
+        fields: [
+          { field: 'contract.startsOn', problems: ['startsOn must be a calendar date like 2026-03-01'] },
+        ],
+      });
+    }
+    await http
+      .post('/v1/customers')
+      .send(body('leap', contract('2024-02-29')))
+      .expect(201);
+  });
+
   it('links an end customer to its reseller and refuses unknown parents and loops', async () => {
     const reseller = await create('reseller', { contractType: 'reseller' });
     const end = await create('end', { contractType: 'unmanaged', parentId: reseller.id });

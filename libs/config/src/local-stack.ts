@@ -29,7 +29,8 @@ export function projectRoot(from = __dirname): string {
 }
 
 export function localStackFile(dataDir: string): string {
-  return path.join(path.resolve(projectRoot(), dataDir), 'stack.json');
+  // An absolute folder needs no project root (a build outside the repository has none above it).
+  return path.join(path.isAbsolute(dataDir) ? dataDir : path.resolve(projectRoot(), dataDir), 'stack.json');
 }
 
 export function writeLocalStack(dataDir: string, settings: LocalStackSettings): string {

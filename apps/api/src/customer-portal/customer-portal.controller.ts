@@ -164,6 +164,7 @@ export class CustomerPortalController {
   })
   @ApiCreatedResponse({ type: MeasureView })
   @ApiBadRequestResponse({ description: 'A field is invalid; the body names it' })
+  @ApiNotFoundResponse({ description: 'No such customer (an admin’s customerId)' })
   @ApiConflictResponse({ description: 'The measure is verified already (MEASURE.ALREADY_VERIFIED)' })
   declareMeasure(
     @Query() q: CustomerScopeQuery,
@@ -182,6 +183,7 @@ export class CustomerPortalController {
   })
   @ApiCreatedResponse({ type: CustomerTokenView })
   @ApiBadRequestResponse({ description: 'A field is invalid; the body names it' })
+  @ApiNotFoundResponse({ description: 'No such customer (an admin’s customerId)' })
   createToken(
     @Query() q: CustomerScopeQuery,
     @Body() dto: CreateCustomerTokenDto,

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -152,10 +152,16 @@ export class CustomerBatchAnswerView {
   results: CustomerAnswerResult[];
 }
 
+/** A level names only the counts that lead to it. */
+export class StandingThresholdCountsView extends PartialType(StandingCountsView) {}
+
 export class StandingThresholdView {
   @ApiProperty({ enum: STANDING_LEVELS }) level: StandingLevel;
-  @ApiProperty({ type: StandingCountsView, description: 'Any one of these counts reached is that level' })
-  counts: Partial<StandingCountsView>;
+  @ApiProperty({
+    type: StandingThresholdCountsView,
+    description: 'Any one of these counts reached is that level; a count not named does not lead to it',
+  })
+  counts: StandingThresholdCountsView;
 }
 
 export class CustomerStandingView {

@@ -52,6 +52,7 @@ export class CustomerWebhookController {
   })
   @ApiOkResponse({ type: WebhookView })
   @ApiBadRequestResponse({ description: 'url is not an http(s) URL' })
+  @ApiNotFoundResponse({ description: 'No such customer (an admin’s customerId)' })
   async set(
     @Query() q: CustomerScopeQuery,
     @Body() dto: WebhookDto,

@@ -31,6 +31,7 @@ import {
 } from '@takedown/domain';
 import { POLICY_ID_PATTERN } from '@takedown/persistence';
 import { MAX_OFFSET } from '../common/page-query';
+import { IsCalendarDate } from '../common/calendar-date';
 
 export class AccountManagerDto {
   @ApiPropertyOptional({ example: 'Anne Jansen' })
@@ -76,9 +77,8 @@ export class PreventiveMeasureDto {
 }
 
 export class ContractDto {
-  @ApiProperty({ example: '2024-01-01', description: 'A calendar date' })
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'startsOn must be a date like 2024-01-01' })
-  @IsISO8601({ strict: true })
+  @ApiProperty({ example: '2024-01-01', format: 'date', description: 'A calendar date' })
+  @IsCalendarDate()
   startsOn: string;
 
   @ApiProperty({ example: 30, minimum: 0, maximum: 3650 })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { MEASURE_KIND_PATTERN } from '@takedown/domain';
+import { IsCalendarDate } from '../common/calendar-date';
 
 export class DeclareMeasureDto {
   @ApiProperty({ example: 'hash_check_uploads', description: 'What the customer does, as a kind' })
@@ -16,8 +17,8 @@ export class DeclareMeasureDto {
   @MaxLength(5000)
   evidence: string;
 
-  @ApiProperty({ example: '2026-03-01', description: 'Since when (a calendar date)' })
-  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'date must be a date like 2026-03-01' })
+  @ApiProperty({ example: '2026-03-01', format: 'date', description: 'Since when (a calendar date)' })
+  @IsCalendarDate()
   date: string;
 }
 

@@ -11,7 +11,7 @@ import {
 import { ANONYMOUS, currentAudit } from '@takedown/persistence';
 import type {
   CreatePolicyDto,
-  PolicyCategoriesView,
+  StoredPolicyCategoriesView,
   PolicyListView,
   PolicyVersionSummaryView,
   PolicyVersionView,
@@ -85,5 +85,5 @@ function summary(v: PolicyEntity, profile: PolicyProfile): PolicyVersionSummaryV
 }
 
 function view(v: PolicyEntity, profile: PolicyProfile): PolicyVersionView {
-  return { id: v.id, ...summary(v, profile), categories: v.categories as PolicyCategoriesView };
+  return { id: v.id, ...summary(v, profile), categories: v.categories as StoredPolicyCategoriesView };
 }

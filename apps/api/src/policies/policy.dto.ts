@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsISO8601, IsObject, IsOptional, IsString, Matches } from 'class-validator';
 import { DEFAULT_POLICY, type Category, type CategoryPolicy } from '@takedown/domain';
 import { POLICY_ID_PATTERN } from '@takedown/persistence';
@@ -86,6 +86,9 @@ export class PolicyCategoriesView implements Record<Category, CategoryPolicyView
   @ApiProperty({ type: CategoryPolicyView }) blocklisted: CategoryPolicyView;
 }
 
+/** A stored version's categories: a version stored before a category existed has no entry for it. */
+export class StoredPolicyCategoriesView extends PartialType(PolicyCategoriesView) {}
+
 /**
  * A new version of a profile. Only the types are checked here: the rules of the timers (and of the id and the
  * effective time) are checked together by the write path that the CLI shares, so that one 400 names every problem.
@@ -147,8 +150,13 @@ export class PolicyVersionSummaryView {
 
 export class PolicyVersionView extends PolicyVersionSummaryView {
   @ApiProperty({ example: 'default' }) id: string;
-  @ApiProperty({ type: PolicyCategoriesView, example: DEFAULT_POLICY.categories })
-  categories: PolicyCategoriesView;
+  @ApiProperty({
+    type: StoredPolicyCategoriesView,
+    example: DEFAULT_POLICY.categories,
+    description:
+      'Every category’s timers; a version stored before a category was added (a seeded one) has no entry for it',
+  })
+  categories: StoredPolicyCategoriesView;
 }
 
 export class PolicySummaryView {

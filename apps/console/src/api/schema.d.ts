@@ -2318,7 +2318,7 @@ export interface components {
     };
     ContractDto: {
       /**
-       * Format: date-time
+       * Format: date
        * @description A calendar date
        * @example 2024-01-01
        */
@@ -2764,11 +2764,18 @@ export interface components {
       falseClaims: number;
       contentBack: number;
     };
+    StandingThresholdCountsView: {
+      missedDeadlines?: number;
+      missedCsamDeadlines?: number;
+      ignored?: number;
+      falseClaims?: number;
+      contentBack?: number;
+    };
     StandingThresholdView: {
       /** @enum {string} */
       level: 'good' | 'watch' | 'warning' | 'final_warning' | 'termination_case';
-      /** @description Any one of these counts reached is that level */
-      counts: components['schemas']['StandingCountsView'];
+      /** @description Any one of these counts reached is that level; a count not named does not lead to it */
+      counts: components['schemas']['StandingThresholdCountsView'];
     };
     CustomerStandingView: {
       /** @enum {string} */
@@ -2818,6 +2825,7 @@ export interface components {
        */
       evidence: string;
       /**
+       * Format: date
        * @description Since when (a calendar date)
        * @example 2026-03-01
        */
@@ -4023,22 +4031,22 @@ export interface components {
        */
       repeatWeight?: number;
     };
-    PolicyCategoriesView: {
-      csam: components['schemas']['CategoryPolicyView'];
-      terrorist_content: components['schemas']['CategoryPolicyView'];
-      phishing: components['schemas']['CategoryPolicyView'];
-      malware: components['schemas']['CategoryPolicyView'];
-      spam: components['schemas']['CategoryPolicyView'];
-      copyright: components['schemas']['CategoryPolicyView'];
-      other: components['schemas']['CategoryPolicyView'];
-      login_attack: components['schemas']['CategoryPolicyView'];
-      scanning: components['schemas']['CategoryPolicyView'];
-      ddos: components['schemas']['CategoryPolicyView'];
-      web_attack: components['schemas']['CategoryPolicyView'];
-      botnet: components['schemas']['CategoryPolicyView'];
-      compromised: components['schemas']['CategoryPolicyView'];
-      vulnerable_service: components['schemas']['CategoryPolicyView'];
-      blocklisted: components['schemas']['CategoryPolicyView'];
+    StoredPolicyCategoriesView: {
+      csam?: components['schemas']['CategoryPolicyView'];
+      terrorist_content?: components['schemas']['CategoryPolicyView'];
+      phishing?: components['schemas']['CategoryPolicyView'];
+      malware?: components['schemas']['CategoryPolicyView'];
+      spam?: components['schemas']['CategoryPolicyView'];
+      copyright?: components['schemas']['CategoryPolicyView'];
+      other?: components['schemas']['CategoryPolicyView'];
+      login_attack?: components['schemas']['CategoryPolicyView'];
+      scanning?: components['schemas']['CategoryPolicyView'];
+      ddos?: components['schemas']['CategoryPolicyView'];
+      web_attack?: components['schemas']['CategoryPolicyView'];
+      botnet?: components['schemas']['CategoryPolicyView'];
+      compromised?: components['schemas']['CategoryPolicyView'];
+      vulnerable_service?: components['schemas']['CategoryPolicyView'];
+      blocklisted?: components['schemas']['CategoryPolicyView'];
     };
     PolicyVersionView: {
       /** @example 2 */
@@ -4060,6 +4068,7 @@ export interface components {
       /** @example default */
       id: string;
       /**
+       * @description Every category’s timers; a version stored before a category was added (a seeded one) has no entry for it
        * @example {
        *       "csam": {
        *         "reminders": [
@@ -4169,7 +4178,7 @@ export interface components {
        *       }
        *     }
        */
-      categories: components['schemas']['PolicyCategoriesView'];
+      categories: components['schemas']['StoredPolicyCategoriesView'];
     };
     PolicyView: {
       /** @example default */
@@ -4178,6 +4187,23 @@ export interface components {
       inForce?: number | null;
       /** @description Oldest first; only the one asked for with ?version= */
       versions: components['schemas']['PolicyVersionView'][];
+    };
+    PolicyCategoriesView: {
+      csam: components['schemas']['CategoryPolicyView'];
+      terrorist_content: components['schemas']['CategoryPolicyView'];
+      phishing: components['schemas']['CategoryPolicyView'];
+      malware: components['schemas']['CategoryPolicyView'];
+      spam: components['schemas']['CategoryPolicyView'];
+      copyright: components['schemas']['CategoryPolicyView'];
+      other: components['schemas']['CategoryPolicyView'];
+      login_attack: components['schemas']['CategoryPolicyView'];
+      scanning: components['schemas']['CategoryPolicyView'];
+      ddos: components['schemas']['CategoryPolicyView'];
+      web_attack: components['schemas']['CategoryPolicyView'];
+      botnet: components['schemas']['CategoryPolicyView'];
+      compromised: components['schemas']['CategoryPolicyView'];
+      vulnerable_service: components['schemas']['CategoryPolicyView'];
+      blocklisted: components['schemas']['CategoryPolicyView'];
     };
     CreatePolicyDto: {
       /**
@@ -7482,6 +7508,15 @@ export interface operations {
           'application/json': unknown;
         };
       };
+      /** @description No such customer (an admin’s customerId) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
       /** @description The measure is verified already (MEASURE.ALREADY_VERIFIED) */
       409: {
         headers: {
@@ -7580,6 +7615,15 @@ export interface operations {
         };
         content: {
           'application/json': unknown;
+        };
+      };
+      /** @description No such customer (an admin’s customerId) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
         };
       };
       /** @description The body is larger than the route takes (100 kB; batch and inventory 20 MiB; an X-ARF report 10 MiB) */
@@ -7758,6 +7802,15 @@ export interface operations {
         };
         content: {
           'application/json': unknown;
+        };
+      };
+      /** @description No such customer (an admin’s customerId) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
         };
       };
       /** @description The body is larger than the route takes (100 kB; batch and inventory 20 MiB; an X-ARF report 10 MiB) */
