@@ -16,6 +16,7 @@ import type { TerminationActivities } from '@takedown/workflows/termination-acti
 import { CustomerWebhooks } from './customer-webhooks';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { PortalLinks } from './portal-links';
+import { RemovalProbe } from './removal-probe';
 import { NotificationActivitiesService } from './notification-activities.service';
 import { OrderPaging } from './order-paging';
 import { ScheduleActivitiesService } from './schedule-activities.service';
@@ -47,6 +48,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   const portalLinks = opts.container.get(PortalLinks);
   const paging = opts.container.get(OrderPaging);
   const schedules = opts.container.get(ScheduleActivitiesService);
+  const probe = opts.container.get(RemovalProbe);
   // Bound methods: the worker calls activities as plain functions.
   const activities: NoticeActivities &
     StandingActivities &
@@ -81,6 +83,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     closeTasks: notifications.closeTasks.bind(notifications),
     sendSourceFeedback: notifications.sendSourceFeedback.bind(notifications),
     feedStanding: standing.feedStanding.bind(standing),
+    probeRemoval: probe.probeRemoval.bind(probe),
     loadStanding: standing.loadStanding.bind(standing),
     recordStanding: standing.recordStanding.bind(standing),
     sendStandingLetter: standing.sendStandingLetter.bind(standing),
