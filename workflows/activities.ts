@@ -84,8 +84,42 @@ export interface OpenTask {
   summary: string;
 }
 
+/** A removal claim to check by HEAD requests to the notice's URLs (policy `probeRemoval`). */
+export interface ProbeRemoval {
+  noticeId: string;
+  /** Per request: the policy's `probeTimeout`. */
+  timeoutMs: number;
+}
+
+/** What one HEAD request answered: the evidence on the timeline. */
+export interface ProbeAnswer {
+  /** The URL's position in the notice (1-based), not its text. */
+  url: number;
+  /** The HTTP status; null when there was none (timeout, refused, not probed). */
+  status: number | null;
+  /** When the request was sent (ISO 8601). */
+  at: string;
+  /** Content-Length, ETag: what tells a placeholder from the material. */
+  length?: number;
+  etag?: string;
+  /** Why there is no status, without the host or the URL. */
+  error?: string;
+}
+
+export interface ProbeResult {
+  /** gone: 404/410 for every URL; present: a 2xx for one; unknown: anything else; not_probed: nothing was sent. */
+  result: 'gone' | 'present' | 'unknown' | 'not_probed';
+  answers: ProbeAnswer[];
+  reason?: string;
+}
+
+export interface RemovalProbeActivities {
+  /** Sends one HEAD request to each of the notice's URLs; never for CSAM or terrorist content. */
+  probeRemoval(input: ProbeRemoval): Promise<ProbeResult>;
+}
+
 /** The activities a notice workflow calls. Implemented by the worker (apps/worker), typed here only. */
-export interface NoticeActivities {
+export interface NoticeActivities extends RemovalProbeActivities {
   recordEvent(event: TimelineEvent): Promise<void>;
   /**
    * Attributes the notice's IP at its observed (else received) time, or to `customerId` when the desk said so, and

@@ -46,7 +46,7 @@ describe('API end to end', () => {
         n.pendingTasks.length === 1 && n.timeline.some((e: { type: string }) => e.type === 'task_opened'),
     );
     expect(waiting).toMatchObject({
-      policy: 'demo@5', // version 5 (repeat weights) is in force for notices received now
+      policy: 'demo@6', // version 6 (removal probes) is in force for notices received now
       pendingTasks: [{ kind: 'attribute', assignee: 'abuse_desk' }],
     });
     expect(waiting.timeline.map((e: { type: string }) => e.type)).toEqual([

@@ -93,7 +93,7 @@ describe('repeat offences end to end', () => {
 
     const urlRepeat = await attributed(byUrl);
     expect(urlRepeat.repeatOf).toBe(first);
-    expect(urlRepeat.policy).toBe('default@5');
+    expect(urlRepeat.policy).toBe('default@6');
     expect(urlRepeat.timeline.find((e) => e.type === 'repeat')?.data).toEqual({
       repeatOf: first,
       by: 'url',

@@ -94,7 +94,7 @@ describe('replay of saved notice histories', () => {
     const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
 
     it('replays histories from before it, whose notices took five activities to their first wait', () => {
-      const before = notices.filter((h) => !/^notice-v[56]-/.test(h.workflowId));
+      const before = notices.filter((h) => !/^notice-v[5-7]-/.test(h.workflowId));
       expect(before.length).toBeGreaterThanOrEqual(8);
       for (const h of before) expect(patchesIn(h.history)).not.toContain('intake-in-fewer-steps');
       expect(activities(named('notice-v1-removed-in-time')).slice(0, 5)).toEqual([
@@ -134,7 +134,7 @@ describe('replay of saved notice histories', () => {
       'urgent-at-receipt',
     ];
     const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
-    const before = notices.filter((h) => !/^notice-v6-/.test(h.workflowId));
+    const before = notices.filter((h) => !/^notice-v[67]-/.test(h.workflowId));
 
     it('replays histories from before it, which never went through its patches', () => {
       expect(before.length).toBeGreaterThanOrEqual(11);
@@ -151,12 +151,14 @@ describe('replay of saved notice histories', () => {
         'notice-v6-claim-escalated',
         'notice-v6-feedback-failing',
         'notice-v6-follow-up',
+        'notice-v6-probe-in-policy',
         'notice-v6-removal-order',
       ]);
       for (const id of [
         'notice-v6-claim-escalated',
         'notice-v6-feedback-failing',
         'notice-v6-follow-up',
+        'notice-v6-probe-in-policy',
         'notice-v6-removal-order',
       ])
         expect(patchesIn(named(id))).toEqual(expect.arrayContaining(CORE));
@@ -178,6 +180,45 @@ describe('replay of saved notice histories', () => {
       expect(scheduled('notice-v6-feedback-failing')).not.toContain('sendSourceFeedback');
       expect(scheduled('notice-v6-follow-up').filter((a) => a === 'openTask')).toHaveLength(2);
       expect(scheduled('notice-v6-claim-escalated')).toContain('openTask');
+    });
+  });
+
+  describe('verified removal by probe (patch removal-probe)', () => {
+    const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
+
+    it('replays histories from before it, which never went through the patch or probed', () => {
+      const before = notices.filter((h) => !/^notice-v7-/.test(h.workflowId));
+      expect(before.length).toBeGreaterThanOrEqual(16);
+      for (const h of before) {
+        expect(patchesIn(h.history)).not.toContain('removal-probe');
+        expect(activitiesOf(h.history)).not.toContain('probeRemoval');
+      }
+    });
+
+    it('covers a claim the desk confirmed by hand although its pinned policy allowed a probe', () => {
+      // Policy data can reach the database before the code that acts on it: without `patched`, the current code
+      // would probe this claim at once, in place of waiting for the desk, and fail the replay above.
+      const history = named('notice-v6-probe-in-policy');
+      expect(activityResults(history)).toContainEqual(
+        expect.objectContaining({
+          policy: expect.objectContaining({ timers: expect.objectContaining({ probeRemoval: true }) }),
+        }),
+      );
+      expect(activitiesOf(history)).not.toContain('probeRemoval');
+    });
+
+    it('replays histories recorded since, which probed the claim', () => {
+      expect(
+        notices
+          .filter((h) => /^notice-v7-probe-/.test(h.workflowId))
+          .map((h) => h.workflowId)
+          .sort(),
+      ).toEqual(['notice-v7-probe-gone', 'notice-v7-probe-present']);
+      for (const id of ['notice-v7-probe-gone', 'notice-v7-probe-present'])
+        expect(patchesIn(named(id))).toContain('removal-probe');
+      const probes = (id: string) => activitiesOf(named(id)).filter((a) => a === 'probeRemoval');
+      expect(probes('notice-v7-probe-gone')).toHaveLength(3);
+      expect(probes('notice-v7-probe-present')).toHaveLength(1);
     });
   });
 

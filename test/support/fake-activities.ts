@@ -1,5 +1,10 @@
 import type { CategoryPolicy, TaskKind } from '@takedown/domain';
-import type { AttributedTo, NoticeActivities, TimelineEvent } from '@takedown/workflows/activities';
+import type {
+  AttributedTo,
+  NoticeActivities,
+  ProbeResult,
+  TimelineEvent,
+} from '@takedown/workflows/activities';
 
 export interface Call {
   name: keyof NoticeActivities;
@@ -15,6 +20,8 @@ export function recordingActivities(opts: {
   timers: CategoryPolicy;
   /** The source's server answers non-2xx to every feedback delivery. */
   feedbackFails?: boolean;
+  /** What the removal probe finds, round by round (1-based); absent: nothing is probed on this worker. */
+  probe?: (round: number) => ProbeResult['result'];
 }) {
   const calls: Call[] = [];
   let tasks = 0;
@@ -76,6 +83,15 @@ export function recordingActivities(opts: {
     },
     async feedStanding(input) {
       push('feedStanding', input);
+    },
+    async probeRemoval(input) {
+      push('probeRemoval', input);
+      const result = opts.probe?.(calls.filter((c) => c.name === 'probeRemoval').length) ?? 'not_probed';
+      const status = { gone: 404, present: 200, unknown: null, not_probed: null }[result];
+      const at = new Date().toISOString();
+      return result === 'not_probed'
+        ? { result, answers: [], reason: 'probing is off on this worker (REMOVAL_PROBE=off)' }
+        : { result, answers: [{ url: 1, status, at, ...(status ? {} : { error: 'timeout' }) }] };
     },
   };
   /** The notice's status as the workflow reported it through its activities, without asking the server. */

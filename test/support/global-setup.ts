@@ -52,5 +52,7 @@ export default async function globalSetup(): Promise<void> {
   // Host names that reports name are resolved at intake: in tests, never by the system's resolver (it recurses to the
   // outside). A closed port on loopback refuses at once; host-names.e2e.spec.ts runs a DNS server of its own.
   process.env.DNS_RESOLVER = '127.0.0.1:9';
+  // Removal claims are checked by HEAD requests where a policy allows it: in tests, to servers on loopback only.
+  process.env.REMOVAL_PROBE = 'loopback';
   process.stderr.write(`[test-stack] up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

@@ -32,6 +32,7 @@ export async function noticeScenario<T>(
     customer?: AttributedTo | null;
     category?: Category;
     feedbackFails?: boolean;
+    probe?: Parameters<typeof recordingActivities>[0]['probe'];
     /** Save the history for the replay test (test/replay) when RECORD_HISTORIES is set. */
     record?: string;
   },
@@ -41,6 +42,7 @@ export async function noticeScenario<T>(
     customer: opts.customer === undefined ? TENANT : opts.customer,
     timers: opts.timers,
     feedbackFails: opts.feedbackFails,
+    probe: opts.probe,
   });
   const taskQueue = `scenario-${randomUUID()}`;
   const worker = await Worker.create({

@@ -1,4 +1,5 @@
-import { followUpAt } from '@takedown/domain';
+import { patched } from '@temporalio/workflow';
+import { followUpAt, NEVER_PROBED } from '@takedown/domain';
 import type { NoticeMessage } from '../messages';
 import type { NoticeRun } from './state';
 import { now, type NoticeSteps } from './steps';
@@ -43,11 +44,19 @@ async function customerAnswered(
     run.claimedAtMs = now();
     // A claim is not a removal: the desk or the source checks it while the deadline runs on.
     await steps.record('removal_claimed', { next: 'awaiting_confirmation', actor: m.by });
-    return steps.openTask(
+    await steps.openTask(
       'removal_check',
       'abuse_desk',
       'The customer says the material is gone: check with the source and confirm, or report it still online.',
     );
+    // Where the policy allows it, HEAD requests check the claim at once (the desk's task stays the fallback). Code
+    // acting on policy data that may be older than it (docs/versioning.md): a patch, asked only where it would act.
+    if (run.timers?.probeRemoval && !NEVER_PROBED.includes(run.input.category) && patched('removal-probe')) {
+      run.probeRounds = 0;
+      run.probeGone = 0;
+      run.probeAtMs = now();
+    }
+    return;
   }
   await steps.record('disputed', { actor: m.by, reason: m.reason });
   if (!run.timeline.has('dispute_review'))

@@ -56,6 +56,11 @@ export class NoticeRun {
   closedAtMs: number | null = null;
   /** When the lead hears of a notice still open after the account manager acted (feature everyOutcomeLeadsOn). */
   followUpAtMs: number | null = null;
+  /** The next HEAD probe of a pending removal claim (policy probeRemoval, patch removal-probe); null: none. */
+  probeAtMs: number | null = null;
+  /** Probe rounds of the pending claim so far, and how many of them in a row found the material gone. */
+  probeRounds = 0;
+  probeGone = 0;
   readonly timeline: Timeline;
   readonly inbox: NoticeMessage[] = [];
   /** Messages taken in and carried out, so that an update can wait for its own. */

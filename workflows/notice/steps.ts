@@ -1,6 +1,7 @@
 import { ParentClosePolicy, patched, proxyActivities, startChild } from '@temporalio/workflow';
 import {
   deadlineAt,
+  durationToMs,
   remindersDueBy,
   removalOutcome,
   taskDueMs,
@@ -10,7 +11,13 @@ import {
   type TaskAssignee,
   type TaskKind,
 } from '@takedown/domain';
-import type { AttributionResult, NoticeActivities, TimelineEvent } from '../activities';
+import type {
+  AttributionResult,
+  NoticeActivities,
+  ProbeResult,
+  RemovalProbeActivities,
+  TimelineEvent,
+} from '../activities';
 import { sourceFeedbackWorkflow } from '../source-feedback.workflow';
 import type { NoticeRun } from './state';
 
@@ -30,6 +37,20 @@ export const activities = proxyActivities<NoticeActivities>({
     ],
   },
 });
+
+/**
+ * The removal probe: its requests have their own short timeouts, so the activity is bounded well below the default's
+ * 30 seconds per try; a second try at most, then the round concludes nothing and the desk decides.
+ */
+const probing = proxyActivities<RemovalProbeActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', maximumAttempts: 2 },
+});
+
+/** A probe's defaults where the policy names none (CategoryPolicy). */
+const PROBE_TIMEOUT = 'PT5S';
+const PROBE_MISSES = 3;
+const PROBE_INTERVAL = 'PT5M';
 
 // Inside the workflow sandbox `Date` is the workflow clock, replayed deterministically, not the host's.
 export const now = (): number => new Date().getTime();
@@ -236,11 +257,58 @@ export class NoticeSteps {
     return this.close(removalOutcome(removedAt, this.run.deadlineMs), actor, note, removedAt);
   }
 
+  /**
+   * One round of HEAD requests for a pending removal claim: `probeMisses` rounds in a row that find every URL gone
+   * confirm the removal (from the claim's time); a 2xx makes the claim false and the clock runs on; anything else
+   * concludes nothing and ends the probe, leaving the claim to the desk's removal check. Each round is on the timeline
+   * with its evidence; a worker that probes nothing (REMOVAL_PROBE=off) adds nothing to it.
+   */
+  async probe(): Promise<void> {
+    const run = this.run;
+    const t = this.timers;
+    run.probeAtMs = null;
+    const round = ++run.probeRounds;
+    let found: ProbeResult;
+    try {
+      found = await probing.probeRemoval({
+        noticeId: run.id,
+        timeoutMs: durationToMs(t.probeTimeout ?? PROBE_TIMEOUT),
+      });
+    } catch {
+      found = { result: 'unknown', answers: [], reason: 'the probe failed' };
+    }
+    if (found.result === 'not_probed') return;
+    const needed = t.probeMisses ?? PROBE_MISSES;
+    run.probeGone = found.result === 'gone' ? run.probeGone + 1 : 0;
+    await this.record('removal_probed', {
+      data: {
+        round,
+        result: found.result,
+        answers: found.answers,
+        ...(found.result === 'gone' ? { gone: run.probeGone, needed } : {}),
+        ...(found.reason ? { reason: found.reason } : {}),
+      },
+    });
+    if (found.result === 'present') {
+      const status = found.answers.find((a) => a.status !== null && a.status < 300)?.status;
+      return this.stillOnline('workflow:probe', `a HEAD request answered ${status} after the removal claim`);
+    }
+    if (found.result !== 'gone') return;
+    if (run.probeGone >= needed) {
+      return this.removalConfirmed(
+        'workflow:probe',
+        `${needed} HEAD ${needed === 1 ? 'request' : 'rounds'} found every URL gone (404/410)`,
+      );
+    }
+    run.probeAtMs = now() + durationToMs(t.probeInterval ?? PROBE_INTERVAL);
+  }
+
   async stillOnline(actor: string, reason?: string): Promise<void> {
     const run = this.run;
     if (!run.claimPending()) return;
     run.falseClaims++;
     run.claimedAtMs = null;
+    run.probeAtMs = null;
     await this.record('still_online', {
       next: run.escalatedAtMs !== null ? 'escalated' : 'customer_notified',
       actor,

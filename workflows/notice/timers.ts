@@ -73,6 +73,9 @@ export function timersDue(run: NoticeRun, steps: NoticeSteps): Timer[] {
       });
     }
   }
+  // Listed before the escalation: a probe due at the deadline that finds the material gone closes the notice first.
+  const probeAt = run.probeAtMs;
+  if (probeAt !== null && run.claimPending()) list.push({ at: probeAt, fire: () => steps.probe() });
   // A claimed removal never stops the clock: unconfirmed at the deadline (plus the policy's grace), it escalates.
   // Runs from before that rule paused here while the desk checked the claim.
   if (

@@ -19,6 +19,7 @@ import { CustomerWebhooks } from './customer-webhooks';
 import { AppealActivitiesService } from './appeal-activities.service';
 import { NoticeActivitiesService } from './notice-activities.service';
 import { PortalLinks } from './portal-links';
+import { RemovalProbe } from './removal-probe';
 import { NotificationActivitiesService } from './notification-activities.service';
 import { OrderPaging } from './order-paging';
 import { ScheduleActivitiesService } from './schedule-activities.service';
@@ -53,6 +54,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
   const paging = opts.container.get(OrderPaging);
   const schedules = opts.container.get(ScheduleActivitiesService);
   const appeals = opts.container.get(AppealActivitiesService);
+  const probe = opts.container.get(RemovalProbe);
   // Bound methods: the worker calls activities as plain functions.
   const activities: NoticeActivities &
     StandingActivities &
@@ -88,6 +90,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     closeTasks: notifications.closeTasks.bind(notifications),
     sendSourceFeedback: notifications.sendSourceFeedback.bind(notifications),
     feedStanding: standing.feedStanding.bind(standing),
+    probeRemoval: probe.probeRemoval.bind(probe),
     loadStanding: standing.loadStanding.bind(standing),
     recordStanding: standing.recordStanding.bind(standing),
     sendStandingLetter: standing.sendStandingLetter.bind(standing),

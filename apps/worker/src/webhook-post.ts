@@ -18,6 +18,11 @@ const filtering = {
   https: new RequestFilteringHttpsAgent({ allowPrivateIPAddress: false, allowMetaIPAddress: false }),
 };
 
+/** The agent that enforces `privateTargets` (none where every target is allowed); the removal probe's too. */
+export function targetAgent(secure: boolean, privateTargets: PrivateTargets): http.Agent | undefined {
+  return privateTargets === 'refuse' ? (secure ? filtering.https : filtering.http) : undefined;
+}
+
 /**
  * POSTs `body` and answers the status; redirects are not followed, the answer's body is not read. Throws on a
  * connection failure, a timeout, or a refused target (`WebhookTargetRefused`).
@@ -33,7 +38,7 @@ export function postWebhook(
   if (!secure && target.protocol !== 'http:') {
     return Promise.reject(new WebhookTargetRefused(`a webhook must be http(s), not ${target.protocol}`));
   }
-  const agent = opts.privateTargets === 'refuse' ? (secure ? filtering.https : filtering.http) : undefined;
+  const agent = targetAgent(secure, opts.privateTargets);
   const failed = (err: Error) =>
     /is not allowed/.test(err.message) ? new WebhookTargetRefused(refusal(err.message)) : err;
   return new Promise((resolve, reject) => {

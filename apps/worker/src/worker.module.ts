@@ -13,6 +13,7 @@ import { NoticeActivitiesService } from './notice-activities.service';
 import { NotificationActivitiesService } from './notification-activities.service';
 import { OrderPaging, PagingSettings } from './order-paging';
 import { PortalLinks } from './portal-links';
+import { RemovalProbe, RemovalProbeSettings } from './removal-probe';
 import { ScheduleActivitiesService, ScheduleSettings } from './schedule-activities.service';
 import { StatementSigningKey, StatementsService, StatementUrlHashKey } from './statements.service';
 import { SourceWebhooks } from './source-webhooks';
@@ -29,6 +30,8 @@ export class WorkerModule {
     env: Env & { DATABASE_URL: string; SMTP_URL: string },
     metrics?: WorkerBusinessMetrics,
   ): DynamicModule {
+    const privateTargets =
+      env.WEBHOOK_PRIVATE_TARGETS ?? (env.NODE_ENV === 'production' ? 'refuse' : 'allow');
     return {
       module: WorkerModule,
       providers: [
@@ -69,9 +72,12 @@ export class WorkerModule {
         CustomerWebhooks,
         {
           provide: CustomerWebhookSettings,
-          useValue: new CustomerWebhookSettings(
-            env.WEBHOOK_PRIVATE_TARGETS ?? (env.NODE_ENV === 'production' ? 'refuse' : 'allow'),
-          ),
+          useValue: new CustomerWebhookSettings(privateTargets),
+        },
+        RemovalProbe,
+        {
+          provide: RemovalProbeSettings,
+          useValue: new RemovalProbeSettings(env.REMOVAL_PROBE, privateTargets),
         },
         PortalLinks,
         {
@@ -116,6 +122,7 @@ export class WorkerModule {
         OrderPaging,
         PortalLinks,
         PortalLinks,
+        RemovalProbe,
         NoticeActivitiesService,
         NotificationActivitiesService,
         StandingActivitiesService,

@@ -276,6 +276,12 @@ export const envSchema = z
      * loopback in development and tests).
      */
     WEBHOOK_PRIVATE_TARGETS: z.enum(['allow', 'refuse']).optional(),
+    /**
+     * Whether the worker checks a removal claim by HEAD requests where the notice's policy allows it
+     * (`probeRemoval`): `on` (default) through the provider's egress, under WEBHOOK_PRIVATE_TARGETS; `loopback` only
+     * to loopback addresses (development and tests: nothing leaves the machine); `off` never (the desk checks).
+     */
+    REMOVAL_PROBE: z.enum(['on', 'loopback', 'off']).default('on'),
     /** Feedback callbacks when a notice closes: `source name|https://url|secret;…` (secrets of 32+ characters). */
     FEEDBACK_WEBHOOKS: z
       .string()

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CATEGORIES, type Category } from './category';
 import { durationToMs } from './duration';
-import type { CategoryPolicy } from './policy';
+import { NEVER_PROBED, type CategoryPolicy } from './policy';
 
 /** One field of a policy and what is wrong with it; the shape of the API's validation errors (`fields`). */
 export interface PolicyProblem {
@@ -63,13 +63,20 @@ const categoryFields = z
     nocAtReceipt: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
     aggregationWindow: duration(true).optional(),
     repeatWeight: z.number().int().min(0).max(10).optional(),
+    probeRemoval: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
+    probeTimeout: duration(true).optional(),
+    probeMisses: z.number().int().min(1).max(10).optional(),
+    probeInterval: duration(true).optional(),
   })
   .strict();
 
 /** Every field a category's policy may have (the API documents each). */
 export const CATEGORY_POLICY_FIELDS = Object.keys(categoryFields.shape) as (keyof CategoryPolicy)[];
 
-const categoryPolicy = categoryFields.superRefine((p, ctx) => {
+/** A probe waits on a live request: longer than this is a hung connection, not a slow server. */
+export const MAX_PROBE_TIMEOUT_MS = 30_000;
+
+function timersInOrder(p: z.output<typeof categoryFields>, ctx: z.RefinementCtx): void {
   // A deadline that is itself wrong is reported once, not again beside every timer measured against it.
   const deadline = (p.deadline as Parsed['deadline'] | undefined)?.ms ?? 0;
   const limit = deadline > 0 ? deadline : Infinity;
@@ -96,11 +103,34 @@ const categoryPolicy = categoryFields.superRefine((p, ctx) => {
       message: `"${p.lastCall.iso}" is counted back from the deadline and must be shorter than it ("${p.deadline.iso}")`,
     });
   }
-});
+  if (p.probeTimeout && p.probeTimeout.ms > MAX_PROBE_TIMEOUT_MS) {
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['probeTimeout'],
+      message: `"${p.probeTimeout.iso}" is longer than 30 seconds`,
+    });
+  }
+}
+
+const categoryPolicy = categoryFields.superRefine(timersInOrder);
+
+/** CSAM and terrorist content are never probed: the field itself is refused, whatever else is wrong beside it. */
+const neverProbedPolicy = categoryFields
+  .extend({
+    probeRemoval: z
+      .boolean({ invalid_type_error: 'must be true or false' })
+      .refine((probe) => !probe, {
+        message: 'must not be true: this material is never fetched, the hotline’s own check is the proof',
+      })
+      .optional(),
+  })
+  .superRefine(timersInOrder);
 
 const categories = z
   .object(
-    Object.fromEntries(CATEGORIES.map((c) => [c, categoryPolicy])) as Record<Category, typeof categoryPolicy>,
+    Object.fromEntries(
+      CATEGORIES.map((c) => [c, NEVER_PROBED.includes(c) ? neverProbedPolicy : categoryPolicy]),
+    ) as Record<Category, typeof categoryPolicy>,
     { invalid_type_error: `must be an object with a policy for each of ${CATEGORIES.join(', ')}` },
   )
   .strict();
@@ -108,7 +138,7 @@ const categories = z
 /**
  * Reads a policy's `categories` as an API client or an operator's file gives it: every category of the domain
  * covered, no unknown category or field, every duration ISO 8601 of a fixed length, reminders ascending and before
- * the deadline, a last call shorter than the deadline. Every problem is named by its path (`root` first), all in one
+ * the deadline, a last call shorter than the deadline, no probe of CSAM or terrorist content. Every problem is named by its path (`root` first), all in one
  * answer, so that a whole file can be fixed in one go. What it returns holds the durations as they were written.
  */
 export function parsePolicyCategories(input: unknown, root = 'categories'): PolicyParse {
@@ -155,6 +185,8 @@ function asWritten(p: Parsed): CategoryPolicy {
     'followUp',
     'reopenWindow',
     'aggregationWindow',
+    'probeTimeout',
+    'probeInterval',
   ] as const) {
     const value = p[key];
     if (value) out[key] = value.iso;
@@ -162,5 +194,7 @@ function asWritten(p: Parsed): CategoryPolicy {
   if (p.aroundTheClock !== undefined) out.aroundTheClock = p.aroundTheClock;
   if (p.nocAtReceipt !== undefined) out.nocAtReceipt = p.nocAtReceipt;
   if (p.repeatWeight !== undefined) out.repeatWeight = p.repeatWeight;
+  if (p.probeRemoval !== undefined) out.probeRemoval = p.probeRemoval;
+  if (p.probeMisses !== undefined) out.probeMisses = p.probeMisses;
   return out;
 }

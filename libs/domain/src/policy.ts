@@ -42,7 +42,23 @@ export interface CategoryPolicy {
    * content back in the customer's standing; absent = once.
    */
   repeatWeight?: number;
+  /**
+   * A customer's removal claim is checked by HEAD requests to the notice's URLs (no body read, no redirect followed):
+   * `probeMisses` answers of 404/410 in a row, `probeInterval` apart, confirm the removal; a 2xx means still online
+   * (the claim is counted false and the clock runs on); anything else concludes nothing. Never for CSAM or terrorist
+   * content, where the hotline's own check is the proof (validation refuses it). Absent = no probe.
+   */
+  probeRemoval?: boolean;
+  /** How long one HEAD request may take before it counts as no answer; absent = 5 seconds, at most 30. */
+  probeTimeout?: string;
+  /** How many rounds of 404/410 in a row mean the material is gone; absent = 3. */
+  probeMisses?: number;
+  /** The time between two rounds of a probe; absent = 5 minutes. */
+  probeInterval?: string;
 }
+
+/** Categories never probed, whatever a policy says: their material must not be fetched by anyone but the hotline. */
+export const NEVER_PROBED: readonly Category[] = ['csam', 'terrorist_content'];
 
 /** A versioned timer policy. A running notice keeps the snapshot it started with. */
 export interface Policy {
@@ -51,17 +67,26 @@ export interface Policy {
   categories: Record<Category, CategoryPolicy>;
 }
 
+/** Three misses five minutes apart mean offline (version 6, phishing and malware). */
+const PROBE = { probeRemoval: true, probeTimeout: 'PT5S', probeMisses: 3, probeInterval: 'PT5M' } as const;
+const DEMO_PROBE = {
+  probeRemoval: true,
+  probeTimeout: 'PT2S',
+  probeMisses: 2,
+  probeInterval: 'PT2S',
+} as const;
+
 /**
  * The sector defaults from DOMAIN.md (CSAM 24 h under the Dutch code of conduct, TCO removal orders 1 h). Version 2
  * adds a CSAM last call two hours before the deadline; version 3 engages the 24/7 contacts and the NOC at receipt of
  * a removal order; version 4 adds the IP-based categories, on slower clocks and without a NOC suspension task;
- * version 5 counts a repeat of CSAM or terrorist content twice in the customer's standing. Notices received before a
- * version keep theirs (migrations 1795940000000, 1796020000000, 1796090000000, 1796210000000 and 1796280000001 store
- * all five).
+ * version 5 counts a repeat of CSAM or terrorist content twice in the customer's standing; version 6 checks a phishing
+ * or malware removal claim by HEAD requests. Notices received before a version keep theirs (migrations 1795940000000,
+ * 1796020000000, 1796090000000, 1796210000000, 1796280000001 and 1796330000000 store all six).
  */
 export const DEFAULT_POLICY: Policy = {
   id: 'default',
-  version: 5,
+  version: 6,
   categories: {
     csam: {
       reminders: ['PT6H', 'PT18H'],
@@ -78,8 +103,8 @@ export const DEFAULT_POLICY: Policy = {
       nocAtReceipt: true,
       repeatWeight: 2,
     },
-    phishing: { reminders: ['PT24H'], deadline: 'PT48H' },
-    malware: { reminders: ['PT24H'], deadline: 'PT48H' },
+    phishing: { reminders: ['PT24H'], deadline: 'PT48H', ...PROBE },
+    malware: { reminders: ['PT24H'], deadline: 'PT48H', ...PROBE },
     spam: { reminders: ['PT72H'], deadline: 'P5D' },
     copyright: { reminders: ['PT72H'], deadline: 'P5D' },
     other: { reminders: ['PT72H'], deadline: 'P5D' },
@@ -97,7 +122,7 @@ export const DEFAULT_POLICY: Policy = {
 /** The same shape in seconds, for demos and end-to-end tests on the real stack. */
 export const DEMO_POLICY: Policy = {
   id: 'demo',
-  version: 5,
+  version: 6,
   categories: {
     csam: {
       reminders: ['PT6S', 'PT18S'],
@@ -114,8 +139,8 @@ export const DEMO_POLICY: Policy = {
       nocAtReceipt: true,
       repeatWeight: 2,
     },
-    phishing: { reminders: ['PT24S'], deadline: 'PT48S' },
-    malware: { reminders: ['PT24S'], deadline: 'PT48S' },
+    phishing: { reminders: ['PT24S'], deadline: 'PT48S', ...DEMO_PROBE },
+    malware: { reminders: ['PT24S'], deadline: 'PT48S', ...DEMO_PROBE },
     spam: { reminders: ['PT30S'], deadline: 'PT60S' },
     copyright: { reminders: ['PT30S'], deadline: 'PT60S' },
     other: { reminders: ['PT30S'], deadline: 'PT60S' },

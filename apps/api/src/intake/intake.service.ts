@@ -14,7 +14,6 @@ import {
   dnsResolver,
   hotlineReports,
   HostResolver,
-  hostToResolve,
   IntakeError,
   lineProblem,
   parseHotlineMail,
@@ -37,6 +36,7 @@ import { validationPipe } from '../common/validation';
 import { BulkIntakeService, type BulkItem } from '../notices/bulk-intake.service';
 import { CreateNoticeDto } from '../notices/notice.dto';
 import { NoticesService, type SubmitResult } from '../notices/notices.service';
+import { resolveHosts } from './host-names';
 import type { BatchItemResult, BatchResultView } from './intake.dto';
 
 export type MailResult =
@@ -81,12 +81,15 @@ export class IntakeService {
 
   /** A native body or an X-ARF report, by what the body says it is. */
   async submit(body: unknown, opts: IntakeOptions = {}): Promise<SubmitResult> {
-    const { dto, extras } = await this.read(body, { ...opts, hosts: true });
-    const host = hostToResolve(dto, extras);
-    return this.notices.submit(dto, extras, host ? await this.hosts.resolve(host) : undefined);
+    const { dto, extras } = await this.read(body, opts);
+    const [resolution] = await resolveHosts(this.hosts, [{ dto, extras }]);
+    return this.notices.submit(dto, extras, resolution);
   }
 
-  /** Every item is read and checked on its own; those that pass are taken together by the bulk intake. */
+  /**
+   * Every item is read and checked on its own; those that pass are taken together by the bulk intake, each host name
+   * the batch names resolved once.
+   */
   async submitBatch(body: unknown, opts: Pick<IntakeOptions, 'asSource'> = {}): Promise<BatchResultView> {
     const items = splitBatch(body);
     const results: BatchItemResult[] = new Array(items.length);
@@ -102,6 +105,13 @@ export class IntakeService {
         results[i] = { index: item.index, status: 'rejected', ...rejection(err) };
       }
     }
+    const resolutions = await resolveHosts(
+      this.hosts,
+      readable.map((r) => r.item),
+    );
+    readable.forEach((r, k) => {
+      if (resolutions[k]) r.item.resolution = resolutions[k];
+    });
     const outcomes = await this.bulk.submit(readable.map((r) => r.item));
     readable.forEach(({ index }, k) => {
       const outcome = outcomes[k];
@@ -315,6 +325,7 @@ export class IntakeService {
       .findAndCount({ order: { receivedAt: 'DESC', id: 'ASC' }, take: limit, skip: offset });
   }
 
+  /** A report from mail (or a hotline file): checked, its host name resolved as every channel does, submitted. */
   private async submitParsed(notice: unknown, extras: IntakeExtras): Promise<SubmitResult> {
     rejectUnstorableText(notice);
     // A mail's text is kept for the desk to read, whatever characters it holds.
@@ -322,12 +333,13 @@ export class IntakeService {
       ? { ...extras, originalText: toStorableText(extras.originalText) }
       : extras;
     rejectUnstorableText(kept);
-    return this.notices.submit(await this.validate(notice), kept);
+    const dto = await this.validateResolvable(notice, kept);
+    const [resolution] = await resolveHosts(this.hosts, [{ dto, extras: kept }]);
+    return this.notices.submit(dto, kept, resolution);
   }
 
   /** A native body or an X-ARF report, read into the native notice and checked (400 naming the field). */
-  /** `hosts`: a report naming only a host name is taken, to be resolved (the batch intake resolves none). */
-  private async read(body: unknown, opts: IntakeOptions & { hosts?: boolean } = {}): Promise<BulkItem> {
+  private async read(body: unknown, opts: IntakeOptions = {}): Promise<BulkItem> {
     // Checked here, not only by the global rule, because a batch checks its items one by one.
     rejectUnstorableText(body);
     if (opts.xarf || isXarf(body)) {
@@ -338,19 +350,18 @@ export class IntakeService {
             sourceForSender(this.mailSources, `@${reporter.domain}`)
           )?.kind,
       });
-      if (!extras.host) return { dto: await this.validate(asSource(notice, opts.asSource)), extras };
-      if (!opts.hosts) {
-        throw new IntakeError(
-          'is required when source_identifier is a host name: the batch intake resolves no host names',
-          'url',
-        );
-      }
-      // Checked as the IP notice it becomes once resolved (any address passes the rule "a URL or an address").
-      const dto = await this.validate({ ...(asSource(notice, opts.asSource) as object), ip: '192.0.2.0' });
-      delete dto.ip;
-      return { dto, extras };
+      return { dto: await this.validateResolvable(asSource(notice, opts.asSource), extras), extras };
     }
     return { dto: await this.validate(asSource(body, opts.asSource)), extras: {} };
+  }
+
+  /** A report that names only a host is checked as the IP notice it becomes once resolved. */
+  private async validateResolvable(notice: unknown, extras: IntakeExtras): Promise<CreateNoticeDto> {
+    if (!extras.host) return this.validate(notice);
+    // Any address passes the rule "a URL or an address"; the real ones come from DNS.
+    const dto = await this.validate({ ...(notice as object), ip: '192.0.2.0' });
+    delete dto.ip;
+    return dto;
   }
 
   /** The rules of `POST /v1/notices`, with its 400 (fields named) when they are not met. */

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { redactUrl } from '@takedown/domain';
-import type { IntakeExtras } from '@takedown/intake';
+import type { HostResolution, IntakeExtras } from '@takedown/intake';
 import { lockUrls, NoticeEntity, NoticeReportEntity, recordAudits } from '@takedown/persistence';
 import type { CreateNoticeDto } from './notice.dto';
 import { newNoticeRows, submitAudit } from './notice-rows';
@@ -10,6 +10,8 @@ import { NoticesService } from './notices.service';
 export interface BulkItem {
   dto: CreateNoticeDto;
   extras: IntakeExtras;
+  /** The answer for the host name the report named instead of an address (IntakeService resolves them). */
+  resolution?: HostResolution;
 }
 
 export type BulkOutcome =
@@ -103,7 +105,9 @@ export class BulkIntakeService {
       const noticeId = known.get(ref);
       if (noticeId) return void (outcomes[i] = { status: 'existing', id: noticeId });
       // The same reference twice in one batch is one notice: the later item is answered after the first.
-      if (firstOfReference.has(ref) || item.extras.needsTriage) return void oneByOne.push(i);
+      // A resolved host may make several notices (one per customer holding an address): the one intake does that.
+      if (firstOfReference.has(ref) || item.extras.needsTriage || item.resolution)
+        return void oneByOne.push(i);
       firstOfReference.set(ref, i);
       if (item.dto.urls.some((u) => claimedUrls.has(u))) return void oneByOne.push(i);
       item.dto.urls.forEach((u) => claimedUrls.add(u));
@@ -161,7 +165,8 @@ export class BulkIntakeService {
         continue;
       }
       try {
-        const { notice, created: isNew } = await this.notices.submit(items[i].dto, items[i].extras);
+        const { dto, extras, resolution } = items[i];
+        const { notice, created: isNew } = await this.notices.submit(dto, extras, resolution);
         outcomes[i] = { status: isNew ? 'created' : 'existing', id: notice.id };
       } catch (error) {
         outcomes[i] = { status: 'failed', error };

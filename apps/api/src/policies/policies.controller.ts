@@ -73,7 +73,8 @@ export class PoliciesController {
       'Add the next version of a policy profile (or start a profile), in effect from effectiveFrom (default now)',
     description:
       'Every category covered, no unknown category or field, ISO 8601 durations of a fixed length, reminders ascending ' +
-      'and before the deadline, a last call shorter than the deadline; effectiveFrom not in the past nor before the ' +
+      'and before the deadline, a last call shorter than the deadline, no removal probe of csam or terrorist_content; ' +
+      'effectiveFrom not in the past nor before the ' +
       'latest version’s. Every problem is named in one 400 (`fields`); nothing is stored then. Audited as ' +
       '`policy.create` with the caller as actor.',
   })

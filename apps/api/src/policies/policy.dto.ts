@@ -66,6 +66,33 @@ export class CategoryPolicyView implements CategoryPolicy {
       'as content back in its standing; absent: 1',
   })
   repeatWeight?: number;
+  @ApiPropertyOptional({
+    description:
+      'Check a customer’s removal claim by HEAD requests to the notice’s URLs (no body read, no redirect followed): ' +
+      '404/410 `probeMisses` times in a row confirm it, a 2xx counts it false. Never true for csam or ' +
+      'terrorist_content (400)',
+  })
+  probeRemoval?: boolean;
+  @ApiPropertyOptional({
+    ...DURATION,
+    example: 'PT5S',
+    description: 'How long one HEAD request may take; at most PT30S; absent: PT5S',
+  })
+  probeTimeout?: string;
+  @ApiPropertyOptional({
+    type: Number,
+    minimum: 1,
+    maximum: 10,
+    example: 3,
+    description: 'How many probe rounds in a row finding every URL gone confirm the removal; absent: 3',
+  })
+  probeMisses?: number;
+  @ApiPropertyOptional({
+    ...DURATION,
+    example: 'PT5M',
+    description: 'The time between two probe rounds; absent: PT5M',
+  })
+  probeInterval?: string;
 }
 
 export class PolicyCategoriesView implements Record<Category, CategoryPolicyView> {

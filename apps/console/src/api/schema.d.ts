@@ -1427,7 +1427,7 @@ export interface paths {
     put?: never;
     /**
      * Add the next version of a policy profile (or start a profile), in effect from effectiveFrom (default now)
-     * @description Every category covered, no unknown category or field, ISO 8601 durations of a fixed length, reminders ascending and before the deadline, a last call shorter than the deadline; effectiveFrom not in the past nor before the latest version’s. Every problem is named in one 400 (`fields`); nothing is stored then. Audited as `policy.create` with the caller as actor.
+     * @description Every category covered, no unknown category or field, ISO 8601 durations of a fixed length, reminders ascending and before the deadline, a last call shorter than the deadline, no removal probe of csam or terrorist_content; effectiveFrom not in the past nor before the latest version’s. Every problem is named in one 400 (`fields`); nothing is stored then. Audited as `policy.create` with the caller as actor.
      *
      *     Roles: `admin`.
      */
@@ -4030,6 +4030,23 @@ export interface components {
        * @example 2
        */
       repeatWeight?: number;
+      /** @description Check a customer’s removal claim by HEAD requests to the notice’s URLs (no body read, no redirect followed): 404/410 `probeMisses` times in a row confirm it, a 2xx counts it false. Never true for csam or terrorist_content (400) */
+      probeRemoval?: boolean;
+      /**
+       * @description How long one HEAD request may take; at most PT30S; absent: PT5S
+       * @example PT5S
+       */
+      probeTimeout?: string;
+      /**
+       * @description How many probe rounds in a row finding every URL gone confirm the removal; absent: 3
+       * @example 3
+       */
+      probeMisses?: number;
+      /**
+       * @description The time between two probe rounds; absent: PT5M
+       * @example PT5M
+       */
+      probeInterval?: string;
     };
     StoredPolicyCategoriesView: {
       csam?: components['schemas']['CategoryPolicyView'];
@@ -4094,13 +4111,21 @@ export interface components {
        *         "reminders": [
        *           "PT24H"
        *         ],
-       *         "deadline": "PT48H"
+       *         "deadline": "PT48H",
+       *         "probeRemoval": true,
+       *         "probeTimeout": "PT5S",
+       *         "probeMisses": 3,
+       *         "probeInterval": "PT5M"
        *       },
        *       "malware": {
        *         "reminders": [
        *           "PT24H"
        *         ],
-       *         "deadline": "PT48H"
+       *         "deadline": "PT48H",
+       *         "probeRemoval": true,
+       *         "probeTimeout": "PT5S",
+       *         "probeMisses": 3,
+       *         "probeInterval": "PT5M"
        *       },
        *       "spam": {
        *         "reminders": [
