@@ -134,6 +134,9 @@ export const envSchema = z
     PUBLIC_BASE_URL: optionalUrl(['http:', 'https:']),
     WORKER_HOST: z.string().trim().min(1).default('127.0.0.1'),
     WORKER_PORT: port.default(3001),
+    /** The mail-intake process's /health (its SMTP listener is on INBOUND_SMTP_PORT). */
+    MAIL_INTAKE_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    MAIL_INTAKE_PORT: port.default(3002),
     POLICY_PROFILE: z.enum(['default', 'demo']).default('default'),
     TAKEDOWN_DATA_DIR: z.string().trim().min(1).default('.data'),
     TAKEDOWN_CACHE_DIR: z.string().trim().min(1).optional(),
