@@ -5,8 +5,13 @@ const { compilerOptions } = require('./tsconfig.json');
 const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  // Types are checked once by `npm run typecheck`; here files are only transpiled.
-  transform: { '^.+\\.ts$': 'ts-jest' },
+  // Types are checked once by `npm run typecheck`; here files are only transpiled. jose 6 is published as ES modules
+  // only: Node loads it through require(esm), jest's module runtime does not, so jest transpiles it to CommonJS.
+  transform: {
+    '^.+\\.ts$': 'ts-jest',
+    '/node_modules/jose/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true }, diagnostics: false }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   moduleFileExtensions: ['ts', 'js', 'json'],
 };

@@ -28,7 +28,8 @@ import { createApiToken } from '@takedown/persistence';
 import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
 import { AppConfig } from '../apps/api/src/app-config';
 import { createApp } from '../apps/api/src/create-app';
-import { InboundSmtpListener } from '../apps/api/src/intake/inbound-smtp';
+import { InboundSmtpListener } from '../apps/mail-intake/src/inbound-smtp';
+import { createMailIntake } from '../apps/mail-intake/src/mail-intake.module';
 import { START_CONCURRENCY } from '../apps/api/src/notices/bulk-intake.service';
 import { startDkimDns } from '../test/support/dkim';
 
@@ -68,12 +69,17 @@ async function main(): Promise<void> {
     // A bench measures the API, not its rate limit.
     RATE_LIMIT_PER_MINUTE: '0',
   });
-  const app = await createApp(
-    new AppConfig({ ...env, DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress }),
-  );
+  const config = new AppConfig({
+    ...env,
+    DATABASE_URL: stack.databaseUrl,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+  });
+  const app = await createApp(config);
   const apiPort = await freePort();
   await app.listen(apiPort, '127.0.0.1');
-  const smtpPort = app.get(InboundSmtpListener).port!;
+  // The mail intake's application beside the API, as the mail-intake process runs it.
+  const mailIntake = await createMailIntake(config);
+  const smtpPort = mailIntake.get(InboundSmtpListener).port!;
   const { token } = await createApiToken(app.get(DataSource), {
     name: 'bench-intake',
     role: 'abuse_desk',
@@ -149,6 +155,7 @@ async function main(): Promise<void> {
   } finally {
     mail.close();
     agent.destroy();
+    await mailIntake.close();
     await app.close();
     await connection.close();
     await stack.stop();

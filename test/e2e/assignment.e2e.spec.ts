@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
 import { storeNotice } from '../support/notices';
+
+/** jose 6 signs with WebCrypto keys (its KeyLike type is gone). */
+type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
 /** The staff's identity provider on loopback: a key set it signs with, served as JWKS. */
 class IdentityProvider {
@@ -14,7 +17,7 @@ class IdentityProvider {
   readonly audience = 'takedown-api';
   jwksUrl = '';
   private server!: http.Server;
-  private signing!: KeyLike;
+  private signing!: SigningKey;
 
   async start(): Promise<void> {
     const { publicKey, privateKey } = await generateKeyPair('RS256');

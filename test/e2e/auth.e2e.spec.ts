@@ -3,7 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { chromium } from 'playwright-core';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@takedown/api/app-config';
@@ -14,6 +14,9 @@ import { freePort } from '@takedown/dev';
 import { tokenFor } from '../support/api';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
 import { testEnv } from '../support/env';
+
+/** jose 6 signs with WebCrypto keys (its KeyLike type is gone). */
+type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
 /**
  * A key set generated here and served from a loopback HTTP server stands in for the provider's identity provider.
@@ -26,7 +29,7 @@ class FakeIdentityProvider {
   readonly audience = 'takedown-api';
   jwksUrl = '';
   jwksRequests = 0;
-  signing!: KeyLike;
+  signing!: SigningKey;
 
   async start(): Promise<void> {
     const { publicKey, privateKey } = await generateKeyPair('RS256');
@@ -49,7 +52,7 @@ class FakeIdentityProvider {
   sign(
     claims: JWTPayload,
     opts: {
-      key?: KeyLike;
+      key?: SigningKey;
       kid?: string;
       issuer?: string;
       audience?: string;

@@ -4,10 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import nodemailer from 'nodemailer';
 import { DataSource } from 'typeorm';
-import { InboundSmtpListener } from '@takedown/api/intake/inbound-smtp';
 import { IntakeService } from '@takedown/api/intake/intake.service';
 import { NoticeEntity, RawMessageEntity } from '@takedown/persistence';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
+import { startMailIntake, type AppProcess } from '../support/app-process';
 import { nodeArgs } from '../support/child-build';
 import { storeCustomer } from '../support/customers';
 import { startDkimDns, type DkimDns } from '../support/dkim';
@@ -131,22 +131,30 @@ describe('formats end to end: X-ARF v4 sample set, IP notices, the hotline’s N
   let http: Http;
   let db: DataSource;
   let dns: DkimDns;
+  let mailIntake: AppProcess;
   let smtpPort: number;
 
   beforeAll(async () => {
     dns = await startDkimDns();
-    system = await startSystem({
+    const mailEnv = {
       INBOUND_MAIL_DNS_SERVERS: dns.server,
-      INBOUND_SMTP_PORT: '0',
       INBOUND_MAIL_ADDRESSES: 'abuse@provider.example',
       INBOUND_MAIL_SOURCES: `${HOTLINE};provider|Mailbox Example|@mailbox.example`,
-    });
+    };
+    system = await startSystem(mailEnv);
     http = system.http;
     db = system.app.get(DataSource);
-    smtpPort = system.app.get(InboundSmtpListener).port!;
-  });
+    // The SMTP listener is the mail-intake process's, on the system's task queue.
+    const started = await startMailIntake({
+      ...mailEnv,
+      TEMPORAL_TASK_QUEUE: system.env.TEMPORAL_TASK_QUEUE,
+    });
+    mailIntake = started;
+    smtpPort = started.smtpPort;
+  }, 120_000);
 
   afterAll(async () => {
+    await mailIntake?.stop();
     await system?.stop();
     await dns?.close();
   });

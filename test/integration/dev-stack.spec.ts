@@ -5,6 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '@takedown/dev';
 import { eventually } from '../support/eventually';
+import { listeningPorts } from '../support/listening-ports';
+import { greeting } from '../support/smtp-flood';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SAMPLES = path.join(ROOT, 'test', 'fixtures', 'samples');
@@ -36,6 +38,7 @@ describe('the dev stack (npm start)', () => {
   let exited: Promise<number | null>;
   let api: string;
   let token: string;
+  let smtpPort: string;
 
   const cli = (args: string[], stdin?: string) =>
     new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -66,6 +69,7 @@ describe('the dev stack (npm start)', () => {
   beforeAll(async () => {
     const port = () => freePort().then(String);
     const apiPort = await port();
+    smtpPort = await port();
     const env = operatorEnv({
       TAKEDOWN_DATA_DIR: dir,
       API_PORT: apiPort,
@@ -74,7 +78,8 @@ describe('the dev stack (npm start)', () => {
       TEMPORAL_PORT: await port(),
       TEMPORAL_UI_PORT: await port(),
       SMTP_CAPTURE_PORT: await port(),
-      INBOUND_SMTP_PORT: await port(),
+      INBOUND_SMTP_PORT: smtpPort,
+      MAIL_INTAKE_PORT: await port(),
       LOG_LEVEL: 'info',
       POLICY_PROFILE: 'default',
     });
@@ -230,6 +235,32 @@ describe('the dev stack (npm start)', () => {
       await intake;
     }
   }, 420_000);
+
+  it('runs the SMTP listener in the mail-intake process, and restarts that process when it is killed', async () => {
+    const childPid = (entry: string) =>
+      Number(
+        execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(main.pid)], { encoding: 'utf8' })
+          .split('\n')
+          .find((l) => l.includes(entry))
+          ?.trim()
+          .split(/\s+/)[0],
+      );
+    const intakePid = childPid('apps/mail-intake/src/main.ts');
+    expect(intakePid).toBeGreaterThan(0);
+    expect(listeningPorts(intakePid)).toContain(Number(smtpPort));
+    expect(listeningPorts(childPid('apps/api/src/main.ts'))).not.toContain(Number(smtpPort));
+    process.kill(intakePid, 'SIGKILL');
+    await eventually(
+      async () => output,
+      (o) => /The mail-intake is back: healthy/.test(o),
+      120_000,
+    );
+    expect(output).toMatch(/The mail-intake exited \(SIGKILL\); restarting it in 1 s/);
+    const smtp = await greeting(Number(smtpPort));
+    smtp.socket.destroy();
+    expect(smtp.first).toMatch(/^220 /);
+    expect(main.exitCode).toBeNull();
+  }, 180_000);
 
   it('stops everything on Ctrl-C and takes its settings away; the CLI then says no stack runs', async () => {
     main.kill('SIGINT');

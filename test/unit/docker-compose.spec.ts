@@ -39,12 +39,13 @@ describe('docker-compose.yml', () => {
   const compose = load(secrets);
   const services = compose.services;
 
-  it('has the database, Temporal with its schema step, its UI, a mail catcher, migrations, and api and worker', () => {
+  it('has the database, Temporal with its schema step, its UI, a mail catcher, migrations, api, worker and mail intake', () => {
     expect(Object.keys(services).sort()).toEqual([
       'api',
       'codec-server',
       'db-login',
       'mail',
+      'mail-intake',
       'migrate',
       'postgres',
       'temporal',
@@ -55,6 +56,7 @@ describe('docker-compose.yml', () => {
     ]);
     expect(services.api.build).toBe('.');
     expect(services.worker.build).toBe('.');
+    expect(services['mail-intake'].build).toBe('.');
   });
 
   it('publishes only the API; anything else answers on 127.0.0.1 at most', () => {
@@ -64,6 +66,8 @@ describe('docker-compose.yml', () => {
       for (const port of service.ports ?? []) expect(`${name} ${port}`).toMatch(/^\S+ 127\.0\.0\.1:\d+:\d+$/);
     }
     expect(services.temporal.ports).toBeUndefined();
+    expect(services['mail-intake'].ports).toEqual(['127.0.0.1:2526:2526']);
+    expect(services.api.environment).not.toHaveProperty('INBOUND_SMTP_PORT');
     expect(services['temporal-ui'].environment).toMatchObject({ TEMPORAL_DISABLE_WRITE_ACTIONS: 'true' });
     // The UI's page shows encrypted payloads through the codec server, which answers that page's origin only.
     expect(services['temporal-ui'].environment).toMatchObject({
@@ -90,11 +94,14 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it.each(['api', 'worker'])(
+  it.each(['api', 'worker', 'mail-intake'])(
     'gives the %s the app login, not the owner, and an environment the configuration accepts in production',
     (name) => {
       const env = Object.fromEntries(
-        Object.entries(services[name].environment ?? {}).map(([k, v]) => [k, String(v)]),
+        Object.entries(services[name].environment ?? {})
+          // A variable without a value is passed through from the operator's environment.
+          .filter(([, v]) => v !== null)
+          .map(([k, v]) => [k, String(v)]),
       );
       const parsed = loadEnv({ ...env, NODE_ENV: 'production' });
       expect(new URL(parsed.DATABASE_URL!).username).toBe('takedown_api');
@@ -118,7 +125,7 @@ describe('docker-compose.yml', () => {
     expect(String(unset.services.postgres.environment?.POSTGRES_PASSWORD)).toBe('<unset POSTGRES_PASSWORD>');
   });
 
-  it.each(['api', 'worker', 'migrate', 'codec-server'])(
+  it.each(['api', 'worker', 'mail-intake', 'migrate', 'codec-server'])(
     'starts the %s from a file the build produces',
     (name) => {
       const command = (services[name].command ?? []).join(' ');

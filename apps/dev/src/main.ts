@@ -20,9 +20,9 @@ import { supervise, waitHealthy, type Supervised } from './supervise';
 
 /**
  * `npm start`: the whole system on one machine. Starts whatever is not given by DATABASE_URL, TEMPORAL_ADDRESS and
- * SMTP_URL, then the worker and the API as child processes, waits until both are healthy and prints where
- * everything is. A crashed worker or API is restarted with backoff; Ctrl-C (or SIGTERM) stops it all, children
- * first, so no postgres or temporal process is left.
+ * SMTP_URL, then the worker, the API and the mail intake as child processes, waits until they are healthy and
+ * prints where everything is. A crashed child is restarted with backoff; Ctrl-C (or SIGTERM) stops it all,
+ * children first, so no postgres or temporal process is left.
  */
 const COMPILED = __filename.endsWith('.js');
 const ROOT = path.resolve(__dirname, ...(COMPILED ? ['..', '..', '..', '..'] : ['..', '..', '..']));
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     const childEnv: NodeJS.ProcessEnv = {
       ...process.env,
       ...stackEnv,
-      // The API runs the inbound SMTP listener; on one machine it is on unless a port says otherwise.
+      // The mail intake runs the inbound SMTP listener; on one machine it is on unless a port says otherwise.
       INBOUND_SMTP_PORT: String(env.INBOUND_SMTP_PORT ?? INBOUND_SMTP_DEFAULT_PORT),
     };
     const logDir = path.join(dataDir, 'logs');
@@ -114,8 +114,9 @@ async function main(): Promise<void> {
     const health = {
       worker: `http://${env.WORKER_HOST}:${env.WORKER_PORT}/health`,
       api: `${api}/health`,
+      'mail-intake': `http://${env.MAIL_INTAKE_HOST}:${env.MAIL_INTAKE_PORT}/health`,
     };
-    for (const app of ['worker', 'api'] as const) {
+    for (const app of ['worker', 'api', 'mail-intake'] as const) {
       children.push(
         supervise({
           name: app,
@@ -144,6 +145,7 @@ async function main(): Promise<void> {
     }
     await waitHealthy(health.worker, 120_000);
     await waitHealthy(health.api, 120_000);
+    await waitHealthy(health['mail-intake'], 120_000);
     const settingsFile = writeLocalStack(env.TAKEDOWN_DATA_DIR, {
       pid: process.pid,
       startedAt: new Date().toISOString(),
@@ -169,7 +171,7 @@ async function main(): Promise<void> {
     if (stack.mailCaptureDir)
       say(`  Mail            ${api}/dev/mail/view   (files: ${stack.mailCaptureDir})`);
     say(
-      `  Inbound mail    smtp://${env.INBOUND_SMTP_HOST}:${env.INBOUND_SMTP_PORT ?? INBOUND_SMTP_DEFAULT_PORT}   for ${env.INBOUND_MAIL_ADDRESSES.join(', ')}`,
+      `  Inbound mail    smtp://${env.INBOUND_SMTP_HOST}:${env.INBOUND_SMTP_PORT ?? INBOUND_SMTP_DEFAULT_PORT}   for ${env.INBOUND_MAIL_ADDRESSES.join(', ')}   (the mail-intake process: ${health['mail-intake']})`,
     );
     say(`  Mail senders    ${describeSenders(mailSources, env)}`);
     say(`  Policy profile  ${describeProfile(env)}`);

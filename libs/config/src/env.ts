@@ -48,7 +48,7 @@ const duration = (fallback: string) =>
         // reported below
       }
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         message: 'must be a positive ISO 8601 duration in weeks, days or less, such as P90D or PT24H',
       });
       return z.NEVER;
@@ -169,6 +169,9 @@ export const envSchema = z
     PUBLIC_BASE_URL: optionalUrl(['http:', 'https:']),
     WORKER_HOST: z.string().trim().min(1).default('127.0.0.1'),
     WORKER_PORT: port.default(3001),
+    /** The mail-intake process's /health (its SMTP listener is on INBOUND_SMTP_PORT). */
+    MAIL_INTAKE_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    MAIL_INTAKE_PORT: port.default(3002),
     POLICY_PROFILE: z.enum(['default', 'demo']).default('default'),
     TAKEDOWN_DATA_DIR: z.string().trim().min(1).default('.data'),
     TAKEDOWN_CACHE_DIR: z.string().trim().min(1).optional(),
@@ -211,7 +214,7 @@ export const envSchema = z
       .default('')
       .superRefine((v, ctx) => {
         const parsed = parseMailSources(v);
-        if (typeof parsed === 'string') ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed });
+        if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
       }),
     /** The authserv-id of the provider's own MX: its `Authentication-Results` header vouches for DKIM. */
     INBOUND_MAIL_AUTHSERV_ID: z.string().trim().min(1).optional(),
@@ -223,7 +226,7 @@ export const envSchema = z
       .transform((v) => v.split(/[\s,]+/).filter(Boolean))
       .superRefine((servers, ctx) => {
         const bad = servers.find((s) => !isIP(s) && !isIP(s.replace(/^\[(.*)\]:\d+$|^([^:]*):\d+$/, '$1$2')));
-        if (bad) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${bad}" is not ip or ip:port` });
+        if (bad) ctx.addIssue({ code: 'custom', message: `"${bad}" is not ip or ip:port` });
       }),
     /**
      * DNS servers (`ip` or `ip:port`) that resolve the host name of a report naming no address, instead of the
@@ -236,7 +239,7 @@ export const envSchema = z
       .transform((v) => v.split(/[\s,]+/).filter(Boolean))
       .superRefine((servers, ctx) => {
         const bad = servers.find((s) => !isIP(s) && !isIP(s.replace(/^\[(.*)\]:\d+$|^([^:]*):\d+$/, '$1$2')));
-        if (bad) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${bad}" is not ip or ip:port` });
+        if (bad) ctx.addIssue({ code: 'custom', message: `"${bad}" is not ip or ip:port` });
       }),
     /** How long a report's host name may take to resolve before intake takes the notice without an address. */
     DNS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2000),
@@ -302,7 +305,7 @@ export const envSchema = z
             }
             if (!ok) {
               ctx.addIssue({
-                code: z.ZodIssueCode.custom,
+                code: 'custom',
                 message: `"${source ?? ''}|…" must be source name|http(s) URL|secret of 32+ characters`,
               });
             }
@@ -333,7 +336,7 @@ export const envSchema = z
           const [from, to, ...rest] = pair.split('=').map((p) => p.trim());
           if (rest.length || !from || !to || !isRole(to) || to === 'source') {
             ctx.addIssue({
-              code: z.ZodIssueCode.custom,
+              code: 'custom',
               message: `"${pair}" must be claim value=role, the role one of ${ROLES.filter((r) => r !== 'source').join(', ')}`,
             });
           } else map[from] = to;
@@ -407,7 +410,7 @@ export const envSchema = z
           const [category, n, ...rest] = pair.split(':').map((p) => p.trim());
           if (rest.length || !isCategory(category) || !/^[1-9]\d*$/.test(n ?? '')) {
             ctx.addIssue({
-              code: z.ZodIssueCode.custom,
+              code: 'custom',
               message: `"${pair}" must be category:days, days a whole number of at least 1, the category one of ${CATEGORIES.join(', ')}`,
             });
           } else days[category] = Number(n);
@@ -418,7 +421,7 @@ export const envSchema = z
   .superRefine((env, ctx) => {
     if (!env.TEMPORAL_TLS_CERT_FILE !== !env.TEMPORAL_TLS_KEY_FILE) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: [env.TEMPORAL_TLS_CERT_FILE ? 'TEMPORAL_TLS_KEY_FILE' : 'TEMPORAL_TLS_CERT_FILE'],
         message: 'TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together (mTLS)',
       });
@@ -427,7 +430,7 @@ export const envSchema = z
       for (const [name, value] of Object.entries(env)) {
         if (isSecretVariable(name) && isSampleSecret(value)) {
           ctx.addIssue({
-            code: z.ZodIssueCode.custom,
+            code: 'custom',
             path: [name],
             message:
               'holds an example secret from .env.example or the docs: set one of your own in production',
@@ -436,7 +439,7 @@ export const envSchema = z
       }
       if (env.MAIL_CAPTURE_DIR) {
         ctx.addIssue({
-          code: z.ZodIssueCode.custom,
+          code: 'custom',
           path: ['MAIL_CAPTURE_DIR'],
           message: 'serves every outgoing mail at /dev/mail without authentication: never in production',
         });
@@ -445,7 +448,7 @@ export const envSchema = z
     for (const name of ['API_TOKEN_TTL', 'BOOTSTRAP_TOKEN_TTL'] as const) {
       if (env[name] > env.API_TOKEN_MAX_TTL) {
         ctx.addIssue({
-          code: z.ZodIssueCode.custom,
+          code: 'custom',
           path: [name],
           message: 'must not be longer than API_TOKEN_MAX_TTL',
         });
@@ -453,14 +456,14 @@ export const envSchema = z
     }
     if (env.PAGING_WEBHOOK_URL && ['pagerduty', 'opsgenie'].includes(env.PAGING_FORMAT) && !env.PAGING_KEY) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['PAGING_KEY'],
         message: `required when PAGING_FORMAT is ${env.PAGING_FORMAT}`,
       });
     }
     if (env.TRANSPARENCY_DB_URL && !env.TRANSPARENCY_DB_TOKEN) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['TRANSPARENCY_DB_TOKEN'],
         message: 'required when TRANSPARENCY_DB_URL is set',
       });
@@ -469,7 +472,7 @@ export const envSchema = z
       const value = env[name];
       if (env.OIDC_ISSUER && (!value || (typeof value === 'object' && !Object.keys(value).length))) {
         ctx.addIssue({
-          code: z.ZodIssueCode.custom,
+          code: 'custom',
           path: [name],
           message: 'required when OIDC_ISSUER is set',
         });
@@ -478,7 +481,7 @@ export const envSchema = z
     if (env.OIDC_JWKS_URL && !isSafeKeySetUrl(env.OIDC_JWKS_URL, env.NODE_ENV)) {
       // Over plain http anyone on the path could serve their own keys and sign tokens with any role.
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['OIDC_JWKS_URL'],
         message:
           env.NODE_ENV === 'production'
@@ -526,8 +529,8 @@ export const isSecretVariable = (name: string): boolean =>
   SECRET_VARIABLES.has(name) || (/SECRET|PASSWORD|TOKEN|KEY/i.test(name) && !/_TTL$/.test(name));
 
 /**
- * Parses the environment; each problem becomes one line such as `API_PORT: Expected number, received nan (got
- * "eighty")`. The value is shown only for variables that hold no secret.
+ * Parses the environment; each problem becomes one line such as `API_PORT: Invalid input: expected number, received
+ * NaN (got "eighty")`. The value is shown only for variables that hold no secret.
  */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   const blanksRemoved = Object.fromEntries(

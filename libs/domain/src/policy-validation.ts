@@ -25,7 +25,7 @@ export const MAX_POLICY_DURATION_MS = 366 * 86_400_000;
  */
 const duration = (positive: boolean) =>
   z
-    .string({ invalid_type_error: 'must be an ISO 8601 duration (text such as "PT24H")' })
+    .string({ error: 'must be an ISO 8601 duration (text such as "PT24H")' })
     // Longer text is no duration, and is not echoed back in the error.
     .max(40, { message: 'is too long for an ISO 8601 duration' })
     .transform((iso, ctx) => {
@@ -33,13 +33,13 @@ const duration = (positive: boolean) =>
       try {
         ms = durationToMs(iso);
       } catch (err) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: (err as Error).message });
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
         return z.NEVER;
       }
       if (positive && ms <= 0) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${iso}" must be longer than zero` });
+        ctx.addIssue({ code: 'custom', message: `"${iso}" must be longer than zero` });
       } else if (ms > MAX_POLICY_DURATION_MS) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `"${iso}" is longer than 366 days` });
+        ctx.addIssue({ code: 'custom', message: `"${iso}" is longer than 366 days` });
       }
       return { iso, ms };
     });
@@ -50,7 +50,7 @@ const duration = (positive: boolean) =>
  */
 const categoryFields = z
   .object({
-    reminders: z.array(duration(true), { invalid_type_error: 'must be a list of durations' }).max(20),
+    reminders: z.array(duration(true), { error: 'must be a list of durations' }).max(20),
     deadline: duration(true),
     suspendAfter: duration(false).optional(),
     lastCall: duration(true).optional(),
@@ -59,11 +59,11 @@ const categoryFields = z
     leadAfter: duration(true).optional(),
     followUp: duration(true).optional(),
     reopenWindow: duration(false).optional(),
-    aroundTheClock: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
-    nocAtReceipt: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
+    aroundTheClock: z.boolean({ error: 'must be true or false' }).optional(),
+    nocAtReceipt: z.boolean({ error: 'must be true or false' }).optional(),
     aggregationWindow: duration(true).optional(),
     repeatWeight: z.number().int().min(0).max(10).optional(),
-    probeRemoval: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
+    probeRemoval: z.boolean({ error: 'must be true or false' }).optional(),
     probeTimeout: duration(true).optional(),
     probeMisses: z.number().int().min(1).max(10).optional(),
     probeInterval: duration(true).optional(),
@@ -83,14 +83,14 @@ function timersInOrder(p: z.output<typeof categoryFields>, ctx: z.RefinementCtx)
   p.reminders.forEach((r, i) => {
     if (i > 0 && r.ms <= p.reminders[i - 1].ms) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['reminders', i],
         message: `"${r.iso}" must come after the reminder before it ("${p.reminders[i - 1].iso}")`,
       });
     }
     if (r.ms >= limit) {
       ctx.addIssue({
-        code: z.ZodIssueCode.custom,
+        code: 'custom',
         path: ['reminders', i],
         message: `"${r.iso}" must be before the deadline ("${p.deadline.iso}")`,
       });
@@ -98,14 +98,14 @@ function timersInOrder(p: z.output<typeof categoryFields>, ctx: z.RefinementCtx)
   });
   if (p.lastCall && p.lastCall.ms >= limit) {
     ctx.addIssue({
-      code: z.ZodIssueCode.custom,
+      code: 'custom',
       path: ['lastCall'],
       message: `"${p.lastCall.iso}" is counted back from the deadline and must be shorter than it ("${p.deadline.iso}")`,
     });
   }
   if (p.probeTimeout && p.probeTimeout.ms > MAX_PROBE_TIMEOUT_MS) {
     ctx.addIssue({
-      code: z.ZodIssueCode.custom,
+      code: 'custom',
       path: ['probeTimeout'],
       message: `"${p.probeTimeout.iso}" is longer than 30 seconds`,
     });
@@ -118,7 +118,7 @@ const categoryPolicy = categoryFields.superRefine(timersInOrder);
 const neverProbedPolicy = categoryFields
   .extend({
     probeRemoval: z
-      .boolean({ invalid_type_error: 'must be true or false' })
+      .boolean({ error: 'must be true or false' })
       .refine((probe) => !probe, {
         message: 'must not be true: this material is never fetched, the hotline’s own check is the proof',
       })
@@ -131,7 +131,7 @@ const categories = z
     Object.fromEntries(
       CATEGORIES.map((c) => [c, NEVER_PROBED.includes(c) ? neverProbedPolicy : categoryPolicy]),
     ) as Record<Category, typeof categoryPolicy>,
-    { invalid_type_error: `must be an object with a policy for each of ${CATEGORIES.join(', ')}` },
+    { error: `must be an object with a policy for each of ${CATEGORIES.join(', ')}` },
   )
   .strict();
 
@@ -142,7 +142,8 @@ const categories = z
  * answer, so that a whole file can be fixed in one go. What it returns holds the durations as they were written.
  */
 export function parsePolicyCategories(input: unknown, root = 'categories'): PolicyParse {
-  const result = categories.safeParse(input);
+  // reportInput: a missing field (its input undefined) is told from a wrong one; no input is put in a problem.
+  const result = categories.safeParse(input, { reportInput: true });
   if (result.success) {
     const out = {} as Record<Category, CategoryPolicy>;
     for (const category of CATEGORIES) out[category] = asWritten(result.data[category]);
@@ -152,10 +153,10 @@ export function parsePolicyCategories(input: unknown, root = 'categories'): Poli
   const add = (field: string, message: string) =>
     byField.set(field, [...(byField.get(field) ?? []), message]);
   for (const issue of result.error.issues) {
-    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+    if (issue.code === 'unrecognized_keys') {
       const known = issue.path.length === 0 ? `a category is one of ${CATEGORIES.join(', ')}` : 'not a timer';
       for (const key of issue.keys) add(fieldPath(root, [...issue.path, key]), `unknown field (${known})`);
-    } else if (issue.code === z.ZodIssueCode.invalid_type && issue.received === 'undefined') {
+    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
       add(fieldPath(root, issue.path), 'is required');
     } else {
       add(fieldPath(root, issue.path), issue.message);
@@ -165,9 +166,10 @@ export function parsePolicyCategories(input: unknown, root = 'categories'): Poli
 }
 
 /** `['csam', 'reminders', 1]` under `categories` → `categories.csam.reminders[1]`. */
-function fieldPath(root: string, path: (string | number)[]): string {
+function fieldPath(root: string, path: PropertyKey[]): string {
   return path.reduce<string>(
-    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${part}` : part),
+    (out, part) =>
+      typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part),
     root,
   );
 }

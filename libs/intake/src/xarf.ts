@@ -150,7 +150,8 @@ export function parseXarf(body: unknown, opts: XarfOptions = {}): ParsedReport {
   const problems = new Map<string, string[]>();
   const add = (field: string, problem: string) =>
     problems.set(field, [...(problems.get(field) ?? []), problem]);
-  const result = xarfSchema.safeParse(body);
+  // reportInput: a missing field (its input undefined) is told from a wrong one; problemOf never repeats the input.
+  const result = xarfSchema.safeParse(body, { reportInput: true });
   if (!result.success) {
     for (const issue of result.error.issues) add(issue.path.join('.') || 'body', problemOf(issue));
   }
@@ -266,10 +267,9 @@ function sourceIdentifierProblem(identifier: string): string | undefined {
 
 /** Zod's words, without the value it was given (`received 'https://…'`): an error never repeats input. */
 function problemOf(issue: z.ZodIssue): string {
-  if (issue.code === 'invalid_type') {
-    return issue.received === 'undefined' ? 'is required' : `must be ${issue.expected}`;
-  }
-  if (issue.code === 'invalid_enum_value') return `must be one of ${issue.options.join(', ')}`;
+  if (issue.code === 'invalid_type')
+    return issue.input === undefined ? 'is required' : `must be ${issue.expected}`;
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}`;
   return issue.message;
 }
 

@@ -43,13 +43,17 @@ const TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTim
  */
 export class Mailer {
   private readonly options: SMTPConnection.Options;
+  /** The URL's credentials, for LOGIN after connecting (nodemailer 10's connection options carry none). */
+  private readonly auth: { user: string; pass: string } | undefined;
 
   /** `onResult` hears how each send ended (`failed`: an error before the server took the message), for metrics. */
   constructor(
     smtpUrl: string,
     private readonly onResult?: (result: SendOutcome['status'] | 'failed') => void,
   ) {
-    this.options = { ...parseConnectionUrl(smtpUrl), ...TIMEOUTS };
+    const { auth, ...server } = parseConnectionUrl(smtpUrl);
+    this.options = { ...server, ...TIMEOUTS };
+    this.auth = auth;
   }
 
   async send(mail: OutgoingMail, commit: () => Promise<boolean> = async () => true): Promise<SendOutcome> {
@@ -154,7 +158,7 @@ export class Mailer {
           err ? fail(err) : finish({ status: 'sent', messageId }),
         );
       connection.connect(() => {
-        const auth = this.options.auth as { user?: string; pass?: string } | undefined;
+        const auth = this.auth;
         if (!auth?.user) return transfer();
         connection.login({ credentials: { user: auth.user, pass: auth.pass ?? '' } }, (err) =>
           err ? fail(err) : transfer(),

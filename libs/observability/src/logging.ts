@@ -6,7 +6,11 @@ import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 
  * One pino logger per process: JSON lines, no colours, whatever the terminal. The worker routes Nest's and the
  * Temporal SDK's (and its Rust core's) logs through it, so its log file is JSON from the first line to the last.
  */
-export function processLogger(app: 'api' | 'worker', level: string, destination?: DestinationStream): Logger {
+export function processLogger(
+  app: 'api' | 'worker' | 'mail-intake',
+  level: string,
+  destination?: DestinationStream,
+): Logger {
   const options = { level: level as LevelWithSilent, base: { app, pid: process.pid } };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -20,7 +20,7 @@ export async function importFeedFile(
   onProgress?: (report: FeedImportReport) => void,
   phases?: FeedPhases,
 ): Promise<FeedImportReport> {
-  const config = new AppConfig({ ...env, INBOUND_SMTP_PORT: undefined });
+  const config = new AppConfig(env);
   const app = await NestFactory.createApplicationContext(IntakeContextModule.forConfig(config), {
     logger: ['error', 'warn'],
     abortOnError: false,

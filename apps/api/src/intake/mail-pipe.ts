@@ -50,8 +50,6 @@ export async function ingestMailFromPipe(
     ...env,
     DATABASE_URL: env.DATABASE_URL,
     TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS,
-    // The pipe takes one message; the API's SMTP listener stays the API's.
-    INBOUND_SMTP_PORT: undefined,
   });
   let app: INestApplicationContext;
   try {

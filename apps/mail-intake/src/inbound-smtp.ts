@@ -3,9 +3,9 @@ import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 's
 import { headerSectionEnd } from '@takedown/intake';
 import type { Actor } from '@takedown/domain';
 import { sourceForSender } from '@takedown/domain';
-import { AppConfig } from '../app-config';
 import { runAudited } from '@takedown/persistence';
-import { IntakeService } from './intake.service';
+import { AppConfig } from '@takedown/api/app-config';
+import { IntakeService } from '@takedown/api/intake/intake.service';
 
 /** Who writes what the SMTP listener takes in: the listener, on behalf of a sender on a source's list. */
 const SMTP_LISTENER: Actor = { kind: 'system', id: 'inbound-smtp', name: 'inbound SMTP listener' };
@@ -14,7 +14,7 @@ const smtpError = (code: number, message: string) =>
   Object.assign(new Error(message), { responseCode: code });
 
 /**
- * The inbound SMTP listener (INBOUND_SMTP_PORT; off when unset): mail for the abuse addresses from the senders of
+ * The inbound SMTP listener (INBOUND_SMTP_PORT; off when unset), in the mail-intake process only: mail for the abuse addresses from the senders of
  * INBOUND_MAIL_SOURCES, up to INBOUND_MAIL_MAX_BYTES, into the one intake. Unknown senders and recipients are refused
  * in the SMTP dialogue; an outage answers 451 so that the sending server retries. A message over the size limit, or
  * whose header section is over INBOUND_MAIL_MAX_HEADER_BYTES, is answered 552 and its connection dropped as soon as
@@ -42,6 +42,8 @@ export class InboundSmtpListener implements OnApplicationBootstrap, OnApplicatio
       maxClients: env.INBOUND_SMTP_MAX_CLIENTS,
       // A reverse lookup per connection is a DNS query the client controls the timing of, and nothing here reads it.
       disableReverseLookup: true,
+      // Connections still open at shutdown are cut after this, below the 15 s `npm start` gives before SIGKILL.
+      closeTimeout: 5_000,
       onMailFrom: (address, _session, callback) =>
         sourceForSender(this.intake.mailSources, address.address)
           ? callback()
