@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AuditEntry } from './audit-log';
-import { recordAudit } from './audit-context';
+import { recordAudit, recordAudits } from './audit-context';
 
 export type AuditRecord = Pick<AuditEntry, 'action' | 'target' | 'summary'>;
 
@@ -11,6 +11,8 @@ export type AuditRecord = Pick<AuditEntry, 'action' | 'target' | 'summary'>;
 export abstract class AuditTrail {
   /** Appends one row, as part of `tx` when given (it commits or rolls back with it). */
   abstract record(entry: AuditRecord, tx?: EntityManager): Promise<void>;
+  /** Appends many rows in one statement, as part of `tx`. */
+  abstract recordMany(entries: AuditRecord[], tx: EntityManager): Promise<void>;
 }
 
 export class PgAuditTrail extends AuditTrail {
@@ -20,5 +22,9 @@ export class PgAuditTrail extends AuditTrail {
 
   record(entry: AuditRecord, tx?: EntityManager): Promise<void> {
     return recordAudit(tx ?? this.db, entry);
+  }
+
+  recordMany(entries: AuditRecord[], tx: EntityManager): Promise<void> {
+    return recordAudits(tx, entries);
   }
 }

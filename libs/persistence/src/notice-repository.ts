@@ -106,6 +106,21 @@ export abstract class NoticeRepository {
     source: { kind: string; name: string },
   ): Promise<NoticeReportEntity[]>;
   abstract openTasks(noticeId: string): Promise<OpenNoticeTask[]>;
+
+  // The batch intake's set-based reads and writes (apps/api/src/notices/bulk-intake.service.ts).
+  /** Many notices and their first reports, in two statements. */
+  abstract insertMany(
+    tx: EntityManager,
+    rows: { notice: Partial<NoticeEntity>; report: Partial<NoticeReportEntity> }[],
+  ): Promise<void>;
+  /** Which of these reports are known already, and on which notice. */
+  abstract knownReports(tx: EntityManager, keys: ReportKey[]): Promise<(ReportKey & { noticeId: string })[]>;
+  /** The positions (in `urlSets`) of the sets of which an open notice covers a URL. */
+  abstract openCovering(tx: EntityManager, urlSets: string[][]): Promise<Set<number>>;
+  /** Takes notices whose workflow never started back out, with their reports. */
+  abstract remove(tx: EntityManager, ids: string[]): Promise<void>;
+  /** Those of these notices still `received` (their workflow may never have started). */
+  abstract stillReceived(ids: string[]): Promise<Pick<NoticeEntity, 'id' | 'category' | 'receivedAt'>[]>;
 }
 
 /**
@@ -312,5 +327,55 @@ export class PgNoticeRepository extends NoticeRepository {
       dueAt: t.due_at,
       summary: t.summary,
     }));
+  }
+
+  async insertMany(
+    tx: EntityManager,
+    rows: { notice: Partial<NoticeEntity>; report: Partial<NoticeReportEntity> }[],
+  ): Promise<void> {
+    if (!rows.length) return;
+    await tx.insert(
+      NoticeEntity,
+      rows.map((r) => r.notice),
+    );
+    await tx.insert(
+      NoticeReportEntity,
+      rows.map((r) => r.report),
+    );
+  }
+
+  async knownReports(tx: EntityManager, keys: ReportKey[]): Promise<(ReportKey & { noticeId: string })[]> {
+    if (!keys.length) return [];
+    return (await tx.query(
+      `SELECT r.source_kind AS "sourceKind", r.source_name AS "sourceName",
+              r.source_reference AS "sourceReference", r.notice_id AS "noticeId"
+         FROM notice_reports r
+         JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(kind, name, ref)
+           ON r.source_kind = k.kind AND r.source_name = k.name AND r.source_reference = k.ref`,
+      [keys.map((k) => k.sourceKind), keys.map((k) => k.sourceName), keys.map((k) => k.sourceReference)],
+    )) as (ReportKey & { noticeId: string })[];
+  }
+
+  async openCovering(tx: EntityManager, urlSets: string[][]): Promise<Set<number>> {
+    const rows = (await tx.query(
+      `SELECT DISTINCT k.pos - 1 AS pos
+         FROM unnest($1::text[], $2::int[]) AS k(url, pos)
+         JOIN notices n ON n.urls @> ARRAY[k.url] AND n.state NOT IN ('closed', 'needs_triage')`,
+      [urlSets.flat(), urlSets.flatMap((urls, k) => urls.map(() => k + 1))],
+    )) as { pos: number }[];
+    return new Set(rows.map((r) => Number(r.pos)));
+  }
+
+  async remove(tx: EntityManager, ids: string[]): Promise<void> {
+    await tx.query(`DELETE FROM notice_reports WHERE notice_id = ANY($1::uuid[])`, [ids]);
+    await tx.query(`DELETE FROM notices WHERE id = ANY($1::uuid[])`, [ids]);
+  }
+
+  async stillReceived(ids: string[]): Promise<Pick<NoticeEntity, 'id' | 'category' | 'receivedAt'>[]> {
+    if (!ids.length) return [];
+    return (await this.db.query(
+      `SELECT id, category, received_at AS "receivedAt" FROM notices WHERE id = ANY($1::uuid[]) AND state = 'received'`,
+      [ids],
+    )) as Pick<NoticeEntity, 'id' | 'category' | 'receivedAt'>[];
   }
 }

@@ -48,6 +48,9 @@ export class MemoryAudit extends AuditTrail {
   async record(entry: AuditRecord): Promise<void> {
     this.rows.push(entry);
   }
+  async recordMany(entries: AuditRecord[]): Promise<void> {
+    this.rows.push(...entries);
+  }
 }
 
 /** The notices' repository in memory, with the same rules as the SQL (scope, the intake's match, unique reports). */
@@ -208,6 +211,46 @@ export class MemoryNotices extends NoticeRepository {
 
   async openTasks(noticeId: string): Promise<OpenNoticeTask[]> {
     return this.tasks.filter((t) => t.noticeId === noticeId);
+  }
+
+  async insertMany(
+    tx: EntityManager,
+    rows: { notice: Partial<NoticeEntity>; report: Partial<NoticeReportEntity> }[],
+  ): Promise<void> {
+    for (const r of rows) {
+      this.notices.set(r.notice.id as string, { state: 'received', ...r.notice } as NoticeEntity);
+      await this.insertReport(tx, r.report);
+    }
+  }
+
+  async knownReports(_tx: EntityManager, keys: ReportKey[]): Promise<(ReportKey & { noticeId: string })[]> {
+    return this.reportRows
+      .filter((r) => keys.some((k) => sameKey(r, k)))
+      .map((r) => ({
+        sourceKind: r.sourceKind,
+        sourceName: r.sourceName,
+        sourceReference: r.sourceReference,
+        noticeId: r.noticeId,
+      }));
+  }
+
+  async openCovering(_tx: EntityManager, urlSets: string[][]): Promise<Set<number>> {
+    const open = [...this.notices.values()].filter((n) => n.state !== 'closed' && n.state !== 'needs_triage');
+    return new Set(
+      urlSets.flatMap((urls, k) => (urls.some((u) => open.some((n) => n.urls.includes(u))) ? [k] : [])),
+    );
+  }
+
+  async remove(_tx: EntityManager, ids: string[]): Promise<void> {
+    for (const id of ids) this.notices.delete(id);
+    this.reportRows = this.reportRows.filter((r) => !ids.includes(r.noticeId));
+  }
+
+  async stillReceived(ids: string[]): Promise<Pick<NoticeEntity, 'id' | 'category' | 'receivedAt'>[]> {
+    return ids.flatMap((id) => {
+      const n = this.notices.get(id);
+      return n?.state === 'received' ? [{ id: n.id, category: n.category, receivedAt: n.receivedAt }] : [];
+    });
   }
 
   private visible(n: NoticeEntity, scope: NoticeScope): boolean {

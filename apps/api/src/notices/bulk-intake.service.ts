@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { QueryFailedError, type EntityManager } from 'typeorm';
 import { redactUrl } from '@takedown/domain';
 import type { HostResolution, IntakeExtras } from '@takedown/intake';
-import { lockUrls, NoticeEntity, NoticeReportEntity, recordAudits } from '@takedown/persistence';
+import { AuditTrail, NoticeRepository } from '@takedown/persistence';
 import type { CreateNoticeDto } from './notice.dto';
 import { newNoticeRows, submitAudit } from './notice-rows';
 import { NoticesService } from './notices.service';
@@ -89,13 +89,14 @@ export class BulkIntakeService {
   private readonly logger = new Logger(BulkIntakeService.name);
 
   constructor(
-    private readonly db: DataSource,
+    private readonly repo: NoticeRepository,
+    private readonly audit: AuditTrail,
     private readonly notices: NoticesService,
   ) {}
 
   async submit(items: BulkItem[]): Promise<BulkOutcome[]> {
     const outcomes: (BulkOutcome | undefined)[] = new Array(items.length);
-    const known = await this.knownReports(this.db.manager, items);
+    const known = await this.repo.transaction((tx) => this.knownReports(tx, items));
     const fresh: number[] = [];
     const oneByOne: number[] = [];
     const firstOfReference = new Map<string, number>();
@@ -184,8 +185,8 @@ export class BulkIntakeService {
     oneByOne: number[],
     receivedAt: Date,
   ): Promise<number[]> {
-    return this.db.transaction(async (tx) => {
-      await lockUrls(
+    return this.repo.transaction(async (tx) => {
+      await this.repo.lockUrls(
         tx,
         fresh.flatMap((i) => items[i].dto.urls),
       );
@@ -194,7 +195,7 @@ export class BulkIntakeService {
         tx,
         fresh.map((i) => items[i]),
       );
-      const covered = await this.openNoticesCovering(
+      const covered = await this.repo.openCovering(
         tx,
         fresh.map((i) => items[i].dto.urls),
       );
@@ -211,18 +212,11 @@ export class BulkIntakeService {
         return made;
       });
       if (rows.length) {
-        await tx.insert(
-          NoticeEntity,
-          rows.map((r) => r.notice),
-        );
-        await tx.insert(
-          NoticeReportEntity,
-          rows.map((r) => r.report),
-        );
+        await this.repo.insertMany(tx, rows);
         // Last in the transaction: the audit chain's lock is then held only for the commit.
-        await recordAudits(
-          tx,
+        await this.audit.recordMany(
           inserting.map((i, k) => submitAudit(items[i].dto, items[i].extras, rows[k].notice.id, 'batch')),
+          tx,
         );
       }
       return inserting;
@@ -249,17 +243,16 @@ export class BulkIntakeService {
   ): Promise<unknown> {
     const down = refused[0].error;
     const ids = refused.map((r) => (outcomes[r.i] as { id: string }).id);
-    await this.db.transaction(async (tx) => {
-      await tx.query(`DELETE FROM notice_reports WHERE notice_id = ANY($1::uuid[])`, [ids]);
-      await tx.query(`DELETE FROM notices WHERE id = ANY($1::uuid[])`, [ids]);
+    await this.repo.transaction(async (tx) => {
+      await this.repo.remove(tx, ids);
       // The audit trail keeps the submission; this says it was taken back, and why.
-      await recordAudits(
-        tx,
+      await this.audit.recordMany(
         ids.map((id) => ({
           action: 'notice.submit_undone',
           target: { type: 'notice', id },
           summary: { reason: `the workflow could not start: ${(down as Error).message}` },
         })),
+        tx,
       );
     });
     for (const r of refused) outcomes[r.i] = { status: 'failed', error: r.error };
@@ -274,47 +267,28 @@ export class BulkIntakeService {
   private async resumeUnstarted(outcomes: (BulkOutcome | undefined)[]): Promise<void> {
     const existing = outcomes.flatMap((o) => (o?.status === 'existing' ? [o.id] : []));
     if (!existing.length) return;
-    const stalled = (await this.db.query(
-      `SELECT id, category, received_at FROM notices
-        WHERE id = ANY($1::uuid[]) AND state = 'received'`,
-      [existing],
-    )) as { id: string; category: CreateNoticeDto['category']; received_at: Date }[];
-    for (const n of stalled) await this.notices.startWorkflow(n.id, n.category, n.received_at);
+    const stalled = await this.repo.stillReceived(existing);
+    for (const n of stalled) await this.notices.startWorkflow(n.id, n.category, n.receivedAt);
   }
 
   private async knownReports(tx: EntityManager, items: BulkItem[]): Promise<Map<string, string>> {
-    if (!items.length) return new Map();
-    const rows = (await tx.query(
-      `SELECT r.source_kind, r.source_name, r.source_reference, r.notice_id
-         FROM notice_reports r
-         JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(kind, name, ref)
-           ON r.source_kind = k.kind AND r.source_name = k.name AND r.source_reference = k.ref`,
-      [
-        items.map((i) => i.dto.source.kind),
-        items.map((i) => i.dto.source.name),
-        items.map((i) => i.dto.sourceReference),
-      ],
-    )) as { source_kind: string; source_name: string; source_reference: string; notice_id: string }[];
+    const rows = await this.repo.knownReports(
+      tx,
+      items.map((i) => ({
+        sourceKind: i.dto.source.kind,
+        sourceName: i.dto.source.name,
+        sourceReference: i.dto.sourceReference,
+      })),
+    );
     return new Map(
       rows.map((r) => [
         referenceKey({
-          source: { kind: r.source_kind, name: r.source_name },
-          sourceReference: r.source_reference,
+          source: { kind: r.sourceKind, name: r.sourceName },
+          sourceReference: r.sourceReference,
         }),
-        r.notice_id,
+        r.noticeId,
       ]),
     );
-  }
-
-  /** The positions (in `urlSets`) of the items whose URLs an open notice already covers. */
-  private async openNoticesCovering(tx: EntityManager, urlSets: string[][]): Promise<Set<number>> {
-    const rows = (await tx.query(
-      `SELECT DISTINCT k.pos - 1 AS pos
-         FROM unnest($1::text[], $2::int[]) AS k(url, pos)
-         JOIN notices n ON n.urls @> ARRAY[k.url] AND n.state NOT IN ('closed', 'needs_triage')`,
-      [urlSets.flat(), urlSets.flatMap((urls, k) => urls.map(() => k + 1))],
-    )) as { pos: number }[];
-    return new Set(rows.map((r) => Number(r.pos)));
   }
 }
 
