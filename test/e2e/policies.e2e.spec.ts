@@ -63,4 +63,72 @@ describe('a policy made with POST /v1/policies, end to end', () => {
     });
     expect(notice.deadline!.getTime() - notice.receivedAt.getTime()).toBe(2 * HOUR);
   });
+
+  it('gives a trusted flagger’s and an authority’s notice the clock the policy gives them, everyone else the category’s', async () => {
+    const profile = `e2e-${randomBytes(4).toString('hex')}`;
+    await system.http
+      .post('/v1/policies')
+      .send({
+        id: profile,
+        categories: {
+          ...DEMO_POLICY.categories,
+          phishing: {
+            reminders: ['PT1H'],
+            deadline: 'PT48H',
+            byNotifier: {
+              trusted_flagger: { reminders: ['PT1H'], deadline: 'PT24H' },
+              authority: { reminders: ['PT1H'], deadline: 'PT12H' },
+            },
+          },
+        },
+      })
+      .expect(201);
+    const { ip } = await storeCustomer(db, { policyProfile: profile });
+    const deadlineOf = async (kind: string) => {
+      const reference = `notifier-${randomUUID()}`;
+      const created = await system.http
+        .post('/v1/notices')
+        .send({
+          source: { kind, name: `A ${kind}` },
+          sourceReference: reference,
+          category: 'phishing',
+          urls: [`https://login.tenant-a.example/${reference}`],
+          ip,
+        })
+        .expect(201);
+      const notice = await eventually(
+        () => db.getRepository(NoticeEntity).findOneByOrFail({ id: created.body.id }),
+        (n) => n.deadline !== null,
+      );
+      return (notice.deadline!.getTime() - notice.receivedAt.getTime()) / HOUR;
+    };
+    expect(await deadlineOf('trusted_flagger')).toBe(24);
+    expect(await deadlineOf('police')).toBe(12);
+    expect(await deadlineOf('public')).toBe(48);
+    expect(await deadlineOf('hotline')).toBe(48);
+  });
+
+  it('refuses a notifier’s timers that do not fit, naming the field', async () => {
+    const res = await system.http
+      .post('/v1/policies')
+      .send({
+        id: `e2e-${randomBytes(4).toString('hex')}`,
+        categories: {
+          ...DEMO_POLICY.categories,
+          phishing: {
+            reminders: ['PT1H'],
+            deadline: 'PT48H',
+            byNotifier: { trusted_flagger: { reminders: ['PT30H'], deadline: 'PT24H' }, celebrity: {} },
+          },
+        },
+      })
+      .expect(400);
+    const fields = (res.body.fields as { field: string }[]).map((f) => f.field);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'categories.phishing.byNotifier.trusted_flagger.reminders[0]',
+        expect.stringMatching(/^categories\.phishing\.byNotifier/),
+      ]),
+    );
+  });
 });

@@ -77,19 +77,20 @@ describe('policies through the API and the CLI', () => {
     expect(res.body.items.map((p: { id: string }) => p.id)).toEqual(['default', 'demo']);
     expect(res.body.items[0]).toMatchObject({
       id: 'default',
-      inForce: 6,
+      inForce: 7,
       versions: [
         { version: 1, effectiveFrom: null, createdBy: 'system:migration', inForce: false },
         { version: 2, effectiveFrom: expect.any(String), createdBy: 'system:migration', inForce: false },
         { version: 3, effectiveFrom: expect.any(String), createdBy: 'system:migration', inForce: false },
         { version: 4, effectiveFrom: expect.any(String), createdBy: 'system:migration', inForce: false },
         { version: 5, effectiveFrom: expect.any(String), createdBy: 'system:migration', inForce: false },
-        { version: 6, effectiveFrom: expect.any(String), createdBy: 'system:migration', inForce: true },
+        { version: 6, effectiveFrom: expect.any(String), createdBy: 'system:migration', inForce: false },
+        { version: 7, effectiveFrom: expect.any(String), createdBy: 'system:migration', inForce: true },
       ],
     });
     const current = await as('abuse_lead').get('/v1/policies/default?version=current').expect(200);
     expect(current.body.versions).toHaveLength(1);
-    expect(current.body.versions[0]).toMatchObject({ version: 6, categories: DEFAULT_POLICY.categories });
+    expect(current.body.versions[0]).toMatchObject({ version: 7, categories: DEFAULT_POLICY.categories });
   });
 
   it('labels a version inserted by hand, without the API or the CLI, as made in SQL', async () => {
@@ -205,7 +206,7 @@ describe('policies through the API and the CLI', () => {
       await policyInForce(db, 'gold', new Date(v1.effective_from.getTime() - 1), 'default'),
     ).toMatchObject({
       id: 'default',
-      version: 6,
+      version: 7,
     });
   });
 
@@ -300,7 +301,7 @@ describe('policies through the API and the CLI', () => {
 
     it('lists the profiles and their versions', async () => {
       const { stdout } = await cli('policy', 'list');
-      expect(stdout).toMatch(/^default \(in force: version 6\)$/m);
+      expect(stdout).toMatch(/^default \(in force: version 7\)$/m);
       expect(stdout).toMatch(/^gold \(in force: version 1\)$/m);
       expect(stdout).toMatch(/^ {2}version 2 {2}from \S+Z {2}by token:\S+ {2}at \S+$/m);
     });

@@ -1,7 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/activity';
 import { DataSource, type EntityManager } from 'typeorm';
-import { deadlineAt, type CategoryPolicy } from '@takedown/domain';
+import { deadlineAt, notifierKind, timersFor, type CategoryPolicy, type SourceKind } from '@takedown/domain';
 import {
   ContractEntity,
   CustomerEntity,
@@ -195,7 +195,11 @@ export class NoticeActivitiesService implements Pick<
       notice.receivedAt,
     );
     // A contract's own profile written before a category existed has no timers for it: the `other` ones hold.
-    const timers: CategoryPolicy = policy.categories[input.category] ?? policy.categories.other;
+    // Who sent it decides the clock where the policy says so (trusted flaggers, authorities).
+    const timers: CategoryPolicy = timersFor(
+      policy.categories[input.category] ?? policy.categories.other,
+      notifierKind(notice.sourceKind as SourceKind, false),
+    );
     const deadline = new Date(deadlineAt(timers, notice.receivedAt.getTime()));
     await tx.update(
       NoticeEntity,

@@ -1,5 +1,6 @@
 import { durationToMs } from './duration';
 import type { NoticeOutcome } from './notice';
+import type { NotifierKind } from './dsa';
 import type { CategoryPolicy } from './policy';
 
 /**
@@ -8,6 +9,21 @@ import type { CategoryPolicy } from './policy';
  * window, and whether a removal met the deadline. The workflow, the activities, the reports and the stats call
  * these; nobody else adds durations to a notice's times. All times are epoch milliseconds.
  */
+
+/**
+ * The timers a notice runs on: its category's, with the deadline, reminders and last call of its notifier kind where
+ * the policy gives that kind its own (trusted flaggers and authorities first). The activity that pins the policy
+ * hands these to the workflow; nothing else picks a notifier's timers.
+ */
+export function timersFor(category: CategoryPolicy, kind: NotifierKind): CategoryPolicy {
+  const { byNotifier, ...timers } = category;
+  const own = byNotifier?.[kind];
+  if (!own) return timers;
+  // Deadline, reminders and last call go together: a category's last call may not fit a notifier's shorter deadline.
+  const merged: CategoryPolicy = { ...timers, ...own };
+  if (own.lastCall === undefined) delete merged.lastCall;
+  return merged;
+}
 
 /** The deadline of a notice received (or reopened) at `fromMs`. Deadlines count from receipt, as the codes do. */
 export function deadlineAt(timers: CategoryPolicy, fromMs: number): number {

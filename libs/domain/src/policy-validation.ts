@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { CATEGORIES, type Category } from './category';
 import { durationToMs } from './duration';
-import { NEVER_PROBED, type CategoryPolicy } from './policy';
+import { NOTIFIER_KINDS } from './dsa';
+import { NEVER_PROBED, type CategoryPolicy, type NotifierTimers } from './policy';
 
 /** One field of a policy and what is wrong with it; the shape of the API's validation errors (`fields`). */
 export interface PolicyProblem {
@@ -44,6 +45,18 @@ const duration = (positive: boolean) =>
       return { iso, ms };
     });
 
+type Duration = { iso: string; ms: number };
+
+/** The timers a notifier kind may have of its own in a category (`CategoryPolicy.byNotifier`). */
+const notifierTimers = z
+  .object({
+    reminders: z.array(duration(true), { error: 'must be a list of durations' }).max(20),
+    deadline: duration(true),
+    lastCall: duration(true).optional(),
+  })
+  .strict()
+  .superRefine((p, ctx) => timersInOrder(p, ctx));
+
 /**
  * One category's timers, as `CategoryPolicy` documents them. Zero is allowed where it means "at once" or "none":
  * a suspension task at the deadline (terrorist content), no grace for a claimed removal, no reopening.
@@ -67,6 +80,11 @@ const categoryFields = z
     probeTimeout: duration(true).optional(),
     probeMisses: z.number().int().min(1).max(10).optional(),
     probeInterval: duration(true).optional(),
+    byNotifier: z
+      .partialRecord(z.enum(NOTIFIER_KINDS), notifierTimers, {
+        error: `must be an object whose keys are notifier kinds (${NOTIFIER_KINDS.join(', ')})`,
+      })
+      .optional(),
   })
   .strict();
 
@@ -76,9 +94,12 @@ export const CATEGORY_POLICY_FIELDS = Object.keys(categoryFields.shape) as (keyo
 /** A probe waits on a live request: longer than this is a hung connection, not a slow server. */
 export const MAX_PROBE_TIMEOUT_MS = 30_000;
 
-function timersInOrder(p: z.output<typeof categoryFields>, ctx: z.RefinementCtx): void {
+function timersInOrder(
+  p: { reminders: Duration[]; deadline: Duration; lastCall?: Duration; probeTimeout?: Duration },
+  ctx: z.RefinementCtx,
+): void {
   // A deadline that is itself wrong is reported once, not again beside every timer measured against it.
-  const deadline = (p.deadline as Parsed['deadline'] | undefined)?.ms ?? 0;
+  const deadline = (p.deadline as Duration | undefined)?.ms ?? 0;
   const limit = deadline > 0 ? deadline : Infinity;
   p.reminders.forEach((r, i) => {
     if (i > 0 && r.ms <= p.reminders[i - 1].ms) {
@@ -198,5 +219,14 @@ function asWritten(p: Parsed): CategoryPolicy {
   if (p.repeatWeight !== undefined) out.repeatWeight = p.repeatWeight;
   if (p.probeRemoval !== undefined) out.probeRemoval = p.probeRemoval;
   if (p.probeMisses !== undefined) out.probeMisses = p.probeMisses;
+  if (p.byNotifier) {
+    out.byNotifier = {};
+    for (const [kind, t] of Object.entries(p.byNotifier)) {
+      if (!t) continue;
+      const own: NotifierTimers = { reminders: t.reminders.map((r) => r.iso), deadline: t.deadline.iso };
+      if (t.lastCall) own.lastCall = t.lastCall.iso;
+      out.byNotifier[kind as keyof typeof out.byNotifier] = own;
+    }
+  }
   return out;
 }

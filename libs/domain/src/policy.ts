@@ -1,4 +1,5 @@
 import type { Category } from './category';
+import type { NotifierKind } from './dsa';
 
 /** The timers for one category. Durations are ISO 8601, measured from the moment the notice was received. */
 export interface CategoryPolicy {
@@ -55,6 +56,18 @@ export interface CategoryPolicy {
   probeMisses?: number;
   /** The time between two rounds of a probe; absent = 5 minutes. */
   probeInterval?: string;
+  /**
+   * Who sent a notice decides its clock (DSA Art. 22): a deadline, reminders and last call of their own for some
+   * notifier kinds (trusted flaggers, authorities), in place of the category's; absent = the category's for everyone.
+   */
+  byNotifier?: Partial<Record<NotifierKind, NotifierTimers>>;
+}
+
+/** The timers a notifier kind may have of its own within a category. */
+export interface NotifierTimers {
+  reminders: string[];
+  deadline: string;
+  lastCall?: string;
 }
 
 /** Categories never probed, whatever a policy says: their material must not be fetched by anyone but the hotline. */
@@ -66,6 +79,15 @@ export interface Policy {
   version: number;
   categories: Record<Category, CategoryPolicy>;
 }
+
+/**
+ * Version 7: trusted flaggers' and authorities' notices of phishing and malware are due in a day rather than two, of
+ * spam, copyright and the rest in two days rather than five; so they come first in a queue sorted by time left.
+ */
+const FIRST = (deadline: string, reminder: string) => ({
+  trusted_flagger: { reminders: [reminder], deadline },
+  authority: { reminders: [reminder], deadline },
+});
 
 /** Three misses five minutes apart mean offline (version 6, phishing and malware). */
 const PROBE = { probeRemoval: true, probeTimeout: 'PT5S', probeMisses: 3, probeInterval: 'PT5M' } as const;
@@ -81,12 +103,13 @@ const DEMO_PROBE = {
  * adds a CSAM last call two hours before the deadline; version 3 engages the 24/7 contacts and the NOC at receipt of
  * a removal order; version 4 adds the IP-based categories, on slower clocks and without a NOC suspension task;
  * version 5 counts a repeat of CSAM or terrorist content twice in the customer's standing; version 6 checks a phishing
- * or malware removal claim by HEAD requests. Notices received before a version keep theirs (migrations 1795940000000,
- * 1796020000000, 1796090000000, 1796210000000, 1796280000001 and 1796330000000 store all six).
+ * or malware removal claim by HEAD requests; version 7 gives trusted flaggers and authorities shorter clocks for the
+ * categories whose deadline is days. Notices received before a version keep theirs (migrations 1795940000000,
+ * 1796020000000, 1796090000000, 1796210000000, 1796280000001, 1796330000000 and 1796380000002 store all seven).
  */
 export const DEFAULT_POLICY: Policy = {
   id: 'default',
-  version: 6,
+  version: 7,
   categories: {
     csam: {
       reminders: ['PT6H', 'PT18H'],
@@ -103,11 +126,11 @@ export const DEFAULT_POLICY: Policy = {
       nocAtReceipt: true,
       repeatWeight: 2,
     },
-    phishing: { reminders: ['PT24H'], deadline: 'PT48H', ...PROBE },
-    malware: { reminders: ['PT24H'], deadline: 'PT48H', ...PROBE },
-    spam: { reminders: ['PT72H'], deadline: 'P5D' },
-    copyright: { reminders: ['PT72H'], deadline: 'P5D' },
-    other: { reminders: ['PT72H'], deadline: 'P5D' },
+    phishing: { reminders: ['PT24H'], deadline: 'PT48H', ...PROBE, byNotifier: FIRST('PT24H', 'PT12H') },
+    malware: { reminders: ['PT24H'], deadline: 'PT48H', ...PROBE, byNotifier: FIRST('PT24H', 'PT12H') },
+    spam: { reminders: ['PT72H'], deadline: 'P5D', byNotifier: FIRST('P2D', 'PT24H') },
+    copyright: { reminders: ['PT72H'], deadline: 'P5D', byNotifier: FIRST('P2D', 'PT24H') },
+    other: { reminders: ['PT72H'], deadline: 'P5D', byNotifier: FIRST('P2D', 'PT24H') },
     login_attack: { reminders: ['PT72H'], deadline: 'P5D', aggregationWindow: 'P1D' },
     scanning: { reminders: ['PT72H'], deadline: 'P5D', aggregationWindow: 'P1D' },
     ddos: { reminders: ['PT24H'], deadline: 'PT72H', aggregationWindow: 'P1D' },
@@ -122,7 +145,7 @@ export const DEFAULT_POLICY: Policy = {
 /** The same shape in seconds, for demos and end-to-end tests on the real stack. */
 export const DEMO_POLICY: Policy = {
   id: 'demo',
-  version: 6,
+  version: 7,
   categories: {
     csam: {
       reminders: ['PT6S', 'PT18S'],
@@ -139,11 +162,11 @@ export const DEMO_POLICY: Policy = {
       nocAtReceipt: true,
       repeatWeight: 2,
     },
-    phishing: { reminders: ['PT24S'], deadline: 'PT48S', ...DEMO_PROBE },
-    malware: { reminders: ['PT24S'], deadline: 'PT48S', ...DEMO_PROBE },
-    spam: { reminders: ['PT30S'], deadline: 'PT60S' },
-    copyright: { reminders: ['PT30S'], deadline: 'PT60S' },
-    other: { reminders: ['PT30S'], deadline: 'PT60S' },
+    phishing: { reminders: ['PT24S'], deadline: 'PT48S', ...DEMO_PROBE, byNotifier: FIRST('PT24S', 'PT12S') },
+    malware: { reminders: ['PT24S'], deadline: 'PT48S', ...DEMO_PROBE, byNotifier: FIRST('PT24S', 'PT12S') },
+    spam: { reminders: ['PT30S'], deadline: 'PT60S', byNotifier: FIRST('PT30S', 'PT15S') },
+    copyright: { reminders: ['PT30S'], deadline: 'PT60S', byNotifier: FIRST('PT30S', 'PT15S') },
+    other: { reminders: ['PT30S'], deadline: 'PT60S', byNotifier: FIRST('PT30S', 'PT15S') },
     login_attack: { reminders: ['PT30S'], deadline: 'PT60S', aggregationWindow: 'P1D' },
     scanning: { reminders: ['PT30S'], deadline: 'PT60S', aggregationWindow: 'P1D' },
     ddos: { reminders: ['PT10S'], deadline: 'PT30S', aggregationWindow: 'P1D' },

@@ -90,7 +90,8 @@ const SECRET_KEY = /secret|password|passphrase|authorization|cookie|signature|ap
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
 const MAX_TEXT = 500;
 const MAX_ITEMS = 50;
-const MAX_DEPTH = 5;
+// Deep enough that a policy version's timers fit whole (summary › categories › phishing › byNotifier › kind › reminders).
+const MAX_DEPTH = 6;
 
 /**
  * What a summary may hold: facts, not evidence. Every URL is cut to scheme and host (a CSAM URL's path identifies the

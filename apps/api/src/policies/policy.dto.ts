@@ -1,11 +1,38 @@
-import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiProperty,
+  ApiPropertyOptional,
+  getSchemaPath,
+  PartialType,
+} from '@nestjs/swagger';
 import { IsISO8601, IsObject, IsOptional, IsString, Matches } from 'class-validator';
-import { DEFAULT_POLICY, type Category, type CategoryPolicy } from '@takedown/domain';
+import {
+  DEFAULT_POLICY,
+  type Category,
+  type CategoryPolicy,
+  type NotifierKind,
+  type NotifierTimers,
+} from '@takedown/domain';
 import { POLICY_ID_PATTERN } from '@takedown/persistence';
 
 const DURATION = { type: String, example: 'PT24H', description: 'ISO 8601 duration of a fixed length' };
 
+/** A notifier kind's own timers within a category (`CategoryPolicy.byNotifier`). */
+export class NotifierTimersView implements NotifierTimers {
+  @ApiProperty({
+    type: [String],
+    example: ['PT12H'],
+    description: 'Reminders from receipt, each before the deadline',
+  })
+  reminders: string[];
+  @ApiProperty({ ...DURATION, example: 'PT24H', description: 'From receipt; longer than zero' })
+  deadline: string;
+  @ApiPropertyOptional({ ...DURATION, description: 'Counted back from this deadline; absent: none' })
+  lastCall?: string;
+}
+
 /** `CategoryPolicy` for the OpenAPI document; the rules are the domain's (`parsePolicyCategories`). */
+@ApiExtraModels(NotifierTimersView)
 export class CategoryPolicyView implements CategoryPolicy {
   @ApiProperty({
     type: [String],
@@ -93,6 +120,15 @@ export class CategoryPolicyView implements CategoryPolicy {
     description: 'The time between two probe rounds; absent: PT5M',
   })
   probeInterval?: string;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { $ref: getSchemaPath(NotifierTimersView) },
+    example: { trusted_flagger: { reminders: ['PT12H'], deadline: 'PT24H' } },
+    description:
+      'A deadline, reminders and last call of their own for some notifier kinds (authority, trusted_flagger, hotline, ' +
+      'other, own_initiative, authority_order), in place of the category’s; absent: the same clock for everyone',
+  })
+  byNotifier?: Partial<Record<NotifierKind, NotifierTimersView>>;
 }
 
 export class PolicyCategoriesView implements Record<Category, CategoryPolicyView> {

@@ -3967,6 +3967,25 @@ export interface components {
       /** @description By id */
       items: components['schemas']['PolicySummaryView'][];
     };
+    NotifierTimersView: {
+      /**
+       * @description Reminders from receipt, each before the deadline
+       * @example [
+       *       "PT12H"
+       *     ]
+       */
+      reminders: string[];
+      /**
+       * @description From receipt; longer than zero
+       * @example PT24H
+       */
+      deadline: string;
+      /**
+       * @description Counted back from this deadline; absent: none
+       * @example PT24H
+       */
+      lastCall?: string;
+    };
     CategoryPolicyView: {
       /**
        * @description When the customer is reminded, from receipt: ascending, each before the deadline
@@ -4047,6 +4066,20 @@ export interface components {
        * @example PT5M
        */
       probeInterval?: string;
+      /**
+       * @description A deadline, reminders and last call of their own for some notifier kinds (authority, trusted_flagger, hotline, other, own_initiative, authority_order), in place of the category’s; absent: the same clock for everyone
+       * @example {
+       *       "trusted_flagger": {
+       *         "reminders": [
+       *           "PT12H"
+       *         ],
+       *         "deadline": "PT24H"
+       *       }
+       *     }
+       */
+      byNotifier?: {
+        [key: string]: components['schemas']['NotifierTimersView'];
+      };
     };
     StoredPolicyCategoriesView: {
       csam?: components['schemas']['CategoryPolicyView'];
@@ -4115,7 +4148,21 @@ export interface components {
        *         "probeRemoval": true,
        *         "probeTimeout": "PT5S",
        *         "probeMisses": 3,
-       *         "probeInterval": "PT5M"
+       *         "probeInterval": "PT5M",
+       *         "byNotifier": {
+       *           "trusted_flagger": {
+       *             "reminders": [
+       *               "PT12H"
+       *             ],
+       *             "deadline": "PT24H"
+       *           },
+       *           "authority": {
+       *             "reminders": [
+       *               "PT12H"
+       *             ],
+       *             "deadline": "PT24H"
+       *           }
+       *         }
        *       },
        *       "malware": {
        *         "reminders": [
@@ -4125,25 +4172,81 @@ export interface components {
        *         "probeRemoval": true,
        *         "probeTimeout": "PT5S",
        *         "probeMisses": 3,
-       *         "probeInterval": "PT5M"
+       *         "probeInterval": "PT5M",
+       *         "byNotifier": {
+       *           "trusted_flagger": {
+       *             "reminders": [
+       *               "PT12H"
+       *             ],
+       *             "deadline": "PT24H"
+       *           },
+       *           "authority": {
+       *             "reminders": [
+       *               "PT12H"
+       *             ],
+       *             "deadline": "PT24H"
+       *           }
+       *         }
        *       },
        *       "spam": {
        *         "reminders": [
        *           "PT72H"
        *         ],
-       *         "deadline": "P5D"
+       *         "deadline": "P5D",
+       *         "byNotifier": {
+       *           "trusted_flagger": {
+       *             "reminders": [
+       *               "PT24H"
+       *             ],
+       *             "deadline": "P2D"
+       *           },
+       *           "authority": {
+       *             "reminders": [
+       *               "PT24H"
+       *             ],
+       *             "deadline": "P2D"
+       *           }
+       *         }
        *       },
        *       "copyright": {
        *         "reminders": [
        *           "PT72H"
        *         ],
-       *         "deadline": "P5D"
+       *         "deadline": "P5D",
+       *         "byNotifier": {
+       *           "trusted_flagger": {
+       *             "reminders": [
+       *               "PT24H"
+       *             ],
+       *             "deadline": "P2D"
+       *           },
+       *           "authority": {
+       *             "reminders": [
+       *               "PT24H"
+       *             ],
+       *             "deadline": "P2D"
+       *           }
+       *         }
        *       },
        *       "other": {
        *         "reminders": [
        *           "PT72H"
        *         ],
-       *         "deadline": "P5D"
+       *         "deadline": "P5D",
+       *         "byNotifier": {
+       *           "trusted_flagger": {
+       *             "reminders": [
+       *               "PT24H"
+       *             ],
+       *             "deadline": "P2D"
+       *           },
+       *           "authority": {
+       *             "reminders": [
+       *               "PT24H"
+       *             ],
+       *             "deadline": "P2D"
+       *           }
+       *         }
        *       },
        *       "login_attack": {
        *         "reminders": [
