@@ -16,6 +16,10 @@ const TasksPage = lazy(() => import('./pages/TasksPage'));
 const CallbackPage = lazy(() => import('./pages/CallbackPage'));
 const TerminationsPage = lazy(() => import('./pages/TerminationsPage'));
 const TerminationPage = lazy(() => import('./pages/TerminationPage'));
+const CustomersPage = lazy(() => import('./customers/CustomersPage'));
+const CustomerPage = lazy(() => import('./customers/CustomerPage'));
+const AuditPage = lazy(() => import('./audit/AuditPage'));
+const TransparencyPage = lazy(() => import('./transparency/TransparencyPage'));
 // The customer's portal: its own layout, token and words, fetched only by customers.
 const PortalApp = lazy(() => import('./portal/PortalApp'));
 
@@ -63,8 +67,12 @@ function SignedIn() {
             {areas.has('queue') && <Route index element={<QueuePage />} />}
             {areas.has('queue') && <Route path="notices/:id" element={<NoticePage />} />}
             {areas.has('tasks') && <Route path="tasks" element={<TasksPage />} />}
+            {areas.has('customers') && <Route path="customers" element={<CustomersPage />} />}
+            {areas.has('customers') && <Route path="customers/:id" element={<CustomerPage />} />}
             {areas.has('terminations') && <Route path="terminations" element={<TerminationsPage />} />}
             {areas.has('terminations') && <Route path="terminations/:id" element={<TerminationPage />} />}
+            {areas.has('transparency') && <Route path="transparency" element={<TransparencyPage />} />}
+            {areas.has('audit') && <Route path="audit" element={<AuditPage />} />}
             <Route path="*" element={<Navigate to={areas.has('queue') ? '/' : '/tasks'} replace />} />
           </Routes>
         </Suspense>

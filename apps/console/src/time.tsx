@@ -114,3 +114,18 @@ export function TimeLeft({ deadline, now }: { deadline: string | null | undefine
     </Tooltip>
   );
 }
+
+/** A day with its year (a prefix held since 2024), the exact time on hover. */
+export function Day({ iso }: { iso: string }) {
+  const { language } = useI18n();
+  const exact = exactTime(iso, language);
+  const day = new Intl.DateTimeFormat(language === 'nl' ? 'nl-NL' : 'en-GB', {
+    dateStyle: 'medium',
+    timeZone: TIME_ZONE,
+  }).format(new Date(iso));
+  return (
+    <time dateTime={iso} title={exact}>
+      {day}
+    </time>
+  );
+}

@@ -1298,6 +1298,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/notices/{id}/urls': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Reveal a notice’s reported URLs in full (audited)
+     * @description For the roles that may read CSAM URLs in full. Every call is recorded in the audit trail as `notice.reveal_urls` with the notice as target; the URLs themselves are not recorded.
+     *
+     *     Roles: `admin`, `abuse_desk`, `abuse_lead`.
+     */
+    get: operations['RevealController_reveal'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/policies': {
     parameters: {
       query?: never;
@@ -3544,6 +3566,18 @@ export interface components {
       limit: number;
       /** @example 0 */
       offset: number;
+    };
+    RevealedUrlsView: {
+      /** Format: uuid */
+      id: string;
+      /** @example csam */
+      category: string;
+      /**
+       * @example [
+       *       "https://files.tenant-a.example/gallery/8f1c/a.jpg"
+       *     ]
+       */
+      urls: string[];
     };
     PolicyVersionSummaryView: {
       /** @example 2 */
@@ -10150,6 +10184,96 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  RevealController_reveal: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RevealedUrlsView'];
+        };
+      };
+      /** @description A parameter is invalid; the body names it */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /**
+       * @description The role may not read the full URLs
+       *
+       *     The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such notice */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
         };
       };
       /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */

@@ -20,7 +20,10 @@ import { TIME_ZONE } from '../time';
 const PAGES: { area: Me['areas'][number]; to: string; label: MessageKey }[] = [
   { area: 'queue', to: '/', label: 'nav.queue' },
   { area: 'tasks', to: '/tasks', label: 'nav.tasks' },
+  { area: 'customers', to: '/customers', label: 'nav.customers' },
   { area: 'terminations', to: '/terminations', label: 'nav.terminations' },
+  { area: 'transparency', to: '/transparency', label: 'nav.transparency' },
+  { area: 'audit', to: '/audit', label: 'nav.audit' },
 ];
 
 export function Shell({ me, children }: { me: Me; children: ReactNode }) {
