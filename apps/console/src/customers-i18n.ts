@@ -1,4 +1,4 @@
-/** The words of the customers, audit and transparency pages and the reveal, in their own table (spread into i18n.tsx). */
+/** The words of the customers, audit, transparency and settings pages and the reveal, in their own table (spread into i18n.tsx). */
 export const customersEn = {
   'nav.customers': 'Customers',
   'customers.title': 'Customers',
@@ -109,6 +109,14 @@ export const customersEn = {
   'stats.byCategory': 'Notices by category',
   'stats.byOutcome': 'Actions taken',
   'stats.empty': 'No notice was received in this period.',
+  'settings.title': 'Your settings',
+  'settings.timeZone': 'Time zone',
+  'settings.timeZoneHint':
+    'Every time in the console is shown in it. Kept with your account, in every browser.',
+  'settings.providerZone': 'The provider’s ({zone})',
+  'settings.now': 'Now: {time}',
+  'settings.save': 'Save',
+  'settings.saved': 'Saved. Times are now shown in this zone.',
   'filter.customerPick': 'Customer',
   'notice.reveal': 'Reveal the full URLs',
   'notice.revealAudited': 'Your name and the time are recorded in the audit trail.',
@@ -226,6 +234,14 @@ export const customersNl: Record<keyof typeof customersEn, string> = {
   'stats.byCategory': 'Meldingen per categorie',
   'stats.byOutcome': 'Genomen maatregelen',
   'stats.empty': 'In deze periode kwam geen melding binnen.',
+  'settings.title': 'Jouw instellingen',
+  'settings.timeZone': 'Tijdzone',
+  'settings.timeZoneHint':
+    'Alle tijden in de console staan in deze zone. Bewaard bij je account, in elke browser.',
+  'settings.providerZone': 'Die van de provider ({zone})',
+  'settings.now': 'Nu: {time}',
+  'settings.save': 'Opslaan',
+  'settings.saved': 'Opgeslagen. Tijden staan nu in deze zone.',
   'filter.customerPick': 'Klant',
   'notice.reveal': 'Volledige URL’s tonen',
   'notice.revealAudited': 'Je naam en het tijdstip worden vastgelegd in het auditlogboek.',

@@ -231,8 +231,8 @@ function initialLanguage(): Language {
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [language, setLanguageState] = useState<Language>(initialLanguage);
   const setLanguage = useCallback((next: Language) => {
-    // Kept for the tab's session, as the token is: the console keeps nothing in localStorage. A setting that
-    // follows the person belongs server-side (the per-person settings of issue #19).
+    // Kept for the tab's session, as the token is: the console keeps nothing in localStorage. The person's pick
+    // is also stored server-side (settings.ts, PUT /v1/me/settings) and applied when they sign in anywhere.
     sessionStorage.setItem(LANGUAGE, next);
     setLanguageState(next);
   }, []);

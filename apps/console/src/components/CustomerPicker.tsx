@@ -15,12 +15,7 @@ export function CustomerPicker({
 }) {
   const { t } = useI18n();
   const [search, setSearch] = useState('');
-  const [q] = useDebouncedValue(search.trim(), 250);
-  const found = useQuery({
-    queryKey: ['customers', q, 20],
-    queryFn: async () =>
-      unwrap(await api.GET('/v1/customers', { params: { query: { q: q || undefined, limit: 20 } } })),
-  });
+  const label = (c: { name: string; reference: string }) => `${c.name} (${c.reference})`;
   const picked = useQuery({
     queryKey: ['customer', value],
     enabled: value !== null,
@@ -28,7 +23,14 @@ export function CustomerPicker({
     queryFn: async () =>
       unwrap(await api.GET('/v1/customers/{id}', { params: { path: { id: value as string } } })),
   });
-  const label = (c: { name: string; reference: string }) => `${c.name} (${c.reference})`;
+  const pickedLabel = value && picked.data ? label(picked.data) : null;
+  // The picked customer's name in the box is not a search.
+  const [q] = useDebouncedValue(search === pickedLabel ? '' : search.trim(), 250);
+  const found = useQuery({
+    queryKey: ['customers', q, 20],
+    queryFn: async () =>
+      unwrap(await api.GET('/v1/customers', { params: { query: { q: q || undefined, limit: 20 } } })),
+  });
   const options = (found.data?.items ?? []).map((c) => ({ value: c.id, label: label(c) }));
   // The picked customer stays an option while another search runs, so its name stays in the box.
   if (value && !options.some((o) => o.value === value)) {
@@ -36,6 +38,8 @@ export function CustomerPicker({
   }
   return (
     <Select
+      // Mounted again when the picked customer's name arrives, so that the box starts with it (a shared link).
+      key={pickedLabel ?? 'none'}
       label={t('filter.customerPick')}
       placeholder={t('filter.customerSearch')}
       searchable
