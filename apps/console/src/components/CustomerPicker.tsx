@@ -38,8 +38,6 @@ export function CustomerPicker({
   }
   return (
     <Select
-      // Mounted again when the picked customer's name arrives, so that the box starts with it (a shared link).
-      key={pickedLabel ?? 'none'}
       label={t('filter.customerPick')}
       placeholder={t('filter.customerSearch')}
       searchable
