@@ -100,7 +100,9 @@ export function QueuePage() {
   const [search, setSearch] = useState(params.get('q') ?? '');
   const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
   const live = useLiveEvents();
-  const bulk = useMe().data?.actsOnNotices ?? false;
+  const me = useMe().data;
+  const bulk = me?.actsOnNotices ?? false;
+  const pickCustomers = me?.areas.includes('customers') ?? false;
   const [selected, setSelected] = useState<string[]>([]);
 
   const setFilter = (name: keyof QueueFilters, value: string | null) => {
@@ -333,7 +335,10 @@ export function QueuePage() {
           onChange={(v) => setFilter('category', v)}
           data={CATEGORIES.map((c) => ({ value: c, label: categoryLabel(c, language) }))}
         />
-        <CustomerPicker value={filters.customer ?? null} onChange={(id) => setFilter('customer', id)} />
+        {/* Only for whom the API lists customers (a reporter's token does not). */}
+        {pickCustomers && (
+          <CustomerPicker value={filters.customer ?? null} onChange={(id) => setFilter('customer', id)} />
+        )}
         {filtered && (
           <Button
             variant="subtle"
