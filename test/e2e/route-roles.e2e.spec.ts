@@ -36,6 +36,7 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'POST /v1/notices/:id/triage': DESK,
   'POST /v1/notices/:id/assignee': DESK,
   'POST /v1/notices/bulk-actions': DESK,
+  'GET /v1/notices/:id/urls': DESK,
   'POST /v1/orders': DESK,
   'GET /v1/orders': [...DESK, 'legal', 'noc'],
   'GET /v1/orders/:id': [...DESK, 'legal', 'noc'],
@@ -105,6 +106,8 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'POST /v1/customer/link-requests': 'public',
   'POST /v1/customer/sessions': 'public',
   'GET /v1/me': [...ALL_STAFF, 'source'],
+  'GET /v1/me/settings': [...ALL_STAFF, 'source'],
+  'PUT /v1/me/settings': [...ALL_STAFF, 'source'],
 };
 
 interface RouteRule {

@@ -5,10 +5,12 @@ import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate } from
 import { ApiError, UNAUTHORIZED_EVENT } from './api/client';
 import { Loading, PageErrorBoundary } from './components/Feedback';
 import { Shell } from './components/Shell';
-import { I18nProvider } from './i18n';
+import { I18nProvider, useI18n, type Language } from './i18n';
 import { QueuePage } from './pages/QueuePage';
 import { SignInPage } from './pages/SignInPage';
 import { useMe } from './me';
+import { useSettings } from './settings';
+import { setTimeZone } from './time';
 
 // The queue is the home page and loads with the app; the other pages are fetched when first opened.
 const NoticePage = lazy(() => import('./pages/NoticePage'));
@@ -16,6 +18,11 @@ const TasksPage = lazy(() => import('./pages/TasksPage'));
 const CallbackPage = lazy(() => import('./pages/CallbackPage'));
 const TerminationsPage = lazy(() => import('./pages/TerminationsPage'));
 const TerminationPage = lazy(() => import('./pages/TerminationPage'));
+const CustomersPage = lazy(() => import('./customers/CustomersPage'));
+const CustomerPage = lazy(() => import('./customers/CustomerPage'));
+const AuditPage = lazy(() => import('./audit/AuditPage'));
+const SettingsPage = lazy(() => import('./pages/SettingsPage'));
+const TransparencyPage = lazy(() => import('./transparency/TransparencyPage'));
 // The customer's portal: its own layout, token and words, fetched only by customers.
 const PortalApp = lazy(() => import('./portal/PortalApp'));
 
@@ -50,10 +57,22 @@ function SignOutOnUnauthorized() {
   return null;
 }
 
+/** The language the person picked is applied once their settings are in (the switch keeps it current after). */
+function useStoredLanguage(language: Language | null | undefined) {
+  const { setLanguage } = useI18n();
+  useEffect(() => {
+    if (language) setLanguage(language);
+  }, [language, setLanguage]);
+}
+
 function SignedIn() {
   const me = useMe();
+  const settings = useSettings();
   const location = useLocation();
-  if (!me.data) return <Loading />;
+  useStoredLanguage(settings.data?.language);
+  if (!me.data || !settings.data) return <Loading />;
+  // Before anything renders a time: every page shows times in the person's zone.
+  setTimeZone(settings.data.timeZone);
   const areas = new Set(me.data.areas);
   return (
     <Shell me={me.data}>
@@ -63,8 +82,13 @@ function SignedIn() {
             {areas.has('queue') && <Route index element={<QueuePage />} />}
             {areas.has('queue') && <Route path="notices/:id" element={<NoticePage />} />}
             {areas.has('tasks') && <Route path="tasks" element={<TasksPage />} />}
+            {areas.has('customers') && <Route path="customers" element={<CustomersPage />} />}
+            {areas.has('customers') && <Route path="customers/:id" element={<CustomerPage />} />}
             {areas.has('terminations') && <Route path="terminations" element={<TerminationsPage />} />}
             {areas.has('terminations') && <Route path="terminations/:id" element={<TerminationPage />} />}
+            {areas.has('transparency') && <Route path="transparency" element={<TransparencyPage />} />}
+            {areas.has('audit') && <Route path="audit" element={<AuditPage />} />}
+            <Route path="settings" element={<SettingsPage />} />
             <Route path="*" element={<Navigate to={areas.has('queue') ? '/' : '/tasks'} replace />} />
           </Routes>
         </Suspense>

@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { customersEn, customersNl } from './customers-i18n';
 import { deskEn, deskNl } from './desk-i18n';
 
 /**
@@ -34,6 +35,7 @@ const en = {
   'queue.emptyFiltered': 'No open notice matches these filters. Clear them to see the whole queue.',
   'queue.clear': 'Clear filters',
   'queue.count': '{count} open notices',
+  'queue.count.one': '1 open notice',
   'queue.updating': 'Updating…',
   'queue.keys': 'j / k to move, Enter to open',
   'queue.col.timeLeft': 'Time left',
@@ -48,9 +50,7 @@ const en = {
   'queue.answered.no': 'no',
   'filter.status': 'State',
   'filter.category': 'Category',
-  'filter.customer': 'Customer id',
   'filter.any': 'any',
-  'filter.customerInvalid': 'A customer id is a UUID',
   'time.left': '{time} left',
   'time.overdue': '{time} overdue',
   'time.min': '{n} min',
@@ -102,6 +102,7 @@ const en = {
   'error.network': 'The API cannot be reached. Check your connection and try again.',
   loading: 'Loading…',
   ...deskEn,
+  ...customersEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -136,6 +137,7 @@ const nl: Record<MessageKey, string> = {
     'Geen openstaande melding past bij deze filters. Wis ze om de hele wachtrij te zien.',
   'queue.clear': 'Filters wissen',
   'queue.count': '{count} openstaande meldingen',
+  'queue.count.one': '1 openstaande melding',
   'queue.updating': 'Bijwerken…',
   'queue.keys': 'j / k om te bewegen, Enter om te openen',
   'queue.col.timeLeft': 'Resterende tijd',
@@ -150,9 +152,7 @@ const nl: Record<MessageKey, string> = {
   'queue.answered.no': 'nee',
   'filter.status': 'Status',
   'filter.category': 'Categorie',
-  'filter.customer': 'Klant-id',
   'filter.any': 'alle',
-  'filter.customerInvalid': 'Een klant-id is een UUID',
   'time.left': 'nog {time}',
   'time.overdue': '{time} te laat',
   'time.min': '{n} min',
@@ -205,6 +205,7 @@ const nl: Record<MessageKey, string> = {
   'error.network': 'De API is niet bereikbaar. Controleer je verbinding en probeer het opnieuw.',
   loading: 'Laden…',
   ...deskNl,
+  ...customersNl,
 };
 
 export type Language = 'en' | 'nl';
@@ -230,14 +231,18 @@ function initialLanguage(): Language {
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [language, setLanguageState] = useState<Language>(initialLanguage);
   const setLanguage = useCallback((next: Language) => {
-    // Kept for the tab's session, as the token is: the console keeps nothing in localStorage. A setting that
-    // follows the person belongs server-side (the per-person settings of issue #19).
+    // Kept for the tab's session, as the token is: the console keeps nothing in localStorage. The person's pick
+    // is also stored server-side (settings.ts, PUT /v1/me/settings) and applied when they sign in anywhere.
     sessionStorage.setItem(LANGUAGE, next);
     setLanguageState(next);
   }, []);
   const t = useCallback<Translate>(
-    (key, values) =>
-      TABLES[language][key].replace(/\{(\w+)\}/g, (_, name: string) => String(values?.[name] ?? `{${name}}`)),
+    (key, values) => {
+      // A count of one takes the singular text where the table has one (`key.one`): "1 open notice".
+      const table: Record<string, string> = TABLES[language];
+      const text = (values?.count === 1 ? table[`${key}.one`] : undefined) ?? table[key];
+      return text.replace(/\{(\w+)\}/g, (_, name: string) => String(values?.[name] ?? `{${name}}`));
+    },
     [language],
   );
   const value = useMemo(() => ({ language, setLanguage, t }), [language, setLanguage, t]);

@@ -30,15 +30,41 @@ const STATES: Record<Language, Record<NoticeState, string>> = {
   },
 };
 
-const CATEGORIES: Record<Language, Partial<Record<Category, string>>> = {
-  en: { csam: 'CSAM', terrorist_content: 'terrorist content', phishing: 'phishing', malware: 'malware' },
+// Every category in both languages (the type asks for all): the Dutch portal showed the English words before.
+const CATEGORIES: Record<Language, Record<Category, string>> = {
+  en: {
+    csam: 'CSAM',
+    terrorist_content: 'terrorist content',
+    phishing: 'phishing',
+    malware: 'malware',
+    spam: 'spam',
+    copyright: 'copyright',
+    other: 'other',
+    login_attack: 'login attack',
+    scanning: 'scanning',
+    ddos: 'DDoS',
+    web_attack: 'web attack',
+    botnet: 'botnet',
+    compromised: 'compromised system',
+    vulnerable_service: 'vulnerable service',
+    blocklisted: 'blocklisted',
+  },
   nl: {
     csam: 'CSAM',
     terrorist_content: 'terroristische inhoud',
     phishing: 'phishing',
     malware: 'malware',
+    spam: 'spam',
     copyright: 'auteursrecht',
     other: 'overig',
+    login_attack: 'inlogaanval',
+    scanning: 'scannen',
+    ddos: 'DDoS',
+    web_attack: 'webaanval',
+    botnet: 'botnet',
+    compromised: 'gecompromitteerd systeem',
+    vulnerable_service: 'kwetsbare dienst',
+    blocklisted: 'op een blokkadelijst',
   },
 };
 

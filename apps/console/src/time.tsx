@@ -2,8 +2,17 @@ import { Text, Tooltip } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useI18n, type Translate } from './i18n';
 
-/** The person's time zone, as the browser knows it; every time the console shows is in it, with the zone named. */
-export const TIME_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+/**
+ * The person's time zone: their own setting (GET /v1/me/settings, default the provider's), set when they sign in
+ * and before any page renders; the browser's until then. Every time the console shows is in it, with the zone named.
+ */
+let timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+export const currentTimeZone = (): string => timeZone;
+
+export function setTimeZone(zone: string): void {
+  timeZone = zone;
+}
 
 /** The current time, ticking: a countdown redraws without a refetch. */
 export function useNow(everyMs = 5_000): number {
@@ -54,7 +63,7 @@ export function exactTime(iso: string, language: string): string {
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
-    timeZone: TIME_ZONE,
+    timeZone,
     timeZoneName: 'short',
   }).format(new Date(iso));
 }
@@ -65,7 +74,7 @@ export function shortTime(iso: string, language: string): string {
     month: 'short',
     hour: '2-digit',
     minute: '2-digit',
-    timeZone: TIME_ZONE,
+    timeZone,
     timeZoneName: 'short',
   }).format(new Date(iso));
 }
@@ -112,5 +121,20 @@ export function TimeLeft({ deadline, now }: { deadline: string | null | undefine
         {text}
       </Text>
     </Tooltip>
+  );
+}
+
+/** A day with its year (a prefix held since 2024), the exact time on hover. */
+export function Day({ iso }: { iso: string }) {
+  const { language } = useI18n();
+  const exact = exactTime(iso, language);
+  const day = new Intl.DateTimeFormat(language === 'nl' ? 'nl-NL' : 'en-GB', {
+    dateStyle: 'medium',
+    timeZone,
+  }).format(new Date(iso));
+  return (
+    <time dateTime={iso} title={exact}>
+      {day}
+    </time>
   );
 }

@@ -15,6 +15,15 @@ import {
  * process with one line naming the variable instead of failing later in some request.
  */
 const port = z.coerce.number().int().min(0).max(65535);
+/** Whether this runtime knows the IANA time zone (`Intl` throws a RangeError for an unknown one). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone.length > 0;
+  } catch {
+    return false;
+  }
+}
 const isCategory = (v: string | undefined): v is Category =>
   (CATEGORIES as readonly string[]).includes(v ?? '');
 const optionalUrl = (protocols: string[]) =>
@@ -135,6 +144,12 @@ export const envSchema = z
     MAIL_FROM: z.string().trim().email().default('takedown@provider.example'),
     /** The provider's name, as the letterhead of formal letters (termination notices). */
     PROVIDER_NAME: z.string().trim().min(1).max(200).default('Provider B.V.'),
+    /** The provider's IANA time zone: the console's times for a person who has not picked one. */
+    PROVIDER_TIME_ZONE: z
+      .string()
+      .trim()
+      .default('Europe/Amsterdam')
+      .refine(isTimeZone, 'must be an IANA time zone (Europe/Amsterdam)'),
     ABUSE_DESK_EMAIL: z.string().trim().email().default('abuse-desk@provider.example'),
     ABUSE_LEAD_EMAIL: z.string().trim().email().default('abuse-lead@provider.example'),
     NOC_EMAIL: z.string().trim().email().default('noc@provider.example'),

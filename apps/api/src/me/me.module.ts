@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MeController } from './me.controller';
+import { SettingsController } from './settings.controller';
 
-@Module({ controllers: [MeController] })
+@Module({ controllers: [MeController, SettingsController] })
 export class MeModule {}

@@ -1412,6 +1412,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/notices/{id}/urls': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Reveal a notice’s reported URLs in full (audited)
+     * @description For the roles that may read CSAM URLs in full. Every call is recorded in the audit trail as `notice.reveal_urls` with the notice as target; the URLs themselves are not recorded.
+     *
+     *     Roles: `admin`, `abuse_desk`, `abuse_lead`.
+     */
+    get: operations['RevealController_reveal'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/policies': {
     parameters: {
       query?: never;
@@ -1515,6 +1537,30 @@ export interface paths {
      */
     get: operations['MeController_me'];
     put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/me/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Your console settings: time zone (default the provider’s) and language
+     * @description Roles: `admin`, `abuse_desk`, `abuse_lead`, `account_manager`, `legal`, `noc`, `source`.
+     */
+    get: operations['SettingsController_get'];
+    /**
+     * Change your console settings; a field left out stays, null goes back to the default
+     * @description Roles: `admin`, `abuse_desk`, `abuse_lead`, `account_manager`, `legal`, `noc`, `source`.
+     */
+    put: operations['SettingsController_put'];
     post?: never;
     delete?: never;
     options?: never;
@@ -3934,6 +3980,18 @@ export interface components {
       /** @example 0 */
       offset: number;
     };
+    RevealedUrlsView: {
+      /** Format: uuid */
+      id: string;
+      /** @example csam */
+      category: string;
+      /**
+       * @example [
+       *       "https://files.tenant-a.example/gallery/8f1c/a.jpg"
+       *     ]
+       */
+      urls: string[];
+    };
     PolicyVersionSummaryView: {
       /** @example 2 */
       version: number;
@@ -4372,6 +4430,37 @@ export interface components {
       areas: ('queue' | 'tasks' | 'customers' | 'terminations' | 'transparency' | 'audit')[];
       /** @description Whether these roles may act on a notice (POST /v1/notices/{id}/actions/{action}); else the console shows none */
       actsOnNotices: boolean;
+    };
+    SettingsView: {
+      /**
+       * @description The time zone in effect: the person’s, or the provider’s
+       * @example Europe/Amsterdam
+       */
+      timeZone: string;
+      /**
+       * @description The provider’s time zone (PROVIDER_TIME_ZONE)
+       * @example Europe/Amsterdam
+       */
+      providerTimeZone: string;
+      /** @description Whether the person picked the time zone (else it is the provider’s) */
+      ownTimeZone: boolean;
+      /**
+       * @description The person’s language; null: none picked (the console follows the browser)
+       * @enum {string|null}
+       */
+      language?: 'en' | 'nl' | null;
+    };
+    UpdateSettingsDto: {
+      /**
+       * @description IANA time zone the console shows times in; null: the provider’s
+       * @example Europe/Amsterdam
+       */
+      timeZone?: string | null;
+      /**
+       * @description The console’s language; null: the browser’s
+       * @enum {string|null}
+       */
+      language?: 'en' | 'nl' | null;
     };
     PersonView: {
       /**
@@ -11400,6 +11489,96 @@ export interface operations {
       };
     };
   };
+  RevealController_reveal: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RevealedUrlsView'];
+        };
+      };
+      /** @description A parameter is invalid; the body names it */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /**
+       * @description The role may not read the full URLs
+       *
+       *     The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead
+       */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such notice */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
   PoliciesController_list: {
     parameters: {
       query?: never;
@@ -11811,6 +11990,160 @@ export interface operations {
         };
         content: {
           'application/json': unknown;
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  SettingsController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SettingsView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead, account_manager, legal, noc, source */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  SettingsController_put: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateSettingsDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SettingsView'];
+        };
+      };
+      /** @description Not an IANA time zone, or not a language of the console; the body names the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead, account_manager, legal, noc, source */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is larger than the route takes (100 kB; batch and inventory 20 MiB; an X-ARF report 10 MiB) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
         };
       };
       /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */

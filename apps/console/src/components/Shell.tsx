@@ -1,4 +1,5 @@
 import {
+  Anchor,
   AppShell,
   Burger,
   Group,
@@ -14,17 +15,22 @@ import type { ReactNode } from 'react';
 import type { Me } from '../api/client';
 import { useI18n, type Language, type MessageKey } from '../i18n';
 import { session } from '../session';
-import { TIME_ZONE } from '../time';
+import { useSaveLanguage } from '../settings';
+import { currentTimeZone } from '../time';
 
 /** The console's areas this build has pages for, in the order of the navigation. */
 const PAGES: { area: Me['areas'][number]; to: string; label: MessageKey }[] = [
   { area: 'queue', to: '/', label: 'nav.queue' },
   { area: 'tasks', to: '/tasks', label: 'nav.tasks' },
+  { area: 'customers', to: '/customers', label: 'nav.customers' },
   { area: 'terminations', to: '/terminations', label: 'nav.terminations' },
+  { area: 'transparency', to: '/transparency', label: 'nav.transparency' },
+  { area: 'audit', to: '/audit', label: 'nav.audit' },
 ];
 
 export function Shell({ me, children }: { me: Me; children: ReactNode }) {
   const { t, language, setLanguage } = useI18n();
+  const saveLanguage = useSaveLanguage();
   const [opened, { toggle, close }] = useDisclosure();
   const navigate = useNavigate();
   const signOut = () => {
@@ -54,7 +60,10 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
               size="xs"
               aria-label={t('nav.language')}
               value={language}
-              onChange={(value) => setLanguage(value as Language)}
+              onChange={(value) => {
+                setLanguage(value as Language);
+                saveLanguage(value as Language);
+              }}
               data={[
                 { value: 'en', label: 'EN' },
                 { value: 'nl', label: 'NL' },
@@ -84,9 +93,9 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
           <Text size="xs" c="gray.7" style={{ overflowWrap: 'anywhere' }}>
             {t('nav.signedInAs', { label: me.label, role: me.role })}
           </Text>
-          <Text size="xs" c="gray.7">
-            {t('nav.timeZone', { zone: TIME_ZONE })}
-          </Text>
+          <Anchor component={RouterLink} to="/settings" size="xs" onClick={close} data-testid="time-zone">
+            {t('nav.timeZone', { zone: currentTimeZone() })}
+          </Anchor>
         </Stack>
       </AppShell.Navbar>
       <AppShell.Main id="main">{children}</AppShell.Main>

@@ -22,6 +22,7 @@ import { Link as RouterLink, useParams } from 'react-router-dom';
 import { api, ApiError, unwrap, type Notice } from '../api/client';
 import { AssignControl } from '../components/Assign';
 import { ErrorAlert, Loading } from '../components/Feedback';
+import { ReportedUrls } from '../components/ReportedUrls';
 import { useI18n } from '../i18n';
 import { categoryLabel, stateLabel } from '../labels';
 import { allowedActions, IRREVERSIBLE, NEEDS_REASON, type ActionName } from '../notice-actions';
@@ -29,25 +30,6 @@ import { useLiveEvents } from '../live';
 import { useMe } from '../me';
 import { QUEUE_REFRESH_MS } from '../queue-data';
 import { Time, TimeLeft, useNow } from '../time';
-
-/**
- * A reported URL as text, never a link, image or frame. A CSAM URL shows its host only: the path leads to the
- * material, and the page may be on a shared screen.
- */
-function ReportedUrl({ url, category }: { url: string; category: string }) {
-  const { t } = useI18n();
-  if (category !== 'csam')
-    return <Code style={{ overflowWrap: 'anywhere', whiteSpace: 'normal' }}>{url}</Code>;
-  const host = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]+)/i.exec(url)?.[1] ?? url.split('/')[0];
-  return (
-    <Group gap={6} wrap="wrap">
-      <Code style={{ overflowWrap: 'anywhere' }}>{host}</Code>
-      <Text span size="sm" c="gray.7" fs="italic">
-        / {t('notice.hiddenPath')}
-      </Text>
-    </Group>
-  );
-}
 
 function Attribution({ customerId }: { customerId: string }) {
   const customer = useQuery({
@@ -281,13 +263,7 @@ export default function NoticePage() {
             <Text size="sm" fw={600}>
               {t('notice.urls')}
             </Text>
-            <List size="sm" spacing={4}>
-              {n.urls.map((url, i) => (
-                <List.Item key={i}>
-                  <ReportedUrl url={url} category={n.category} />
-                </List.Item>
-              ))}
-            </List>
+            <ReportedUrls noticeId={n.id} category={n.category} urls={n.urls} me={me} />
             {n.ip && (
               <Text size="sm">
                 {t('notice.ip')}: <Code>{n.ip}</Code>

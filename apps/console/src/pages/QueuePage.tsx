@@ -20,6 +20,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link as RouterLink, useNavigate, useSearchParams } from 'react-router-dom';
 import type { NoticeSummary } from '../api/client';
 import { BulkBar } from '../components/BulkBar';
+import { CustomerPicker } from '../components/CustomerPicker';
 import { ErrorAlert, Loading } from '../components/Feedback';
 import { useI18n } from '../i18n';
 import { categoryLabel, DESK_STATES, stateLabel } from '../labels';
@@ -96,11 +97,12 @@ export function QueuePage() {
   const [active, setActive] = useState(0);
   // Below 62em (with the navigation beside it) a table of six columns does not fit: the rows become cards.
   const narrow = useMediaQuery('(max-width: 62em)') ?? false;
-  const [customerInput, setCustomerInput] = useState(params.get('customer') ?? '');
   const [search, setSearch] = useState(params.get('q') ?? '');
   const [debouncedSearch] = useDebouncedValue(search.trim(), 300);
   const live = useLiveEvents();
-  const bulk = useMe().data?.actsOnNotices ?? false;
+  const me = useMe().data;
+  const bulk = me?.actsOnNotices ?? false;
+  const pickCustomers = me?.areas.includes('customers') ?? false;
   const [selected, setSelected] = useState<string[]>([]);
 
   const setFilter = (name: keyof QueueFilters, value: string | null) => {
@@ -257,8 +259,6 @@ export function QueuePage() {
     filters.assignee,
   );
   const searchHint = search.trim() && search.trim().length < SEARCH_MIN ? t('search.tooShort') : undefined;
-  const customerError =
-    customerInput && !UUID.test(customerInput.trim()) ? t('filter.customerInvalid') : undefined;
 
   return (
     <Stack gap="md">
@@ -335,23 +335,15 @@ export function QueuePage() {
           onChange={(v) => setFilter('category', v)}
           data={CATEGORIES.map((c) => ({ value: c, label: categoryLabel(c, language) }))}
         />
-        <TextInput
-          label={t('filter.customer')}
-          w={{ base: '100%', xs: 330 }}
-          value={customerInput}
-          error={customerError}
-          onChange={(e) => {
-            const value = e.currentTarget.value;
-            setCustomerInput(value);
-            if (!value.trim() || UUID.test(value.trim())) setFilter('customer', value.trim() || null);
-          }}
-        />
+        {/* Only for whom the API lists customers (a reporter's token does not). */}
+        {pickCustomers && (
+          <CustomerPicker value={filters.customer ?? null} onChange={(id) => setFilter('customer', id)} />
+        )}
         {filtered && (
           <Button
             variant="subtle"
             mt={{ base: 0, xs: 25 }}
             onClick={() => {
-              setCustomerInput('');
               setSearch('');
               setParams(new URLSearchParams(), { replace: true });
             }}
