@@ -9,10 +9,9 @@ import {
 } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { DomainError, seesFullUrls, type Principal } from '@takedown/domain';
-import { NoticeEntity } from '@takedown/persistence';
+import { NoticeEntity, onlyVisibleNotices } from '@takedown/persistence';
 import { Roles } from '../auth/access';
 import { CurrentPrincipal, visibilityOf } from '../auth/principal';
-import { onlyVisibleNotices } from '../auth/visibility';
 import { Audit } from './audit.decorator';
 
 export class RevealedUrlsView {
