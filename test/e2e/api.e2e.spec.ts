@@ -4,6 +4,7 @@ import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
 import { freePort } from '@takedown/dev';
 import { resolveLinkKeys, signLink } from '@takedown/links';
+import { DEMO_POLICY } from '@takedown/domain';
 import { NoticeEntity } from '@takedown/persistence';
 import { authorizedHttp, startSystem, type Http, type RunningSystem } from '../support/api';
 import { testEnv } from '../support/env';
@@ -46,7 +47,7 @@ describe('API end to end', () => {
         n.pendingTasks.length === 1 && n.timeline.some((e: { type: string }) => e.type === 'task_opened'),
     );
     expect(waiting).toMatchObject({
-      policy: 'demo@6', // version 6 (removal probes) is in force for notices received now
+      policy: `demo@${DEMO_POLICY.version}`, // the newest built-in version is in force for notices received now
       pendingTasks: [{ kind: 'attribute', assignee: 'abuse_desk' }],
     });
     expect(waiting.timeline.map((e: { type: string }) => e.type)).toEqual([

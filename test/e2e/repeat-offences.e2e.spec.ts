@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { DEFAULT_POLICY } from '@takedown/domain';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
 import { storeCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
@@ -93,7 +94,7 @@ describe('repeat offences end to end', () => {
 
     const urlRepeat = await attributed(byUrl);
     expect(urlRepeat.repeatOf).toBe(first);
-    expect(urlRepeat.policy).toBe('default@6');
+    expect(urlRepeat.policy).toBe(`default@${DEFAULT_POLICY.version}`);
     expect(urlRepeat.timeline.find((e) => e.type === 'repeat')?.data).toEqual({
       repeatOf: first,
       by: 'url',

@@ -192,21 +192,27 @@ describe('notice workflow: the last call before the deadline (time skipping)', (
 });
 
 describe('timer policy versions 2 to 6 as stored by the migrations', () => {
-  it('keep the CSAM last call of version 2 in versions 3 to 6 (the built-in default), and version 1 for older notices', async () => {
+  it('keep the CSAM last call of version 2 in versions 3 to 7 (the built-in default), and version 1 for older notices', async () => {
     const db = await new DataSource(dataSourceOptions(testEnv().DATABASE_URL)).initialize();
     try {
       const rows = (await db.query(
         `SELECT version, categories FROM policies WHERE id = 'default' ORDER BY version`,
       )) as { version: number; categories: Record<string, CategoryPolicy> }[];
-      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6]);
-      expect(rows[5].categories).toEqual(DEFAULT_POLICY.categories);
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(rows[6].categories).toEqual(DEFAULT_POLICY.categories);
+      // Version 7 added the notifiers' own clocks and nothing else.
+      const withoutNotifiers = Object.fromEntries(
+        Object.entries(DEFAULT_POLICY.categories).map(([c, { byNotifier: _, ...timers }]) => [c, timers]),
+      );
+      expect(rows[5].categories).toEqual(withoutNotifiers);
       // Version 5 added a repeat's weight, version 6 a removal probe of phishing and malware: nothing to the clock.
       const { repeatWeight, ...csamClock } = DEFAULT_POLICY.categories.csam;
       expect(repeatWeight).toBe(2);
       expect(rows[4].categories.csam).toEqual(DEFAULT_POLICY.categories.csam);
       for (const row of rows.slice(1, 4)) expect(row.categories.csam).toEqual(csamClock);
-      const { probeRemoval, probeTimeout, probeMisses, probeInterval, ...phishingClock } =
+      const { probeRemoval, probeTimeout, probeMisses, probeInterval, byNotifier, ...phishingClock } =
         DEFAULT_POLICY.categories.phishing;
+      expect(byNotifier).toBeDefined();
       expect({ probeRemoval, probeTimeout, probeMisses, probeInterval }).toEqual({
         probeRemoval: true,
         probeTimeout: 'PT5S',
