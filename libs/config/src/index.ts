@@ -4,3 +4,4 @@ export * from './local-stack';
 export * from './ports';
 export * from './payload-codec';
 export * from './url-hash-keys';
+export * from './local-key';

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readOrCreateLocalKey } from './local-key';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { ConfigError } from './env';
@@ -51,27 +51,7 @@ export function resolvePayloadKeys(env: PayloadKeySettings, dataDir = env.TAKEDO
       'TEMPORAL_PAYLOAD_KEYS is not set: production needs kid:key keys to encrypt what goes into Temporal history',
     );
   }
-  return [readOrCreateKey(path.resolve(dataDir, PAYLOAD_KEY_FILE))];
-}
-
-function readOrCreateKey(file: string): PayloadKey {
-  try {
-    return parsePayloadKeys(fs.readFileSync(file, 'utf8').trim())[0];
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, `local:${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
-  try {
-    // link() fails if the file exists: when the API and the worker start together, one key wins and both read it.
-    fs.linkSync(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-  return parsePayloadKeys(fs.readFileSync(file, 'utf8').trim())[0];
+  return [parsePayloadKeys(readOrCreateLocalKey(path.resolve(dataDir, PAYLOAD_KEY_FILE)))[0]];
 }
 
 /** A payload this codec cannot open: encrypted under a key id that TEMPORAL_PAYLOAD_KEYS does not hold, or altered. */

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readOrCreateLocalKey } from './local-key';
 import type { UrlHashKey } from '@takedown/domain';
 import { ConfigError } from './env';
 
@@ -36,22 +35,5 @@ export function resolveUrlHashKeys(env: UrlHashKeySettings, dataDir = env.TAKEDO
       'URL_HASH_KEYS is not set: production needs kid:secret keys for the path hashes of anonymised URLs',
     );
   }
-  const file = path.resolve(dataDir, URL_HASH_KEY_FILE);
-  try {
-    return parseUrlHashKeys(fs.readFileSync(file, 'utf8').trim());
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, `local:${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
-  try {
-    // link() fails if the file exists: when the API and the worker start together, one key wins and both read it.
-    fs.linkSync(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-  return parseUrlHashKeys(fs.readFileSync(file, 'utf8').trim());
+  return parseUrlHashKeys(readOrCreateLocalKey(path.resolve(dataDir, URL_HASH_KEY_FILE)));
 }

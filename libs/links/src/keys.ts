@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readOrCreateLocalKey } from '@takedown/config';
 import type { LinkKey } from './token';
 
 /** The settings key resolution reads (a subset of the validated Env, so callers pass `env` as it is). */
@@ -35,25 +34,5 @@ export function resolveLinkKeys(env: LinkKeySettings, dataDir = env.TAKEDOWN_DAT
       'LINK_SIGNING_KEYS is not set: production needs kid:secret signing keys for the links in emails',
     );
   }
-  return [readOrCreateKey(path.resolve(dataDir, LINK_KEY_FILE))];
-}
-
-function readOrCreateKey(file: string): LinkKey {
-  try {
-    return parseLinkKeys(fs.readFileSync(file, 'utf8').trim())[0];
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, `local:${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
-  try {
-    // link() fails if the file exists: when the API and the worker start together, one key wins and both read it.
-    fs.linkSync(tmp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-  return parseLinkKeys(fs.readFileSync(file, 'utf8').trim())[0];
+  return [parseLinkKeys(readOrCreateLocalKey(path.resolve(dataDir, LINK_KEY_FILE)))[0]];
 }
