@@ -497,6 +497,90 @@ describe('formats end to end: X-ARF v4 sample set, IP notices, the hotline’s N
     expect(byDesk.body).toMatchObject({ created: 0, existing: 2, rejected: 3 });
     expect(byDesk.body.items[0].id).toBe(res.body.items[0].id);
   });
+
+  it('takes the hotline’s own checks as the proof for CSAM: gone confirms the removal, online counts a claim false', async () => {
+    const hotline = await system.as('source', {
+      source: { kind: 'hotline', name: `Hotline ${randomUUID()}` },
+    });
+    const desk = await system.as('abuse_desk');
+    const { ip } = await storeCustomer(db);
+    const id = randomUUID().slice(0, 8);
+    const fileNumber = `2026-${id}`;
+    const urls = [1, 2, 3].map((n) => `http://${ip}/c/${id}/${n}.jpg`);
+    const pushed = await hotline
+      .post('/v1/intake/hotline')
+      .send({ fileNumber, urls: urls.map((url) => ({ url, ip })) })
+      .expect(200);
+    const ids = (pushed.body.items as { id: string }[]).map((i) => i.id);
+    for (const n of ids)
+      await eventually(
+        () => notice(n),
+        (row) => row.state === 'customer_notified',
+      );
+    // The customer says the second is gone: the hotline's check is what decides.
+    await desk.post(`/v1/notices/${ids[1]}/actions/customer-response`).send({ kind: 'removed' }).expect(200);
+
+    const checks = await hotline
+      .post('/v1/intake/hotline/checks')
+      .send({
+        fileNumber,
+        checks: [
+          { url: urls[0], online: false, checkedAt: '2026-12-05T10:00:00Z' },
+          { url: urls[1], online: true },
+          { url: `http://${ip}/c/${id}/never-reported.jpg`, online: false },
+          { url: urls[2], online: true },
+        ],
+      })
+      .expect(200);
+    expect(checks.body).toEqual({
+      fileNumber,
+      items: [
+        { index: 0, outcome: 'confirmed', noticeId: ids[0] },
+        { index: 1, outcome: 'still_online', noticeId: ids[1] },
+        { index: 2, outcome: 'unknown' },
+        {
+          index: 3,
+          outcome: 'refused',
+          noticeId: ids[2],
+          code: 'NOTICE.NO_CLAIM',
+          state: 'customer_notified',
+        },
+      ],
+    });
+    // No URL in the answer: the hotline knows which it sent, and a CSAM path is never echoed.
+    expect(JSON.stringify(checks.body)).not.toContain('/c/');
+    expect(await notice(ids[0])).toMatchObject({ state: 'closed', outcome: 'removed_in_time' });
+    expect((await notice(ids[1])).state).not.toBe('awaiting_confirmation');
+    const events = (await db.query(`SELECT type FROM notice_events WHERE notice_id = $1 ORDER BY id`, [
+      ids[1],
+    ])) as { type: string }[];
+    expect(events.map((e) => e.type)).toContain('still_online');
+
+    // Another hotline's checks find nothing of this one's; bad checks name their field.
+    const other = await system.as('source', { source: { kind: 'hotline', name: `Hotline ${randomUUID()}` } });
+    const foreign = await other
+      .post('/v1/intake/hotline/checks')
+      .send({ fileNumber, checks: [{ url: urls[2], online: false }] })
+      .expect(200);
+    expect(foreign.body.items).toEqual([{ index: 0, outcome: 'unknown' }]);
+    for (const [body, field] of [
+      [{ checks: [{ url: urls[0], online: false }] }, 'fileNumber'],
+      [{ fileNumber, checks: [] }, 'checks'],
+      [{ fileNumber, checks: [{ url: urls[0] }] }, 'checks[0].online'],
+      [{ fileNumber, checks: [{ url: urls[0], online: true, checkedAt: 'soon' }] }, 'checks[0].checkedAt'],
+    ] as const) {
+      const bad = await hotline.post('/v1/intake/hotline/checks').send(body).expect(400);
+      expect(bad.body.field).toBe(field);
+      expect(JSON.stringify(bad.body)).not.toContain('/c/');
+    }
+    await (
+      await system.as('account_manager')
+    )
+      .post('/v1/intake/hotline/checks')
+      .send({ fileNumber, checks: [{ url: urls[2], online: false }] })
+      .expect(403);
+    expect((await notice(ids[2])).state).toBe('customer_notified');
+  });
 });
 
 /** `takedown ingest-mail` as an MTA runs it. */

@@ -30,6 +30,7 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'POST /v1/notices': [...DESK, 'source'],
   'POST /v1/notices/batch': [...DESK, 'source'],
   'POST /v1/intake/hotline': [...DESK, 'source'],
+  'POST /v1/intake/hotline/checks': [...DESK, 'source'],
   'GET /v1/notices': [...ALL_STAFF, 'source'],
   'GET /v1/notices/:id': [...ALL_STAFF, 'source'],
   'POST /v1/notices/:id/actions/:action': DESK,

@@ -147,6 +147,11 @@ export function lineProblem(line: Partial<HotlineLine>): { field: string; proble
   return undefined;
 }
 
+/** A hotline URL's source reference: the file number with the URL's digest (one report per URL of a file). */
+export function hotlineReference(fileNumber: string, url: string): string {
+  return `${fileNumber}/${createHash('sha256').update(url).digest('hex').slice(0, 16)}`;
+}
+
 /**
  * The hotline's list as reports: one per URL, the file number (with the URL's digest, one reference per URL) as the
  * source reference, category CSAM. A URL listed twice is taken once, the second a problem of its own.
@@ -187,7 +192,7 @@ export function hotlineReports(
       report: {
         notice: {
           source: opts.source,
-          sourceReference: `${fileNumber}/${createHash('sha256').update(line.url).digest('hex').slice(0, 16)}`,
+          sourceReference: hotlineReference(fileNumber, line.url),
           category: 'csam',
           urls: [line.url],
           ...(line.ip ? { ip: line.ip } : {}),

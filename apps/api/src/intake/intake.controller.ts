@@ -33,6 +33,8 @@ import { NoticesService } from '../notices/notices.service';
 import { SourceNoticeView } from '../notices/source-notice.dto';
 import {
   BatchResultView,
+  HotlineChecksDto,
+  HotlineChecksResultView,
   HotlinePushDto,
   HotlinePushResultView,
   RawMessagePage,
@@ -147,6 +149,33 @@ export class IntakeController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<HotlinePushResultView> {
     return this.intake.submitHotlinePush(body, submittingSource(principal));
+  }
+
+  @Post('intake/hotline/checks')
+  @Roles('abuse_desk', 'abuse_lead', 'source')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'The hotline’s own check of the URLs it reported: still online, or gone',
+    description:
+      'For CSAM the hotline’s check is the proof of removal (nobody else fetches the material). Each check names a ' +
+      'URL of a file the hotline sent: `online: false` confirms the removal of its notice, `online: true` counts the ' +
+      'customer’s removal claim false so that the clock runs on. Answered per check by its index, never its URL: ' +
+      'confirmed, still_online, unknown (no such report of this source), or refused with the notice’s code and state.',
+  })
+  @ApiExtraModels(HotlineChecksDto)
+  @ApiBody({ type: HotlineChecksDto })
+  @ApiOkResponse({ type: HotlineChecksResultView })
+  @ApiBadRequestResponse({
+    description: 'No file number, no checks, a bad check, or no source; the body names the field',
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'Temporal is unavailable; checks from the first failure on were not applied, retry',
+  })
+  submitHotlineChecks(
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<HotlineChecksResultView> {
+    return this.intake.submitHotlineChecks(body, principal, submittingSource(principal));
   }
 
   @Post('notices/:id/triage')

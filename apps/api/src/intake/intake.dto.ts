@@ -157,3 +157,34 @@ export class HotlinePushResultView {
   @ApiProperty() rejected: number;
   @ApiProperty({ type: [HotlinePushItemView] }) items: HotlinePushItemView[];
 }
+
+class HotlineCheckDto {
+  @ApiProperty({ maxLength: 2048, description: 'The URL as the file named it' }) url: string;
+  @ApiProperty({ description: 'Whether the hotline still found the material there' }) online: boolean;
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the hotline checked' }) checkedAt?: string;
+}
+
+/** For the OpenAPI document only: the service reads the checks, naming the field of a bad one. */
+export class HotlineChecksDto {
+  @ApiProperty({ example: '2026-0412873', description: 'The hotline’s file number' }) fileNumber: string;
+  @ApiProperty({ type: [HotlineCheckDto], minItems: 1, maxItems: 500 }) checks: HotlineCheckDto[];
+  @ApiPropertyOptional({
+    type: HotlineSourceDto,
+    description: 'Staff only (kind hotline); a source token’s own source is used',
+  })
+  source?: HotlineSourceDto;
+}
+
+class HotlineCheckItemView {
+  @ApiProperty({ description: 'Position in checks (the URL is never echoed)' }) index: number;
+  @ApiProperty({ enum: ['confirmed', 'still_online', 'unknown', 'refused'] })
+  outcome: 'confirmed' | 'still_online' | 'unknown' | 'refused';
+  @ApiPropertyOptional({ format: 'uuid' }) noticeId?: string;
+  @ApiPropertyOptional({ example: 'NOTICE.CLOSED', description: 'Why the notice refused it' }) code?: string;
+  @ApiPropertyOptional({ description: 'The notice’s state when it refused' }) state?: string;
+}
+
+export class HotlineChecksResultView {
+  @ApiProperty() fileNumber: string;
+  @ApiProperty({ type: [HotlineCheckItemView] }) items: HotlineCheckItemView[];
+}

@@ -6,12 +6,14 @@ import {
   SOURCE_KINDS,
   sourceForSender,
   type MailSource,
+  type Principal,
   type SourceKind,
 } from '@takedown/domain';
 import {
   authenticateMail,
   describeProblems,
   dnsResolver,
+  hotlineReference,
   hotlineReports,
   HostResolver,
   IntakeError,
@@ -36,6 +38,7 @@ import { validationPipe } from '../common/validation';
 import { BulkIntakeService, type BulkItem } from '../notices/bulk-intake.service';
 import { CreateNoticeDto } from '../notices/notice.dto';
 import { NoticesService, type SubmitResult } from '../notices/notices.service';
+import { visibilityOf } from '../auth/principal';
 import { resolveHosts } from './host-names';
 import type { BatchItemResult, BatchResultView } from './intake.dto';
 
@@ -266,6 +269,87 @@ export class IntakeService {
     };
   }
 
+  /**
+   * The hotline's own check of the URLs it reported (`POST /v1/intake/hotline/checks`): for CSAM its check is the
+   * proof of removal. `online: false` confirms the removal of the notice the URL's report is on; `online: true`
+   * counts the customer's removal claim false, so its clock runs on. Each check is answered by its index (never its
+   * URL): `confirmed`, `still_online`, `unknown` (no report of this source for that URL in that file), or
+   * `refused` with the code and state the notice gave (a closed notice, no claim to count false).
+   */
+  async submitHotlineChecks(
+    body: unknown,
+    principal: Principal,
+    asSource: IntakeOptions['asSource'],
+  ): Promise<HotlineChecksResult> {
+    rejectUnstorableText(body);
+    const push = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const fileNumber = typeof push.fileNumber === 'string' ? push.fileNumber.trim() : '';
+    if (!/^[^\s[\]]{1,100}$/.test(fileNumber)) {
+      throw new IntakeError(
+        'fileNumber must be the hotline’s file number (1-100 characters, no spaces)',
+        'fileNumber',
+      );
+    }
+    if (!Array.isArray(push.checks) || !push.checks.length || push.checks.length > MAX_HOTLINE_CHECKS) {
+      throw new IntakeError(
+        `checks must be a list of 1 to ${MAX_HOTLINE_CHECKS} { url, online, checkedAt }`,
+        'checks',
+      );
+    }
+    const given = push.source as { kind?: unknown; name?: unknown } | undefined;
+    const source =
+      asSource ??
+      (given && given.kind === 'hotline' && typeof given.name === 'string' && given.name.trim()
+        ? { kind: 'hotline', name: given.name.trim() }
+        : undefined);
+    if (!source) throw new IntakeError('source is required: { kind: "hotline", name }', 'source');
+    const checks = push.checks.map((c: unknown, index) => {
+      const check = (typeof c === 'object' && c !== null ? c : {}) as Record<string, unknown>;
+      if (typeof check.url !== 'string' || !check.url || check.url.length > 2048) {
+        throw new IntakeError('url must be the URL as the file named it', `checks[${index}].url`);
+      }
+      if (typeof check.online !== 'boolean') {
+        throw new IntakeError('online must be true or false', `checks[${index}].online`);
+      }
+      if (
+        check.checkedAt !== undefined &&
+        (typeof check.checkedAt !== 'string' || isNaN(Date.parse(check.checkedAt)))
+      ) {
+        throw new IntakeError('checkedAt must be an ISO 8601 time', `checks[${index}].checkedAt`);
+      }
+      return { url: check.url, online: check.online, checkedAt: check.checkedAt as string | undefined };
+    });
+    const items: HotlineCheckItem[] = [];
+    for (const [index, check] of checks.entries()) {
+      const noticeId = await this.notices.noticeOfReport(source, hotlineReference(fileNumber, check.url));
+      if (!noticeId) {
+        items.push({ index, outcome: 'unknown' });
+        continue;
+      }
+      const reason = `the hotline's check of file ${fileNumber}${check.checkedAt ? ` at ${check.checkedAt}` : ''}`;
+      try {
+        await this.notices.act(
+          noticeId,
+          check.online ? 'still-online' : 'confirm-removal',
+          { reason },
+          principal,
+          visibilityOf(principal),
+        );
+        items.push({ index, outcome: check.online ? 'still_online' : 'confirmed', noticeId });
+      } catch (err) {
+        if (!(err instanceof DomainError) || err.code === 'TEMPORAL.UNAVAILABLE') throw err;
+        items.push({
+          index,
+          outcome: 'refused',
+          noticeId,
+          code: err.code,
+          ...(err.state ? { state: err.state } : {}),
+        });
+      }
+    }
+    return { fileNumber, items };
+  }
+
   /** Each report of a hotline file through the one intake; a report the intake refuses is its line's problem. */
   private async submitHotlineReports(reports: HotlineFile['reports']): Promise<{
     results: { line: string; status: 'created' | 'existing'; id: string }[];
@@ -431,4 +515,20 @@ function rejection(err: unknown): { reason: string; field?: string; retryable?: 
     };
   }
   throw err;
+}
+
+/** Checks in one push at most: a hotline's file lists tens of URLs, not thousands. */
+export const MAX_HOTLINE_CHECKS = 500;
+
+export interface HotlineCheckItem {
+  index: number;
+  outcome: 'confirmed' | 'still_online' | 'unknown' | 'refused';
+  noticeId?: string;
+  code?: string;
+  state?: string;
+}
+
+export interface HotlineChecksResult {
+  fileNumber: string;
+  items: HotlineCheckItem[];
 }

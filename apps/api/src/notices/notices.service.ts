@@ -369,6 +369,19 @@ export class NoticesService {
     };
   }
 
+  /** The notice a source's report (by its reference) is on, or null when no such report was taken. */
+  async noticeOfReport(
+    source: { kind: string; name: string },
+    sourceReference: string,
+  ): Promise<string | null> {
+    const report = await this.notices.findReport({
+      sourceKind: source.kind,
+      sourceName: source.name,
+      sourceReference,
+    });
+    return report?.noticeId ?? null;
+  }
+
   /**
    * An abuse-desk (or source, or customer) action, carried out by the notice's workflow as an update: the answer is
    * the notice with the action's effect, or a 409 naming the notice's state when the action does not fit it. The

@@ -310,6 +310,28 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/intake/hotline/checks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The hotline’s own check of the URLs it reported: still online, or gone
+     * @description For CSAM the hotline’s check is the proof of removal (nobody else fetches the material). Each check names a URL of a file the hotline sent: `online: false` confirms the removal of its notice, `online: true` counts the customer’s removal claim false so that the clock runs on. Answered per check by its index, never its URL: confirmed, still_online, unknown (no such report of this source), or refused with the notice’s code and state.
+     *
+     *     Roles: `admin`, `abuse_desk`, `abuse_lead`, `source`.
+     */
+    post: operations['IntakeController_submitHotlineChecks'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/notices/{id}/triage': {
     parameters: {
       query?: never;
@@ -2275,6 +2297,46 @@ export interface components {
       existing: number;
       rejected: number;
       items: components['schemas']['HotlinePushItemView'][];
+    };
+    HotlineCheckDto: {
+      /** @description The URL as the file named it */
+      url: string;
+      /** @description Whether the hotline still found the material there */
+      online: boolean;
+      /**
+       * Format: date-time
+       * @description When the hotline checked
+       */
+      checkedAt?: string;
+    };
+    HotlineChecksDto: {
+      /**
+       * @description The hotline’s file number
+       * @example 2026-0412873
+       */
+      fileNumber: string;
+      checks: components['schemas']['HotlineCheckDto'][];
+      /** @description Staff only (kind hotline); a source token’s own source is used */
+      source?: components['schemas']['HotlineSourceDto'];
+    };
+    HotlineCheckItemView: {
+      /** @description Position in checks (the URL is never echoed) */
+      index: number;
+      /** @enum {string} */
+      outcome: 'confirmed' | 'still_online' | 'unknown' | 'refused';
+      /** Format: uuid */
+      noticeId?: string;
+      /**
+       * @description Why the notice refused it
+       * @example NOTICE.CLOSED
+       */
+      code?: string;
+      /** @description The notice’s state when it refused */
+      state?: string;
+    };
+    HotlineChecksResultView: {
+      fileNumber: string;
+      items: components['schemas']['HotlineCheckItemView'][];
     };
     TriageDto: {
       /**
@@ -6000,6 +6062,94 @@ export interface operations {
         };
       };
       /** @description Temporal is unavailable; lines not yet taken were not stored, retry */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  IntakeController_submitHotlineChecks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['HotlineChecksDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HotlineChecksResultView'];
+        };
+      };
+      /** @description No file number, no checks, a bad check, or no source; the body names the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead, source */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is larger than the route takes (100 kB; batch and inventory 20 MiB; an X-ARF report 10 MiB) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Temporal is unavailable; checks from the first failure on were not applied, retry */
       503: {
         headers: {
           [name: string]: unknown;
