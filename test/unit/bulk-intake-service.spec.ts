@@ -49,8 +49,9 @@ describe('BulkIntakeService with an in-memory repository', () => {
     ];
     const outcomes = await bulk.submit([a, b, joining, again]);
 
-    expect(outcomes.map((o) => o.status)).toEqual(['created', 'created', 'existing', 'existing']);
-    expect(outcomes[2]).toEqual({ status: 'existing', id: open.id });
+    // A new report joining an open notice is answered as a new one is; only the known reference is `existing`.
+    expect(outcomes.map((o) => o.status)).toEqual(['created', 'created', 'created', 'existing']);
+    expect(outcomes[2]).toEqual({ status: 'created', id: open.id });
     expect(outcomes[3]).toEqual({ status: 'existing', id: known.id });
     const created = outcomes.slice(0, 2).map((o) => (o as { id: string }).id);
     for (const [k, id] of created.entries()) {

@@ -53,6 +53,15 @@ const BULK_CONCURRENCY = 8;
 /** `created`: a new notice; `joined`: a new report that joined the open notice of one of its URLs. */
 export type SubmitResult = { notice: NoticeView; created: boolean; joined?: boolean };
 
+/**
+ * A report's status in the batch, feed and mail answers: `created` for a new report, whether it opened a notice or
+ * joined another source's open one (that the URL was reported before, and by whom, is not the sender's to learn);
+ * `existing` only for the same report taken before (its source reference).
+ */
+export function reportStatus(result: Pick<SubmitResult, 'created' | 'joined'>): 'created' | 'existing' {
+  return result.created || result.joined ? 'created' : 'existing';
+}
+
 /** What the intake transaction did with a submission. */
 type Stored =
   | { kind: 'known'; noticeId: string }
