@@ -2228,7 +2228,10 @@ export interface components {
     BatchItemResult: {
       /** @description Position in the batch (0-based; for JSON lines, among the non-empty lines) */
       index: number;
-      /** @enum {string} */
+      /**
+       * @description `created`: a new report, whether it opened a notice or joined an open one; `existing`: the same report (source and reference) was taken before; `rejected`: see `reason` and `field`.
+       * @enum {string}
+       */
       status: 'created' | 'existing' | 'rejected';
       /** Format: uuid */
       id?: string;
@@ -2283,7 +2286,10 @@ export interface components {
     HotlinePushItemView: {
       /** @description Position in urls */
       index: number;
-      /** @enum {string} */
+      /**
+       * @description `created`: a new report, whether it opened a notice or joined an open one; `existing`: the same report (source and reference) was taken before; `rejected`: see `reason` and `field`.
+       * @enum {string}
+       */
       status: 'created' | 'existing' | 'rejected';
       /** Format: uuid */
       id?: string;
