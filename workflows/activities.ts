@@ -33,10 +33,22 @@ export interface AttributedTo {
   name: string;
 }
 
+/**
+ * The reseller whose prefix held the customer's when the notice arrived, and how its contract involved it then
+ * (`informed` or `act_first`; a reseller left out is not named).
+ */
+export interface ResellerInvolved extends AttributedTo {
+  mode: 'informed' | 'act_first';
+  /** act_first: how long the reseller has to answer before the end customer is notified. */
+  actFirstMinutes?: number;
+}
+
 /** Who holds the notice's address, and the timer policy in force for that customer when the notice arrived. */
 export interface AttributionResult {
   customer: AttributedTo | null;
   policy: { id: string; version: number; timers: CategoryPolicy };
+  /** Absent where no reseller is involved, and in results recorded before resellers were. */
+  reseller?: ResellerInvolved;
   /** The notice's deadline under that policy (ISO 8601); absent in results recorded before it was returned. */
   deadline?: string;
 }
