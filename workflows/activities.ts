@@ -80,6 +80,11 @@ export interface CustomerEmail {
   deadline: string;
   /** A removal order: the email is marked urgent for the customer's 24/7 contacts (policy `aroundTheClock`). */
   aroundTheClock?: boolean;
+  /**
+   * The notice's reseller (patch `reseller-modes`): `first`, the email goes to the reseller instead of the customer
+   * (act_first, answered by `until`); `copy`, the customer's email goes to the reseller as well (informed).
+   */
+  reseller?: { role: 'first'; until: string } | { role: 'copy' };
   /** The timeline step the email stands for, recorded once it is out, in the same activity. */
   then?: TimelineEvent;
 }
