@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { CapturedMailbox } from '@takedown/mail';
 import type { Http } from '../support/api';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
-import { storeCustomer, type StoredCustomer } from '../support/customers';
+import { storeCustomer, storeReseller, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
 import { screenshotDir } from '../support/screenshots';
 import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
@@ -318,6 +318,56 @@ describe('the customer portal in a browser, end to end', () => {
       await page.getByLabel('Abuse contact email address').fill(`nobody-${randomUUID()}@tenant.example`);
       await page.getByRole('button', { name: 'Email me a link' }).click();
       await page.getByTestId('link-requested').waitFor();
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows a Dutch reseller on a phone its end customer’s notice, marked with whose it is, and takes its answer where it acts first', async () => {
+    const { reseller, endCustomers } = await storeReseller(db, 1, { language: 'nl' });
+    const [end] = endCustomers;
+    await http
+      .put(`/v1/customers/${reseller.customer.id}/reseller-mode`)
+      .send({ mode: 'act_first', actFirstMinutes: 60 })
+      .expect(200);
+    const ofEnd = await submit(end.ip);
+    await eventually(
+      () => stateOf(ofEnd.id),
+      (s) => s === 'customer_notified',
+      60_000,
+    );
+    const { context, page, errors } = await open(390);
+    try {
+      await page.goto(`${system.baseUrl}/console/portal`);
+      await page
+        .getByLabel('Customer API token')
+        .fill(await system.tokenFor('customer', { customerId: reseller.customer.id }));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Openstaande meldingen' }).waitFor();
+      const card = page.getByTestId('open-notices').locator(`[data-notice="${ofEnd.id}"]`);
+      await card.waitFor();
+      await expect(card.getByTestId('end-customer').innerText()).resolves.toContain(
+        `Uw klant: ${end.customer.name} (${end.customer.reference})`,
+      );
+      await expect(card.getByTestId('reseller-mode').innerText()).resolves.toBe('u handelt eerst');
+      expect(await card.innerText()).toContain(ofEnd.url);
+      const body = await page.locator('main').innerText();
+      for (const n of [...ofA, ofB]) expect(body).not.toContain(n.url);
+      await checkAccessibility(page, 'portal reseller');
+      await screenshots(page, 'portal-reseller-nl');
+
+      // One notice selected: the button counts it in the singular.
+      await page.getByLabel(`Melding ${ofEnd.id.slice(0, 8)} selecteren`).check();
+      await page.getByRole('button', { name: 'Antwoord versturen voor 1 melding', exact: true }).waitFor();
+      await page.getByText('EN', { exact: true }).click();
+      await page.getByRole('button', { name: 'Send the answer for 1 notice', exact: true }).click();
+      const results = page.getByTestId('answer-results');
+      await results.waitFor();
+      await expect(results.locator(`[data-notice="${ofEnd.id}"]`).getAttribute('data-result')).resolves.toBe(
+        'accepted',
+      );
+      expect(await stateOf(ofEnd.id)).toBe('awaiting_confirmation');
       expect(errors).toEqual([]);
     } finally {
       await context.close();
