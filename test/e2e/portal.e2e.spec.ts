@@ -324,19 +324,25 @@ describe('the customer portal in a browser, end to end', () => {
     }
   });
 
-  it('shows a Dutch reseller on a phone its end customer’s notice, marked with whose it is, and takes its answer where it acts first', async () => {
-    const { reseller, endCustomers } = await storeReseller(db, 1, { language: 'nl' });
-    const [end] = endCustomers;
+  it('shows a Dutch reseller on a phone its end customers’ notices, marked with whose they are, takes its answer where it acts first; its end customer sees none of the others on any portal route', async () => {
+    const { reseller, endCustomers } = await storeReseller(db, 2, { language: 'nl' });
+    const [end, otherEnd] = endCustomers;
     await http
       .put(`/v1/customers/${reseller.customer.id}/reseller-mode`)
       .send({ mode: 'act_first', actFirstMinutes: 60 })
       .expect(200);
-    const ofEnd = await submit(end.ip);
-    await eventually(
-      () => stateOf(ofEnd.id),
-      (s) => s === 'customer_notified',
-      60_000,
-    );
+    const [ofEnd, ofOtherEnd, ofReseller] = [
+      await submit(end.ip),
+      await submit(otherEnd.ip),
+      await submit(reseller.ip),
+    ];
+    for (const n of [ofEnd, ofOtherEnd, ofReseller]) {
+      await eventually(
+        () => stateOf(n.id),
+        (s) => s === 'customer_notified',
+        60_000,
+      );
+    }
     const { context, page, errors } = await open(390);
     try {
       await page.goto(`${system.baseUrl}/console/portal`);
@@ -371,6 +377,40 @@ describe('the customer portal in a browser, end to end', () => {
       expect(errors).toEqual([]);
     } finally {
       await context.close();
+    }
+
+    // The end customer, on every portal route: its own notice, nothing of the reseller's or of its other customer.
+    const asEnd = await open(390);
+    try {
+      await asEnd.page.goto(`${system.baseUrl}/console/portal`);
+      await asEnd.page
+        .getByLabel('Customer API token')
+        .fill(await system.tokenFor('customer', { customerId: end.customer.id }));
+      await asEnd.page.getByRole('button', { name: 'Sign in' }).click();
+      await asEnd.page.getByTestId('open-notices').locator(`[data-notice="${ofEnd.id}"]`).waitFor();
+      const secrets = [
+        ofOtherEnd.id,
+        ofOtherEnd.url,
+        ofReseller.id,
+        ofReseller.url,
+        otherEnd.customer.reference,
+        reseller.customer.reference,
+      ];
+      const leaks: string[] = [];
+      for (const route of PORTAL_ROUTES) {
+        await asEnd.page.goto(`${system.baseUrl}${route}`);
+        await asEnd.page.locator('main h1, main h2').first().waitFor();
+        await asEnd.page.waitForLoadState('networkidle');
+        await expect(asEnd.page.getByTestId('portal-customer').innerText()).resolves.toContain(
+          end.customer.reference,
+        );
+        const html = await asEnd.page.content();
+        for (const x of secrets) if (html.includes(x)) leaks.push(`${route} shows ${x}`);
+      }
+      expect(leaks).toEqual([]);
+      expect(asEnd.errors).toEqual([]);
+    } finally {
+      await asEnd.context.close();
     }
   });
 
