@@ -1,6 +1,6 @@
 import { DEFAULT_POLICY } from '@takedown/domain';
 import type { ResellerInvolved, TimelineEvent } from '@takedown/workflows/activities';
-import { customerResponseSignal } from '@takedown/workflows/messages';
+import { attributeSignal, customerResponseSignal } from '@takedown/workflows/messages';
 import {
   completeTaskBySignal,
   noticeScenario,
@@ -161,6 +161,28 @@ describe('notice workflow: a reseller informed, acting first, or left out (time 
       key: expect.stringMatching(/:reseller-missed:0$/),
       event: { type: 'notice_closed', deadlineMissed: true, outcome: 'removed_in_time' },
     });
+  });
+
+  it('act_first on a notice the desk attributed by hand: the reseller of the chain gets it first there too', async () => {
+    const { rec, outcome } = await noticeScenario(
+      ts,
+      { timers: CSAM, customer: null, reseller: ACT_FIRST },
+      async (h, rec) => {
+        await reported(rec, (s) => s.state === 'unattributed');
+        await ts.env.sleep(1 * H);
+        await h.signal(attributeSignal, { customerId: TENANT.id, by: 'desk:test' });
+        await reported(rec, (s) => s.state === 'customer_notified');
+        await ts.env.sleep(31 * MIN);
+        await reported(rec, () => rec.events().includes('customer_notified'));
+        await removedAndConfirmed(h, rec, 'customer:C-BY-HAND');
+      },
+    );
+    expect(outcome).toBe('removed_in_time');
+    expect(emails(rec).map((e) => (e.reseller === undefined ? 'customer' : 'reseller'))).toEqual([
+      'reseller',
+      'customer',
+    ]);
+    expect(standingFeeds(rec).map((f) => f.customerId)).toEqual([TENANT.id, RESELLER.id]);
   });
 
   it('act_first with a window longer than the deadline: the end customer gets the notice at the deadline, before the escalation', async () => {
