@@ -222,6 +222,55 @@ describe('replay of saved notice histories', () => {
     });
   });
 
+  describe('resellers informed or acting first (patch reseller-modes)', () => {
+    const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
+    /** The kinds of email the run asked for, and to whom: `reseller:first`, `reseller:copy` or `customer`. */
+    const emailsOf = (history: History): string[] =>
+      (history.events ?? []).flatMap((e) => {
+        const a = e.activityTaskScheduledEventAttributes;
+        if (a?.activityType?.name !== 'notifyCustomer') return [];
+        const input = JSON.parse(Buffer.from(a.input?.payloads?.[0]?.data as Uint8Array).toString()) as {
+          kind: string;
+          reseller?: { role: string };
+        };
+        return [`${input.kind}:${input.reseller ? `reseller:${input.reseller.role}` : 'customer'}`];
+      });
+
+    it('replays histories from before it, which never went through the patch', () => {
+      expect(notices.length).toBeGreaterThanOrEqual(18);
+      for (const h of notices) expect(patchesIn(h.history)).not.toContain('reseller-modes');
+    });
+
+    it('covers notices whose attribution named a reseller before the code acted on it: the customer alone was notified', () => {
+      // Without `patched`, the current code would send the act_first notice to the reseller in place of the
+      // customer (another activity input, then a timer the history lacks) and fail the replay above.
+      for (const id of ['notice-r0-act-first-before', 'notice-r0-informed-before']) {
+        const history = named(id);
+        expect(activityResults(history)).toContainEqual(
+          expect.objectContaining({ reseller: expect.objectContaining({ id: expect.any(String) }) }),
+        );
+        expect(patchesIn(history)).not.toContain('reseller-modes');
+        expect(emailsOf(history).every((e) => e.endsWith(':customer'))).toBe(true);
+      }
+    });
+
+    it('replays histories recorded since: the reseller first, then the end customer; a copy of every email', () => {
+      expect(patchesIn(named('notice-r1-act-first-missed'))).toContain('reseller-modes');
+      expect(emailsOf(named('notice-r1-act-first-missed'))).toEqual([
+        'notice:reseller:first',
+        'notice:customer',
+        'reminder:customer',
+      ]);
+      expect(patchesIn(named('notice-r1-informed'))).toContain('reseller-modes');
+      expect(emailsOf(named('notice-r1-informed'))).toEqual([
+        'notice:reseller:copy',
+        'reminder:reseller:copy',
+        'reminder:reseller:copy',
+        'last_call:reseller:copy',
+      ]);
+    });
+  });
+
   describe('the standing reads the verified measures from the customer record (patch measures-from-record)', () => {
     it('replays standings recorded before the change, which never went through the patch', () => {
       const before = histories.filter((h) => /^standing-v1-/.test(h.workflowId));

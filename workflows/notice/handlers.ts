@@ -39,6 +39,8 @@ async function customerAnswered(
   m: Extract<NoticeMessage, { type: 'customer' }>,
 ): Promise<void> {
   run.answered = true;
+  // An answer (the reseller's, or its end customer's through its portal) in the act_first window: nobody else is asked.
+  run.actFirstUntilMs = null;
   if (m.kind === 'removed') {
     if (run.claimPending()) return;
     run.claimedAtMs = now();

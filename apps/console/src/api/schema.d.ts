@@ -808,6 +808,32 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/customers/{id}/reseller-mode': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A reseller’s involvement in its end customers’ notices
+     * @description Roles: `admin`, `abuse_desk`, `abuse_lead`, `legal`.
+     */
+    get: operations['ResellerModeController_get'];
+    /**
+     * Set how a reseller is involved in its end customers’ notices: none, informed or act_first
+     * @description For notices received from now on: the end customers are those whose prefixes lie inside the reseller’s at a notice’s receipt (the attribution chain).
+     *
+     *     Roles: `admin`, `abuse_desk`, `abuse_lead`.
+     */
+    put: operations['ResellerModeController_set'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/customer/appeals': {
     parameters: {
       query?: never;
@@ -2671,6 +2697,13 @@ export interface components {
       /** @example The hash list named is not one the hotline publishes */
       reason: string;
     };
+    EndCustomerView: {
+      /** Format: uuid */
+      id: string;
+      /** @example C-1001 */
+      reference: string;
+      name: string;
+    };
     CustomerNoticeView: {
       /** Format: uuid */
       id: string;
@@ -2724,6 +2757,13 @@ export interface components {
       asked: string;
       /** @description The answers the notice takes now */
       answers: ('removed' | 'dispute')[];
+      /** @description For a reseller: the end customer whose notice this is; null for the customer’s own */
+      endCustomer?: components['schemas']['EndCustomerView'] | null;
+      /**
+       * @description For a reseller: how its contract involved it as of the notice’s receipt (act_first: it answers; informed: it reads)
+       * @enum {string|null}
+       */
+      resellerMode?: 'informed' | 'act_first' | null;
     };
     CustomerNoticePage: {
       items: components['schemas']['CustomerNoticeView'][];
@@ -2790,6 +2830,13 @@ export interface components {
       asked: string;
       /** @description The answers the notice takes now */
       answers: ('removed' | 'dispute')[];
+      /** @description For a reseller: the end customer whose notice this is; null for the customer’s own */
+      endCustomer?: components['schemas']['EndCustomerView'] | null;
+      /**
+       * @description For a reseller: how its contract involved it as of the notice’s receipt (act_first: it answers; informed: it reads)
+       * @enum {string|null}
+       */
+      resellerMode?: 'informed' | 'act_first' | null;
       /** @description What happened, oldest first */
       timeline: components['schemas']['CustomerNoticeEventView'][];
     };
@@ -3389,6 +3436,27 @@ export interface components {
       expiresAt: string;
       /** Format: uuid */
       customerId: string;
+    };
+    ResellerModeView: {
+      /** Format: uuid */
+      customerId: string;
+      /** @enum {string} */
+      mode: 'none' | 'informed' | 'act_first';
+      actFirstMinutes?: number | null;
+      /** @description Notices received from now on follow it; a notice keeps the mode of its receipt */
+      updatedAt: string;
+    };
+    ResellerModeDto: {
+      /**
+       * @description none: not involved; informed: a copy of every email its end customers get; act_first: the notice goes to the reseller, and to the end customer after actFirstMinutes without an answer
+       * @enum {string}
+       */
+      mode: 'none' | 'informed' | 'act_first';
+      /**
+       * @description act_first only (and required there): minutes the reseller has to answer, at most a week
+       * @example 30
+       */
+      actFirstMinutes?: number;
     };
     FileCustomerAppealDto: {
       /**
@@ -8510,6 +8578,191 @@ export interface operations {
         };
         content: {
           'application/json': unknown;
+        };
+      };
+      /** @description The body is larger than the route takes (100 kB; batch and inventory 20 MiB; an X-ARF report 10 MiB) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  ResellerModeController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResellerModeView'];
+        };
+      };
+      /** @description The id is not a UUID */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead, legal */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such customer, or it has no contract */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  ResellerModeController_set: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ResellerModeDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResellerModeView'];
+        };
+      };
+      /** @description mode is unknown or the customer is not a reseller (field `mode`); actFirstMinutes is missing for act_first or out of 1–10080 */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such customer, or it has no contract */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
         };
       };
       /** @description The body is larger than the route takes (100 kB; batch and inventory 20 MiB; an X-ARF report 10 MiB) */
