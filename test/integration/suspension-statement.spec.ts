@@ -103,6 +103,21 @@ describe('the statement of reasons for a suspension', () => {
     expect(mail.text).toContain('Beperking: opschorting van de server of netwerkpoort');
   });
 
+  it('goes out, once, when the NOC suspended on a removal order’s stand-by', async () => {
+    const { notice, contacts } = await noticeIn('suspension_requested');
+    await activities.sendSuspensionStatement({ noticeId: notice.id });
+    await activities.sendSuspensionStatement({ noticeId: notice.id }); // a retry sends nothing more
+    const mails = await mailbox.withKey(`${notice.id}:statement:suspension`);
+    expect(mails).toHaveLength(1);
+    expect(mails[0].to).toEqual(contacts);
+    expect(mails[0].text).toContain('Restriction: suspension of the server or network port');
+    const snapshot = await latestSnapshot(db, 'statement_of_reasons', notice.id);
+    expect(JSON.parse(snapshot!.json) as StatementOfReasons).toMatchObject({
+      restriction: { type: 'suspension' },
+    });
+    expect(snapshot!.json).not.toContain(CSAM_PATH);
+  });
+
   it('is not sent when the NOC only stands by (a removal order at receipt): nothing is restricted yet', async () => {
     const { notice } = await noticeIn('customer_notified');
     await activities.openTask(nocTask(notice.id));
