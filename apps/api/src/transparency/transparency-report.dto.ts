@@ -136,3 +136,52 @@ export class TransparencyReportView {
   })
   complaints: ComplaintsSection;
 }
+
+export class TcoReportQuery {
+  @ApiProperty({ example: 2026, minimum: 2000, maximum: 9999, description: 'Calendar year (UTC)' })
+  @Type(() => Number)
+  @IsInt()
+  @Min(2000)
+  @Max(9999)
+  year: number;
+
+  @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' })
+  @IsOptional()
+  @IsIn(['json', 'csv'])
+  format?: 'json' | 'csv';
+}
+
+class TcoNotExecuted extends NotExecuted {
+  @ApiProperty() total: number;
+}
+
+class TcoOrders {
+  @ApiProperty({ description: 'Removal orders received in the year' }) received: number;
+  @ApiProperty({ description: 'Given effect: the content removed or access disabled (suspended)' })
+  executed: number;
+  @ApiProperty({ description: 'The URLs of the executed orders: items removed or disabled' })
+  itemsRemovedOrDisabled: number;
+  @ApiProperty({ type: TcoNotExecuted, description: 'Not executed, by why' }) notExecuted: TcoNotExecuted;
+  @ApiProperty() open: number;
+}
+
+class TcoComplaints {
+  @ApiProperty({ description: 'Content providers’ complaints (appeals) against a removal under an order' })
+  received: number;
+  @ApiProperty({ description: 'Granted: the removal reversed' }) granted: number;
+  @ApiProperty({ description: 'Rejected: the removal stood' }) rejected: number;
+  @ApiProperty() underReview: number;
+  @ApiProperty({ description: 'Filed after the appeal period' }) refusedLate: number;
+}
+
+/** Regulation (EU) 2021/784 Art. 7(2): the hosting provider's yearly figures on removal orders. */
+export class TcoReportView {
+  @ApiProperty() year: number;
+  @ApiProperty({ description: 'Start of the year (inclusive), UTC' }) from: string;
+  @ApiProperty({ description: 'Start of the next year (exclusive), UTC' }) to: string;
+  @ApiProperty({ type: TcoOrders }) orders: TcoOrders;
+  @ApiProperty({ type: TcoComplaints, description: 'Art. 10 complaints, by outcome' })
+  complaints: TcoComplaints;
+  @ApiProperty({ description: 'Content or access reinstated after a complaint: the complaints granted' })
+  restorations: number;
+}

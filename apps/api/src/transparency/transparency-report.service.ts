@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { complaintFigures, noticeFigures, orderFigures } from '@takedown/persistence';
-import type { SectionName, TransparencyReportView } from './transparency-report.dto';
+import { complaintFigures, noticeFigures, orderFigures, tcoFigures } from '@takedown/persistence';
+import type { SectionName, TcoReportView, TransparencyReportView } from './transparency-report.dto';
 
 /** The yearly DSA Art. 15 report over one calendar year (UTC), all sections read in one snapshot. */
 @Injectable()
@@ -10,8 +10,7 @@ export class TransparencyReportService {
 
   /** A year still to come is a valid question with an answer of zeros, as an empty period is for the stats. */
   async year(year: number): Promise<TransparencyReportView> {
-    const from = new Date(Date.UTC(year, 0, 1));
-    const to = new Date(Date.UTC(year + 1, 0, 1));
+    const { from, to } = calendarYear(year);
     return this.db.transaction('REPEATABLE READ', async (m) => {
       await m.query('SET TRANSACTION READ ONLY');
       const orders = await orderFigures(m, { from, to });
@@ -28,6 +27,42 @@ export class TransparencyReportService {
       };
     });
   }
+
+  /** The TCO Regulation's yearly figures (Art. 7(2)), read in one snapshot. */
+  async tco(year: number): Promise<TcoReportView> {
+    const { from, to } = calendarYear(year);
+    return this.db.transaction('REPEATABLE READ', async (m) => {
+      await m.query('SET TRANSACTION READ ONLY');
+      return { year, from: from.toISOString(), to: to.toISOString(), ...(await tcoFigures(m, { from, to })) };
+    });
+  }
+}
+
+const calendarYear = (year: number) => ({
+  from: new Date(Date.UTC(year, 0, 1)),
+  to: new Date(Date.UTC(year + 1, 0, 1)),
+});
+
+/** The TCO figures as CSV: one figure a line, named as in the JSON. */
+export function tcoCsv(r: TcoReportView): string {
+  const { orders: o, complaints: c } = r;
+  const figures: [string, number][] = [
+    ['orders_received', o.received],
+    ['orders_executed', o.executed],
+    ['items_removed_or_disabled', o.itemsRemovedOrDisabled],
+    ['orders_not_executed', o.notExecuted.total],
+    ['orders_not_executed_dispute_accepted', o.notExecuted.disputedAccepted],
+    ['orders_not_executed_invalid', o.notExecuted.invalid],
+    ['orders_not_executed_withdrawn', o.notExecuted.withdrawn],
+    ['orders_open', o.open],
+    ['complaints_received', c.received],
+    ['complaints_granted', c.granted],
+    ['complaints_rejected', c.rejected],
+    ['complaints_under_review', c.underReview],
+    ['complaints_refused_late', c.refusedLate],
+    ['restorations', r.restorations],
+  ];
+  return ['figure,count', ...figures.map(([k, v]) => `${k},${v}`)].join('\n') + '\n';
 }
 
 type Cell = string | number | null;

@@ -1390,6 +1390,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/reports/tco': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The yearly figures of the TCO Regulation (EU) 2021/784 Art. 7(2): removal orders received, executed (and the items removed or disabled), not executed and why; content providers’ complaints (Art. 10) by outcome and the restorations they led to. JSON, or CSV
+     * @description Roles: `admin`, `legal`.
+     */
+    get: operations['TransparencyReportController_tco'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/audit': {
     parameters: {
       query?: never;
@@ -3982,6 +4002,46 @@ export interface components {
       ownInitiative: components['schemas']['NoticesSection'];
       /** @description Art. 15(1)(d): appeals through the internal complaint handling, and their outcomes */
       complaints: components['schemas']['ComplaintsSection'];
+    };
+    TcoNotExecuted: {
+      disputedAccepted: number;
+      invalid: number;
+      withdrawn: number;
+      total: number;
+    };
+    TcoOrders: {
+      /** @description Removal orders received in the year */
+      received: number;
+      /** @description Given effect: the content removed or access disabled (suspended) */
+      executed: number;
+      /** @description The URLs of the executed orders: items removed or disabled */
+      itemsRemovedOrDisabled: number;
+      /** @description Not executed, by why */
+      notExecuted: components['schemas']['TcoNotExecuted'];
+      open: number;
+    };
+    TcoComplaints: {
+      /** @description Content providers’ complaints (appeals) against a removal under an order */
+      received: number;
+      /** @description Granted: the removal reversed */
+      granted: number;
+      /** @description Rejected: the removal stood */
+      rejected: number;
+      underReview: number;
+      /** @description Filed after the appeal period */
+      refusedLate: number;
+    };
+    TcoReportView: {
+      year: number;
+      /** @description Start of the year (inclusive), UTC */
+      from: string;
+      /** @description Start of the next year (exclusive), UTC */
+      to: string;
+      orders: components['schemas']['TcoOrders'];
+      /** @description Art. 10 complaints, by outcome */
+      complaints: components['schemas']['TcoComplaints'];
+      /** @description Content or access reinstated after a complaint: the complaints granted */
+      restorations: number;
     };
     AuditActorView: {
       /** @enum {string} */
@@ -11435,6 +11495,87 @@ export interface operations {
         };
       };
       /** @description The token's role may not call this route; it needs one of: admin, abuse_lead, legal */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  TransparencyReportController_tco: {
+    parameters: {
+      query: {
+        /** @description Calendar year (UTC) */
+        year: number;
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description JSON, or one figure a line as CSV with format=csv */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TcoReportView'];
+          'text/csv': components['schemas']['TcoReportView'];
+        };
+      };
+      /** @description year is missing or not a whole number from 2000 to 9999 */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, legal */
       403: {
         headers: {
           [name: string]: unknown;
