@@ -3894,13 +3894,17 @@ export interface components {
        */
       byCategory: Record<string, never>;
       /**
-       * @description Trusted flaggers, hotlines and the police (DSA Art. 22) against all other sources
+       * @description By who sent them, as the Art. 15 report counts them: removal orders (TCO Regulation), the authorities’ other notices, trusted flaggers (DSA Art. 22), hotlines, other (the public, other providers), the provider’s own initiative. Every kind is present.
        * @example {
-       *       "trusted": 20,
-       *       "other": 32
+       *       "authority_order": 1,
+       *       "authority": 3,
+       *       "trusted_flagger": 12,
+       *       "hotline": 5,
+       *       "other": 30,
+       *       "own_initiative": 2
        *     }
        */
-      bySourceType: Record<string, never>;
+      byNotifierKind: Record<string, never>;
       /**
        * @description Actions taken
        * @example {
