@@ -275,3 +275,28 @@ export async function tcoFigures(m: EntityManager, year: TransparencyYear): Prom
     restorations: c.granted,
   };
 }
+
+/**
+ * Art. 15(1)(e), counted from the statements of reasons made in the year: each states whether automated means
+ * detected the content or took the decision (none do today, so both are zero; the section says so in words too).
+ */
+export interface AutomatedMeansFigures {
+  statementsOfReasons: number;
+  withAutomatedDetection: number;
+  withAutomatedDecision: number;
+}
+
+export async function automatedMeansFigures(
+  m: EntityManager,
+  year: TransparencyYear,
+): Promise<AutomatedMeansFigures> {
+  const [row] = (await m.query(
+    `SELECT count(*)::int AS "statementsOfReasons",
+            count(*) FILTER (WHERE (json::jsonb #>> '{automated,detection}')::boolean)::int AS "withAutomatedDetection",
+            count(*) FILTER (WHERE (json::jsonb #>> '{automated,decision}')::boolean)::int AS "withAutomatedDecision"
+       FROM report_snapshots
+      WHERE kind = 'statement_of_reasons' AND created_at >= $1 AND created_at < $2`,
+    [year.from, year.to],
+  )) as AutomatedMeansFigures[];
+  return row;
+}

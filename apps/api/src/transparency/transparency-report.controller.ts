@@ -20,7 +20,7 @@ export class TransparencyReportController {
   @Roles('abuse_lead', 'legal')
   @ApiOperation({
     summary:
-      'The yearly DSA Art. 15 report (Implementing Regulation (EU) 2024/2835): removal orders by Member State, Art. 16 notices by category and notifier kind (trusted flaggers apart), own-initiative actions; actions on the law or the terms, median times. JSON, or one section as CSV',
+      'The yearly DSA Art. 15 report (Implementing Regulation (EU) 2024/2835): removal orders by Member State, Art. 16 notices by category and notifier kind (trusted flaggers apart), own-initiative actions; actions on the law or the terms, median times; appeals; the use of automated means. JSON, or one section as CSV',
   })
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({ type: TransparencyReportView, description: 'JSON, or one section as CSV with format=csv' })

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 
-export const SECTIONS = ['orders', 'notices', 'own_initiative', 'complaints'] as const;
+export const SECTIONS = ['orders', 'notices', 'own_initiative', 'complaints', 'automated_means'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export class TransparencyReportQuery {
@@ -114,6 +114,31 @@ class NoticesSection {
   @ApiProperty({ type: NoticeFiguresView }) total: NoticeFiguresView;
 }
 
+/**
+ * Art. 15(1)(e): the use of automated means for content moderation, in the template's terms: a qualitative
+ * description, the precise purposes, indicators of accuracy and of the possible rate of error, the safeguards, and
+ * the figures (from the year's statements of reasons).
+ */
+export class AutomatedMeansView {
+  @ApiProperty({ description: 'Whether automated means detected content or took a moderation decision' })
+  used: boolean;
+  @ApiProperty({ description: 'Qualitative description' }) description: string;
+  @ApiProperty({ type: [String], description: 'The precise purposes; none when unused' }) purposes: string[];
+  @ApiProperty({ nullable: true, type: Number, description: 'Indicator of accuracy (0–1); null when unused' })
+  accuracy: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Possible rate of error (0–1); null when unused',
+  })
+  errorRate: number | null;
+  @ApiProperty({ description: 'The safeguards applied' }) safeguards: string;
+  @ApiProperty({ description: 'Statements of reasons made in the year' }) statementsOfReasons: number;
+  @ApiProperty({ description: 'Of them, content detected by automated means' })
+  withAutomatedDetection: number;
+  @ApiProperty({ description: 'Of them, decided by automated means' }) withAutomatedDecision: number;
+}
+
 export class TransparencyReportView {
   @ApiProperty() year: number;
   @ApiProperty({ description: 'Start of the year (inclusive), UTC' }) from: string;
@@ -135,6 +160,11 @@ export class TransparencyReportView {
     description: 'Art. 15(1)(d): appeals through the internal complaint handling, and their outcomes',
   })
   complaints: ComplaintsSection;
+  @ApiProperty({
+    type: AutomatedMeansView,
+    description: 'Art. 15(1)(e): the use of automated means for content moderation',
+  })
+  automatedMeans: AutomatedMeansView;
 }
 
 export class TcoReportQuery {

@@ -1378,7 +1378,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The yearly DSA Art. 15 report (Implementing Regulation (EU) 2024/2835): removal orders by Member State, Art. 16 notices by category and notifier kind (trusted flaggers apart), own-initiative actions; actions on the law or the terms, median times. JSON, or one section as CSV
+     * The yearly DSA Art. 15 report (Implementing Regulation (EU) 2024/2835): removal orders by Member State, Art. 16 notices by category and notifier kind (trusted flaggers apart), own-initiative actions; actions on the law or the terms, median times; appeals; the use of automated means. JSON, or one section as CSV
      * @description Roles: `admin`, `abuse_lead`, `legal`.
      */
     get: operations['TransparencyReportController_transparency'];
@@ -3992,6 +3992,26 @@ export interface components {
       rows: components['schemas']['ComplaintFiguresView'][];
       total: components['schemas']['ComplaintFiguresView'];
     };
+    AutomatedMeansView: {
+      /** @description Whether automated means detected content or took a moderation decision */
+      used: boolean;
+      /** @description Qualitative description */
+      description: string;
+      /** @description The precise purposes; none when unused */
+      purposes: string[];
+      /** @description Indicator of accuracy (0–1); null when unused */
+      accuracy: number | null;
+      /** @description Possible rate of error (0–1); null when unused */
+      errorRate: number | null;
+      /** @description The safeguards applied */
+      safeguards: string;
+      /** @description Statements of reasons made in the year */
+      statementsOfReasons: number;
+      /** @description Of them, content detected by automated means */
+      withAutomatedDetection: number;
+      /** @description Of them, decided by automated means */
+      withAutomatedDecision: number;
+    };
     TransparencyReportView: {
       year: number;
       /** @description Start of the year (inclusive), UTC */
@@ -4006,6 +4026,8 @@ export interface components {
       ownInitiative: components['schemas']['NoticesSection'];
       /** @description Art. 15(1)(d): appeals through the internal complaint handling, and their outcomes */
       complaints: components['schemas']['ComplaintsSection'];
+      /** @description Art. 15(1)(e): the use of automated means for content moderation */
+      automatedMeans: components['schemas']['AutomatedMeansView'];
     };
     TcoNotExecuted: {
       disputedAccepted: number;
@@ -11462,7 +11484,7 @@ export interface operations {
         year: number;
         format?: 'json' | 'csv';
         /** @description The section a CSV holds (one file per section, as the template lays them out); required with csv */
-        section?: 'orders' | 'notices' | 'own_initiative' | 'complaints';
+        section?: 'orders' | 'notices' | 'own_initiative' | 'complaints' | 'automated_means';
       };
       header?: never;
       path?: never;
