@@ -111,6 +111,8 @@ describe('the statement of reasons for a suspension', () => {
     expect(mails).toHaveLength(1);
     expect(mails[0].to).toEqual(contacts);
     expect(mails[0].text).toContain('Restriction: suspension of the server or network port');
+    // Requested by the policy at the order's deadline, not by a person: the statement does not claim otherwise.
+    expect(mails[0].text).toContain('or our policy once the deadline had passed, requested the suspension');
     const snapshot = await latestSnapshot(db, 'statement_of_reasons', notice.id);
     expect(JSON.parse(snapshot!.json) as StatementOfReasons).toMatchObject({
       restriction: { type: 'suspension' },

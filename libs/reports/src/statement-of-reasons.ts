@@ -99,7 +99,7 @@ const WORDING: Record<'nl' | 'en', (legalEmail: string) => Wording> = {
       `Your service was the subject of a notice (${categories}) and the reported content was not removed within the ` +
       'deadline our terms set; suspending the part of the service that serves it stops the harm while it is there.',
     suspensionAutomated:
-      'No automated means were used to detect the content or to take this decision: a person at our abuse desk requested the suspension.',
+      'No automated means were used to detect the content or to take this decision: a person at our abuse desk, or our policy once the deadline had passed, requested the suspension, and a network engineer carried it out.',
     source: (kinds) =>
       kinds.length
         ? `The decision follows notices from third parties (${kinds.join(', ')}) about content on your service.`
@@ -136,7 +136,7 @@ const WORDING: Record<'nl' | 'en', (legalEmail: string) => Wording> = {
       `Over uw dienst is een melding ontvangen (${categories}) en de gemelde inhoud is niet binnen de termijn van onze ` +
       'voorwaarden verwijderd; het opschorten van het deel van de dienst dat haar aanbiedt stopt de schade zolang ze er is.',
     suspensionAutomated:
-      'Er zijn geen geautomatiseerde middelen gebruikt om de inhoud op te sporen of om deze beslissing te nemen: een medewerker van onze abuse-afdeling heeft de opschorting gevraagd.',
+      'Er zijn geen geautomatiseerde middelen gebruikt om de inhoud op te sporen of om deze beslissing te nemen: een medewerker van onze abuse-afdeling, of ons beleid na het verstrijken van de termijn, heeft de opschorting gevraagd, en een netwerkbeheerder heeft die uitgevoerd.',
     source: (kinds) =>
       kinds.length
         ? `De beslissing volgt op meldingen van derden (${kinds.join(', ')}) over inhoud op uw dienst.`
