@@ -82,7 +82,7 @@ export class ComplaintFiguresView {
   @ApiProperty({
     nullable: true,
     type: String,
-    enum: ['strike', 'suspension', 'termination', 'rejection'],
+    enum: ['strike', 'suspension', 'termination', 'rejection', 'order_removal'],
     description: 'What the appeal contests; null on the total row',
   })
   kind: string | null;

@@ -3422,7 +3422,7 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: 'strike' | 'suspension' | 'termination' | 'rejection';
+      kind: 'strike' | 'suspension' | 'termination' | 'rejection' | 'order_removal';
       /** @enum {string} */
       status: 'under_review' | 'upheld' | 'reversed' | 'refused_late';
       /** Format: uuid */
@@ -3471,7 +3471,7 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: 'strike' | 'suspension' | 'termination' | 'rejection';
+      kind: 'strike' | 'suspension' | 'termination' | 'rejection' | 'order_removal';
       /** @enum {string} */
       status: 'under_review' | 'upheld' | 'reversed' | 'refused_late';
       /** Format: uuid */
@@ -3976,7 +3976,7 @@ export interface components {
        * @description What the appeal contests; null on the total row
        * @enum {string|null}
        */
-      kind: 'strike' | 'suspension' | 'termination' | 'rejection' | null;
+      kind: 'strike' | 'suspension' | 'termination' | 'rejection' | 'order_removal' | null;
       received: number;
       /** @description The decision stood */
       upheld: number;
