@@ -76,6 +76,12 @@ describe('the statement of reasons for a suspension', () => {
     expect(mail.to).toEqual(contacts);
     expect(mail.text).toContain('Restriction: suspension of the server or network port');
     expect(mail.text).toContain('Out-of-court dispute settlement');
+    // Redress for a suspension is the appeal of its notice, not a letter to legal about a termination case.
+    expect(mail.text).toContain('appeal it in the customer portal');
+    expect(mail.text).not.toContain('until decommissioning');
+    expect(statement.redress.internalComplaint).toMatch(
+      /^Internal complaint: once the suspension is in place/,
+    );
     expect(mail.text).not.toContain(CSAM_PATH);
     // The statement's delivery was confirmed before the NOC's task (and its email) existed.
     const [order] = (await db.query(

@@ -76,6 +76,8 @@ interface Wording {
   suspension: (effective: string) => string;
   suspensionExplanation: (categories: string) => string;
   suspensionAutomated: string;
+  /** A suspension is contested as an appeal of its notice, not by withdrawing a termination case. */
+  suspensionComplaint: string;
   source: (kinds: string[]) => string;
   automated: string;
   ground: (type: StatementOfReasons['ground']['type'], reference: string) => string;
@@ -100,6 +102,8 @@ const WORDING: Record<'nl' | 'en', (legalEmail: string) => Wording> = {
       'deadline our terms set; suspending the part of the service that serves it stops the harm while it is there.',
     suspensionAutomated:
       'No automated means were used to detect the content or to take this decision: a person at our abuse desk, or our policy once the deadline had passed, requested the suspension, and a network engineer carried it out.',
+    suspensionComplaint:
+      'Internal complaint: once the suspension is in place, appeal it in the customer portal (on the notice) within the appeal period; someone other than the person who decided reviews it.',
     source: (kinds) =>
       kinds.length
         ? `The decision follows notices from third parties (${kinds.join(', ')}) about content on your service.`
@@ -137,6 +141,8 @@ const WORDING: Record<'nl' | 'en', (legalEmail: string) => Wording> = {
       'voorwaarden verwijderd; het opschorten van het deel van de dienst dat haar aanbiedt stopt de schade zolang ze er is.',
     suspensionAutomated:
       'Er zijn geen geautomatiseerde middelen gebruikt om de inhoud op te sporen of om deze beslissing te nemen: een medewerker van onze abuse-afdeling, of ons beleid na het verstrijken van de termijn, heeft de opschorting gevraagd, en een netwerkbeheerder heeft die uitgevoerd.',
+    suspensionComplaint:
+      'Interne klacht: teken, zodra de opschorting is uitgevoerd, bezwaar aan in het klantenportaal (bij de melding) binnen de bezwaartermijn; iemand anders dan wie besliste beoordeelt het.',
     source: (kinds) =>
       kinds.length
         ? `De beslissing volgt op meldingen van derden (${kinds.join(', ')}) over inhoud op uw dienst.`
@@ -189,6 +195,7 @@ export function buildStatementOfReasons(f: StatementFacts): StatementOfReasons {
   const type = illegal ? 'illegal_content' : 'incompatible_content';
   const missed = f.notices.filter((n) => n.deadlineMissed).length;
   const suspension = f.restriction === 'suspension';
+  const redress = suspension ? { ...w.redress, internalComplaint: w.suspensionComplaint } : w.redress;
   const explanation = suspension
     ? w.suspensionExplanation(categories.join(', ') || '-')
     : w.explanation(f.notices.length, missed, categories.join(', ') || '-');
@@ -203,7 +210,7 @@ export function buildStatementOfReasons(f: StatementFacts): StatementOfReasons {
     `${w.facts}: ${f.case.reason}`,
     w.source(notifierKinds),
     suspension ? w.suspensionAutomated : w.automated,
-    `${w.redressIntro}: ${w.redress.internalComplaint} ${w.redress.outOfCourt} ${w.redress.court}`,
+    `${w.redressIntro}: ${redress.internalComplaint} ${redress.outOfCourt} ${redress.court}`,
   ];
   return {
     format: 'takedown.statement-of-reasons',
@@ -231,7 +238,7 @@ export function buildStatementOfReasons(f: StatementFacts): StatementOfReasons {
     automated: { detection: false, decision: false },
     categories,
     contentReportedAt: reported,
-    redress: w.redress,
+    redress,
     text: { title: w.title, paragraphs },
   };
 }
