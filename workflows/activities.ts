@@ -154,6 +154,11 @@ export interface NoticeActivities extends RemovalProbeActivities {
   openTask(task: OpenTask): Promise<{ taskId: string }>;
   /** Emails the assignee of a still-open task again, once per key. */
   remindTask(input: { taskId: string; key: string }): Promise<void>;
+  /**
+   * Sends the customer the statement of reasons for the suspension of what serves the notice's content (DSA Art. 17),
+   * signed and stored; once per notice.
+   */
+  sendSuspensionStatement(input: { noticeId: string }): Promise<void>;
   /** Cancels the notice's open tasks when it closes, so that their links say so. */
   closeTasks(input: { noticeId: string; reason: string }): Promise<void>;
   /** Tells the source what happened, once, where it gave a contact. */

@@ -183,6 +183,22 @@ describe('replay of saved notice histories', () => {
     });
   });
 
+  describe('a removal order’s NOC stands by until the statement of reasons is out (patch order-suspension-statement)', () => {
+    it('replays the removal order recorded before it, whose NOC was asked to suspend at receipt', () => {
+      expect(patchesIn(named('notice-v6-removal-order'))).not.toContain('order-suspension-statement');
+    });
+
+    it('replays one recorded since: suspended on the stand-by, the statement sent before the close', () => {
+      const history = named('notice-v7-order-stand-by-suspended');
+      expect(patchesIn(history)).toContain('order-suspension-statement');
+      const activities = (history.events ?? []).flatMap((e) => {
+        const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+        return type ? [type] : [];
+      });
+      expect(activities).toContain('sendSuspensionStatement');
+    });
+  });
+
   describe('verified removal by probe (patch removal-probe)', () => {
     const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
 

@@ -84,6 +84,9 @@ export function recordingActivities(opts: {
     async closeTasks(input) {
       push('closeTasks', input);
     },
+    async sendSuspensionStatement(input) {
+      push('sendSuspensionStatement', input);
+    },
     async sendSourceFeedback(input) {
       push('sendSourceFeedback', input);
       if (opts.feedbackFails) throw new Error('the source webhook answered 503');

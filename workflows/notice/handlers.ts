@@ -104,7 +104,7 @@ async function taskCompleted(
       if (leadsOn && run.timers) run.followUpAtMs = followUpAt(run.timers, now());
       return;
     case 'noc_suspension:suspended':
-      return steps.close('suspended', m.by, m.note, now());
+      return steps.suspended(m.by, m.note);
     case 'noc_suspension:not_possible':
       if (leadsOn)
         await steps.openTask(

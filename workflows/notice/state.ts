@@ -59,6 +59,11 @@ export class NoticeRun {
   lastCalled = -1;
   escalatedAtMs: number | null = null;
   suspensionRequested = false;
+  /**
+   * A removal order's NOC task opened at receipt to stand by (patch order-suspension-statement): the go to suspend
+   * comes later, as a suspension request, after the customer's statement of reasons.
+   */
+  nocStandingBy = false;
   closedAtMs: number | null = null;
   /** When the lead hears of a notice still open after the account manager acted (feature everyOutcomeLeadsOn). */
   followUpAtMs: number | null = null;

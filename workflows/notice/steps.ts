@@ -241,14 +241,42 @@ export class NoticeSteps {
   async engageNocAtReceipt(): Promise<void> {
     const run = this.run;
     if (!this.urgent() || !this.timers.nocAtReceipt || !run.customer || run.suspensionRequested) return;
+    const deadline = iso(run.deadlineMs as number);
+    // DSA Art. 17: standing by restricts nothing; the go (a suspension request, at the deadline or earlier by a
+    // person) comes after the customer's statement of reasons. Runs from before were asked to suspend at receipt.
+    if (patched('order-suspension-statement')) {
+      run.nocStandingBy = true;
+      await this.openTask(
+        'noc_suspension',
+        'noc',
+        `A removal order: stand by to suspend the server or port that serves the material. The go comes as a second task at the deadline (${deadline}) unless the material is removed before, after the customer has its statement of reasons; then suspend and confirm on either task.`,
+      );
+      return;
+    }
     run.suspensionRequested = true;
     await this.openTask(
       'noc_suspension',
       'noc',
-      `A removal order: be ready to suspend the server or port that serves the material before the deadline (${iso(
-        run.deadlineMs as number,
-      )}), then confirm.`,
+      `A removal order: be ready to suspend the server or port that serves the material before the deadline (${deadline}), then confirm.`,
     );
+  }
+
+  /**
+   * The NOC confirms a suspension: where it acted on a removal order's stand-by before the go, the customer gets its
+   * statement of reasons now, before the suspension is on record, rather than never.
+   */
+  async suspended(actor: string, note?: string): Promise<void> {
+    const run = this.run;
+    if (run.nocStandingBy && !run.suspensionRequested) {
+      run.suspensionRequested = true;
+      await this.record('suspension_requested', {
+        next: 'suspension_requested',
+        actor,
+        reason: 'A removal order: the NOC suspended the service that served the material on its stand-by.',
+      });
+      await activities.sendSuspensionStatement({ noticeId: run.id });
+    }
+    await this.close('suspended', actor, note, now());
   }
 
   async escalate(reason: string, actor = 'workflow'): Promise<void> {
@@ -443,6 +471,7 @@ export class NoticeSteps {
     run.escalatedAtMs = null;
     run.closedAtMs = null;
     run.suspensionRequested = false;
+    run.nocStandingBy = false;
     run.nextReminder = this.timers.reminders.length; // the reopened notice gets its deadline, not the old reminders
     await this.record('reopened', { actor, reason, data: { reopened: run.reopened } });
     if (patched('standing-feed')) {

@@ -46,7 +46,7 @@ const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 @Injectable()
 export class NotificationActivitiesService implements Pick<
   NoticeActivities,
-  'openTask' | 'remindTask' | 'closeTasks' | 'sendSourceFeedback'
+  'openTask' | 'remindTask' | 'closeTasks' | 'sendSuspensionStatement' | 'sendSourceFeedback'
 > {
   private readonly logger = new Logger(NotificationActivitiesService.name);
   private readonly once: EmailOnce;
@@ -171,7 +171,7 @@ export class NotificationActivitiesService implements Pick<
     const notice = await this.notice(input.noticeId);
     // A person decided to suspend: the customer has the statement of reasons before the NOC is asked to act.
     if (input.kind === 'noc_suspension' && notice.state === 'suspension_requested' && notice.customerId) {
-      await this.sendSuspensionStatement(notice, notice.customerId);
+      await this.suspensionStatement(notice, notice.customerId);
     }
     const assigneeEmail = await this.assigneeEmail(input.assignee, notice);
     // A retry after a crash finds the task the first attempt inserted, whatever the email's fate was.
@@ -193,8 +193,14 @@ export class NotificationActivitiesService implements Pick<
     return { taskId: task.id };
   }
 
+  /** A suspension the NOC made on a removal order's stand-by, before any request: its statement (activity). */
+  async sendSuspensionStatement(input: { noticeId: string }): Promise<void> {
+    const notice = await this.notice(input.noticeId);
+    if (notice.customerId) await this.suspensionStatement(notice, notice.customerId);
+  }
+
   /** The statement of reasons for a suspension (DSA Art. 17), to the customer's abuse contacts with its PDF; once. */
-  private async sendSuspensionStatement(notice: NoticeEntity, customerId: string): Promise<void> {
+  private async suspensionStatement(notice: NoticeEntity, customerId: string): Promise<void> {
     if (!this.statements) return;
     const { customer, contacts } = await customerWithContacts(this.db, customerId);
     const statement = await this.statements.ensureForSuspension({ noticeId: notice.id });

@@ -1404,10 +1404,30 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The yearly DSA Art. 15 report (Implementing Regulation (EU) 2024/2835): removal orders by Member State, Art. 16 notices by category and notifier kind (trusted flaggers apart), own-initiative actions; actions on the law or the terms, median times. JSON, or one section as CSV
+     * The yearly DSA Art. 15 report (Implementing Regulation (EU) 2024/2835): removal orders by Member State, Art. 16 notices by category and notifier kind (trusted flaggers apart), own-initiative actions; actions on the law or the terms, median times; appeals; the use of automated means. JSON, or one section as CSV
      * @description Roles: `admin`, `abuse_lead`, `legal`.
      */
     get: operations['TransparencyReportController_transparency'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/reports/tco': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The yearly figures of the TCO Regulation (EU) 2021/784 Art. 7(2): removal orders received, executed (and the items removed or disabled), not executed and why; content providers’ complaints (Art. 10) by outcome and the restorations they led to. JSON, or CSV
+     * @description Roles: `admin`, `legal`.
+     */
+    get: operations['TransparencyReportController_tco'];
     put?: never;
     post?: never;
     delete?: never;
@@ -3476,7 +3496,7 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: 'strike' | 'suspension' | 'termination' | 'rejection';
+      kind: 'strike' | 'suspension' | 'termination' | 'rejection' | 'order_removal';
       /** @enum {string} */
       status: 'under_review' | 'upheld' | 'reversed' | 'refused_late';
       /** Format: uuid */
@@ -3525,7 +3545,7 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: 'strike' | 'suspension' | 'termination' | 'rejection';
+      kind: 'strike' | 'suspension' | 'termination' | 'rejection' | 'order_removal';
       /** @enum {string} */
       status: 'under_review' | 'upheld' | 'reversed' | 'refused_late';
       /** Format: uuid */
@@ -3948,13 +3968,17 @@ export interface components {
        */
       byCategory: Record<string, never>;
       /**
-       * @description Trusted flaggers, hotlines and the police (DSA Art. 22) against all other sources
+       * @description By who sent them, as the Art. 15 report counts them: removal orders (TCO Regulation), the authorities’ other notices, trusted flaggers (DSA Art. 22), hotlines, other (the public, other providers), the provider’s own initiative. Every kind is present.
        * @example {
-       *       "trusted": 20,
-       *       "other": 32
+       *       "authority_order": 1,
+       *       "authority": 3,
+       *       "trusted_flagger": 12,
+       *       "hotline": 5,
+       *       "other": 30,
+       *       "own_initiative": 2
        *     }
        */
-      bySourceType: Record<string, never>;
+      byNotifierKind: Record<string, never>;
       /**
        * @description Actions taken
        * @example {
@@ -4026,7 +4050,7 @@ export interface components {
        * @description What the appeal contests; null on the total row
        * @enum {string|null}
        */
-      kind: 'strike' | 'suspension' | 'termination' | 'rejection' | null;
+      kind: 'strike' | 'suspension' | 'termination' | 'rejection' | 'order_removal' | null;
       received: number;
       /** @description The decision stood */
       upheld: number;
@@ -4042,6 +4066,26 @@ export interface components {
       rows: components['schemas']['ComplaintFiguresView'][];
       total: components['schemas']['ComplaintFiguresView'];
     };
+    AutomatedMeansView: {
+      /** @description Whether automated means detected content or took a moderation decision */
+      used: boolean;
+      /** @description Qualitative description */
+      description: string;
+      /** @description The precise purposes; none when unused */
+      purposes: string[];
+      /** @description Indicator of accuracy (0–1); null when unused */
+      accuracy: number | null;
+      /** @description Possible rate of error (0–1); null when unused */
+      errorRate: number | null;
+      /** @description The safeguards applied */
+      safeguards: string;
+      /** @description Statements of reasons made in the year */
+      statementsOfReasons: number;
+      /** @description Of them, content detected by automated means */
+      withAutomatedDetection: number;
+      /** @description Of them, decided by automated means */
+      withAutomatedDecision: number;
+    };
     TransparencyReportView: {
       year: number;
       /** @description Start of the year (inclusive), UTC */
@@ -4056,6 +4100,48 @@ export interface components {
       ownInitiative: components['schemas']['NoticesSection'];
       /** @description Art. 15(1)(d): appeals through the internal complaint handling, and their outcomes */
       complaints: components['schemas']['ComplaintsSection'];
+      /** @description Art. 15(1)(e): the use of automated means for content moderation */
+      automatedMeans: components['schemas']['AutomatedMeansView'];
+    };
+    TcoNotExecuted: {
+      disputedAccepted: number;
+      invalid: number;
+      withdrawn: number;
+      total: number;
+    };
+    TcoOrders: {
+      /** @description Removal orders received in the year */
+      received: number;
+      /** @description Given effect: the content removed or access disabled (suspended) */
+      executed: number;
+      /** @description The URLs of the executed orders: items removed or disabled */
+      itemsRemovedOrDisabled: number;
+      /** @description Not executed, by why */
+      notExecuted: components['schemas']['TcoNotExecuted'];
+      open: number;
+    };
+    TcoComplaints: {
+      /** @description Content providers’ complaints (appeals) against a removal under an order */
+      received: number;
+      /** @description Granted: the removal reversed */
+      granted: number;
+      /** @description Rejected: the removal stood */
+      rejected: number;
+      underReview: number;
+      /** @description Filed after the appeal period */
+      refusedLate: number;
+    };
+    TcoReportView: {
+      year: number;
+      /** @description Start of the year (inclusive), UTC */
+      from: string;
+      /** @description Start of the next year (exclusive), UTC */
+      to: string;
+      orders: components['schemas']['TcoOrders'];
+      /** @description Art. 10 complaints, by outcome */
+      complaints: components['schemas']['TcoComplaints'];
+      /** @description Content or access reinstated after a complaint: the complaints granted */
+      restorations: number;
     };
     AuditActorView: {
       /** @enum {string} */
@@ -11657,7 +11743,7 @@ export interface operations {
         year: number;
         format?: 'json' | 'csv';
         /** @description The section a CSV holds (one file per section, as the template lays them out); required with csv */
-        section?: 'orders' | 'notices' | 'own_initiative' | 'complaints';
+        section?: 'orders' | 'notices' | 'own_initiative' | 'complaints' | 'automated_means';
       };
       header?: never;
       path?: never;
@@ -11694,6 +11780,87 @@ export interface operations {
         };
       };
       /** @description The token's role may not call this route; it needs one of: admin, abuse_lead, legal */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  TransparencyReportController_tco: {
+    parameters: {
+      query: {
+        /** @description Calendar year (UTC) */
+        year: number;
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description JSON, or one figure a line as CSV with format=csv */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TcoReportView'];
+          'text/csv': components['schemas']['TcoReportView'];
+        };
+      };
+      /** @description year is missing or not a whole number from 2000 to 9999 */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, legal */
       403: {
         headers: {
           [name: string]: unknown;
