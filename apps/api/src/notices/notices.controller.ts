@@ -23,7 +23,7 @@ import {
   type NoticeAction,
 } from './notice.dto';
 import { CurrentPrincipal, submittingSource, visibilityOf } from '../auth/principal';
-import { disclosedNotice } from './disclosed-notice';
+import { disclosedNotice, readerOf } from './disclosed-notice';
 import { NoticesService } from './notices.service';
 import { SourceNoticePage, SourceNoticeView } from './source-notice.dto';
 import { Roles } from '../auth/access';
@@ -54,7 +54,7 @@ export class NoticesController {
     const source = submittingSource(principal);
     if (source) {
       const own = await this.notices.listForSource(query, source, principal.roles);
-      return { ...own, items: own.items.map((n) => disclosedNotice(n, principal.roles)) };
+      return { ...own, items: own.items.map((n) => disclosedNotice(n, readerOf(principal))) };
     }
     const page = await this.notices.list(
       query,
@@ -62,7 +62,7 @@ export class NoticesController {
       principal.roles,
       actorLabel(principal.actor),
     );
-    return { ...page, items: page.items.map((n) => disclosedNotice(n, principal.roles)) };
+    return { ...page, items: page.items.map((n) => disclosedNotice(n, readerOf(principal))) };
   }
 
   @Get(':id')
@@ -82,10 +82,8 @@ export class NoticesController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<NoticeView | SourceNoticeView> {
     const source = submittingSource(principal);
-    const notice = source
-      ? await this.notices.getForSource(id, source)
-      : await this.notices.get(id, visibilityOf(principal));
-    return disclosedNotice(notice, principal.roles);
+    if (source) return disclosedNotice(await this.notices.getForSource(id, source), readerOf(principal));
+    return disclosedNotice(await this.notices.get(id, visibilityOf(principal)), readerOf(principal));
   }
 
   @Post('bulk-actions')
@@ -140,12 +138,12 @@ export class NoticesController {
     },
   })
   @ApiNotFoundResponse({ description: 'No such notice' })
-  assign(
+  async assign(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: AssignDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<NoticeView> {
-    return this.notices.assign(id, dto.assignee, principal);
+    return disclosedNotice(await this.notices.assign(id, dto.assignee, principal), readerOf(principal));
   }
 
   @Post(':id/actions/:action')
@@ -171,7 +169,7 @@ export class NoticesController {
       'NOTICE.REOPEN_WINDOW_PASSED, …) and `state` is the notice’s state; nothing changed',
   })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; retry' })
-  act(
+  async act(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Param('action') action: string,
     @Body() dto: NoticeActionDto,
@@ -184,6 +182,9 @@ export class NoticesController {
         'action',
       );
     }
-    return this.notices.act(id, action as NoticeAction, dto, principal);
+    return disclosedNotice(
+      await this.notices.act(id, action as NoticeAction, dto, principal),
+      readerOf(principal),
+    );
   }
 }

@@ -29,7 +29,7 @@ import { EVERYTHING, submittingSource, visibilityOf, type Visibility } from '../
 import { PeopleService } from '../people/people.service';
 import { signalNotice, startNoticeAction, withTemporal } from '../temporal/notice-signal';
 import { storeResolved } from './host-notices';
-import { disclosedNotice } from './disclosed-notice';
+import { disclosedNotice, STAFF } from './disclosed-notice';
 import { newNoticeRows, reportRow, submitAudit } from './notice-rows';
 import type { SourceNoticePage, SourceNoticeView } from './source-notice.dto';
 import type {
@@ -121,6 +121,7 @@ export class NoticesService {
     principal: Principal,
   ): Promise<{ status: 200 | 201; body: NoticeView | SourceNoticeView }> {
     const source = submittingSource(principal);
+    // The caller has just sent these URLs: its answer follows the role rule, not the reading routes' (readerOf).
     if (!source)
       return { status: result.created ? 201 : 200, body: disclosedNotice(result.notice, principal.roles) };
     const body = disclosedNotice(await this.getForSource(result.notice.id, source), principal.roles);
@@ -307,7 +308,7 @@ export class NoticesService {
         tx,
       );
     });
-    return this.get(id);
+    return disclosedNotice(await this.get(id), STAFF);
   }
 
   /** `roles`: the reader's, for what a search may match (`whereSearched`); `me`: its subject, for `assignee=me`. */
