@@ -24,6 +24,7 @@ import {
 } from './notice.dto';
 import { CurrentPrincipal, submittingSource, visibilityOf } from '../auth/principal';
 import { disclosedNotice, readerOf } from './disclosed-notice';
+import { BreachForecasts } from './breach-forecasts';
 import { NoticesService } from './notices.service';
 import { SourceNoticePage, SourceNoticeView } from './source-notice.dto';
 import { Roles } from '../auth/access';
@@ -32,7 +33,10 @@ import { Audit } from '../audit/audit.decorator';
 @ApiTags('notices')
 @Controller('v1/notices')
 export class NoticesController {
-  constructor(private readonly notices: NoticesService) {}
+  constructor(
+    private readonly notices: NoticesService,
+    private readonly forecasts: BreachForecasts,
+  ) {}
 
   @Get()
   @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc', 'source')
@@ -62,7 +66,8 @@ export class NoticesController {
       principal.roles,
       actorLabel(principal.actor),
     );
-    return { ...page, items: page.items.map((n) => disclosedNotice(n, readerOf(principal))) };
+    const items = page.items.map((n) => disclosedNotice(n, readerOf(principal)));
+    return { ...page, items: await this.forecasts.of(items) };
   }
 
   @Get(':id')
@@ -83,7 +88,9 @@ export class NoticesController {
   ): Promise<NoticeView | SourceNoticeView> {
     const source = submittingSource(principal);
     if (source) return disclosedNotice(await this.notices.getForSource(id, source), readerOf(principal));
-    return disclosedNotice(await this.notices.get(id, visibilityOf(principal)), readerOf(principal));
+    const notice = disclosedNotice(await this.notices.get(id, visibilityOf(principal)), readerOf(principal));
+    const [forecast] = await this.forecasts.of([notice]);
+    return forecast;
   }
 
   @Post('bulk-actions')

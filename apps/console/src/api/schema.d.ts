@@ -1698,6 +1698,25 @@ export interface components {
       limit: number;
       offset: number;
     };
+    BreachForecastView: {
+      /** @description The customer has not acted (no removal claim, no dispute) and less time is left than it typically takes to remove: the notice is expected to miss its deadline */
+      willMiss: boolean;
+      /**
+       * @description The median time from receipt to removal of the removals it goes by
+       * @example 21600
+       */
+      typicalSeconds: number;
+      /**
+       * @description Whose removals: this customer’s in this category, or (too few of those) every customer’s
+       * @enum {string}
+       */
+      basis: 'customer' | 'category';
+      /**
+       * @description How many removals of the last 90 days the median is of
+       * @example 12
+       */
+      removals: number;
+    };
     NoticeSummaryView: {
       /** Format: uuid */
       id: string;
@@ -1768,6 +1787,8 @@ export interface components {
        * @example J. de Vries
        */
       assignedToName?: string | null;
+      /** @description Staff reads of open notices: will it miss its deadline, going by past removals (null: no running clock on the customer, the deadline passed, or too little history) */
+      forecast?: components['schemas']['BreachForecastView'] | null;
     };
     NoticePage: {
       items: components['schemas']['NoticeSummaryView'][];
@@ -1860,6 +1881,8 @@ export interface components {
        * @example J. de Vries
        */
       assignedToName?: string | null;
+      /** @description Staff reads of open notices: will it miss its deadline, going by past removals (null: no running clock on the customer, the deadline passed, or too little history) */
+      forecast?: components['schemas']['BreachForecastView'] | null;
       /** @description Every report this notice stands for */
       reports: components['schemas']['NoticeReportView'][];
       pendingTasks: components['schemas']['PendingTaskView'][];
