@@ -332,7 +332,10 @@ describe('the console’s customers pages, audited CSAM reveal, audit trail, tra
       await page.getByTestId('audit-count').waitFor();
       await page.getByLabel('Target').fill(`notice:${notices.csam.id}`);
       await page.waitForURL((url) => url.searchParams.get('target') === `notice:${notices.csam.id}`);
-      await page.locator('[data-action="notice.reveal_urls"]').first().waitFor();
+      // The filtered answer, not the unfiltered rows still on screen while it loads (other files reveal too).
+      await page
+        .locator('[data-testid="audit-table"][aria-busy="false"] [data-action="notice.reveal_urls"]')
+        .waitFor();
       await expect(page.locator('[data-action="notice.reveal_urls"]').innerText()).resolves.toContain(
         'Desk reveal',
       );
