@@ -28,6 +28,7 @@ import { AppConfig } from '../app-config';
 import { EVERYTHING, submittingSource, visibilityOf, type Visibility } from '../auth/principal';
 import { PeopleService } from '../people/people.service';
 import { signalNotice, startNoticeAction, withTemporal } from '../temporal/notice-signal';
+import { BreachForecasts } from './breach-forecasts';
 import { storeResolved } from './host-notices';
 import { disclosedNotice, STAFF } from './disclosed-notice';
 import { newNoticeRows, reportRow, submitAudit } from './notice-rows';
@@ -70,6 +71,7 @@ export class NoticesService {
     @Inject(Client) private readonly temporal: Client,
     private readonly config: AppConfig,
     private readonly people: PeopleService,
+    private readonly forecasts: BreachForecasts,
   ) {}
 
   /**
@@ -122,8 +124,11 @@ export class NoticesService {
   ): Promise<{ status: 200 | 201; body: NoticeView | SourceNoticeView }> {
     const source = submittingSource(principal);
     // The caller has just sent these URLs: its answer follows the role rule, not the reading routes' (readerOf).
-    if (!source)
-      return { status: result.created ? 201 : 200, body: disclosedNotice(result.notice, principal.roles) };
+    if (!source) {
+      // With its forecast, as a staff read gives it.
+      const [body] = await this.forecasts.of([disclosedNotice(result.notice, principal.roles)]);
+      return { status: result.created ? 201 : 200, body };
+    }
     const body = disclosedNotice(await this.getForSource(result.notice.id, source), principal.roles);
     return { status: result.created || result.joined ? 201 : 200, body };
   }
