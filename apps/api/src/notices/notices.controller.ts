@@ -48,7 +48,9 @@ export class NoticesController {
   // The staff's schema is the one declared (the console is typed from it); a source's is named in the description.
   @ApiOkResponse({
     type: NoticePage,
-    description: 'A page of notices; a `source` token gets a SourceNoticePage: its own view of each',
+    description:
+      'A page of notices (CSAM URLs as scheme and host + `/[redacted]` for staff, each open notice with its breach ' +
+      '`forecast`); a `source` token gets a SourceNoticePage: its own view of each',
   })
   @ApiBadRequestResponse({ description: 'A filter is invalid; the body names it' })
   async list(
@@ -76,7 +78,10 @@ export class NoticesController {
     summary: 'A notice with its reports, pending tasks and full timeline',
     description:
       'A `source` token reads its own view (SourceNoticeView): its own reports, the URLs they named, the state and ' +
-      'the outcome; never another reporter, their reference or URLs, notes, tasks or the timeline.',
+      'the outcome; never another reporter, their reference or URLs, notes, tasks or the timeline. Staff read a CSAM ' +
+      'notice’s URLs, and URLs in its text, timeline and task summaries, as scheme and host + `/[redacted]` ' +
+      '(`GET /v1/notices/{id}/urls` gives them in full and is audited); `forecast` says whether it will miss its ' +
+      'deadline.',
   })
   @ApiExtraModels(SourceNoticeView)
   @ApiOkResponse({ type: NoticeView, description: 'The notice; for a `source` token a SourceNoticeView' })

@@ -79,7 +79,7 @@ export interface paths {
     };
     /**
      * A notice with its reports, pending tasks and full timeline
-     * @description A `source` token reads its own view (SourceNoticeView): its own reports, the URLs they named, the state and the outcome; never another reporter, their reference or URLs, notes, tasks or the timeline.
+     * @description A `source` token reads its own view (SourceNoticeView): its own reports, the URLs they named, the state and the outcome; never another reporter, their reference or URLs, notes, tasks or the timeline. Staff read a CSAM notice’s URLs, and URLs in its text, timeline and task summaries, as scheme and host + `/[redacted]` (`GET /v1/notices/{id}/urls` gives them in full and is audited); `forecast` says whether it will miss its deadline.
      *
      *     Roles: `admin`, `abuse_desk`, `abuse_lead`, `account_manager`, `legal`, `noc`, `source`.
      */
@@ -4818,7 +4818,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description A page of notices; a `source` token gets a SourceNoticePage: its own view of each */
+      /** @description A page of notices (CSAM URLs as scheme and host + `/[redacted]` for staff, each open notice with its breach `forecast`); a `source` token gets a SourceNoticePage: its own view of each */
       200: {
         headers: {
           [name: string]: unknown;
