@@ -79,7 +79,7 @@ export interface paths {
     };
     /**
      * A notice with its reports, pending tasks and full timeline
-     * @description A `source` token reads its own view (SourceNoticeView): its own reports, the URLs they named, the state and the outcome; never another reporter, their reference or URLs, notes, tasks or the timeline.
+     * @description A `source` token reads its own view (SourceNoticeView): its own reports, the URLs they named, the state and the outcome; never another reporter, their reference or URLs, notes, tasks or the timeline. Staff read a CSAM notice’s URLs, and URLs in its text, timeline and task summaries, as scheme and host + `/[redacted]` (`GET /v1/notices/{id}/urls` gives them in full and is audited); `forecast` says whether it will miss its deadline.
      *
      *     Roles: `admin`, `abuse_desk`, `abuse_lead`, `account_manager`, `legal`, `noc`, `source`.
      */
@@ -1744,6 +1744,25 @@ export interface components {
       limit: number;
       offset: number;
     };
+    BreachForecastView: {
+      /** @description The customer has not acted (no removal claim, no dispute) and less time is left than it typically takes to remove: the notice is expected to miss its deadline */
+      willMiss: boolean;
+      /**
+       * @description The median time from receipt to removal of the removals it goes by
+       * @example 21600
+       */
+      typicalSeconds: number;
+      /**
+       * @description Whose removals: this customer’s in this category, or (too few of those) every customer’s
+       * @enum {string}
+       */
+      basis: 'customer' | 'category';
+      /**
+       * @description How many removals of the last 90 days the median is of
+       * @example 12
+       */
+      removals: number;
+    };
     NoticeSummaryView: {
       /** Format: uuid */
       id: string;
@@ -1814,6 +1833,8 @@ export interface components {
        * @example J. de Vries
        */
       assignedToName?: string | null;
+      /** @description Staff reads of open notices: will it miss its deadline, going by past removals (null: no running clock on the customer, the deadline passed, or too little history) */
+      forecast?: components['schemas']['BreachForecastView'] | null;
     };
     NoticePage: {
       items: components['schemas']['NoticeSummaryView'][];
@@ -1906,6 +1927,8 @@ export interface components {
        * @example J. de Vries
        */
       assignedToName?: string | null;
+      /** @description Staff reads of open notices: will it miss its deadline, going by past removals (null: no running clock on the customer, the deadline passed, or too little history) */
+      forecast?: components['schemas']['BreachForecastView'] | null;
       /** @description Every report this notice stands for */
       reports: components['schemas']['NoticeReportView'][];
       pendingTasks: components['schemas']['PendingTaskView'][];
@@ -4955,7 +4978,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description A page of notices; a `source` token gets a SourceNoticePage: its own view of each */
+      /** @description A page of notices (CSAM URLs as scheme and host + `/[redacted]` for staff, each open notice with its breach `forecast`); a `source` token gets a SourceNoticePage: its own view of each */
       200: {
         headers: {
           [name: string]: unknown;
