@@ -56,6 +56,8 @@ interface Options {
   drainS: number;
   customers: number;
   temporal: 'postgres' | 'sqlite';
+  /** Dynamic configuration added to the PostgreSQL-backed server's, `key=value,…`: for trying the server's knobs. */
+  temporalConfig: [string, string][];
 }
 
 /** One phase at one rate: latencies in ms, Infinity for what did not come within the drain. */
@@ -79,9 +81,11 @@ interface WorkerFigures {
   /** Takedown's own activity timer: the notice's two activities at intake. */
   receiveNotice: number;
   notifyCustomer: number;
-  workerCpu: number;
-  temporalCpu: number;
+  /** CPU time per notice (or floor run) of each process, ms: this process is the API, the client and the capture. */
+  cpuMs: Record<CpuPart, number>;
 }
+
+type CpuPart = 'worker' | 'temporal' | 'postgres' | 'api';
 
 interface RateResult {
   rate: number;
@@ -122,7 +126,13 @@ function options(): Options {
     drainS: Number(get('drain', '300')),
     customers: Number(get('customers', '50')),
     temporal,
+    temporalConfig: get('temporal-config', '')
+      .split(',')
+      .filter((kv) => kv.includes('='))
+      .map((kv) => kv.split('=', 2).map((x) => x.trim()) as [string, string]),
   };
+  if (opts.temporalConfig.length && temporal !== 'postgres')
+    throw new Error('--temporal-config: postgres only');
   for (const [k, v] of Object.entries(opts))
     if ([v].flat().some((x) => typeof x === 'number' && !(x > 0)))
       throw new Error(`--${k}: positive numbers`);
@@ -146,6 +156,13 @@ async function main(): Promise<void> {
     ports: { postgres: await freePort(), temporal: await freePort(), smtp: await freePort() },
     log: (l) => log(l),
   });
+  if (opts.temporalConfig.length) {
+    // The server reads its dynamic configuration every 10 s: added before any task queue exists, and waited for.
+    const file = path.join(dir, 'temporal-postgres', 'config', 'dynamicconfig.yaml');
+    fs.appendFileSync(file, opts.temporalConfig.map(([k, v]) => `${k}:\n  - value: ${v}\n`).join(''));
+    log(`Temporal dynamic configuration: ${opts.temporalConfig.map((kv) => kv.join('=')).join(', ')}`);
+    await sleep(11_000);
+  }
   const workerPort = await freePort();
   const floorMetricsPort = await freePort();
   const env = {
@@ -227,6 +244,7 @@ async function main(): Promise<void> {
       workerPid: worker.pid as number,
       floorPid: floor.child.pid as number,
       temporalPid: stack.temporalPid,
+      postmasterPid: await postmaster(db),
       next: 0,
     };
     // A few of each first, so that neither side's first figures carry bundling, JIT or connection set-up.
@@ -276,6 +294,7 @@ interface Ctx {
   workerPid: number;
   floorPid: number;
   temporalPid: number | null;
+  postmasterPid: number;
   /** A counter for unique notices and floor runs across phases. */
   next: number;
 }
@@ -325,7 +344,7 @@ async function runE2e(ctx: Ctx, rate: number, seconds: number): Promise<Phase> {
     fromSchedule: ok.map((s) => arrival(s) - s.scheduled),
     fromAnswer: ok.map((s) => arrival(s) - (s.answered as number)),
     answer: ok.map((s) => (s.answered as number) - s.scheduled),
-    worker: figures(before, after),
+    worker: figures(before, after, sends.length),
   };
 }
 
@@ -364,7 +383,7 @@ async function runFloor(ctx: Ctx, rate: number, seconds: number): Promise<Phase>
     fromSchedule: ok.map((s) => done(s) - s.scheduled),
     fromAnswer: ok.map((s) => done(s) - (s.started as number)),
     answer: ok.map((s) => (s.started as number) - s.scheduled),
-    worker: figures(before, after),
+    worker: figures(before, after, starts.length),
   };
 }
 
@@ -464,6 +483,12 @@ class FloorWorker {
   }
 }
 
+/** The embedded PostgreSQL's postmaster, from its data directory's `postmaster.pid`. */
+async function postmaster(db: PgClient): Promise<number> {
+  const { rows } = await db.query<{ dir: string }>(`SELECT current_setting('data_directory') AS dir`);
+  return Number(fs.readFileSync(path.join(rows[0].dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+}
+
 interface SeededCustomer {
   /** The first address of the customer's /24. */
   base: number;
@@ -513,22 +538,26 @@ function benchNotice(n: number, customers: SeededCustomer[]) {
 
 interface Sample {
   metrics: Record<string, number>;
-  cpu: number;
-  temporalCpu: number;
+  cpu: Record<CpuPart, number>;
   at: number;
 }
 
 async function sample(ctx: Ctx, metricsPort: number, pid: number): Promise<Sample> {
   return {
     metrics: await metrics(metricsPort),
-    cpu: cpuSeconds(pid),
-    temporalCpu: ctx.temporalPid ? cpuSeconds(ctx.temporalPid) : NaN,
+    cpu: {
+      worker: cpuSeconds([pid]),
+      temporal: ctx.temporalPid ? cpuSeconds([ctx.temporalPid]) : NaN,
+      // The postmaster and its backends (those that came and went meanwhile are not counted: the pools keep theirs).
+      postgres: cpuSeconds([ctx.postmasterPid, ...childrenOf(ctx.postmasterPid)]),
+      api: cpuSeconds([process.pid]),
+    },
     at: Date.now(),
   };
 }
 
 /** Mean per task over the phase (ms) of the SDK's histograms, and CPU as a share of one core (%). */
-function figures(before: Sample, after: Sample): WorkerFigures {
+function figures(before: Sample, after: Sample, items: number): WorkerFigures {
   // The SDK's names carry unit suffixes by option: matched by what they start with.
   const mean = (name: string, labels = '') => {
     const d = (suffix: string) => {
@@ -542,7 +571,7 @@ function figures(before: Sample, after: Sample): WorkerFigures {
     };
     return (d('sum') / d('count')) * 1000;
   };
-  const wall = (after.at - before.at) / 1000;
+  const cpuMs = (part: CpuPart) => ((after.cpu[part] - before.cpu[part]) / items) * 1000;
   return {
     wftScheduleToStart: mean('workflow_task_schedule_to_start_latency'),
     wftExecution: mean('workflow_task_execution_latency'),
@@ -550,8 +579,12 @@ function figures(before: Sample, after: Sample): WorkerFigures {
     activityExecution: mean('activity_execution_latency'),
     receiveNotice: mean('takedown_worker_activity_duration_seconds', 'activity="receiveNotice"'),
     notifyCustomer: mean('takedown_worker_activity_duration_seconds', 'activity="notifyCustomer"'),
-    workerCpu: ((after.cpu - before.cpu) / wall) * 100,
-    temporalCpu: ((after.temporalCpu - before.temporalCpu) / wall) * 100,
+    cpuMs: {
+      worker: cpuMs('worker'),
+      temporal: cpuMs('temporal'),
+      postgres: cpuMs('postgres'),
+      api: cpuMs('api'),
+    },
   };
 }
 
@@ -570,15 +603,29 @@ async function metrics(port: number): Promise<Record<string, number>> {
   return out;
 }
 
-/** User and system CPU time of a process, in seconds (Linux). */
-function cpuSeconds(pid: number): number {
+/** User and system CPU time of these processes, in seconds (Linux). */
+function cpuSeconds(pids: number[]): number {
+  return pids.reduce((sum, pid) => {
+    const fields = statFields(pid);
+    // utime and stime: fields 14 and 15 of proc_pid_stat(5), 12 and 13 after the command's closing parenthesis.
+    return fields ? sum + (Number(fields[11]) + Number(fields[12])) / 100 : sum;
+  }, 0);
+}
+
+function childrenOf(ppid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => Number(statFields(pid)?.[1]) === ppid);
+}
+
+function statFields(pid: number): string[] | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of stat(5), 12 and 13 after the command's closing parenthesis.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return NaN;
+    return null;
   }
 }
 
@@ -643,6 +690,7 @@ function report(opts: Options, results: RateResult[], loadBefore: number[], load
     .join(' ');
   const out = [
     `End-to-end benchmark: Temporal on ${opts.temporal}, ${opts.durationS} s per rate and phase, open loop, ` +
+      (opts.temporalConfig.length ? `${opts.temporalConfig.map((kv) => kv.join('=')).join(' ')}, ` : '') +
       `${os.cpus().length} CPUs, load ${loadBefore.map((l) => l.toFixed(1)).join(' ')} → ` +
       `${loadAfter.map((l) => l.toFixed(1)).join(' ')}, worker ${tuning}`,
     '',
@@ -711,7 +759,7 @@ function report(opts: Options, results: RateResult[], loadBefore: number[], load
       ]),
     ),
     '',
-    'Where the time went (means over each phase, ms; CPU in % of one core)',
+    'Where the time went (means over each phase, ms; CPU time per notice or floor run, ms)',
     '',
     ...md(
       [
@@ -723,8 +771,10 @@ function report(opts: Options, results: RateResult[], loadBefore: number[], load
         'activity run',
         'receiveNotice',
         'notifyCustomer',
-        'worker CPU %',
-        'Temporal CPU %',
+        'CPU ms/item: worker',
+        'Temporal',
+        'PostgreSQL',
+        'API+bench',
       ],
       results.flatMap((r) =>
         (['e2e', 'floor'] as const).map((kind) => {
@@ -738,8 +788,10 @@ function report(opts: Options, results: RateResult[], loadBefore: number[], load
             fmtN(w.activityExecution, 1),
             fmtN(w.receiveNotice, 1),
             fmtN(w.notifyCustomer, 1),
-            fmtN(w.workerCpu),
-            fmtN(w.temporalCpu),
+            fmtN(w.cpuMs.worker, 1),
+            fmtN(w.cpuMs.temporal, 1),
+            fmtN(w.cpuMs.postgres, 1),
+            fmtN(w.cpuMs.api, 1),
           ];
         }),
       ),
