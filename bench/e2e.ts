@@ -156,13 +156,6 @@ async function main(): Promise<void> {
     ports: { postgres: await freePort(), temporal: await freePort(), smtp: await freePort() },
     log: (l) => log(l),
   });
-  if (opts.temporalConfig.length) {
-    // The server reads its dynamic configuration every 10 s: added before any task queue exists, and waited for.
-    const file = path.join(dir, 'temporal-postgres', 'config', 'dynamicconfig.yaml');
-    fs.appendFileSync(file, opts.temporalConfig.map(([k, v]) => `${k}:\n  - value: ${v}\n`).join(''));
-    log(`Temporal dynamic configuration: ${opts.temporalConfig.map((kv) => kv.join('=')).join(', ')}`);
-    await sleep(11_000);
-  }
   const workerPort = await freePort();
   const floorMetricsPort = await freePort();
   const env = {
@@ -178,10 +171,8 @@ async function main(): Promise<void> {
   };
   const workers: ChildProcess[] = [];
   const db = new PgClient({ connectionString: stack.databaseUrl });
-  await db.connect();
-  const connection = await Connection.connect({ address: stack.temporalAddress });
+  let connection: Connection | null = null;
   const parsedEnv = loadEnv({ ...env, LOG_LEVEL: 'silent' });
-  const client = new Client({ connection, dataConverter: temporalDataConverter(parsedEnv) });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
   let app: Awaited<ReturnType<typeof createApp>> | null = null;
   let mail: MailWatch | null = null;
@@ -191,6 +182,16 @@ async function main(): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
+    if (opts.temporalConfig.length) {
+      // The server reads its dynamic configuration every 10 s: added before any task queue exists, and waited for.
+      const file = path.join(dir, 'temporal-postgres', 'config', 'dynamicconfig.yaml');
+      fs.appendFileSync(file, opts.temporalConfig.map(([k, v]) => `${k}:\n  - value: ${v}\n`).join(''));
+      log(`Temporal dynamic configuration: ${opts.temporalConfig.map((kv) => kv.join('=')).join(', ')}`);
+      await sleep(11_000);
+    }
+    await db.connect();
+    connection = await Connection.connect({ address: stack.temporalAddress });
+    const client = new Client({ connection, dataConverter: temporalDataConverter(parsedEnv) });
     const customers = await seedCustomers(db, opts.customers);
     const spawnWorker = (script: string, extra: Record<string, string>, logName: string) => {
       const child = spawn(process.execPath, [path.join(ROOT, 'dist', script)], {
@@ -275,8 +276,8 @@ async function main(): Promise<void> {
       clearTimeout(timer);
     }
     cleanup = null;
-    await connection.close();
-    await db.end();
+    await connection?.close();
+    await db.end().catch(() => undefined);
     await stack.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
