@@ -18,9 +18,10 @@
  * Each phase waits until every email (or activity) is in, at most `--drain` seconds after its last send; what has
  * not come by then counts as infinitely late. After `--rates`, `--knee-rates` are run one by one until the e2e p99
  * passes 5 s (the knee). Printed: p50/p99/max per rate and phase, e2e p99 / floor p99, where the worker's time went
- * (mean schedule-to-start and execution of its workflow tasks and activities, CPU of the worker and the Temporal
- * server), the knee, and PASS/MISS for e2e p99 ≤ 2× the floor's p99 at `--target-rate`. Not a test: it prints
- * figures and removes what it made.
+ * (mean schedule-to-start and execution of its workflow tasks and activities, the two intake activities' own times,
+ * CPU time per notice of the worker, the Temporal server, PostgreSQL and this process), the knee, and PASS/MISS for
+ * e2e p99 ≤ 2× the floor's p99 at `--target-rate`. `--temporal-config key=value,…` adds dynamic configuration to
+ * the PostgreSQL-backed server, to try its knobs. Not a test: it prints figures and removes what it made.
  */
 import 'reflect-metadata';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
