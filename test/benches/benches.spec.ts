@@ -44,6 +44,7 @@ describe('the benches, bounded', () => {
     ).toEqual([
       'bench:api',
       'bench:attribution',
+      'bench:e2e',
       'bench:feed',
       'bench:intake',
       'bench:scale',
@@ -53,7 +54,10 @@ describe('the benches, bounded', () => {
     expect(files.sort()).toEqual([
       'api.ts',
       'attribution.ts',
+      'e2e.ts',
       'feed.ts',
+      'floor-worker.ts',
+      'floor.workflow.ts',
       'intake.ts',
       'scale-queries.ts',
       'scale.ts',

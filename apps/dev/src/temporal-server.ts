@@ -352,9 +352,15 @@ dynamicConfigClient:
 `;
 }
 
-/** What the dev server sets too: a quick namespace refresh, and the APIs the SDK may use. */
+/**
+ * What the dev server sets too: a quick namespace refresh, and the APIs the SDK may use. And eager activities: the
+ * server hands a workflow task's new activity back to its worker in the task's reply, not through the matching
+ * service (a notice's time to its customer's email: `npm run bench:e2e`, docs/scaling.md).
+ */
 const DYNAMIC_CONFIG = `system.namespaceCacheRefreshInterval:
   - value: 1s
+system.enableActivityEagerExecution:
+  - value: true
 limit.maxIDLength:
   - value: 255
 frontend.enableExecuteMultiOperation:
