@@ -147,6 +147,17 @@ describe('the notice queue: order, filters and search', () => {
     const byColonRef = await store({ source, reference: colonReference });
     expect(await ids(system.http, { source, q: `${tag}-album` })).toEqual([byUrl]);
     expect(await ids(system.http, { source, q: host.toUpperCase() })).toEqual([byUrl]);
+    // A host name finds the notices on it and on its subdomains (not one that names it in a path); a fragment of a
+    // host name, on no notice, is searched as a fragment.
+    const bySubdomain = await store({ source, url: `https://media.${host}/v/1` });
+    const inPath = await store({ source, url: `https://redirect.example/to/${host}` });
+    expect((await ids(system.http, { source, q: host })).sort()).toEqual([byUrl, bySubdomain].sort());
+    expect((await ids(system.http, { source, q: `${tag}.example` })).sort()).toEqual(
+      [byUrl, bySubdomain].sort(),
+    );
+    expect((await ids(system.http, { source, q: `files.${tag}.exa` })).sort()).toEqual(
+      [byUrl, bySubdomain, inPath].sort(),
+    );
     expect(await ids(system.http, { source, q: sha256.toUpperCase() })).toEqual([byHash]);
     expect(await ids(system.http, { source, q: md5 })).toEqual([byHash]);
     expect(await ids(system.http, { source, q: reference })).toEqual([byRef]);

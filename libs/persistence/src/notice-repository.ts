@@ -6,7 +6,7 @@ import { NoticeEntity } from './entities/notice.entity';
 import { NoticeEventEntity } from './entities/notice-event.entity';
 import { NoticeReportEntity } from './entities/notice-report.entity';
 import { onlyVisibleNotices, sourceOnly, type NoticeScope } from './notice-scope';
-import { whereSearched } from './notice-search';
+import { searchKind, whereSearched } from './notice-search';
 
 /** A report's identity: the same source reference twice is the same notice. */
 export interface ReportKey {
@@ -241,8 +241,22 @@ export class PgNoticeRepository extends NoticeRepository {
     scope: NoticeScope,
     roles: readonly Role[],
   ): Promise<{ rows: NoticeEntity[]; total: number }> {
+    const found = await this.pageOnce(q, scope, roles, false);
+    // A host name on no notice's URL may still be a fragment of one (`tenant.exam`): searched again as one.
+    if (found.total === 0 && q.q !== undefined && searchKind(q.q).kind === 'host') {
+      return this.pageOnce(q, scope, roles, true);
+    }
+    return found;
+  }
+
+  private async pageOnce(
+    q: NoticeFilter,
+    scope: NoticeScope,
+    roles: readonly Role[],
+    asFragment: boolean,
+  ): Promise<{ rows: NoticeEntity[]; total: number }> {
     const qb = onlyVisibleNotices(this.db.getRepository(NoticeEntity).createQueryBuilder('n'), scope);
-    if (q.q !== undefined) whereSearched(qb, q.q, roles, scope);
+    if (q.q !== undefined) whereSearched(qb, q.q, roles, scope, asFragment);
     if (q.status) qb.andWhere('n.state = :status', { status: q.status });
     if (q.category) qb.andWhere('n.category = :category', { category: q.category });
     if (q.customer) qb.andWhere('n.customer_id = :customer', { customer: q.customer });

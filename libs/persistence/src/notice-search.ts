@@ -3,18 +3,22 @@ import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { sourceOnly, type NoticeScope } from './notice-scope';
 
 /** What a search text was taken for: the desk types it without saying which. */
-export type SearchKind = 'cidr' | 'hash' | 'text';
+export type SearchKind = 'cidr' | 'hash' | 'host' | 'text';
 
 const HASH = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/i;
 /** Looks like an address or a prefix; what then does not parse as one is searched as text, unless it has a `/`. */
 const ADDRESS_LIKE = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:.]*)(?:\/\d{1,3})?$/i;
+/** Reads as a host name: labels of letters, digits and hyphens, at least two, the last with a letter. */
+const HOST_LIKE = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]*[a-z][a-z0-9-]*\.?$/i;
 
 /**
  * How `q` is searched: an address or a prefix by inet containment (a bare address is its own /32 or /128), an MD5,
- * SHA-1 or SHA-256 by the notice's hashes, anything else as a fragment of a URL or host, or a source's reference.
- * Each kind is answered from an index of migration 1796200000000.
+ * SHA-1 or SHA-256 by the notice's hashes, a host name by the notices on it or its subdomains, anything else as a
+ * fragment of a URL or host, or a source's reference. Each kind is answered from an index (migrations 1796200000000
+ * and 1796440000000). A host name that finds nothing is searched again as a fragment (`asFragment`): `tenant.exam`
+ * reads as a host name too.
  */
-export function searchKind(q: string): { kind: SearchKind; value: string } {
+export function searchKind(q: string, asFragment = false): { kind: SearchKind; value: string } {
   const text = q.trim();
   if (ADDRESS_LIKE.test(text)) {
     try {
@@ -25,6 +29,8 @@ export function searchKind(q: string): { kind: SearchKind; value: string } {
     }
   }
   if (HASH.test(text)) return { kind: 'hash', value: text.toLowerCase() };
+  if (!asFragment && HOST_LIKE.test(text))
+    return { kind: 'host', value: text.toLowerCase().replace(/\.$/, '') };
   return { kind: 'text', value: text };
 }
 
@@ -38,8 +44,9 @@ export function whereSearched<T extends ObjectLiteral>(
   q: string,
   roles: readonly Role[],
   visibility: NoticeScope,
+  asFragment = false,
 ): SelectQueryBuilder<T> {
-  const { kind, value } = searchKind(q);
+  const { kind, value } = searchKind(q, asFragment);
   if (kind === 'cidr') return qb.andWhere('n.ip <<= CAST(:searchCidr AS inet)', { searchCidr: value });
   const ownReports =
     !visibility.all && visibility.source
@@ -57,15 +64,25 @@ export function whereSearched<T extends ObjectLiteral>(
       },
     );
   }
-  if (value.length < 3) {
-    throw new DomainError('REQUEST.INVALID', 'q: a URL or host fragment needs at least 3 characters', 'q');
-  }
-  const pattern = `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   // A source searches the URLs its own reports named: a fragment of another's would tell it what else was reported.
   const urls = sourceOnly(visibility)
     ? `ARRAY(SELECT n.urls[p] FROM notice_reports r_u, unnest(r_u.url_positions) p WHERE r_u.notice_id = n.id
          AND r_u.source_kind = :visSourceKind AND r_u.source_name = :visSourceName)`
     : 'n.urls';
+  if (kind === 'host') {
+    // Hosts only, so a CSAM notice is found by its host by whoever may see the notice, as by a fragment of its host.
+    return qb.andWhere(
+      `(notice_url_domains(${urls}) @> ARRAY[CAST(:searchHost AS text)] OR ${byReference})`,
+      {
+        searchHost: value,
+        searchText: q.trim(),
+      },
+    );
+  }
+  if (value.length < 3) {
+    throw new DomainError('REQUEST.INVALID', 'q: a URL or host fragment needs at least 3 characters', 'q');
+  }
+  const pattern = `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const byUrl = seesFullUrls(roles, 'csam')
     ? `notice_urls_text(${urls}) ILIKE :searchPattern`
     : `((n.category <> 'csam' AND notice_urls_text(${urls}) ILIKE :searchPattern)
