@@ -15,6 +15,15 @@ export default tseslint.config(
     },
   },
   {
+    // Jest loads test sequencers and reporters as they are, untransformed: these few files are plain CommonJS.
+    files: ['test/support/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // A stray .only/.skip, an expect that never runs or a test that asserts nothing fails lint, not review.
     files: ['test/**/*.spec.ts'],
     ...jest.configs['flat/recommended'],

@@ -35,6 +35,9 @@ const shared = {
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 120_000,
+  // `npm test` runs unit + integration in two lanes (`--shard`) beside the fault lane, split by the files' times.
+  testSequencer: '<rootDir>/test/support/balanced-sequencer.js',
+  reporters: ['default', '<rootDir>/test/support/timing-reporter.js'],
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.spec.ts'] },
     {

@@ -33,10 +33,22 @@ export interface AttributedTo {
   name: string;
 }
 
+/**
+ * The reseller whose prefix held the customer's when the notice arrived, and how its contract involved it then
+ * (`informed` or `act_first`; a reseller left out is not named).
+ */
+export interface ResellerInvolved extends AttributedTo {
+  mode: 'informed' | 'act_first';
+  /** act_first: how long the reseller has to answer before the end customer is notified. */
+  actFirstMinutes?: number;
+}
+
 /** Who holds the notice's address, and the timer policy in force for that customer when the notice arrived. */
 export interface AttributionResult {
   customer: AttributedTo | null;
   policy: { id: string; version: number; timers: CategoryPolicy };
+  /** Absent where no reseller is involved, and in results recorded before resellers were. */
+  reseller?: ResellerInvolved;
   /** The notice's deadline under that policy (ISO 8601); absent in results recorded before it was returned. */
   deadline?: string;
 }
@@ -68,6 +80,11 @@ export interface CustomerEmail {
   deadline: string;
   /** A removal order: the email is marked urgent for the customer's 24/7 contacts (policy `aroundTheClock`). */
   aroundTheClock?: boolean;
+  /**
+   * The notice's reseller (patch `reseller-modes`): `first`, the email goes to the reseller instead of the customer
+   * (act_first, answered by `until`); `copy`, the customer's email goes to the reseller as well (informed).
+   */
+  reseller?: { role: 'first'; until: string } | { role: 'copy' };
   /** The timeline step the email stands for, recorded once it is out, in the same activity. */
   then?: TimelineEvent;
 }
@@ -137,6 +154,11 @@ export interface NoticeActivities extends RemovalProbeActivities {
   openTask(task: OpenTask): Promise<{ taskId: string }>;
   /** Emails the assignee of a still-open task again, once per key. */
   remindTask(input: { taskId: string; key: string }): Promise<void>;
+  /**
+   * Sends the customer the statement of reasons for the suspension of what serves the notice's content (DSA Art. 17),
+   * signed and stored; once per notice.
+   */
+  sendSuspensionStatement(input: { noticeId: string }): Promise<void>;
   /** Cancels the notice's open tasks when it closes, so that their links say so. */
   closeTasks(input: { noticeId: string; reason: string }): Promise<void>;
   /** Tells the source what happened, once, where it gave a contact. */

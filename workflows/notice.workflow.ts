@@ -142,8 +142,9 @@ async function firstSteps(run: NoticeRun, steps: NoticeSteps): Promise<void> {
         data: { customerId: first.customer.id, policy },
       });
     }
+    steps.involveReseller(first);
     // A removal order engages the NOC at once, beside the customer's email (two activities in parallel).
-    await Promise.all([steps.notifyCustomer(inFewerSteps), steps.engageNocAtReceipt()]);
+    await Promise.all([steps.notifyFirst(inFewerSteps), steps.engageNocAtReceipt()]);
     return;
   }
   if (!inFewerSteps) await steps.record('unattributed', { next: 'unattributed', data: { policy } });

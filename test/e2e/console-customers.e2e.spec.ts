@@ -1,19 +1,20 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import type { Http } from '../support/api';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
+import {
+  checkAccessibility,
+  openTab,
+  screenshots,
+  signIn as signInWithToken,
+} from '../support/console-browser';
 import { buildConsoleOnce } from '../support/console-build';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
 import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
 import { testSpace } from '../support/prefixes';
-import { screenshotDir } from '../support/screenshots';
-
-const SCREENSHOTS = screenshotDir();
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 interface NoticeBody {
   id: string;
@@ -151,51 +152,8 @@ describe('the console’s customers pages, audited CSAM reveal, audit trail, tra
     await system?.stop();
   });
 
-  const open = async (): Promise<{ context: BrowserContext; page: Page; errors: string[] }> => {
-    const context = await browser.newContext({
-      acceptDownloads: true,
-      viewport: { width: 1280, height: 900 },
-      timezoneId: 'Europe/Amsterdam',
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
-    return { context, page, errors };
-  };
-
-  const checkAccessibility = async (page: Page, name: string) => {
-    await page.evaluate(AXE);
-    const violations = (await page.evaluate(`axe.run().then((r) => r.violations.map((v) => ({
-      id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target) })))`)) as {
-      id: string;
-      impact: string;
-      targets: string[][];
-    }[];
-    expect({
-      page: name,
-      serious: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
-    }).toEqual({ page: name, serious: [] });
-  };
-
-  const screenshots = async (page: Page, name: string) => {
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.waitForTimeout(300);
-      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
-  };
-
-  const signIn = async (page: Page, token: string) => {
-    await page.goto(`${system.baseUrl}/console/`);
-    await page.waitForURL(/\/console\/sign-in$/);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => !url.pathname.endsWith('/sign-in'));
-  };
+  const open = () => openTab(browser);
+  const signIn = (page: Page, token: string) => signInWithToken(page, system.baseUrl, token);
 
   it('finds a customer by reference and shows its prefixes, contacts, standing chart, measures and notices', async () => {
     const { context, page, errors } = await open();
@@ -247,6 +205,14 @@ describe('the console’s customers pages, audited CSAM reveal, audit trail, tra
       await expect(page.content()).resolves.not.toContain('login.tenant.example');
       await checkAccessibility(page, 'customer');
       await screenshots(page, 'customer');
+      // A phone's width: the prefixes stack, one a row, inside their card (no column cut off at its edge).
+      await page.setViewportSize({ width: 390, height: 900 });
+      await page.getByTestId('prefix-list').waitFor();
+      await expect(
+        page.getByTestId('prefixes').evaluate((card) => card.scrollWidth <= card.clientWidth),
+      ).resolves.toBe(true);
+      await expect(page.evaluate('document.documentElement.scrollWidth')).resolves.toBeLessThanOrEqual(390);
+      await page.setViewportSize({ width: 1280, height: 900 });
 
       await page.locator('header').getByText('NL', { exact: true }).click();
       await page.getByRole('heading', { name: 'Prefixen' }).waitFor();
@@ -366,7 +332,10 @@ describe('the console’s customers pages, audited CSAM reveal, audit trail, tra
       await page.getByTestId('audit-count').waitFor();
       await page.getByLabel('Target').fill(`notice:${notices.csam.id}`);
       await page.waitForURL((url) => url.searchParams.get('target') === `notice:${notices.csam.id}`);
-      await page.locator('[data-action="notice.reveal_urls"]').first().waitFor();
+      // The filtered answer, not the unfiltered rows still on screen while it loads (other files reveal too).
+      await page
+        .locator('[data-testid="audit-table"][aria-busy="false"] [data-action="notice.reveal_urls"]')
+        .waitFor();
       await expect(page.locator('[data-action="notice.reveal_urls"]').innerText()).resolves.toContain(
         'Desk reveal',
       );
@@ -383,6 +352,18 @@ describe('the console’s customers pages, audited CSAM reveal, audit trail, tra
     }
   });
 
+  /** A bar chart's axis labels: its categories' names, and the counts on its value axis. */
+  const chartTicks = async (page: Page, testId: string) => {
+    const ticks = await page
+      .locator(`[data-testid="${testId}"] .recharts-cartesian-axis-tick-value`)
+      // A long label is drawn as lines (tspans): joined with spaces, it is the label.
+      .evaluateAll((nodes) =>
+        nodes.map((n) => [...n.querySelectorAll('tspan')].map((line) => line.textContent).join(' ')),
+      );
+    const counts = ticks.filter((t) => /^-?[\d.,]+$/.test(t)).map(Number);
+    return { labels: ticks.filter((t) => !/^-?[\d.,]+$/.test(t)), counts };
+  };
+
   it('shows legal the transparency figures of a period as charts, and downloads them as CSV', async () => {
     const { context, page, errors } = await open();
     try {
@@ -395,6 +376,16 @@ describe('the console’s customers pages, audited CSAM reveal, audit trail, tra
       // This file's three notices at least (other files share the database).
       expect(shown).toBeGreaterThanOrEqual(3);
       await page.locator('[data-testid="chart-category"] .recharts-bar-rectangle').first().waitFor();
+      const outcomes = await chartTicks(page, 'chart-outcome');
+      expect(outcomes.labels).toEqual(expect.arrayContaining(['still open', 'notice found invalid']));
+      expect(outcomes.labels.filter((l) => l.includes('_'))).toEqual([]);
+      for (const chart of ['chart-category', 'chart-outcome']) {
+        const { counts } = await chartTicks(page, chart);
+        expect({ chart, halfSteps: counts.filter((n) => !Number.isInteger(n)) }).toEqual({
+          chart,
+          halfSteps: [],
+        });
+      }
       await checkAccessibility(page, 'transparency');
       await screenshots(page, 'transparency');
 
@@ -428,6 +419,9 @@ describe('the console’s customers pages, audited CSAM reveal, audit trail, tra
       await page.locator('header').getByText('NL', { exact: true }).click();
       await page.getByRole('heading', { name: 'Meldingen per categorie' }).waitFor();
       await page.locator('[data-testid="chart-category"] .recharts-bar-rectangle').first().waitFor();
+      await expect(chartTicks(page, 'chart-outcome')).resolves.toMatchObject({
+        labels: expect.arrayContaining(['nog open', 'melding ongeldig bevonden']),
+      });
       await checkAccessibility(page, 'transparency (Dutch)');
       await screenshots(page, 'transparency-nl');
       await page.locator('header').getByText('EN', { exact: true }).click();

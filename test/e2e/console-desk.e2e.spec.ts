@@ -3,18 +3,21 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import type { Http } from '../support/api';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
+import {
+  checkAccessibility,
+  openTab,
+  screenshots,
+  signIn as signInWithToken,
+} from '../support/console-browser';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
-import { screenshotDir } from '../support/screenshots';
 import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const SCREENSHOTS = screenshotDir();
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 interface NoticeBody {
   id: string;
@@ -87,54 +90,8 @@ describe('the desk console in a browser: search, bulk actions, assignment, live 
     await system?.stop();
   });
 
-  /** A new browser tab with its own sessionStorage, which records every console error and page error. */
-  const open = async (): Promise<{ context: BrowserContext; page: Page; errors: string[] }> => {
-    const context = await browser.newContext({
-      viewport: { width: 1280, height: 900 },
-      timezoneId: 'Europe/Amsterdam',
-      acceptDownloads: true,
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
-    return { context, page, errors };
-  };
-
-  /** axe-core in the page (evaluated, not injected as a script: the CSP allows no inline script). */
-  const checkAccessibility = async (page: Page, name: string) => {
-    await page.evaluate(AXE);
-    const violations = (await page.evaluate(`axe.run().then((r) => r.violations.map((v) => ({
-      id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target) })))`)) as {
-      id: string;
-      impact: string;
-      targets: string[][];
-    }[];
-    expect({
-      page: name,
-      serious: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
-    }).toEqual({ page: name, serious: [] });
-  };
-
-  /** The page at 1280 and 390 px wide, full length (docs/screenshots with `npm run console:screenshots`). */
-  const screenshots = async (page: Page, name: string) => {
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.waitForTimeout(200);
-      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
-  };
-
-  const signIn = async (page: Page, token: string) => {
-    await page.goto(`${system.baseUrl}/console/`);
-    await page.waitForURL(/\/console\/sign-in$/);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => !url.pathname.endsWith('/sign-in'));
-  };
+  const open = () => openTab(browser);
+  const signIn = (page: Page, token: string) => signInWithToken(page, system.baseUrl, token);
 
   /** The notices the queue table shows, in its order. */
   const shown = (page: Page) =>

@@ -1,19 +1,20 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import { CustomerEntity } from '@takedown/persistence';
 import type { Http } from '../support/api';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
+import {
+  checkAccessibility,
+  openTab,
+  screenshots,
+  signIn as signInWithToken,
+} from '../support/console-browser';
 import { buildConsoleOnce } from '../support/console-build';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
 import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
 import { testSpace } from '../support/prefixes';
-import { screenshotDir } from '../support/screenshots';
 
-const SCREENSHOTS = screenshotDir();
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const LONG_NAME =
   'Stichting Internationale Hostingdiensten voor Onderwijs, Cultuur en Wetenschap Nederland en België B.V. i.o.';
 
@@ -82,65 +83,8 @@ describe('the web console in a browser, end to end', () => {
     await system?.stop();
   });
 
-  /** A new browser tab with its own sessionStorage, which fails the test on any console error or page error. */
-  const open = async (
-    width = 1280,
-  ): Promise<{
-    context: BrowserContext;
-    page: Page;
-    errors: string[];
-    expectErrors: (s: RegExp) => void;
-  }> => {
-    const context = await browser.newContext({
-      viewport: { width, height: 900 },
-      timezoneId: 'Europe/Amsterdam',
-    });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    const allowed: RegExp[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !allowed.some((a) => a.test(m.text()))) errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
-    return { context, page, errors, expectErrors: (s) => allowed.push(s) };
-  };
-
-  /** axe-core in the page (evaluated, not injected as a script: the CSP allows no inline script). */
-  const checkAccessibility = async (page: Page, name: string) => {
-    await page.evaluate(AXE);
-    const violations = (await page.evaluate(`axe.run().then((r) => r.violations.map((v) => ({
-      id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target) })))`)) as {
-      id: string;
-      impact: string;
-      targets: string[][];
-    }[];
-    expect({
-      page: name,
-      serious: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
-    }).toEqual({
-      page: name,
-      serious: [],
-    });
-  };
-
-  /** The page at 1280 and 390 px wide, full length (docs/screenshots with `npm run screenshots`). */
-  const screenshots = async (page: Page, name: string) => {
-    for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: 900 });
-      // The navigation slides away below 48em (a 200 ms transition): shoot when it is done.
-      await page.waitForTimeout(500);
-      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
-    }
-    await page.setViewportSize({ width: 1280, height: 900 });
-  };
-
-  const signIn = async (page: Page, token: string) => {
-    await page.goto(`${system.baseUrl}/console/`);
-    await page.waitForURL(/\/console\/sign-in$/);
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/console\/?$/);
-  };
+  const open = (width = 1280) => openTab(browser, width);
+  const signIn = (page: Page, token: string) => signInWithToken(page, system.baseUrl, token);
 
   it('signs a desk member in with a token, lists the queue by time left, opens a notice and confirms its removal', async () => {
     const { context, page, errors } = await open();

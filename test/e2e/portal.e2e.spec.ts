@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { CapturedMailbox } from '@takedown/mail';
 import type { Http } from '../support/api';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
-import { storeCustomer, type StoredCustomer } from '../support/customers';
+import { storeCustomer, storeReseller, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
 import { screenshotDir } from '../support/screenshots';
 import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
@@ -321,6 +321,96 @@ describe('the customer portal in a browser, end to end', () => {
       expect(errors).toEqual([]);
     } finally {
       await context.close();
+    }
+  });
+
+  it('shows a Dutch reseller on a phone its end customers’ notices, marked with whose they are, takes its answer where it acts first; its end customer sees none of the others on any portal route', async () => {
+    const { reseller, endCustomers } = await storeReseller(db, 2, { language: 'nl' });
+    const [end, otherEnd] = endCustomers;
+    await http
+      .put(`/v1/customers/${reseller.customer.id}/reseller-mode`)
+      .send({ mode: 'act_first', actFirstMinutes: 60 })
+      .expect(200);
+    const [ofEnd, ofOtherEnd, ofReseller] = [
+      await submit(end.ip),
+      await submit(otherEnd.ip),
+      await submit(reseller.ip),
+    ];
+    for (const n of [ofEnd, ofOtherEnd, ofReseller]) {
+      await eventually(
+        () => stateOf(n.id),
+        (s) => s === 'customer_notified',
+        60_000,
+      );
+    }
+    const { context, page, errors } = await open(390);
+    try {
+      await page.goto(`${system.baseUrl}/console/portal`);
+      await page
+        .getByLabel('Customer API token')
+        .fill(await system.tokenFor('customer', { customerId: reseller.customer.id }));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Openstaande meldingen' }).waitFor();
+      const card = page.getByTestId('open-notices').locator(`[data-notice="${ofEnd.id}"]`);
+      await card.waitFor();
+      await expect(card.getByTestId('end-customer').innerText()).resolves.toContain(
+        `Uw klant: ${end.customer.name} (${end.customer.reference})`,
+      );
+      await expect(card.getByTestId('reseller-mode').innerText()).resolves.toBe('u handelt eerst');
+      expect(await card.innerText()).toContain(ofEnd.url);
+      const body = await page.locator('main').innerText();
+      for (const n of [...ofA, ofB]) expect(body).not.toContain(n.url);
+      await checkAccessibility(page, 'portal reseller');
+      await screenshots(page, 'portal-reseller-nl');
+
+      // One notice selected: the button counts it in the singular.
+      await page.getByLabel(`Melding ${ofEnd.id.slice(0, 8)} selecteren`).check();
+      await page.getByRole('button', { name: 'Antwoord versturen voor 1 melding', exact: true }).waitFor();
+      await page.getByText('EN', { exact: true }).click();
+      await page.getByRole('button', { name: 'Send the answer for 1 notice', exact: true }).click();
+      const results = page.getByTestId('answer-results');
+      await results.waitFor();
+      await expect(results.locator(`[data-notice="${ofEnd.id}"]`).getAttribute('data-result')).resolves.toBe(
+        'accepted',
+      );
+      expect(await stateOf(ofEnd.id)).toBe('awaiting_confirmation');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+
+    // The end customer, on every portal route: its own notice, nothing of the reseller's or of its other customer.
+    const asEnd = await open(390);
+    try {
+      await asEnd.page.goto(`${system.baseUrl}/console/portal`);
+      await asEnd.page
+        .getByLabel('Customer API token')
+        .fill(await system.tokenFor('customer', { customerId: end.customer.id }));
+      await asEnd.page.getByRole('button', { name: 'Sign in' }).click();
+      await asEnd.page.getByTestId('open-notices').locator(`[data-notice="${ofEnd.id}"]`).waitFor();
+      const secrets = [
+        ofOtherEnd.id,
+        ofOtherEnd.url,
+        ofReseller.id,
+        ofReseller.url,
+        otherEnd.customer.reference,
+        reseller.customer.reference,
+      ];
+      const leaks: string[] = [];
+      for (const route of PORTAL_ROUTES) {
+        await asEnd.page.goto(`${system.baseUrl}${route}`);
+        await asEnd.page.locator('main h1, main h2').first().waitFor();
+        await asEnd.page.waitForLoadState('networkidle');
+        await expect(asEnd.page.getByTestId('portal-customer').innerText()).resolves.toContain(
+          end.customer.reference,
+        );
+        const html = await asEnd.page.content();
+        for (const x of secrets) if (html.includes(x)) leaks.push(`${route} shows ${x}`);
+      }
+      expect(leaks).toEqual([]);
+      expect(asEnd.errors).toEqual([]);
+    } finally {
+      await asEnd.context.close();
     }
   });
 

@@ -161,14 +161,16 @@ describe('README promises', () => {
       );
     });
 
-    it('shows an account manager a CSAM URL reduced to its host, as its emails do; the desk in full', async () => {
+    it('shows an account manager a CSAM URL reduced to its host, as its emails do; the desk in full on reveal', async () => {
       const asManager = await manager.get(`/v1/notices/${csamOfMine}`).expect(200);
       expect(asManager.body.urls).toEqual(['https://files.tenant-a.example/[redacted]']);
       const listed = await manager.get(`/v1/notices?customer=${mine.customer.id}`).expect(200);
       expect(JSON.stringify(listed.body)).not.toContain(secretPath);
       const desk = await system.as('abuse_desk');
       const asDesk = await desk.get(`/v1/notices/${csamOfMine}`).expect(200);
-      expect(asDesk.body.urls).toEqual([`https://files.tenant-a.example${secretPath}/1`]);
+      expect(asDesk.body.urls).toEqual(['https://files.tenant-a.example/[redacted]']);
+      const revealed = await desk.get(`/v1/notices/${csamOfMine}/urls`).expect(200);
+      expect(revealed.body.urls).toEqual([`https://files.tenant-a.example${secretPath}/1`]);
     });
 
     const denials = async (targetId: string) =>

@@ -115,6 +115,52 @@ describe('removal orders', () => {
     expect((list.body as { items: { id: string }[] }).items.map((o) => o.id)).toContain(created.id);
   });
 
+  it('takes the content provider’s complaint against a removal in time under an order (TCO Art. 10), counted in the yearly figures', async () => {
+    const legal = await system.as('legal');
+    const year = new Date().getUTCFullYear();
+    const tco = async () => (await legal.get('/v1/reports/tco').query({ year }).expect(200)).body;
+    const before = await tco();
+    const created = (
+      await desk
+        .post('/v1/orders')
+        .send(order({ ip: customer.ip }))
+        .expect(201)
+    ).body as {
+      noticeId: string;
+    };
+    const state = () =>
+      system.http
+        .get(`/v1/notices/${created.noticeId}`)
+        .then((r) => r.body as { state: string; outcome: string });
+    await eventually(state, (n) => n.state === 'customer_notified', 30_000);
+    await desk
+      .post(`/v1/notices/${created.noticeId}/actions/confirm-removal`)
+      .send({})
+      .expect((r) => expect(r.status).toBeLessThan(300));
+    await eventually(state, (n) => n.outcome === 'removed_in_time', 30_000);
+
+    const asCustomer = await system.as('customer', { customerId: customer.customer.id });
+    const filed = await asCustomer
+      .post('/v1/customer/appeals')
+      .send({ noticeId: created.noticeId, reason: 'The video was news reporting on the attack.' })
+      .expect(201);
+    expect(filed.body).toMatchObject({ kind: 'order_removal', status: 'under_review' });
+    const reviewed = await (
+      await system.as('abuse_lead')
+    )
+      .post(`/v1/appeals/${filed.body.id as string}/review`)
+      .send({ decision: 'reverse', reason: 'Journalistic context: the content is reinstated.' })
+      .expect(200);
+    expect(reviewed.body).toMatchObject({ kind: 'order_removal', status: 'reversed' });
+
+    const after = await tco();
+    expect(after.orders.received - before.orders.received).toBe(1);
+    expect(after.orders.executed - before.orders.executed).toBe(1);
+    expect(after.complaints.received - before.complaints.received).toBe(1);
+    expect(after.complaints.granted - before.complaints.granted).toBe(1);
+    expect(after.restorations - before.restorations).toBe(1);
+  });
+
   it('is the same order when the authority sends it again', async () => {
     const body = order();
     const first = await desk.post('/v1/orders').send(body).expect(201);

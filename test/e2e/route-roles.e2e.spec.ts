@@ -94,6 +94,8 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'PUT /v1/customer/webhook': CUSTOMER,
   'GET /v1/customer/webhook-deliveries': CUSTOMER,
   'PUT /v1/customers/:id/webhook': DESK,
+  'GET /v1/customers/:id/reseller-mode': [...DESK, 'legal'],
+  'PUT /v1/customers/:id/reseller-mode': DESK,
   'POST /v1/customer/measures': CUSTOMER,
   'GET /v1/customers/:id/measures': [...DESK, 'account_manager', 'legal'],
   'POST /v1/customers/:id/measures/:kind/verify': DESK,

@@ -127,4 +127,31 @@ describe('what a source reads of a notice it joined', () => {
     const both = (await system.http.get(`/v1/notices/${id}`).expect(200)).body;
     expect(both.reports.map((r: { name: string }) => r.name)).toEqual([a.name, b.name]);
   });
+
+  it('answers a join through the batch and the hotline push as a new report too, a repeat as existing', async () => {
+    const known = `https://files.tenant.example/known-${randomUUID()}/x.html`;
+    await sourceA
+      .post('/v1/notices')
+      .send({ sourceReference: `a-${randomUUID()}`, category: 'phishing', urls: [known], ip: customer.ip })
+      .expect(201);
+    const c = { kind: 'hotline', name: `Hotline C ${randomUUID()}` };
+    const sourceC = await system.as('source', { source: c });
+    const item = { source: c, sourceReference: `c-${randomUUID()}`, category: 'phishing', urls: [known] };
+    const batch = await sourceC.post('/v1/notices/batch').send([item]).expect(200);
+    expect(batch.body).toMatchObject({ created: 1, existing: 0 });
+    expect(batch.body.items[0].status).toBe('created');
+    const repeat = await sourceC.post('/v1/notices/batch').send([item]).expect(200);
+    expect(repeat.body.items[0].status).toBe('existing');
+
+    const pushed = `http://${customer.ip}/known-${randomUUID()}/y.jpg`;
+    await sourceA
+      .post('/v1/notices')
+      .send({ sourceReference: `a-${randomUUID()}`, category: 'csam', urls: [pushed], ip: customer.ip })
+      .expect(201);
+    const push = { fileNumber: `c-${randomUUID().slice(0, 8)}`, urls: [{ url: pushed, ip: customer.ip }] };
+    const first = await sourceC.post('/v1/intake/hotline').send(push).expect(200);
+    expect(first.body).toMatchObject({ created: 1, existing: 0 });
+    const second = await sourceC.post('/v1/intake/hotline').send(push).expect(200);
+    expect(second.body).toMatchObject({ created: 0, existing: 1 });
+  });
 });

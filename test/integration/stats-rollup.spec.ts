@@ -1,8 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { NOTIFIER_KINDS, NOTIFIER_OF_SOURCE, type NotifierKind, type SourceKind } from '@takedown/domain';
 import { StatsFoldService } from '@takedown/api/stats/stats-fold.service';
-import { TRUSTED_SOURCES } from '@takedown/api/stats/stats.service';
 import { StatsRollup1796080000000 } from '../../libs/persistence/src/migrations/1796080000000-StatsRollup';
 import { authorizedHttp, type Http } from '../support/api';
 import { storeCustomer } from '../support/customers';
@@ -60,14 +60,19 @@ function expected(rows: Row[], from: Date, to: Date, customerId: string | null, 
   };
   const percent = (n: number, of: number) => (of ? Math.round((1000 * n) / of) / 10 : null);
   const old = period.filter((r) => r.received_at.getTime() <= now - 48 * H);
-  const trusted = period.filter((r) => TRUSTED_SOURCES.includes(r.source_kind)).length;
+  // No removal orders here: each notice counts as its source kind's notifier kind.
+  const byNotifierKind = Object.fromEntries(NOTIFIER_KINDS.map((k) => [k, 0])) as Record<
+    NotifierKind,
+    number
+  >;
+  for (const r of period) byNotifierKind[NOTIFIER_OF_SOURCE[r.source_kind as SourceKind]]++;
   return {
     from: from.toISOString(),
     to: to.toISOString(),
     customerId,
     notices: period.length,
     byCategory: countBy((r) => r.category),
-    bySourceType: { trusted, other: period.length - trusted },
+    byNotifierKind,
     byOutcome: countBy((r) => r.outcome),
     medianTimeToRemovalSeconds: percentile(0.5),
     p90TimeToRemovalSeconds: percentile(0.9),

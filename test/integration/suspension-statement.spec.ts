@@ -76,6 +76,12 @@ describe('the statement of reasons for a suspension', () => {
     expect(mail.to).toEqual(contacts);
     expect(mail.text).toContain('Restriction: suspension of the server or network port');
     expect(mail.text).toContain('Out-of-court dispute settlement');
+    // Redress for a suspension is the appeal of its notice, not a letter to legal about a termination case.
+    expect(mail.text).toContain('appeal it in the customer portal');
+    expect(mail.text).not.toContain('until decommissioning');
+    expect(statement.redress.internalComplaint).toMatch(
+      /^Internal complaint: once the suspension is in place/,
+    );
     expect(mail.text).not.toContain(CSAM_PATH);
     // The statement's delivery was confirmed before the NOC's task (and its email) existed.
     const [order] = (await db.query(
@@ -101,6 +107,23 @@ describe('the statement of reasons for a suspension', () => {
     const [mail] = await mailbox.withKey(`${notice.id}:statement:suspension`);
     expect(mail.subject).toContain('Motivering van de beslissing');
     expect(mail.text).toContain('Beperking: opschorting van de server of netwerkpoort');
+  });
+
+  it('goes out, once, when the NOC suspended on a removal order’s stand-by', async () => {
+    const { notice, contacts } = await noticeIn('suspension_requested');
+    await activities.sendSuspensionStatement({ noticeId: notice.id });
+    await activities.sendSuspensionStatement({ noticeId: notice.id }); // a retry sends nothing more
+    const mails = await mailbox.withKey(`${notice.id}:statement:suspension`);
+    expect(mails).toHaveLength(1);
+    expect(mails[0].to).toEqual(contacts);
+    expect(mails[0].text).toContain('Restriction: suspension of the server or network port');
+    // Requested by the policy at the order's deadline, not by a person: the statement does not claim otherwise.
+    expect(mails[0].text).toContain('or our policy once the deadline had passed, requested the suspension');
+    const snapshot = await latestSnapshot(db, 'statement_of_reasons', notice.id);
+    expect(JSON.parse(snapshot!.json) as StatementOfReasons).toMatchObject({
+      restriction: { type: 'suspension' },
+    });
+    expect(snapshot!.json).not.toContain(CSAM_PATH);
   });
 
   it('is not sent when the NOC only stands by (a removal order at receipt): nothing is restricted yet', async () => {

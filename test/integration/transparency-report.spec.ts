@@ -273,6 +273,49 @@ describe('GET /v1/reports/transparency', () => {
     });
   });
 
+  it('states the use of automated means (Art. 15(1)(e)): none, in words, with zeros counted from the year’s statements', async () => {
+    // One statement of reasons made in 2003 that states no automated detection or decision.
+    const hex = '0'.repeat(64);
+    await db.query(
+      `INSERT INTO report_snapshots (id, kind, subject_id, created_at, created_by, content_sha256, json, json_sha256,
+                                     pdf, pdf_sha256, kid, jws)
+       VALUES ($1, 'statement_of_reasons', $2, '2003-05-01T00:00:00Z', 'test', $3, $4, $3, '\\x00', $3, 'k', 'j')`,
+      [randomUUID(), randomUUID(), hex, JSON.stringify({ automated: { detection: false, decision: false } })],
+    );
+    const { body } = await http.get('/v1/reports/transparency').query({ year: 2003 }).expect(200);
+    expect(body.automatedMeans).toEqual({
+      used: false,
+      description: expect.stringMatching(
+        /^No automated means are used to detect, identify or decide on content\./,
+      ),
+      purposes: [],
+      accuracy: null,
+      errorRate: null,
+      safeguards: expect.stringContaining('statement of reasons'),
+      statementsOfReasons: 1,
+      withAutomatedDetection: 0,
+      withAutomatedDecision: 0,
+    });
+    const csv = await http
+      .get('/v1/reports/transparency')
+      .query({ year: 2003, format: 'csv', section: 'automated_means' })
+      .expect(200)
+      .expect('Content-Disposition', 'attachment; filename="transparency-2003-automated_means.csv"');
+    const lines = csv.text.trim().split('\n');
+    expect(lines[0]).toBe('field,value');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'used,no',
+        'purposes,',
+        'accuracy,',
+        'statements_of_reasons,1',
+        'with_automated_detection,0',
+        'with_automated_decision,0',
+      ]),
+    );
+    expect(lines.find((l) => l.startsWith('description,'))).toMatch(/^description,"No automated means/);
+  });
+
   it('names the field of a bad request', async () => {
     for (const [query, field] of [
       [{}, 'year'],

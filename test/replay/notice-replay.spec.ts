@@ -183,6 +183,22 @@ describe('replay of saved notice histories', () => {
     });
   });
 
+  describe('a removal order’s NOC stands by until the statement of reasons is out (patch order-suspension-statement)', () => {
+    it('replays the removal order recorded before it, whose NOC was asked to suspend at receipt', () => {
+      expect(patchesIn(named('notice-v6-removal-order'))).not.toContain('order-suspension-statement');
+    });
+
+    it('replays one recorded since: suspended on the stand-by, the statement sent before the close', () => {
+      const history = named('notice-v7-order-stand-by-suspended');
+      expect(patchesIn(history)).toContain('order-suspension-statement');
+      const activities = (history.events ?? []).flatMap((e) => {
+        const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+        return type ? [type] : [];
+      });
+      expect(activities).toContain('sendSuspensionStatement');
+    });
+  });
+
   describe('verified removal by probe (patch removal-probe)', () => {
     const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
 
@@ -219,6 +235,55 @@ describe('replay of saved notice histories', () => {
       const probes = (id: string) => activitiesOf(named(id)).filter((a) => a === 'probeRemoval');
       expect(probes('notice-v7-probe-gone')).toHaveLength(3);
       expect(probes('notice-v7-probe-present')).toHaveLength(1);
+    });
+  });
+
+  describe('resellers informed or acting first (patch reseller-modes)', () => {
+    const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
+    /** The kinds of email the run asked for, and to whom: `reseller:first`, `reseller:copy` or `customer`. */
+    const emailsOf = (history: History): string[] =>
+      (history.events ?? []).flatMap((e) => {
+        const a = e.activityTaskScheduledEventAttributes;
+        if (a?.activityType?.name !== 'notifyCustomer') return [];
+        const input = JSON.parse(Buffer.from(a.input?.payloads?.[0]?.data as Uint8Array).toString()) as {
+          kind: string;
+          reseller?: { role: string };
+        };
+        return [`${input.kind}:${input.reseller ? `reseller:${input.reseller.role}` : 'customer'}`];
+      });
+
+    it('replays histories from before it, which never went through the patch', () => {
+      expect(notices.length).toBeGreaterThanOrEqual(18);
+      for (const h of notices) expect(patchesIn(h.history)).not.toContain('reseller-modes');
+    });
+
+    it('covers notices whose attribution named a reseller before the code acted on it: the customer alone was notified', () => {
+      // Without `patched`, the current code would send the act_first notice to the reseller in place of the
+      // customer (another activity input, then a timer the history lacks) and fail the replay above.
+      for (const id of ['notice-r0-act-first-before', 'notice-r0-informed-before']) {
+        const history = named(id);
+        expect(activityResults(history)).toContainEqual(
+          expect.objectContaining({ reseller: expect.objectContaining({ id: expect.any(String) }) }),
+        );
+        expect(patchesIn(history)).not.toContain('reseller-modes');
+        expect(emailsOf(history).every((e) => e.endsWith(':customer'))).toBe(true);
+      }
+    });
+
+    it('replays histories recorded since: the reseller first, then the end customer; a copy of every email', () => {
+      expect(patchesIn(named('notice-r1-act-first-missed'))).toContain('reseller-modes');
+      expect(emailsOf(named('notice-r1-act-first-missed'))).toEqual([
+        'notice:reseller:first',
+        'notice:customer',
+        'reminder:customer',
+      ]);
+      expect(patchesIn(named('notice-r1-informed'))).toContain('reseller-modes');
+      expect(emailsOf(named('notice-r1-informed'))).toEqual([
+        'notice:reseller:copy',
+        'reminder:reseller:copy',
+        'reminder:reseller:copy',
+        'last_call:reseller:copy',
+      ]);
     });
   });
 

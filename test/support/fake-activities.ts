@@ -3,6 +3,7 @@ import type {
   AttributedTo,
   NoticeActivities,
   ProbeResult,
+  ResellerInvolved,
   TimelineEvent,
 } from '@takedown/workflows/activities';
 
@@ -22,6 +23,8 @@ export function recordingActivities(opts: {
   feedbackFails?: boolean;
   /** What the removal probe finds, round by round (1-based); absent: nothing is probed on this worker. */
   probe?: (round: number) => ProbeResult['result'];
+  /** The reseller the attribution names beside the customer. */
+  reseller?: ResellerInvolved;
 }) {
   const calls: Call[] = [];
   let tasks = 0;
@@ -36,7 +39,11 @@ export function recordingActivities(opts: {
       const customer = input.customerId
         ? { id: input.customerId, reference: 'C-BY-HAND', name: 'By hand' }
         : opts.customer;
-      return { customer, policy: { id: 'test', version: 1, timers: opts.timers } };
+      return {
+        customer,
+        policy: { id: 'test', version: 1, timers: opts.timers },
+        ...(customer && opts.reseller ? { reseller: opts.reseller } : {}),
+      };
     },
     async receiveNotice(input) {
       // Recorded as the three calls it stands for, so that status() and events() read the same.
@@ -76,6 +83,9 @@ export function recordingActivities(opts: {
     },
     async closeTasks(input) {
       push('closeTasks', input);
+    },
+    async sendSuspensionStatement(input) {
+      push('sendSuspensionStatement', input);
     },
     async sendSourceFeedback(input) {
       push('sendSourceFeedback', input);

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, startStack, type RunningStack } from '@takedown/dev';
 import { WORKFLOW_BUNDLE_ENV, bundleWorkflows } from '@takedown/worker/workflow-bundle';
+import { cachedBuild } from './build-cache';
 import { CHILD_BUILD_ENV, compileForChildren } from './child-build';
 
 declare global {
@@ -16,29 +17,29 @@ declare global {
  * Starts the same embedded PostgreSQL, Temporal dev server and SMTP capture as `npm start`, once per test run, on
  * free ports and in a throw-away folder, and hands their addresses to the test files through the environment.
  * Meanwhile it bundles the workflows once for every worker of the run and compiles the project once for the child
- * processes tests start.
+ * processes tests start, both kept in .cache for the next run of the same sources.
  */
 export default async function globalSetup(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takedown-test-'));
   const started = Date.now();
-  const bundle = path.join(dir, 'workflow-bundle.js');
-  const build = path.join(dir, 'build');
-  const [stackStart, ...prepared] = await Promise.allSettled([
+  const [stackStart, bundled, built] = await Promise.allSettled([
     startStack({
       dataDir: dir,
       ports: { postgres: await freePort(), temporal: await freePort(), smtp: await freePort() },
       log: (line) => process.stderr.write(`[test-stack] ${line}\n`),
     }),
-    bundleWorkflows(bundle),
-    compileForChildren(build),
+    cachedBuild('workflow-bundle', (into) => bundleWorkflows(path.join(into, 'workflow-bundle.js'))),
+    cachedBuild('child-build', compileForChildren),
   ]);
-  const failed = [stackStart, ...prepared].find((r) => r.status === 'rejected');
+  const failed = [stackStart, bundled, built].find((r) => r.status === 'rejected');
   if (failed) {
     // No stack may outlive a setup that failed.
     if (stackStart.status === 'fulfilled') await stackStart.value.stop();
     throw failed.reason;
   }
   const stack = (stackStart as PromiseFulfilledResult<RunningStack>).value;
+  const bundle = path.join((bundled as PromiseFulfilledResult<string>).value, 'workflow-bundle.js');
+  const build = (built as PromiseFulfilledResult<string>).value;
   globalThis.__takedownStack = { stack, dir };
   process.env.DATABASE_URL = stack.databaseUrl;
   process.env.TEMPORAL_ADDRESS = stack.temporalAddress;

@@ -3,7 +3,7 @@ import { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Category, CategoryPolicy } from '@takedown/domain';
 import { workflowSource } from '@takedown/worker/workflow-bundle';
-import type { AttributedTo } from '@takedown/workflows/activities';
+import type { AttributedTo, ResellerInvolved } from '@takedown/workflows/activities';
 import { taskCompletedSignal } from '@takedown/workflows/messages';
 import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
 import { eventually } from './eventually';
@@ -33,6 +33,7 @@ export async function noticeScenario<T>(
     category?: Category;
     feedbackFails?: boolean;
     probe?: Parameters<typeof recordingActivities>[0]['probe'];
+    reseller?: ResellerInvolved;
     /** Save the history for the replay test (test/replay) when RECORD_HISTORIES is set. */
     record?: string;
   },
@@ -43,6 +44,7 @@ export async function noticeScenario<T>(
     timers: opts.timers,
     feedbackFails: opts.feedbackFails,
     probe: opts.probe,
+    reseller: opts.reseller,
   });
   const taskQueue = `scenario-${randomUUID()}`;
   const worker = await Worker.create({

@@ -6,6 +6,12 @@ import type { CreateNoticeDto } from '@takedown/api/notices/notice.dto';
 import { NoticesService } from '@takedown/api/notices/notices.service';
 import type { PeopleService } from '@takedown/api/people/people.service';
 import { MemoryAudit, MemoryNotices, RecordingTemporal } from './fakes/memory-repositories';
+import { BreachForecasts } from '@takedown/api/notices/breach-forecasts';
+
+/** No removal history: every notice without a forecast (the forecast's own reads are tested on PostgreSQL). */
+const noForecasts = {
+  of: <T>(notices: T[]) => Promise.resolve(notices.map((n) => ({ ...n, forecast: null }))),
+} as unknown as BreachForecasts;
 
 const item = (over: Partial<CreateNoticeDto> = {}): BulkItem => ({
   dto: {
@@ -31,7 +37,14 @@ describe('BulkIntakeService with an in-memory repository', () => {
     audit = new MemoryAudit();
     temporal = new RecordingTemporal();
     const config = new AppConfig({ TEMPORAL_TASK_QUEUE: 'notices' } as AppConfig['env']);
-    const single = new NoticesService(notices, audit, temporal.asClient(), config, {} as PeopleService);
+    const single = new NoticesService(
+      notices,
+      audit,
+      temporal.asClient(),
+      config,
+      {} as PeopleService,
+      noForecasts,
+    );
     bulk = new BulkIntakeService(notices, audit, single);
   });
 
@@ -49,8 +62,9 @@ describe('BulkIntakeService with an in-memory repository', () => {
     ];
     const outcomes = await bulk.submit([a, b, joining, again]);
 
-    expect(outcomes.map((o) => o.status)).toEqual(['created', 'created', 'existing', 'existing']);
-    expect(outcomes[2]).toEqual({ status: 'existing', id: open.id });
+    // A new report joining an open notice is answered as a new one is; only the known reference is `existing`.
+    expect(outcomes.map((o) => o.status)).toEqual(['created', 'created', 'created', 'existing']);
+    expect(outcomes[2]).toEqual({ status: 'created', id: open.id });
     expect(outcomes[3]).toEqual({ status: 'existing', id: known.id });
     const created = outcomes.slice(0, 2).map((o) => (o as { id: string }).id);
     for (const [k, id] of created.entries()) {

@@ -6,6 +6,12 @@ import type { CreateNoticeDto } from '@takedown/api/notices/notice.dto';
 import { NoticesService } from '@takedown/api/notices/notices.service';
 import type { PeopleService } from '@takedown/api/people/people.service';
 import { MemoryAudit, MemoryNotices, RecordingTemporal, uniqueViolation } from './fakes/memory-repositories';
+import { BreachForecasts } from '@takedown/api/notices/breach-forecasts';
+
+/** No removal history: every notice without a forecast (the forecast's own reads are tested on PostgreSQL). */
+const noForecasts = {
+  of: <T>(notices: T[]) => Promise.resolve(notices.map((n) => ({ ...n, forecast: null }))),
+} as unknown as BreachForecasts;
 
 const desk: Principal = {
   actor: { kind: 'token', id: 'desk-1', name: 'Desk' },
@@ -43,7 +49,7 @@ describe('NoticesService with an in-memory repository', () => {
     audit = new MemoryAudit();
     temporal = new RecordingTemporal();
     const config = new AppConfig({ TEMPORAL_TASK_QUEUE: 'notices' } as AppConfig['env']);
-    service = new NoticesService(notices, audit, temporal.asClient(), config, people);
+    service = new NoticesService(notices, audit, temporal.asClient(), config, people, noForecasts);
   });
 
   describe('intake', () => {

@@ -168,8 +168,12 @@ describe('notice workflow: no dead ends (time skipping)', () => {
       async (h, r) => {
         const s = await reported(r, (x) => x.pendingTasks.some((t) => t.kind === 'noc_suspension'));
         expect(s.state).toBe('customer_notified');
-        await ts.env.sleep(61 * MIN); // the deadline passes: escalated, and no second NOC task
-        const late = await reported(r, (x) => x.state === 'escalated' && x.pendingTasks.length === 2);
+        // The deadline passes: escalated, and the suspension requested at once (the policy's suspendAfter PT0S).
+        await ts.env.sleep(61 * MIN);
+        const late = await reported(
+          r,
+          (x) => x.state === 'suspension_requested' && x.pendingTasks.length === 3,
+        );
         await completeTaskBySignal(h, late, 'noc_suspension', 'suspended');
       },
     );
@@ -177,10 +181,80 @@ describe('notice workflow: no dead ends (time skipping)', () => {
     const [notice] = rec.of('notifyCustomer') as unknown as CustomerEmail[];
     expect(notice).toMatchObject({ kind: 'notice', aroundTheClock: true });
     const opened = rec.of('openTask') as unknown as OpenTask[];
-    expect(opened.map((t) => t.kind)).toEqual(['noc_suspension', 'account_manager_escalation']);
+    expect(opened.map((t) => t.kind)).toEqual([
+      'noc_suspension',
+      'account_manager_escalation',
+      'noc_suspension',
+    ]);
+    expect(opened[0].summary).toMatch(/^A removal order: stand by/);
     // Opened at receipt: due a quarter of the hour after it, not after the deadline.
     const receivedAt = Date.parse(events(rec)[0].at);
     expect(Date.parse(opened[0].dueAt) - receivedAt).toBeLessThan(30 * MIN);
+  });
+
+  /**
+   * DSA Art. 17 on the order path: the stand-by restricts nothing; the go to suspend is a task opened in state
+   * `suspension_requested`, the state in which the worker's openTask sends the statement of reasons before the task
+   * exists (test/integration/suspension-statement.spec.ts). A NOC that suspends on its stand-by first gets the
+   * statement sent before the suspension is on record.
+   */
+  describe('a removal order’s suspension comes after its statement of reasons', () => {
+    const order = (record?: string) => ({
+      timers: REMOVAL_ORDER,
+      category: 'terrorist_content' as const,
+      record,
+    });
+
+    it('at the deadline: the request (and with it the statement) before the go to the NOC', async () => {
+      const { outcome, rec } = await noticeScenario(ts, order(), async (h, r) => {
+        await reported(r, (x) => x.pendingTasks.some((t) => t.kind === 'noc_suspension'));
+        expect(r.events()).not.toContain('suspension_requested');
+        await ts.env.sleep(61 * MIN);
+        const late = await reported(
+          r,
+          (x) => x.pendingTasks.filter((t) => t.kind === 'noc_suspension').length === 2,
+        );
+        await completeTaskBySignal(h, late, 'noc_suspension', 'suspended');
+      });
+      expect(outcome).toBe('suspended');
+      const requested = rec.calls.findIndex(
+        (c) => c.name === 'recordEvent' && c.arg.type === 'suspension_requested',
+      );
+      const nocTasks = rec.calls.flatMap((c, i) =>
+        c.name === 'openTask' && c.arg.kind === 'noc_suspension' ? [i] : [],
+      );
+      expect(nocTasks).toHaveLength(2);
+      expect(requested).toBeGreaterThan(nocTasks[0]); // the stand-by asked for nothing
+      expect(requested).toBeLessThan(nocTasks[1]); // the go only once the request (and its statement) is out
+      expect(events(rec).find((e) => e.type === 'suspension_requested')!.state).toBe('suspension_requested');
+    });
+
+    it('suspended on the stand-by before the go: the statement goes out before the suspension is recorded', async () => {
+      const { outcome, rec } = await noticeScenario(
+        ts,
+        order('notice-v7-order-stand-by-suspended'),
+        async (h, r) => {
+          const s = await reported(r, (x) => x.pendingTasks.some((t) => t.kind === 'noc_suspension'));
+          await completeTaskBySignal(h, s, 'noc_suspension', 'suspended', { note: 'port 17 shut' });
+        },
+      );
+      expect(outcome).toBe('suspended');
+      const names = rec.calls.map((c) => (c.name === 'recordEvent' ? `event:${String(c.arg.type)}` : c.name));
+      const statement = names.indexOf('sendSuspensionStatement');
+      expect(statement).toBeGreaterThan(names.indexOf('event:suspension_requested'));
+      expect(statement).toBeLessThan(names.indexOf('event:closed'));
+      expect(rec.of('sendSuspensionStatement')).toHaveLength(1);
+    });
+
+    it('removed before the deadline: no suspension, no statement', async () => {
+      const { outcome, rec } = await noticeScenario(ts, order(), async (h, r) => {
+        await reported(r, (x) => x.pendingTasks.some((t) => t.kind === 'noc_suspension'));
+        await h.signal(confirmRemovalSignal, { by: 'token:desk' });
+      });
+      expect(outcome).toBe('removed_in_time');
+      expect(rec.events()).not.toContain('suspension_requested');
+      expect(rec.of('sendSuspensionStatement')).toEqual([]);
+    });
   });
 
   it('an action the state does not allow is refused with its code and the state, and changes nothing; one that fits answers with the new state', async () => {

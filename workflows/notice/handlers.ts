@@ -39,6 +39,8 @@ async function customerAnswered(
   m: Extract<NoticeMessage, { type: 'customer' }>,
 ): Promise<void> {
   run.answered = true;
+  // An answer (the reseller's, or its end customer's through its portal) in the act_first window: nobody else is asked.
+  run.actFirstUntilMs = null;
   if (m.kind === 'removed') {
     if (run.claimPending()) return;
     run.claimedAtMs = now();
@@ -102,7 +104,7 @@ async function taskCompleted(
       if (leadsOn && run.timers) run.followUpAtMs = followUpAt(run.timers, now());
       return;
     case 'noc_suspension:suspended':
-      return steps.close('suspended', m.by, m.note, now());
+      return steps.suspended(m.by, m.note);
     case 'noc_suspension:not_possible':
       if (leadsOn)
         await steps.openTask(

@@ -6,7 +6,7 @@ import {
   type NoticeOutcome,
   type NoticeState,
 } from '@takedown/domain';
-import type { AttributedTo } from '../activities';
+import type { AttributedTo, ResellerInvolved } from '../activities';
 import type { NoticeMessage, NoticeStatus } from '../messages';
 import { Timeline } from '../shared/tasks';
 
@@ -39,6 +39,12 @@ export class NoticeRun {
   state: NoticeState = 'received';
   outcome: NoticeOutcome | null = null;
   customer: AttributedTo | null = null;
+  /** The reseller involved as of receipt, and how (patch `reseller-modes`); null: none, or a run from before. */
+  reseller: ResellerInvolved | null = null;
+  /** act_first: when the end customer gets the notice if the reseller has not answered; null: not waiting. */
+  actFirstUntilMs: number | null = null;
+  /** act_first: the reseller let its window pass; its standing counts it when the notice closes. */
+  resellerMissed = false;
   timers: CategoryPolicy | null = null;
   deadlineMs: number | null = null;
   answered = false;
@@ -53,6 +59,11 @@ export class NoticeRun {
   lastCalled = -1;
   escalatedAtMs: number | null = null;
   suspensionRequested = false;
+  /**
+   * A removal order's NOC task opened at receipt to stand by (patch order-suspension-statement): the go to suspend
+   * comes later, as a suspension request, after the customer's statement of reasons.
+   */
+  nocStandingBy = false;
   closedAtMs: number | null = null;
   /** When the lead hears of a notice still open after the account manager acted (feature everyOutcomeLeadsOn). */
   followUpAtMs: number | null = null;

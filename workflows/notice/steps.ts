@@ -13,6 +13,7 @@ import {
 } from '@takedown/domain';
 import type {
   AttributionResult,
+  CustomerEmail,
   NoticeActivities,
   ProbeResult,
   RemovalProbeActivities,
@@ -127,21 +128,102 @@ export class NoticeSteps {
     return result;
   }
 
+  /**
+   * Takes in the reseller the attribution named (contract data as of receipt). Asked only where a reseller is involved:
+   * a run from before resellers, whose attribution named one, notified the customer alone and replays so.
+   */
+  involveReseller(result: AttributionResult): void {
+    if (result.reseller && patched('reseller-modes')) this.run.reseller = result.reseller;
+  }
+
+  /** The notice's first email: to the reseller where it acts first, else to the customer (and a copy if informed). */
+  notifyFirst(inOneStep = false): Promise<void> {
+    const reseller = this.run.reseller;
+    return reseller?.mode === 'act_first' && reseller.actFirstMinutes
+      ? this.notifyResellerFirst(reseller.actFirstMinutes)
+      : this.notifyCustomer(inOneStep);
+  }
+
+  /** An informed reseller gets a copy of every email its end customer gets; the timeline names it. */
+  resellerCopy(): { email: Pick<CustomerEmail, 'reseller'>; data: Record<string, string> } {
+    const reseller = this.run.reseller;
+    return reseller?.mode === 'informed'
+      ? { email: { reseller: { role: 'copy' } }, data: { resellerInformed: reseller.id } }
+      : { email: {}, data: {} };
+  }
+
+  /**
+   * act_first: the notice goes to the reseller, which has `minutes` (never past the deadline) to answer before its end
+   * customer is notified. The deadline is the notice's own, from receipt: it never restarts.
+   */
+  private async notifyResellerFirst(minutes: number): Promise<void> {
+    const run = this.run;
+    const deadlineMs = run.deadlineMs as number;
+    const until = Math.min(now() + minutes * 60_000, deadlineMs);
+    run.actFirstUntilMs = until;
+    await activities.notifyCustomer({
+      noticeId: run.id,
+      key: `${run.id}:reseller-first:${run.reopened}`,
+      kind: 'notice',
+      deadline: iso(deadlineMs),
+      ...(this.urgent() && this.timers.aroundTheClock ? { aroundTheClock: true } : {}),
+      reseller: { role: 'first', until: iso(until) },
+      then: this.step('reseller_notified', {
+        next: 'customer_notified',
+        data: {
+          resellerId: run.reseller?.id,
+          customerId: run.customer?.id,
+          actFirstUntil: iso(until),
+          deadline: iso(deadlineMs),
+        },
+      }),
+    });
+  }
+
+  /** act_first: the reseller's window passed without an answer; the end customer gets the notice now. */
+  async actFirstPassed(): Promise<void> {
+    const run = this.run;
+    const deadlineMs = run.deadlineMs as number;
+    run.actFirstUntilMs = null;
+    run.resellerMissed = true;
+    run.notifiedAtMs = now();
+    // Reminders due while the reseller held the notice would reach the end customer seconds after the notice itself.
+    run.nextReminder = Math.max(run.nextReminder, remindersDueBy(this.timers, now() - run.receivedMs));
+    await activities.notifyCustomer({
+      noticeId: run.id,
+      key: `${run.id}:notify:${run.reopened}`,
+      kind: 'notice',
+      deadline: iso(deadlineMs),
+      ...(this.urgent() && this.timers.aroundTheClock ? { aroundTheClock: true } : {}),
+      then: this.step('customer_notified', {
+        // Escalated meanwhile by the desk: the state stays.
+        next: run.escalatedAtMs === null ? 'customer_notified' : undefined,
+        data: {
+          customerId: run.customer?.id,
+          deadline: iso(deadlineMs),
+          resellerMissed: run.reseller?.id,
+        },
+      }),
+    });
+  }
+
   /** `inOneStep`: the email and its timeline step in one activity (patch `intake-in-fewer-steps`). */
   async notifyCustomer(inOneStep = false): Promise<void> {
     const run = this.run;
     const deadlineMs = run.deadlineMs as number;
     run.notifiedAtMs = now();
+    const copy = this.resellerCopy();
     const email = {
       noticeId: run.id,
       key: `${run.id}:notify:${run.reopened}`,
       kind: 'notice' as const,
       deadline: iso(deadlineMs),
       ...(this.urgent() && this.timers.aroundTheClock ? { aroundTheClock: true } : {}),
+      ...copy.email,
     };
     const notified = {
       next: 'customer_notified' as const,
-      data: { customerId: run.customer?.id, deadline: iso(deadlineMs) },
+      data: { customerId: run.customer?.id, deadline: iso(deadlineMs), ...copy.data },
     };
     if (inOneStep) {
       await activities.notifyCustomer({ ...email, then: this.step('customer_notified', notified) });
@@ -159,14 +241,42 @@ export class NoticeSteps {
   async engageNocAtReceipt(): Promise<void> {
     const run = this.run;
     if (!this.urgent() || !this.timers.nocAtReceipt || !run.customer || run.suspensionRequested) return;
+    const deadline = iso(run.deadlineMs as number);
+    // DSA Art. 17: standing by restricts nothing; the go (a suspension request, at the deadline or earlier by a
+    // person) comes after the customer's statement of reasons. Runs from before were asked to suspend at receipt.
+    if (patched('order-suspension-statement')) {
+      run.nocStandingBy = true;
+      await this.openTask(
+        'noc_suspension',
+        'noc',
+        `A removal order: stand by to suspend the server or port that serves the material. The go comes as a second task at the deadline (${deadline}) unless the material is removed before, after the customer has its statement of reasons; then suspend and confirm on either task.`,
+      );
+      return;
+    }
     run.suspensionRequested = true;
     await this.openTask(
       'noc_suspension',
       'noc',
-      `A removal order: be ready to suspend the server or port that serves the material before the deadline (${iso(
-        run.deadlineMs as number,
-      )}), then confirm.`,
+      `A removal order: be ready to suspend the server or port that serves the material before the deadline (${deadline}), then confirm.`,
     );
+  }
+
+  /**
+   * The NOC confirms a suspension: where it acted on a removal order's stand-by before the go, the customer gets its
+   * statement of reasons now, before the suspension is on record, rather than never.
+   */
+  async suspended(actor: string, note?: string): Promise<void> {
+    const run = this.run;
+    if (run.nocStandingBy && !run.suspensionRequested) {
+      run.suspensionRequested = true;
+      await this.record('suspension_requested', {
+        next: 'suspension_requested',
+        actor,
+        reason: 'A removal order: the NOC suspended the service that served the material on its stand-by.',
+      });
+      await activities.sendSuspensionStatement({ noticeId: run.id });
+    }
+    await this.close('suspended', actor, note, now());
   }
 
   async escalate(reason: string, actor = 'workflow'): Promise<void> {
@@ -249,6 +359,23 @@ export class NoticeSteps {
         },
       });
     }
+    // act_first: a reseller that let its window pass has that counted as a missed deadline in its own standing.
+    if (run.reseller && run.resellerMissed) {
+      run.resellerMissed = false;
+      await activities.feedStanding({
+        customerId: run.reseller.id,
+        key: `${run.id}:reseller-missed:${run.reopened}`,
+        event: {
+          type: 'notice_closed',
+          noticeId: run.id,
+          category: run.input.category,
+          outcome: result,
+          deadlineMissed: true,
+          falseClaims: 0,
+          at: iso(now()),
+        },
+      });
+    }
   }
 
   /** A confirmed removal counts from the customer's claim, if it made one, else from the confirmation. */
@@ -320,7 +447,7 @@ export class NoticeSteps {
   async attributeByHand(customerId: string, actor: string): Promise<void> {
     const run = this.run;
     if (run.state !== 'unattributed') return;
-    await this.pinPolicy(customerId);
+    const attributed = await this.pinPolicy(customerId);
     await this.record('attributed', { next: 'attributed', actor, data: { customerId, by: 'hand' } });
     for (const task of run.timeline.tasks()) if (task.kind === 'attribute') run.timeline.remove(task.taskId);
     if (patched('attributed-by-hand')) {
@@ -329,7 +456,8 @@ export class NoticeSteps {
       // Reminders due while nobody held the address would reach the customer seconds after the notice itself.
       run.nextReminder = Math.max(run.nextReminder, remindersDueBy(this.timers, now() - run.receivedMs));
     }
-    await this.notifyCustomer();
+    this.involveReseller(attributed);
+    await this.notifyFirst();
     await this.engageNocAtReceipt();
   }
 
@@ -343,6 +471,7 @@ export class NoticeSteps {
     run.escalatedAtMs = null;
     run.closedAtMs = null;
     run.suspensionRequested = false;
+    run.nocStandingBy = false;
     run.nextReminder = this.timers.reminders.length; // the reopened notice gets its deadline, not the old reminders
     await this.record('reopened', { actor, reason, data: { reopened: run.reopened } });
     if (patched('standing-feed')) {
@@ -355,15 +484,18 @@ export class NoticeSteps {
     const deadlineMs = deadlineAt(this.timers, now());
     run.deadlineMs = deadlineMs;
     run.notifiedAtMs = now();
+    // A reopened notice goes to the end customer: an act_first reseller had its window with the first notice.
+    const copy = this.resellerCopy();
     await activities.notifyCustomer({
       noticeId: run.id,
       key: `${run.id}:notify:${run.reopened}`,
       kind: 'notice',
       deadline: iso(deadlineMs),
+      ...copy.email,
     });
     await this.record('customer_notified', {
       next: 'customer_notified',
-      data: { customerId: run.customer.id, deadline: iso(deadlineMs), reopened: run.reopened },
+      data: { customerId: run.customer.id, deadline: iso(deadlineMs), reopened: run.reopened, ...copy.data },
     });
   }
 }

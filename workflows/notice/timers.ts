@@ -25,7 +25,18 @@ export function timersDue(run: NoticeRun, steps: NoticeSteps): Timer[] {
   const t: CategoryPolicy = run.timers;
   const deadlineMs = run.deadlineMs;
   const remindState = () => (run.state === 'customer_notified' ? 'reminded' : run.state);
-  if (run.customer && deadlineMs !== null && !run.answered && run.nextReminder < t.reminders.length) {
+  // act_first: the reseller's window; listed first, so that the end customer has the notice before a reminder or the
+  // escalation due at the same moment. Reminders wait until then.
+  const actFirstUntil = run.actFirstUntilMs;
+  if (actFirstUntil !== null) list.push({ at: actFirstUntil, fire: () => steps.actFirstPassed() });
+  const copy = steps.resellerCopy();
+  if (
+    run.customer &&
+    deadlineMs !== null &&
+    !run.answered &&
+    actFirstUntil === null &&
+    run.nextReminder < t.reminders.length
+  ) {
     const n = run.nextReminder;
     const at = reminderAt(t, run.receivedMs, n);
     list.push({
@@ -38,8 +49,12 @@ export function timersDue(run: NoticeRun, steps: NoticeSteps): Timer[] {
           key: `${run.id}:reminder:${run.reopened}:${n + 1}`,
           kind: 'reminder',
           deadline: iso(deadlineMs),
+          ...copy.email,
         });
-        await steps.record('customer_reminded', { next: remindState(), data: { reminder: n + 1 } });
+        await steps.record('customer_reminded', {
+          next: remindState(),
+          data: { reminder: n + 1, ...copy.data },
+        });
       },
     });
   }
@@ -67,8 +82,12 @@ export function timersDue(run: NoticeRun, steps: NoticeSteps): Timer[] {
             key: `${run.id}:last-call:${round}`,
             kind: 'last_call',
             deadline: iso(deadlineMs as number),
+            ...copy.email,
           });
-          await steps.record('customer_reminded', { next: remindState(), data: { lastCall: true } });
+          await steps.record('customer_reminded', {
+            next: remindState(),
+            data: { lastCall: true, ...copy.data },
+          });
         },
       });
     }

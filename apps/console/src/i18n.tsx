@@ -53,6 +53,11 @@ const en = {
   'filter.any': 'any',
   'time.left': '{time} left',
   'time.overdue': '{time} overdue',
+  'forecast.miss': 'will miss in {time}',
+  'forecast.why.customer':
+    'Forecast: this customer has not answered, and its last {n} removals in this category took {typical} (median, 90 days): more than the time left.',
+  'forecast.why.category':
+    'Forecast: this customer has not answered, and the last {n} removals in this category, by all customers, took {typical} (median, 90 days): more than the time left.',
   'time.min': '{n} min',
   'time.h': '{n} h',
   'time.d': '{n} d',
@@ -155,6 +160,11 @@ const nl: Record<MessageKey, string> = {
   'filter.any': 'alle',
   'time.left': 'nog {time}',
   'time.overdue': '{time} te laat',
+  'forecast.miss': 'mist termijn over {time}',
+  'forecast.why.customer':
+    'Verwachting: deze klant heeft niet gereageerd, en zijn laatste {n} verwijderingen in deze categorie duurden {typical} (mediaan, 90 dagen): langer dan de resterende tijd.',
+  'forecast.why.category':
+    'Verwachting: deze klant heeft niet gereageerd, en de laatste {n} verwijderingen in deze categorie, van alle klanten, duurden {typical} (mediaan, 90 dagen): langer dan de resterende tijd.',
   'time.min': '{n} min',
   'time.h': '{n} u',
   'time.d': '{n} d',

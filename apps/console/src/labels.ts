@@ -68,6 +68,31 @@ const CATEGORIES: Record<Language, Record<Category, string>> = {
   },
 };
 
+/** A notice's outcome (libs/domain NOTICE_OUTCOMES), and `open` where the figures count notices without one yet. */
+const OUTCOMES: Record<Language, Record<string, string>> = {
+  en: {
+    removed_in_time: 'removed in time',
+    removed_late: 'removed late',
+    suspended: 'service suspended',
+    disputed_accepted: 'dispute accepted',
+    invalid: 'notice found invalid',
+    withdrawn_by_source: 'withdrawn by the reporter',
+    open: 'still open',
+  },
+  nl: {
+    removed_in_time: 'op tijd verwijderd',
+    removed_late: 'te laat verwijderd',
+    suspended: 'dienst opgeschort',
+    disputed_accepted: 'betwisting aanvaard',
+    invalid: 'melding ongeldig bevonden',
+    withdrawn_by_source: 'ingetrokken door de melder',
+    open: 'nog open',
+  },
+};
+
+export const outcomeLabel = (outcome: string, language: Language): string =>
+  OUTCOMES[language][outcome] ?? outcome.replace(/_/g, ' ');
+
 export const stateLabel = (state: string, language: Language): string =>
   STATES[language][state as NoticeState] ?? state.replace(/_/g, ' ');
 

@@ -1,4 +1,5 @@
-import { Text, Tooltip } from '@mantine/core';
+import { Badge, Text, Tooltip } from '@mantine/core';
+import type { NoticeSummary } from './api/client';
 import { useEffect, useState } from 'react';
 import { useI18n, type Translate } from './i18n';
 
@@ -120,6 +121,43 @@ export function TimeLeft({ deadline, now }: { deadline: string | null | undefine
       >
         {text}
       </Text>
+    </Tooltip>
+  );
+}
+
+/**
+ * The API's breach forecast (`forecast` on a notice): shown only when the notice is expected to miss its deadline,
+ * as the time until it does, with the reason on hover (whose removals, how many, how long they typically take).
+ */
+export function BreachForecast({
+  forecast,
+  deadline,
+  now,
+}: {
+  forecast: NoticeSummary['forecast'];
+  deadline: string | null | undefined;
+  now: number;
+}) {
+  const { t } = useI18n();
+  if (!forecast?.willMiss || !deadline) return null;
+  const left = Date.parse(deadline) - now;
+  if (left <= 0) return null;
+  const why = t(forecast.basis === 'customer' ? 'forecast.why.customer' : 'forecast.why.category', {
+    n: forecast.removals,
+    typical: duration(forecast.typicalSeconds * 1000, t),
+  });
+  return (
+    <Tooltip label={why} multiline w={300} openDelay={300}>
+      <Badge
+        variant="filled"
+        color={URGENCY_COLOR.overdue}
+        tt="none"
+        title={why}
+        data-testid="breach-forecast"
+        styles={{ label: { overflow: 'visible' } }}
+      >
+        {t('forecast.miss', { time: duration(left, t) })}
+      </Badge>
     </Tooltip>
   );
 }

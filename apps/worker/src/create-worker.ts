@@ -88,6 +88,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     openTask: notifications.openTask.bind(notifications),
     remindTask: notifications.remindTask.bind(notifications),
     closeTasks: notifications.closeTasks.bind(notifications),
+    sendSuspensionStatement: notifications.sendSuspensionStatement.bind(notifications),
     sendSourceFeedback: notifications.sendSourceFeedback.bind(notifications),
     feedStanding: standing.feedStanding.bind(standing),
     probeRemoval: probe.probeRemoval.bind(probe),

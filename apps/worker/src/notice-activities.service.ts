@@ -11,6 +11,7 @@ import {
   PolicyEntity,
   attribute,
   flagListedNotices,
+  type Attribution,
   policyInForce,
 } from '@takedown/persistence';
 import type {
@@ -18,6 +19,7 @@ import type {
   AttributionResult,
   NoticeActivities,
   ReceiveNotice,
+  ResellerInvolved,
   TimelineEvent,
 } from '@takedown/workflows/activities';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
@@ -177,10 +179,13 @@ export class NoticeActivitiesService implements Pick<
     const notice = await tx.findOneBy(NoticeEntity, { id: input.noticeId });
     if (!notice)
       throw ApplicationFailure.nonRetryable(`notice ${input.noticeId} does not exist`, 'NOTICE.NOT_FOUND');
+    // The chain of every prefix holding the address when the material was seen, most specific first.
+    const found = notice.ip ? await attribute(tx, notice.ip, notice.observedAt ?? notice.receivedAt) : null;
+    const holderId = found?.status === 'attributed' ? found.customer.id : null;
     const customer = input.customerId
       ? await tx.findOneBy(CustomerEntity, { id: input.customerId })
-      : notice.ip
-        ? await this.holder(tx, notice.ip, notice.observedAt ?? notice.receivedAt)
+      : holderId
+        ? await tx.findOneBy(CustomerEntity, { id: holderId })
         : null;
     if (input.customerId && !customer) {
       throw ApplicationFailure.nonRetryable(
@@ -201,11 +206,14 @@ export class NoticeActivitiesService implements Pick<
       notifierKind(notice.sourceKind as SourceKind, false),
     );
     const deadline = new Date(deadlineAt(timers, notice.receivedAt.getTime()));
+    const reseller = customer && found ? await resellerOf(tx, found, customer.id) : null;
     await tx.update(
       NoticeEntity,
       { id: notice.id },
       {
         customerId: customer?.id ?? null,
+        resellerId: reseller?.id ?? null,
+        resellerMode: reseller?.mode ?? null,
         policyId: policy.id,
         policyVersion: policy.version,
         deadline,
@@ -218,15 +226,10 @@ export class NoticeActivitiesService implements Pick<
         customer: customer ? { id: customer.id, reference: customer.reference, name: customer.name } : null,
         policy: { id: policy.id, version: policy.version, timers },
         deadline: deadline.toISOString(),
+        ...(reseller ? { reseller } : {}),
       },
       repeat,
     };
-  }
-
-  /** The customer of the most specific prefix holding the address when the material was seen. */
-  private async holder(tx: EntityManager, ip: string, at: Date): Promise<CustomerEntity | null> {
-    const found = await attribute(tx, ip, at);
-    return found.status === 'attributed' ? tx.findOneBy(CustomerEntity, { id: found.customer.id }) : null;
   }
 
   /** The newest version of the profile that was in force when the notice arrived; `default` if the profile is unknown. */
@@ -238,6 +241,31 @@ export class NoticeActivitiesService implements Pick<
       'POLICY.NOT_FOUND',
     );
   }
+}
+
+/**
+ * The reseller involved in a notice for `customerId`: the nearest reseller above the customer's link in the chain of
+ * prefixes holding the address (a reseller's /24 around its end customer's /26), with its contract's mode now, at
+ * receipt. A reseller whose contract leaves it out, or one that is terminated, is not involved.
+ */
+async function resellerOf(
+  tx: EntityManager,
+  found: Attribution,
+  customerId: string,
+): Promise<ResellerInvolved | null> {
+  if (found.status !== 'attributed') return null;
+  const own = found.chain.findIndex((l) => l.customer.id === customerId);
+  if (own < 0) return null;
+  const link = found.chain
+    .slice(own + 1)
+    .find((l) => l.customer.contractType === 'reseller' && l.customer.id !== customerId);
+  if (!link || link.customer.status === 'terminated') return null;
+  const contract = await tx.findOneBy(ContractEntity, { customerId: link.customer.id });
+  if (!contract || contract.resellerMode === 'none') return null;
+  const { id, reference, name } = link.customer;
+  return contract.resellerMode === 'act_first'
+    ? { id, reference, name, mode: 'act_first', actFirstMinutes: contract.actFirstMinutes ?? undefined }
+    : { id, reference, name, mode: 'informed' };
 }
 
 /** How long after its workflow started a notice's row may still be on its way: intake commits after the start. */

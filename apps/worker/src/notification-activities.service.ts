@@ -46,7 +46,7 @@ const EMAIL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 @Injectable()
 export class NotificationActivitiesService implements Pick<
   NoticeActivities,
-  'openTask' | 'remindTask' | 'closeTasks' | 'sendSourceFeedback'
+  'openTask' | 'remindTask' | 'closeTasks' | 'sendSuspensionStatement' | 'sendSourceFeedback'
 > {
   private readonly logger = new Logger(NotificationActivitiesService.name);
   private readonly once: EmailOnce;
@@ -77,9 +77,52 @@ export class NotificationActivitiesService implements Pick<
         'NOTICE.UNATTRIBUTED',
       );
     }
-    const { customer, contacts } = await customerWithContacts(this.db, notice.customerId);
+    const first = email.reseller?.role === 'first';
+    const sent = await this.sendNoticeEmail(email, notice, first ? 'first' : null, email.key);
+    // A reseller that acts first gets the notice in place of its end customer, whose webhook waits for its own email.
+    if (first) return sent;
+    if (email.reseller?.role === 'copy' && notice.resellerId) {
+      try {
+        await this.sendNoticeEmail(email, notice, 'copy', `${email.key}:reseller-copy`);
+      } catch (err) {
+        // A copy for information never holds the end customer's notice: a reseller without contacts gets none.
+        if (!(err instanceof ApplicationFailure) || err.type !== 'CUSTOMER.NO_CONTACTS') throw err;
+        this.logger.warn(
+          { noticeId: notice.id, key: email.key },
+          'reseller copy not sent: no abuse contacts',
+        );
+      }
+    }
+    // Beside the email, once per email key: the customer's webhook, on its own workflow.
+    await this.customerWebhooks?.enqueue(
+      notice.id,
+      email.kind === 'notice' ? 'notice.created' : 'notice.reminder',
+      `${email.key}:webhook`,
+    );
+    return sent;
+  }
+
+  /**
+   * One notice email, once per key: to the customer's abuse contacts, or (`role`) to its reseller's, about its end
+   * customer: the notice to answer first, or a copy.
+   */
+  private async sendNoticeEmail(
+    email: CustomerEmail,
+    notice: NoticeEntity,
+    role: 'first' | 'copy' | null,
+    key: string,
+  ): Promise<'sent' | 'resent' | false> {
+    const customerId = notice.customerId as string;
+    const endCustomer = role
+      ? await this.db.getRepository(CustomerEntity).findOneBy({ id: customerId })
+      : null;
+    if (role && !notice.resellerId) {
+      throw ApplicationFailure.nonRetryable(`notice ${notice.id} names no reseller`, 'CUSTOMER.NOT_FOUND');
+    }
+    const recipientId = role ? (notice.resellerId as string) : customerId;
+    const { customer, contacts } = await customerWithContacts(this.db, recipientId);
     const sent = await this.sendOnce(
-      email.key,
+      key,
       contacts.map((c) => c.email),
       async () =>
         customerNoticeEmail({
@@ -95,25 +138,32 @@ export class NotificationActivitiesService implements Pick<
           },
           deadline: email.deadline,
           urgent: email.aroundTheClock,
-          links: {
-            removed: this.link({ t: 'notice', id: notice.id, action: 'removed' }),
-            dispute: this.link({ t: 'notice', id: notice.id, action: 'dispute' }),
-          },
+          // An informed reseller's copy asks nothing of it: its end customer answers.
+          links:
+            role === 'copy'
+              ? undefined
+              : {
+                  removed: this.link({ t: 'notice', id: notice.id, action: 'removed' }),
+                  dispute: this.link({ t: 'notice', id: notice.id, action: 'dispute' }),
+                },
           portal: contacts.length ? await this.portalLink(customer.id, contacts[0].email) : undefined,
+          ...(endCustomer && role
+            ? {
+                reseller: {
+                  endCustomer: { name: endCustomer.name, reference: endCustomer.reference },
+                  mode: role === 'first' ? ('act_first' as const) : ('informed' as const),
+                  until: email.reseller?.role === 'first' ? email.reseller.until : undefined,
+                },
+              }
+            : {}),
         }),
     );
     if (sent) {
       this.logger.log(
-        { noticeId: notice.id, key: email.key, customer: customer.reference, recipients: contacts.length },
-        `customer ${email.kind} email sent`,
+        { noticeId: notice.id, key, customer: customer.reference, recipients: contacts.length },
+        `${role ? 'reseller' : 'customer'} ${email.kind} email sent`,
       );
     }
-    // Beside the email, once per email key: the customer's webhook, on its own workflow.
-    await this.customerWebhooks?.enqueue(
-      notice.id,
-      email.kind === 'notice' ? 'notice.created' : 'notice.reminder',
-      `${email.key}:webhook`,
-    );
     return sent;
   }
 
@@ -121,7 +171,7 @@ export class NotificationActivitiesService implements Pick<
     const notice = await this.notice(input.noticeId);
     // A person decided to suspend: the customer has the statement of reasons before the NOC is asked to act.
     if (input.kind === 'noc_suspension' && notice.state === 'suspension_requested' && notice.customerId) {
-      await this.sendSuspensionStatement(notice, notice.customerId);
+      await this.suspensionStatement(notice, notice.customerId);
     }
     const assigneeEmail = await this.assigneeEmail(input.assignee, notice);
     // A retry after a crash finds the task the first attempt inserted, whatever the email's fate was.
@@ -143,8 +193,14 @@ export class NotificationActivitiesService implements Pick<
     return { taskId: task.id };
   }
 
+  /** A suspension the NOC made on a removal order's stand-by, before any request: its statement (activity). */
+  async sendSuspensionStatement(input: { noticeId: string }): Promise<void> {
+    const notice = await this.notice(input.noticeId);
+    if (notice.customerId) await this.suspensionStatement(notice, notice.customerId);
+  }
+
   /** The statement of reasons for a suspension (DSA Art. 17), to the customer's abuse contacts with its PDF; once. */
-  private async sendSuspensionStatement(notice: NoticeEntity, customerId: string): Promise<void> {
+  private async suspensionStatement(notice: NoticeEntity, customerId: string): Promise<void> {
     if (!this.statements) return;
     const { customer, contacts } = await customerWithContacts(this.db, customerId);
     const statement = await this.statements.ensureForSuspension({ noticeId: notice.id });

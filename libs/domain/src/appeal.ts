@@ -3,10 +3,10 @@ import { DomainError } from './errors';
 
 /**
  * What can be contested (DOMAIN.md, DSA Art. 20): a customer a strike (a closed notice that counted against its
- * standing), a suspension (a notice closed by suspending the service) or a termination decision; a notifier the
- * rejection of its notice.
+ * standing), a suspension (a notice closed by suspending the service), a termination decision or a removal under a
+ * removal order that counted nothing (TCO Regulation Art. 10); a notifier the rejection of its notice.
  */
-export const APPEAL_KINDS = ['strike', 'suspension', 'termination', 'rejection'] as const;
+export const APPEAL_KINDS = ['strike', 'suspension', 'termination', 'rejection', 'order_removal'] as const;
 export type AppealKind = (typeof APPEAL_KINDS)[number];
 
 export const APPEAL_STATUSES = ['under_review', 'upheld', 'reversed', 'refused_late'] as const;

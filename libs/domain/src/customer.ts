@@ -1,6 +1,14 @@
 export const CONTRACT_TYPES = ['colocation', 'dedicated', 'unmanaged', 'reseller', 'managed'] as const;
 export type ContractType = (typeof CONTRACT_TYPES)[number];
 
+/**
+ * How a reseller's contract involves it in the notices about its end customers: `informed` gets a copy of each
+ * notice, `act_first` gets the notice first and the end customer only after `act_first_minutes` without an answer,
+ * `none` is left out.
+ */
+export const RESELLER_MODES = ['none', 'informed', 'act_first'] as const;
+export type ResellerMode = (typeof RESELLER_MODES)[number];
+
 export const CUSTOMER_STATUSES = ['active', 'suspended', 'terminating', 'terminated'] as const;
 export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
 

@@ -198,3 +198,105 @@ export async function complaintFigures(
   }));
   return { rows: figures.slice(0, -1), total: figures[figures.length - 1] };
 }
+
+/**
+ * The yearly figures of Regulation (EU) 2021/784 (TCO) Art. 7(2): the removal orders received in the year and what
+ * became of them, and the content providers' complaints against removals under an order (Art. 10: an appeal of the
+ * order's notice) with the restorations they led to (a complaint granted: the decision reversed).
+ */
+export interface TcoFigures {
+  orders: {
+    received: number;
+    executed: number;
+    /** The URLs of the executed orders: the items removed or disabled. */
+    itemsRemovedOrDisabled: number;
+    notExecuted: { disputedAccepted: number; invalid: number; withdrawn: number; total: number };
+    open: number;
+  };
+  complaints: {
+    received: number;
+    /** Granted: the removal was reversed. */
+    granted: number;
+    /** Rejected: the removal stood. */
+    rejected: number;
+    underReview: number;
+    refusedLate: number;
+  };
+  /** Content or access reinstated after a complaint (Art. 7(2)(f)): the complaints granted. */
+  restorations: number;
+}
+
+export async function tcoFigures(m: EntityManager, year: TransparencyYear): Promise<TcoFigures> {
+  const [o] = (await m.query(
+    `SELECT count(*)::int AS received,
+            count(*) FILTER (WHERE n.${ACTIONED})::int AS executed,
+            coalesce(sum(cardinality(o.urls)) FILTER (WHERE n.${ACTIONED}), 0)::int AS items,
+            count(*) FILTER (WHERE n.outcome = 'disputed_accepted')::int AS "disputedAccepted",
+            count(*) FILTER (WHERE n.outcome = 'invalid')::int AS invalid,
+            count(*) FILTER (WHERE n.outcome = 'withdrawn_by_source')::int AS withdrawn,
+            count(*) FILTER (WHERE n.outcome IS NULL)::int AS open
+       FROM removal_orders o JOIN notices n ON n.id = o.notice_id
+      WHERE o.received_at >= $1 AND o.received_at < $2`,
+    [year.from, year.to],
+  )) as {
+    received: number;
+    executed: number;
+    items: number;
+    disputedAccepted: number;
+    invalid: number;
+    withdrawn: number;
+    open: number;
+  }[];
+  const [c] = (await m.query(
+    `SELECT count(*)::int AS received,
+            count(*) FILTER (WHERE a.status = 'reversed')::int AS granted,
+            count(*) FILTER (WHERE a.status = 'upheld')::int AS rejected,
+            count(*) FILTER (WHERE a.status = 'under_review')::int AS "underReview",
+            count(*) FILTER (WHERE a.status = 'refused_late')::int AS "refusedLate"
+       FROM appeals a
+      WHERE a.filed_at >= $1 AND a.filed_at < $2 AND a.kind <> 'rejection'
+        AND EXISTS (SELECT 1 FROM removal_orders o WHERE o.notice_id = a.notice_id)`,
+    [year.from, year.to],
+  )) as TcoFigures['complaints'][];
+  return {
+    orders: {
+      received: o.received,
+      executed: o.executed,
+      itemsRemovedOrDisabled: o.items,
+      notExecuted: {
+        disputedAccepted: o.disputedAccepted,
+        invalid: o.invalid,
+        withdrawn: o.withdrawn,
+        total: o.disputedAccepted + o.invalid + o.withdrawn,
+      },
+      open: o.open,
+    },
+    complaints: c,
+    restorations: c.granted,
+  };
+}
+
+/**
+ * Art. 15(1)(e), counted from the statements of reasons made in the year: each states whether automated means
+ * detected the content or took the decision (none do today, so both are zero; the section says so in words too).
+ */
+export interface AutomatedMeansFigures {
+  statementsOfReasons: number;
+  withAutomatedDetection: number;
+  withAutomatedDecision: number;
+}
+
+export async function automatedMeansFigures(
+  m: EntityManager,
+  year: TransparencyYear,
+): Promise<AutomatedMeansFigures> {
+  const [row] = (await m.query(
+    `SELECT count(*)::int AS "statementsOfReasons",
+            count(*) FILTER (WHERE (json::jsonb #>> '{automated,detection}')::boolean)::int AS "withAutomatedDetection",
+            count(*) FILTER (WHERE (json::jsonb #>> '{automated,decision}')::boolean)::int AS "withAutomatedDecision"
+       FROM report_snapshots
+      WHERE kind = 'statement_of_reasons' AND created_at >= $1 AND created_at < $2`,
+    [year.from, year.to],
+  )) as AutomatedMeansFigures[];
+  return row;
+}

@@ -76,6 +76,8 @@ interface Wording {
   suspension: (effective: string) => string;
   suspensionExplanation: (categories: string) => string;
   suspensionAutomated: string;
+  /** A suspension is contested as an appeal of its notice, not by withdrawing a termination case. */
+  suspensionComplaint: string;
   source: (kinds: string[]) => string;
   automated: string;
   ground: (type: StatementOfReasons['ground']['type'], reference: string) => string;
@@ -99,7 +101,9 @@ const WORDING: Record<'nl' | 'en', (legalEmail: string) => Wording> = {
       `Your service was the subject of a notice (${categories}) and the reported content was not removed within the ` +
       'deadline our terms set; suspending the part of the service that serves it stops the harm while it is there.',
     suspensionAutomated:
-      'No automated means were used to detect the content or to take this decision: a person at our abuse desk requested the suspension.',
+      'No automated means were used to detect the content or to take this decision: a person at our abuse desk, or our policy once the deadline had passed, requested the suspension, and a network engineer carried it out.',
+    suspensionComplaint:
+      'Internal complaint: once the suspension is in place, appeal it in the customer portal (on the notice) within the appeal period; someone other than the person who decided reviews it.',
     source: (kinds) =>
       kinds.length
         ? `The decision follows notices from third parties (${kinds.join(', ')}) about content on your service.`
@@ -136,7 +140,9 @@ const WORDING: Record<'nl' | 'en', (legalEmail: string) => Wording> = {
       `Over uw dienst is een melding ontvangen (${categories}) en de gemelde inhoud is niet binnen de termijn van onze ` +
       'voorwaarden verwijderd; het opschorten van het deel van de dienst dat haar aanbiedt stopt de schade zolang ze er is.',
     suspensionAutomated:
-      'Er zijn geen geautomatiseerde middelen gebruikt om de inhoud op te sporen of om deze beslissing te nemen: een medewerker van onze abuse-afdeling heeft de opschorting gevraagd.',
+      'Er zijn geen geautomatiseerde middelen gebruikt om de inhoud op te sporen of om deze beslissing te nemen: een medewerker van onze abuse-afdeling, of ons beleid na het verstrijken van de termijn, heeft de opschorting gevraagd, en een netwerkbeheerder heeft die uitgevoerd.',
+    suspensionComplaint:
+      'Interne klacht: teken, zodra de opschorting is uitgevoerd, bezwaar aan in het klantenportaal (bij de melding) binnen de bezwaartermijn; iemand anders dan wie besliste beoordeelt het.',
     source: (kinds) =>
       kinds.length
         ? `De beslissing volgt op meldingen van derden (${kinds.join(', ')}) over inhoud op uw dienst.`
@@ -189,6 +195,7 @@ export function buildStatementOfReasons(f: StatementFacts): StatementOfReasons {
   const type = illegal ? 'illegal_content' : 'incompatible_content';
   const missed = f.notices.filter((n) => n.deadlineMissed).length;
   const suspension = f.restriction === 'suspension';
+  const redress = suspension ? { ...w.redress, internalComplaint: w.suspensionComplaint } : w.redress;
   const explanation = suspension
     ? w.suspensionExplanation(categories.join(', ') || '-')
     : w.explanation(f.notices.length, missed, categories.join(', ') || '-');
@@ -203,7 +210,7 @@ export function buildStatementOfReasons(f: StatementFacts): StatementOfReasons {
     `${w.facts}: ${f.case.reason}`,
     w.source(notifierKinds),
     suspension ? w.suspensionAutomated : w.automated,
-    `${w.redressIntro}: ${w.redress.internalComplaint} ${w.redress.outOfCourt} ${w.redress.court}`,
+    `${w.redressIntro}: ${redress.internalComplaint} ${redress.outOfCourt} ${redress.court}`,
   ];
   return {
     format: 'takedown.statement-of-reasons',
@@ -231,7 +238,7 @@ export function buildStatementOfReasons(f: StatementFacts): StatementOfReasons {
     automated: { detection: false, decision: false },
     categories,
     contentReportedAt: reported,
-    redress: w.redress,
+    redress,
     text: { title: w.title, paragraphs },
   };
 }

@@ -120,7 +120,7 @@ export class AppealsService {
     const { items, total } = await listAppeals(this.db, {
       customerId,
       status: q.status,
-      kinds: ['strike', 'suspension', 'termination'],
+      kinds: ['strike', 'suspension', 'termination', 'order_removal'],
       limit,
       offset,
     });
@@ -222,22 +222,36 @@ export class AppealsService {
     });
   }
 
-  /** A closed notice of the customer that counted against it: a suspension, or else a strike. */
+  /**
+   * A closed notice of the customer that counted against it: a suspension, or else a strike; or a removal under a
+   * removal order that counted nothing (TCO Art. 10: the content provider's complaint).
+   */
   private async noticeContested(customerId: string, noticeId: string): Promise<Contested> {
     const notice = await this.db.getRepository(NoticeEntity).findOneBy({ id: noticeId, customerId });
     if (!notice) throw new DomainError('NOTICE.NOT_FOUND', `notice ${noticeId} does not exist`, 'noticeId');
     const decision = await noticeDecision(this.db, noticeId);
-    if (notice.state !== 'closed' || !decision || !(decision.counted || notice.outcome === 'suspended')) {
+    const underOrder =
+      (notice.outcome === 'removed_in_time' || notice.outcome === 'removed_late') &&
+      (
+        (await this.db.query(`SELECT 1 FROM removal_orders WHERE notice_id = $1 LIMIT 1`, [
+          noticeId,
+        ])) as unknown[]
+      ).length > 0;
+    if (
+      notice.state !== 'closed' ||
+      !decision ||
+      !(decision.counted || notice.outcome === 'suspended' || underOrder)
+    ) {
       throw new DomainError(
         'APPEAL.NOT_APPEALABLE',
-        'only a closed notice that counted against the standing (a strike or a suspension) can be appealed',
+        'only a closed notice that counted against the standing (a strike or a suspension), or a removal under a removal order, can be appealed',
         undefined,
         undefined,
         notice.outcome ?? notice.state,
       );
     }
     return {
-      kind: notice.outcome === 'suspended' ? 'suspension' : 'strike',
+      kind: notice.outcome === 'suspended' ? 'suspension' : decision.counted ? 'strike' : 'order_removal',
       customerId,
       noticeId,
       caseId: null,

@@ -7,12 +7,15 @@ import {
   IsBoolean,
   IsEmail,
   IsIn,
+  IsInt,
   IsOptional,
   IsString,
   IsUrl,
   IsUUID,
   Matches,
+  Max,
   MaxLength,
+  Min,
   MinLength,
   ValidateIf,
   ValidateNested,
@@ -22,11 +25,13 @@ import {
   CUSTOMER_LANGUAGES,
   NOTICE_OUTCOMES,
   NOTICE_STATES,
+  RESELLER_MODES,
   STANDING_LEVELS,
   type Category,
   type CustomerLanguage,
   type NoticeOutcome,
   type NoticeState,
+  type ResellerMode,
   type StandingLevel,
 } from '@takedown/domain';
 import { PageQuery } from '../common/page-query';
@@ -110,6 +115,25 @@ export class CustomerNoticeView {
   @ApiProperty({ description: 'What is asked of the customer now, in a sentence' }) asked: string;
   @ApiProperty({ enum: CUSTOMER_ANSWERS, isArray: true, description: 'The answers the notice takes now' })
   answers: CustomerAnswerKind[];
+  @ApiPropertyOptional({
+    type: () => EndCustomerView,
+    nullable: true,
+    description: 'For a reseller: the end customer whose notice this is; null for the customer’s own',
+  })
+  endCustomer: EndCustomerView | null;
+  @ApiPropertyOptional({
+    enum: ['informed', 'act_first'],
+    nullable: true,
+    description:
+      'For a reseller: how its contract involved it as of the notice’s receipt (act_first: it answers; informed: it reads)',
+  })
+  resellerMode: 'informed' | 'act_first' | null;
+}
+
+export class EndCustomerView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'C-1001' }) reference: string;
+  @ApiProperty() name: string;
 }
 
 export class CustomerNoticeEventView {
@@ -298,4 +322,37 @@ export class PortalSessionView {
   @ApiProperty({ description: 'A customer token (read and answer), valid for a few hours' }) token: string;
   @ApiProperty() expiresAt: string;
   @ApiProperty({ format: 'uuid' }) customerId: string;
+}
+
+export class ResellerModeDto {
+  @ApiProperty({
+    enum: RESELLER_MODES,
+    description:
+      'none: not involved; informed: a copy of every email its end customers get; act_first: the notice goes to the ' +
+      'reseller, and to the end customer after actFirstMinutes without an answer',
+  })
+  @IsIn(RESELLER_MODES)
+  mode: ResellerMode;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 10080,
+    example: 30,
+    description: 'act_first only (and required there): minutes the reseller has to answer, at most a week',
+  })
+  @ValidateIf((o: ResellerModeDto) => o.mode === 'act_first' || o.actFirstMinutes !== undefined)
+  @IsInt()
+  @Min(1)
+  @Max(10080)
+  actFirstMinutes?: number;
+}
+
+export class ResellerModeView {
+  @ApiProperty({ format: 'uuid' }) customerId: string;
+  @ApiProperty({ enum: RESELLER_MODES }) mode: ResellerMode;
+  @ApiPropertyOptional({ nullable: true, type: Number }) actFirstMinutes: number | null;
+  @ApiProperty({
+    description: 'Notices received from now on follow it; a notice keeps the mode of its receipt',
+  })
+  updatedAt: string;
 }

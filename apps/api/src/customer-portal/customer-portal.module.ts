@@ -4,6 +4,7 @@ import { CustomerPortalController } from './customer-portal.controller';
 import { CustomerPortalService } from './customer-portal.service';
 import { CustomerWebhookController, DeskWebhookController } from './customer-webhooks.controller';
 import { PortalLinksController } from './portal-links.controller';
+import { ResellerModeController } from './reseller-mode.controller';
 
 /** The customer's own API under /v1/customer: its notices, answers, standing, measures, tokens and webhook. */
 @Module({
@@ -13,6 +14,7 @@ import { PortalLinksController } from './portal-links.controller';
     CustomerWebhookController,
     DeskWebhookController,
     PortalLinksController,
+    ResellerModeController,
   ],
   providers: [CustomerPortalService],
 })

@@ -54,6 +54,7 @@ const ANSWERABLE: readonly NoticeState[] = [
 const CUSTOMER_EVENTS = new Set([
   'received',
   'attributed',
+  'reseller_notified',
   'customer_notified',
   'reminded',
   'last_call',
@@ -88,10 +89,11 @@ export class CustomerPortalService {
   async list(customerId: string, q: CustomerNoticeQuery): Promise<CustomerNoticePage> {
     const limit = q.limit ?? 50;
     const offset = q.offset ?? 0;
+    // A reseller's list holds its end customers' notices it was involved in (as of their receipt) beside its own.
     const qb = this.db
       .getRepository(NoticeEntity)
       .createQueryBuilder('n')
-      .where('n.customer_id = :customerId', { customerId });
+      .where('(n.customer_id = :customerId OR n.reseller_id = :customerId)', { customerId });
     if (q.status === 'open') qb.andWhere(`n.state <> 'closed'`);
     if (q.status === 'closed') qb.andWhere(`n.state = 'closed'`);
     // Open notices by the nearest deadline first; then the rest, newest first.
@@ -100,17 +102,29 @@ export class CustomerPortalService {
       .addOrderBy('n.receivedAt', 'DESC')
       .addOrderBy('n.id', 'ASC');
     const [rows, total] = await qb.take(limit).skip(offset).getManyAndCount();
-    return { items: rows.map(view), total, limit, offset };
+    const names = await this.endCustomers(customerId, rows);
+    return { items: rows.map((n) => view(n, customerId, names)), total, limit, offset };
+  }
+
+  /** The end customers of a reseller's notices among `rows`, by id: each of its notices names whose it is. */
+  private async endCustomers(customerId: string, rows: NoticeEntity[]): Promise<EndCustomers> {
+    const ids = [...new Set(rows.filter((n) => n.customerId !== customerId).map((n) => n.customerId))];
+    if (!ids.length) return new Map();
+    const found = (await this.db.query(`SELECT id, reference, name FROM customers WHERE id = ANY($1)`, [
+      ids,
+    ])) as { id: string; reference: string; name: string }[];
+    return new Map(found.map((c) => [c.id, { id: c.id, reference: c.reference, name: c.name }]));
   }
 
   /** Another customer's notice is as missing as one that does not exist. */
   async get(customerId: string, id: string): Promise<CustomerNoticeDetailView> {
     const notice = await this.own(customerId, id);
+    const names = await this.endCustomers(customerId, [notice]);
     const events = await this.db
       .getRepository(NoticeEventEntity)
       .find({ where: { noticeId: id }, order: { occurredAt: 'ASC', id: 'ASC' } });
     return {
-      ...view(notice),
+      ...view(notice, customerId, names),
       timeline: events
         // A notifier's appeal of a rejection is between the notifier and the desk.
         .filter((e) => CUSTOMER_EVENTS.has(e.type) && e.data.kind !== 'rejection')
@@ -280,6 +294,15 @@ export class CustomerPortalService {
     principal: Principal,
   ): Promise<{ result: () => Promise<unknown> }> {
     const notice = await this.own(customerId, id);
+    if (!answersFor(notice, customerId)) {
+      throw new DomainError(
+        'NOTICE.RESELLER_INFORMED',
+        'your contract has you informed of this notice of your customer; your customer answers it',
+        undefined,
+        undefined,
+        notice.state,
+      );
+    }
     if (dto.kind === 'dispute' && !dto.reason) {
       throw new DomainError('REQUEST.INVALID', 'reason is required for a dispute', 'reason');
     }
@@ -297,19 +320,33 @@ export class CustomerPortalService {
     return accepted;
   }
 
+  /** Its own notice, or one of an end customer's it was involved in as reseller; any other is as missing. */
   private async own(customerId: string, id: string): Promise<NoticeEntity> {
-    const notice = await this.db.getRepository(NoticeEntity).findOneBy({ id, customerId });
+    const notice = await this.db.getRepository(NoticeEntity).findOneBy([
+      { id, customerId },
+      { id, resellerId: customerId },
+    ]);
     if (!notice) throw new DomainError('NOTICE.NOT_FOUND', `notice ${id} does not exist`);
     return notice;
   }
 }
 
-function view(n: NoticeEntity): CustomerNoticeView {
-  const answers: CustomerAnswerKind[] = ANSWERABLE.includes(n.state)
-    ? n.state === 'awaiting_confirmation'
-      ? ['dispute']
-      : ['removed', 'dispute']
-    : [];
+type EndCustomers = Map<string | null, { id: string; reference: string; name: string }>;
+
+/** Whether `customerId` answers the notice: its own, or an end customer's where its contract has it act first. */
+function answersFor(n: NoticeEntity, customerId: string): boolean {
+  return n.customerId === customerId || n.resellerMode === 'act_first';
+}
+
+function view(n: NoticeEntity, customerId: string, names: EndCustomers): CustomerNoticeView {
+  const endCustomer = n.customerId === customerId ? null : (names.get(n.customerId) ?? null);
+  const answers: CustomerAnswerKind[] = !answersFor(n, customerId)
+    ? []
+    : ANSWERABLE.includes(n.state)
+      ? n.state === 'awaiting_confirmation'
+        ? ['dispute']
+        : ['removed', 'dispute']
+      : [];
   return {
     id: n.id,
     category: n.category,
@@ -320,10 +357,14 @@ function view(n: NoticeEntity): CustomerNoticeView {
     receivedAt: n.receivedAt.toISOString(),
     deadline: n.deadline?.toISOString() ?? null,
     closedAt: n.closedAt?.toISOString() ?? null,
-    asked: asked(n),
+    asked: endCustomer && !answersFor(n, customerId) ? INFORMED_ONLY : asked(n),
     answers,
+    endCustomer,
+    resellerMode: endCustomer ? n.resellerMode : null,
   };
 }
+
+const INFORMED_ONLY = 'Nothing: you are informed of this notice; your customer is asked to act.';
 
 function asked(n: NoticeEntity): string {
   const by = n.deadline ? ` by ${n.deadline.toISOString()}` : '';

@@ -52,7 +52,12 @@ export class XarfReportDto {
 export class BatchItemResult {
   @ApiProperty({ description: 'Position in the batch (0-based; for JSON lines, among the non-empty lines)' })
   index: number;
-  @ApiProperty({ enum: ['created', 'existing', 'rejected'] }) status: 'created' | 'existing' | 'rejected';
+  @ApiProperty({
+    enum: ['created', 'existing', 'rejected'],
+    description:
+      '`created`: a new report, whether it opened a notice or joined an open one; `existing`: the same report (source and reference) was taken before; `rejected`: see `reason` and `field`.',
+  })
+  status: 'created' | 'existing' | 'rejected';
   @ApiPropertyOptional({ format: 'uuid' }) id?: string;
   @ApiPropertyOptional() reason?: string;
   @ApiPropertyOptional({ description: 'The field at fault, as the item named it' }) field?: string;
@@ -144,7 +149,12 @@ export class HotlinePushDto {
 
 class HotlinePushItemView {
   @ApiProperty({ description: 'Position in urls' }) index: number;
-  @ApiProperty({ enum: ['created', 'existing', 'rejected'] }) status: 'created' | 'existing' | 'rejected';
+  @ApiProperty({
+    enum: ['created', 'existing', 'rejected'],
+    description:
+      '`created`: a new report, whether it opened a notice or joined an open one; `existing`: the same report (source and reference) was taken before; `rejected`: see `reason` and `field`.',
+  })
+  status: 'created' | 'existing' | 'rejected';
   @ApiPropertyOptional({ format: 'uuid' }) id?: string;
   @ApiPropertyOptional() reason?: string;
   @ApiPropertyOptional({ example: 'urls[2].ip' }) field?: string;

@@ -37,7 +37,7 @@ import { validationPipe } from '../common/validation';
 
 import { BulkIntakeService, type BulkItem } from '../notices/bulk-intake.service';
 import { CreateNoticeDto } from '../notices/notice.dto';
-import { NoticesService, type SubmitResult } from '../notices/notices.service';
+import { NoticesService, reportStatus, type SubmitResult } from '../notices/notices.service';
 import { visibilityOf } from '../auth/principal';
 import { resolveHosts } from './host-names';
 import type { BatchItemResult, BatchResultView } from './intake.dto';
@@ -153,7 +153,7 @@ export class IntakeService {
       if (hotline) return await this.submitHotlineMail(raw, hotline, opts);
       const { notice, extras } = await parseMail(raw, mailOpts);
       const result = await this.submitParsed(notice, extras);
-      return { status: result.created ? 'created' : 'existing', noticeId: result.notice.id };
+      return { status: reportStatus(result), noticeId: result.notice.id };
     } catch (err) {
       const rejected = rejection(err);
       if (rejected.retryable) throw err;
@@ -362,7 +362,7 @@ export class IntakeService {
     for (const { line, report } of reports) {
       try {
         const result = await this.submitParsed(report.notice, report.extras);
-        out.results.push({ line, status: result.created ? 'created' : 'existing', id: result.notice.id });
+        out.results.push({ line, status: reportStatus(result), id: result.notice.id });
       } catch (err) {
         const rejected = rejection(err);
         if (rejected.retryable) throw err;

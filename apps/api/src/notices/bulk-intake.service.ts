@@ -5,7 +5,7 @@ import type { HostResolution, IntakeExtras } from '@takedown/intake';
 import { AuditTrail, NoticeRepository } from '@takedown/persistence';
 import type { CreateNoticeDto } from './notice.dto';
 import { newNoticeRows, submitAudit } from './notice-rows';
-import { NoticesService } from './notices.service';
+import { NoticesService, reportStatus } from './notices.service';
 
 export interface BulkItem {
   dto: CreateNoticeDto;
@@ -167,8 +167,8 @@ export class BulkIntakeService {
       }
       try {
         const { dto, extras, resolution } = items[i];
-        const { notice, created: isNew } = await this.notices.submit(dto, extras, resolution);
-        outcomes[i] = { status: isNew ? 'created' : 'existing', id: notice.id };
+        const result = await this.notices.submit(dto, extras, resolution);
+        outcomes[i] = { status: reportStatus(result), id: result.notice.id };
       } catch (error) {
         outcomes[i] = { status: 'failed', error };
       }

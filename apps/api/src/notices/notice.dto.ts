@@ -206,6 +206,27 @@ export class PendingTaskView {
   @ApiProperty() summary: string;
 }
 
+export class BreachForecastView {
+  @ApiProperty({
+    description:
+      'The customer has not acted (no removal claim, no dispute) and less time is left than it typically takes to ' +
+      'remove: the notice is expected to miss its deadline',
+  })
+  willMiss: boolean;
+  @ApiProperty({
+    description: 'The median time from receipt to removal of the removals it goes by',
+    example: 21600,
+  })
+  typicalSeconds: number;
+  @ApiProperty({
+    enum: ['customer', 'category'],
+    description: 'Whose removals: this customer’s in this category, or (too few of those) every customer’s',
+  })
+  basis: 'customer' | 'category';
+  @ApiProperty({ description: 'How many removals of the last 90 days the median is of', example: 12 })
+  removals: number;
+}
+
 export class NoticeSummaryView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ type: NoticeSourceDto }) source: { kind: SourceKind; name: string };
@@ -243,6 +264,14 @@ export class NoticeSummaryView {
     description: 'Their name then',
   })
   assignedToName: string | null;
+  @ApiPropertyOptional({
+    type: BreachForecastView,
+    nullable: true,
+    description:
+      'Staff reads of open notices: will it miss its deadline, going by past removals (null: no running clock on ' +
+      'the customer, the deadline passed, or too little history)',
+  })
+  forecast?: BreachForecastView | null;
 }
 
 export class NoticeView extends NoticeSummaryView {

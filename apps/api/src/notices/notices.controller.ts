@@ -23,7 +23,8 @@ import {
   type NoticeAction,
 } from './notice.dto';
 import { CurrentPrincipal, submittingSource, visibilityOf } from '../auth/principal';
-import { disclosedNotice } from './disclosed-notice';
+import { disclosedNotice, readerOf } from './disclosed-notice';
+import { BreachForecasts } from './breach-forecasts';
 import { NoticesService } from './notices.service';
 import { SourceNoticePage, SourceNoticeView } from './source-notice.dto';
 import { Roles } from '../auth/access';
@@ -32,7 +33,10 @@ import { Audit } from '../audit/audit.decorator';
 @ApiTags('notices')
 @Controller('v1/notices')
 export class NoticesController {
-  constructor(private readonly notices: NoticesService) {}
+  constructor(
+    private readonly notices: NoticesService,
+    private readonly forecasts: BreachForecasts,
+  ) {}
 
   @Get()
   @Roles('abuse_desk', 'abuse_lead', 'account_manager', 'legal', 'noc', 'source')
@@ -44,7 +48,9 @@ export class NoticesController {
   // The staff's schema is the one declared (the console is typed from it); a source's is named in the description.
   @ApiOkResponse({
     type: NoticePage,
-    description: 'A page of notices; a `source` token gets a SourceNoticePage: its own view of each',
+    description:
+      'A page of notices (CSAM URLs as scheme and host + `/[redacted]` for staff, each open notice with its breach ' +
+      '`forecast`); a `source` token gets a SourceNoticePage: its own view of each',
   })
   @ApiBadRequestResponse({ description: 'A filter is invalid; the body names it' })
   async list(
@@ -54,7 +60,7 @@ export class NoticesController {
     const source = submittingSource(principal);
     if (source) {
       const own = await this.notices.listForSource(query, source, principal.roles);
-      return { ...own, items: own.items.map((n) => disclosedNotice(n, principal.roles)) };
+      return { ...own, items: own.items.map((n) => disclosedNotice(n, readerOf(principal))) };
     }
     const page = await this.notices.list(
       query,
@@ -62,7 +68,8 @@ export class NoticesController {
       principal.roles,
       actorLabel(principal.actor),
     );
-    return { ...page, items: page.items.map((n) => disclosedNotice(n, principal.roles)) };
+    const items = page.items.map((n) => disclosedNotice(n, readerOf(principal)));
+    return { ...page, items: await this.forecasts.of(items) };
   }
 
   @Get(':id')
@@ -71,7 +78,10 @@ export class NoticesController {
     summary: 'A notice with its reports, pending tasks and full timeline',
     description:
       'A `source` token reads its own view (SourceNoticeView): its own reports, the URLs they named, the state and ' +
-      'the outcome; never another reporter, their reference or URLs, notes, tasks or the timeline.',
+      'the outcome; never another reporter, their reference or URLs, notes, tasks or the timeline. Staff read a CSAM ' +
+      'notice’s URLs, and URLs in its text, timeline and task summaries, as scheme and host + `/[redacted]` ' +
+      '(`GET /v1/notices/{id}/urls` gives them in full and is audited); `forecast` says whether it will miss its ' +
+      'deadline.',
   })
   @ApiExtraModels(SourceNoticeView)
   @ApiOkResponse({ type: NoticeView, description: 'The notice; for a `source` token a SourceNoticeView' })
@@ -82,10 +92,10 @@ export class NoticesController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<NoticeView | SourceNoticeView> {
     const source = submittingSource(principal);
-    const notice = source
-      ? await this.notices.getForSource(id, source)
-      : await this.notices.get(id, visibilityOf(principal));
-    return disclosedNotice(notice, principal.roles);
+    if (source) return disclosedNotice(await this.notices.getForSource(id, source), readerOf(principal));
+    const notice = disclosedNotice(await this.notices.get(id, visibilityOf(principal)), readerOf(principal));
+    const [forecast] = await this.forecasts.of([notice]);
+    return forecast;
   }
 
   @Post('bulk-actions')
@@ -140,12 +150,12 @@ export class NoticesController {
     },
   })
   @ApiNotFoundResponse({ description: 'No such notice' })
-  assign(
+  async assign(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: AssignDto,
     @CurrentPrincipal() principal: Principal,
   ): Promise<NoticeView> {
-    return this.notices.assign(id, dto.assignee, principal);
+    return disclosedNotice(await this.notices.assign(id, dto.assignee, principal), readerOf(principal));
   }
 
   @Post(':id/actions/:action')
@@ -171,7 +181,7 @@ export class NoticesController {
       'NOTICE.REOPEN_WINDOW_PASSED, …) and `state` is the notice’s state; nothing changed',
   })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; retry' })
-  act(
+  async act(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Param('action') action: string,
     @Body() dto: NoticeActionDto,
@@ -184,6 +194,9 @@ export class NoticesController {
         'action',
       );
     }
-    return this.notices.act(id, action as NoticeAction, dto, principal);
+    return disclosedNotice(
+      await this.notices.act(id, action as NoticeAction, dto, principal),
+      readerOf(principal),
+    );
   }
 }

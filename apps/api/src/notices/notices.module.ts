@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditTrail, NoticeRepository, PgAuditTrail, PgNoticeRepository } from '@takedown/persistence';
+import { BreachForecasts } from './breach-forecasts';
 import { BulkIntakeService } from './bulk-intake.service';
 import { NoticesController } from './notices.controller';
 import { NoticesService } from './notices.service';
@@ -13,6 +14,7 @@ import { PeopleModule } from '../people/people.module';
   providers: [
     NoticesService,
     BulkIntakeService,
+    BreachForecasts,
     {
       provide: NoticeRepository,
       useFactory: (db: DataSource) => new PgNoticeRepository(db),

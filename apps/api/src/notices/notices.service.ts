@@ -28,8 +28,9 @@ import { AppConfig } from '../app-config';
 import { EVERYTHING, submittingSource, visibilityOf, type Visibility } from '../auth/principal';
 import { PeopleService } from '../people/people.service';
 import { signalNotice, startNoticeAction, withTemporal } from '../temporal/notice-signal';
+import { BreachForecasts } from './breach-forecasts';
 import { storeResolved } from './host-notices';
-import { disclosedNotice } from './disclosed-notice';
+import { disclosedNotice, STAFF } from './disclosed-notice';
 import { newNoticeRows, reportRow, submitAudit } from './notice-rows';
 import type { SourceNoticePage, SourceNoticeView } from './source-notice.dto';
 import type {
@@ -53,6 +54,15 @@ const BULK_CONCURRENCY = 8;
 /** `created`: a new notice; `joined`: a new report that joined the open notice of one of its URLs. */
 export type SubmitResult = { notice: NoticeView; created: boolean; joined?: boolean };
 
+/**
+ * A report's status in the batch, feed and mail answers: `created` for a new report, whether it opened a notice or
+ * joined another source's open one (that the URL was reported before, and by whom, is not the sender's to learn);
+ * `existing` only for the same report taken before (its source reference).
+ */
+export function reportStatus(result: Pick<SubmitResult, 'created' | 'joined'>): 'created' | 'existing' {
+  return result.created || result.joined ? 'created' : 'existing';
+}
+
 /** What the intake transaction did with a submission. */
 type Stored =
   | { kind: 'known'; noticeId: string }
@@ -70,6 +80,7 @@ export class NoticesService {
     @Inject(Client) private readonly temporal: Client,
     private readonly config: AppConfig,
     private readonly people: PeopleService,
+    private readonly forecasts: BreachForecasts,
   ) {}
 
   /**
@@ -121,8 +132,12 @@ export class NoticesService {
     principal: Principal,
   ): Promise<{ status: 200 | 201; body: NoticeView | SourceNoticeView }> {
     const source = submittingSource(principal);
-    if (!source)
-      return { status: result.created ? 201 : 200, body: disclosedNotice(result.notice, principal.roles) };
+    // The caller has just sent these URLs: its answer follows the role rule, not the reading routes' (readerOf).
+    if (!source) {
+      // With its forecast, as a staff read gives it.
+      const [body] = await this.forecasts.of([disclosedNotice(result.notice, principal.roles)]);
+      return { status: result.created ? 201 : 200, body };
+    }
     const body = disclosedNotice(await this.getForSource(result.notice.id, source), principal.roles);
     return { status: result.created || result.joined ? 201 : 200, body };
   }
@@ -307,7 +322,7 @@ export class NoticesService {
         tx,
       );
     });
-    return this.get(id);
+    return disclosedNotice(await this.get(id), STAFF);
   }
 
   /** `roles`: the reader's, for what a search may match (`whereSearched`); `me`: its subject, for `assignee=me`. */

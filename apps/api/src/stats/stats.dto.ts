@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsUUID } from 'class-validator';
+import type { NotifierKind } from '@takedown/domain';
 
 export class TransparencyQuery {
   @ApiProperty({ example: '2026-01-01T00:00:00Z', description: 'Notices received from (inclusive)' })
@@ -32,10 +33,18 @@ export class TransparencyView {
   @ApiProperty({ type: Object, example: { csam: 12, phishing: 40 } }) byCategory: Record<string, number>;
   @ApiProperty({
     type: Object,
-    example: { trusted: 20, other: 32 },
-    description: 'Trusted flaggers, hotlines and the police (DSA Art. 22) against all other sources',
+    example: {
+      authority_order: 1,
+      authority: 3,
+      trusted_flagger: 12,
+      hotline: 5,
+      other: 30,
+      own_initiative: 2,
+    },
+    description:
+      'By who sent them, as the Art. 15 report counts them: removal orders (TCO Regulation), the authorities’ other notices, trusted flaggers (DSA Art. 22), hotlines, other (the public, other providers), the provider’s own initiative. Every kind is present.',
   })
-  bySourceType: Record<'trusted' | 'other', number>;
+  byNotifierKind: Record<NotifierKind, number>;
   @ApiProperty({ type: Object, example: { removed_in_time: 40, suspended: 2 }, description: 'Actions taken' })
   byOutcome: Record<string, number>;
   @ApiPropertyOptional({ nullable: true, type: Number }) medianTimeToRemovalSeconds: number | null;

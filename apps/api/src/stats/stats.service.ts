@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DomainError } from '@takedown/domain';
+import {
+  DomainError,
+  NOTIFIER_KINDS,
+  NOTIFIER_OF_SOURCE,
+  type NotifierKind,
+  type SourceKind,
+} from '@takedown/domain';
 import {
   noticeStatsRows,
   removalTimeAt,
@@ -8,9 +14,6 @@ import {
   type NoticeStatsRow,
 } from '@takedown/persistence';
 import type { TransparencyQuery, TransparencyView } from './stats.dto';
-
-/** Sources whose notices the DSA asks to be counted apart (trusted flaggers, Art. 22) and hotlines alike. */
-export const TRUSTED_SOURCES = ['hotline', 'police', 'trusted_flagger'];
 
 /**
  * The figures of DSA Art. 15 / 24 transparency reports over notices received in a period. The counts come from the
@@ -51,8 +54,8 @@ export class StatsService {
             .map((k) => [k ?? 'open', counts.get(k)!]),
         );
       };
-      const trusted = sum((r) => TRUSTED_SOURCES.includes(r.sourceKind));
       const notices = sum(() => true);
+      const byNotifierKind = await notifierKinds(m, period, rows);
       const histogram = new Map<number, number>();
       for (const r of rows) if (r.bucket >= 0) histogram.set(r.bucket, (histogram.get(r.bucket) ?? 0) + r.n);
       const [median, p90] = await percentiles(m, period, histogram, [0.5, 0.9]);
@@ -63,7 +66,7 @@ export class StatsService {
         customerId: period.customerId,
         notices,
         byCategory: countBy((r) => r.category),
-        bySourceType: { trusted, other: notices - trusted },
+        byNotifierKind,
         byOutcome: countBy((r) => r.outcome),
         medianTimeToRemovalSeconds: median === null ? null : Math.round(median),
         p90TimeToRemovalSeconds: p90 === null ? null : Math.round(p90),
@@ -80,6 +83,32 @@ export class StatsService {
       };
     });
   }
+}
+
+/**
+ * Notices by who sent them, as the Art. 15 report counts them (`@takedown/domain` dsa.ts): the rollups know the
+ * source kind; the notices that carry a removal order, few, are read apart and counted as the authority's orders.
+ */
+async function notifierKinds(
+  m: EntityManager,
+  period: NoticeStatsPeriod,
+  rows: NoticeStatsRow[],
+): Promise<Record<NotifierKind, number>> {
+  const counts = Object.fromEntries(NOTIFIER_KINDS.map((k) => [k, 0])) as Record<NotifierKind, number>;
+  const kindOf = (source: string): NotifierKind => NOTIFIER_OF_SOURCE[source as SourceKind] ?? 'other';
+  for (const r of rows) counts[kindOf(r.sourceKind)] += r.n;
+  const orders = (await m.query(
+    `SELECT n.source_kind AS "sourceKind", count(*)::int AS n FROM notices n
+      WHERE n.received_at >= $1 AND n.received_at < $2 AND ($3::uuid IS NULL OR n.customer_id = $3)
+        AND EXISTS (SELECT 1 FROM removal_orders o WHERE o.notice_id = n.id)
+      GROUP BY n.source_kind`,
+    [period.from, period.to, period.customerId],
+  )) as { sourceKind: string; n: number }[];
+  for (const o of orders) {
+    counts[kindOf(o.sourceKind)] -= o.n;
+    counts.authority_order += o.n;
+  }
+  return counts;
 }
 
 /**
@@ -117,8 +146,8 @@ export function transparencyCsv(v: TransparencyView): string {
     ['customer', 'id', v.customerId],
     ['notices', 'total', v.notices],
     ...Object.entries(v.byCategory).map(([k, n]): [string, string, number] => ['notices_by_category', k, n]),
-    ...Object.entries(v.bySourceType).map(([k, n]): [string, string, number] => [
-      'notices_by_source_type',
+    ...Object.entries(v.byNotifierKind).map(([k, n]): [string, string, number] => [
+      'notices_by_notifier_kind',
       k,
       n,
     ]),

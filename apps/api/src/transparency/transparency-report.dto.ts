@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 
-export const SECTIONS = ['orders', 'notices', 'own_initiative', 'complaints'] as const;
+export const SECTIONS = ['orders', 'notices', 'own_initiative', 'complaints', 'automated_means'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export class TransparencyReportQuery {
@@ -82,7 +82,7 @@ export class ComplaintFiguresView {
   @ApiProperty({
     nullable: true,
     type: String,
-    enum: ['strike', 'suspension', 'termination', 'rejection'],
+    enum: ['strike', 'suspension', 'termination', 'rejection', 'order_removal'],
     description: 'What the appeal contests; null on the total row',
   })
   kind: string | null;
@@ -114,6 +114,31 @@ class NoticesSection {
   @ApiProperty({ type: NoticeFiguresView }) total: NoticeFiguresView;
 }
 
+/**
+ * Art. 15(1)(e): the use of automated means for content moderation, in the template's terms: a qualitative
+ * description, the precise purposes, indicators of accuracy and of the possible rate of error, the safeguards, and
+ * the figures (from the year's statements of reasons).
+ */
+export class AutomatedMeansView {
+  @ApiProperty({ description: 'Whether automated means detected content or took a moderation decision' })
+  used: boolean;
+  @ApiProperty({ description: 'Qualitative description' }) description: string;
+  @ApiProperty({ type: [String], description: 'The precise purposes; none when unused' }) purposes: string[];
+  @ApiProperty({ nullable: true, type: Number, description: 'Indicator of accuracy (0–1); null when unused' })
+  accuracy: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Possible rate of error (0–1); null when unused',
+  })
+  errorRate: number | null;
+  @ApiProperty({ description: 'The safeguards applied' }) safeguards: string;
+  @ApiProperty({ description: 'Statements of reasons made in the year' }) statementsOfReasons: number;
+  @ApiProperty({ description: 'Of them, content detected by automated means' })
+  withAutomatedDetection: number;
+  @ApiProperty({ description: 'Of them, decided by automated means' }) withAutomatedDecision: number;
+}
+
 export class TransparencyReportView {
   @ApiProperty() year: number;
   @ApiProperty({ description: 'Start of the year (inclusive), UTC' }) from: string;
@@ -135,4 +160,58 @@ export class TransparencyReportView {
     description: 'Art. 15(1)(d): appeals through the internal complaint handling, and their outcomes',
   })
   complaints: ComplaintsSection;
+  @ApiProperty({
+    type: AutomatedMeansView,
+    description: 'Art. 15(1)(e): the use of automated means for content moderation',
+  })
+  automatedMeans: AutomatedMeansView;
+}
+
+export class TcoReportQuery {
+  @ApiProperty({ example: 2026, minimum: 2000, maximum: 9999, description: 'Calendar year (UTC)' })
+  @Type(() => Number)
+  @IsInt()
+  @Min(2000)
+  @Max(9999)
+  year: number;
+
+  @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' })
+  @IsOptional()
+  @IsIn(['json', 'csv'])
+  format?: 'json' | 'csv';
+}
+
+class TcoNotExecuted extends NotExecuted {
+  @ApiProperty() total: number;
+}
+
+class TcoOrders {
+  @ApiProperty({ description: 'Removal orders received in the year' }) received: number;
+  @ApiProperty({ description: 'Given effect: the content removed or access disabled (suspended)' })
+  executed: number;
+  @ApiProperty({ description: 'The URLs of the executed orders: items removed or disabled' })
+  itemsRemovedOrDisabled: number;
+  @ApiProperty({ type: TcoNotExecuted, description: 'Not executed, by why' }) notExecuted: TcoNotExecuted;
+  @ApiProperty() open: number;
+}
+
+class TcoComplaints {
+  @ApiProperty({ description: 'Content providers’ complaints (appeals) against a removal under an order' })
+  received: number;
+  @ApiProperty({ description: 'Granted: the removal reversed' }) granted: number;
+  @ApiProperty({ description: 'Rejected: the removal stood' }) rejected: number;
+  @ApiProperty() underReview: number;
+  @ApiProperty({ description: 'Filed after the appeal period' }) refusedLate: number;
+}
+
+/** Regulation (EU) 2021/784 Art. 7(2): the hosting provider's yearly figures on removal orders. */
+export class TcoReportView {
+  @ApiProperty() year: number;
+  @ApiProperty({ description: 'Start of the year (inclusive), UTC' }) from: string;
+  @ApiProperty({ description: 'Start of the next year (exclusive), UTC' }) to: string;
+  @ApiProperty({ type: TcoOrders }) orders: TcoOrders;
+  @ApiProperty({ type: TcoComplaints, description: 'Art. 10 complaints, by outcome' })
+  complaints: TcoComplaints;
+  @ApiProperty({ description: 'Content or access reinstated after a complaint: the complaints granted' })
+  restorations: number;
 }

@@ -79,7 +79,7 @@ export interface paths {
     };
     /**
      * A notice with its reports, pending tasks and full timeline
-     * @description A `source` token reads its own view (SourceNoticeView): its own reports, the URLs they named, the state and the outcome; never another reporter, their reference or URLs, notes, tasks or the timeline.
+     * @description A `source` token reads its own view (SourceNoticeView): its own reports, the URLs they named, the state and the outcome; never another reporter, their reference or URLs, notes, tasks or the timeline. Staff read a CSAM notice’s URLs, and URLs in its text, timeline and task summaries, as scheme and host + `/[redacted]` (`GET /v1/notices/{id}/urls` gives them in full and is audited); `forecast` says whether it will miss its deadline.
      *
      *     Roles: `admin`, `abuse_desk`, `abuse_lead`, `account_manager`, `legal`, `noc`, `source`.
      */
@@ -808,6 +808,32 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/customers/{id}/reseller-mode': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A reseller’s involvement in its end customers’ notices
+     * @description Roles: `admin`, `abuse_desk`, `abuse_lead`, `legal`.
+     */
+    get: operations['ResellerModeController_get'];
+    /**
+     * Set how a reseller is involved in its end customers’ notices: none, informed or act_first
+     * @description For notices received from now on: the end customers are those whose prefixes lie inside the reseller’s at a notice’s receipt (the attribution chain).
+     *
+     *     Roles: `admin`, `abuse_desk`, `abuse_lead`.
+     */
+    put: operations['ResellerModeController_set'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/customer/appeals': {
     parameters: {
       query?: never;
@@ -1378,10 +1404,30 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The yearly DSA Art. 15 report (Implementing Regulation (EU) 2024/2835): removal orders by Member State, Art. 16 notices by category and notifier kind (trusted flaggers apart), own-initiative actions; actions on the law or the terms, median times. JSON, or one section as CSV
+     * The yearly DSA Art. 15 report (Implementing Regulation (EU) 2024/2835): removal orders by Member State, Art. 16 notices by category and notifier kind (trusted flaggers apart), own-initiative actions; actions on the law or the terms, median times; appeals; the use of automated means. JSON, or one section as CSV
      * @description Roles: `admin`, `abuse_lead`, `legal`.
      */
     get: operations['TransparencyReportController_transparency'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/reports/tco': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The yearly figures of the TCO Regulation (EU) 2021/784 Art. 7(2): removal orders received, executed (and the items removed or disabled), not executed and why; content providers’ complaints (Art. 10) by outcome and the restorations they led to. JSON, or CSV
+     * @description Roles: `admin`, `legal`.
+     */
+    get: operations['TransparencyReportController_tco'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1698,6 +1744,25 @@ export interface components {
       limit: number;
       offset: number;
     };
+    BreachForecastView: {
+      /** @description The customer has not acted (no removal claim, no dispute) and less time is left than it typically takes to remove: the notice is expected to miss its deadline */
+      willMiss: boolean;
+      /**
+       * @description The median time from receipt to removal of the removals it goes by
+       * @example 21600
+       */
+      typicalSeconds: number;
+      /**
+       * @description Whose removals: this customer’s in this category, or (too few of those) every customer’s
+       * @enum {string}
+       */
+      basis: 'customer' | 'category';
+      /**
+       * @description How many removals of the last 90 days the median is of
+       * @example 12
+       */
+      removals: number;
+    };
     NoticeSummaryView: {
       /** Format: uuid */
       id: string;
@@ -1768,6 +1833,8 @@ export interface components {
        * @example J. de Vries
        */
       assignedToName?: string | null;
+      /** @description Staff reads of open notices: will it miss its deadline, going by past removals (null: no running clock on the customer, the deadline passed, or too little history) */
+      forecast?: components['schemas']['BreachForecastView'] | null;
     };
     NoticePage: {
       items: components['schemas']['NoticeSummaryView'][];
@@ -1860,6 +1927,8 @@ export interface components {
        * @example J. de Vries
        */
       assignedToName?: string | null;
+      /** @description Staff reads of open notices: will it miss its deadline, going by past removals (null: no running clock on the customer, the deadline passed, or too little history) */
+      forecast?: components['schemas']['BreachForecastView'] | null;
       /** @description Every report this notice stands for */
       reports: components['schemas']['NoticeReportView'][];
       pendingTasks: components['schemas']['PendingTaskView'][];
@@ -2228,7 +2297,10 @@ export interface components {
     BatchItemResult: {
       /** @description Position in the batch (0-based; for JSON lines, among the non-empty lines) */
       index: number;
-      /** @enum {string} */
+      /**
+       * @description `created`: a new report, whether it opened a notice or joined an open one; `existing`: the same report (source and reference) was taken before; `rejected`: see `reason` and `field`.
+       * @enum {string}
+       */
       status: 'created' | 'existing' | 'rejected';
       /** Format: uuid */
       id?: string;
@@ -2283,7 +2355,10 @@ export interface components {
     HotlinePushItemView: {
       /** @description Position in urls */
       index: number;
-      /** @enum {string} */
+      /**
+       * @description `created`: a new report, whether it opened a notice or joined an open one; `existing`: the same report (source and reference) was taken before; `rejected`: see `reason` and `field`.
+       * @enum {string}
+       */
       status: 'created' | 'existing' | 'rejected';
       /** Format: uuid */
       id?: string;
@@ -2665,6 +2740,13 @@ export interface components {
       /** @example The hash list named is not one the hotline publishes */
       reason: string;
     };
+    EndCustomerView: {
+      /** Format: uuid */
+      id: string;
+      /** @example C-1001 */
+      reference: string;
+      name: string;
+    };
     CustomerNoticeView: {
       /** Format: uuid */
       id: string;
@@ -2718,6 +2800,13 @@ export interface components {
       asked: string;
       /** @description The answers the notice takes now */
       answers: ('removed' | 'dispute')[];
+      /** @description For a reseller: the end customer whose notice this is; null for the customer’s own */
+      endCustomer?: components['schemas']['EndCustomerView'] | null;
+      /**
+       * @description For a reseller: how its contract involved it as of the notice’s receipt (act_first: it answers; informed: it reads)
+       * @enum {string|null}
+       */
+      resellerMode?: 'informed' | 'act_first' | null;
     };
     CustomerNoticePage: {
       items: components['schemas']['CustomerNoticeView'][];
@@ -2784,6 +2873,13 @@ export interface components {
       asked: string;
       /** @description The answers the notice takes now */
       answers: ('removed' | 'dispute')[];
+      /** @description For a reseller: the end customer whose notice this is; null for the customer’s own */
+      endCustomer?: components['schemas']['EndCustomerView'] | null;
+      /**
+       * @description For a reseller: how its contract involved it as of the notice’s receipt (act_first: it answers; informed: it reads)
+       * @enum {string|null}
+       */
+      resellerMode?: 'informed' | 'act_first' | null;
       /** @description What happened, oldest first */
       timeline: components['schemas']['CustomerNoticeEventView'][];
     };
@@ -3384,6 +3480,27 @@ export interface components {
       /** Format: uuid */
       customerId: string;
     };
+    ResellerModeView: {
+      /** Format: uuid */
+      customerId: string;
+      /** @enum {string} */
+      mode: 'none' | 'informed' | 'act_first';
+      actFirstMinutes?: number | null;
+      /** @description Notices received from now on follow it; a notice keeps the mode of its receipt */
+      updatedAt: string;
+    };
+    ResellerModeDto: {
+      /**
+       * @description none: not involved; informed: a copy of every email its end customers get; act_first: the notice goes to the reseller, and to the end customer after actFirstMinutes without an answer
+       * @enum {string}
+       */
+      mode: 'none' | 'informed' | 'act_first';
+      /**
+       * @description act_first only (and required there): minutes the reseller has to answer, at most a week
+       * @example 30
+       */
+      actFirstMinutes?: number;
+    };
     FileCustomerAppealDto: {
       /**
        * Format: uuid
@@ -3402,7 +3519,7 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: 'strike' | 'suspension' | 'termination' | 'rejection';
+      kind: 'strike' | 'suspension' | 'termination' | 'rejection' | 'order_removal';
       /** @enum {string} */
       status: 'under_review' | 'upheld' | 'reversed' | 'refused_late';
       /** Format: uuid */
@@ -3451,7 +3568,7 @@ export interface components {
       /** Format: uuid */
       id: string;
       /** @enum {string} */
-      kind: 'strike' | 'suspension' | 'termination' | 'rejection';
+      kind: 'strike' | 'suspension' | 'termination' | 'rejection' | 'order_removal';
       /** @enum {string} */
       status: 'under_review' | 'upheld' | 'reversed' | 'refused_late';
       /** Format: uuid */
@@ -3874,13 +3991,17 @@ export interface components {
        */
       byCategory: Record<string, never>;
       /**
-       * @description Trusted flaggers, hotlines and the police (DSA Art. 22) against all other sources
+       * @description By who sent them, as the Art. 15 report counts them: removal orders (TCO Regulation), the authorities’ other notices, trusted flaggers (DSA Art. 22), hotlines, other (the public, other providers), the provider’s own initiative. Every kind is present.
        * @example {
-       *       "trusted": 20,
-       *       "other": 32
+       *       "authority_order": 1,
+       *       "authority": 3,
+       *       "trusted_flagger": 12,
+       *       "hotline": 5,
+       *       "other": 30,
+       *       "own_initiative": 2
        *     }
        */
-      bySourceType: Record<string, never>;
+      byNotifierKind: Record<string, never>;
       /**
        * @description Actions taken
        * @example {
@@ -3952,7 +4073,7 @@ export interface components {
        * @description What the appeal contests; null on the total row
        * @enum {string|null}
        */
-      kind: 'strike' | 'suspension' | 'termination' | 'rejection' | null;
+      kind: 'strike' | 'suspension' | 'termination' | 'rejection' | 'order_removal' | null;
       received: number;
       /** @description The decision stood */
       upheld: number;
@@ -3968,6 +4089,26 @@ export interface components {
       rows: components['schemas']['ComplaintFiguresView'][];
       total: components['schemas']['ComplaintFiguresView'];
     };
+    AutomatedMeansView: {
+      /** @description Whether automated means detected content or took a moderation decision */
+      used: boolean;
+      /** @description Qualitative description */
+      description: string;
+      /** @description The precise purposes; none when unused */
+      purposes: string[];
+      /** @description Indicator of accuracy (0–1); null when unused */
+      accuracy: number | null;
+      /** @description Possible rate of error (0–1); null when unused */
+      errorRate: number | null;
+      /** @description The safeguards applied */
+      safeguards: string;
+      /** @description Statements of reasons made in the year */
+      statementsOfReasons: number;
+      /** @description Of them, content detected by automated means */
+      withAutomatedDetection: number;
+      /** @description Of them, decided by automated means */
+      withAutomatedDecision: number;
+    };
     TransparencyReportView: {
       year: number;
       /** @description Start of the year (inclusive), UTC */
@@ -3982,6 +4123,48 @@ export interface components {
       ownInitiative: components['schemas']['NoticesSection'];
       /** @description Art. 15(1)(d): appeals through the internal complaint handling, and their outcomes */
       complaints: components['schemas']['ComplaintsSection'];
+      /** @description Art. 15(1)(e): the use of automated means for content moderation */
+      automatedMeans: components['schemas']['AutomatedMeansView'];
+    };
+    TcoNotExecuted: {
+      disputedAccepted: number;
+      invalid: number;
+      withdrawn: number;
+      total: number;
+    };
+    TcoOrders: {
+      /** @description Removal orders received in the year */
+      received: number;
+      /** @description Given effect: the content removed or access disabled (suspended) */
+      executed: number;
+      /** @description The URLs of the executed orders: items removed or disabled */
+      itemsRemovedOrDisabled: number;
+      /** @description Not executed, by why */
+      notExecuted: components['schemas']['TcoNotExecuted'];
+      open: number;
+    };
+    TcoComplaints: {
+      /** @description Content providers’ complaints (appeals) against a removal under an order */
+      received: number;
+      /** @description Granted: the removal reversed */
+      granted: number;
+      /** @description Rejected: the removal stood */
+      rejected: number;
+      underReview: number;
+      /** @description Filed after the appeal period */
+      refusedLate: number;
+    };
+    TcoReportView: {
+      year: number;
+      /** @description Start of the year (inclusive), UTC */
+      from: string;
+      /** @description Start of the next year (exclusive), UTC */
+      to: string;
+      orders: components['schemas']['TcoOrders'];
+      /** @description Art. 10 complaints, by outcome */
+      complaints: components['schemas']['TcoComplaints'];
+      /** @description Content or access reinstated after a complaint: the complaints granted */
+      restorations: number;
     };
     AuditActorView: {
       /** @enum {string} */
@@ -4825,7 +5008,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description A page of notices; a `source` token gets a SourceNoticePage: its own view of each */
+      /** @description A page of notices (CSAM URLs as scheme and host + `/[redacted]` for staff, each open notice with its breach `forecast`); a `source` token gets a SourceNoticePage: its own view of each */
       200: {
         headers: {
           [name: string]: unknown;
@@ -8576,6 +8759,191 @@ export interface operations {
       };
     };
   };
+  ResellerModeController_get: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResellerModeView'];
+        };
+      };
+      /** @description The id is not a UUID */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead, legal */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such customer, or it has no contract */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  ResellerModeController_set: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ResellerModeDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResellerModeView'];
+        };
+      };
+      /** @description mode is unknown or the customer is not a reseller (field `mode`); actFirstMinutes is missing for act_first or out of 1–10080 */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, abuse_desk, abuse_lead */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such customer, or it has no contract */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description The body is larger than the route takes (100 kB; batch and inventory 20 MiB; an X-ARF report 10 MiB) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
   CustomerAppealsController_list: {
     parameters: {
       query?: {
@@ -11427,7 +11795,7 @@ export interface operations {
         year: number;
         format?: 'json' | 'csv';
         /** @description The section a CSV holds (one file per section, as the template lays them out); required with csv */
-        section?: 'orders' | 'notices' | 'own_initiative' | 'complaints';
+        section?: 'orders' | 'notices' | 'own_initiative' | 'complaints' | 'automated_means';
       };
       header?: never;
       path?: never;
@@ -11464,6 +11832,87 @@ export interface operations {
         };
       };
       /** @description The token's role may not call this route; it needs one of: admin, abuse_lead, legal */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  TransparencyReportController_tco: {
+    parameters: {
+      query: {
+        /** @description Calendar year (UTC) */
+        year: number;
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description JSON, or one figure a line as CSV with format=csv */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TcoReportView'];
+          'text/csv': components['schemas']['TcoReportView'];
+        };
+      };
+      /** @description year is missing or not a whole number from 2000 to 9999 */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, legal */
       403: {
         headers: {
           [name: string]: unknown;

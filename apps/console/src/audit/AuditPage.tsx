@@ -58,6 +58,9 @@ const summaryText = (summary: Entry['summary']) => {
   return text === '{}' ? '' : text;
 };
 
+/** Rows of other filters than the URL's, until the answer to these is in. */
+const STALE = { opacity: 0.45, transition: 'opacity 150ms' };
+
 /**
  * The audit trail for legal and admins (GET /v1/audit): every write and every audited read (a report handed out,
  * a URL revealed), newest first, filtered by action, target or actor; the filters live in the URL.
@@ -88,6 +91,8 @@ export default function AuditPage() {
       unwrap(await api.GET('/v1/audit', { params: { query: { ...query, limit: PAGE, offset } } })),
   });
   const items = audit.data?.items ?? [];
+  // An earlier filter's rows while the answer to this one is on its way: dimmed, busy and not counted.
+  const stale = audit.isPlaceholderData;
   const page = (to: number) => {
     const next = new URLSearchParams(params);
     if (to > 0) next.set('offset', String(to));
@@ -107,7 +112,7 @@ export default function AuditPage() {
           </Text>
         </div>
         <Text size="sm" c="gray.7" aria-live="polite" data-testid="audit-count">
-          {audit.data ? t('audit.count', { count: audit.data.total }) : ''}
+          {audit.data && !stale ? t('audit.count', { count: audit.data.total }) : ''}
         </Text>
       </Group>
       <Group gap="sm" align="flex-start" wrap="wrap">
@@ -130,13 +135,13 @@ export default function AuditPage() {
       </Group>
       {audit.error && <ErrorAlert error={audit.error} />}
       {audit.isPending && <Loading />}
-      {audit.data && items.length === 0 && (
+      {audit.data && !stale && items.length === 0 && (
         <Text py="xl" ta="center" c="gray.8" data-testid="audit-empty">
           {t('audit.empty')}
         </Text>
       )}
       {items.length > 0 && narrow && (
-        <Stack gap="xs" data-testid="audit-list">
+        <Stack gap="xs" data-testid="audit-list" aria-busy={stale} style={stale ? STALE : undefined}>
           {items.map((e) => (
             <Card key={e.id} withBorder padding="sm" data-audit={e.id} data-action={e.action}>
               <Group justify="space-between" wrap="wrap" gap="xs">
@@ -158,7 +163,12 @@ export default function AuditPage() {
         </Stack>
       )}
       {items.length > 0 && !narrow && (
-        <Table verticalSpacing="xs" data-testid="audit-table">
+        <Table
+          verticalSpacing="xs"
+          data-testid="audit-table"
+          aria-busy={stale}
+          style={stale ? STALE : undefined}
+        >
           <VisuallyHidden component="caption">{t('audit.subtitle')}</VisuallyHidden>
           <Table.Thead>
             <Table.Tr>

@@ -1,4 +1,5 @@
 import { Anchor, Badge, Card, Flex, Group, List, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { lazy, Suspense, type ReactNode } from 'react';
 import { Link as RouterLink, useParams } from 'react-router-dom';
 import type { NoticeSummary, Schemas } from '../api/client';
@@ -28,6 +29,89 @@ function Section({ title, children, testId }: { title: string; children: ReactNo
       </Title>
       {children}
     </Card>
+  );
+}
+
+type Prefix = Schemas['PrefixAssignmentView'];
+
+function PrefixBadge({ current }: { current: boolean }) {
+  const { t } = useI18n();
+  return (
+    <Badge
+      tt="none"
+      size="sm"
+      variant={current ? 'filled' : 'light'}
+      color={current ? '#1b6b30' : 'gray'}
+      styles={{ label: { overflow: 'visible' } }}
+    >
+      {current ? t('customer.prefixes.current') : t('customer.prefixes.past')}
+    </Badge>
+  );
+}
+
+/**
+ * The prefixes the customer holds and held: a table where it fits; below 36em (a phone) one prefix a row with its
+ * period under it, since three columns of a CIDR, a badge and two dates do not fit a card that narrow.
+ */
+function PrefixHistory({ prefixes }: { prefixes: Prefix[] }) {
+  const { t } = useI18n();
+  const narrow = useMediaQuery('(max-width: 36em)') ?? false;
+  if (narrow) {
+    return (
+      <Stack gap="xs" data-testid="prefix-list">
+        {prefixes.map((p) => (
+          <div key={p.id} data-prefix={p.cidr} data-current={p.current}>
+            <Group gap="xs" wrap="wrap">
+              <Text size="sm" ff="monospace" style={{ overflowWrap: 'anywhere' }}>
+                {p.cidr}
+              </Text>
+              <PrefixBadge current={p.current} />
+            </Group>
+            <Text size="xs" c="gray.7">
+              {t('customer.prefixes.from')} <Day iso={p.validFrom} /> ·{' '}
+              {p.validTo ? (
+                <>
+                  {t('customer.prefixes.to')} <Day iso={p.validTo} />
+                </>
+              ) : (
+                t('customer.prefixes.now')
+              )}
+            </Text>
+          </div>
+        ))}
+      </Stack>
+    );
+  }
+  return (
+    <Table.ScrollContainer minWidth={340}>
+      <Table verticalSpacing={4}>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th scope="col">{t('customer.prefixes')}</Table.Th>
+            <Table.Th scope="col">{t('customer.prefixes.from')}</Table.Th>
+            <Table.Th scope="col">{t('customer.prefixes.to')}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {prefixes.map((p) => (
+            <Table.Tr key={p.id} data-prefix={p.cidr} data-current={p.current}>
+              <Table.Td>
+                <Group gap="xs" wrap="nowrap">
+                  <Text size="sm" ff="monospace">
+                    {p.cidr}
+                  </Text>
+                  <PrefixBadge current={p.current} />
+                </Group>
+              </Table.Td>
+              <Table.Td>
+                <Day iso={p.validFrom} />
+              </Table.Td>
+              <Table.Td>{p.validTo ? <Day iso={p.validTo} /> : t('customer.prefixes.now')}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
   );
 }
 
@@ -260,43 +344,7 @@ export default function CustomerPage() {
             {t('customer.prefixes.none')}
           </Text>
         ) : (
-          <Table.ScrollContainer minWidth={340}>
-            <Table verticalSpacing={4}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th scope="col">{t('customer.prefixes')}</Table.Th>
-                  <Table.Th scope="col">{t('customer.prefixes.from')}</Table.Th>
-                  <Table.Th scope="col">{t('customer.prefixes.to')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {c.prefixes.map((p) => (
-                  <Table.Tr key={p.id} data-prefix={p.cidr} data-current={p.current}>
-                    <Table.Td>
-                      <Group gap="xs" wrap="nowrap">
-                        <Text size="sm" ff="monospace">
-                          {p.cidr}
-                        </Text>
-                        <Badge
-                          tt="none"
-                          size="sm"
-                          variant={p.current ? 'filled' : 'light'}
-                          color={p.current ? '#1b6b30' : 'gray'}
-                          styles={{ label: { overflow: 'visible' } }}
-                        >
-                          {p.current ? t('customer.prefixes.current') : t('customer.prefixes.past')}
-                        </Badge>
-                      </Group>
-                    </Table.Td>
-                    <Table.Td>
-                      <Day iso={p.validFrom} />
-                    </Table.Td>
-                    <Table.Td>{p.validTo ? <Day iso={p.validTo} /> : t('customer.prefixes.now')}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <PrefixHistory prefixes={c.prefixes} />
         )}
       </Section>
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md">

@@ -24,12 +24,12 @@ import { AssignControl } from '../components/Assign';
 import { ErrorAlert, Loading } from '../components/Feedback';
 import { ReportedUrls } from '../components/ReportedUrls';
 import { useI18n } from '../i18n';
-import { categoryLabel, stateLabel } from '../labels';
+import { categoryLabel, outcomeLabel, stateLabel } from '../labels';
 import { allowedActions, IRREVERSIBLE, NEEDS_REASON, type ActionName } from '../notice-actions';
 import { useLiveEvents } from '../live';
 import { useMe } from '../me';
 import { QUEUE_REFRESH_MS } from '../queue-data';
-import { Time, TimeLeft, useNow } from '../time';
+import { BreachForecast, Time, TimeLeft, useNow } from '../time';
 
 function Attribution({ customerId }: { customerId: string }) {
   const customer = useQuery({
@@ -219,13 +219,14 @@ export default function NoticePage() {
               </Badge>
               {n.outcome && (
                 <Badge size="lg" tt="none" variant="light" color="gray">
-                  {t('notice.outcome')}: {n.outcome.replace(/_/g, ' ')}
+                  {t('notice.outcome')}: {outcomeLabel(n.outcome, language)}
                 </Badge>
               )}
             </Group>
           </Stack>
           <Stack gap={2} align={narrow ? 'flex-start' : 'flex-end'}>
             {n.state !== 'closed' && <TimeLeft deadline={n.deadline} now={now} />}
+            <BreachForecast forecast={n.forecast} deadline={n.deadline} now={now} />
             {n.deadline && (
               <Text size="xs" c="gray.7">
                 {t('notice.deadline')}: <Time iso={n.deadline} />

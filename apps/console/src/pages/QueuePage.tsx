@@ -33,7 +33,7 @@ import {
   useOpenNotices,
   type QueueFilters,
 } from '../queue-data';
-import { Time, TimeLeft, useNow } from '../time';
+import { BreachForecast, Time, TimeLeft, useNow } from '../time';
 
 const CATEGORIES: NoticeSummary['category'][] = [
   'csam',
@@ -68,6 +68,9 @@ const SEARCH_MIN = 3;
 
 const column = createColumnHelper<NoticeSummary>();
 
+/** Rows that belong to other filters than the URL's, until the answer to these is in. */
+const STALE = { opacity: 0.45, transition: 'opacity 150ms' };
+
 /** The state; the states where the desk holds the clock (triage, attribution, a removal to confirm) stand out. */
 function StateBadge({ state }: { state: string }) {
   const { language } = useI18n();
@@ -93,6 +96,9 @@ export function QueuePage() {
   const queue = useOpenNotices(filters);
   const now = useNow();
   const notices = useMemo(() => queue.data?.items ?? [], [queue.data]);
+  // The rows of the filters before while the answer to these is on its way (the app keeps old data on screen): shown
+  // dimmed and not counted, so that nobody reads another filter's rows as this one's.
+  const stale = queue.isPlaceholderData;
   const names = useCustomerNames(notices.flatMap((n) => (n.customerId ? [n.customerId] : [])));
   const [active, setActive] = useState(0);
   // Below 62em (with the navigation beside it) a table of six columns does not fit: the rows become cards.
@@ -167,7 +173,12 @@ export function QueuePage() {
         : []),
       column.accessor('deadline', {
         header: () => t('queue.col.timeLeft'),
-        cell: (c) => <TimeLeft deadline={c.getValue()} now={now} />,
+        cell: (c) => (
+          <Stack gap={4} align="flex-start">
+            <TimeLeft deadline={c.getValue()} now={now} />
+            <BreachForecast forecast={c.row.original.forecast} deadline={c.getValue()} now={now} />
+          </Stack>
+        ),
       }),
       column.accessor('state', {
         header: () => t('queue.col.state'),
@@ -283,8 +294,8 @@ export function QueuePage() {
             {live ? t('queue.live') : t('queue.offline')}
           </Badge>
           <Text size="sm" c="gray.7" aria-live="polite" data-testid="queue-count">
-            {queue.data ? t('queue.count', { count: notices.length }) : ''}
-            {queue.isFetching && queue.data ? ` · ${t('queue.updating')}` : ''}
+            {queue.data && !stale ? t('queue.count', { count: notices.length }) : ''}
+            {queue.isFetching && queue.data ? `${stale ? '' : ' · '}${t('queue.updating')}` : ''}
           </Text>
         </Group>
       </Group>
@@ -355,7 +366,7 @@ export function QueuePage() {
       {bulk && <BulkBar selected={selected} notices={notices} onClear={() => setSelected([])} />}
       {queue.error && <ErrorAlert error={queue.error} />}
       {queue.isPending && <Loading />}
-      {queue.data && notices.length === 0 && (
+      {queue.data && !stale && notices.length === 0 && (
         <Text py="xl" ta="center" c="gray.8" data-testid="queue-empty">
           {filtered ? t('queue.emptyFiltered') : t('queue.empty')}
         </Text>
@@ -366,7 +377,7 @@ export function QueuePage() {
             {bulk ? t('queue.keysBulk') : t('queue.keys')}
           </Text>
           {narrow ? (
-            <Stack gap="xs" data-testid="queue-list">
+            <Stack gap="xs" data-testid="queue-list" aria-busy={stale} style={stale ? STALE : undefined}>
               {rows.map((row, index) => {
                 const n = row.original;
                 return (
@@ -379,7 +390,7 @@ export function QueuePage() {
                     data-active={index === active}
                   >
                     <Group justify="space-between" wrap="nowrap" gap="xs">
-                      <Group gap="xs" wrap="nowrap">
+                      <Group gap="xs" wrap="wrap">
                         {bulk && (
                           <Checkbox
                             aria-label={t('queue.selectRow', { ref: n.sourceReference })}
@@ -389,6 +400,7 @@ export function QueuePage() {
                           />
                         )}
                         <TimeLeft deadline={n.deadline} now={now} />
+                        <BreachForecast forecast={n.forecast} deadline={n.deadline} now={now} />
                       </Group>
                       <StateBadge state={n.state} />
                     </Group>
@@ -417,7 +429,13 @@ export function QueuePage() {
               })}
             </Stack>
           ) : (
-            <Table highlightOnHover verticalSpacing="xs" data-testid="queue-table">
+            <Table
+              highlightOnHover
+              verticalSpacing="xs"
+              data-testid="queue-table"
+              aria-busy={stale}
+              style={stale ? STALE : undefined}
+            >
               <VisuallyHidden component="caption">{t('queue.subtitle')}</VisuallyHidden>
               <Table.Thead>
                 {table.getHeaderGroups().map((group) => (

@@ -3,7 +3,7 @@ import { categoryLabel } from '../labels';
 import { AppealPanel } from './AppealPanel';
 import { PortalError, PortalLoading } from './feedback';
 import { usePortalI18n, type PortalKey } from './i18n';
-import { ReportedUrls, shortId } from './notice-parts';
+import { EndCustomerLine, ReportedUrls, shortId } from './notice-parts';
 import { useAppeals, useNotices } from './queries';
 import { PortalTime } from './time';
 
@@ -47,6 +47,7 @@ export default function HistoryPage() {
                     </Badge>
                   )}
                 </Group>
+                <EndCustomerLine notice={n} />
                 <ReportedUrls urls={n.urls} />
                 <Text size="xs" c="gray.7">
                   {t('open.received')}: <PortalTime iso={n.receivedAt} />
@@ -57,7 +58,8 @@ export default function HistoryPage() {
                     </>
                   )}
                 </Text>
-                {appeals.data && <AppealPanel notice={n} appeal={appealOf.get(n.id)} />}
+                {/* A strike on an end customer's notice is the end customer's to appeal, not its reseller's. */}
+                {appeals.data && !n.endCustomer && <AppealPanel notice={n} appeal={appealOf.get(n.id)} />}
               </Stack>
             </Paper>
           ))}

@@ -19,7 +19,7 @@ import type { AnswerKind, AnswerResult } from './api';
 import { PortalError, PortalLoading } from './feedback';
 import { usePortalI18n, type PortalKey, type PortalTranslate } from './i18n';
 import { useAnswerMany, useNotices } from './queries';
-import { askedOf, ReportedUrls, shortId } from './notice-parts';
+import { askedOf, EndCustomerLine, ReportedUrls, shortId } from './notice-parts';
 import { PortalTime, PortalTimeLeft } from './time';
 
 const REFUSALS = new Set(['NOTICE.ALREADY_CLAIMED', 'NOTICE.ALREADY_CLOSED']);
@@ -202,6 +202,7 @@ export default function OpenNoticesPage() {
                       </Group>
                       <PortalTimeLeft deadline={n.deadline} now={now} />
                     </Group>
+                    <EndCustomerLine notice={n} />
                     {n.deadline && (
                       <Text size="sm">
                         {`${t('open.deadline')}: `}

@@ -56,6 +56,10 @@ const en = {
     'Nothing for now: your removal claim is being checked. The deadline runs on until it is confirmed.',
   'asked.processing': 'Nothing yet: the notice is being processed.',
   'asked.closed': 'Nothing: the notice is closed.',
+  'asked.informed': 'Nothing: you are informed of this notice; your customer is asked to act.',
+  'reseller.endCustomer': 'Your customer: {name} ({reference})',
+  'reseller.act_first': 'you act first',
+  'reseller.informed': 'for your information',
   'answer.title': 'Answer the selected notices',
   'answer.kind': 'Your answer',
   'answer.removed': 'Removed',
@@ -63,6 +67,7 @@ const en = {
   'answer.reason': 'Why you dispute these notices',
   'answer.reasonNeeded': 'A dispute needs a reason.',
   'answer.submit': 'Send the answer for {count} notices',
+  'answer.submit.one': 'Send the answer for {count} notice',
   'answer.none': 'Select the notices to answer first.',
   'answer.results': 'Result per notice',
   'answer.accepted': 'taken, now {state}',
@@ -208,6 +213,10 @@ const nl: Record<PortalKey, string> = {
     'Voorlopig niets: uw melding van verwijdering wordt gecontroleerd. De termijn loopt door tot die bevestigd is.',
   'asked.processing': 'Nog niets: de melding wordt verwerkt.',
   'asked.closed': 'Niets: de melding is gesloten.',
+  'asked.informed': 'Niets: u wordt over deze melding geïnformeerd; uw klant wordt gevraagd te handelen.',
+  'reseller.endCustomer': 'Uw klant: {name} ({reference})',
+  'reseller.act_first': 'u handelt eerst',
+  'reseller.informed': 'ter informatie',
   'answer.title': 'De geselecteerde meldingen beantwoorden',
   'answer.kind': 'Uw antwoord',
   'answer.removed': 'Verwijderd',
@@ -215,6 +224,7 @@ const nl: Record<PortalKey, string> = {
   'answer.reason': 'Waarom u deze meldingen betwist',
   'answer.reasonNeeded': 'Een betwisting vraagt om een reden.',
   'answer.submit': 'Antwoord versturen voor {count} meldingen',
+  'answer.submit.one': 'Antwoord versturen voor {count} melding',
   'answer.none': 'Selecteer eerst de meldingen die u wilt beantwoorden.',
   'answer.results': 'Resultaat per melding',
   'answer.accepted': 'ontvangen, nu {state}',
@@ -352,8 +362,18 @@ export function PortalI18nProvider({
   const language = picked ?? customer?.language ?? browserLanguage();
   const timeZone = useMemo(() => knownZone(customer?.timeZone), [customer?.timeZone]);
   const t = useCallback<PortalTranslate>(
-    (key, values) =>
-      TABLES[language][key].replace(/\{(\w+)\}/g, (_, name: string) => String(values?.[name] ?? `{${name}}`)),
+    (key, values) => {
+      // A text with a count has its singular under `<key>.one` where the language's plural rule asks for it.
+      const count = values?.count;
+      const one = `${key}.one` as PortalKey;
+      const text =
+        typeof count === 'number' &&
+        one in TABLES[language] &&
+        new Intl.PluralRules(language).select(count) === 'one'
+          ? TABLES[language][one]
+          : TABLES[language][key];
+      return text.replace(/\{(\w+)\}/g, (_, name: string) => String(values?.[name] ?? `{${name}}`));
+    },
     [language],
   );
   const value = useMemo(() => ({ language, setLanguage, timeZone, t }), [language, timeZone, t]);

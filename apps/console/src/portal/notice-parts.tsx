@@ -1,10 +1,11 @@
-import { Stack, Text } from '@mantine/core';
+import { Badge, Group, Stack, Text } from '@mantine/core';
 import type { CustomerNotice } from './api';
-import type { PortalKey } from './i18n';
+import { usePortalI18n, type PortalKey } from './i18n';
 
 /** What is asked of the customer, in its language, from the notice's state and the answers it takes. */
 export function askedOf(notice: CustomerNotice): PortalKey {
   if (notice.state === 'closed') return 'asked.closed';
+  if (notice.endCustomer && notice.resellerMode === 'informed') return 'asked.informed';
   if (notice.state === 'awaiting_confirmation') return 'asked.checking';
   return notice.answers.length > 0 ? 'asked.act' : 'asked.processing';
 }
@@ -22,5 +23,24 @@ export function ReportedUrls({ urls }: { urls: string[] }) {
         </Text>
       ))}
     </Stack>
+  );
+}
+
+/** A reseller's view of an end customer's notice: whose it is, and whether the reseller acts first or reads along. */
+export function EndCustomerLine({ notice }: { notice: CustomerNotice }) {
+  const { t } = usePortalI18n();
+  const end = notice.endCustomer;
+  if (!end) return null;
+  return (
+    <Group gap="xs" wrap="wrap" data-testid="end-customer">
+      <Text size="sm" fw={600}>
+        {t('reseller.endCustomer', { name: end.name, reference: end.reference })}
+      </Text>
+      {notice.resellerMode && (
+        <Badge variant="light" color="indigo" tt="none" data-testid="reseller-mode">
+          {t(`reseller.${notice.resellerMode}`)}
+        </Badge>
+      )}
+    </Group>
   );
 }

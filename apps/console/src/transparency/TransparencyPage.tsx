@@ -18,7 +18,7 @@ import { api, unwrap } from '../api/client';
 import { ErrorAlert, Loading } from '../components/Feedback';
 import { downloadFile } from '../download';
 import { useI18n, type MessageKey } from '../i18n';
-import { categoryLabel } from '../labels';
+import { categoryLabel, outcomeLabel } from '../labels';
 import { duration } from '../time';
 
 const PRESETS = ['30d', 'quarter', 'lastQuarter', 'year', 'custom'] as const;
@@ -102,7 +102,7 @@ export default function TransparencyPage() {
     .map(([c, n]) => ({ name: categoryLabel(c, language), [t('stats.notices')]: n }));
   const byOutcome = (Object.entries(f?.byOutcome ?? {}) as [string, number][])
     .filter(([, n]) => n > 0)
-    .map(([o, n]) => ({ name: o.replace(/_/g, ' '), [t('stats.notices')]: n }));
+    .map(([o, n]) => ({ name: outcomeLabel(o, language), [t('stats.notices')]: n }));
 
   return (
     <Stack gap="md">
@@ -198,6 +198,8 @@ export default function TransparencyPage() {
                   data={byCategory}
                   dataKey="name"
                   orientation="vertical"
+                  // Counts of notices: whole numbers on the axis, never a half step.
+                  xAxisProps={{ allowDecimals: false }}
                   yAxisProps={{ width: 120 }}
                   series={[{ name: t('stats.notices'), color: 'indigo.8' }]}
                   role="img"
@@ -214,6 +216,8 @@ export default function TransparencyPage() {
                   data={byOutcome}
                   dataKey="name"
                   orientation="vertical"
+                  // Counts of notices: whole numbers on the axis, never a half step.
+                  xAxisProps={{ allowDecimals: false }}
                   yAxisProps={{ width: 140 }}
                   series={[{ name: t('stats.notices'), color: 'teal.9' }]}
                   role="img"

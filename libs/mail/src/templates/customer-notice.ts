@@ -15,7 +15,17 @@ export interface CustomerNoticeInput {
     receivedAt: Date | string;
   };
   deadline: Date | string;
-  links: { removed: string; dispute: string };
+  /** Absent for a reseller's copy (informed): its end customer is the one asked to answer. */
+  links?: { removed: string; dispute: string };
+  /**
+   * To a reseller about its end customer's notice: `act_first` (it answers first; its end customer hears of the notice
+   * at `until` if it has not) or `informed` (a copy of what the end customer got).
+   */
+  reseller?: {
+    endCustomer: { name: string; reference: string };
+    mode: 'act_first' | 'informed';
+    until?: Date | string;
+  };
   /** A single-use link to the customer's portal for this email (all its notices, answered at once). */
   portal?: { url: string; expiresAt: Date };
   /** A removal order (policy `aroundTheClock`): marked urgent, for the 24/7 contacts as much as office hours. */
@@ -91,6 +101,10 @@ const WORDS = {
       `All your open notices, answered at once, and your standing: the abuse portal (valid until ${until})`,
     outro:
       'If the deadline passes without removal, we escalate to your account manager and may suspend the service concerned.',
+    actFirst: (name: string, reference: string, until: string) =>
+      `This notice is about your customer ${name} (${reference}). Your contract has you act first: if we have no answer from you by ${until}, we send it to ${name} directly. The deadline stays as below.`,
+    informed: (name: string, reference: string) =>
+      `A copy for your information: this email went to your customer ${name} (${reference}), which is asked to act. Your contract has you informed of its notices.`,
   },
   nl: {
     subject: (k: CustomerNoticeInput['kind'], category: string, deadline: string) =>
@@ -123,6 +137,10 @@ const WORDS = {
       `Al uw openstaande meldingen in één keer beantwoorden, en uw status: het abuse-portaal (geldig tot ${until})`,
     outro:
       'Als de termijn verstrijkt zonder verwijdering, escaleren we naar uw accountmanager en kunnen we de betreffende dienst opschorten.',
+    actFirst: (name: string, reference: string, until: string) =>
+      `Deze melding gaat over uw klant ${name} (${reference}). Volgens uw contract handelt u eerst: hebben we vóór ${until} geen antwoord van u, dan sturen we haar rechtstreeks naar ${name}. De termijn hieronder blijft gelden.`,
+    informed: (name: string, reference: string) =>
+      `Een kopie ter informatie: deze e-mail ging naar uw klant ${name} (${reference}), die wordt gevraagd te handelen. Volgens uw contract wordt u over haar meldingen geïnformeerd.`,
   },
 } as const;
 
@@ -135,10 +153,24 @@ export function customerNoticeEmail(input: CustomerNoticeInput): RenderedEmail {
   // A notice about an address (IP-based abuse, no URL) asks to stop what the address does, not to remove material.
   const ip = input.notice.urls.length ? null : input.notice.ip;
   const reminder = ip ? w.ipReminder : w.reminder;
+  const r = input.reseller;
+  const forReseller = !r
+    ? []
+    : r.mode === 'act_first'
+      ? [
+          w.actFirst(
+            r.endCustomer.name,
+            r.endCustomer.reference,
+            formatInstant(r.until ?? input.deadline, tz, input.language),
+          ),
+        ]
+      : [w.informed(r.endCustomer.name, r.endCustomer.reference)];
+  const links = input.links;
   return layout({
     subject: `[Takedown] ${input.urgent ? w.urgent : ''}${(ip ? w.ipSubject : w.subject)(input.kind, category, deadline)}`,
     intro: [
       w.greeting(input.customer.name),
+      ...forReseller,
       ...(input.urgent ? [w.urgentIntro] : []),
       ip ? w.ipIntro(category, ip) : w.intro(category),
       ...(input.kind === 'reminder' ? [reminder] : []),
@@ -150,12 +182,16 @@ export function customerNoticeEmail(input: CustomerNoticeInput): RenderedEmail {
       { label: w.received, value: formatInstant(input.notice.receivedAt, tz, input.language) },
       { label: w.deadline, value: deadline },
       { label: w.reference, value: input.notice.id },
-      { label: w.customer, value: input.customer.reference },
+      { label: w.customer, value: r ? r.endCustomer.reference : input.customer.reference },
     ],
     actionsTitle: w.actionsTitle,
     actions: [
-      { label: ip ? w.ipRemoved : w.removed, url: input.links.removed },
-      { label: w.dispute, url: input.links.dispute },
+      ...(links
+        ? [
+            { label: ip ? w.ipRemoved : w.removed, url: links.removed },
+            { label: w.dispute, url: links.dispute },
+          ]
+        : []),
       ...(input.portal
         ? [
             {

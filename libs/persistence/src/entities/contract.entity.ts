@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { ResellerMode } from '@takedown/domain';
 
 /** The terms that decide how a customer can be let go, and which timer policy its notices run under. */
 @Entity('contracts')
@@ -22,6 +23,14 @@ export class ContractEntity {
   /** Which timer policy applies to this customer's notices (a key of POLICIES). */
   @Column({ name: 'policy_profile', type: 'text', default: 'default' })
   policyProfile: string;
+
+  /** A reseller's involvement in its end customers' notices (migration ResellerModes). */
+  @Column({ name: 'reseller_mode', type: 'text', default: 'none' })
+  resellerMode: ResellerMode;
+
+  /** act_first: minutes the reseller has to answer before the end customer is notified. */
+  @Column({ name: 'act_first_minutes', type: 'int', nullable: true })
+  actFirstMinutes: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -54,6 +54,13 @@ export class NoticeEntity {
   @Column({ name: 'customer_id', type: 'uuid', nullable: true })
   customerId: string | null;
 
+  /** The reseller involved as of receipt (its prefix held the customer's), and how; null: none. */
+  @Column({ name: 'reseller_id', type: 'uuid', nullable: true })
+  resellerId: string | null;
+
+  @Column({ name: 'reseller_mode', type: 'text', nullable: true })
+  resellerMode: 'informed' | 'act_first' | null;
+
   /** Where feedback goes when the notice closes (the first reporter's contact). */
   @Column({ name: 'source_contact', type: 'text', nullable: true })
   sourceContact: string | null;

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CACHE = path.join(ROOT, '.cache', 'test-builds');
+/** Builds of other sources are dropped beyond these many (each is a few MB). */
+const KEEP = 3;
+
+/** What a build depends on: the project's TypeScript outside the console, its configs and the installed packages. */
+const INPUTS = ['apps', 'libs', 'workflows'];
+const FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'test/support/stack-probe.ts'];
+
+/** A digest of every input file's path and content: a changed, added or removed file gives another build. */
+export function sourceDigest(): string {
+  const hash = createHash('sha256');
+  const files: string[] = [...FILES];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules' && rel !== path.join('apps', 'console')) walk(rel);
+      } else if (/\.(ts|js|mjs|json)$/.test(entry.name)) files.push(rel);
+    }
+  };
+  INPUTS.forEach(walk);
+  for (const file of files.sort()) {
+    hash.update(`${file}\0`);
+    hash.update(fs.readFileSync(path.join(ROOT, file)));
+    hash.update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The folder holding `make`'s output for the current sources, made once and kept in .cache for later runs (a warm
+ * `npm test` skips webpack and tsc). Made in a folder of its own and renamed into place, so two lanes starting
+ * together never see half a build; the slower one's copy is thrown away.
+ */
+export async function cachedBuild(name: string, make: (dir: string) => Promise<void>): Promise<string> {
+  const final = path.join(CACHE, `${name}-${sourceDigest()}`);
+  if (fs.existsSync(final)) {
+    const now = new Date();
+    fs.utimesSync(final, now, now);
+    return final;
+  }
+  fs.mkdirSync(CACHE, { recursive: true });
+  const scratch = fs.mkdtempSync(`${final}.tmp-`);
+  try {
+    await make(scratch);
+    fs.renameSync(scratch, final);
+  } catch (error) {
+    fs.rmSync(scratch, { recursive: true, force: true });
+    if (!fs.existsSync(final)) throw error;
+  }
+  prune(name);
+  return final;
+}
+
+/** Keeps the newest builds of `name`, and drops scratch folders a killed run left (older than an hour). */
+function prune(name: string): void {
+  const entries = fs
+    .readdirSync(CACHE)
+    .filter((entry) => entry.startsWith(`${name}-`))
+    .map((entry) => ({
+      entry,
+      dir: path.join(CACHE, entry),
+      at: fs.statSync(path.join(CACHE, entry)).mtimeMs,
+    }));
+  const builds = entries.filter((e) => !e.entry.includes('.tmp-')).sort((a, b) => b.at - a.at);
+  const abandoned = entries.filter((e) => e.entry.includes('.tmp-') && e.at < Date.now() - 3_600_000);
+  for (const old of [...builds.slice(KEEP), ...abandoned])
+    fs.rmSync(old.dir, { recursive: true, force: true });
+}

@@ -1,0 +1,69 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { screenshotDir } from './screenshots';
+
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface OpenTab {
+  context: BrowserContext;
+  page: Page;
+  /** Every console error and page error so far, except those `expectErrors` allowed. */
+  errors: string[];
+  /** A console error the step provokes on purpose (a refused call the page shows), not to be counted. */
+  expectErrors: (text: RegExp) => void;
+}
+
+/** A new browser tab with its own sessionStorage, recording every console error and page error. */
+export async function openTab(browser: Browser, width = 1280): Promise<OpenTab> {
+  const context = await browser.newContext({
+    viewport: { width, height: 900 },
+    timezoneId: 'Europe/Amsterdam',
+    acceptDownloads: true,
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const allowed: RegExp[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !allowed.some((a) => a.test(m.text()))) errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { context, page, errors, expectErrors: (text) => allowed.push(text) };
+}
+
+/** axe-core in the page (evaluated, not injected as a script: the CSP allows no inline script); none serious. */
+export async function checkAccessibility(page: Page, name: string): Promise<void> {
+  await page.evaluate(AXE);
+  const violations = (await page.evaluate(`axe.run().then((r) => r.violations.map((v) => ({
+    id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target) })))`)) as {
+    id: string;
+    impact: string;
+    targets: string[][];
+  }[];
+  expect({
+    page: name,
+    serious: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'),
+  }).toEqual({ page: name, serious: [] });
+}
+
+const SCREENSHOTS = screenshotDir();
+
+/** The page at 1280 and 390 px wide, full length (docs/screenshots with `npm run console:screenshots`). */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    // The navigation slides away below 48em (a 200 ms transition): shoot when it is done.
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+/** Signs in on the console's sign-in page with an API token; resolves once the console left that page. */
+export async function signIn(page: Page, baseUrl: string, token: string): Promise<void> {
+  await page.goto(`${baseUrl}/console/`);
+  await page.waitForURL(/\/console\/sign-in$/);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => !url.pathname.endsWith('/sign-in'));
+}
