@@ -2,16 +2,32 @@
 const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.json');
 
+/** Dependencies published as ES modules only that the code under test loads. */
+const esmOnly = ['jose', '@nestjs'];
+
 const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  // Types are checked once by `npm run typecheck`; here files are only transpiled. jose 6 is published as ES modules
-  // only: Node loads it through require(esm), jest's module runtime does not, so jest transpiles it to CommonJS.
+  // Types are checked once by `npm run typecheck`; here files are only transpiled. jose 6 and the @nestjs packages
+  // (12) are published as ES modules only: Node loads them through require(esm), jest's module runtime does not, so jest
+  // turns them into CommonJS with Babel, whose import-meta plugin also rewrites the `import.meta.url` and
+  // `import.meta.resolve` that @nestjs uses (ts-jest would leave those as they are, a syntax error in CommonJS).
   transform: {
     '^.+\\.ts$': 'ts-jest',
-    '/node_modules/jose/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true }, diagnostics: false }],
+    [`/node_modules/(${esmOnly.join('|')})/.+\\.js$`]: [
+      'babel-jest',
+      {
+        babelrc: false,
+        configFile: false,
+        plugins: [
+          ['babel-plugin-transform-import-meta', { module: 'ES6' }],
+          '@babel/plugin-transform-dynamic-import',
+          '@babel/plugin-transform-modules-commonjs',
+        ],
+      },
+    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
