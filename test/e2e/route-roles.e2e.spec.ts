@@ -77,6 +77,7 @@ const EXPECTED: Record<string, Role[] | 'public'> = {
   'POST /v1/terminations/:id/withdraw': ['admin', 'legal'],
   'GET /v1/stats/transparency': [...DESK, 'legal'],
   'GET /v1/reports/transparency': ['admin', 'abuse_lead', 'legal'],
+  'GET /v1/reports/tco': ['admin', 'legal'],
   'GET /v1/audit': ['admin', 'legal'],
   'GET /v1/audit/heads': ['admin', 'legal'],
   'GET /v1/policies': ['admin', 'abuse_lead', 'legal'],
