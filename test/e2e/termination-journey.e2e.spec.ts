@@ -209,8 +209,12 @@ describe('from the first notice to the downloaded termination report, in a brows
     // Title page, summary with the chart, notices, timeline, decisions.
     expect(pdf.toString('latin1').match(/\/Type \/Page\b/g)?.length).toBeGreaterThanOrEqual(4);
 
-    // The same report as JSON verifies, and holds every notice with its missed deadline.
-    const report = (await legal.get(`/v1/terminations/${caseId}/report.json`).expect(200)).body;
+    // The same snapshot as JSON (by the id the PDF is named after: a later event of the case may have made a newer
+    // one) verifies, and holds every notice with its missed deadline.
+    const snapshotId = download.suggestedFilename().slice(`termination-${caseId}-`.length, -'.pdf'.length);
+    const report = (
+      await legal.get(`/v1/terminations/${caseId}/reports/${snapshotId}/report.json`).expect(200)
+    ).body;
     expect(verifyReport(report)).toMatchObject({ ok: true });
     // The same snapshot as the PDF: the PDF prints this JSON's digest.
     expect(pdfText(pdf)).toContain(report.digest.value);
