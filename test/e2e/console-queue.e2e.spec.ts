@@ -99,6 +99,11 @@ describe('the console’s queue: breach forecast and filters in the URL', () => 
     });
     const soon = new Date(Date.now() + 40 * MINUTE);
     ids.atRisk = await store({ customer: slow, category: 'phishing', deadline: soon });
+    await db.query(
+      `INSERT INTO notice_events (notice_id, type, actor, reason, data, occurred_at, idempotency_key)
+       VALUES ($1, 'reseller_notified', 'workflow', NULL, '{}', now(), $2)`,
+      [ids.atRisk, `${ids.atRisk}:reseller-first:0`],
+    );
     ids.slowMalware = await store({
       customer: slow,
       category: 'malware',
@@ -221,6 +226,8 @@ describe('the console’s queue: breach forecast and filters in the URL', () => 
       await expect(page.getByTestId('breach-forecast').innerText()).resolves.toMatch(
         /^mist termijn over \d+ min$/,
       );
+      // The timeline's events in the page's language too.
+      await page.getByText('reseller eerst ingelicht', { exact: true }).waitFor();
       await checkAccessibility(page, 'notice with a forecast (Dutch)');
       await screenshots(page, 'notice-forecast-nl');
       await page.getByText('EN', { exact: true }).click();

@@ -99,6 +99,67 @@ export const stateLabel = (state: string, language: Language): string =>
 export const categoryLabel = (category: string, language: Language): string =>
   CATEGORIES[language][category as Category] ?? category.replace(/_/g, ' ');
 
+// A notice's timeline events: the common ones in both languages; a rarer one shows its type in words.
+const EVENTS: Record<Language, Record<string, string>> = {
+  en: {
+    received: 'received',
+    duplicate_report: 'another report of it',
+    attributed: 'attributed to the customer',
+    unattributed: 'no customer found',
+    host_resolved: 'host name resolved',
+    customer_notified: 'customer notified',
+    reseller_notified: 'reseller notified first',
+    customer_reminded: 'customer reminded',
+    removal_claimed: 'customer reports removal',
+    removal_probed: 'removal checked',
+    disputed: 'customer disputes',
+    dispute_rejected: 'dispute rejected',
+    escalated: 'escalated',
+    suspension_requested: 'suspension requested',
+    task_opened: 'task opened',
+    task_reminded: 'task reminder',
+    task_completed: 'task completed',
+    note: 'note',
+    still_online: 'still online',
+    assigned: 'assigned',
+    closed: 'closed',
+    notice_closed: 'closed',
+    reopened: 'reopened',
+    feedback_failed: 'feedback to the reporter failed',
+    email_resent: 'email sent again',
+  },
+  nl: {
+    received: 'ontvangen',
+    duplicate_report: 'nog een melding ervan',
+    attributed: 'toegewezen aan de klant',
+    unattributed: 'geen klant gevonden',
+    host_resolved: 'hostnaam opgezocht',
+    customer_notified: 'klant ingelicht',
+    reseller_notified: 'reseller eerst ingelicht',
+    customer_reminded: 'klant herinnerd',
+    removal_claimed: 'klant meldt verwijdering',
+    removal_probed: 'verwijdering gecontroleerd',
+    disputed: 'klant betwist',
+    dispute_rejected: 'betwisting afgewezen',
+    escalated: 'geëscaleerd',
+    suspension_requested: 'opschorting gevraagd',
+    task_opened: 'taak geopend',
+    task_reminded: 'taakherinnering',
+    task_completed: 'taak afgerond',
+    note: 'notitie',
+    still_online: 'nog online',
+    assigned: 'toegewezen aan',
+    closed: 'gesloten',
+    notice_closed: 'gesloten',
+    reopened: 'heropend',
+    feedback_failed: 'terugkoppeling aan de melder mislukt',
+    email_resent: 'e-mail opnieuw verstuurd',
+  },
+};
+
+export const eventLabel = (type: string, language: Language): string =>
+  EVENTS[language][type] ?? type.replace(/_/g, ' ');
+
 /** The states the desk holds the clock in: nobody else will move the notice on. */
 export const DESK_STATES: ReadonlySet<string> = new Set([
   'needs_triage',

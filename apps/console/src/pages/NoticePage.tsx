@@ -24,7 +24,7 @@ import { AssignControl } from '../components/Assign';
 import { ErrorAlert, Loading } from '../components/Feedback';
 import { ReportedUrls } from '../components/ReportedUrls';
 import { useI18n } from '../i18n';
-import { categoryLabel, outcomeLabel, stateLabel } from '../labels';
+import { categoryLabel, eventLabel, outcomeLabel, stateLabel } from '../labels';
 import { allowedActions, IRREVERSIBLE, NEEDS_REASON, type ActionName } from '../notice-actions';
 import { useLiveEvents } from '../live';
 import { useMe } from '../me';
@@ -324,7 +324,7 @@ export default function NoticePage() {
         </Title>
         <Timeline bulletSize={14} lineWidth={2} active={n.timeline.length}>
           {n.timeline.map((event, i) => (
-            <Timeline.Item key={i} title={event.type.replace(/_/g, ' ')}>
+            <Timeline.Item key={i} title={eventLabel(event.type, language)}>
               <Text size="xs" c="gray.7">
                 <Time iso={event.occurredAt} /> · {event.actor}
               </Text>
