@@ -89,6 +89,10 @@ describe('the removal order page in the console', () => {
     return texts.join(' ');
   };
 
+  /** Whether the keyboard is on the field with this label. */
+  const focused = async (page: Page, label: string) =>
+    (await page.evaluate('document.activeElement?.id')) === (await page.getByLabel(label).getAttribute('id'));
+
   it('a desk member files an order: each problem shows on its field, then the notice opens with its clock', async () => {
     const { page, context, errors, expectErrors } = await open();
     try {
@@ -125,6 +129,7 @@ describe('the removal order page in the console', () => {
         'Line 2 is not a URL with http://, https:// or ftp://.',
       );
       await expect(page.getByLabel('Issuing authority').getAttribute('aria-invalid')).resolves.toBe('true');
+      await expect(focused(page, 'Issuing authority')).resolves.toBe(true);
       await checkAccessibility(page, 'order form with problems');
       expect(posted).toEqual([]);
 
@@ -149,6 +154,7 @@ describe('the removal order page in the console', () => {
         'The API refused this: issuedAt lies in the future',
       );
       expect(posted).toEqual([400]);
+      await expect(focused(page, 'Date and time of issue')).resolves.toBe(true);
       await expect(fieldError(page, 'Issuing authority')).resolves.toBe('');
       await checkAccessibility(page, 'order form with the API’s 400');
 

@@ -13,7 +13,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { api, ApiError, unwrap, type Schemas } from '../api/client';
 import { ErrorAlert } from '../components/Feedback';
@@ -223,6 +223,7 @@ export default function OrderIntakePage() {
     event.preventDefault();
     const found = validate(form, t);
     setChecked(found);
+    setAttempt((n) => n + 1);
     if (Object.values(found).some(Boolean)) return;
     const ip = form.ip.trim();
     take.mutate({
@@ -239,6 +240,12 @@ export default function OrderIntakePage() {
   };
 
   const shown = Object.values(problems).some(Boolean);
+  const formRef = useRef<HTMLFormElement>(null);
+  // After a refused submit the keyboard lands on the first field at fault, not on a message at the bottom.
+  const [attempt, setAttempt] = useState(0);
+  useEffect(() => {
+    if (attempt > 0) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [attempt, take.error]);
   const otherError = take.error && Object.keys(fromApi).length === 0 ? take.error : null;
   return (
     <Stack gap="md" maw={820}>
@@ -251,7 +258,7 @@ export default function OrderIntakePage() {
         </Text>
       </div>
       <Card withBorder padding="md">
-        <form onSubmit={submit} noValidate className="form-contrast" data-testid="order-form">
+        <form ref={formRef} onSubmit={submit} noValidate className="form-contrast" data-testid="order-form">
           <Stack gap="sm">
             <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
               <TextInput

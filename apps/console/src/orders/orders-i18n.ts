@@ -51,7 +51,7 @@ export const ordersNl: Record<keyof typeof ordersEn, string> = {
   'order.withhold':
     'Het bevel zegt dat de aanbieder van de inhoud het niet te horen mag krijgen (art. 11, lid 3)',
   'order.submit': 'Bevel invoeren',
-  'order.fixFields': 'Enkele velden kloppen nog niet; zie de meldingen eronder.',
+  'order.fixFields': 'Enkele velden kloppen nog niet; zie de meldingen onder die velden.',
   'order.required': 'Vul dit in.',
   'order.tooLong': 'Hoogstens {max} tekens.',
   'order.invalidState': 'Kies een EU-lidstaat.',
