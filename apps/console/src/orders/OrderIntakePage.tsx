@@ -193,6 +193,7 @@ export default function OrderIntakePage() {
   const queryClient = useQueryClient();
   const [form, setForm] = useState<Form>(EMPTY);
   const [checked, setChecked] = useState<Problems | null>(null);
+  const [attempt, setAttempt] = useState(0);
   const zone = currentTimeZone();
   const states = useMemo(() => {
     const names = new Intl.DisplayNames([language === 'nl' ? 'nl' : 'en'], { type: 'region' });
@@ -209,6 +210,12 @@ export default function OrderIntakePage() {
       navigate(`/notices/${order.noticeId}`);
     },
   });
+
+  const formRef = useRef<HTMLFormElement>(null);
+  // After a refused submit the keyboard lands on the first field at fault, not on a message at the bottom.
+  useEffect(() => {
+    if (attempt > 0) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [attempt, take.error]);
 
   const fromApi = apiProblems(take.error, t);
   const problems: Problems = { ...(checked ?? {}), ...fromApi };
@@ -240,12 +247,6 @@ export default function OrderIntakePage() {
   };
 
   const shown = Object.values(problems).some(Boolean);
-  const formRef = useRef<HTMLFormElement>(null);
-  // After a refused submit the keyboard lands on the first field at fault, not on a message at the bottom.
-  const [attempt, setAttempt] = useState(0);
-  useEffect(() => {
-    if (attempt > 0) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [attempt, take.error]);
   const otherError = take.error && Object.keys(fromApi).length === 0 ? take.error : null;
   return (
     <Stack gap="md" maw={820}>
