@@ -23,6 +23,7 @@ const CustomerPage = lazy(() => import('./customers/CustomerPage'));
 const AuditPage = lazy(() => import('./audit/AuditPage'));
 const SettingsPage = lazy(() => import('./pages/SettingsPage'));
 const TransparencyPage = lazy(() => import('./transparency/TransparencyPage'));
+const OrderIntakePage = lazy(() => import('./orders/OrderIntakePage'));
 // The customer's portal: its own layout, token and words, fetched only by customers.
 const PortalApp = lazy(() => import('./portal/PortalApp'));
 
@@ -82,6 +83,7 @@ function SignedIn() {
             {areas.has('queue') && <Route index element={<QueuePage />} />}
             {areas.has('queue') && <Route path="notices/:id" element={<NoticePage />} />}
             {areas.has('tasks') && <Route path="tasks" element={<TasksPage />} />}
+            {areas.has('orders') && <Route path="orders/new" element={<OrderIntakePage />} />}
             {areas.has('customers') && <Route path="customers" element={<CustomersPage />} />}
             {areas.has('customers') && <Route path="customers/:id" element={<CustomerPage />} />}
             {areas.has('terminations') && <Route path="terminations" element={<TerminationsPage />} />}

@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { customersEn, customersNl } from './customers-i18n';
 import { deskEn, deskNl } from './desk-i18n';
+import { ordersEn, ordersNl } from './orders/orders-i18n';
 
 /**
  * English and Dutch. A small table rather than an i18n library: the console has a few hundred words, and the
@@ -108,6 +109,7 @@ const en = {
   loading: 'Loading…',
   ...deskEn,
   ...customersEn,
+  ...ordersEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -216,6 +218,7 @@ const nl: Record<MessageKey, string> = {
   loading: 'Laden…',
   ...deskNl,
   ...customersNl,
+  ...ordersNl,
 };
 
 export type Language = 'en' | 'nl';

@@ -6,6 +6,7 @@ import { CurrentPrincipal } from '../auth/principal';
 import { AuditController } from '../audit/audit.controller';
 import { CustomersController } from '../customers/customers.controller';
 import { NoticesController } from '../notices/notices.controller';
+import { OrdersController } from '../orders/orders.controller';
 import { StatsController } from '../stats/stats.controller';
 import { TasksController } from '../tasks/tasks.controller';
 import { TerminationsController } from '../terminations/terminations.controller';
@@ -18,6 +19,8 @@ import { CONSOLE_AREAS, MeView, type ConsoleArea } from './me.dto';
 const AREA_ROUTES: Record<ConsoleArea, [Type, string]> = {
   queue: [NoticesController, 'list'],
   tasks: [TasksController, 'list'],
+  // The console's order page is the intake form: it opens for those who may take an order in.
+  orders: [OrdersController, 'create'],
   customers: [CustomersController, 'list'],
   terminations: [TerminationsController, 'get'],
   transparency: [StatsController, 'transparency'],

@@ -4,6 +4,7 @@ import { ROLES, type Role } from '@takedown/domain';
 export const CONSOLE_AREAS = [
   'queue',
   'tasks',
+  'orders',
   'customers',
   'terminations',
   'transparency',

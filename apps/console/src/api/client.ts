@@ -18,6 +18,8 @@ export class ApiError extends Error {
     message: string,
     readonly field?: string,
     readonly state?: string,
+    /** Each field a validation 400 names (`urls.0`), with its problems: a form shows them on its inputs. */
+    readonly fields: { field: string; problems: string[] }[] = [],
   ) {
     super(message);
   }
@@ -53,6 +55,7 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
       message?: unknown;
       field?: unknown;
       state?: unknown;
+      fields?: unknown;
     };
     throw new ApiError(
       result.response.status,
@@ -60,6 +63,7 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
       typeof body.message === 'string' ? body.message : result.response.statusText,
       typeof body.field === 'string' ? body.field : undefined,
       typeof body.state === 'string' ? body.state : undefined,
+      Array.isArray(body.fields) ? (body.fields as { field: string; problems: string[] }[]) : [],
     );
   }
   return result.data;

@@ -4672,7 +4672,7 @@ export interface components {
        */
       label: string;
       /** @description The parts of the console whose routes these roles may call (from the routes’ own role rules) */
-      areas: ('queue' | 'tasks' | 'customers' | 'terminations' | 'transparency' | 'audit')[];
+      areas: ('queue' | 'tasks' | 'orders' | 'customers' | 'terminations' | 'transparency' | 'audit')[];
       /** @description Whether these roles may act on a notice (POST /v1/notices/{id}/actions/{action}); else the console shows none */
       actsOnNotices: boolean;
     };

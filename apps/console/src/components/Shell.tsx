@@ -22,6 +22,7 @@ import { currentTimeZone } from '../time';
 const PAGES: { area: Me['areas'][number]; to: string; label: MessageKey }[] = [
   { area: 'queue', to: '/', label: 'nav.queue' },
   { area: 'tasks', to: '/tasks', label: 'nav.tasks' },
+  { area: 'orders', to: '/orders/new', label: 'nav.orders' },
   { area: 'customers', to: '/customers', label: 'nav.customers' },
   { area: 'terminations', to: '/terminations', label: 'nav.terminations' },
   { area: 'transparency', to: '/transparency', label: 'nav.transparency' },
