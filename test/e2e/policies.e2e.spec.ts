@@ -89,7 +89,14 @@ describe('a policy made with POST /v1/policies, end to end', () => {
       const created = await system.http
         .post('/v1/notices')
         .send({
-          source: { kind, name: `A ${kind}` },
+          source: {
+            kind,
+            name: `A ${kind}`,
+            // A trusted flagger names its designation (DSA Art. 22).
+            ...(kind === 'trusted_flagger'
+              ? { designationReference: 'ACM-TF-1', designatingAuthority: 'ACM (NL)' }
+              : {}),
+          },
           sourceReference: reference,
           category: 'phishing',
           urls: [`https://login.tenant-a.example/${reference}`],

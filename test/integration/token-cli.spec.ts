@@ -168,6 +168,24 @@ describe('API tokens from the CLI, and the bootstrap admin token', () => {
       source: { kind: 'hotline', name: 'Meldpunt' },
       lastUsedAt: expect.any(String),
     });
+    // A trusted flagger's token carries its designation (DSA Art. 22), and its principal with it.
+    const flagger = await tokens(
+      'create',
+      ...['--role', 'source', '--name', 'Flagger X', '--source-kind', 'trusted_flagger'],
+      ...['--source-name', 'Flagger X', '--designation-reference', 'ACM-TF-2025-007'],
+      ...['--designating-authority', 'ACM (NL)'],
+    );
+    expect(flagger).toMatchObject({
+      code: 0,
+      stderr: expect.stringContaining('for trusted_flagger "Flagger X" (ACM-TF-2025-007, ACM (NL))'),
+    });
+    const principal = await app.get(Authenticator).authenticate(flagger.stdout.trim());
+    expect(principal.scope.source).toEqual({
+      kind: 'trusted_flagger',
+      name: 'Flagger X',
+      designationReference: 'ACM-TF-2025-007',
+      designatingAuthority: 'ACM (NL)',
+    });
   });
 
   it('creates a customer token bound to its customer, as its admin contact on request', async () => {
@@ -281,6 +299,34 @@ describe('API tokens from the CLI, and the bootstrap admin token', () => {
         'y',
       ),
     ).toMatchObject({ code: 64, stderr: expect.stringMatching(/"alien" is not a source kind/) });
+    const flagger = [
+      '--role',
+      'source',
+      '--name',
+      'x',
+      '--source-kind',
+      'trusted_flagger',
+      '--source-name',
+      'F',
+    ];
+    expect(await tokens('create', ...flagger, '--designating-authority', 'ACM (NL)')).toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/a trusted flagger token needs its designation reference/),
+    });
+    expect(await tokens('create', ...flagger, '--designation-reference', 'ACM-TF-1')).toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/needs its designating authority \(the Digital Services Coordinator\)/),
+    });
+    expect(
+      await tokens(
+        'create',
+        ...['--role', 'source', '--name', 'x', '--source-kind', 'hotline', '--source-name', 'H'],
+        ...['--designation-reference', 'ACM-TF-1', '--designating-authority', 'ACM (NL)'],
+      ),
+    ).toMatchObject({
+      code: 64,
+      stderr: expect.stringMatching(/only a trusted_flagger source has a designation/),
+    });
     expect(await tokens('revoke', '00000000-0000-4000-8000-000000000000')).toMatchObject({
       code: 65,
       stderr: expect.stringMatching(/no token/),

@@ -195,6 +195,8 @@ describe('GET /v1/reports/transparency', () => {
         category: null,
         notifierKind: null,
       },
+      // The trusted flagger's notice, its designation not recorded (stored as before designations were).
+      byDesignatingAuthority: [{ designatingAuthority: null, received: 1 }],
     });
     expect(body.ownInitiative).toEqual({
       rows: [
@@ -270,6 +272,7 @@ describe('GET /v1/reports/transparency', () => {
     expect(empty.body.notices).toEqual({
       rows: [],
       total: expect.objectContaining({ received: 0, open: 0 }),
+      byDesignatingAuthority: [],
     });
   });
 

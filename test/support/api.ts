@@ -19,8 +19,11 @@ export type Http = ReturnType<typeof request.agent>;
 export interface TokenScope {
   /** An account_manager token's customers; default: a fresh address nobody manages. */
   accountManagerEmail?: string;
-  /** A source token's source; default: a hotline of its own. */
-  source?: { kind: string; name: string };
+  /**
+   * A source token's source; default: a hotline of its own. A trusted flagger without a designation gets one of
+   * its own (a trusted flagger token needs one).
+   */
+  source?: { kind: string; name: string; designationReference?: string; designatingAuthority?: string };
   /** A customer token's customer; default: a fresh customer of its own. */
   customerId?: string;
   customerAdmin?: boolean;
@@ -52,14 +55,19 @@ export async function tokenFor(app: INestApplication, role: Role, scope: TokenSc
       role === 'account_manager'
         ? (scope.accountManagerEmail ?? `am-${randomUUID()}@provider.example`)
         : undefined,
-    source:
-      role === 'source' ? (scope.source ?? { kind: 'hotline', name: `Hotline ${randomUUID()}` }) : undefined,
+    source: role === 'source' ? sourceOf(scope) : undefined,
     customerId,
     customerAdmin: scope.customerAdmin,
     expiresAt: scope.expiresAt,
     createdBy: 'test',
   });
   return token;
+}
+
+function sourceOf(scope: TokenScope): NonNullable<TokenScope['source']> {
+  const source = scope.source ?? { kind: 'hotline', name: `Hotline ${randomUUID()}` };
+  if (source.kind !== 'trusted_flagger' || source.designationReference) return source;
+  return { designationReference: `TF-${randomUUID()}`, designatingAuthority: 'ACM (NL)', ...source };
 }
 
 /** supertest against the app, authorised with a new token of the role (admin by default). */

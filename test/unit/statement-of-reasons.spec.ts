@@ -115,6 +115,46 @@ describe('statement of reasons (DSA Art. 17)', () => {
     expect(terms).not.toHaveProperty('illegal_content_legal_ground');
   });
 
+  it('names the Digital Services Coordinator that designated a trusted flagger, in the source and the facts', () => {
+    const notice = { category: 'phishing', receivedAt: FACTS.generatedAt, deadlineMissed: true };
+    const statement = (language: 'en' | 'nl') =>
+      buildStatementOfReasons({
+        ...FACTS,
+        language,
+        case: { ...FACTS.case, reason: 'x'.repeat(6000) },
+        notices: [
+          { ...notice, sourceKind: 'trusted_flagger', designatingAuthority: 'ACM (NL)' },
+          { ...notice, sourceKind: 'trusted_flagger', designatingAuthority: 'Coimisiún na Meán (IE)' },
+          { ...notice, sourceKind: 'hotline' },
+        ],
+      });
+    const en = statement('en');
+    expect(en.source).toEqual({
+      type: 'notice',
+      notifierKinds: ['hotline', 'trusted_flagger'],
+      designatingAuthorities: ['ACM (NL)', 'Coimisiún na Meán (IE)'],
+    });
+    const designated =
+      'trusted_flagger (designated under Art. 22 of the Digital Services Act by ACM (NL), Coimisiún na Meán (IE))';
+    expect(en.text.paragraphs).toContain(
+      `The decision follows notices from third parties (hotline, ${designated}) about content on your service.`,
+    );
+    const line = transparencyDbStatement(en);
+    expect(line.source_type).toBe('SOURCE_TRUSTED_FLAGGER');
+    // Cut to the database's limit, the facts still name them: they come first.
+    expect(line.decision_facts as string).toContain(designated);
+    expect(statement('nl').text.paragraphs.join(' ')).toContain(
+      'aangewezen volgens art. 22 van de Digital Services Act door ACM (NL), Coimisiún na Meán (IE)',
+    );
+    // A trusted flagger whose designation was not recorded (before it was) is named by its kind alone.
+    const unrecorded = buildStatementOfReasons({
+      ...FACTS,
+      notices: [{ ...notice, sourceKind: 'trusted_flagger' }],
+    });
+    expect(unrecorded.source).toEqual({ type: 'notice', notifierKinds: ['trusted_flagger'] });
+    expect(unrecorded.facts).not.toContain('Art. 22');
+  });
+
   it('is sealed like a report: JSON and PDF signed together, the PDF printing the JSON’s digest', async () => {
     const key = parseReportKeys(newReportKeyEntry('2026-12'));
     const sealed = await sealStatementOfReasons(buildStatementOfReasons(FACTS), key[0], 'Provider B.V.');

@@ -57,10 +57,19 @@ export class StatementsService {
       }[];
       const notices = (await tx.query(
         `SELECT category, source_kind, received_at,
-                (outcome IN ('removed_late', 'suspended') OR (closed_at IS NULL AND deadline < now())) AS missed
-         FROM notices WHERE customer_id = $1 AND outcome IS DISTINCT FROM 'invalid' ORDER BY received_at, id`,
+                (outcome IN ('removed_late', 'suspended') OR (closed_at IS NULL AND deadline < now())) AS missed,
+                (SELECT r.designating_authority FROM notice_reports r
+                  WHERE r.notice_id = n.id AND r.source_kind = n.source_kind AND r.source_name = n.source_name
+                    AND r.source_reference = n.source_reference) AS designating_authority
+         FROM notices n WHERE customer_id = $1 AND outcome IS DISTINCT FROM 'invalid' ORDER BY received_at, id`,
         [c.customer_id],
-      )) as { category: string; source_kind: string; received_at: Date; missed: boolean | null }[];
+      )) as {
+        category: string;
+        source_kind: string;
+        received_at: Date;
+        missed: boolean | null;
+        designating_authority: string | null;
+      }[];
       const statement = buildStatementOfReasons({
         snapshotId: randomUUID(),
         generatedAt: new Date().toISOString(),
@@ -77,6 +86,7 @@ export class StatementsService {
         notices: notices.map((n) => ({
           category: n.category,
           sourceKind: n.source_kind,
+          designatingAuthority: n.designating_authority,
           receivedAt: n.received_at.toISOString(),
           deadlineMissed: n.missed === true,
         })),
@@ -111,7 +121,9 @@ export class StatementsService {
       if (existing) return existing;
       const [n] = (await tx.query(
         `SELECT n.id, n.category, n.source_kind, n.received_at, cu.id AS customer_id, cu.reference, cu.name,
-                cu.language,
+                cu.language, (SELECT r.designating_authority FROM notice_reports r
+                   WHERE r.notice_id = n.id AND r.source_kind = n.source_kind AND r.source_name = n.source_name
+                     AND r.source_reference = n.source_reference) AS designating_authority,
                 (SELECT e.reason FROM notice_events e WHERE e.notice_id = n.id AND e.type = 'suspension_requested'
                   ORDER BY e.id DESC LIMIT 1) AS reason
            FROM notices n JOIN customers cu ON cu.id = n.customer_id WHERE n.id = $1`,
@@ -125,6 +137,7 @@ export class StatementsService {
         reference: string;
         name: string;
         language: 'nl' | 'en';
+        designating_authority: string | null;
         reason: string | null;
       }[];
       const now = new Date().toISOString();
@@ -148,6 +161,7 @@ export class StatementsService {
           {
             category: n.category,
             sourceKind: n.source_kind,
+            designatingAuthority: n.designating_authority,
             receivedAt: n.received_at.toISOString(),
             deadlineMissed: true,
           },

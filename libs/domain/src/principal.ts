@@ -36,9 +36,17 @@ export interface Actor {
  */
 export interface PrincipalScope {
   accountManagerEmail?: string;
-  source?: { kind: string; name: string };
+  source?: TokenSource;
   customerId?: string;
   customerAdmin?: boolean;
+}
+
+/** The source a source token speaks for; a trusted flagger's with its designation (DSA Art. 22), when recorded. */
+export interface TokenSource {
+  kind: string;
+  name: string;
+  designationReference?: string;
+  designatingAuthority?: string;
 }
 
 export interface Principal {

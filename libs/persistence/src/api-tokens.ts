@@ -19,8 +19,16 @@ export interface NewApiToken {
   role: string;
   /** Required for `account_manager`, refused for other roles. */
   accountManagerEmail?: string | null;
-  /** Required for `source`, refused for other roles. */
-  source?: { kind: string; name: string } | null;
+  /**
+   * Required for `source`, refused for other roles. A trusted flagger's needs its designation (DSA Art. 22): the
+   * reference and the Digital Services Coordinator that gave it; other kinds have none.
+   */
+  source?: {
+    kind: string;
+    name: string;
+    designationReference?: string;
+    designatingAuthority?: string;
+  } | null;
   /** Required for `customer`, refused for other roles. */
   customerId?: string | null;
   /** A customer's admin contact (customer tokens only): may make tokens for its own customer. */
@@ -165,6 +173,38 @@ export async function revokeApiToken(db: Db, id: string, now = new Date()): Prom
   return found;
 }
 
+/** A trusted flagger token's designation, both parts required; refused for any other kind of source. */
+function tokenDesignation(
+  kind: string,
+  given: { designationReference?: string; designatingAuthority?: string },
+): { designationReference: string; designatingAuthority: string } | null {
+  const designationReference = given.designationReference?.trim() ?? '';
+  const designatingAuthority = given.designatingAuthority?.trim() ?? '';
+  if (kind !== 'trusted_flagger') {
+    if (designationReference || designatingAuthority) {
+      throw new DomainError(
+        'TOKEN.INVALID',
+        'only a trusted_flagger source has a designation',
+        designationReference ? 'source.designationReference' : 'source.designatingAuthority',
+      );
+    }
+    return null;
+  }
+  for (const [field, value] of [
+    ['designationReference', designationReference],
+    ['designatingAuthority', designatingAuthority],
+  ] as const) {
+    if (!value || value.length > 200) {
+      throw new DomainError(
+        'TOKEN.INVALID',
+        `a trusted flagger token needs its ${field === 'designationReference' ? 'designation reference' : 'designating authority (the Digital Services Coordinator)'} (1 to 200 characters)`,
+        `source.${field}`,
+      );
+    }
+  }
+  return { designationReference, designatingAuthority };
+}
+
 function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();
 }
@@ -179,6 +219,8 @@ function validate(
   | 'accountManagerEmail'
   | 'sourceKind'
   | 'sourceName'
+  | 'sourceDesignationReference'
+  | 'sourceDesignatingAuthority'
   | 'customerId'
   | 'customerAdmin'
   | 'expiresAt'
@@ -228,6 +270,7 @@ function validate(
       'source.kind',
     );
   }
+  const designation = source && tokenDesignation(source.kind, input.source ?? {});
   const customerId = input.customerId?.trim().toLowerCase() || null;
   if ((role === 'customer') !== !!customerId) {
     throw new DomainError(
@@ -258,6 +301,8 @@ function validate(
     accountManagerEmail: email,
     sourceKind: source?.kind ?? null,
     sourceName: source?.name ?? null,
+    sourceDesignationReference: designation?.designationReference ?? null,
+    sourceDesignatingAuthority: designation?.designatingAuthority ?? null,
     customerId,
     customerAdmin: !!input.customerAdmin,
     expiresAt,

@@ -155,6 +155,35 @@ export async function noticeFigures(
   return { notices: figures(false), ownInitiative: figures(true) };
 }
 
+/** The trusted flaggers' notices of the notices section, per Digital Services Coordinator that designated them. */
+export interface DesignationFigures {
+  /** As the notice's first report recorded it at receipt; null: not recorded (a notice from before it was). */
+  designatingAuthority: string | null;
+  received: number;
+}
+
+/**
+ * DSA Art. 15(1)(b) with Art. 22: the year's trusted flaggers' notices (no removal order, as the notices section
+ * counts them), by the authority that had designated the flagger when its notice came in.
+ */
+export async function designationFigures(
+  m: EntityManager,
+  year: TransparencyYear,
+): Promise<DesignationFigures[]> {
+  return (await m.query(
+    `SELECT r.designating_authority AS "designatingAuthority", count(*)::int AS received
+       FROM notices n
+       LEFT JOIN notice_reports r
+         ON r.notice_id = n.id AND r.source_kind = n.source_kind AND r.source_name = n.source_name
+        AND r.source_reference = n.source_reference
+      WHERE n.received_at >= $1 AND n.received_at < $2 AND n.source_kind = 'trusted_flagger'
+        AND NOT EXISTS (SELECT 1 FROM removal_orders o WHERE o.notice_id = n.id)
+      GROUP BY 1
+      ORDER BY 1 NULLS LAST`,
+    [year.from, year.to],
+  )) as DesignationFigures[];
+}
+
 /** A row of the complaints section (Art. 15(1)(d)): appeals by what they contest. `null` kind: the total. */
 export interface ComplaintFigures {
   kind: string | null;

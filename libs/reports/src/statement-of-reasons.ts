@@ -39,6 +39,8 @@ export interface StatementOfReasons {
     /** From notices (which kinds of notifier), or the provider's own initiative. */
     type: 'notice' | 'own_initiative';
     notifierKinds: string[];
+    /** The Digital Services Coordinators that designated the trusted flaggers among them (DSA Art. 22). */
+    designatingAuthorities?: string[];
   };
   automated: { detection: boolean; decision: boolean };
   /** Takedown categories of the notices behind it, most serious first. */
@@ -79,6 +81,7 @@ interface Wording {
   /** A suspension is contested as an appeal of its notice, not by withdrawing a termination case. */
   suspensionComplaint: string;
   source: (kinds: string[]) => string;
+  designatedBy: (authorities: string[]) => string;
   automated: string;
   ground: (type: StatementOfReasons['ground']['type'], reference: string) => string;
   explanation: (notices: number, missed: number, categories: string) => string;
@@ -108,6 +111,8 @@ const WORDING: Record<'nl' | 'en', (legalEmail: string) => Wording> = {
       kinds.length
         ? `The decision follows notices from third parties (${kinds.join(', ')}) about content on your service.`
         : 'The decision was taken on our own initiative.',
+    designatedBy: (authorities) =>
+      `designated under Art. 22 of the Digital Services Act by ${authorities.join(', ')}`,
     automated:
       'No automated means were used to detect the content or to take this decision: people reviewed each notice and legal decided.',
     ground: (type, reference) =>
@@ -147,6 +152,8 @@ const WORDING: Record<'nl' | 'en', (legalEmail: string) => Wording> = {
       kinds.length
         ? `De beslissing volgt op meldingen van derden (${kinds.join(', ')}) over inhoud op uw dienst.`
         : 'De beslissing is op eigen initiatief genomen.',
+    designatedBy: (authorities) =>
+      `aangewezen volgens art. 22 van de Digital Services Act door ${authorities.join(', ')}`,
     automated:
       'Er zijn geen geautomatiseerde middelen gebruikt om de inhoud op te sporen of om deze beslissing te nemen: mensen hebben elke melding beoordeeld en juridische zaken heeft beslist.',
     ground: (type, reference) =>
@@ -178,7 +185,14 @@ export interface StatementFacts {
   customer: { id: string; reference: string; name: string };
   effectiveAt: string;
   immediate: boolean;
-  notices: { category: string; sourceKind: string; receivedAt: string; deadlineMissed: boolean }[];
+  notices: {
+    category: string;
+    sourceKind: string;
+    /** A trusted flagger's: the Digital Services Coordinator that designated it, as of receipt. */
+    designatingAuthority?: string | null;
+    receivedAt: string;
+    deadlineMissed: boolean;
+  }[];
   legalEmail: string;
   /** Termination of the service (a termination case), or suspension of what serves a notice's content. */
   restriction?: 'termination' | 'suspension';
@@ -190,6 +204,16 @@ export function buildStatementOfReasons(f: StatementFacts): StatementOfReasons {
   const notifierKinds = [
     ...new Set(f.notices.map((n) => n.sourceKind).filter((k) => k !== 'internal')),
   ].sort();
+  const authorities = [
+    ...new Set(
+      f.notices.flatMap((n) =>
+        n.sourceKind === 'trusted_flagger' && n.designatingAuthority ? [n.designatingAuthority] : [],
+      ),
+    ),
+  ].sort();
+  const named = notifierKinds.map((k) =>
+    k === 'trusted_flagger' && authorities.length ? `${k} (${w.designatedBy(authorities)})` : k,
+  );
   const illegal = categories.find((c) => actionBasis(c) === 'law');
   const reference = illegal ? ILLEGAL[illegal][f.language] : w.termsReference;
   const type = illegal ? 'illegal_content' : 'incompatible_content';
@@ -199,7 +223,9 @@ export function buildStatementOfReasons(f: StatementFacts): StatementOfReasons {
   const explanation = suspension
     ? w.suspensionExplanation(categories.join(', ') || '-')
     : w.explanation(f.notices.length, missed, categories.join(', ') || '-');
-  const facts = `${f.case.reason} (${explanation})`;
+  // A trusted flagger's designation is a fact the decision rests on (DSA Art. 17(3)(b), Art. 22); first, so that
+  // the Transparency Database's length limit never cuts it off.
+  const facts = `${authorities.length ? `${w.source(named)} ` : ''}${f.case.reason} (${explanation})`;
   const reported = f.notices.map((n) => n.receivedAt).sort()[0] ?? null;
   const paragraphs = [
     suspension
@@ -208,7 +234,7 @@ export function buildStatementOfReasons(f: StatementFacts): StatementOfReasons {
     w.ground(type, reference),
     explanation,
     `${w.facts}: ${f.case.reason}`,
-    w.source(notifierKinds),
+    w.source(named),
     suspension ? w.suspensionAutomated : w.automated,
     `${w.redressIntro}: ${redress.internalComplaint} ${redress.outOfCourt} ${redress.court}`,
   ];
@@ -234,7 +260,11 @@ export function buildStatementOfReasons(f: StatementFacts): StatementOfReasons {
       alsoIllegal: categories.some((c) => c !== 'spam' && c !== 'other'),
     },
     facts,
-    source: { type: notifierKinds.length ? 'notice' : 'own_initiative', notifierKinds },
+    source: {
+      type: notifierKinds.length ? 'notice' : 'own_initiative',
+      notifierKinds,
+      ...(authorities.length ? { designatingAuthorities: authorities } : {}),
+    },
     automated: { detection: false, decision: false },
     categories,
     contentReportedAt: reported,

@@ -75,7 +75,20 @@ export class Authenticator {
       roles: [t.role],
       scope: {
         ...(t.accountManagerEmail ? { accountManagerEmail: t.accountManagerEmail } : {}),
-        ...(t.sourceKind && t.sourceName ? { source: { kind: t.sourceKind, name: t.sourceName } } : {}),
+        ...(t.sourceKind && t.sourceName
+          ? {
+              source: {
+                kind: t.sourceKind,
+                name: t.sourceName,
+                ...(t.sourceDesignationReference && t.sourceDesignatingAuthority
+                  ? {
+                      designationReference: t.sourceDesignationReference,
+                      designatingAuthority: t.sourceDesignatingAuthority,
+                    }
+                  : {}),
+              },
+            }
+          : {}),
         ...(t.customerId ? { customerId: t.customerId, customerAdmin: t.customerAdmin } : {}),
       },
     };

@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Principal } from '@takedown/domain';
+import type { Principal, TokenSource } from '@takedown/domain';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -21,8 +21,7 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: Execution
  * What a caller may see. A role other than account_manager and source sees everything its routes allow; an
  * account manager only its own customers (and their notices), a source only its own notices.
  */
-export type Visibility =
-  { all: true } | { all: false; accountManagerEmail?: string; source?: { kind: string; name: string } };
+export type Visibility = { all: true } | { all: false; accountManagerEmail?: string; source?: TokenSource };
 
 export const EVERYTHING: Visibility = { all: true };
 
@@ -42,7 +41,7 @@ export function visibilityOf(principal: Principal): Visibility {
 }
 
 /** The source a source-only caller submits as; undefined for everyone else (they name the source in the body). */
-export function submittingSource(principal: Principal): { kind: string; name: string } | undefined {
+export function submittingSource(principal: Principal): TokenSource | undefined {
   const v = visibilityOf(principal);
   return v.all ? undefined : v.source;
 }

@@ -8,6 +8,7 @@ import {
   type MailSource,
   type Principal,
   type SourceKind,
+  type TokenSource,
 } from '@takedown/domain';
 import {
   authenticateMail,
@@ -36,7 +37,7 @@ import { rejectUnstorableText, toStorableText } from '../common/unstorable-text'
 import { validationPipe } from '../common/validation';
 
 import { BulkIntakeService, type BulkItem } from '../notices/bulk-intake.service';
-import { CreateNoticeDto } from '../notices/notice.dto';
+import { CreateNoticeDto, type NoticeSourceDto } from '../notices/notice.dto';
 import { NoticesService, reportStatus, type SubmitResult } from '../notices/notices.service';
 import { visibilityOf } from '../auth/principal';
 import { resolveHosts } from './host-names';
@@ -436,7 +437,8 @@ export class IntakeService {
       });
       return { dto: await this.validateResolvable(asSource(notice, opts.asSource), extras), extras };
     }
-    return { dto: await this.validate(asSource(body, opts.asSource)), extras: {} };
+    const dto = await this.validate(asSource(body, opts.asSource));
+    return { dto: checkDesignation(dto, !opts.asSource), extras: {} };
   }
 
   /** A report that names only a host is checked as the IP notice it becomes once resolved. */
@@ -486,15 +488,65 @@ export interface IntakeOptions {
    * The caller is a source's integration: its notices are that source's, whatever the body says, so that one
    * hotline's token cannot report as another (the contact address given is kept).
    */
-  asSource?: { kind: string; name: string };
+  asSource?: TokenSource;
 }
 
 function asSource(notice: unknown, source: IntakeOptions['asSource']): unknown {
   if (!source || typeof notice !== 'object' || notice === null || Array.isArray(notice)) return notice;
   const given = (notice as { source?: unknown }).source;
-  const contact =
-    typeof given === 'object' && given !== null ? (given as { contact?: unknown }).contact : undefined;
-  return { ...notice, source: { kind: source.kind, name: source.name, ...(contact ? { contact } : {}) } };
+  const body = (typeof given === 'object' && given !== null ? given : {}) as Partial<NoticeSourceDto>;
+  const designation =
+    source.designationReference && source.designatingAuthority
+      ? {
+          designationReference: source.designationReference,
+          designatingAuthority: source.designatingAuthority,
+        }
+      : // A trusted flagger's token made before designations were recorded: the body may still give it.
+        source.kind === 'trusted_flagger'
+        ? { designationReference: body.designationReference, designatingAuthority: body.designatingAuthority }
+        : {};
+  return {
+    ...notice,
+    source: {
+      kind: source.kind,
+      name: source.name,
+      ...(body.contact ? { contact: body.contact } : {}),
+      ...Object.fromEntries(Object.entries(designation).filter(([, v]) => v !== undefined)),
+    },
+  };
+}
+
+/**
+ * DSA Art. 22: a trusted flagger's notice records its designation, both parts of it. Required where the caller names
+ * its source (a `source` token's comes from the token); never on another kind of source.
+ */
+function checkDesignation(dto: CreateNoticeDto, namedByCaller: boolean): CreateNoticeDto {
+  const { kind, designationReference, designatingAuthority } = dto.source;
+  const problem = (field: 'designationReference' | 'designatingAuthority', why: string) =>
+    new BadRequestException({
+      statusCode: 400,
+      code: 'REQUEST.INVALID',
+      message: `source.${field}: ${why}`,
+      fields: [{ field: `source.${field}`, problems: [why] }],
+    });
+  if (kind !== 'trusted_flagger') {
+    if (designationReference) throw problem('designationReference', 'only a trusted_flagger source has one');
+    if (designatingAuthority) throw problem('designatingAuthority', 'only a trusted_flagger source has one');
+    return dto;
+  }
+  if (!namedByCaller && !designationReference && !designatingAuthority) return dto;
+  if (!designationReference)
+    throw problem(
+      'designationReference',
+      'a trusted flagger’s designation reference (DSA Art. 22) is required',
+    );
+  if (!designatingAuthority) {
+    throw problem(
+      'designatingAuthority',
+      'the Digital Services Coordinator that designated the trusted flagger (DSA Art. 22) is required',
+    );
+  }
+  return dto;
 }
 
 /** Why an item was refused, and whether sending it again later can help. */

@@ -55,6 +55,8 @@ export function reportRow(
     sourceName: dto.source.name,
     sourceReference: dto.sourceReference,
     sourceContact: dto.source.contact ?? null,
+    designationReference: dto.source.designationReference ?? null,
+    designatingAuthority: dto.source.designatingAuthority ?? null,
     receivedAt,
     urlPositions: noticeUrls.flatMap((url, n) => (named.has(url) ? [n + 1] : [])),
   };

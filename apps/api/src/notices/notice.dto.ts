@@ -52,6 +52,30 @@ export class NoticeSourceDto {
   @IsString()
   @MaxLength(320)
   contact?: string;
+
+  @ApiPropertyOptional({
+    example: 'ACM-TF-2025-007',
+    description:
+      'A trusted flagger’s designation reference (DSA Art. 22), as the Digital Services Coordinator gave it. ' +
+      'Required with kind trusted_flagger where the body names the source; with a `source` token, the token’s',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  designationReference?: string;
+
+  @ApiPropertyOptional({
+    example: 'ACM (NL)',
+    description:
+      'The Digital Services Coordinator that designated the trusted flagger (DSA Art. 22); required with ' +
+      'designationReference',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  designatingAuthority?: string;
 }
 
 export class NoticeHashesDto {
@@ -196,6 +220,21 @@ export class NoticeReportView {
   @ApiProperty() name: string;
   @ApiProperty() sourceReference: string;
   @ApiProperty() receivedAt: string;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'ACM-TF-2025-007',
+    description:
+      'A trusted flagger’s designation reference (DSA Art. 22) as of receipt; null for other sources',
+  })
+  designationReference: string | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'ACM (NL)',
+    description: 'The Digital Services Coordinator that had designated it, as of receipt',
+  })
+  designatingAuthority: string | null;
 }
 
 export class PendingTaskView {

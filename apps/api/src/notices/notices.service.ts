@@ -42,6 +42,7 @@ import type {
   NoticeActionDto,
   NoticeListQuery,
   NoticePage,
+  NoticeReportView,
   NoticeSummaryView,
   NoticeView,
 } from './notice.dto';
@@ -359,14 +360,7 @@ export class NoticesService {
       hashListed: notice.hashListed,
       linkedNotices,
       // A source sees its own reports of the notice, not who else reported it.
-      reports: reports
-        .filter((r) => reportVisible(r, visibility))
-        .map((r) => ({
-          kind: r.sourceKind,
-          name: r.sourceName,
-          sourceReference: r.sourceReference,
-          receivedAt: r.receivedAt.toISOString(),
-        })),
+      reports: reports.filter((r) => reportVisible(r, visibility)).map(reportView),
       pendingTasks: tasks.map((t) => ({
         id: t.id,
         kind: t.kind,
@@ -590,6 +584,8 @@ function newNoticeView(
         name: report.sourceName!,
         sourceReference: report.sourceReference!,
         receivedAt: report.receivedAt!.toISOString(),
+        designationReference: report.designationReference ?? null,
+        designatingAuthority: report.designatingAuthority ?? null,
       },
     ],
     pendingTasks: [],
@@ -636,12 +632,18 @@ function sourceView(n: NoticeEntity, own: NoticeReportEntity[]): SourceNoticeVie
     outcome: n.outcome,
     receivedAt: first.receivedAt.toISOString(),
     closedAt: n.closedAt?.toISOString() ?? null,
-    reports: own.map((r) => ({
-      kind: r.sourceKind,
-      name: r.sourceName,
-      sourceReference: r.sourceReference,
-      receivedAt: r.receivedAt.toISOString(),
-    })),
+    reports: own.map(reportView),
+  };
+}
+
+function reportView(r: NoticeReportEntity): NoticeReportView {
+  return {
+    kind: r.sourceKind,
+    name: r.sourceName,
+    sourceReference: r.sourceReference,
+    receivedAt: r.receivedAt.toISOString(),
+    designationReference: r.designationReference,
+    designatingAuthority: r.designatingAuthority,
   };
 }
 

@@ -2,7 +2,14 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 
-export const SECTIONS = ['orders', 'notices', 'own_initiative', 'complaints', 'automated_means'] as const;
+export const SECTIONS = [
+  'orders',
+  'notices',
+  'trusted_flaggers',
+  'own_initiative',
+  'complaints',
+  'automated_means',
+] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export class TransparencyReportQuery {
@@ -114,6 +121,28 @@ class NoticesSection {
   @ApiProperty({ type: NoticeFiguresView }) total: NoticeFiguresView;
 }
 
+export class DesignationFiguresView {
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'ACM (NL)',
+    description:
+      'The Digital Services Coordinator that had designated the trusted flagger (DSA Art. 22) when its notice came ' +
+      'in; null: not recorded (notices from before designations were)',
+  })
+  designatingAuthority: string | null;
+  @ApiProperty({ description: 'Trusted flaggers’ notices received in the year' }) received: number;
+}
+
+class Art16NoticesSection extends NoticesSection {
+  @ApiProperty({
+    type: [DesignationFiguresView],
+    description:
+      'The trusted flaggers’ notices of this section (notifier kind trusted_flagger), per designating authority',
+  })
+  byDesignatingAuthority: DesignationFiguresView[];
+}
+
 /**
  * Art. 15(1)(e): the use of automated means for content moderation, in the template's terms: a qualitative
  * description, the precise purposes, indicators of accuracy and of the possible rate of error, the safeguards, and
@@ -149,10 +178,11 @@ export class TransparencyReportView {
   })
   orders: OrdersSection;
   @ApiProperty({
-    type: NoticesSection,
-    description: 'Art. 15(1)(b): notices under Art. 16, trusted flaggers apart',
+    type: Art16NoticesSection,
+    description:
+      'Art. 15(1)(b): notices under Art. 16, trusted flaggers apart (and per designating authority)',
   })
-  notices: NoticesSection;
+  notices: Art16NoticesSection;
   @ApiProperty({ type: NoticesSection, description: 'Art. 15(1)(c): the provider’s own detection' })
   ownInitiative: NoticesSection;
   @ApiProperty({

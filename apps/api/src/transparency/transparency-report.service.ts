@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import {
   automatedMeansFigures,
   complaintFigures,
+  designationFigures,
   noticeFigures,
   orderFigures,
   tcoFigures,
@@ -27,6 +28,7 @@ export class TransparencyReportService {
       await m.query('SET TRANSACTION READ ONLY');
       const orders = await orderFigures(m, { from, to });
       const { notices, ownInitiative } = await noticeFigures(m, { from, to });
+      const byDesignatingAuthority = await designationFigures(m, { from, to });
       const complaints = await complaintFigures(m, { from, to });
       const automatedMeans = automatedMeansSection(await automatedMeansFigures(m, { from, to }));
       return {
@@ -34,7 +36,7 @@ export class TransparencyReportService {
         from: from.toISOString(),
         to: to.toISOString(),
         orders,
-        notices,
+        notices: { ...notices, byDesignatingAuthority },
         ownInitiative,
         complaints,
         automatedMeans,
@@ -117,6 +119,18 @@ export function sectionCsv(report: TransparencyReportView, section: SectionName)
       ['with_automated_decision', a.withAutomatedDecision],
     ];
     return ['field,value', ...fields.map(([k, v]) => `${k},${quoted(v)}`)].join('\n') + '\n';
+  }
+  if (section === 'trusted_flaggers') {
+    const rows = report.notices.byDesignatingAuthority;
+    const total = rows.reduce((sum, r) => sum + r.received, 0);
+    // Authorities' names are the flaggers' designations as given: quoted where they need it.
+    return (
+      [
+        'designating_authority,received',
+        ...rows.map((r) => `${quoted(r.designatingAuthority ?? 'not_recorded')},${r.received}`),
+        `,${total}`,
+      ].join('\n') + '\n'
+    );
   }
   const table: Cell[][] =
     section === 'complaints'

@@ -17,7 +17,8 @@ const EXIT = { ok: 0, usage: 64, dataError: 65, config: 78 } as const;
 export const TOKEN_USAGE = {
   create:
     'token create --role ROLE --name NAME [--expires-in 90d] [--account-manager EMAIL] ' +
-    '[--source-kind KIND --source-name NAME] [--customer CUSTOMER_ID [--customer-admin]]',
+    '[--source-kind KIND --source-name NAME [--designation-reference REF --designating-authority DSC]] ' +
+    '[--customer CUSTOMER_ID [--customer-admin]]',
   list: 'token list [--json]',
   revoke: 'token revoke ID',
 };
@@ -108,6 +109,8 @@ function parse(
             '--account-manager',
             '--source-kind',
             '--source-name',
+            '--designation-reference',
+            '--designating-authority',
             '--customer',
           ],
         );
@@ -169,7 +172,16 @@ function parse(
         name,
         role,
         accountManagerEmail: email,
-        source: sourceKind && sourceName ? { kind: sourceKind, name: sourceName } : null,
+        // A trusted flagger's designation (DSA Art. 22): checked, both parts required, by createApiToken.
+        source:
+          sourceKind && sourceName
+            ? {
+                kind: sourceKind,
+                name: sourceName,
+                designationReference: flags.get('--designation-reference'),
+                designatingAuthority: flags.get('--designating-authority'),
+              }
+            : null,
         customerId,
         customerAdmin,
         expiresAt: new Date(Date.now() + ttl),
@@ -240,6 +252,8 @@ const days = (ms: number) => `${Math.round(ms / 86_400_000)} d`;
 
 function scopeOf(t: ApiTokenEntity): string {
   if (t.accountManagerEmail) return ` for ${t.accountManagerEmail}`;
+  if (t.sourceDesignationReference)
+    return ` for ${t.sourceKind} "${t.sourceName}" (${t.sourceDesignationReference}, ${t.sourceDesignatingAuthority})`;
   if (t.sourceKind) return ` for ${t.sourceKind} "${t.sourceName}"`;
   if (t.customerId) return ` for customer ${t.customerId}${t.customerAdmin ? ' (admin contact)' : ''}`;
   return '';
@@ -256,7 +270,18 @@ function summary(t: ApiTokenEntity) {
     name: t.name,
     role: t.role,
     accountManagerEmail: t.accountManagerEmail,
-    source: t.sourceKind ? { kind: t.sourceKind, name: t.sourceName } : null,
+    source: t.sourceKind
+      ? {
+          kind: t.sourceKind,
+          name: t.sourceName,
+          ...(t.sourceDesignationReference
+            ? {
+                designationReference: t.sourceDesignationReference,
+                designatingAuthority: t.sourceDesignatingAuthority,
+              }
+            : {}),
+        }
+      : null,
     customerId: t.customerId,
     customerAdmin: t.customerAdmin,
     status: status(t),

@@ -1676,6 +1676,16 @@ export interface components {
        * @example reports@hotline.example
        */
       contact?: string;
+      /**
+       * @description A trusted flagger’s designation reference (DSA Art. 22), as the Digital Services Coordinator gave it. Required with kind trusted_flagger where the body names the source; with a `source` token, the token’s
+       * @example ACM-TF-2025-007
+       */
+      designationReference?: string;
+      /**
+       * @description The Digital Services Coordinator that designated the trusted flagger (DSA Art. 22); required with designationReference
+       * @example ACM (NL)
+       */
+      designatingAuthority?: string;
     };
     NoticeReportView: {
       /** @enum {string} */
@@ -1683,6 +1693,16 @@ export interface components {
       name: string;
       sourceReference: string;
       receivedAt: string;
+      /**
+       * @description A trusted flagger’s designation reference (DSA Art. 22) as of receipt; null for other sources
+       * @example ACM-TF-2025-007
+       */
+      designationReference?: string | null;
+      /**
+       * @description The Digital Services Coordinator that had designated it, as of receipt
+       * @example ACM (NL)
+       */
+      designatingAuthority?: string | null;
     };
     SourceNoticeView: {
       /** Format: uuid */
@@ -4064,6 +4084,21 @@ export interface components {
       /** @description Median time from receipt to removal or suspension */
       medianSecondsToAction: number | null;
     };
+    DesignationFiguresView: {
+      /**
+       * @description The Digital Services Coordinator that had designated the trusted flagger (DSA Art. 22) when its notice came in; null: not recorded (notices from before designations were)
+       * @example ACM (NL)
+       */
+      designatingAuthority: string | null;
+      /** @description Trusted flaggers’ notices received in the year */
+      received: number;
+    };
+    Art16NoticesSection: {
+      rows: components['schemas']['NoticeFiguresView'][];
+      total: components['schemas']['NoticeFiguresView'];
+      /** @description The trusted flaggers’ notices of this section (notifier kind trusted_flagger), per designating authority */
+      byDesignatingAuthority: components['schemas']['DesignationFiguresView'][];
+    };
     NoticesSection: {
       rows: components['schemas']['NoticeFiguresView'][];
       total: components['schemas']['NoticeFiguresView'];
@@ -4117,8 +4152,8 @@ export interface components {
       to: string;
       /** @description Art. 15(1)(a): removal orders of Member States’ authorities */
       orders: components['schemas']['OrdersSection'];
-      /** @description Art. 15(1)(b): notices under Art. 16, trusted flaggers apart */
-      notices: components['schemas']['NoticesSection'];
+      /** @description Art. 15(1)(b): notices under Art. 16, trusted flaggers apart (and per designating authority) */
+      notices: components['schemas']['Art16NoticesSection'];
       /** @description Art. 15(1)(c): the provider’s own detection */
       ownInitiative: components['schemas']['NoticesSection'];
       /** @description Art. 15(1)(d): appeals through the internal complaint handling, and their outcomes */
@@ -11795,7 +11830,8 @@ export interface operations {
         year: number;
         format?: 'json' | 'csv';
         /** @description The section a CSV holds (one file per section, as the template lays them out); required with csv */
-        section?: 'orders' | 'notices' | 'own_initiative' | 'complaints' | 'automated_means';
+        section?:
+          'orders' | 'notices' | 'trusted_flaggers' | 'own_initiative' | 'complaints' | 'automated_means';
       };
       header?: never;
       path?: never;

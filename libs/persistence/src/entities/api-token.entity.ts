@@ -32,6 +32,13 @@ export class ApiTokenEntity {
   @Column({ name: 'source_name', type: 'text', nullable: true })
   sourceName: string | null;
 
+  /** A trusted flagger's designation (DSA Art. 22): the reference and the Digital Services Coordinator that gave it. */
+  @Column({ name: 'source_designation_reference', type: 'text', nullable: true })
+  sourceDesignationReference: string | null;
+
+  @Column({ name: 'source_designating_authority', type: 'text', nullable: true })
+  sourceDesignatingAuthority: string | null;
+
   /** A customer's token reads and answers this customer's notices only. */
   @Column({ name: 'customer_id', type: 'uuid', nullable: true })
   customerId: string | null;

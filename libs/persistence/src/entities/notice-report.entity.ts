@@ -23,6 +23,13 @@ export class NoticeReportEntity {
   @Column({ name: 'source_contact', type: 'text', nullable: true })
   sourceContact: string | null;
 
+  /** A trusted flagger's designation (DSA Art. 22) as of receipt: its reference, and who designated it. */
+  @Column({ name: 'designation_reference', type: 'text', nullable: true })
+  designationReference: string | null;
+
+  @Column({ name: 'designating_authority', type: 'text', nullable: true })
+  designatingAuthority: string | null;
+
   @Column({ name: 'received_at', type: 'timestamptz' })
   receivedAt: Date;
 
