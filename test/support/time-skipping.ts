@@ -54,14 +54,16 @@ export function timeSkippingPerTest(): TimeSkipping {
 
 /** A Java time-skipping test server from `ensureJavaTestServer()`'s executable. */
 export async function startTimeSkipping(server: string): Promise<TestWorkflowEnvironment> {
-  // The SDK gives the JVM five seconds to listen; on a saturated machine it can take longer. Try again.
+  // The SDK gives the JVM five seconds to listen; on a saturated machine (three test lanes beside other work) it can
+  // take longer, several times in a row. Try again, after a pause that lets the load pass.
   for (let attempt = 1; ; attempt++) {
     try {
       return await TestWorkflowEnvironment.createTimeSkipping({
         server: { executable: { type: 'existing-path', path: server } },
       });
     } catch (err) {
-      if (attempt === 3 || !/did not start within/.test((err as Error).message)) throw err;
+      if (attempt === 6 || !/did not start within/.test((err as Error).message)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 2_000 * attempt));
     }
   }
 }
