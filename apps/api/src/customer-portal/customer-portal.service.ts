@@ -123,11 +123,25 @@ export class CustomerPortalService {
     const events = await this.db
       .getRepository(NoticeEventEntity)
       .find({ where: { noticeId: id }, order: { occurredAt: 'ASC', id: 'ASC' } });
+    // A reseller's appeal of its own strike on this notice is the reseller's, and the end customer's is its own.
+    const othersAppeals = new Set(
+      (
+        (await this.db.query(
+          `SELECT id FROM appeals WHERE notice_id = $1 AND customer_id IS DISTINCT FROM $2::uuid`,
+          [id, customerId],
+        )) as { id: string }[]
+      ).map((a) => a.id),
+    );
     return {
       ...view(notice, customerId, names),
       timeline: events
         // A notifier's appeal of a rejection is between the notifier and the desk.
-        .filter((e) => CUSTOMER_EVENTS.has(e.type) && e.data.kind !== 'rejection')
+        .filter(
+          (e) =>
+            CUSTOMER_EVENTS.has(e.type) &&
+            e.data.kind !== 'rejection' &&
+            !othersAppeals.has(e.data.appealId as string),
+        )
         .map((e) => ({
           type: e.type,
           occurredAt: e.occurredAt.toISOString(),
