@@ -252,6 +252,13 @@ describe('appeals (/v1/customer/appeals, /v1/appeals)', () => {
       30_000,
     );
 
+    // The portal shows the reseller which of its end customers' notices carry a strike of its own.
+    const strikeOf = async (as: Http, id: string) =>
+      (await as.get(`/v1/customer/notices/${id}`).expect(200)).body.resellerStrike as boolean | null;
+    expect(await strikeOf(asReseller, missed)).toBe(true);
+    expect(await strikeOf(asReseller, answered)).toBe(false);
+    expect(await strikeOf(asReseller, informed)).toBe(false);
+    expect(await strikeOf(asEnd1, missed)).toBeNull();
     // Informed, or answered in time: the reseller has no strike of its own there.
     const informedRefused = await asReseller
       .post('/v1/customer/appeals')
