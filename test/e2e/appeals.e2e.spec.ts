@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
-import { storeCustomer, type StoredCustomer } from '../support/customers';
+import { storeCustomer, storeReseller, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
 
 /**
  * Appeals on the real stack (demo policy: deadlines in seconds): a customer appeals a strike, only its own; the
  * person who decided cannot review it, someone else reverses it and the standing is restored, with the appeal on
- * the notice's timeline; a notifier appeals the rejection of its notice the same way.
+ * the notice's timeline; an act_first reseller appeals the strike of the window it let pass, in its own standing; a
+ * notifier appeals the rejection of its notice the same way.
  */
 describe('appeals (/v1/customer/appeals, /v1/appeals)', () => {
   let system: RunningSystem;
@@ -187,6 +188,158 @@ describe('appeals (/v1/customer/appeals, /v1/appeals)', () => {
     const res = await asA.post('/v1/customer/appeals').send({ noticeId: id, reason: 'why' }).expect(409);
     expect(res.body).toMatchObject({ code: 'APPEAL.NOT_APPEALABLE' });
   });
+
+  it('an act_first reseller appeals the strike of the window it let pass: reversed in its standing, not its end customer’s; nothing to appeal where it was informed or answered in time', async () => {
+    const { reseller, endCustomers } = await storeReseller(db, 2, { policyProfile: 'demo' });
+    const [end1, end2] = endCustomers;
+    // The end customers' notices run on the demo policy too: the CSAM deadline passes in seconds.
+    await db.query(`UPDATE contracts SET policy_profile = 'demo' WHERE customer_id = ANY($1)`, [
+      endCustomers.map((c) => c.customer.id),
+    ]);
+    const asReseller = await system.as('customer', { customerId: reseller.customer.id });
+    const asEnd1 = await system.as('customer', { customerId: end1.customer.id });
+    const mode = (body: object) =>
+      decider.put(`/v1/customers/${reseller.customer.id}/reseller-mode`).send(body).expect(200);
+    const standing = (customerId: string) =>
+      system.http
+        .get(`/v1/customers/${customerId}/standing`)
+        .expect(200)
+        .then((r) => r.body as { level: string; counts: Record<string, number>; events: { type: string }[] });
+    const strikes = (counts: Record<string, number>) => Object.values(counts).reduce((x, y) => x + y, 0);
+    const confirmedLate = async (id: string, outcome: string) => {
+      await decider
+        .post(`/v1/notices/${id}/actions/confirm-removal`)
+        .send({})
+        .expect((r) => expect(r.status).toBeLessThan(300));
+      await eventually(
+        () => notice(id),
+        (n) => n.outcome === outcome,
+        30_000,
+      );
+    };
+
+    // The mode is the notice's from its receipt: one missed act_first window, one answered in time, one informed.
+    await mode({ mode: 'act_first', actFirstMinutes: 1 });
+    const missed = await submit(end1.ip, 'csam');
+    const answered = await submit(end2.ip, 'csam');
+    await eventually(
+      () => notice(answered),
+      (n) => n.timeline.some((e) => e.type === 'reseller_notified'),
+      30_000,
+    );
+    await asReseller.post(`/v1/customer/notices/${answered}/answer`).send({ kind: 'removed' }).expect(200);
+    await mode({ mode: 'informed' });
+    const informed = await submit(end2.ip, 'csam');
+    // The window ends at the latest at the CSAM deadline (seconds here): the end customer is told, too late.
+    for (const id of [missed, informed]) {
+      await eventually(
+        () => notice(id),
+        (n) => n.state === 'escalated',
+        90_000,
+      );
+    }
+    await confirmedLate(missed, 'removed_late');
+    await confirmedLate(informed, 'removed_late');
+    await confirmedLate(answered, 'removed_in_time');
+    const resellerBefore = await eventually(
+      () => standing(reseller.customer.id),
+      (st) => strikes(st.counts) > 0 && st.level === 'warning',
+      30_000,
+    );
+    const endBefore = await eventually(
+      () => standing(end1.customer.id),
+      (st) => strikes(st.counts) > 0,
+      30_000,
+    );
+
+    // The portal shows the reseller which of its end customers' notices carry a strike of its own.
+    const strikeOf = async (as: Http, id: string) =>
+      (await as.get(`/v1/customer/notices/${id}`).expect(200)).body.resellerStrike as boolean | null;
+    expect(await strikeOf(asReseller, missed)).toBe(true);
+    expect(await strikeOf(asReseller, answered)).toBe(false);
+    expect(await strikeOf(asReseller, informed)).toBe(false);
+    expect(await strikeOf(asEnd1, missed)).toBeNull();
+    // Informed, or answered in time: the reseller has no strike of its own there.
+    const informedRefused = await asReseller
+      .post('/v1/customer/appeals')
+      .send({ noticeId: informed, reason: 'not ours' })
+      .expect(409);
+    expect(informedRefused.body).toMatchObject({ code: 'APPEAL.NOT_APPEALABLE', state: 'informed' });
+    const inTime = await asReseller
+      .post('/v1/customer/appeals')
+      .send({ noticeId: answered, reason: 'we answered' })
+      .expect(409);
+    expect(inTime.body).toMatchObject({ code: 'APPEAL.NOT_APPEALABLE', state: 'removed_in_time' });
+
+    const filed = await asReseller
+      .post('/v1/customer/appeals')
+      .send({ noticeId: missed, reason: 'Our abuse desk was reachable; the email bounced at our side.' })
+      .expect(201);
+    expect(filed.body).toMatchObject({
+      kind: 'strike',
+      status: 'under_review',
+      noticeId: missed,
+      customerId: reseller.customer.id,
+    });
+    const appealId = filed.body.id as string;
+    const again = await asReseller
+      .post('/v1/customer/appeals')
+      .send({ noticeId: missed, reason: 'again' })
+      .expect(409);
+    expect(again.body).toMatchObject({ code: 'APPEAL.ALREADY_FILED' });
+    // The end customer's strike on the same notice is its own to appeal, beside the reseller's.
+    const endAppeal = await asEnd1
+      .post('/v1/customer/appeals')
+      .send({ noticeId: missed, reason: 'The reseller never told us.' })
+      .expect(201);
+    expect(endAppeal.body).toMatchObject({ kind: 'strike', customerId: end1.customer.id });
+    const listed = async (as: Http) =>
+      (
+        (await as.get('/v1/customer/appeals').query({ limit: 200 }).expect(200)).body.items as {
+          id: string;
+        }[]
+      ).map((x) => x.id);
+    expect(await listed(asReseller)).toEqual([appealId]);
+    expect(await listed(asEnd1)).toEqual([endAppeal.body.id]);
+
+    const own = await decider
+      .post(`/v1/appeals/${appealId}/review`)
+      .send({ decision: 'reverse', reason: 'I was wrong' })
+      .expect(409);
+    expect(own.body).toMatchObject({ code: 'APPEAL.REVIEWER_IS_DECIDER' });
+    await reviewer
+      .post(`/v1/appeals/${appealId}/review`)
+      .send({ decision: 'reverse', reason: 'The bounce was on our relay.' })
+      .expect(200);
+
+    // The reseller's standing loses the strike; the end customer's keeps its own.
+    const resellerAfter = await eventually(
+      () => standing(reseller.customer.id),
+      (st) => st.level === 'good',
+      30_000,
+    );
+    expect(strikes(resellerAfter.counts)).toBe(0);
+    expect(resellerAfter.events.map((e) => e.type)).toContain('appeal_reversed');
+    expect(strikes(resellerBefore.counts)).toBeGreaterThan(0);
+    const endAfter = await standing(end1.customer.id);
+    expect(endAfter.counts).toEqual(endBefore.counts);
+    expect(endAfter.level).toBe(endBefore.level);
+    expect(endAfter.events.map((e) => e.type)).not.toContain('appeal_reversed');
+
+    // On the notice's timeline; each customer sees its own appeal's steps there, not the other's.
+    const timeline = (await notice(missed)).timeline.map((e) => e.type);
+    expect(timeline).toEqual(expect.arrayContaining(['appeal_filed', 'appeal_reversed']));
+    const seenBy = async (as: Http) =>
+      (await as.get(`/v1/customer/notices/${missed}`).expect(200)).body.timeline.map(
+        (e: { type: string }) => e.type,
+      ) as string[];
+    const resellerSees = await seenBy(asReseller);
+    expect(resellerSees.filter((t) => t === 'appeal_filed')).toHaveLength(1);
+    expect(resellerSees).toContain('appeal_reversed');
+    const endSees = await seenBy(asEnd1);
+    expect(endSees.filter((t) => t === 'appeal_filed')).toHaveLength(1);
+    expect(endSees).not.toContain('appeal_reversed');
+  }, 240_000);
 
   it('a notifier appeals the rejection of its notice; another notifier cannot see or appeal it', async () => {
     const source = { kind: 'hotline', name: `Appeal Hotline ${randomUUID().slice(0, 6)}` };

@@ -186,6 +186,67 @@ describe('appeal workflow (time skipping)', () => {
     });
   });
 
+  it('a reseller’s reversed act_first strike leaves its own standing; its end customer’s strike on the notice stays', async () => {
+    await withWorker(async (steps, _rec, taskQueue) => {
+      const [resellerId, endCustomerId] = [randomUUID(), randomUUID()];
+      const start = (customerId: string) =>
+        ts.env.client.workflow.start(customerStandingWorkflow, {
+          args: [{ version: 1, customerId, policy: DEFAULT_STANDING_POLICY }],
+          workflowId: standingWorkflowId(customerId),
+          taskQueue,
+        });
+      const [reseller, endCustomer] = [await start(resellerId), await start(endCustomerId)];
+      const noticeId = randomUUID();
+      // The notice's close feeds both: the end customer's missed deadline, and the reseller's missed window.
+      for (const [standing, key] of [
+        [reseller, 'reseller-missed'],
+        [endCustomer, 'closed'],
+      ] as const) {
+        await standing.signal(standingEventSignal, {
+          id: `${noticeId}:${key}:0`,
+          event: {
+            type: 'notice_closed',
+            noticeId,
+            category: 'csam',
+            outcome: 'removed_late',
+            deadlineMissed: true,
+            falseClaims: 0,
+            at: new Date().toISOString(),
+          },
+        });
+      }
+      const counted = (q: { counts: { missedCsamDeadlines: number } }) => q.counts.missedCsamDeadlines;
+      // The standing registers its query after its first activity: until then, nothing counted yet.
+      const countOf = (h: typeof reseller) => h.query(standingQuery).then(counted, () => -1);
+      await eventually(
+        async () => [await countOf(reseller), await countOf(endCustomer)],
+        (c) => c[0] === 1 && c[1] === 1,
+      );
+
+      const h = await startAppeal(taskQueue, {
+        customerId: resellerId,
+        noticeId,
+        decidedAtMs: await ts.env.currentTimeMs(),
+      });
+      await h.executeUpdate(reviewAppealUpdate, {
+        args: [{ decision: 'reverse', by: OTHER_LEAD, reason: 'the reseller’s relay bounced the email' }],
+      });
+      expect(await h.result()).toBe('reversed');
+      const after = await eventually(
+        () => reseller.query(standingQuery),
+        (q) => q.lastEvents.at(-1)?.type === 'appeal_reversed',
+      );
+      expect(counted(after)).toBe(0);
+      expect(after.level).toBe('good');
+      const untouched = await endCustomer.query(standingQuery);
+      expect(counted(untouched)).toBe(1);
+      expect(untouched.lastEvents.map((e) => e.type)).not.toContain('appeal_reversed');
+      expect(types(steps)).toEqual(['appeal_filed', 'appeal_reversed']);
+      await reseller.terminate('test done');
+      await endCustomer.terminate('test done');
+    });
+  });
+
   it('refuses an appeal filed after the appeal period, on the workflow clock', async () => {
     await withWorker(async (steps, _rec, taskQueue) => {
       const decidedAtMs = await ts.env.currentTimeMs();

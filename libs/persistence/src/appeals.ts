@@ -90,15 +90,20 @@ export async function appealPeriodsFor(
     : DEFAULT_APPEAL_PERIODS.default;
 }
 
-/** The decision a notice's appeal contests: its last close, who made it and when. */
+/**
+ * The decision a notice's appeal contests: its last close, who made it and when; `counted` when it counted against
+ * the standing of `customerId` (the end customer's, or an act_first reseller's that missed its window), or anyone's.
+ */
 export async function noticeDecision(
   db: Db,
   noticeId: string,
+  customerId?: string,
 ): Promise<{ decidedBy: string; decidedAt: Date; outcome: string | null; counted: boolean } | null> {
   const [row] = (await db.query(
     `SELECT e.actor, e.occurred_at, e.data->>'outcome' AS outcome,
             EXISTS (SELECT 1 FROM customer_standing_events s
                      WHERE s.type IN ('notice_closed', 'repeat', 'content_back')
+                       AND ($2::uuid IS NULL OR s.customer_id = $2::uuid)
                        AND s.data->'event'->>'noticeId' = $1::text
                        AND (s.type <> 'notice_closed'
                             OR (s.data->'event'->>'deadlineMissed')::boolean
@@ -107,7 +112,7 @@ export async function noticeDecision(
        FROM notice_events e
       WHERE e.notice_id = $1::uuid AND e.type = 'closed'
       ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1`,
-    [noticeId],
+    [noticeId, customerId ?? null],
   )) as { actor: string; occurred_at: Date; outcome: string | null; counted: boolean }[];
   return row
     ? { decidedBy: row.actor, decidedAt: row.occurred_at, outcome: row.outcome, counted: row.counted }
@@ -144,12 +149,13 @@ export interface NewAppeal {
   workflowId: string;
 }
 
-/** Files an appeal; a second appeal of the same decision is refused (409), naming the first. */
+/** Files an appeal; a second appeal of the same decision by the same customer is refused (409), naming the first. */
 export async function insertAppeal(db: Db, a: NewAppeal): Promise<Appeal> {
   const [existing] = (await db.query(
     `SELECT id, status FROM appeals
-      WHERE kind = $1 AND COALESCE(notice_id, case_id) = COALESCE($2::uuid, $3::uuid) AND status <> 'refused_late'`,
-    [a.kind, a.noticeId, a.caseId],
+      WHERE kind = $1 AND COALESCE(notice_id, case_id) = COALESCE($2::uuid, $3::uuid)
+        AND customer_id IS NOT DISTINCT FROM $4::uuid AND status <> 'refused_late'`,
+    [a.kind, a.noticeId, a.caseId, a.customerId],
   )) as { id: string; status: string }[];
   if (existing) {
     throw new DomainError(

@@ -49,7 +49,8 @@ export class CustomerAppealsController {
     summary: 'Appeal a strike or suspension (noticeId) or a termination decision (caseId), with a reason',
     description:
       'Within the appeal period after the decision (`appeal_settings`). Someone other than the one who decided ' +
-      'reviews it; a reversal takes the strike out of the standing, or withdraws the termination.',
+      'reviews it; a reversal takes the strike out of the standing, or withdraws the termination. A reseller ' +
+      'appeals, on its end customer’s notice, the strike in its own standing of an act_first window it let pass.',
   })
   @ApiCreatedResponse({ type: AppealView })
   @ApiBadRequestResponse({ description: 'A field is invalid; the body names it' })
@@ -57,7 +58,8 @@ export class CustomerAppealsController {
   @ApiConflictResponse({
     description:
       'Too late (APPEAL.PERIOD_PASSED), appealed already (APPEAL.ALREADY_FILED), or nothing to appeal ' +
-      '(APPEAL.NOT_APPEALABLE: the notice did not count against the standing, the case was not approved)',
+      '(APPEAL.NOT_APPEALABLE: the notice did not count against the standing, the case was not approved, or the ' +
+      'reseller was informed or answered in time)',
     ...LATE,
   })
   @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; retry' })

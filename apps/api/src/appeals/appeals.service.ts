@@ -224,12 +224,40 @@ export class AppealsService {
 
   /**
    * A closed notice of the customer that counted against it: a suspension, or else a strike; or a removal under a
-   * removal order that counted nothing (TCO Art. 10: the content provider's complaint).
+   * removal order that counted nothing (TCO Art. 10: the content provider's complaint). A reseller appeals, on its
+   * end customer's notice, only the strike in its own standing of an act_first window it let pass.
    */
   private async noticeContested(customerId: string, noticeId: string): Promise<Contested> {
-    const notice = await this.db.getRepository(NoticeEntity).findOneBy({ id: noticeId, customerId });
+    const notice = await this.db.getRepository(NoticeEntity).findOne({
+      where: [
+        { id: noticeId, customerId },
+        { id: noticeId, resellerId: customerId },
+      ],
+    });
     if (!notice) throw new DomainError('NOTICE.NOT_FOUND', `notice ${noticeId} does not exist`, 'noticeId');
-    const decision = await noticeDecision(this.db, noticeId);
+    const decision = await noticeDecision(this.db, noticeId, customerId);
+    if (notice.customerId !== customerId) {
+      if (notice.resellerMode !== 'act_first' || notice.state !== 'closed' || !decision?.counted) {
+        throw new DomainError(
+          'APPEAL.NOT_APPEALABLE',
+          'a reseller can appeal only the strike of an act_first window it let pass; the rest of the notice is its end customer’s',
+          undefined,
+          undefined,
+          notice.resellerMode === 'act_first'
+            ? (notice.outcome ?? notice.state)
+            : (notice.resellerMode ?? 'none'),
+        );
+      }
+      return {
+        kind: 'strike',
+        customerId,
+        noticeId,
+        caseId: null,
+        source: null,
+        decidedBy: decision.decidedBy,
+        decidedAt: decision.decidedAt,
+      };
+    }
     const underOrder =
       (notice.outcome === 'removed_in_time' || notice.outcome === 'removed_late') &&
       (

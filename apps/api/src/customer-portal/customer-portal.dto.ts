@@ -128,6 +128,13 @@ export class CustomerNoticeView {
       'For a reseller: how its contract involved it as of the notice’s receipt (act_first: it answers; informed: it reads)',
   })
   resellerMode: 'informed' | 'act_first' | null;
+  @ApiPropertyOptional({
+    type: Boolean,
+    nullable: true,
+    description:
+      'For a reseller: its act_first window passed unanswered, a strike in its own standing that it can appeal; null for the customer’s own',
+  })
+  resellerStrike: boolean | null;
 }
 
 export class EndCustomerView {

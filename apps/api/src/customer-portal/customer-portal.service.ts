@@ -103,7 +103,8 @@ export class CustomerPortalService {
       .addOrderBy('n.id', 'ASC');
     const [rows, total] = await qb.take(limit).skip(offset).getManyAndCount();
     const names = await this.endCustomers(customerId, rows);
-    return { items: rows.map((n) => view(n, customerId, names)), total, limit, offset };
+    const strikes = await this.resellerStrikes(customerId, rows);
+    return { items: rows.map((n) => view(n, customerId, names, strikes)), total, limit, offset };
   }
 
   /** The end customers of a reseller's notices among `rows`, by id: each of its notices names whose it is. */
@@ -116,18 +117,48 @@ export class CustomerPortalService {
     return new Map(found.map((c) => [c.id, { id: c.id, reference: c.reference, name: c.name }]));
   }
 
+  /** The act_first notices among `rows` whose window the reseller let pass: a strike in its own standing. */
+  private async resellerStrikes(customerId: string, rows: NoticeEntity[]): Promise<Set<string>> {
+    const ids = rows
+      .filter((n) => n.resellerId === customerId && n.resellerMode === 'act_first' && n.state === 'closed')
+      .map((n) => n.id);
+    if (!ids.length) return new Set();
+    const found = (await this.db.query(
+      `SELECT DISTINCT data->'event'->>'noticeId' AS id FROM customer_standing_events
+        WHERE customer_id = $1 AND type = 'notice_closed' AND (data->'event'->>'deadlineMissed')::boolean
+          AND data->'event'->>'noticeId' = ANY($2::text[])`,
+      [customerId, ids],
+    )) as { id: string }[];
+    return new Set(found.map((r) => r.id));
+  }
+
   /** Another customer's notice is as missing as one that does not exist. */
   async get(customerId: string, id: string): Promise<CustomerNoticeDetailView> {
     const notice = await this.own(customerId, id);
     const names = await this.endCustomers(customerId, [notice]);
+    const strikes = await this.resellerStrikes(customerId, [notice]);
     const events = await this.db
       .getRepository(NoticeEventEntity)
       .find({ where: { noticeId: id }, order: { occurredAt: 'ASC', id: 'ASC' } });
+    // A reseller's appeal of its own strike on this notice is the reseller's, and the end customer's is its own.
+    const othersAppeals = new Set(
+      (
+        (await this.db.query(
+          `SELECT id FROM appeals WHERE notice_id = $1 AND customer_id IS DISTINCT FROM $2::uuid`,
+          [id, customerId],
+        )) as { id: string }[]
+      ).map((a) => a.id),
+    );
     return {
-      ...view(notice, customerId, names),
+      ...view(notice, customerId, names, strikes),
       timeline: events
         // A notifier's appeal of a rejection is between the notifier and the desk.
-        .filter((e) => CUSTOMER_EVENTS.has(e.type) && e.data.kind !== 'rejection')
+        .filter(
+          (e) =>
+            CUSTOMER_EVENTS.has(e.type) &&
+            e.data.kind !== 'rejection' &&
+            !othersAppeals.has(e.data.appealId as string),
+        )
         .map((e) => ({
           type: e.type,
           occurredAt: e.occurredAt.toISOString(),
@@ -338,7 +369,12 @@ function answersFor(n: NoticeEntity, customerId: string): boolean {
   return n.customerId === customerId || n.resellerMode === 'act_first';
 }
 
-function view(n: NoticeEntity, customerId: string, names: EndCustomers): CustomerNoticeView {
+function view(
+  n: NoticeEntity,
+  customerId: string,
+  names: EndCustomers,
+  resellerStrikes: Set<string>,
+): CustomerNoticeView {
   const endCustomer = n.customerId === customerId ? null : (names.get(n.customerId) ?? null);
   const answers: CustomerAnswerKind[] = !answersFor(n, customerId)
     ? []
@@ -361,6 +397,7 @@ function view(n: NoticeEntity, customerId: string, names: EndCustomers): Custome
     answers,
     endCustomer,
     resellerMode: endCustomer ? n.resellerMode : null,
+    resellerStrike: endCustomer ? resellerStrikes.has(n.id) : null,
   };
 }
 

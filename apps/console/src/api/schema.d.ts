@@ -849,7 +849,7 @@ export interface paths {
     put?: never;
     /**
      * Appeal a strike or suspension (noticeId) or a termination decision (caseId), with a reason
-     * @description Within the appeal period after the decision (`appeal_settings`). Someone other than the one who decided reviews it; a reversal takes the strike out of the standing, or withdraws the termination.
+     * @description Within the appeal period after the decision (`appeal_settings`). Someone other than the one who decided reviews it; a reversal takes the strike out of the standing, or withdraws the termination. A reseller appeals, on its end customer’s notice, the strike in its own standing of an act_first window it let pass.
      *
      *     Roles: `admin`, `customer`.
      */
@@ -2827,6 +2827,8 @@ export interface components {
        * @enum {string|null}
        */
       resellerMode?: 'informed' | 'act_first' | null;
+      /** @description For a reseller: its act_first window passed unanswered, a strike in its own standing that it can appeal; null for the customer’s own */
+      resellerStrike?: boolean | null;
     };
     CustomerNoticePage: {
       items: components['schemas']['CustomerNoticeView'][];
@@ -2900,6 +2902,8 @@ export interface components {
        * @enum {string|null}
        */
       resellerMode?: 'informed' | 'act_first' | null;
+      /** @description For a reseller: its act_first window passed unanswered, a strike in its own standing that it can appeal; null for the customer’s own */
+      resellerStrike?: boolean | null;
       /** @description What happened, oldest first */
       timeline: components['schemas']['CustomerNoticeEventView'][];
     };
@@ -9120,7 +9124,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorView'];
         };
       };
-      /** @description Too late (APPEAL.PERIOD_PASSED), appealed already (APPEAL.ALREADY_FILED), or nothing to appeal (APPEAL.NOT_APPEALABLE: the notice did not count against the standing, the case was not approved) */
+      /** @description Too late (APPEAL.PERIOD_PASSED), appealed already (APPEAL.ALREADY_FILED), or nothing to appeal (APPEAL.NOT_APPEALABLE: the notice did not count against the standing, the case was not approved, or the reseller was informed or answered in time) */
       409: {
         headers: {
           [name: string]: unknown;

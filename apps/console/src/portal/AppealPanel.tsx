@@ -39,7 +39,8 @@ export function AppealPanel({ notice, appeal }: { notice: CustomerNotice; appeal
       </Stack>
     );
   }
-  if (!notice.outcome || NOT_A_STRIKE.has(notice.outcome)) return null;
+  // A reseller's missed window counts against it whatever the end customer's outcome.
+  if (!notice.resellerStrike && (!notice.outcome || NOT_A_STRIKE.has(notice.outcome))) return null;
   if (!open) {
     return (
       <Group>

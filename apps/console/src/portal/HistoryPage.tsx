@@ -58,8 +58,10 @@ export default function HistoryPage() {
                     </>
                   )}
                 </Text>
-                {/* A strike on an end customer's notice is the end customer's to appeal, not its reseller's. */}
-                {appeals.data && !n.endCustomer && <AppealPanel notice={n} appeal={appealOf.get(n.id)} />}
+                {/* An end customer's strike is its own to appeal; the reseller appeals only the window it let pass. */}
+                {appeals.data && (!n.endCustomer || n.resellerStrike) && (
+                  <AppealPanel notice={n} appeal={appealOf.get(n.id)} />
+                )}
               </Stack>
             </Paper>
           ))}
