@@ -34,7 +34,7 @@ export function timeSkippingPerTest(): TimeSkipping {
     // A server that failed to start in the background gets one fresh start here, at this test's own pace.
     current = ready ? await ready.catch(() => startTimeSkipping(server)) : await startTimeSkipping(server);
     prestart();
-  }, 60_000);
+  }, 120_000);
   afterEach(async () => {
     await current?.teardown();
     current = undefined;
