@@ -130,6 +130,16 @@ describe('the customer’s statements of reasons', () => {
     const ownPdf = await asA.get(termination.pdf).buffer(true).parse(binary).expect(200);
     expect(ownPdf.headers['content-type']).toBe('application/pdf');
     expect((ownPdf.body as Buffer).equals(staffPdf.body as Buffer)).toBe(true);
+    // Handing one out is recorded, as legal's downloads are: who, which statement.
+    const audited = (await db.query(
+      `SELECT action, target_type FROM audit_log WHERE target_id = $1 AND action LIKE 'customer.%'
+        ORDER BY id`,
+      [termination.id],
+    )) as { action: string; target_type: string }[];
+    expect(audited.map((r) => [r.action, r.target_type])).toEqual([
+      ['customer.statement.json', 'statement_of_reasons'],
+      ['customer.statement.pdf', 'statement_of_reasons'],
+    ]);
 
     const suspensionJson = await asA.get(suspension.json).buffer(true).parse(binary).expect(200);
     const statement = JSON.parse((suspensionJson.body as Buffer).toString('utf8')) as StatementOfReasons & {
