@@ -5,6 +5,7 @@ import { setCustomerWebhook } from '@takedown/persistence';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
+import { storeSuspensionStatement } from '../support/statements';
 
 /**
  * The customer's own API: a customer token reads and answers its own customer's notices, and customer B's token
@@ -211,6 +212,7 @@ describe('the customer API (/v1/customer)', () => {
       `INSERT INTO customer_webhook_deliveries (event_id, customer_id, notice_id, type) VALUES ($1, $2, $3, 'notice.created')`,
       [eventId, a.customer.id, n.id],
     );
+    const statement = await storeSuspensionStatement(db, n.id);
     const secrets = [n.url, a.customer.reference, a.customer.name, hook.url, hook.secret, evidence, eventId];
     const leaks: string[] = [];
     const covered = new Set<string>();
@@ -241,6 +243,24 @@ describe('the customer API (/v1/customer)', () => {
     check('GET /v1/customer/webhook', await asB.get('/v1/customer/webhook'), 404);
     check('GET /v1/customer/webhook-deliveries', await asB.get('/v1/customer/webhook-deliveries'), 200);
     check('GET /v1/customer/appeals', await asB.get('/v1/customer/appeals'), 200);
+    const statements = await asB.get('/v1/customer/statements');
+    check('GET /v1/customer/statements', statements, 200);
+    if (JSON.stringify(statements.body).includes(statement))
+      leaks.push('statements list shows A’s statement');
+    for (const file of ['json', 'pdf']) {
+      check(
+        `GET /v1/customer/statements/:id/statement.${file}`,
+        await asB.get(`/v1/customer/statements/${statement}/statement.${file}`),
+        404,
+      );
+      check(
+        `GET /v1/customer/statements/:id/statement.${file}?customerId=A`,
+        await asB
+          .get(`/v1/customer/statements/${statement}/statement.${file}`)
+          .query({ customerId: a.customer.id }),
+        404,
+      );
+    }
     check(
       'POST /v1/customer/appeals',
       await asB.post('/v1/customer/appeals').send({ noticeId: n.id, reason: 'not mine to appeal' }),
@@ -312,6 +332,11 @@ describe('the customer API (/v1/customer)', () => {
     check(
       'GET /v1/customer/webhook-deliveries?customerId=A',
       await asB.get('/v1/customer/webhook-deliveries').query(asAccount),
+      404,
+    );
+    check(
+      'GET /v1/customer/statements?customerId=A',
+      await asB.get('/v1/customer/statements').query(asAccount),
       404,
     );
     check(

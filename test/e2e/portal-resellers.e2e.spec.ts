@@ -5,6 +5,7 @@ import { CapturedMailbox } from '@takedown/mail';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
 import { storeCustomer, storeReseller, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
+import { storeSuspensionStatement } from '../support/statements';
 
 interface Submitted {
   id: string;
@@ -255,6 +256,21 @@ describe('resellers: the desk sets the mode, the reseller sees and answers its e
       check('GET /v1/customer/profile', await asEnd1.get('/v1/customer/profile'), 200);
       check('GET /v1/customer/standing', await asEnd1.get('/v1/customer/standing'), 200);
       check('GET /v1/customer/measures', await asEnd1.get('/v1/customer/measures'), 200);
+      // The reseller's statements of reasons (a suspension of its own notice's content) are its own.
+      const resellerStatement = await storeSuspensionStatement(db, ownOfReseller.id);
+      const statements = await asEnd1.get('/v1/customer/statements');
+      check('GET /v1/customer/statements', statements, 200);
+      if ((statements.body as { id: string }[]).some((s) => s.id === resellerStatement))
+        leaks.push(`statements list shows ${resellerStatement}`);
+      for (const file of ['json', 'pdf']) {
+        check(
+          `GET /v1/customer/statements/:id/statement.${file}`,
+          await asEnd1.get(`/v1/customer/statements/${resellerStatement}/statement.${file}`),
+          404,
+        );
+      }
+      // The reseller reads its own.
+      await asReseller.get(`/v1/customer/statements/${resellerStatement}/statement.json`).expect(200);
       check(
         'POST /v1/customer/measures',
         await asEnd1

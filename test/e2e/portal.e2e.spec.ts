@@ -13,11 +13,17 @@ import { storeCustomer, storeReseller, type StoredCustomer } from '../support/cu
 import { eventually } from '../support/eventually';
 import { screenshotDir } from '../support/screenshots';
 import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
+import { storeSuspensionStatement } from '../support/statements';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SCREENSHOTS = screenshotDir();
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const PORTAL_ROUTES = ['/console/portal', '/console/portal/history', '/console/portal/standing'];
+const PORTAL_ROUTES = [
+  '/console/portal',
+  '/console/portal/history',
+  '/console/portal/standing',
+  '/console/portal/statements',
+];
 
 interface Submitted {
   id: string;
@@ -411,6 +417,40 @@ describe('the customer portal in a browser, end to end', () => {
       expect(asEnd.errors).toEqual([]);
     } finally {
       await asEnd.context.close();
+    }
+  });
+
+  it('lists the statement of reasons of a suspension, in Dutch, and downloads its PDF as stored', async () => {
+    const statementId = await storeSuspensionStatement(db, ofA[0].id);
+    const { context, page, errors } = await open();
+    try {
+      await page.goto(`${system.baseUrl}/console/portal`);
+      await page
+        .getByLabel('Customer API token')
+        .fill(await system.tokenFor('customer', { customerId: a.customer.id }));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('link', { name: 'Verklaringen van redenen' }).click();
+      await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe(
+        'Verklaringen van redenen',
+      );
+      const item = page.getByTestId('statements').locator(`[data-statement="${statementId}"]`);
+      await item.waitFor();
+      await expect(item.innerText()).resolves.toContain('Opschorting');
+      await expect(item.innerText()).resolves.toContain(`Melding ${ofA[0].id.slice(0, 8)}`);
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        item.getByTestId('statement-pdf').click(),
+      ]);
+      expect(download.suggestedFilename()).toBe(`statement-of-reasons-${statementId}.pdf`);
+      const [stored] = (await db.query(`SELECT pdf FROM report_snapshots WHERE id = $1`, [statementId])) as {
+        pdf: Buffer;
+      }[];
+      expect(fs.readFileSync(await download.path()).equals(stored.pdf)).toBe(true);
+      await checkAccessibility(page, 'statements');
+      await screenshots(page, 'portal-statements-nl');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
     }
   });
 

@@ -696,6 +696,66 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/customer/statements': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The customer’s statements of reasons (DSA Art. 17), newest first
+     * @description Roles: `admin`, `customer`.
+     */
+    get: operations['CustomerStatementsController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/customer/statements/{id}/statement.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One of the customer’s statements of reasons as JSON, byte for byte as stored and sent
+     * @description Roles: `admin`, `customer`.
+     */
+    get: operations['CustomerStatementsController_json'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/customer/statements/{id}/statement.pdf': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One of the customer’s statements of reasons as the PDF it received
+     * @description Roles: `admin`, `customer`.
+     */
+    get: operations['CustomerStatementsController_pdf'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/customer/webhook': {
     parameters: {
       query?: never;
@@ -3448,6 +3508,46 @@ export interface components {
       name: string;
       admin: boolean;
       expiresAt: string;
+    };
+    CustomerStatementView: {
+      /** Format: uuid */
+      id: string;
+      /**
+       * @description What was restricted: the whole service (termination), or what served a notice’s content
+       * @enum {string}
+       */
+      kind: 'termination' | 'suspension';
+      /**
+       * @description When the statement was made and sent
+       * @example 2026-12-05T09:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: uuid
+       * @description The termination case (termination)
+       */
+      caseId: string | null;
+      /**
+       * Format: uuid
+       * @description The notice (suspension)
+       */
+      noticeId: string | null;
+      /**
+       * @description SHA-256 over the canonical JSON: the JSON’s `digest`, and the digest the PDF prints
+       * @example e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+       */
+      digest: string;
+      /** @description SHA-256 over the PDF up to its signature line */
+      pdfSha256: string;
+      /**
+       * @description The key that signed it (/.well-known/takedown-keys)
+       * @example 2026-12
+       */
+      kid: string;
+      /** @example /v1/customer/statements/…/statement.json */
+      json: string;
+      /** @example /v1/customer/statements/…/statement.pdf */
+      pdf: string;
     };
     WebhookView: {
       url: string;
@@ -8247,6 +8347,260 @@ export interface operations {
       };
       /** @description The body is larger than the route takes (100 kB; batch and inventory 20 MiB; an X-ARF report 10 MiB) */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  CustomerStatementsController_list: {
+    parameters: {
+      query?: {
+        /** @description For an admin only (support): the customer to act for. A customer token acts for its own. */
+        customerId?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CustomerStatementView'][];
+        };
+      };
+      /** @description An admin did not name the customer */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, customer */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  CustomerStatementsController_json: {
+    parameters: {
+      query?: {
+        /** @description For an admin only (support): the customer to act for. A customer token acts for its own. */
+        customerId?: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The signed statement */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The id is not a UUID */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, customer */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description No such statement of this customer */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description Too many requests for this token (RATE_LIMIT_PER_MINUTE), or too many failed authentications from this address (AUTH_FAILURES_PER_MINUTE); retry after Retry-After */
+      429: {
+        headers: {
+          /** @description Seconds to wait */
+          'Retry-After'?: number;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description An unexpected error; the body holds only a request id to quote */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description PostgreSQL is unreachable right now (code DATABASE.UNAVAILABLE); retry later */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+    };
+  };
+  CustomerStatementsController_pdf: {
+    parameters: {
+      query?: {
+        /** @description For an admin only (support): the customer to act for. A customer token acts for its own. */
+        customerId?: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The statement as PDF */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The id is not a UUID */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No token, or a malformed, unknown, expired or revoked one (WWW-Authenticate: Bearer) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description The token's role may not call this route; it needs one of: admin, customer */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorView'];
+        };
+      };
+      /** @description No such statement of this customer */
+      404: {
         headers: {
           [name: string]: unknown;
         };

@@ -13,6 +13,7 @@ import { portalSession } from './session';
 const OpenNoticesPage = lazy(() => import('./OpenNoticesPage'));
 const HistoryPage = lazy(() => import('./HistoryPage'));
 const StandingPage = lazy(() => import('./StandingPage'));
+const StatementsPage = lazy(() => import('./StatementsPage'));
 
 /**
  * The customer's portal under /console/portal: its own layout (no staff navigation), its own token and words.
@@ -57,6 +58,7 @@ function Portal() {
             <Route index element={<OpenNoticesPage />} />
             <Route path="history" element={<HistoryPage />} />
             <Route path="standing" element={<StandingPage />} />
+            <Route path="statements" element={<StatementsPage />} />
             <Route path="*" element={<Navigate to="/portal" replace />} />
           </Routes>
         </Suspense>

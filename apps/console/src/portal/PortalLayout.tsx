@@ -11,9 +11,10 @@ const TABS: { to: string; label: PortalKey; end?: boolean }[] = [
   { to: '/portal', label: 'portal.nav.open', end: true },
   { to: '/portal/history', label: 'portal.nav.history' },
   { to: '/portal/standing', label: 'portal.nav.standing' },
+  { to: '/portal/statements', label: 'portal.nav.statements' },
 ];
 
-/** The portal's frame: who the customer is, its time zone, language and sign-out; the three pages as tabs. */
+/** The portal's frame: who the customer is, its time zone, language and sign-out; its pages as tabs. */
 export function PortalLayout({ children, onSignOut }: { children: ReactNode; onSignOut: () => void }) {
   const profile = useProfile();
   if (profile.error) {
