@@ -1,6 +1,7 @@
 import { Alert, Badge, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { ApiError, unwrap } from '../api/client';
+import { unwrap } from '../api/client';
+import { downloadFile } from '../download';
 import type { components } from '../api/schema';
 import { PORTAL_UNAUTHORIZED_EVENT, portalApi } from './api';
 import { PortalError, PortalLoading } from './feedback';
@@ -18,38 +19,9 @@ function useStatements() {
   });
 }
 
-/**
- * A statement's file, fetched with the customer's token (a plain link could not carry it, and a token in a URL
- * ends up in logs) and handed to the browser as a download.
- */
-async function download(path: string, fileName: string): Promise<void> {
-  const token = portalSession.token();
-  const response = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
-  if (!response.ok) {
-    if (response.status === 401 && token) {
-      portalSession.signOut('expired');
-      window.dispatchEvent(new Event(PORTAL_UNAUTHORIZED_EVENT));
-    }
-    const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
-    throw new ApiError(
-      response.status,
-      body.code ?? `HTTP.${response.status}`,
-      body.message ?? response.statusText,
-    );
-  }
-  const url = URL.createObjectURL(await response.blob());
-  try {
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = fileName;
-    document.body.append(link);
-    link.click();
-    link.remove();
-  } finally {
-    // The click has handed the blob to the browser's download by now.
-    window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  }
-}
+/** A statement's file, fetched with the customer's token and handed to the browser as a download. */
+const download = (path: string, fileName: string) =>
+  downloadFile(path, fileName, { session: portalSession, unauthorizedEvent: PORTAL_UNAUTHORIZED_EVENT });
 
 /** The statements of reasons (DSA Art. 17) the customer received, newest first, each as its signed PDF and JSON. */
 export default function StatementsPage() {
