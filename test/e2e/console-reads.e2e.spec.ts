@@ -133,6 +133,35 @@ describe('the console’s reads never carry a CSAM URL’s path; only the audite
     },
   );
 
+  it("answers a desk member's report that joins a CSAM notice without the other reports' paths", async () => {
+    const tag = randomUUID();
+    const shared = `https://${host}/joined-${tag}/a.jpg`;
+    const other = `https://${host}/other-${tag}/b.jpg`;
+    await system.http
+      .post('/v1/notices')
+      .send({
+        source: { kind: 'hotline', name: 'Reads Hotline' },
+        sourceReference: `reads-${tag}`,
+        category: 'csam',
+        urls: [shared, other],
+        ip: customer.ip,
+      })
+      .expect(201);
+    const desk = await system.as('abuse_desk');
+    const joined = await desk
+      .post('/v1/notices')
+      .send({
+        source: { kind: 'police', name: 'Reads Police' },
+        sourceReference: `police-${tag}`,
+        category: 'csam',
+        urls: [shared],
+        ip: customer.ip,
+      })
+      .expect(200);
+    expect(joined.body.urls).toEqual([`https://${host}/[redacted]`, `https://${host}/[redacted]`]);
+    expect(JSON.stringify(joined.body)).not.toContain(`other-${tag}`);
+  });
+
   it.each<Role>(['account_manager', 'legal', 'noc'])('refuses %s the reveal', async (role) => {
     const { as, bodies, everything } = await reader(role);
     bodies.push((await as.get(`/v1/notices/${id}/urls`).expect(403)).body);

@@ -133,10 +133,12 @@ export class NoticesService {
     principal: Principal,
   ): Promise<{ status: 200 | 201; body: NoticeView | SourceNoticeView }> {
     const source = submittingSource(principal);
-    // The caller has just sent these URLs: its answer follows the role rule, not the reading routes' (readerOf).
     if (!source) {
-      // With its forecast, as a staff read gives it.
-      const [body] = await this.forecasts.of([disclosedNotice(result.notice, principal.roles)]);
+      // A new notice holds only what the caller has just sent: its answer follows the role rule. A known or joined one
+      // may hold other reports' URLs, which a staff member reads as every staff read gives them (a CSAM path only
+      // through the audited GET /v1/notices/:id/urls). With its forecast, as a staff read gives it.
+      const reader = result.created ? principal.roles : STAFF;
+      const [body] = await this.forecasts.of([disclosedNotice(result.notice, reader)]);
       return { status: result.created ? 201 : 200, body };
     }
     const body = disclosedNotice(await this.getForSource(result.notice.id, source), principal.roles);
