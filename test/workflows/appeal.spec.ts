@@ -177,8 +177,11 @@ describe('appeal workflow (time skipping)', () => {
         noticeId: contested,
         by: OTHER_LEAD,
       });
-      // The customer is told: a letter for the way back down.
-      const letters = rec.of('sendStandingLetter').map((l) => l.level);
+      // The customer is told: a letter for the way back down (sent after the standing is recorded).
+      const letters = await eventually(
+        async () => rec.of('sendStandingLetter').map((l) => l.level),
+        (l) => l.length >= 3,
+      );
       expect(letters).toEqual(['watch', 'warning', 'watch']);
       expect(types(steps)).toEqual(['appeal_filed', 'appeal_reversed']);
       await recordHistory(standing, 'standing-v3-appeal-reversed');
