@@ -3,7 +3,9 @@ const { pathsToModuleNameMapper } = require('ts-jest');
 const { compilerOptions } = require('./tsconfig.json');
 
 /** Dependencies published as ES modules only that the code under test loads. */
-const esmOnly = ['jose', '@nestjs'];
+// The Fastify adapter's: path-to-regexp 9 (@fastify/middie), cookie 2 (light-my-request), content-disposition 3
+// (@fastify/static); their older majors elsewhere in the tree are CommonJS, which Babel leaves as it is.
+const esmOnly = ['jose', '@nestjs', 'path-to-regexp', 'cookie', 'content-disposition'];
 
 const shared = {
   rootDir: __dirname,
@@ -27,7 +29,9 @@ const shared = {
       },
     ],
   },
-  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+  // Judged by the innermost node_modules folder, so that a package nested under another one (middie's
+  // path-to-regexp) is transformed too.
+  transformIgnorePatterns: [`/node_modules/(?!.*/node_modules/)(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   moduleFileExtensions: ['ts', 'js', 'json'],
 };

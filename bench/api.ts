@@ -4,11 +4,13 @@
  * Starts a throw-away embedded PostgreSQL on a free loopback port, migrates it, makes BENCH_NOTICES notices (default
  * 20,000) across 1,000 customers with a /24 each, and serves, in this process:
  *   - the real Nest API (`createApp`, a token of the abuse desk on every request);
- *   - a raw Fastify server with its own `pg` pool, no authentication, serving the same SQL: the ceiling;
+ *   - a raw Fastify server with a `pg` pool of its own, no authentication, serving the same reads: the ceiling;
  * and measures each route three ways, side by side and taking turns in BENCH_ROUNDS rounds, so that all three see
  * the same machine load:
  *   - the route through the API,
- *   - its bare SQL on the API's own connection pool (the DataSource the route uses), without HTTP,
+ *   - its bare SQL on the API's own connection pool (the DataSource the route uses), without HTTP: the reads the
+ *     route makes, by the same functions (`attribute`, `PgNoticeRepository`, `BreachForecasts`), so the same
+ *     statements, prepared alike,
  *   - the route through the raw server;
  * at 1 and at 32 concurrent clients. The HTTP clients run in a worker thread (an event loop of their own), so that
  * the client's work does not count as the server's. Routes: attribution (`GET /v1/attribution`), one notice
@@ -26,42 +28,62 @@ import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadEnv } from '@takedown/config';
 import { freePort, startEmbeddedPostgres } from '@takedown/dev';
-import { ATTRIBUTION_SQL, createApiToken, runMigrations } from '@takedown/persistence';
+import {
+  PgNoticeRepository,
+  attribute,
+  createApiToken,
+  dataSourceOptions,
+  runMigrations,
+} from '@takedown/persistence';
 import { AppConfig } from '../apps/api/src/app-config';
 import { createApp } from '../apps/api/src/create-app';
+import { BreachForecasts } from '../apps/api/src/notices/breach-forecasts';
 
 // Small values only to try the bench out (the test suite runs it so, so that it cannot rot).
 const NOTICES = Number(process.env.BENCH_NOTICES ?? 20_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,32').split(',').map(Number);
+/** Some of the routes only, by name (`attribution,one notice`), to profile one at a time; default all. */
+const ONLY = process.env.BENCH_ROUTES?.split(',').map((r) => r.trim());
 const POOL_SIZE = 10;
 /** A file to write a CPU profile of this process to, taken while the API serves its routes at the most clients. */
 const PROFILE = process.env.BENCH_PROFILE;
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-/** The queue's first page, as `NoticesService.list` asks it for the desk (open notices, nearest deadline first). */
-const QUEUE_SQL = `
-  SELECT n.* FROM notices n WHERE n.state = $1
-  ORDER BY n.deadline ASC NULLS LAST, n.id ASC LIMIT 50`;
-const QUEUE_COUNT_SQL = `SELECT count(*) FROM notices n WHERE n.state = $1`;
-const NOTICE_SQL = [
-  `SELECT * FROM notices WHERE id = $1`,
-  `SELECT * FROM notice_events WHERE notice_id = $1 ORDER BY occurred_at, id`,
-  `SELECT * FROM notice_reports WHERE notice_id = $1 ORDER BY id`,
-  `SELECT id, kind, assignee, due_at, summary FROM tasks WHERE notice_id = $1 AND status = 'open' ORDER BY due_at`,
-];
-
-interface Query {
-  query(text: string, values?: unknown[]): Promise<unknown>;
+/**
+ * What each route reads, as its handler reads it, on `db`'s pool: the same functions, so the same statements (and
+ * prepared alike). The abuse desk's token sees every notice, so the scope is everything.
+ */
+function readsOn(db: DataSource) {
+  const notices = new PgNoticeRepository(db);
+  const forecasts = new BreachForecasts(db);
+  const everything = { all: true } as const;
+  return {
+    attribution: (ip: string, at: string) => attribute(db, ip, new Date(at)),
+    // As `GET /v1/notices/:id`: the notice with its parts, and the forecast's history beside it.
+    notice: (id: string) => Promise.all([notices.detail(id, everything), forecasts.read([id])]),
+    // As `GET /v1/notices`: the page with its count, then the history of the page's open notices.
+    queue: async (status: string) => {
+      const page = await notices.page(
+        { status: status as 'customer_notified', sort: 'deadline', limit: 50, offset: 0 },
+        everything,
+        ['abuse_desk'],
+      );
+      const now = Date.now();
+      const open = page.rows.filter((n) => n.deadline && n.deadline.getTime() > now).map((n) => n.id);
+      return { ...page, history: open.length ? await forecasts.read(open) : null };
+    },
+  };
 }
+type Reads = ReturnType<typeof readsOn>;
 
 interface Route {
   name: string;
   /** The path for request i, on the API and on the raw server alike. */
   path: (i: number) => string;
-  /** The route's SQL for request i. */
-  sql: (db: Query, i: number) => Promise<unknown>;
+  /** The route's reads for request i. */
+  sql: (reads: Reads, i: number) => Promise<unknown>;
 }
 
 interface Measured {
@@ -74,7 +96,7 @@ async function main(): Promise<void> {
   log(`throw-away PostgreSQL in ${dir}`);
   const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort() });
   const raw = Fastify({ logger: false });
-  const rawPool = new Pool({ connectionString: pg.url, max: POOL_SIZE });
+  const rawDb = new DataSource(dataSourceOptions(pg.url, { poolSize: POOL_SIZE }));
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
   try {
     await runMigrations(pg.url);
@@ -88,27 +110,24 @@ async function main(): Promise<void> {
     ).rows.map((r) => r.id);
     await seedPool.end();
     const at = new Date().toISOString();
-    const routes: Route[] = [
+    const allRoutes: Route[] = [
       {
         name: 'attribution',
         path: (i) => `/v1/attribution?ip=${ips[i % ips.length]}&at=${encodeURIComponent(at)}`,
-        sql: (db, i) => db.query(ATTRIBUTION_SQL, [ips[i % ips.length], at]),
+        sql: (reads, i) => reads.attribution(ips[i % ips.length], at),
       },
       {
         name: 'one notice',
         path: (i) => `/v1/notices/${ids[i % ids.length]}`,
-        sql: (db, i) => Promise.all(NOTICE_SQL.map((text) => db.query(text, [ids[i % ids.length]]))),
+        sql: (reads, i) => reads.notice(ids[i % ids.length]),
       },
       {
         name: 'queue, first page',
         path: () => `/v1/notices?status=customer_notified&sort=deadline&limit=50`,
-        sql: (db) =>
-          Promise.all([
-            db.query(QUEUE_SQL, ['customer_notified']),
-            db.query(QUEUE_COUNT_SQL, ['customer_notified']),
-          ]),
+        sql: (reads) => reads.queue('customer_notified'),
       },
     ];
+    const routes = allRoutes.filter((r) => !ONLY || ONLY.includes(r.name));
 
     const env = loadEnv({
       DATABASE_URL: pg.url,
@@ -125,12 +144,15 @@ async function main(): Promise<void> {
     const apiPort = await freePort();
     await app.listen(apiPort, '127.0.0.1');
     const apiDb = app.get(DataSource);
+    const apiReads = readsOn(apiDb);
     const { token } = await createApiToken(apiDb, {
       name: 'bench-api',
       role: 'abuse_desk',
       createdBy: 'bench',
     });
 
+    await rawDb.initialize();
+    const rawReads = readsOn(rawDb);
     for (const route of routes) {
       raw.get(
         route
@@ -139,17 +161,14 @@ async function main(): Promise<void> {
           .replace(/[0-9a-f-]{36}$/, ':id'),
         async (req) => {
           const q = req.query as Record<string, string>;
-          const id = (req.params as { id?: string }).id;
-          if (route.name === 'attribution') return (await rawPool.query(ATTRIBUTION_SQL, [q.ip, q.at])).rows;
+          const id = (req.params as { id?: string }).id as string;
+          if (route.name === 'attribution') return rawReads.attribution(q.ip, q.at);
           if (route.name === 'one notice') {
-            const [notice, ...rest] = await Promise.all(NOTICE_SQL.map((text) => rawPool.query(text, [id])));
-            return { ...notice.rows[0], timeline: rest[0].rows, reports: rest[1].rows, tasks: rest[2].rows };
+            const [found, history] = await rawReads.notice(id);
+            return { ...found, history: history && { acted: [...history.acted] } };
           }
-          const [page, count] = await Promise.all([
-            rawPool.query(QUEUE_SQL, [q.status]),
-            rawPool.query(QUEUE_COUNT_SQL, [q.status]),
-          ]);
-          return { items: page.rows, total: Number(count.rows[0].count) };
+          const { rows, total, history } = await rawReads.queue(q.status);
+          return { items: rows, total, history: history && { acted: [...history.acted] } };
         },
       );
     }
@@ -165,10 +184,10 @@ async function main(): Promise<void> {
           // A warm-up of each, not counted: plans cached, pools filled, the JIT steady.
           await clients.run(apiPort, route, Math.min(REQUESTS, 500), concurrency, token);
           await clients.run(rawPort, route, Math.min(REQUESTS, 500), concurrency);
-          await sqlRun(apiDb, route, Math.min(REQUESTS, 500), concurrency);
+          await sqlRun(apiReads, route, Math.min(REQUESTS, 500), concurrency);
           for (let round = 0; round < ROUNDS; round++) {
             runs.api.push(await clients.run(apiPort, route, REQUESTS, concurrency, token));
-            runs.sql.push(await sqlRun(apiDb, route, REQUESTS, concurrency));
+            runs.sql.push(await sqlRun(apiReads, route, REQUESTS, concurrency));
             runs.raw.push(await clients.run(rawPort, route, REQUESTS, concurrency));
           }
           table.push({ route: route.name, concurrency, ...merge(runs) });
@@ -192,7 +211,7 @@ async function main(): Promise<void> {
     await app?.close().catch(() => undefined);
     if (apiDb?.isInitialized) await apiDb.destroy().catch(() => undefined);
     await raw.close().catch(() => undefined);
-    await rawPool.end().catch(() => undefined);
+    if (rawDb.isInitialized) await rawDb.destroy().catch(() => undefined);
     await pg.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -280,8 +299,8 @@ async function seed(db: Pool): Promise<void> {
   log(`${NOTICES} notices made in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-/** The route's SQL on the API's pool, `concurrency` callers at a time, `n` calls in all. */
-async function sqlRun(db: DataSource, route: Route, n: number, concurrency: number): Promise<Measured> {
+/** The route's reads on the API's pool, `concurrency` callers at a time, `n` calls in all. */
+async function sqlRun(reads: Reads, route: Route, n: number, concurrency: number): Promise<Measured> {
   const latencies: number[] = [];
   let next = 0;
   const started = process.hrtime.bigint();
@@ -290,7 +309,7 @@ async function sqlRun(db: DataSource, route: Route, n: number, concurrency: numb
       while (next < n) {
         const i = next++;
         const t = process.hrtime.bigint();
-        await route.sql(db, i);
+        await route.sql(reads, i);
         latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
       }
     }),

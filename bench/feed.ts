@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadEnv } from '@takedown/config';
-import { freePort, startStack } from '@takedown/dev';
+import { freePort, startThrowawayStack } from '@takedown/dev';
 import { ContractEntity, createApiToken } from '@takedown/persistence';
 import { AppConfig } from '../apps/api/src/app-config';
 import { createApp } from '../apps/api/src/create-app';
@@ -49,13 +49,9 @@ async function main(): Promise<void> {
   const customers = Math.ceil(ADDRESSES / PER_CUSTOMER);
   if (!(LINES >= ADDRESSES && ADDRESSES >= 1 && customers <= 512))
     throw new Error('BENCH_LINES >= BENCH_ADDRESSES, and BENCH_ADDRESSES between 1 and 25,600');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takedown-bench-feed-'));
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
-  const stack = await startStack({
-    dataDir: dir,
-    ports: { postgres: await freePort(), temporal: await freePort(), smtp: await freePort() },
-    log,
-  });
+  const stack = await startThrowawayStack({ prefix: 'takedown-bench-feed', log });
+  const dir = stack.dataDir;
   const env = loadEnv({
     DATABASE_URL: stack.databaseUrl,
     TEMPORAL_ADDRESS: stack.temporalAddress,

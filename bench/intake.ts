@@ -18,12 +18,11 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import nodemailer from 'nodemailer';
 import { DataSource } from 'typeorm';
 import { loadEnv, temporalDataConverter } from '@takedown/config';
-import { freePort, startStack } from '@takedown/dev';
+import { freePort, startThrowawayStack } from '@takedown/dev';
 import { createApiToken } from '@takedown/persistence';
 import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
 import { AppConfig } from '../apps/api/src/app-config';
@@ -49,13 +48,9 @@ interface Result {
 }
 
 async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takedown-bench-'));
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
-  const stack = await startStack({
-    dataDir: dir,
-    ports: { postgres: await freePort(), temporal: await freePort(), smtp: await freePort() },
-    log,
-  });
+  const stack = await startThrowawayStack({ prefix: 'takedown-bench', log });
+  const dir = stack.dataDir;
   // The listener takes the mailbox's reports only DKIM-signed: a key on a loopback DNS server, as the tests do.
   const dns = await startDkimDns();
   const env = loadEnv({

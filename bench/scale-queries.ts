@@ -14,7 +14,8 @@
  * 1796030000000), with EXPLAIN ANALYZE of the overdue count; the desk's search (`GET /v1/notices?sort=time_left&q=`)
  * by IP, CIDR, URL fragment, host, SHA-256 and source reference, as migrated, with EXPLAIN ANALYZE of a fragment; and before that the stats alone (the service, without
  * HTTP), taking turns: from the rollups (as they are) and from every notice of the period (as they were until
- * December 2026), which must agree. Last, the stats triggers' cost to writers, with and without them, taking turns.
+ * December 2026), which must agree. Last, the stats triggers' cost to writers, with and without them, taking turns
+ * (BENCH_WRITE_ROUNDS rounds, default 6, of BENCH_WRITE_N notices, default 5,000).
  * Not a test: it prints figures.
  */
 import 'reflect-metadata';
@@ -232,8 +233,8 @@ async function main(): Promise<void> {
   }
 }
 
-const WRITE_ROUNDS = 6;
-const WRITE_N = 5_000;
+const WRITE_ROUNDS = Number(process.env.BENCH_WRITE_ROUNDS ?? 6);
+const WRITE_N = Number(process.env.BENCH_WRITE_N ?? 5_000);
 
 /**
  * What the stats trigger costs the notices' writers: rounds of inserting WRITE_N notices and closing half of them,

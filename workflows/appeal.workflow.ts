@@ -6,13 +6,9 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import {
-  appealInTime,
-  durationToMs,
-  type AppealKind,
-  type AppealPeriods,
-  type AppealStatus,
-} from '@takedown/domain';
+import type { AppealKind, AppealPeriods, AppealStatus } from '@takedown/domain';
+import { appealInTime } from '@takedown/domain/appeal';
+import { durationToMs } from '@takedown/domain/duration';
 import type { AppealActivities, AppealStep } from './appeal-activities';
 import { appealQuery, reviewAppealUpdate, type AppealReview } from './appeal-messages';
 import { standingEventSignal, standingWorkflowId } from './standing-messages';

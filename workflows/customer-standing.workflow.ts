@@ -8,17 +8,8 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import {
-  countsOf,
-  levelFor,
-  standingWindowMs,
-  windowCounts,
-  withoutNotice,
-  type StandingEvent,
-  type StandingLevel,
-  type StandingPolicy,
-  type WindowEntry,
-} from '@takedown/domain';
+import type { StandingEvent, StandingLevel, StandingPolicy, WindowEntry } from '@takedown/domain';
+import { countsOf, levelFor, standingWindowMs, windowCounts, withoutNotice } from '@takedown/domain/standing';
 import type { StandingActivities } from './standing-activities';
 import { standingEventSignal, standingQuery, type StandingEventMessage } from './standing-messages';
 

@@ -1,5 +1,6 @@
 import { allHandlersFinished, condition, patched, setHandler } from '@temporalio/workflow';
-import { reopenUntil, type CategoryPolicy, type NoticeOutcome } from '@takedown/domain';
+import type { CategoryPolicy, NoticeOutcome } from '@takedown/domain';
+import { reopenUntil } from '@takedown/domain/notice-clock';
 import type { AttributionResult } from './activities';
 import {
   addNoteSignal,

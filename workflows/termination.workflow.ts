@@ -1,11 +1,7 @@
 import { condition, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
-import {
-  WITHDRAWABLE_STATUSES,
-  durationToMs,
-  type TaskAssignee,
-  type TaskKind,
-  type TerminationStatus,
-} from '@takedown/domain';
+import type { TaskAssignee, TaskKind, TerminationStatus } from '@takedown/domain';
+import { durationToMs } from '@takedown/domain/duration';
+import { WITHDRAWABLE_STATUSES } from '@takedown/domain/termination';
 import { taskCompletedSignal, type TaskCompletion } from './messages';
 import { Timeline } from './shared/tasks';
 import { standingEventSignal, standingWorkflowId } from './standing-messages';

@@ -42,6 +42,16 @@ export default defineConfig({
   root,
   base: '/console/',
   plugins: [react(), initialJsSize()],
+  // One file of the domain library at a time (`@takedown/domain/member-states`), for the constants the API checks
+  // against: the whole library would bring zod and the rest into the chunk. apps/console/tsconfig.json says the same.
+  resolve: {
+    alias: [
+      {
+        find: /^@takedown\/domain\/(.+)$/,
+        replacement: path.resolve(root, '..', '..', 'libs', 'domain', 'src', '$1'),
+      },
+    ],
+  },
   build: {
     outDir: path.resolve(root, '..', '..', 'dist', 'console'),
     emptyOutDir: true,

@@ -1,27 +1,4 @@
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-
-/** `npm run bench:e2e` at a small size: exit code, stdout, and the end of stderr. */
-function benchE2e(args: string[]) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const env: NodeJS.ProcessEnv = { ...process.env };
-    // The bench starts a stack of its own; the test stack's settings must not leak into it.
-    for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'SMTP_URL', 'MAIL_CAPTURE_DIR']) delete env[name];
-    execFile(
-      'npm',
-      ['run', '--silent', 'bench:e2e', '--', ...args],
-      { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) =>
-        resolve({
-          code: err ? ((err as { code?: number }).code ?? 1) : 0,
-          stdout,
-          stderr: stderr.slice(-3000),
-        }),
-    );
-  });
-}
+import { prebuilt, runBench } from './run-bench';
 
 /** The cells of the first markdown table row after the line that starts `section` whose first cells are `first`. */
 function row(stdout: string, section: string, ...first: string[]): string[] {
@@ -46,20 +23,25 @@ function row(stdout: string, section: string, ...first: string[]): string[] {
  */
 describe('bench:e2e, bounded', () => {
   it('times notices to their customer email and the floor at two rates, side by side', async () => {
-    const run = await benchE2e([
-      '--rates',
-      '2,4',
-      '--knee-rates',
-      '6',
-      '--target-rate',
-      '4',
-      '--duration',
-      '5',
-      '--drain',
-      '120',
-      '--customers',
-      '5',
-    ]);
+    const run = await runBench(
+      'e2e',
+      [
+        '--rates',
+        '2,4',
+        '--knee-rates',
+        '6',
+        '--target-rate',
+        '4',
+        '--duration',
+        '5',
+        '--drain',
+        '120',
+        '--customers',
+        '5',
+      ],
+      // Its workers from the run's build and workflow bundle, as in the test lanes.
+      await prebuilt(),
+    );
     expect({ code: run.code, stderr: run.code ? run.stderr : '' }).toEqual({ code: 0, stderr: '' });
     expect(run.stdout).toMatch(/^End-to-end benchmark: Temporal on postgres, 5 s per rate/);
     const seconds = (cell: string) => {

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
 import { storeCustomer, storeReseller, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
+import { headStart } from '../support/head-start';
 
 /**
  * Appeals on the real stack (demo policy: deadlines in seconds): a customer appeals a strike, only its own; the
@@ -44,22 +45,14 @@ describe('appeals (/v1/customer/appeals, /v1/appeals)', () => {
   const level = (customerId: string) =>
     system.http.get(`/v1/customers/${customerId}/standing`).then((r) => r.body.level as string);
 
-  beforeAll(async () => {
-    system = await startSystem({ POLICY_PROFILE: 'demo' });
-    db = system.app.get(DataSource);
-    [a, b] = [
-      await storeCustomer(db, { policyProfile: 'demo' }),
-      await storeCustomer(db, { policyProfile: 'demo' }),
-    ];
-    asA = await system.as('customer', { customerId: a.customer.id });
-    asB = await system.as('customer', { customerId: b.customer.id });
-    decider = await system.as('abuse_desk');
-    reviewer = await system.as('abuse_lead');
-  });
-  afterAll(() => system?.stop());
-
-  it('a customer appeals its strike; not another’s; the decider cannot review it; a reversal restores the standing', async () => {
-    // A CSAM notice whose deadline passes; the desk then finds the material gone, too late: a strike.
+  const standing = (customerId: string) =>
+    system.http
+      .get(`/v1/customers/${customerId}/standing`)
+      .expect(200)
+      .then((r) => r.body as { level: string; counts: Record<string, number>; events: { type: string }[] });
+  const strikes = (counts: Record<string, number>) => Object.values(counts).reduce((x, y) => x + y, 0);
+  /** A CSAM notice of A's whose deadline passes; the desk then finds the material gone, too late: a strike. */
+  const withStrikeOfA = async () => {
     const id = await submit(a.ip, 'csam');
     await eventually(
       () => notice(id),
@@ -81,6 +74,92 @@ describe('appeals (/v1/customer/appeals, /v1/appeals)', () => {
       (l) => l === 'warning',
       30_000,
     );
+    return id;
+  };
+  /**
+   * An act_first reseller's strike: one missed act_first window, one answered in time, one informed, each CSAM
+   * notice confirmed removed once its deadline passed.
+   */
+  const withResellerStrikes = async () => {
+    const { reseller, endCustomers } = await storeReseller(db, 2, { policyProfile: 'demo' });
+    const [end1, end2] = endCustomers;
+    // The end customers' notices run on the demo policy too: the CSAM deadline passes in seconds.
+    await db.query(`UPDATE contracts SET policy_profile = 'demo' WHERE customer_id = ANY($1)`, [
+      endCustomers.map((c) => c.customer.id),
+    ]);
+    const asReseller = await system.as('customer', { customerId: reseller.customer.id });
+    const asEnd1 = await system.as('customer', { customerId: end1.customer.id });
+    const mode = (body: object) =>
+      decider.put(`/v1/customers/${reseller.customer.id}/reseller-mode`).send(body).expect(200);
+    const confirmedLate = async (id: string, outcome: string) => {
+      await decider
+        .post(`/v1/notices/${id}/actions/confirm-removal`)
+        .send({})
+        .expect((r) => expect(r.status).toBeLessThan(300));
+      await eventually(
+        () => notice(id),
+        (n) => n.outcome === outcome,
+        30_000,
+      );
+    };
+
+    // The mode is the notice's from its receipt: one missed act_first window, one answered in time, one informed.
+    await mode({ mode: 'act_first', actFirstMinutes: 1 });
+    const missed = await submit(end1.ip, 'csam');
+    const answered = await submit(end2.ip, 'csam');
+    await eventually(
+      () => notice(answered),
+      (n) => n.timeline.some((e) => e.type === 'reseller_notified'),
+      30_000,
+    );
+    await asReseller.post(`/v1/customer/notices/${answered}/answer`).send({ kind: 'removed' }).expect(200);
+    await mode({ mode: 'informed' });
+    const informed = await submit(end2.ip, 'csam');
+    // The window ends at the latest at the CSAM deadline (seconds here): the end customer is told, too late.
+    for (const id of [missed, informed]) {
+      await eventually(
+        () => notice(id),
+        (n) => n.state === 'escalated',
+        90_000,
+      );
+    }
+    await confirmedLate(missed, 'removed_late');
+    await confirmedLate(informed, 'removed_late');
+    await confirmedLate(answered, 'removed_in_time');
+    const resellerBefore = await eventually(
+      () => standing(reseller.customer.id),
+      (st) => strikes(st.counts) > 0 && st.level === 'warning',
+      30_000,
+    );
+    const endBefore = await eventually(
+      () => standing(end1.customer.id),
+      (st) => strikes(st.counts) > 0,
+      30_000,
+    );
+    return { reseller, end1, missed, answered, informed, asReseller, asEnd1, resellerBefore, endBefore };
+  };
+  // The CSAM deadlines (24 s, demo policy) of both strikes run from here at the same time; each test awaits its own.
+  let strikeOfA: () => Promise<string>;
+  let resellerStrikes: () => ReturnType<typeof withResellerStrikes>;
+
+  beforeAll(async () => {
+    system = await startSystem({ POLICY_PROFILE: 'demo' });
+    db = system.app.get(DataSource);
+    [a, b] = [
+      await storeCustomer(db, { policyProfile: 'demo' }),
+      await storeCustomer(db, { policyProfile: 'demo' }),
+    ];
+    asA = await system.as('customer', { customerId: a.customer.id });
+    asB = await system.as('customer', { customerId: b.customer.id });
+    decider = await system.as('abuse_desk');
+    reviewer = await system.as('abuse_lead');
+    strikeOfA = headStart(withStrikeOfA);
+    resellerStrikes = headStart(withResellerStrikes);
+  });
+  afterAll(() => system?.stop());
+
+  it('a customer appeals its strike; not another’s; the decider cannot review it; a reversal restores the standing', async () => {
+    const id = await strikeOfA();
 
     const foreign = await asB
       .post('/v1/customer/appeals')
@@ -190,67 +269,8 @@ describe('appeals (/v1/customer/appeals, /v1/appeals)', () => {
   });
 
   it('an act_first reseller appeals the strike of the window it let pass: reversed in its standing, not its end customer’s; nothing to appeal where it was informed or answered in time', async () => {
-    const { reseller, endCustomers } = await storeReseller(db, 2, { policyProfile: 'demo' });
-    const [end1, end2] = endCustomers;
-    // The end customers' notices run on the demo policy too: the CSAM deadline passes in seconds.
-    await db.query(`UPDATE contracts SET policy_profile = 'demo' WHERE customer_id = ANY($1)`, [
-      endCustomers.map((c) => c.customer.id),
-    ]);
-    const asReseller = await system.as('customer', { customerId: reseller.customer.id });
-    const asEnd1 = await system.as('customer', { customerId: end1.customer.id });
-    const mode = (body: object) =>
-      decider.put(`/v1/customers/${reseller.customer.id}/reseller-mode`).send(body).expect(200);
-    const standing = (customerId: string) =>
-      system.http
-        .get(`/v1/customers/${customerId}/standing`)
-        .expect(200)
-        .then((r) => r.body as { level: string; counts: Record<string, number>; events: { type: string }[] });
-    const strikes = (counts: Record<string, number>) => Object.values(counts).reduce((x, y) => x + y, 0);
-    const confirmedLate = async (id: string, outcome: string) => {
-      await decider
-        .post(`/v1/notices/${id}/actions/confirm-removal`)
-        .send({})
-        .expect((r) => expect(r.status).toBeLessThan(300));
-      await eventually(
-        () => notice(id),
-        (n) => n.outcome === outcome,
-        30_000,
-      );
-    };
-
-    // The mode is the notice's from its receipt: one missed act_first window, one answered in time, one informed.
-    await mode({ mode: 'act_first', actFirstMinutes: 1 });
-    const missed = await submit(end1.ip, 'csam');
-    const answered = await submit(end2.ip, 'csam');
-    await eventually(
-      () => notice(answered),
-      (n) => n.timeline.some((e) => e.type === 'reseller_notified'),
-      30_000,
-    );
-    await asReseller.post(`/v1/customer/notices/${answered}/answer`).send({ kind: 'removed' }).expect(200);
-    await mode({ mode: 'informed' });
-    const informed = await submit(end2.ip, 'csam');
-    // The window ends at the latest at the CSAM deadline (seconds here): the end customer is told, too late.
-    for (const id of [missed, informed]) {
-      await eventually(
-        () => notice(id),
-        (n) => n.state === 'escalated',
-        90_000,
-      );
-    }
-    await confirmedLate(missed, 'removed_late');
-    await confirmedLate(informed, 'removed_late');
-    await confirmedLate(answered, 'removed_in_time');
-    const resellerBefore = await eventually(
-      () => standing(reseller.customer.id),
-      (st) => strikes(st.counts) > 0 && st.level === 'warning',
-      30_000,
-    );
-    const endBefore = await eventually(
-      () => standing(end1.customer.id),
-      (st) => strikes(st.counts) > 0,
-      30_000,
-    );
+    const { reseller, end1, missed, answered, informed, asReseller, asEnd1, resellerBefore, endBefore } =
+      await resellerStrikes();
 
     // The portal shows the reseller which of its end customers' notices carry a strike of its own.
     const strikeOf = async (as: Http, id: string) =>

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AppConfig } from '@takedown/api/app-config';
@@ -8,6 +8,7 @@ import { createApp } from '@takedown/api/create-app';
 import { freePort } from '@takedown/dev';
 import { tokenFor } from '../support/api';
 import { testEnv } from '../support/env';
+import { rawRequest } from '../support/raw-http';
 
 /** An API alone, listening on loopback: these tests speak HTTP by hand to send a body only in part. */
 async function startApi(overrides: Record<string, string>): Promise<{ app: INestApplication; port: number }> {
@@ -31,44 +32,21 @@ interface Answer {
  * Announces a body of `length` bytes, sends the first 64 kB only and waits for the answer: one that comes proves the
  * API did not wait for (or read) the rest. Fails after `within` ms without an answer.
  */
-function postPartly(
+async function postPartly(
   port: number,
   path: string,
   headers: Record<string, string>,
   length: number,
   within = 10_000,
 ): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const chunk = Buffer.alloc(64 * 1024, 0x20);
-    const req = http.request({
-      host: '127.0.0.1',
-      port,
-      path,
-      method: 'POST',
-      headers: { ...headers, 'Content-Length': String(length) },
-    });
-    const timer = setTimeout(() => {
-      req.destroy();
-      reject(new Error(`no answer within ${within} ms: the API waits for the body`));
-    }, within);
-    req.on('response', (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => {
-        clearTimeout(timer);
-        req.destroy();
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: JSON.parse(Buffer.concat(parts).toString() || '{}') as Record<string, unknown>,
-          sent: chunk.length,
-        });
-      });
-    });
-    // The server may close the connection while this end still writes: that is the point.
-    req.on('error', () => undefined);
-    req.write(chunk);
-  });
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  const answer = await rawRequest(port, { method: 'POST', path, headers, chunks: [chunk], length, within });
+  return {
+    status: answer.status,
+    headers: answer.headers,
+    body: JSON.parse(answer.text || '{}') as Record<string, unknown>,
+    sent: chunk.length,
+  };
 }
 
 describe('authentication before large bodies', () => {

@@ -1,19 +1,18 @@
 import * as fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import type { Http } from '../support/api';
-import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
 import {
   checkAccessibility,
   openTab,
   screenshots,
   signIn as signInWithToken,
+  startConsoleSystem,
 } from '../support/console-browser';
-import { buildConsoleOnce } from '../support/console-build';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
-import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
+import type { ListeningSystem } from '../support/listening-system';
 import { testSpace } from '../support/prefixes';
 
 interface NoticeBody {
@@ -39,13 +38,9 @@ describe('the console’s customers pages, audited CSAM reveal, audit trail, tra
   const secret = `reveal-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    const build = buildConsoleOnce();
-    const executablePath = await ensureChromium((line) => process.stderr.write(`[chromium] ${line}\n`));
-    await build;
-    system = await startListeningSystem();
+    ({ system, browser } = await startConsoleSystem());
     http = system.http;
     db = system.app.get(DataSource);
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 
     customer = await storeCustomer(db);
     const id = customer.customer.id;
@@ -330,9 +325,15 @@ describe('the console’s customers pages, audited CSAM reveal, audit trail, tra
 
       await page.getByRole('link', { name: 'Audit', exact: true }).click();
       await page.getByTestId('audit-count').waitFor();
-      await page.getByLabel('Target').fill(`notice:${notices.csam.id}`);
-      await page.waitForURL((url) => url.searchParams.get('target') === `notice:${notices.csam.id}`);
-      // The filtered answer, not the unfiltered rows still on screen while it loads (other files reveal too).
+      const target = `notice:${notices.csam.id}`;
+      const filtered = page.waitForResponse(
+        (r) => r.url().includes('/v1/audit?') && new URL(r.url()).searchParams.get('target') === target,
+      );
+      await page.getByLabel('Target').fill(target);
+      await page.waitForURL((url) => url.searchParams.get('target') === target);
+      // The filtered answer, not the unfiltered rows still on screen while it loads (other files reveal too): until
+      // it is in, the rows are the earlier answer's, dimmed.
+      await filtered;
       await page
         .locator('[data-testid="audit-table"][aria-busy="false"] [data-action="notice.reveal_urls"]')
         .waitFor();
@@ -414,6 +415,19 @@ describe('the console’s customers pages, audited CSAM reveal, audit trail, tra
         (url) => url.searchParams.get('from') === '2020-01-01' && url.searchParams.get('to') === '2020-02-01',
       );
       await page.getByTestId('stats-empty').waitFor();
+      // Both days changed before React renders again (autofill, a fast hand): neither change undoes the other.
+      // (A string: the tests are compiled without the DOM's types.)
+      await page.evaluate(`(() => {
+        const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+        const [from, until] = document.querySelectorAll('input[type="date"]');
+        setValue.call(from, '2020-03-01');
+        from.dispatchEvent(new Event('input', { bubbles: true }));
+        setValue.call(until, '2020-04-01');
+        until.dispatchEvent(new Event('input', { bubbles: true }));
+      })()`);
+      await page.waitForURL(
+        (url) => url.searchParams.get('from') === '2020-03-01' && url.searchParams.get('to') === '2020-04-01',
+      );
 
       await page.goto(`${system.baseUrl}/console/transparency`);
       await page.locator('header').getByText('NL', { exact: true }).click();

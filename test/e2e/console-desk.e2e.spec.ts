@@ -1,23 +1,18 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import type { Http } from '../support/api';
-import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
 import {
   checkAccessibility,
   openTab,
   screenshots,
   signIn as signInWithToken,
+  startConsoleSystem,
 } from '../support/console-browser';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
-import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
-
-const ROOT = path.resolve(__dirname, '..', '..');
+import type { ListeningSystem } from '../support/listening-system';
 
 interface NoticeBody {
   id: string;
@@ -43,17 +38,9 @@ describe('the desk console in a browser: search, bulk actions, assignment, live 
   const notices: Record<'ip' | 'url' | 'live' | 'bulk1' | 'bulk2' | 'bulk3', NoticeBody> = {} as never;
 
   beforeAll(async () => {
-    const build = promisify(execFile)(
-      path.join(ROOT, 'node_modules', '.bin', 'vite'),
-      ['build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'],
-      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' } },
-    );
-    const executablePath = await ensureChromium((line) => process.stderr.write(`[chromium] ${line}\n`));
-    await build;
-    system = await startListeningSystem();
+    ({ system, browser } = await startConsoleSystem());
     http = system.http;
     db = system.app.get(DataSource);
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 
     byIp = await storeCustomer(db);
     other = await storeCustomer(db);

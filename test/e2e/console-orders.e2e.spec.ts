@@ -1,20 +1,15 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
-import { promisify } from 'node:util';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
-import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
 import {
   checkAccessibility,
   openTab,
   screenshots,
   signIn as signInWithToken,
+  startConsoleSystem,
 } from '../support/console-browser';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
-import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
-
-const ROOT = path.resolve(__dirname, '..', '..');
+import type { ListeningSystem } from '../support/listening-system';
 
 interface OrderBody {
   id: string;
@@ -56,16 +51,8 @@ describe('the removal order page in the console', () => {
   let customer: StoredCustomer;
 
   beforeAll(async () => {
-    const build = promisify(execFile)(
-      path.join(ROOT, 'node_modules', '.bin', 'vite'),
-      ['build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'],
-      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' } },
-    );
-    const executablePath = await ensureChromium((line) => process.stderr.write(`[chromium] ${line}\n`));
-    await build;
-    system = await startListeningSystem({ POLICY_PROFILE: 'default' });
+    ({ system, browser } = await startConsoleSystem({ POLICY_PROFILE: 'default' }));
     db = system.app.get(DataSource);
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     customer = await storeCustomer(db);
   }, 900_000);
 

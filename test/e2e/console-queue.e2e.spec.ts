@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DataSource } from 'typeorm';
 import type { Category } from '@takedown/domain';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import type { Http } from '../support/api';
-import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
-import { checkAccessibility, openTab, screenshots, signIn } from '../support/console-browser';
-import { buildConsoleOnce } from '../support/console-build';
+import {
+  checkAccessibility,
+  openTab,
+  screenshots,
+  signIn,
+  startConsoleSystem,
+} from '../support/console-browser';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
-import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
+import type { ListeningSystem } from '../support/listening-system';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -75,13 +79,9 @@ describe('the console’s queue: breach forecast and filters in the URL', () => 
   };
 
   beforeAll(async () => {
-    const build = buildConsoleOnce();
-    const executablePath = await ensureChromium((line) => process.stderr.write(`[chromium] ${line}\n`));
-    await build;
-    system = await startListeningSystem();
+    ({ system, browser } = await startConsoleSystem());
     http = system.http;
     db = system.app.get(DataSource);
-    browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     [slow, fast] = [await storeCustomer(db), await storeCustomer(db)];
     const closedAt = new Date(Date.now() - 3 * 24 * HOUR);
     for (const seconds of [5 * 3600, 6 * 3600, 7 * 3600]) {

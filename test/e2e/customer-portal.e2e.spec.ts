@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { setCustomerWebhook } from '@takedown/persistence';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
-import { eventually } from '../support/eventually';
+import { customerTokenRoutes, notified as whenNotified, submitFor } from '../support/portal-session';
 import { storeSuspensionStatement } from '../support/statements';
 
 /**
@@ -20,27 +20,8 @@ describe('the customer API (/v1/customer)', () => {
   let asB: Http;
   let adminOfB: Http;
 
-  const submit = async (ip: string, category = 'phishing'): Promise<{ id: string; url: string }> => {
-    const ref = `portal-${randomUUID()}`;
-    const url = `https://shop.tenant.example/${ref}`;
-    const res = await system.http
-      .post('/v1/notices')
-      .send({
-        source: { kind: 'hotline', name: 'Portal Hotline' },
-        sourceReference: ref,
-        category,
-        urls: [url],
-        ip,
-      })
-      .expect(201);
-    return { id: res.body.id as string, url };
-  };
-  /** The workflow has attributed the notice and emailed the customer: it takes answers now. */
-  const notified = (id: string) =>
-    eventually(
-      async () => (await system.http.get(`/v1/notices/${id}`)).body.state as string,
-      (s) => s === 'customer_notified',
-    );
+  const submit = (ip: string, category = 'phishing') => submitFor(system.http, ip, { category });
+  const notified = (id: string) => whenNotified(system.http, id);
 
   beforeAll(async () => {
     system = await startSystem();
@@ -351,17 +332,7 @@ describe('the customer API (/v1/customer)', () => {
     );
     expect(leaks).toEqual([]);
     // Every route a customer token can call is checked here: a new one fails until it is.
-    const router = (
-      system.app.getHttpAdapter().getInstance() as {
-        router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
-      }
-    ).router;
-    const customerRoutes = router.stack
-      .filter((l) => l.route?.path.startsWith('/v1/customer/'))
-      .flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`))
-      // Public: they act on no customer (a link request by address, a link's exchange; portal-link.e2e.spec.ts).
-      .filter((r) => !['POST /v1/customer/link-requests', 'POST /v1/customer/sessions'].includes(r));
-    expect([...covered].sort()).toEqual([...new Set(customerRoutes)].sort());
+    expect([...covered].sort()).toEqual(customerTokenRoutes(system.app));
     // Nothing happened to A's notice, measure or webhook.
     const still = await system.http.get(`/v1/notices/${n.id}`).expect(200);
     expect(still.body.state).toBe('customer_notified');

@@ -5,12 +5,14 @@ import { CapturedMailbox } from '@takedown/mail';
 import { startSystem, type Http, type RunningSystem } from '../support/api';
 import { storeCustomer, storeReseller, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
+import {
+  customerTokenRoutes,
+  notified as whenNotified,
+  submitFor,
+  type Submitted,
+} from '../support/portal-session';
 import { storeSuspensionStatement } from '../support/statements';
 
-interface Submitted {
-  id: string;
-  url: string;
-}
 type Item = {
   id: string;
   endCustomer: { id: string; reference: string; name: string } | null;
@@ -45,27 +47,9 @@ describe('resellers: the desk sets the mode, the reseller sees and answers its e
       60_000,
     );
 
-  const submit = async (ip: string, category = 'phishing'): Promise<Submitted> => {
-    const ref = `reseller-${randomUUID()}`;
-    const url = `https://shop.tenant.example/${ref}`;
-    const res = await system.http
-      .post('/v1/notices')
-      .send({
-        source: { kind: 'hotline', name: 'Reseller Hotline' },
-        sourceReference: ref,
-        category,
-        urls: [url],
-        ip,
-      })
-      .expect(201);
-    return { id: res.body.id as string, url };
-  };
-  const notified = (id: string) =>
-    eventually(
-      async () => (await system.http.get(`/v1/notices/${id}`)).body.state as string,
-      (s) => s === 'customer_notified',
-      60_000,
-    );
+  const submit = (ip: string, category = 'phishing') =>
+    submitFor(system.http, ip, { category, hotline: 'Reseller Hotline' });
+  const notified = (id: string) => whenNotified(system.http, id);
   const events = async (id: string) =>
     (await db.query(`SELECT type, actor, data FROM notice_events WHERE notice_id = $1 ORDER BY id`, [
       id,
@@ -300,17 +284,8 @@ describe('resellers: the desk sets the mode, the reseller sees and answers its e
       await db.query(`DELETE FROM customer_webhooks WHERE customer_id = $1`, [end1.customer.id]);
       expect(leaks).toEqual([]);
       // Every route a customer token can call was checked (public link routes act on no customer).
-      const router = (
-        system.app.getHttpAdapter().getInstance() as {
-          router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
-        }
-      ).router;
-      const customerRoutes = router.stack
-        .filter((l) => l.route?.path.startsWith('/v1/customer/'))
-        .flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m.toUpperCase()} ${l.route!.path}`))
-        .filter((r) => !['POST /v1/customer/link-requests', 'POST /v1/customer/sessions'].includes(r));
       const checked = new Set([...covered].map((r) => r.replace(/ \(.*\)$/, '').replace(/\?.*$/, '')));
-      expect([...checked].sort()).toEqual([...new Set(customerRoutes)].sort());
+      expect([...checked].sort()).toEqual(customerTokenRoutes(system.app));
     });
   });
 

@@ -144,8 +144,15 @@ describe('verified removal by HEAD probe', () => {
       (t) =>
         t.some((e) => e.type === 'task_opened' && (e.data as { kind?: string }).kind === 'removal_check'),
     );
-    // Longer than two probe rounds of the demo policy would take.
-    await new Promise((resolve) => setTimeout(resolve, 5000));
+    // A phishing claim made after this one, probed in two rounds two seconds apart to its close: had the CSAM claim
+    // been probed, its rounds (started earlier, on the same clock) would have been sent by then.
+    const later = await claimed('phishing', 'gone');
+    await eventually(
+      async () => (await system.http.get(`/v1/notices/${later.id}`)).body.state as string,
+      (s) => s === 'closed',
+      30_000,
+    );
+    expect(requestsFor(later.path).map((s) => s.method)).toEqual(['HEAD', 'HEAD']);
     expect(requestsFor(path)).toEqual([]);
     expect((await events(id)).map((e) => e.type)).not.toContain('removal_probed');
   });

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Controller, Get, Module, RequestMethod, type INestApplication } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { MetadataScanner, ModulesContainer, NestFactory, Reflector } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AppConfig } from '@takedown/api/app-config';
 import { AppModule } from '@takedown/api/app.module';
 import { ACCESS_RULE, type AccessRule } from '@takedown/api/auth/access';
+import { RouteTable } from '@takedown/api/common/route-table';
 import { createApp } from '@takedown/api/create-app';
 import { ROLES, type Role } from '@takedown/domain';
 import { authorizedHttp, tokenFor } from '../support/api';
@@ -149,22 +151,18 @@ function discoverRoutes(app: INestApplication): RouteRule[] {
 }
 
 /**
- * What Express actually serves: nothing may be reachable outside the table. Swagger UI's own routes are left out,
- * and so is `/{*path}`, under which Nest mounts the middleware applied to every route (metrics, audit), no handler.
+ * What Fastify actually serves: nothing may be reachable outside the table. Swagger UI's own routes are left out, and
+ * so are the console's static files (no handler of Nest's: they need no token) and the HEAD routes Fastify adds to
+ * every GET.
  */
 function servedRoutes(app: INestApplication): string[] {
-  const router = (
-    app.getHttpAdapter().getInstance() as {
-      router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
-    }
-  ).router;
-  return router.stack
-    .filter(
-      (layer) => layer.route && !layer.route.path.startsWith('/docs') && layer.route.path !== '/{*path}',
-    )
-    .flatMap((layer) =>
-      Object.keys(layer.route!.methods).map((m) => `${m.toUpperCase()} ${layer.route!.path}`),
-    );
+  return app
+    .get(RouteTable)
+    .served()
+    .filter((route) => {
+      const [method, path] = route.split(' ');
+      return method !== 'HEAD' && !path.startsWith('/docs') && !/^\/console(\/|$)/.test(path);
+    });
 }
 
 const concrete = (path: string) =>
@@ -301,8 +299,9 @@ describe('a route without a rule', () => {
     const config = new AppConfig(testEnv());
     @Module({ imports: [AppModule.forConfig(config)], controllers: [ForgottenController] })
     class WithForgottenRoute {}
-    app = await NestFactory.create(WithForgottenRoute, { logger: false });
+    app = await NestFactory.create(WithForgottenRoute, new FastifyAdapter(), { logger: false });
     await app.init();
+    await (app.getHttpAdapter().getInstance() as { ready(): Promise<unknown> }).ready();
   });
   afterAll(() => app?.close());
 

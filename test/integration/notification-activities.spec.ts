@@ -9,6 +9,7 @@ import {
   AbuseContactEntity,
   CustomerEntity,
   NoticeEntity,
+  PgEmailOutbox,
   TaskEntity,
   dataSourceOptions,
 } from '@takedown/persistence';
@@ -244,9 +245,22 @@ describe('notification activities', () => {
     expect(reminders).toHaveLength(1);
     expect(reminders[0].subject).toContain('Reminder: Task: removal check');
 
+    // An attempt the mail server refused (451) left its outbox row; the task closes before the retry.
+    const outbox = new PgEmailOutbox(db);
+    await outbox.open({ key: `${taskId}:reminder:2`, to: ['desk@provider.example'], subject: 'Reminder' });
     await activities.closeTasks({ noticeId: notice.id, reason: 'notice closed: removed_in_time' });
     await activities.remindTask({ taskId, key: `${taskId}:reminder:2` });
     expect(await mailsWithKey(`${taskId}:reminder:2`)).toHaveLength(0);
+    // Withdrawn: no email waits on it (the fault suite's "never sent", and a system that never settled).
+    expect(await outbox.find(`${taskId}:reminder:2`)).toBeNull();
+    // A row past its commit point stays: that email may have gone out.
+    await outbox.open({ key: `${taskId}:reminder:3`, to: ['desk@provider.example'], subject: 'Reminder' });
+    await outbox.claimCommit(`${taskId}:reminder:3`, null);
+    await activities.remindTask({ taskId, key: `${taskId}:reminder:3` });
+    expect(await outbox.find(`${taskId}:reminder:3`)).toMatchObject({
+      sentAt: null,
+      committedAt: expect.any(Date),
+    });
     expect(await failureType(activities.remindTask({ taskId: randomUUID(), key: 'x' }))).toBe(
       'TASK.NOT_FOUND',
     );

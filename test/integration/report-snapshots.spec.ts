@@ -164,40 +164,43 @@ describe('report snapshots (stored, insert-only, signed)', () => {
     const pdf = path.join(dir, 'report.pdf');
     fs.writeFileSync(json, firstJson);
     fs.writeFileSync(pdf, firstPdf);
-    expect(await verifyReport([json, '--keys', keys])).toMatchObject({
-      code: 0,
-      out: expect.stringContaining('signed by key 2026-11'),
-    });
-    expect(await verifyReport([pdf, '--keys', keys])).toMatchObject({ code: 0 });
-
     const tamperedJson = Buffer.from(firstJson);
     const at = tamperedJson.indexOf('desk:lead') + 5;
     tamperedJson[at] = 'L'.charCodeAt(0);
-    fs.writeFileSync(json, tamperedJson);
-    expect(await verifyReport([json, '--keys', keys])).toMatchObject({ code: 65 });
+    const badJson = path.join(dir, 'tampered.json');
+    fs.writeFileSync(badJson, tamperedJson);
     const tamperedPdf = Buffer.from(firstPdf);
     tamperedPdf[Math.floor(tamperedPdf.length / 2)] ^= 1;
-    fs.writeFileSync(pdf, tamperedPdf);
-    expect(await verifyReport([pdf, '--keys', keys])).toMatchObject({
-      code: 65,
-      out: expect.stringContaining('NOT verified'),
-    });
+    const badPdf = path.join(dir, 'tampered.pdf');
+    fs.writeFileSync(badPdf, tamperedPdf);
+
+    // Four processes that share nothing but the key file: at the same time rather than one after the other.
+    const [good, goodPdf, changedJson, changedPdf] = await Promise.all(
+      [json, pdf, badJson, badPdf].map((file) => verifyReport([file, '--keys', keys])),
+    );
+    expect(good).toMatchObject({ code: 0, out: expect.stringContaining('signed by key 2026-11') });
+    expect(goodPdf).toMatchObject({ code: 0 });
+    expect(changedJson).toMatchObject({ code: 65 });
+    expect(changedPdf).toMatchObject({ code: 65, out: expect.stringContaining('NOT verified') });
   }, 120_000);
 
   it('against the API, the CLI names the fields that differ from the stored snapshot', async () => {
     const json = path.join(dir, 'compare.json');
     fs.writeFileSync(json, firstJson);
-    expect(await verifyReport([json, '--api', oldApi, '--token', token])).toMatchObject({
-      code: 0,
-      out: expect.stringContaining('matches the stored snapshot'),
-    });
     const changed = {
       ...first,
       case: { ...first.case, openedBy: 'desk:someone-else' },
       summary: { ...first.summary, notices: 0 },
     };
-    fs.writeFileSync(json, JSON.stringify(changed, null, 2));
-    const res = await verifyReport([json, '--api', oldApi, '--token', token]);
+    const changedJson = path.join(dir, 'compare-changed.json');
+    fs.writeFileSync(changedJson, JSON.stringify(changed, null, 2));
+    const [same, res] = await Promise.all(
+      [json, changedJson].map((file) => verifyReport([file, '--api', oldApi, '--token', token])),
+    );
+    expect(same).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('matches the stored snapshot'),
+    });
     expect(res.code).toBe(65);
     expect(res.out).toContain('NOT verified');
     expect(res.out).toMatch(/differs from the stored snapshot \S+ in: case\.openedBy, summary\.notices\n/);

@@ -114,7 +114,12 @@ describe('customer standing and termination through the API (demo timers)', () =
   });
 
   it('bad faith → a case at once → legal approves by API → notice → decommissioned → customer terminated, prefixes ended', async () => {
-    const { customer } = await storeCustomer(db, { policyProfile: 'demo', language: 'nl' });
+    // 20 days of 1 s: the demo reminder, 10 s before the end, still comes well after the letters sent at the approval.
+    const { customer } = await storeCustomer(db, {
+      policyProfile: 'demo',
+      language: 'nl',
+      noticePeriodDays: 20,
+    });
     await http()
       .post(`/v1/customers/${customer.id}/standing/events`)
       .send({ type: 'bad_faith', by: 'desk:lead', reason: 'weigert structureel meldingen af te handelen' })
@@ -150,6 +155,7 @@ describe('customer standing and termination through the API (demo timers)', () =
       notice: null,
       terminationCase: { id: caseId },
     });
+    const approving = Date.now();
     await http()
       .post(`/v1/tasks/${review.id}/complete`)
       .send({ outcome: 'approve', by: 'legal:m.devries', note: 'the finding stands' })
@@ -162,7 +168,8 @@ describe('customer standing and termination through the API (demo timers)', () =
         },
       (c) => c.status === 'notice_period',
     );
-    expect(Date.parse(noticed.effectiveAt as string)).toBeGreaterThan(Date.now() + 10_000); // 30 days of 1 s
+    // The notice period runs from the approval: 20 days of 1 s.
+    expect(Date.parse(noticed.effectiveAt as string)).toBeGreaterThanOrEqual(approving + 20_000);
     // The case's status is written before the customer's: wait for the second too.
     await eventually(
       async () => (await http().get(`/v1/customers/${customer.id}`)).body.status as string,

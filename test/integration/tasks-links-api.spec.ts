@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { DataSource } from 'typeorm';
 import { temporalDataConverter } from '@takedown/config';
 import { AppConfig } from '@takedown/api/app-config';
@@ -17,6 +18,7 @@ import { WorkerSettings } from '@takedown/worker/worker-settings';
 import type { TaskAssignee, TaskKind } from '@takedown/domain';
 import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { authorizedHttp, type Http } from '../support/api';
+import { SERVER_INPUTS, cachedBuild } from '../support/build-cache';
 import { allAtOnce } from '../support/db-barrier';
 import { testEnv } from '../support/env';
 import { storeNotice } from '../support/notices';
@@ -52,17 +54,7 @@ describe('tasks API and signed links', () => {
       connection,
       taskQueue,
       dataConverter: temporalDataConverter(env),
-      workflowsPath: require.resolve(path.join(__dirname, 'fixtures', 'signal-recorder.workflow.ts')),
-      bundlerOptions: {
-        webpackConfigHook: (config) => {
-          // Merged: the SDK's own aliases (payload converter and the like) are in there already.
-          config.resolve = {
-            ...config.resolve,
-            alias: { ...(config.resolve?.alias as Record<string, string>), ...tsconfigAliases() },
-          };
-          return config;
-        },
-      },
+      workflowBundle: { codePath: await recorderBundle() },
     });
     running = worker.run();
     clientConnection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
@@ -447,3 +439,32 @@ describe('tasks API and signed links', () => {
     ]);
   });
 });
+
+const RECORDER = path.join(__dirname, 'fixtures', 'signal-recorder.workflow.ts');
+
+/** The stand-in workflow bundled once per state of its sources, as the real workflows are (global-setup.ts). */
+async function recorderBundle(): Promise<string> {
+  const inputs = {
+    ...SERVER_INPUTS,
+    files: [...SERVER_INPUTS.files, path.relative(path.join(__dirname, '..', '..'), RECORDER)],
+  };
+  const dir = await cachedBuild(
+    'signal-recorder-bundle',
+    async (into) => {
+      const { code } = await bundleWorkflowCode({
+        workflowsPath: RECORDER,
+        webpackConfigHook: (config) => {
+          // Merged: the SDK's own aliases (payload converter and the like) are in there already.
+          config.resolve = {
+            ...config.resolve,
+            alias: { ...(config.resolve?.alias as Record<string, string>), ...tsconfigAliases() },
+          };
+          return config;
+        },
+      });
+      fs.writeFileSync(path.join(into, 'bundle.js'), code);
+    },
+    inputs,
+  );
+  return path.join(dir, 'bundle.js');
+}

@@ -106,8 +106,22 @@ describe('Temporal server with PostgreSQL persistence', () => {
     temporal = await start();
     const again = await Connection.connect({ address: temporal.address });
     try {
-      const description = await new Client({ connection: again }).workflow.getHandle(workflowId).describe();
-      expect(description.status.name).toBe('RUNNING');
+      // The frontend listens before the history service has joined its ring: until then a read answers UNAVAILABLE
+      // ("Not enough hosts to serve the request"), which is the server starting, not the workflow lost.
+      const handle = new Client({ connection: again }).workflow.getHandle(workflowId);
+      const status = await eventually(
+        () =>
+          handle.describe().then(
+            (d) => d.status.name,
+            (err: Error) =>
+              /not enough hosts/i.test(`${err.message} ${(err.cause as Error | undefined)?.message}`)
+                ? 'starting'
+                : err.message,
+          ),
+        (s) => s !== 'starting',
+        60_000,
+      );
+      expect(status).toBe('RUNNING');
     } finally {
       await again.close();
     }

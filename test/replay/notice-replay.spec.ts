@@ -94,7 +94,7 @@ describe('replay of saved notice histories', () => {
     const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
 
     it('replays histories from before it, whose notices took five activities to their first wait', () => {
-      const before = notices.filter((h) => !/^notice-v[5-7]-/.test(h.workflowId));
+      const before = notices.filter((h) => !/^notice-v[5-8]-/.test(h.workflowId));
       expect(before.length).toBeGreaterThanOrEqual(8);
       for (const h of before) expect(patchesIn(h.history)).not.toContain('intake-in-fewer-steps');
       expect(activities(named('notice-v1-removed-in-time')).slice(0, 5)).toEqual([
@@ -134,7 +134,7 @@ describe('replay of saved notice histories', () => {
       'urgent-at-receipt',
     ];
     const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
-    const before = notices.filter((h) => !/^notice-v[67]-/.test(h.workflowId));
+    const before = notices.filter((h) => !/^notice-v[6-8]-/.test(h.workflowId));
 
     it('replays histories from before it, which never went through its patches', () => {
       expect(before.length).toBeGreaterThanOrEqual(11);
@@ -196,6 +196,34 @@ describe('replay of saved notice histories', () => {
         return type ? [type] : [];
       });
       expect(activities).toContain('sendSuspensionStatement');
+    });
+  });
+
+  describe('a false claim after the suspension request leaves the notice with the NOC (patch still-online-keeps-suspension)', () => {
+    /** The states the run's recordEvent activities put the notice in, in order. */
+    const states = (id: string) =>
+      (named(id).events ?? []).flatMap((e) => {
+        const attrs = e.activityTaskScheduledEventAttributes;
+        if (attrs?.activityType?.name !== 'recordEvent') return [];
+        const input = JSON.parse(Buffer.from(attrs.input!.payloads![0].data!).toString()) as {
+          type: string;
+          state?: string;
+        };
+        return input.type === 'still_online' ? [input.state] : [];
+      });
+
+    it('replays the run recorded before it, whose rejected claim went back to escalated', () => {
+      expect(patchesIn(named('notice-v7-false-claim-after-suspension'))).not.toContain(
+        'still-online-keeps-suspension',
+      );
+      expect(states('notice-v7-false-claim-after-suspension')).toEqual(['escalated']);
+    });
+
+    it('replays one recorded since, whose rejected claim stays at the suspension request', () => {
+      expect(patchesIn(named('notice-v8-false-claim-after-suspension'))).toContain(
+        'still-online-keeps-suspension',
+      );
+      expect(states('notice-v8-false-claim-after-suspension')).toEqual(['suspension_requested']);
     });
   });
 

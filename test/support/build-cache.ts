@@ -7,23 +7,40 @@ const CACHE = path.join(ROOT, '.cache', 'test-builds');
 /** Builds of other sources are dropped beyond these many (each is a few MB). */
 const KEEP = 3;
 
-/** What a build depends on: the project's TypeScript outside the console, its configs and the installed packages. */
-const INPUTS = ['apps', 'libs', 'workflows'];
-const FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'test/support/stack-probe.ts'];
+/** What a build depends on: folders walked for sources, folders skipped on the way, and single files. */
+export interface BuildInputs {
+  dirs: string[];
+  skip: string[];
+  files: string[];
+}
+
+/** The server side: the project's TypeScript outside the console, its configs and the installed packages. */
+export const SERVER_INPUTS: BuildInputs = {
+  dirs: ['apps', 'libs', 'workflows'],
+  skip: [path.join('apps', 'console')],
+  files: [
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'package-lock.json',
+    'test/support/stack-probe.ts',
+    'bench/floor-worker.ts',
+    'bench/floor.workflow.ts',
+  ],
+};
 
 /** A digest of every input file's path and content: a changed, added or removed file gives another build. */
-export function sourceDigest(): string {
+export function sourceDigest(inputs: BuildInputs = SERVER_INPUTS): string {
   const hash = createHash('sha256');
-  const files: string[] = [...FILES];
+  const files: string[] = [...inputs.files];
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true })) {
       const rel = path.join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules' && rel !== path.join('apps', 'console')) walk(rel);
-      } else if (/\.(ts|js|mjs|json)$/.test(entry.name)) files.push(rel);
+        if (entry.name !== 'node_modules' && !inputs.skip.includes(rel)) walk(rel);
+      } else if (/\.(ts|tsx|js|mjs|json|css|html|svg)$/.test(entry.name)) files.push(rel);
     }
   };
-  INPUTS.forEach(walk);
+  inputs.dirs.forEach(walk);
   for (const file of files.sort()) {
     hash.update(`${file}\0`);
     hash.update(fs.readFileSync(path.join(ROOT, file)));
@@ -37,8 +54,12 @@ export function sourceDigest(): string {
  * `npm test` skips webpack and tsc). Made in a folder of its own and renamed into place, so two lanes starting
  * together never see half a build; the slower one's copy is thrown away.
  */
-export async function cachedBuild(name: string, make: (dir: string) => Promise<void>): Promise<string> {
-  const final = path.join(CACHE, `${name}-${sourceDigest()}`);
+export async function cachedBuild(
+  name: string,
+  make: (dir: string) => Promise<void>,
+  inputs: BuildInputs = SERVER_INPUTS,
+): Promise<string> {
+  const final = path.join(CACHE, `${name}-${sourceDigest(inputs)}`);
   if (fs.existsSync(final)) {
     const now = new Date();
     fs.utimesSync(final, now, now);

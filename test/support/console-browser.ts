@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, ensureChromium } from './chromium';
+import { buildConsoleOnce } from './console-build';
+import { startListeningSystem, type ListeningSystem } from './listening-system';
 import { screenshotDir } from './screenshots';
 
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -14,12 +17,35 @@ export interface OpenTab {
   expectErrors: (text: RegExp) => void;
 }
 
-/** A new browser tab with its own sessionStorage, recording every console error and page error. */
-export async function openTab(browser: Browser, width = 1280): Promise<OpenTab> {
+/**
+ * The console as `npm run build` builds it, served by the real stack (API listening on loopback, worker, SMTP
+ * capture) started with `overrides`, and a headless Chromium to open it in.
+ */
+export async function startConsoleSystem(
+  overrides: Record<string, string> = {},
+): Promise<{ system: ListeningSystem; browser: Browser }> {
+  const build = buildConsoleOnce();
+  const executablePath = await ensureChromium((line) => process.stderr.write(`[chromium] ${line}\n`));
+  await build;
+  const system = await startListeningSystem(overrides);
+  try {
+    return { system, browser: await chromium.launch({ executablePath, args: CHROMIUM_ARGS }) };
+  } catch (err) {
+    await system.stop();
+    throw err;
+  }
+}
+
+/**
+ * A new browser tab with its own sessionStorage, recording every console error and page error; `locale` sets the
+ * browser's language and formats (the portal speaks the browser's language until it knows the customer's).
+ */
+export async function openTab(browser: Browser, width = 1280, locale?: string): Promise<OpenTab> {
   const context = await browser.newContext({
     viewport: { width, height: 900 },
     timezoneId: 'Europe/Amsterdam',
     acceptDownloads: true,
+    locale,
   });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -52,9 +78,13 @@ const SCREENSHOTS = screenshotDir();
 export async function screenshots(page: Page, name: string): Promise<void> {
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: 900 });
-    // The navigation slides away below 48em (a 200 ms transition): shoot when it is done.
-    await page.waitForTimeout(500);
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+    // The navigation slides away below 48em (a 200 ms transition): the screenshot fast-forwards it to its end
+    // instead of waiting it out.
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, `${name}-${width}.png`),
+      fullPage: true,
+      animations: 'disabled',
+    });
   }
   await page.setViewportSize({ width: 1280, height: 900 });
 }

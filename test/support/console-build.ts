@@ -2,36 +2,79 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { cachedBuild, sourceDigest, type BuildInputs } from './build-cache';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+/** Where the API finds the console (apps/api/src/console/serve-console.ts), as after `npm run build`. */
+const SERVED = path.join(ROOT, 'dist', 'console');
+/** Written into a placed build: the digest of the sources it was made from. */
+const MARK = '.sources';
+
+/** The console's own sources and what its build reads beside them. */
+const CONSOLE_INPUTS: BuildInputs = {
+  dirs: [path.join('apps', 'console'), 'libs'],
+  skip: [],
+  files: ['package-lock.json', 'tsconfig.json'],
+};
 
 /**
- * Builds the web console into dist/console as `npm run build` does (production React), once per test run: the
- * browser tests of several jest workers would otherwise empty the folder under each other's API. The first caller
- * builds (a lock file created with O_EXCL in the run's folder); the others wait for its marker.
+ * The web console as `npm run build` builds it (production React), made once for the current sources and kept in
+ * .cache for later runs: both test lanes and the bundle-size test use the same build.
+ */
+export function consoleBuild(): Promise<string> {
+  return cachedBuild(
+    'console',
+    (into) =>
+      promisify(execFile)(
+        path.join(ROOT, 'node_modules', '.bin', 'vite'),
+        [
+          'build',
+          '--config',
+          'apps/console/vite.config.ts',
+          '--outDir',
+          into,
+          '--emptyOutDir',
+          '--logLevel',
+          'warn',
+        ],
+        // jest sets NODE_ENV=test, with which Vite would bundle React's development build.
+        { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' } },
+      ).then(() => undefined),
+    CONSOLE_INPUTS,
+  );
+}
+
+/**
+ * Puts the console build of the current sources where the API serves it, unless it is there already. The copy is
+ * made beside the served folder and renamed into place, so that a lane never serves half a build; when both lanes
+ * place the same build at once, the second finds the first's in place and keeps it.
  */
 export async function buildConsoleOnce(): Promise<void> {
-  const dir = process.env.TAKEDOWN_TEST_DIR;
-  if (!dir)
-    throw new Error('the test stack is not running: integration tests run under jest project "integration"');
-  const lock = path.join(dir, 'console-build.lock');
-  const done = path.join(dir, 'console-build.done');
+  const digest = sourceDigest(CONSOLE_INPUTS);
+  if (placedDigest() === digest) return;
+  const build = await consoleBuild();
+  // A clean checkout has no dist/ until a build or `npm start` makes it: CI runs the tests on one.
+  fs.mkdirSync(path.dirname(SERVED), { recursive: true });
+  const copy = fs.mkdtempSync(`${SERVED}.tmp-`);
+  const old = `${copy}.old`;
   try {
-    fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    for (const until = Date.now() + 300_000; !fs.existsSync(done);) {
-      if (Date.now() > until)
-        throw new Error('the console build of another test worker did not finish in 5 min');
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    return;
+    fs.cpSync(build, copy, { recursive: true });
+    fs.writeFileSync(path.join(copy, MARK), digest);
+    fs.chmodSync(copy, 0o755); // mkdtemp makes it 0700; the served folder should look like any other
+    if (fs.existsSync(SERVED)) fs.renameSync(SERVED, old);
+    fs.renameSync(copy, SERVED);
+  } catch (error) {
+    if (placedDigest() !== digest) throw error;
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+    fs.rmSync(old, { recursive: true, force: true });
   }
-  await promisify(execFile)(
-    path.join(ROOT, 'node_modules', '.bin', 'vite'),
-    ['build', '--config', 'apps/console/vite.config.ts', '--logLevel', 'warn'],
-    // jest sets NODE_ENV=test, with which Vite would bundle React's development build.
-    { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' } },
-  );
-  fs.writeFileSync(done, '');
+}
+
+function placedDigest(): string | undefined {
+  try {
+    return fs.readFileSync(path.join(SERVED, MARK), 'utf8');
+  } catch {
+    return undefined;
+  }
 }

@@ -14,6 +14,8 @@ interface CustomerOptions {
   language?: CustomerLanguage;
   policyProfile?: string;
   timeZone?: string;
+  /** The contract's notice period (default 30 days: 30 s under the demo profile's one-second days). */
+  noticePeriodDays?: number;
 }
 
 /** A customer with a contract (policy profile), an abuse contact and a /24 of its own, as the inventory would hold. */
@@ -79,7 +81,7 @@ async function saveCustomer(
   await tx.save(ContractEntity, {
     customerId: customer.id,
     startsOn: '2024-01-01',
-    noticePeriodDays: 30,
+    noticePeriodDays: opts.noticePeriodDays ?? 30,
     immediateTerminationForIllegalContent: true,
     policyProfile: opts.policyProfile ?? 'default',
   });

@@ -7,13 +7,16 @@ export async function eventually<T>(
   done: (value: T) => boolean,
   timeoutMs = 30_000,
 ): Promise<T> {
-  const until = Date.now() + timeoutMs;
+  const started = Date.now();
   let last: T;
-  for (let delay = 25; ; delay = Math.min(delay * 2, 500)) {
+  for (;;) {
     last = await probe();
     if (done(last)) return last;
-    if (Date.now() > until)
+    const waited = Date.now() - started;
+    if (waited > timeoutMs)
       throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, delay));
+    // A fifth of the time waited so far (25 to 500 ms): a change after a second is seen within about 200 ms, where
+    // a delay doubling from 25 ms had reached 500 ms by then; a long wait is polled no harder than before.
+    await new Promise((r) => setTimeout(r, Math.min(500, Math.max(25, waited / 5))));
   }
 }

@@ -41,6 +41,20 @@ export default async function globalSetup(): Promise<void> {
   const bundle = path.join((bundled as PromiseFulfilledResult<string>).value, 'workflow-bundle.js');
   const build = (built as PromiseFulfilledResult<string>).value;
   globalThis.__takedownStack = { stack, dir };
+  // A lane stopped from outside (run-p stops the other lanes when one fails, or Ctrl-C) never reaches globalTeardown:
+  // without this its PostgreSQL and Temporal server would outlive it.
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`[test-stack] ${signal}: stopping the stack\n`);
+      void stack.stop().finally(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+        process.exit(code);
+      });
+    });
+  }
   process.env.DATABASE_URL = stack.databaseUrl;
   process.env.TEMPORAL_ADDRESS = stack.temporalAddress;
   process.env.SMTP_URL = stack.smtpUrl;

@@ -61,7 +61,12 @@ export async function noticeScenario<T>(
       taskQueue,
     });
     const result = await body(handle, rec).catch(async (err: unknown) => {
-      await handle.terminate('scenario failed').catch(() => undefined);
+      // The Java test server can hang a terminate that meets a workflow task in flight (temporalio/sdk-java#3088);
+      // the body's own failure is the one to report, so the terminate gets a few seconds and no more.
+      await Promise.race([
+        handle.terminate('scenario failed').catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
+      ]);
       throw err;
     });
     const outcome = await handle.result();

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
-import { ensureJavaTestServer } from './test-server';
+import { ensureJavaTestServer, standInPath, startJavaTestServer, stopTestServerPool } from './test-server';
 
 export interface TimeSkipping {
   /** The current test's environment (client, native connection, skipped clock). */
@@ -13,8 +13,8 @@ export interface TimeSkipping {
 /**
  * Registers the hooks that give every test of the file a Java time-skipping test server of its own. A workflow left
  * running by one test (its worker gone) would otherwise hold the shared clock at its next timer and stall the next
- * test's skipped hours. While a test runs, the next test's server starts (a JVM takes seconds to listen), so a test
- * waits for its server only when the previous test was quicker than that. Call it at the top of a `describe`.
+ * test's skipped hours. The servers of a file share one JVM (`startJavaTestServer`), and while a test runs the next
+ * test's server starts. Call it at the top of a `describe`.
  */
 export function timeSkippingPerTest(): TimeSkipping {
   let server: string;
@@ -43,6 +43,7 @@ export function timeSkippingPerTest(): TimeSkipping {
     const unused = next;
     next = undefined;
     await unused?.then((env) => env.teardown()).catch(() => undefined);
+    await stopTestServerPool();
   }, 60_000);
   return {
     get env(): TestWorkflowEnvironment {
@@ -52,19 +53,23 @@ export function timeSkippingPerTest(): TimeSkipping {
   };
 }
 
-/** A Java time-skipping test server from `ensureJavaTestServer()`'s executable. */
+/**
+ * A Java time-skipping test server from `ensureJavaTestServer()`'s executable, started here (`startJavaTestServer`)
+ * and handed to the SDK running, so that the SDK's 5 s for a server to listen never applies (a JVM on a saturated
+ * machine can take longer). Its teardown stops the server too; `stopTestServerPool()` stops the JVM.
+ */
 export async function startTimeSkipping(server: string): Promise<TestWorkflowEnvironment> {
-  // The SDK gives the JVM five seconds to listen; on a saturated machine (three test lanes beside other work) it can
-  // take longer, several times in a row. Try again, after a pause that lets the load pass.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await TestWorkflowEnvironment.createTimeSkipping({
-        server: { executable: { type: 'existing-path', path: server } },
-      });
-    } catch (err) {
-      if (attempt === 6 || !/did not start within/.test((err as Error).message)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 2_000 * attempt));
-    }
+  const started = await startJavaTestServer(server);
+  try {
+    const env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: standInPath(server) }, port: started.port },
+    });
+    const teardown = env.teardown.bind(env);
+    env.teardown = () => teardown().finally(() => started.stop());
+    return env;
+  } catch (err) {
+    await started.stop();
+    throw err;
   }
 }
 

@@ -1,39 +1,20 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
+import { consoleBuild } from '../support/console-build';
 
-const root = path.join(__dirname, '..', '..');
 const BUDGET_BYTES = 250 * 1024;
 
 /**
  * The console's first load: the entry chunk and what it imports statically, gzip-compressed, as the build prints
- * it (apps/console/vite.config.ts writes the figure to initial-js.json). Pages other than the queue are lazy.
+ * it (apps/console/vite.config.ts writes the figure to initial-js.json), in the build the browser tests serve. Pages
+ * other than the queue are lazy.
  */
 describe('the console bundle', () => {
   let outDir: string;
 
   beforeAll(async () => {
-    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'takedown-console-'));
-    await promisify(execFile)(
-      path.join(root, 'node_modules', '.bin', 'vite'),
-      [
-        'build',
-        '--config',
-        'apps/console/vite.config.ts',
-        '--outDir',
-        outDir,
-        '--emptyOutDir',
-        '--logLevel',
-        'warn',
-      ],
-      // jest sets NODE_ENV=test, with which Vite would bundle React's development build.
-      { cwd: root, env: { ...process.env, NODE_ENV: 'production' } },
-    );
+    outDir = await consoleBuild();
   }, 300_000);
-
-  afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
 
   it('loads at most 250 kB of JavaScript (gzip) at first', () => {
     const initial = JSON.parse(fs.readFileSync(path.join(outDir, 'initial-js.json'), 'utf8')) as {

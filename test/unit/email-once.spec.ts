@@ -33,6 +33,10 @@ class MemoryOutbox implements EmailOutbox {
     const row = this.rows.get(key)!;
     if (!row.sentAt) row.committedAt = null;
   }
+  async withdraw(key: string): Promise<void> {
+    const row = this.rows.get(key);
+    if (row && !row.committedAt && !row.sentAt) this.rows.delete(key);
+  }
 }
 
 /** A mail server whose next answers are scripted; it asks the commit point as the real mailer does. */

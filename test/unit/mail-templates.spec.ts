@@ -117,6 +117,20 @@ describe('customer notice email', () => {
     expect(newYork.subject).toContain('03:14 (America/New_York)');
   });
 
+  it('keeps each language and zone apart when emails to several customers are written one after another', () => {
+    const tenant = (timeZone: string) => ({ name: 'Tenant', reference: 'C-3001', timeZone });
+    const deadlines = [
+      notice({ language: 'nl', customer: tenant('Europe/Amsterdam') }),
+      notice({ language: 'en', customer: tenant('Europe/Amsterdam') }),
+      notice({ language: 'nl', customer: tenant('America/New_York') }),
+      notice({ language: 'nl', customer: tenant('Europe/Amsterdam') }),
+    ].map((input) => /(?:Termijn|Deadline): (.*)/.exec(customerNoticeEmail(input).text)?.[1]);
+    expect(deadlines[0]).toBe('zaterdag 21 november 2026 om 09:14 (Europe/Amsterdam)');
+    expect(deadlines[1]).toMatch(/^Saturday,? 21 November 2026 at 09:14 \(Europe\/Amsterdam\)$/);
+    expect(deadlines[2]).toBe('zaterdag 21 november 2026 om 03:14 (America/New_York)');
+    expect(deadlines[3]).toBe(deadlines[0]);
+  });
+
   it('says it is a reminder when it is one', () => {
     expect(customerNoticeEmail(notice({ kind: 'reminder' })).subject).toMatch(/^\[Takedown\] Reminder: /);
     expect(customerNoticeEmail(notice({ kind: 'reminder', language: 'nl' })).text).toContain(

@@ -5,31 +5,11 @@ import {
   verifyReport,
   type TerminationReport,
 } from '@takedown/reports';
+import { terminationReport } from '../support/termination-report';
 
 const URL_HASH_KEY = { kid: 'test', secret: Buffer.from('a test key of thirty-two characters or more') };
 
-const REPORT: TerminationReport = {
-  format: 'takedown.termination-report',
-  version: 2,
-  snapshotId: 'd0000000-0000-4000-8000-000000000001',
-  generatedAt: '2026-11-29T10:00:00.000Z',
-  case: {
-    id: 'c0000000-0000-4000-8000-000000000001',
-    status: 'terminated',
-    openedBy: 'desk:lead',
-    reason: 'bad faith',
-    openedAt: '2026-10-01T10:00:00.000Z',
-    effectiveAt: '2026-10-31T10:00:00.000Z',
-    closedAt: '2026-11-02T10:00:00.000Z',
-  },
-  customer: {
-    id: 'x',
-    reference: 'C-1001',
-    name: 'Tenant A',
-    contractType: 'colocation',
-    status: 'terminated',
-    language: 'nl',
-  },
+const REPORT = terminationReport({
   contract: {
     startsOn: '2024-01-01',
     noticePeriodDays: 30,
@@ -44,7 +24,6 @@ const REPORT: TerminationReport = {
     byOutcome: { removed_late: 1 },
     medianTimeToRemovalSeconds: 90000,
   },
-  standing: { level: 'termination_case', history: [] },
   notices: [
     {
       id: 'n1',
@@ -65,9 +44,7 @@ const REPORT: TerminationReport = {
     },
   ],
   timeline: [],
-  decisions: [],
-  statementsOfReasons: [],
-};
+});
 
 describe('termination report digest', () => {
   it('canonical JSON sorts keys at every depth, so key order does not change the digest', () => {

@@ -258,6 +258,13 @@ describe('appeal workflow (time skipping)', () => {
         async () => types(steps),
         (t) => t.includes('appeal_filed'),
       );
+      // Terminated only once it waits for its review (its review timer started, no workflow task in flight): the
+      // test server keeps the skipped clock locked for a workflow task that was running when its run was
+      // terminated, and the 14 days below then never pass (temporalio/sdk-java#3088, second report).
+      await eventually(
+        () => inTime.fetchHistory(),
+        (h) => (h.events ?? []).some((e) => e.timerStartedEventAttributes),
+      );
       await inTime.terminate('test done');
 
       await ts.env.sleep(14 * DAY + H);

@@ -200,9 +200,10 @@ describe('customer standing workflow (time skipping)', () => {
         id: 'desk-2',
         event: { type: 'refusal', by: 'desk:lead', reason: 'said so on the phone', at: '' },
       });
+      // The letter is an activity of its own beside the record: wait for both.
       await eventually(
-        async () => records(rec).length,
-        (c) => c === 2,
+        async () => [records(rec).length, letters(rec).length],
+        ([r, l]) => r === 2 && l === 1,
       );
       expect(rec.of('openTerminationCase')).toHaveLength(1);
       expect(rec.of('openTerminationCase')[0]).toMatchObject({ customerId: CUSTOMER, openedBy: 'desk:lead' });
@@ -330,9 +331,10 @@ describe('customer standing workflow (time skipping)', () => {
     await standing({ verifiedMeasures: ['hash_check_uploads'] }, async (h, rec) => {
       await h.signal(standingEventSignal, repeat('notice-r1', 1));
       await h.signal(standingEventSignal, repeat('notice-r1', 1));
+      // The letter is the activity after the record: wait for both.
       await eventually(
-        async () => records(rec).length,
-        (c) => c === 1,
+        async () => [records(rec).length, letters(rec).length],
+        ([r, l]) => r === 1 && l === 1,
       );
       expect(records(rec)[0].counts.contentBack).toBe(1);
       expect(letters(rec)).toEqual(['final_warning']);

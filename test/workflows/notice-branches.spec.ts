@@ -54,6 +54,10 @@ describe('notice workflow branches (time skipping)', () => {
     });
   }
 
+  // SIGNAL_CLEAR_OF_TIMERS: a sleep that ends where a timer falls due has the server fire that timer while the
+  // test's next signal arrives; the Java test server then refuses the worker's completion of that workflow task
+  // ("invalid history builder state for action") and never hands the task out again, so the notice hangs. Sleeps
+  // here end between the workflow's timers (the reminders of tasks opened at 24 h and 28 h fall due 2 h later).
   // The Java test server can fail a workflow task when a query lands mid-task, so progress is read from what the
   // workflow reported through its activities; the status query is asked only while the workflow is idle.
   let current: ReturnType<typeof recordingActivities>;
@@ -175,12 +179,37 @@ describe('notice workflow branches (time skipping)', () => {
       await ts.env.sleep(20 * H);
       await h.signal(customerResponseSignal, { kind: 'removed', by: 'customer:C-1001' });
       await status(h, (x) => x.state === 'awaiting_confirmation');
-      await ts.env.sleep(10 * H);
-      // A claim is not a removal: unconfirmed, it escalated at 24 h and the NOC was asked at 28 h.
-      expect(current.status().state).toBe('suspension_requested');
+      // To +29 h: past the NOC's 28-hour step, short of the task reminders due at +30 h (see SIGNAL_CLEAR_OF_TIMERS).
+      await ts.env.sleep(9 * H);
+      // A claim is not a removal: unconfirmed, it escalated at 24 h and the NOC was asked at 28 h. The sleep can
+      // return before the workflow has reported its 28-hour step: so wait for it.
+      await status(h, (x) => x.state === 'suspension_requested');
       await h.signal(confirmRemovalSignal, { by: 'source:hotline' });
     });
     expect(outcome).toBe('removed_in_time');
+  });
+
+  it('a removal claim found false after the suspension was requested leaves the notice with the NOC, not back at escalated', async () => {
+    const { outcome, rec } = await scenario(
+      { record: 'notice-v8-false-claim-after-suspension' },
+      async (h) => {
+        await ts.env.sleep(20 * H);
+        await h.signal(customerResponseSignal, { kind: 'removed', by: 'customer:C-1001' });
+        await status(h, (x) => x.state === 'awaiting_confirmation');
+        // Unconfirmed: escalated at 24 h, the NOC asked at 28 h; to +29 h, clear of the reminders due at +30 h.
+        await ts.env.sleep(9 * H);
+        await status(h, (x) => x.state === 'suspension_requested');
+        await h.signal(stillOnlineSignal, { by: 'source:hotline', reason: 'still there at 06:40' });
+        // Found by the fault suite: the claim's rejection put the notice back at `escalated`, where it stayed.
+        const s = await status(h, (x) => x.falseClaims === 1);
+        expect(s.state).toBe('suspension_requested');
+        await completeTask(h, s, 'noc_suspension', 'suspended');
+      },
+    );
+    expect(outcome).toBe('suspended');
+    expect(rec.events()).toEqual(
+      expect.arrayContaining(['removal_claimed', 'escalated', 'suspension_requested', 'still_online']),
+    );
   });
 
   it('a false removal claim is counted and puts the notice back on the deadline clock', async () => {

@@ -1,5 +1,6 @@
 import { patched } from '@temporalio/workflow';
-import { followUpAt, NEVER_PROBED } from '@takedown/domain';
+import { followUpAt } from '@takedown/domain/notice-clock';
+import { NEVER_PROBED } from '@takedown/domain/policy';
 import type { NoticeMessage } from '../messages';
 import type { NoticeRun } from './state';
 import { now, type NoticeSteps } from './steps';

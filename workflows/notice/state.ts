@@ -1,11 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import {
-  reopenUntil,
-  type Category,
-  type CategoryPolicy,
-  type NoticeOutcome,
-  type NoticeState,
-} from '@takedown/domain';
+import type { Category, CategoryPolicy, NoticeOutcome, NoticeState } from '@takedown/domain';
+import { reopenUntil } from '@takedown/domain/notice-clock';
 import type { AttributedTo, ResellerInvolved } from '../activities';
 import type { NoticeMessage, NoticeStatus } from '../messages';
 import { Timeline } from '../shared/tasks';

@@ -1,16 +1,7 @@
 import { ParentClosePolicy, patched, proxyActivities, startChild } from '@temporalio/workflow';
-import {
-  deadlineAt,
-  durationToMs,
-  remindersDueBy,
-  removalOutcome,
-  taskDueMs,
-  type CategoryPolicy,
-  type NoticeOutcome,
-  type NoticeState,
-  type TaskAssignee,
-  type TaskKind,
-} from '@takedown/domain';
+import type { CategoryPolicy, NoticeOutcome, NoticeState, TaskAssignee, TaskKind } from '@takedown/domain';
+import { durationToMs } from '@takedown/domain/duration';
+import { deadlineAt, remindersDueBy, removalOutcome, taskDueMs } from '@takedown/domain/notice-clock';
 import type {
   AttributionResult,
   CustomerEmail,
@@ -436,8 +427,15 @@ export class NoticeSteps {
     run.falseClaims++;
     run.claimedAtMs = null;
     run.probeAtMs = null;
+    // The claim puts the notice back where its clock has got to. Past a suspension request that is the request:
+    // runs from before went back to `escalated`, where nothing moves them on.
+    const suspended = run.suspensionRequested && patched('still-online-keeps-suspension');
     await this.record('still_online', {
-      next: run.escalatedAtMs !== null ? 'escalated' : 'customer_notified',
+      next: suspended
+        ? 'suspension_requested'
+        : run.escalatedAtMs !== null
+          ? 'escalated'
+          : 'customer_notified',
       actor,
       reason,
       data: { falseClaims: run.falseClaims },

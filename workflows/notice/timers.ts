@@ -1,12 +1,12 @@
 import { patched } from '@temporalio/workflow';
+import type { CategoryPolicy } from '@takedown/domain';
 import {
   escalationAt,
   lastCallAt,
   leadEscalationAt,
   reminderAt,
   suspensionAt,
-  type CategoryPolicy,
-} from '@takedown/domain';
+} from '@takedown/domain/notice-clock';
 import type { NoticeRun } from './state';
 import { activities, iso, type NoticeSteps } from './steps';
 

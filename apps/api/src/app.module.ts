@@ -1,6 +1,5 @@
-import { Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
@@ -13,6 +12,8 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { redactRequestForLog } from './common/log-redaction';
 import { RateLimitModule } from './common/rate-limit';
+import { requestIdOf } from './common/request-id';
+import { RouteTable } from './common/route-table';
 import { CustomerPortalModule } from './customer-portal/customer-portal.module';
 import { CustomersModule } from './customers/customers.module';
 import { EventsModule } from './events/events.module';
@@ -22,7 +23,7 @@ import { ImportsModule } from './imports/imports.module';
 import { IntakeModule } from './intake/intake.module';
 import { LinksModule } from './links/links.module';
 import { MeModule } from './me/me.module';
-import { HttpMetricsMiddleware, MetricsModule } from './metrics/metrics.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { NoticesModule } from './notices/notices.module';
 import { OrdersModule } from './orders/orders.module';
 import { PoliciesModule } from './policies/policies.module';
@@ -35,17 +36,14 @@ import { TerminationsModule } from './terminations/terminations.module';
 import { WellKnownModule } from './well-known/well-known.module';
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   static forConfig(config: AppConfig): DynamicModule {
     // The captured mail holds live links and reported URLs, served without authentication: development only. The
     // configuration refuses MAIL_CAPTURE_DIR in production too; this holds for an AppConfig built by hand.
     const captureDir = config.env.NODE_ENV === 'production' ? undefined : config.env.MAIL_CAPTURE_DIR;
     const httpLog: PinoHttpOptions = {
       level: config.env.LOG_LEVEL,
-      genReqId: (req: IncomingMessage) => {
-        const given = req.headers['x-request-id'];
-        return typeof given === 'string' && /^[\w-]{1,100}$/.test(given) ? given : randomUUID();
-      },
+      genReqId: requestIdOf,
       // Request bodies are never logged: they carry reported URLs. Credentials neither, nor signed-link tokens.
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       serializers: { req: redactRequestForLog },
@@ -90,11 +88,10 @@ export class AppModule implements NestModule {
         MeModule,
       ],
       controllers: captureDir ? [DevMailController] : [],
-      providers: captureDir ? [{ provide: CapturedMailbox, useValue: new CapturedMailbox(captureDir) }] : [],
+      providers: [
+        RouteTable,
+        ...(captureDir ? [{ provide: CapturedMailbox, useValue: new CapturedMailbox(captureDir) }] : []),
+      ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*');
   }
 }

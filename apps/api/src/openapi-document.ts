@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { loadEnv } from '@takedown/config';
 import { AppConfig } from './app-config';
@@ -40,7 +41,10 @@ export async function deployedOpenApiDocument(): Promise<OpenAPIObject> {
   // Never connected to (preview mode): the configuration only needs them to be well-formed.
   const unused = { DATABASE_URL: 'postgres://openapi@127.0.0.1:1/openapi', TEMPORAL_ADDRESS: '127.0.0.1:1' };
   const config = new AppConfig({ ...loadEnv({ LOG_LEVEL: 'silent', ...unused }), ...unused });
-  const app = await NestFactory.create(AppModule.forConfig(config), { preview: true, logger: false });
+  const app = await NestFactory.create(AppModule.forConfig(config), new FastifyAdapter(), {
+    preview: true,
+    logger: false,
+  });
   try {
     return openApiDocument(app);
   } finally {

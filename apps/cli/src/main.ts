@@ -2,29 +2,21 @@ import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Presets, SingleBar } from 'cli-progress';
-import { DataSource } from 'typeorm';
-import {
-  cliActor,
-  appendAudit,
-  dataSourceOptions,
-  importInventory,
-  inventoryCsvRecords,
-  runMigrations,
-  type InventoryRecord,
-  type InventoryReport,
-} from '@takedown/persistence';
-import { ingestMailFromPipe } from '@takedown/api/intake/mail-pipe';
-import { importFeedFile } from '@takedown/api/intake/feed-file';
-import { FeedHeaderError } from '@takedown/intake';
+import type { InventoryRecord, InventoryReport } from '@takedown/persistence';
 import { loadEnvOrExit, withLocalStack } from '@takedown/config';
 import { DomainError, SOURCE_KINDS, type SourceKind } from '@takedown/domain';
-import { auditCommand } from './commands/audit';
-import { HASHES_USAGE, hashesCommand } from './commands/hashes';
-import { POLICY_USAGE, policyCommand } from './commands/policy';
-import { RETENTION_USAGE, retentionCommand } from './commands/retention';
-import { TOKEN_USAGE, tokenCommand } from './commands/token';
-import { VERIFY_REPORT_USAGE, verifyReportCommand } from './commands/verify-report';
+import { HASHES_USAGE, POLICY_USAGE, RETENTION_USAGE, TOKEN_USAGE, VERIFY_REPORT_USAGE } from './usage';
+
+// What a command needs (TypeORM and the entities, the intake, the report signer, the progress bar) is loaded when it
+// runs, not for every start: `takedown --help` and a usage error need none of it, and each command only its own.
+const commands = {
+  audit: () => import('./commands/audit'),
+  hashes: () => import('./commands/hashes'),
+  policy: () => import('./commands/policy'),
+  retention: () => import('./commands/retention'),
+  token: () => import('./commands/token'),
+  verifyReport: () => import('./commands/verify-report'),
+};
 
 /** Exit codes from sysexits.h, so that scripts can tell a usage error from bad data or a missing file. */
 const EXIT = { ok: 0, rowsRejected: 2, usage: 64, dataError: 65, noInput: 66, config: 78 } as const;
@@ -68,7 +60,7 @@ const COMMANDS: Command[] = [
       'Import a hash list (one MD5, SHA-1 or SHA-256 digest a line, as a hotline exports it or sha256sum writes it; ' +
       '--list names it, default the file name) and flag every notice whose reported hash is on it (hashListed). ' +
       'Importing again changes nothing. Exits 2 when some lines were rejected.',
-    run: hashesCommand,
+    run: async (args) => (await commands.hashes()).hashesCommand(args),
   },
   {
     words: ['verify-report'],
@@ -79,7 +71,7 @@ const COMMANDS: Command[] = [
       'keys (--keys: a JWKS file or the URL of /.well-known/takedown-keys); with --api (and --token or ' +
       'TAKEDOWN_API_TOKEN) also against the snapshot the API stores, naming the fields that differ. Without keys, ' +
       'a JSON is checked against its SHA-256 digest only. Exits 0 when it holds up, 65 when the file was changed.',
-    run: verifyReportCommand,
+    run: async (args) => (await commands.verifyReport()).verifyReportCommand(args),
   },
   {
     words: ['migrate'],
@@ -95,7 +87,7 @@ const COMMANDS: Command[] = [
       'Recompute the audit trail’s SHA-256 chain from the stored rows (docs/audit.md). Exits 0 with the row count ' +
       'when it is intact, 65 naming the first broken row (its id and what differs) when not. --heads FILE: the ' +
       'heads the API exported (AUDIT_HEAD_FILE), checked against AUDIT_HEAD_KEY and the chain.',
-    run: (args) => auditCommand(['verify', ...args]),
+    run: async (args) => (await commands.audit()).auditCommand(['verify', ...args]),
   },
   {
     words: ['token', 'create'],
@@ -103,27 +95,27 @@ const COMMANDS: Command[] = [
     summary:
       'Create an API token (roles: docs/auth.md) and print it once: only its hash is kept. An account_manager token ' +
       'sees that manager’s customers; a source token submits and reads as that source only.',
-    run: (args) => tokenCommand('create', args),
+    run: async (args) => (await commands.token()).tokenCommand('create', args),
   },
   {
     words: ['token', 'list'],
     usage: TOKEN_USAGE.list,
     summary:
       'List the API tokens: role and scope, active/expired/revoked, expiry, last use. Never the tokens.',
-    run: (args) => tokenCommand('list', args),
+    run: async (args) => (await commands.token()).tokenCommand('list', args),
   },
   {
     words: ['token', 'revoke'],
     usage: TOKEN_USAGE.revoke,
     summary: 'Revoke an API token at once (by the id `token list` shows). Exits 65 for an unknown id.',
-    run: (args) => tokenCommand('revoke', args),
+    run: async (args) => (await commands.token()).tokenCommand('revoke', args),
   },
   {
     words: ['policy', 'list'],
     usage: POLICY_USAGE.list,
     summary:
       'List the timer policy profiles: each version, when it takes effect, who made it, and the one in force now.',
-    run: (args) => policyCommand('list', args),
+    run: async (args) => (await commands.policy()).policyCommand('list', args),
   },
   {
     words: ['policy', 'show'],
@@ -131,7 +123,7 @@ const COMMANDS: Command[] = [
     summary:
       'Print a policy version as JSON: the one in force now, or --version N (current: the one in force now). ' +
       'Exits 65 for an unknown id or version.',
-    run: (args) => policyCommand('show', args),
+    run: async (args) => (await commands.policy()).policyCommand('show', args),
   },
   {
     words: ['policy', 'set'],
@@ -140,7 +132,7 @@ const COMMANDS: Command[] = [
       'Add the next version of a policy profile from a JSON file (as `policy show` prints it, or its categories ' +
       'alone), in effect from --effective-from (default now); notices received before keep theirs. Checked as ' +
       'POST /v1/policies is; exits 65 naming every problem, nothing stored. Audited.',
-    run: (args) => policyCommand('set', args),
+    run: async (args) => (await commands.policy()).policyCommand('set', args),
   },
   {
     words: ['retention', 'run'],
@@ -149,7 +141,7 @@ const COMMANDS: Command[] = [
       'Anonymise closed notices older than RETENTION_DAYS (RETENTION_DAYS_BY_CATEGORY) and old unprocessable mail: ' +
       'URLs to host + hash, reporter contact and mail text removed; counts, timings and evidence kept ' +
       '(docs/retention.md). Prints rows per table; --dry-run changes nothing. Run it daily.',
-    run: (args) => retentionCommand(['run', ...args]),
+    run: async (args) => (await commands.retention()).retentionCommand(['run', ...args]),
   },
   {
     words: ['ingest-mail'],
@@ -192,6 +184,7 @@ async function migrateCommand(): Promise<number> {
     );
     return EXIT.config;
   }
+  const { runMigrations } = await import('@takedown/persistence');
   const applied = await runMigrations(env.DATABASE_URL);
   process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
   return EXIT.ok;
@@ -216,6 +209,10 @@ async function importInventoryCommand(args: string[]): Promise<number> {
     );
     return EXIT.config;
   }
+  const { DataSource } = await import('typeorm');
+  const { appendAudit, cliActor, dataSourceOptions, importInventory, inventoryCsvRecords } =
+    await import('@takedown/persistence');
+  const { Presets, SingleBar } = await import('cli-progress');
   const db = await new DataSource(dataSourceOptions(env.DATABASE_URL, { logging: ['error'] })).initialize();
   const bar = new SingleBar(
     {
@@ -300,6 +297,9 @@ async function importFeedCommand(args: string[]): Promise<number> {
     );
     return EXIT.config;
   }
+  const { importFeedFile } = await import('@takedown/api/intake/feed-file');
+  const { FeedHeaderError } = await import('@takedown/intake');
+  const { Presets, SingleBar } = await import('cli-progress');
   const bar = new SingleBar(
     {
       stream: process.stderr,
@@ -352,6 +352,7 @@ async function ingestMailCommand(args: string[]): Promise<number> {
     process.stderr.write(usage());
     return EXIT.usage;
   }
+  const { ingestMailFromPipe } = await import('@takedown/api/intake/mail-pipe');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return ingestMailFromPipe(

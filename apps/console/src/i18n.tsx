@@ -37,6 +37,7 @@ const en = {
   'queue.clear': 'Clear filters',
   'queue.count': '{count} open notices',
   'queue.count.one': '1 open notice',
+  'queue.count.more': 'The first {count} open notices by deadline: filter or search to see the others',
   'queue.updating': 'Updating…',
   'queue.keys': 'j / k to move, Enter to open',
   'queue.col.timeLeft': 'Time left',
@@ -145,6 +146,8 @@ const nl: Record<MessageKey, string> = {
   'queue.clear': 'Filters wissen',
   'queue.count': '{count} openstaande meldingen',
   'queue.count.one': '1 openstaande melding',
+  'queue.count.more':
+    'De eerste {count} openstaande meldingen op termijn: filter of zoek om de andere te zien',
   'queue.updating': 'Bijwerken…',
   'queue.keys': 'j / k om te bewegen, Enter om te openen',
   'queue.col.timeLeft': 'Resterende tijd',

@@ -1,5 +1,6 @@
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { api, unwrap, type NoticeState, type NoticeSummary } from './api/client';
+import { openPage } from './queue-page';
 
 /** Every state but `closed`: the notices someone still has to act on. */
 export const OPEN_STATES: NoticeState[] = [
@@ -56,8 +57,7 @@ export function useOpenNotices(filters: QueueFilters) {
           },
         }),
       );
-      const items = page.items.filter((n) => OPEN_STATES.includes(n.state));
-      return { total: items.length, items };
+      return openPage(page, (state) => OPEN_STATES.includes(state as NoticeState));
     },
   });
 }

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from '@takedown/config';
 import { startMailCapture } from '@takedown/mail';
 import { runMigrations } from '@takedown/persistence';
 import { startEmbeddedPostgres } from './postgres';
@@ -115,4 +117,30 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
     await stopAll();
     throw err;
   }
+}
+
+/** A stack started by startThrowawayStack, with the temporary folder it keeps its data in. */
+export interface ThrowawayStack extends RunningStack {
+  dataDir: string;
+}
+
+/**
+ * A whole local stack of its own for one run (a benchmark, the fuzzer): in a new temporary folder named after
+ * `prefix`, on free ports, so that it never meets `npm start` or another run. The caller removes the folder after
+ * stop(), or keeps it to read the logs.
+ */
+export async function startThrowawayStack(opts: {
+  prefix: string;
+  temporalPersistence?: 'sqlite' | 'postgres';
+  log: (line: string) => void;
+}): Promise<ThrowawayStack> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${opts.prefix}-`));
+  opts.log(`stack in ${dataDir}`);
+  const stack = await startStack({
+    dataDir,
+    temporalPersistence: opts.temporalPersistence,
+    ports: { postgres: await freePort(), temporal: await freePort(), smtp: await freePort() },
+    log: opts.log,
+  });
+  return { ...stack, dataDir };
 }

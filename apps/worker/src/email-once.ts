@@ -28,6 +28,11 @@ export class EmailOnce {
     private readonly log: EmailOnceLog,
   ) {}
 
+  /** A step that no longer sends its email (see `EmailOutbox.withdraw`): an earlier refused attempt's row goes. */
+  withdraw(key: string): Promise<void> {
+    return this.outbox.withdraw(key);
+  }
+
   /** `sent`, `resent` after an unconfirmed earlier attempt, or false when an earlier delivery was confirmed. */
   async send(
     key: string,

@@ -236,8 +236,9 @@ export class NotificationActivitiesService implements Pick<
     if (!task?.noticeId) {
       throw ApplicationFailure.nonRetryable(`notice task ${input.taskId} does not exist`, 'TASK.NOT_FOUND');
     }
-    // Completed or cancelled meanwhile: a reminder would only confuse.
-    if (task.status !== 'open') return;
+    // Completed or cancelled meanwhile: a reminder would only confuse. An earlier attempt the mail server refused
+    // left an outbox row that nothing will send now: withdrawn, so that no one waits for it.
+    if (task.status !== 'open') return this.once.withdraw(input.key);
     const notice = await this.notice(task.noticeId);
     if (await this.sendTaskEmail(task, notice, input.key, 'reminder')) {
       this.logger.log({ taskId: task.id, key: input.key }, 'task reminder sent');
@@ -431,5 +432,10 @@ export class NotificationActivitiesService implements Pick<
     render: () => RenderedEmail | Promise<RenderedEmail>,
   ): Promise<'sent' | 'resent' | false> {
     return this.once.send(key, to, render);
+  }
+
+  /** A step that no longer sends its email: see `EmailOnce.withdraw`. */
+  withdrawEmail(key: string): Promise<void> {
+    return this.once.withdraw(key);
   }
 }

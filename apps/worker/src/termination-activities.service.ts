@@ -138,7 +138,7 @@ export class TerminationActivitiesService implements TerminationActivities {
     if (!task?.caseId) {
       throw ApplicationFailure.nonRetryable(`case task ${input.taskId} does not exist`, 'TASK.NOT_FOUND');
     }
-    if (task.status !== 'open') return;
+    if (task.status !== 'open') return this.notifications.withdrawEmail(input.key);
     const row = await this.caseRow(task.caseId);
     await this.sendTaskEmail(task, input.key, 'reminder', await this.customer(row.customer_id));
   }

@@ -2,8 +2,14 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { readOrCreateLocalKey } from './local-key';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
 import { ConfigError } from './env';
+
+/**
+ * Temporal's protobuf types, loaded with the first payload (about 140 ms of start-up): a process that loads the
+ * configuration but never seals a payload (`takedown --help`, the token commands) does without them.
+ */
+let protoModule: Promise<typeof import('@temporalio/proto')> | undefined;
+const proto = () => (protoModule ??= import('@temporalio/proto'));
 
 /** The settings key resolution reads (a subset of the validated Env, so callers pass `env` as it is). */
 export interface PayloadKeySettings {
@@ -75,6 +81,7 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
+    const { temporal } = await proto();
     return payloads.map((payload) => {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
@@ -90,6 +97,7 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
+    const { temporal } = await proto();
     return payloads.map((payload) => {
       if (text(payload.metadata?.encoding) !== ENCRYPTED_ENCODING) return payload;
       const kid = text(payload.metadata?.[KEY_ID_METADATA]);

@@ -16,3 +16,4 @@ export * from './anonymised-url';
 export * from './url-disclosure';
 export * from './dsa';
 export * from './appeal';
+export * from './member-states';

@@ -1,5 +1,6 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { IpAddress, type ContractType, type CustomerStatus } from '@takedown/domain';
+import { poolQuery } from './pool-query';
 
 export interface AttributedCustomer {
   id: string;
@@ -62,7 +63,12 @@ interface Row {
  */
 export async function attribute(db: DataSource | EntityManager, ip: string, at: Date): Promise<Attribution> {
   const address = IpAddress.parse(ip).toString();
-  const rows = (await db.query(ATTRIBUTION_SQL, [address, at.toISOString()])) as Row[];
+  const values = [address, at.toISOString()];
+  // Outside a transaction (the API's lookup), a prepared statement on the pool.
+  const rows =
+    db instanceof DataSource
+      ? await poolQuery<Row>(db, { name: 'attribute_address', text: ATTRIBUTION_SQL, values })
+      : ((await db.query(ATTRIBUTION_SQL, values)) as Row[]);
   const base = { ip: address, at: at.toISOString() };
   if (rows.length === 0) return { ...base, status: 'unattributed', customer: null, prefix: null, chain: [] };
   const chain = rows.map((r): ChainLink => ({

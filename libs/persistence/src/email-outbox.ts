@@ -19,6 +19,12 @@ export interface EmailOutbox {
   confirm(key: string, messageId: string): Promise<void>;
   /** The server refused the message: the next attempt sends without counting a resend. */
   undoCommit(key: string): Promise<void>;
+  /**
+   * The step no longer wants its email (a reminder for a task completed meanwhile): the row of an attempt that never
+   * passed its commit point goes, so that nothing waits on it. A row past its commit point stays: that email may have
+   * gone out.
+   */
+  withdraw(key: string): Promise<void>;
 }
 
 export interface OutboxEntry {
@@ -69,6 +75,13 @@ export class PgEmailOutbox implements EmailOutbox {
   async undoCommit(key: string): Promise<void> {
     await this.db.query(
       `UPDATE outbound_emails SET committed_at = NULL WHERE idempotency_key = $1 AND sent_at IS NULL`,
+      [key],
+    );
+  }
+
+  async withdraw(key: string): Promise<void> {
+    await this.db.query(
+      `DELETE FROM outbound_emails WHERE idempotency_key = $1 AND committed_at IS NULL AND sent_at IS NULL`,
       [key],
     );
   }

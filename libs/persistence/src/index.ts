@@ -41,6 +41,7 @@ export * from './transparency-report';
 export * from './notifier-receipts';
 export * from './notice-scope';
 export * from './notice-search';
+export * from './pool-query';
 export * from './notice-repository';
 export * from './task-repository';
 export * from './audit-trail';

@@ -5,8 +5,9 @@ import { CustomerEntity } from './entities/customer.entity';
 import { NoticeEntity } from './entities/notice.entity';
 import { NoticeEventEntity } from './entities/notice-event.entity';
 import { NoticeReportEntity } from './entities/notice-report.entity';
-import { onlyVisibleNotices, sourceOnly, type NoticeScope } from './notice-scope';
-import { searchKind, whereSearched } from './notice-search';
+import { sourceOnly, visibleNoticesCondition, type NoticeScope } from './notice-scope';
+import { searchCondition, searchKind } from './notice-search';
+import { poolQuery, SqlParams, statementName } from './pool-query';
 
 /** A report's identity: the same source reference twice is the same notice. */
 export interface ReportKey {
@@ -50,6 +51,48 @@ export type NewNoticeEvent = Pick<
   'noticeId' | 'type' | 'actor' | 'reason' | 'data' | 'occurredAt' | 'idempotencyKey'
 >;
 
+/** What a list of notices reads of each: what its summaries and a source's view of it show. */
+export type NoticeListRow = Pick<
+  NoticeEntity,
+  | 'id'
+  | 'sourceKind'
+  | 'sourceName'
+  | 'sourceReference'
+  | 'category'
+  | 'urls'
+  | 'ip'
+  | 'customerId'
+  | 'state'
+  | 'outcome'
+  | 'receivedAt'
+  | 'deadline'
+  | 'closedAt'
+  | 'timeToRemovalSeconds'
+  | 'policyId'
+  | 'policyVersion'
+  | 'workflowId'
+  | 'assignedTo'
+  | 'assignedToName'
+>;
+
+/** One notice with what its page shows: its timeline, its reports, its open tasks and the notices linked to it. */
+export interface NoticeDetail {
+  notice: NoticeEntity;
+  events: Pick<NoticeEventEntity, 'type' | 'actor' | 'reason' | 'data' | 'occurredAt'>[];
+  reports: Pick<
+    NoticeReportEntity,
+    | 'sourceKind'
+    | 'sourceName'
+    | 'sourceReference'
+    | 'receivedAt'
+    | 'designationReference'
+    | 'designatingAuthority'
+  >[];
+  tasks: OpenNoticeTask[];
+  /** The other notices of its host group that the scope may see, oldest first (`linked`). */
+  linked: string[];
+}
+
 /**
  * The API's reads and writes of notices and their reports and events. A write takes the transaction it is part of
  * (`tx`, from `transaction`); a read outside one uses the pool. An abstract class so that it is its own DI token and a
@@ -90,12 +133,24 @@ export abstract class NoticeRepository {
 
   /** The notice if the scope may see it (one it may not is as missing as one that does not exist). */
   abstract find(id: string, scope: NoticeScope): Promise<NoticeEntity | null>;
+  /** `find` with its timeline, reports, open tasks and linked notices; null as `find`. */
+  async detail(id: string, scope: NoticeScope): Promise<NoticeDetail | null> {
+    const notice = await this.find(id, scope);
+    if (!notice) return null;
+    const [events, reports, tasks, linked] = await Promise.all([
+      this.events(id),
+      this.reports(id),
+      this.openTasks(id),
+      notice.hostGroup ? this.linked(notice, scope) : [],
+    ]);
+    return { notice, events, reports, tasks, linked };
+  }
   /** `roles`: the reader's, for what a search may match. */
   abstract page(
     filter: NoticeFilter,
     scope: NoticeScope,
     roles: readonly Role[],
-  ): Promise<{ rows: NoticeEntity[]; total: number }>;
+  ): Promise<{ rows: NoticeListRow[]; total: number }>;
   /** The other notices of the same host group that the scope may see, oldest first. */
   abstract linked(notice: Pick<NoticeEntity, 'id' | 'hostGroup'>, scope: NoticeScope): Promise<string[]>;
   abstract events(noticeId: string): Promise<NoticeEventEntity[]>;
@@ -230,17 +285,78 @@ export class PgNoticeRepository extends NoticeRepository {
   }
 
   find(id: string, scope: NoticeScope): Promise<NoticeEntity | null> {
-    return onlyVisibleNotices(
-      this.db.getRepository(NoticeEntity).createQueryBuilder('n').where('n.id = :id', { id }),
-      scope,
-    ).getOne();
+    return this.detailOrFind(id, scope, false) as Promise<NoticeEntity | null>;
   }
+
+  override async detail(id: string, scope: NoticeScope): Promise<NoticeDetail | null> {
+    return this.detailOrFind(id, scope, true) as Promise<NoticeDetail | null>;
+  }
+
+  /**
+   * The notice and, with `withParts`, its timeline, reports, open tasks and linked notices: one statement, one round
+   * trip (the parts as JSON, their times as ISO strings, so that they read back as the entities' would).
+   */
+  private async detailOrFind(
+    id: string,
+    scope: NoticeScope,
+    withParts: boolean,
+  ): Promise<NoticeEntity | NoticeDetail | null> {
+    const p = new SqlParams();
+    const idRef = p.ref('id', id);
+    const visible = (alias: string) => {
+      const condition = visibleNoticesCondition(scope, alias, p.ref);
+      return condition ? ` AND ${condition}` : '';
+    };
+    const parts = withParts
+      ? `,
+        (SELECT coalesce(json_agg(json_build_object('type', e.type, 'actor', e.actor, 'reason', e.reason,
+                  'data', e.data, 'occurredAt', ${iso('e.occurred_at')}) ORDER BY e.occurred_at, e.id), '[]')
+           FROM notice_events e WHERE e.notice_id = n.id) AS "_events",
+        (SELECT coalesce(json_agg(json_build_object('sourceKind', r.source_kind, 'sourceName', r.source_name,
+                  'sourceReference', r.source_reference, 'receivedAt', ${iso('r.received_at')},
+                  'designationReference', r.designation_reference,
+                  'designatingAuthority', r.designating_authority) ORDER BY r.id), '[]')
+           FROM notice_reports r WHERE r.notice_id = n.id) AS "_reports",
+        (SELECT coalesce(json_agg(json_build_object('id', t.id, 'kind', t.kind, 'assignee', t.assignee,
+                  'dueAt', ${iso('t.due_at')}, 'summary', t.summary) ORDER BY t.due_at), '[]')
+           FROM tasks t WHERE t.notice_id = n.id AND t.status = 'open') AS "_tasks",
+        CASE WHEN n.host_group IS NULL THEN '[]'::json ELSE
+          (SELECT coalesce(json_agg(l.id ORDER BY l.received_at, l.id), '[]') FROM notices l
+            WHERE l.host_group = n.host_group AND l.id <> n.id${visible('l')}) END AS "_linked"`
+      : '';
+    const text = `SELECT ${this.noticeColumns()}${parts} FROM notices n WHERE n.id = ${idRef}${visible('n')}`;
+    const [row] = await poolQuery<NoticeEntity & Partial<DetailParts>>(this.db, {
+      name: statementName('notice_detail', text),
+      text,
+      values: p.values,
+    });
+    if (!row) return null;
+    if (!withParts) return row;
+    const { _events, _reports, _tasks, _linked, ...notice } = row as NoticeEntity & DetailParts;
+    return {
+      notice: notice as NoticeEntity,
+      events: _events.map((e) => ({ ...e, occurredAt: new Date(e.occurredAt) })),
+      reports: _reports.map((r) => ({ ...r, receivedAt: new Date(r.receivedAt) })),
+      tasks: _tasks.map((t) => ({ ...t, dueAt: new Date(t.dueAt) })),
+      linked: _linked,
+    };
+  }
+
+  /** Every column of a notice as its entity names it (`n.source_kind AS "sourceKind"`), read once from the mapping. */
+  private noticeColumns(): string {
+    this.columns ??= this.db
+      .getMetadata(NoticeEntity)
+      .columns.map((c) => `n.${c.databaseName} AS "${c.propertyName}"`)
+      .join(', ');
+    return this.columns;
+  }
+  private columns?: string;
 
   async page(
     q: NoticeFilter,
     scope: NoticeScope,
     roles: readonly Role[],
-  ): Promise<{ rows: NoticeEntity[]; total: number }> {
+  ): Promise<{ rows: NoticeListRow[]; total: number }> {
     const found = await this.pageOnce(q, scope, roles, false);
     // A host name on no notice's URL may still be a fragment of one (`tenant.exam`): searched again as one.
     if (found.total === 0 && q.q !== undefined && searchKind(q.q).kind === 'host') {
@@ -249,98 +365,102 @@ export class PgNoticeRepository extends NoticeRepository {
     return found;
   }
 
+  /** The page and the count of all that match, in one statement (a row with the count alone when the page is empty). */
   private async pageOnce(
     q: NoticeFilter,
     scope: NoticeScope,
     roles: readonly Role[],
     asFragment: boolean,
-  ): Promise<{ rows: NoticeEntity[]; total: number }> {
-    const qb = onlyVisibleNotices(this.db.getRepository(NoticeEntity).createQueryBuilder('n'), scope);
-    if (q.q !== undefined) whereSearched(qb, q.q, roles, scope, asFragment);
-    if (q.status) qb.andWhere('n.state = :status', { status: q.status });
-    if (q.category) qb.andWhere('n.category = :category', { category: q.category });
-    if (q.customer) qb.andWhere('n.customer_id = :customer', { customer: q.customer });
+  ): Promise<{ rows: NoticeListRow[]; total: number }> {
+    const p = new SqlParams();
+    const where: string[] = [];
+    const visible = visibleNoticesCondition(scope, 'n', p.ref);
+    if (visible) where.push(visible);
+    if (q.q !== undefined) where.push(searchCondition(q.q, roles, scope, p.ref, asFragment));
+    if (q.status) where.push(`n.state = ${p.ref('status', q.status)}`);
+    if (q.category) where.push(`n.category = ${p.ref('category', q.category)}`);
+    if (q.customer) where.push(`n.customer_id = ${p.ref('customer', q.customer)}`);
     if (q.source) {
       // A source's notices are those it reported: by another's name it would learn who else reported them.
-      if (sourceOnly(scope)) qb.andWhere(q.source === scope.source.name ? 'true' : 'false');
-      else qb.andWhere('n.source_name = :source', { source: q.source });
+      if (sourceOnly(scope)) where.push(q.source === scope.source.name ? 'true' : 'false');
+      else where.push(`n.source_name = ${p.ref('source', q.source)}`);
     }
-    if (q.assignee) qb.andWhere('n.assigned_to = :assignee', { assignee: q.assignee });
-    if (q.overdue === true) qb.andWhere(`n.state <> 'closed' AND n.deadline < now()`);
-    if (q.overdue === false) qb.andWhere(`NOT (n.state <> 'closed' AND n.deadline < now())`);
-    if (q.repeat !== undefined) qb.andWhere(`n.repeat_of IS ${q.repeat ? 'NOT ' : ''}NULL`);
+    if (q.assignee) where.push(`n.assigned_to = ${p.ref('assignee', q.assignee)}`);
+    if (q.overdue === true) where.push(`n.state <> 'closed' AND n.deadline < now()`);
+    if (q.overdue === false) where.push(`NOT (n.state <> 'closed' AND n.deadline < now())`);
+    if (q.repeat !== undefined) where.push(`n.repeat_of IS ${q.repeat ? 'NOT ' : ''}NULL`);
     if (q.customerReplied !== undefined) {
-      qb.andWhere(
+      where.push(
         `${q.customerReplied ? '' : 'NOT '}EXISTS (SELECT 1 FROM notice_events e_r WHERE e_r.notice_id = n.id
            AND e_r.type IN ('removal_claimed', 'disputed'))`,
       );
     }
     const sort = q.sort ?? '-received_at';
-    if (sort === 'time_left') {
-      // As ix_notices_time_left holds them, so that a page of the queue is read in order from the index.
-      qb.orderBy(`n.state = 'closed'`, 'ASC')
-        .addOrderBy('n.deadline', 'ASC', 'NULLS LAST')
-        .addOrderBy('n.receivedAt', 'ASC');
-    } else {
-      const column = sort.replace('-', '') === 'deadline' ? 'n.deadline' : 'n.receivedAt';
-      qb.orderBy(column, sort.startsWith('-') ? 'DESC' : 'ASC', 'NULLS LAST');
-    }
-    qb.addOrderBy('n.id', 'ASC');
-    const [rows, total] = await qb.take(q.limit).skip(q.offset).getManyAndCount();
-    return { rows, total };
+    // time_left: as ix_notices_time_left holds them, so that a page of the queue is read in order from the index.
+    const order =
+      sort === 'time_left'
+        ? `n.state = 'closed' ASC, n.deadline ASC NULLS LAST, n.received_at ASC`
+        : `${sort.replace('-', '') === 'deadline' ? 'n.deadline' : 'n.received_at'} ` +
+          `${sort.startsWith('-') ? 'DESC' : 'ASC'} NULLS LAST`;
+    const conditions = where.length ? `WHERE ${where.map((w) => `(${w})`).join(' AND ')}` : '';
+    const text = `SELECT t.total, p.* FROM (SELECT count(*)::int AS total FROM notices n ${conditions}) t
+      LEFT JOIN LATERAL (SELECT ${LIST_COLUMNS} FROM notices n ${conditions}
+                          ORDER BY ${order}, n.id ASC LIMIT ${p.ref('limit', q.limit)} OFFSET ${p.ref('offset', q.offset)}) p
+        ON true`;
+    const rows = await poolQuery<NoticeListRow & { total: number }>(this.db, {
+      // A search's text is as varied as what is searched for: only the filters' statements are kept prepared.
+      name: q.q === undefined ? statementName('notice_page', text) : undefined,
+      text,
+      values: p.values,
+    });
+    return {
+      rows: rows.filter((r) => r.id !== null).map(({ total: _, ...row }) => row),
+      total: rows[0].total,
+    };
   }
 
   async linked(notice: Pick<NoticeEntity, 'id' | 'hostGroup'>, scope: NoticeScope): Promise<string[]> {
-    const rows = await onlyVisibleNotices(
-      this.db
-        .getRepository(NoticeEntity)
-        .createQueryBuilder('n')
-        .select('n.id')
-        .where('n.host_group = :group AND n.id <> :id', { group: notice.hostGroup, id: notice.id }),
-      scope,
-    )
-      .orderBy('n.receivedAt')
-      .addOrderBy('n.id')
-      .getMany();
+    const p = new SqlParams();
+    const visible = visibleNoticesCondition(scope, 'n', p.ref);
+    const text = `SELECT n.id FROM notices n
+      WHERE n.host_group = ${p.ref('group', notice.hostGroup)} AND n.id <> ${p.ref('id', notice.id)}
+      ${visible ? `AND ${visible}` : ''} ORDER BY n.received_at, n.id`;
+    const rows = await poolQuery<{ id: string }>(this.db, { text, values: p.values });
     return rows.map((r) => r.id);
   }
 
   events(noticeId: string): Promise<NoticeEventEntity[]> {
-    return this.db
-      .getRepository(NoticeEventEntity)
-      .find({ where: { noticeId }, order: { occurredAt: 'ASC', id: 'ASC' } });
+    return poolQuery<NoticeEventEntity>(this.db, {
+      text: `SELECT id::text AS id, notice_id AS "noticeId", type, actor, reason, data, occurred_at AS "occurredAt",
+                    idempotency_key AS "idempotencyKey"
+               FROM notice_events WHERE notice_id = $1 ORDER BY occurred_at, id`,
+      values: [noticeId],
+    });
   }
 
   reports(noticeId: string): Promise<NoticeReportEntity[]> {
-    return this.db.getRepository(NoticeReportEntity).find({ where: { noticeId }, order: { id: 'ASC' } });
+    return poolQuery<NoticeReportEntity>(this.db, {
+      text: `SELECT ${REPORT_COLUMNS} FROM notice_reports r WHERE r.notice_id = $1 ORDER BY r.id`,
+      values: [noticeId],
+    });
   }
 
   reportsBy(noticeIds: string[], source: { kind: string; name: string }): Promise<NoticeReportEntity[]> {
     if (!noticeIds.length) return Promise.resolve([]);
-    return this.db
-      .getRepository(NoticeReportEntity)
-      .createQueryBuilder('r')
-      .where('r.notice_id = ANY(:ids) AND r.source_kind = :kind AND r.source_name = :name', {
-        ids: noticeIds,
-        kind: source.kind,
-        name: source.name,
-      })
-      .orderBy('r.id')
-      .getMany();
+    return poolQuery<NoticeReportEntity>(this.db, {
+      name: 'notice_reports_by_source',
+      text: `SELECT ${REPORT_COLUMNS} FROM notice_reports r
+              WHERE r.notice_id = ANY($1::uuid[]) AND r.source_kind = $2 AND r.source_name = $3 ORDER BY r.id`,
+      values: [noticeIds, source.kind, source.name],
+    });
   }
 
   async openTasks(noticeId: string): Promise<OpenNoticeTask[]> {
-    const rows = (await this.db.query(
-      `SELECT id, kind, assignee, due_at, summary FROM tasks WHERE notice_id = $1 AND status = 'open' ORDER BY due_at`,
-      [noticeId],
-    )) as { id: string; kind: TaskKind; assignee: TaskAssignee; due_at: Date; summary: string }[];
-    return rows.map((t) => ({
-      id: t.id,
-      kind: t.kind,
-      assignee: t.assignee,
-      dueAt: t.due_at,
-      summary: t.summary,
-    }));
+    return poolQuery<OpenNoticeTask>(this.db, {
+      text: `SELECT id, kind, assignee, due_at AS "dueAt", summary FROM tasks
+              WHERE notice_id = $1 AND status = 'open' ORDER BY due_at`,
+      values: [noticeId],
+    });
   }
 
   async insertMany(
@@ -393,3 +513,29 @@ export class PgNoticeRepository extends NoticeRepository {
     )) as Pick<NoticeEntity, 'id' | 'category' | 'receivedAt'>[];
   }
 }
+
+/** The parts of `detail` as its statement reads them (JSON, times as ISO strings). */
+interface DetailParts {
+  _events: (Omit<NoticeDetail['events'][number], 'occurredAt'> & { occurredAt: string })[];
+  _reports: (Omit<NoticeDetail['reports'][number], 'receivedAt'> & { receivedAt: string })[];
+  _tasks: (Omit<OpenNoticeTask, 'dueAt'> & { dueAt: string })[];
+  _linked: string[];
+}
+
+/** A time as `Date#toISOString` writes it (milliseconds, cut as a Date cuts microseconds), in JSON. */
+function iso(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
+
+/** NoticeListRow's columns. */
+const LIST_COLUMNS = `n.id, n.source_kind AS "sourceKind", n.source_name AS "sourceName",
+  n.source_reference AS "sourceReference", n.category, n.urls, n.ip, n.customer_id AS "customerId", n.state, n.outcome,
+  n.received_at AS "receivedAt", n.deadline, n.closed_at AS "closedAt",
+  n.time_to_removal_seconds AS "timeToRemovalSeconds", n.policy_id AS "policyId", n.policy_version AS "policyVersion",
+  n.workflow_id AS "workflowId", n.assigned_to AS "assignedTo", n.assigned_to_name AS "assignedToName"`;
+
+/** NoticeReportEntity's columns (its bigint id as text, as TypeORM reads it). */
+const REPORT_COLUMNS = `r.id::text AS id, r.notice_id AS "noticeId", r.source_kind AS "sourceKind",
+  r.source_name AS "sourceName", r.source_reference AS "sourceReference", r.source_contact AS "sourceContact",
+  r.designation_reference AS "designationReference", r.designating_authority AS "designatingAuthority",
+  r.received_at AS "receivedAt", r.url_positions AS "urlPositions"`;

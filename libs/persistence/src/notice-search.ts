@@ -1,6 +1,5 @@
 import { Cidr, DomainError, seesFullUrls, type Role } from '@takedown/domain';
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { sourceOnly, type NoticeScope } from './notice-scope';
+import { sourceOnly, type NoticeScope, type SqlRef } from './notice-scope';
 
 /** What a search text was taken for: the desk types it without saying which. */
 export type SearchKind = 'cidr' | 'hash' | 'host' | 'text';
@@ -35,57 +34,47 @@ export function searchKind(q: string, asFragment = false): { kind: SearchKind; v
 }
 
 /**
- * Narrows a notice query (alias `n`) to the notices `q` finds, as this reader may search them. A reader that may not
- * see a CSAM URL's path (`seesFullUrls`) searches CSAM notices by their hosts only: a fragment of the path would
- * otherwise tell it, one guess at a time, what the path holds. A source matches references of its own reports only.
+ * The condition on notices (alias `n`) that `q` finds, as this reader may search them. A reader that may not see a
+ * CSAM URL's path (`seesFullUrls`) searches CSAM notices by their hosts only: a fragment of the path would otherwise
+ * tell it, one guess at a time, what the path holds. A source matches references of its own reports only.
  */
-export function whereSearched<T extends ObjectLiteral>(
-  qb: SelectQueryBuilder<T>,
+export function searchCondition(
   q: string,
   roles: readonly Role[],
   visibility: NoticeScope,
+  ref: SqlRef,
   asFragment = false,
-): SelectQueryBuilder<T> {
+): string {
   const { kind, value } = searchKind(q, asFragment);
-  if (kind === 'cidr') return qb.andWhere('n.ip <<= CAST(:searchCidr AS inet)', { searchCidr: value });
-  const ownReports =
+  if (kind === 'cidr') return `n.ip <<= CAST(${ref('searchCidr', value)} AS inet)`;
+  const own = (alias: string) =>
     !visibility.all && visibility.source
-      ? ' AND r_q.source_kind = :visSourceKind AND r_q.source_name = :visSourceName'
+      ? ` AND ${alias}.source_kind = ${ref('visSourceKind', visibility.source.kind)}` +
+        ` AND ${alias}.source_name = ${ref('visSourceName', visibility.source.name)}`
       : '';
   // An array, not `IN (subquery)`: the reports are looked up once, and the notices by primary key, so that an OR with
   // the other conditions stays a union of index scans rather than a filter over every notice.
-  const byReference = `n.id = ANY(ARRAY(SELECT r_q.notice_id FROM notice_reports r_q WHERE r_q.source_reference = :searchText${ownReports}))`;
+  const byReference = (text: string) =>
+    `n.id = ANY(ARRAY(SELECT r_q.notice_id FROM notice_reports r_q WHERE r_q.source_reference = ${ref('searchText', text)}${own('r_q')}))`;
   if (kind === 'hash') {
-    return qb.andWhere(
-      `(notice_hash_values(n.hashes) @> ARRAY[CAST(:searchHash AS text)] OR ${byReference})`,
-      {
-        searchHash: value,
-        searchText: q.trim(),
-      },
-    );
+    return `(notice_hash_values(n.hashes) @> ARRAY[CAST(${ref('searchHash', value)} AS text)] OR ${byReference(q.trim())})`;
   }
   // A source searches the URLs its own reports named: a fragment of another's would tell it what else was reported.
-  const urls = sourceOnly(visibility)
-    ? `ARRAY(SELECT n.urls[p] FROM notice_reports r_u, unnest(r_u.url_positions) p WHERE r_u.notice_id = n.id
-         AND r_u.source_kind = :visSourceKind AND r_u.source_name = :visSourceName)`
-    : 'n.urls';
+  const urls = () =>
+    sourceOnly(visibility)
+      ? `ARRAY(SELECT n.urls[p] FROM notice_reports r_u, unnest(r_u.url_positions) p WHERE r_u.notice_id = n.id${own('r_u')})`
+      : 'n.urls';
   if (kind === 'host') {
     // Hosts only, so a CSAM notice is found by its host by whoever may see the notice, as by a fragment of its host.
-    return qb.andWhere(
-      `(notice_url_domains(${urls}) @> ARRAY[CAST(:searchHost AS text)] OR ${byReference})`,
-      {
-        searchHost: value,
-        searchText: q.trim(),
-      },
-    );
+    return `(notice_url_domains(${urls()}) @> ARRAY[CAST(${ref('searchHost', value)} AS text)] OR ${byReference(q.trim())})`;
   }
   if (value.length < 3) {
     throw new DomainError('REQUEST.INVALID', 'q: a URL or host fragment needs at least 3 characters', 'q');
   }
   const pattern = `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const byUrl = seesFullUrls(roles, 'csam')
-    ? `notice_urls_text(${urls}) ILIKE :searchPattern`
-    : `((n.category <> 'csam' AND notice_urls_text(${urls}) ILIKE :searchPattern)
-        OR (n.category = 'csam' AND notice_url_hosts(${urls}) ILIKE :searchPattern))`;
-  return qb.andWhere(`(${byUrl} OR ${byReference})`, { searchPattern: pattern, searchText: value });
+    ? `notice_urls_text(${urls()}) ILIKE ${ref('searchPattern', pattern)}`
+    : `((n.category <> 'csam' AND notice_urls_text(${urls()}) ILIKE ${ref('searchPattern', pattern)})
+        OR (n.category = 'csam' AND notice_url_hosts(${urls()}) ILIKE ${ref('searchPattern', pattern)}))`;
+  return `(${byUrl} OR ${byReference(value)})`;
 }

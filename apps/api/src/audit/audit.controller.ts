@@ -1,6 +1,6 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { listAuditHeads } from '@takedown/persistence';
 import { Roles } from '../auth/access';
@@ -54,7 +54,7 @@ export class AuditController {
     description: 'after is not a row id',
     schema: { example: { statusCode: 400, code: 'REQUEST.INVALID', message: 'after: after must be …' } },
   })
-  async heads(@Query() query: AuditHeadsQuery, @Res() res: Response): Promise<void> {
+  async heads(@Query() query: AuditHeadsQuery, @Res() res: FastifyReply): Promise<void> {
     const heads = await listAuditHeads(this.db, { after: query.after });
     res
       .status(200)

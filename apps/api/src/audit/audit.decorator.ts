@@ -1,11 +1,11 @@
 import { SetMetadata } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 
 export const AUDIT_SPEC = 'takedown:audit';
 
 export interface AuditSpec {
   /** Dotted action; a function when it depends on the route (`notice.<action>`). */
-  action: string | ((req: Request) => string);
+  action: string | ((req: FastifyRequest) => string);
   /** The target's type; default: the controller's resource (`v1/notices` → `notice`). */
   target?: string | null;
   /** The route parameter that holds the target's id (default `id`); else the response's `id`. */

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, concatMap } from 'rxjs';
 import { DataSource } from 'typeorm';
 import {
@@ -71,15 +71,15 @@ export class AuditInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const req = context.switchToHttp().getRequest<Request & { id?: string | number }>();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
     // A read is recorded only when its route says what it does: handing out a report is an act, listing is not.
     if (READS.has(req.method) && !this.reflector.get(AUDIT_SPEC, context.getHandler())) return next.handle();
-    const res = context.switchToHttp().getResponse<Response>();
+    const res = context.switchToHttp().getResponse<FastifyReply>();
     const ctx: AuditContext = {
       actor: req.principal?.actor ?? ANONYMOUS,
       role: principalRole(req.principal),
-      requestId: req.id === undefined ? null : String(req.id),
-      sourceIp: req.ip ?? null,
+      requestId: req.id,
+      sourceIp: req.ip,
       recorded: 0,
     };
     // The handler must be called inside the context: Nest binds it to the async context of `next.handle()`.
@@ -101,8 +101,8 @@ export class AuditInterceptor implements NestInterceptor {
   private async appendFallback(
     ctx: AuditContext,
     context: ExecutionContext,
-    req: Request,
-    res: Response,
+    req: FastifyRequest,
+    res: FastifyReply,
     body: unknown,
   ): Promise<void> {
     if (res.statusCode >= 400) return;
@@ -114,7 +114,7 @@ export class AuditInterceptor implements NestInterceptor {
         ? spec.action(req)
         : (spec?.action ?? `${resource}.${snake(context.getHandler().name)}`);
     const targetType = spec?.target === undefined ? resource : spec.target;
-    const param = req.params?.[spec?.param ?? 'id'];
+    const param = (req.params as Record<string, unknown> | undefined)?.[spec?.param ?? 'id'];
     const targetId = typeof param === 'string' ? param : field(body, 'id');
     try {
       await appendAudit(this.db, {
@@ -156,8 +156,11 @@ function snake(name: string): string {
     .toLowerCase();
 }
 
+/** A parsed JSON or form object; not a stream (the inventory's CSV body is one), whose own fields mean nothing here. */
 function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === Array.prototype || prototype === null;
 }
 
 function field(value: unknown, name: string): string | null {

@@ -6,7 +6,7 @@ import {
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Observable, catchError, from, mergeMap, throwError } from 'rxjs';
 import { DataSource } from 'typeorm';
 import { DomainError } from '@takedown/domain';
@@ -37,7 +37,7 @@ export class DeniedAccessLog {
   constructor(private readonly db: DataSource) {}
 
   async record(
-    req: Request & { id?: unknown },
+    req: FastifyRequest,
     reason: DenialReason,
     status: number,
     target: { type: string; id: string } | null,
@@ -48,8 +48,8 @@ export class DeniedAccessLog {
       await appendAudit(this.db, {
         actor: principal.actor,
         role: principalRole(principal),
-        requestId: typeof req.id === 'string' || typeof req.id === 'number' ? String(req.id) : null,
-        sourceIp: req.ip ?? null,
+        requestId: req.id,
+        sourceIp: req.ip,
         action: 'access.denied',
         target,
         summary: { route: `${req.method} ${routeOf(req)}`, reason, status },
@@ -61,9 +61,9 @@ export class DeniedAccessLog {
   }
 
   /** A 404 for a scoped caller on a target that exists: the scope hid it. Null when the target is not there. */
-  async hiddenTarget(req: Request, error: DomainError): Promise<{ type: string; id: string } | null> {
+  async hiddenTarget(req: FastifyRequest, error: DomainError): Promise<{ type: string; id: string } | null> {
     const known = TABLE_BY_CODE[error.code];
-    const id = req.params?.id;
+    const id = (req.params as Record<string, unknown> | undefined)?.id;
     if (!known || typeof id !== 'string' || !UUID.test(id)) return null;
     const rows = (await this.db.query(`SELECT 1 FROM ${known.table} WHERE id = $1`, [id])) as unknown[];
     return rows.length ? { type: known.type, id } : null;
@@ -80,7 +80,7 @@ export class DeniedAccessInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() !== 'http') return next.handle();
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<FastifyRequest>();
     return next
       .handle()
       .pipe(
@@ -90,7 +90,7 @@ export class DeniedAccessInterceptor implements NestInterceptor {
       );
   }
 
-  private async recordIfDenied(req: Request, error: unknown): Promise<void> {
+  private async recordIfDenied(req: FastifyRequest, error: unknown): Promise<void> {
     if (!req.principal) return;
     if (
       error instanceof ForbiddenException ||
@@ -106,14 +106,13 @@ export class DeniedAccessInterceptor implements NestInterceptor {
 }
 
 /** The route's pattern (`/v1/notices/:id`), or the path with its segments replaced when no route matched. */
-export function routeOf(req: Request): string {
-  const pattern = (req.route as { path?: unknown } | undefined)?.path;
-  return typeof pattern === 'string' ? pattern : '(no route)';
+export function routeOf(req: FastifyRequest): string {
+  return req.routeOptions.url ?? '(no route)';
 }
 
 /** The target a route names by its `id` parameter: `/v1/tasks/:id/complete` → a `task`. */
-export function routeTarget(req: Request): { type: string; id: string } | null {
-  const id = req.params?.id;
+export function routeTarget(req: FastifyRequest): { type: string; id: string } | null {
+  const id = (req.params as Record<string, unknown> | undefined)?.id;
   if (typeof id !== 'string' || !UUID.test(id)) return null;
   const words = routeOf(req)
     .split('/')

@@ -1,6 +1,6 @@
 import { ForbiddenException, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DeniedAccessLog, routeTarget } from '../audit/denied-access';
 import { ACCESS_RULE, type AccessRule } from './access';
 import { BearerAuthentication } from './bearer';
@@ -26,8 +26,8 @@ export class AuthGuard implements CanActivate {
       ctx.getClass(),
     ]);
     if (rule?.public) return true;
-    const req = ctx.switchToHttp().getRequest<Request>();
-    const res = ctx.switchToHttp().getResponse<Response>();
+    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+    const res = ctx.switchToHttp().getResponse<FastifyReply>();
     if (!rule) {
       throw new ForbiddenException({
         statusCode: 403,

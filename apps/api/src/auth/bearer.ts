@@ -5,7 +5,7 @@ import {
   ServiceUnavailableException,
   UnauthorizedException,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '@takedown/domain';
 import { AuthFailureLimiter } from '../common/auth-failure-limit';
 import { AuthenticationError } from './authentication-error';
@@ -24,7 +24,7 @@ export class BearerAuthentication {
     private readonly failures: AuthFailureLimiter,
   ) {}
 
-  async principalOf(req: Request, res: Response): Promise<Principal> {
+  async principalOf(req: FastifyRequest, res: FastifyReply): Promise<Principal> {
     const header = req.headers.authorization;
     const bearer = /^Bearer +(\S+)\s*$/i.exec(header ?? '')?.[1];
     if (!bearer) {
@@ -55,10 +55,10 @@ export class BearerAuthentication {
     }
   }
 
-  private refuse(req: Request, res: Response, message: string, challenge: string): never {
-    const wait = this.failures.fail(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+  private refuse(req: FastifyRequest, res: FastifyReply, message: string, challenge: string): never {
+    const wait = this.failures.fail(req.ip);
     if (wait) {
-      res.setHeader('Retry-After', String(wait));
+      res.header('Retry-After', String(wait));
       throw new HttpException(
         {
           statusCode: HttpStatus.TOO_MANY_REQUESTS,
@@ -69,7 +69,7 @@ export class BearerAuthentication {
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
-    res.setHeader('WWW-Authenticate', challenge);
+    res.header('WWW-Authenticate', challenge);
     throw new UnauthorizedException({ statusCode: 401, code: 'AUTH.UNAUTHENTICATED', message });
   }
 }

@@ -1,9 +1,9 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { Principal, TokenSource } from '@takedown/domain';
 
-declare module 'express-serve-static-core' {
-  interface Request {
+declare module 'fastify' {
+  interface FastifyRequest {
     /** Set by the auth guard on every route that is not public; the audit trail reads `principal.actor`. */
     principal?: Principal;
   }
@@ -11,7 +11,7 @@ declare module 'express-serve-static-core' {
 
 /** The caller of a protected route, as the auth guard established it. */
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
-  const principal = ctx.switchToHttp().getRequest<Request>().principal;
+  const principal = ctx.switchToHttp().getRequest<FastifyRequest>().principal;
   // Only reachable on a route marked @Public() that asks for a principal: a programming error.
   if (!principal) throw new Error('no principal on a public route');
   return principal;

@@ -1,19 +1,16 @@
-import {
-  json,
-  text,
-  urlencoded,
-  type NextFunction,
-  type Request,
-  type RequestHandler,
-  type Response,
-} from 'express';
-import { HttpException } from '@nestjs/common';
+import { parse as parseForm } from 'node:querystring';
+import type { Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { HttpException, HttpStatus } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '@takedown/domain';
 import { NDJSON_MEDIA_TYPES, XARF_MEDIA_TYPE } from '../intake/media-types';
-import { exposedHttpError } from './errors.filter';
+import { formatBytes } from './errors.filter';
 
 /** The media types read as JSON: plain JSON and X-ARF, which is JSON under its own type. */
 const JSON_MEDIA_TYPES = ['application/json', XARF_MEDIA_TYPE];
+const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
+const CSV_MEDIA_TYPE = 'text/csv';
 
 /**
  * How large a body each route takes. Small by default: a notice, an action or a form is a few kB, and a parser
@@ -27,68 +24,160 @@ export const BODY_LIMITS = {
   bulk: 20 * 1024 * 1024,
 } as const;
 
-/** `POST` routes whose bodies may be bulk, as paths without a trailing slash, lower case (routes ignore both). */
+/** `POST` routes whose bodies may be bulk, as their route patterns. */
 const BULK_ROUTES = new Set(['/v1/notices/batch', '/v1/imports/inventory', '/v1/intake/hotline']);
+/** The one route that streams a CSV body to its handler (which reads it row by row) instead of parsing it. */
+const STREAMED_CSV_ROUTE = '/v1/imports/inventory';
 
 /** Who calls: a principal on the request, or an error with the answer (401, 429, 503). */
-export type Authenticate = (req: Request, res: Response) => Promise<Principal>;
+export type Authenticate = (req: FastifyRequest, reply: FastifyReply) => Promise<Principal>;
+
+/** What a request's body may be: how large, of which media types, and whether the caller is known first. */
+interface BodyRule {
+  limit: number;
+  types: readonly string[];
+  authenticateFirst: boolean;
+}
+
+const SMALL: BodyRule = {
+  limit: BODY_LIMITS.default,
+  types: [...JSON_MEDIA_TYPES, FORM_MEDIA_TYPE],
+  authenticateFirst: false,
+};
+const XARF: BodyRule = { limit: BODY_LIMITS.xarf, types: [XARF_MEDIA_TYPE], authenticateFirst: true };
+const BULK: BodyRule = {
+  limit: BODY_LIMITS.bulk,
+  types: [...JSON_MEDIA_TYPES, ...NDJSON_MEDIA_TYPES],
+  authenticateFirst: true,
+};
+const BULK_WITH_CSV: BodyRule = { ...BULK, types: [...BULK.types, CSV_MEDIA_TYPE] };
+
+function ruleOf(req: FastifyRequest): BodyRule {
+  const route = req.routeOptions.url;
+  if (req.method !== 'POST' || route === undefined) return SMALL;
+  if (route === STREAMED_CSV_ROUTE) return BULK_WITH_CSV;
+  if (BULK_ROUTES.has(route)) return BULK;
+  if (route === '/v1/notices' && mediaType(req) === XARF_MEDIA_TYPE) return XARF;
+  return SMALL;
+}
 
 /**
- * The body parsers, chosen per request by route: one middleware in front of the routes. A body over its route's
- * limit is refused with 413 (see ErrorsFilter) before it is read further. The routes that take megabytes
- * authenticate first: without a valid token the answer is 401 before a byte of the body is read, and the
- * connection is closed rather than drained. The 100 kB of the other routes are read before the guard runs.
+ * The body parsing, chosen per request by route: one reader for every media type instead of Fastify's parsers, so
+ * that a body over its route's limit is refused with 413 in the project's error shape (see ErrorsFilter) before it
+ * is read further, and an unreadable one gets our words, not a parser's (which quote the body). The routes that
+ * take megabytes authenticate first (a preParsing hook): without a valid token the answer is 401 before a byte of
+ * the body is read, and the connection is closed rather than drained. The 100 kB of the other routes are read before
+ * the guard runs. A body of a type its route does not read is left unread (the handler sees none).
  */
-export function bodyParsers(authenticate: Authenticate): RequestHandler {
-  const small = chain(
-    json({ limit: BODY_LIMITS.default, type: JSON_MEDIA_TYPES }),
-    urlencoded({ limit: BODY_LIMITS.default, extended: false }),
-  );
-  const xarf = json({ limit: BODY_LIMITS.xarf, type: XARF_MEDIA_TYPE });
-  const bulk = chain(
-    json({ limit: BODY_LIMITS.bulk, type: JSON_MEDIA_TYPES }),
-    text({ limit: BODY_LIMITS.bulk, type: NDJSON_MEDIA_TYPES }),
-  );
-  return (req: Request, res: Response, done: NextFunction) => {
-    // A parser's error leaves here in the project's error shape: Nest would answer a JSON SyntaxError with its text.
-    const next = (err?: unknown) => done(err === undefined ? undefined : readableBodyError(err));
-    const route = req.path.replace(/\/+$/, '').toLowerCase();
-    if (req.method === 'POST' && BULK_ROUTES.has(route)) return authenticated(bulk)(req, res, next);
-    if (req.method === 'POST' && route === '/v1/notices' && req.is(XARF_MEDIA_TYPE)) {
-      return authenticated(xarf)(req, res, next);
+export function registerBodyParsers(app: FastifyInstance, authenticate: Authenticate): void {
+  app.addHook('preParsing', async (req, reply, payload) => {
+    if (!ruleOf(req).authenticateFirst) return payload;
+    try {
+      req.principal = await authenticate(req, reply);
+    } catch (err) {
+      reply.header('Connection', 'close');
+      throw err;
     }
-    return small(req, res, next);
-  };
-
-  function authenticated(parser: RequestHandler): RequestHandler {
-    return (req, res, next) => {
-      authenticate(req, res).then(
-        (principal) => {
-          req.principal = principal;
-          parser(req, res, next);
-        },
-        (err: unknown) => {
-          res.setHeader('Connection', 'close');
-          next(err);
-        },
+    return payload;
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (req, payload, done) => {
+    const rule = ruleOf(req);
+    const type = mediaType(req);
+    if (!rule.types.includes(type)) return done(null, undefined);
+    // The inventory's CSV is read row by row by its handler, however long.
+    if (type === CSV_MEDIA_TYPE) return done(null, payload);
+    readText(req, payload, rule.limit)
+      .then((text) => parse(type, text))
+      .then(
+        (body) => done(null, body),
+        (err: Error) => done(err),
       );
-    };
+  });
+}
+
+/** The request's media type, lower case, without parameters ('' without a Content-Type). */
+function mediaType(req: FastifyRequest): string {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
+function parse(type: string, text: string): unknown {
+  if (type === FORM_MEDIA_TYPE) return { ...parseForm(text) };
+  if (NDJSON_MEDIA_TYPES.includes(type)) return text;
+  if (text === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw bodyError(HttpStatus.BAD_REQUEST, 'REQUEST.MALFORMED', 'the body is not well-formed JSON');
   }
 }
 
-/** Runs parsers in turn; each one leaves a body of another type (or an already parsed one) alone. */
-function chain(...parsers: RequestHandler[]): RequestHandler {
-  return (req, res, next) => {
-    const run = (i: number, err?: unknown): void => {
-      if (err !== undefined || i === parsers.length) return next(err);
-      parsers[i](req, res, (e?: unknown) => run(i + 1, e));
+/** The body as UTF-8 text, inflated when it comes compressed, refused past `limit` bytes (after inflating). */
+async function readText(req: FastifyRequest, payload: Readable, limit: number): Promise<string> {
+  const charset = /;\s*charset="?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1].toLowerCase();
+  if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+    throw bodyError(
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+      'the body is in a character set this route does not read (send UTF-8)',
+    );
+  }
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? createGunzip()
+      : encoding === 'deflate'
+        ? createInflate()
+        : encoding === 'br'
+          ? createBrotliDecompress()
+          : null;
+  if (!decoder && encoding !== 'identity') {
+    throw bodyError(
+      HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+      'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+      'the body has a Content-Encoding this route does not read',
+    );
+  }
+  const declared = Number(req.headers['content-length']);
+  if (!decoder && declared > limit) throw tooLarge(limit);
+  const source = decoder ? payload.pipe(decoder) : payload;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    // Listeners, not `for await`: leaving that loop early would destroy the request and its socket, and with them
+    // the answer. Stopped here, the rest of the body is left to Node, which discards it once the answer is out.
+    const stop = (err: HttpException) => {
+      source.removeListener('data', onData);
+      source.removeListener('end', onEnd);
+      if (decoder) payload.unpipe(decoder);
+      reject(err);
     };
-    run(0);
-  };
+    const onData = (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > limit) stop(tooLarge(limit));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'));
+    source.on('data', onData);
+    source.once('end', onEnd);
+    source.once('error', () =>
+      stop(bodyError(HttpStatus.BAD_REQUEST, 'REQUEST.INVALID', 'the request body could not be read')),
+    );
+  });
 }
 
-/** body-parser's errors (http-errors with `expose`) as an HttpException with the body the client gets. */
-function readableBodyError(err: unknown): unknown {
-  const exposed = exposedHttpError(err);
-  return exposed ? new HttpException(exposed, exposed.statusCode) : err;
+function tooLarge(limit: number): HttpException {
+  return new HttpException(
+    {
+      statusCode: HttpStatus.PAYLOAD_TOO_LARGE,
+      code: 'REQUEST.TOO_LARGE',
+      message: `the body is larger than this route takes (${formatBytes(limit)})`,
+      limit,
+    },
+    HttpStatus.PAYLOAD_TOO_LARGE,
+  );
+}
+
+function bodyError(status: number, code: string, message: string): HttpException {
+  return new HttpException({ statusCode: status, code, message, field: 'body' }, status);
 }

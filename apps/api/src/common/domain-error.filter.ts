@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, HttpStatus, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DomainError } from '@takedown/domain';
 
 /** Domain error codes to HTTP: the suffix of the dotted code says what kind of failure it is. */
@@ -19,9 +19,9 @@ export class DomainErrorFilter implements ExceptionFilter {
         : (STATUS_BY_SUFFIX.find(([re]) => re.test(error.code))?.[1] ?? HttpStatus.BAD_REQUEST);
     host
       .switchToHttp()
-      .getResponse<Response>()
+      .getResponse<FastifyReply>()
       .status(status)
-      .json({
+      .send({
         statusCode: status,
         code: error.code,
         message: error.message,

@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, Injectable, Module, type ExecutionContext } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerModule, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import { createHash } from 'node:crypto';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { Principal } from '@takedown/domain';
 import { AppConfig } from '../app-config';
 
@@ -24,7 +24,7 @@ export class TokenThrottlerGuard extends ThrottlerGuard {
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
     const principal = (req as { principal?: Principal }).principal;
     if (principal?.actor?.id) return `principal:${principal.actor.kind}:${principal.actor.id}`;
-    const authorization = (req as unknown as Request).headers?.authorization;
+    const authorization = (req as unknown as FastifyRequest).headers?.authorization;
     if (authorization) return `credential:${sha256(authorization)}`;
     return `address:${await super.getTracker(req)}`;
   }

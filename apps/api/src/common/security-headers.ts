@@ -1,4 +1,5 @@
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { onRequestHookHandler } from 'fastify';
 import helmet from 'helmet';
 
 /**
@@ -8,9 +9,13 @@ import helmet from 'helmet';
  * icons are data: URIs. The link pages set a stricter policy of their own (see LinksController).
  * `upgrade-insecure-requests` is left out: on a plain-HTTP deployment (a laptop, a lab) it would make the browser
  * fetch the UI's scripts over HTTPS, where nothing listens.
+ * The headers are the same on every answer, so Helmet's middleware runs once, here, and an onRequest hook puts what it
+ * set on each reply (errors, 404s and static files included; the event stream copies them to its raw response).
+ * Headers a route sets itself (the link pages' policy) replace them. Not @fastify/helmet: it builds Helmet's
+ * middleware again on every request.
  */
-export function securityHeaders(extraConnectSrc: string[] = []): RequestHandler {
-  return helmet({
+export function securityHeaders(extraConnectSrc: string[] = []): onRequestHookHandler {
+  const middleware = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -31,4 +36,16 @@ export function securityHeaders(extraConnectSrc: string[] = []): RequestHandler 
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
   });
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: unknown) => (headers[name] = String(value)),
+    removeHeader: () => undefined,
+  };
+  middleware({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => {
+    if (err) throw err;
+  });
+  return (_req, reply, done) => {
+    reply.headers(headers);
+    done();
+  };
 }

@@ -6,7 +6,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { Observable } from 'rxjs';
 import { fieldName } from './validation';
 import { DomainError } from '@takedown/domain';
@@ -79,7 +79,7 @@ export class RejectUnstorableTextInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (context.getType() === 'http') {
-      const req = context.switchToHttp().getRequest<Request>();
+      const req = context.switchToHttp().getRequest<FastifyRequest>();
       rejectUnstorableText(req.params);
       rejectUnstorableText(req.query);
       const perItem = this.reflector.getAllAndOverride<boolean>(PER_ITEM_INPUT, [

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
+import fastifyStatic from '@fastify/static';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Env } from '@takedown/config';
-import express, { type NextFunction, type Request, type Response } from 'express';
 
 export const CONSOLE_PATH = '/console';
 
@@ -41,45 +42,52 @@ export function consoleBuildDir(): string | null {
  * Serves the web console's static build at /console, outside Nest's routes (its files need no token: the console
  * signs in with one and sends it on every API call). A path under /console that is no file is one of the console's
  * own routes (a notice page reloaded): it gets index.html, and the console's router shows it. The hashed assets
- * are cached for good; index.html never, so a new build is picked up on the next load. The Content-Security-Policy
- * is the API's (common/security-headers.ts): scripts of this origin only, no inline script, no eval.
+ * are cached for good (a missing one is a 404, not the page); index.html never, so a new build is picked up on the
+ * next load. The other files of the build are served by a route each, found when the API starts. The
+ * Content-Security-Policy is the API's (common/security-headers.ts): scripts of this origin only, no inline script,
+ * no eval.
  */
-export function serveConsole(app: INestApplication, env: Env): void {
+export async function serveConsole(app: NestFastifyApplication, env: Env): Promise<void> {
   const dir = consoleBuildDir();
-  const router = express.Router();
+  const fastify = app.getHttpAdapter().getInstance();
   const settings = consoleSettings(env);
   // What the console needs to know before anyone signs in: whether, and where, single sign-on is offered.
-  router.get(`${CONSOLE_PATH}/settings.json`, (_req: Request, res: Response) => {
-    res.setHeader('Cache-Control', 'no-cache');
-    res.json(settings);
-  });
-  // Relative asset URLs need the trailing slash; the router matches /console/ for /console too, so test the path.
-  router.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method === 'GET' && req.path === CONSOLE_PATH) res.redirect(301, `${CONSOLE_PATH}/`);
-    else next();
+  fastify.get(`${CONSOLE_PATH}/settings.json`, async (_req, reply) => {
+    reply.header('Cache-Control', 'no-cache');
+    return settings;
   });
   if (dir) {
-    router.use(
-      `${CONSOLE_PATH}/assets`,
-      express.static(path.join(dir, 'assets'), {
-        immutable: true,
-        maxAge: '1y',
-        index: false,
-        fallthrough: false,
-      }),
-    );
-    router.use(CONSOLE_PATH, express.static(dir, { index: false, maxAge: 0 }));
+    await app.register(fastifyStatic, {
+      root: path.join(dir, 'assets'),
+      prefix: `${CONSOLE_PATH}/assets/`,
+      immutable: true,
+      maxAge: '1y',
+      index: false,
+    });
+    await app.register(fastifyStatic, {
+      root: dir,
+      prefix: `${CONSOLE_PATH}/`,
+      index: false,
+      maxAge: 0,
+      wildcard: false,
+      globIgnore: ['assets/**', 'index.html'],
+      decorateReply: false,
+    });
   }
-  router.get(`${CONSOLE_PATH}/{*rest}`, (_req: Request, res: Response) => {
+  const page = async (_req: FastifyRequest, reply: FastifyReply) => {
     if (!dir) {
-      res
+      reply
         .status(404)
         .type('text/plain')
         .send('The console is not built: run `npm run build` (npm start builds it when a source changed).');
-      return;
+      return reply;
     }
-    res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(path.join(dir, 'index.html'));
-  });
-  app.use(router);
+    reply.header('Cache-Control', 'no-cache');
+    return reply.sendFile('index.html', dir, { cacheControl: false });
+  };
+  // The router takes /console and /console/ for one route: relative asset URLs need the slash, so add it.
+  fastify.get(CONSOLE_PATH, async (req, reply) =>
+    req.url.split('?')[0].endsWith('/') ? page(req, reply) : reply.redirect(`${CONSOLE_PATH}/`, 301),
+  );
+  fastify.get(`${CONSOLE_PATH}/*`, page);
 }

@@ -20,7 +20,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { Client } from '@temporalio/client';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { DomainError } from '@takedown/domain';
@@ -80,12 +80,12 @@ export class PortalLinksController {
   @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; retry' })
   async request(
     @Body() dto: LinkRequestDto,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<typeof ANSWER> {
-    const counts = await recordLinkRequest(this.db, dto.email, req.ip ?? 'unknown');
+    const counts = await recordLinkRequest(this.db, dto.email, req.ip);
     if (counts.byAddress > PER_ADDRESS_PER_HOUR || counts.byClient > PER_CLIENT_PER_HOUR) {
-      res.setHeader('Retry-After', '3600');
+      res.header('Retry-After', '3600');
       throw new HttpException(
         {
           statusCode: HttpStatus.TOO_MANY_REQUESTS,

@@ -7,7 +7,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DomainError, type Principal } from '@takedown/domain';
 import { Roles } from '../auth/access';
 import { CurrentPrincipal, visibilityOf } from '../auth/principal';
@@ -62,7 +62,7 @@ export class EventsController {
     },
   })
   async stream(
-    @Res() res: Response,
+    @Res() reply: FastifyReply,
     @CurrentPrincipal() principal: Principal,
     @Headers('last-event-id') lastEventId?: string,
   ): Promise<void> {
@@ -75,6 +75,7 @@ export class EventsController {
     // What the replay sent (at most REPLAY_MAX ids): its notifications may still arrive after it.
     const replayed = new Set<string>();
     let ended = false;
+    const res = reply.raw;
     // Nothing is written once the stream ended: the client went, or the feed stopped while this was replaying.
     const send = (text: string) => {
       if (!ended) res.write(text);
@@ -105,7 +106,13 @@ export class EventsController {
     }
     // The response's close, not the request's: a GET's request ends (and closes) once its headers are read.
     res.on('close', end);
-    res.status(200).set({
+    // The stream is written to the raw response, past Fastify's reply: what the reply holds so far (the rate limit's
+    // headers) goes along; the security headers are on the raw response already.
+    reply.hijack();
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined) res.setHeader(name, value);
+    }
+    res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
       Connection: 'keep-alive',

@@ -10,7 +10,8 @@ import {
   ApiTags,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { Readable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
 import { DataSource } from 'typeorm';
 import { DomainError } from '@takedown/domain';
 import {
@@ -121,9 +122,11 @@ export class ImportsController {
     },
   })
   @ApiUnsupportedMediaTypeResponse({ description: 'Neither text/csv nor application/json' })
-  async importInventory(@Req() req: Request): Promise<InventoryReport> {
-    if (req.is('text/csv')) return importInventory(this.db, inventoryCsvRecords(req));
-    if (req.is('application/json')) return importInventory(this.db, jsonRecords(req.body));
+  async importInventory(@Req() req: FastifyRequest): Promise<InventoryReport> {
+    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    // A CSV body is not parsed: it comes as the request's stream (common/body-limits.ts), read row by row.
+    if (type === 'text/csv') return importInventory(this.db, inventoryCsvRecords(req.body as Readable));
+    if (type === 'application/json') return importInventory(this.db, jsonRecords(req.body));
     throw new UnsupportedMediaTypeException('send the inventory as text/csv or application/json');
   }
 }

@@ -24,7 +24,7 @@ import {
   ApiTags,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { actorLabel, DomainError, type Principal } from '@takedown/domain';
 import { MAX_BATCH } from '@takedown/intake';
 import { CurrentPrincipal, submittingSource } from '../auth/principal';
@@ -92,7 +92,7 @@ export class IntakeController {
     // Typed `unknown` so that the global ValidationPipe leaves it alone: the intake validates either format.
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
     @CurrentPrincipal() principal: Principal,
   ): Promise<NoticeView | SourceNoticeView> {
     const submitted = await this.intake.submit(body, {

@@ -13,7 +13,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LinkPage } from './link-pages';
 import { LinksService, type LinkForm } from './links.service';
 import { Public } from '../auth/access';
@@ -46,7 +46,7 @@ export class LinksController {
   @ApiNotFoundResponse({ description: 'The notice or task of the link does not exist' })
   @ApiConflictResponse({ description: 'The link was used already, or its notice or task is closed' })
   @ApiGoneResponse({ description: 'The link has expired' })
-  async show(@Param('token') token: string, @Res({ passthrough: true }) res: Response): Promise<string> {
+  async show(@Param('token') token: string, @Res({ passthrough: true }) res: FastifyReply): Promise<string> {
     return send(res, await this.links.show(token));
   }
 
@@ -82,15 +82,15 @@ export class LinksController {
     @Param('token') token: string,
     // Typed loosely on purpose: the global validation pipe answers in JSON, this form answers in HTML.
     @Body() form: LinkForm,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     return send(res, await this.links.use(token, form ?? {}, req.ip));
   }
 }
 
-function send(res: Response, page: LinkPage): string {
-  res.status(page.status).type('html').set({
+function send(res: FastifyReply, page: LinkPage): string {
+  res.status(page.status).type('text/html; charset=utf-8').headers({
     'Cache-Control': 'no-store',
     'Referrer-Policy': 'no-referrer',
     'X-Robots-Tag': 'noindex',

@@ -1,28 +1,30 @@
-import { Controller, Get, Header, Injectable, Module, type NestMiddleware } from '@nestjs/common';
+import { Controller, Get, Header, Injectable, Module } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import type { NextFunction, Request, Response } from 'express';
+import type { onResponseHookHandler } from 'fastify';
 import { Public } from '../auth/access';
 import { ApiMetrics } from './api-metrics';
 import { BusinessMetricsService } from './business-metrics.service';
 
-/** Times every request, labelled by its route pattern (not the raw path, which would explode the label set). */
+/**
+ * Times every request (Fastify's own clock, from the request's arrival), labelled by its route pattern (not the raw
+ * path, which would explode the label set); create-app installs it as an onResponse hook.
+ */
 @Injectable()
-export class HttpMetricsMiddleware implements NestMiddleware {
+export class HttpMetrics {
   constructor(private readonly metrics: ApiMetrics) {}
 
-  use(req: Request, res: Response, next: NextFunction): void {
-    const end = this.metrics.httpDuration.startTimer();
-    res.on('finish', () => {
-      const route = (req.route as { path?: string } | undefined)?.path;
-      end({
+  readonly onResponse: onResponseHookHandler = (req, reply, done) => {
+    this.metrics.httpDuration.observe(
+      {
         method: req.method,
-        route: route ? `${req.baseUrl}${route}` : 'unmatched',
-        status: String(res.statusCode),
-      });
-    });
-    next();
-  }
+        route: req.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  };
 }
 
 @ApiTags('system')
@@ -48,8 +50,8 @@ export class MetricsController {
 }
 
 @Module({
-  providers: [ApiMetrics, HttpMetricsMiddleware, BusinessMetricsService],
+  providers: [ApiMetrics, HttpMetrics, BusinessMetricsService],
   controllers: [MetricsController],
-  exports: [ApiMetrics, HttpMetricsMiddleware],
+  exports: [ApiMetrics, HttpMetrics],
 })
 export class MetricsModule {}

@@ -93,9 +93,12 @@ export class NoticesController {
   ): Promise<NoticeView | SourceNoticeView> {
     const source = submittingSource(principal);
     if (source) return disclosedNotice(await this.notices.getForSource(id, source), readerOf(principal));
-    const notice = disclosedNotice(await this.notices.get(id, visibilityOf(principal)), readerOf(principal));
-    const [forecast] = await this.forecasts.of([notice]);
-    return forecast;
+    // The forecast's history needs only the id: read beside the notice, one round trip's wait instead of two.
+    const [notice, history] = await Promise.all([
+      this.notices.get(id, visibilityOf(principal)),
+      this.forecasts.read([id]),
+    ]);
+    return this.forecasts.apply([disclosedNotice(notice, readerOf(principal))], history)[0];
   }
 
   @Post('bulk-actions')
@@ -160,7 +163,7 @@ export class NoticesController {
 
   @Post(':id/actions/:action')
   @Roles('abuse_desk', 'abuse_lead')
-  @Audit((req) => `notice.${String(req.params.action)}`)
+  @Audit((req) => `notice.${(req.params as { action: string }).action}`)
   @HttpCode(200)
   @ApiParam({ name: 'action', enum: NOTICE_ACTIONS })
   @ApiOperation({

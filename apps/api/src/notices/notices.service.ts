@@ -17,7 +17,9 @@ import {
   AuditTrail,
   isDatabaseUnavailable,
   NoticeRepository,
+  type NoticeDetail,
   type NoticeEntity,
+  type NoticeListRow,
   type NoticeReportEntity,
   type ReportKey,
 } from '@takedown/persistence';
@@ -344,14 +346,9 @@ export class NoticesService {
 
   /** A notice the caller may not see is as missing as one that does not exist: its existence is not told. */
   async get(id: string, visibility: Visibility = EVERYTHING): Promise<NoticeView> {
-    const notice = await this.notices.find(id, visibility);
-    if (!notice) throw new DomainError('NOTICE.NOT_FOUND', `notice ${id} does not exist`);
-    const [events, reports, tasks, linkedNotices] = await Promise.all([
-      this.notices.events(id),
-      this.notices.reports(id),
-      this.notices.openTasks(id),
-      notice.hostGroup ? this.notices.linked(notice, visibility) : [],
-    ]);
+    const found = await this.notices.detail(id, visibility);
+    if (!found) throw new DomainError('NOTICE.NOT_FOUND', `notice ${id} does not exist`);
+    const { notice, events, reports, tasks, linked } = found;
     return {
       ...summary(notice),
       reportedType: notice.reportedType,
@@ -360,7 +357,7 @@ export class NoticesService {
       host: notice.host,
       repeatOf: notice.repeatOf,
       hashListed: notice.hashListed,
-      linkedNotices,
+      linkedNotices: linked,
       // A source sees its own reports of the notice, not who else reported it.
       reports: reports.filter((r) => reportVisible(r, visibility)).map(reportView),
       pendingTasks: tasks.map((t) => ({
@@ -595,7 +592,7 @@ function newNoticeView(
   };
 }
 
-function summary(n: NoticeEntity): NoticeSummaryView {
+function summary(n: NoticeListRow): NoticeSummaryView {
   return {
     id: n.id,
     source: { kind: n.sourceKind, name: n.sourceName },
@@ -621,7 +618,7 @@ function summary(n: NoticeEntity): NoticeSummaryView {
  * What a source reads of a notice, from the notice and the source's own reports of it (oldest first): the URLs those
  * named, its first reference and time, the state and the outcome.
  */
-function sourceView(n: NoticeEntity, own: NoticeReportEntity[]): SourceNoticeView {
+function sourceView(n: NoticeListRow, own: NoticeReportEntity[]): SourceNoticeView {
   const positions = new Set(own.flatMap((r) => r.urlPositions ?? []));
   const first = own[0];
   return {
@@ -638,7 +635,7 @@ function sourceView(n: NoticeEntity, own: NoticeReportEntity[]): SourceNoticeVie
   };
 }
 
-function reportView(r: NoticeReportEntity): NoticeReportView {
+function reportView(r: NoticeDetail['reports'][number]): NoticeReportView {
   return {
     kind: r.sourceKind,
     name: r.sourceName,
@@ -649,7 +646,7 @@ function reportView(r: NoticeReportEntity): NoticeReportView {
   };
 }
 
-function reportVisible(r: NoticeReportEntity, v: Visibility): boolean {
+function reportVisible(r: Pick<NoticeReportEntity, 'sourceKind' | 'sourceName'>, v: Visibility): boolean {
   return v.all || !v.source || (r.sourceKind === v.source.kind && r.sourceName === v.source.name);
 }
 

@@ -18,38 +18,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-
-/** The member states of the EU (ISO 3166-1 alpha-2; Greece as EL, as the EU writes it, or GR). */
-export const MEMBER_STATES = [
-  'AT',
-  'BE',
-  'BG',
-  'CY',
-  'CZ',
-  'DE',
-  'DK',
-  'EE',
-  'EL',
-  'ES',
-  'FI',
-  'FR',
-  'GR',
-  'HR',
-  'HU',
-  'IE',
-  'IT',
-  'LT',
-  'LU',
-  'LV',
-  'MT',
-  'NL',
-  'PL',
-  'PT',
-  'RO',
-  'SE',
-  'SI',
-  'SK',
-] as const;
+import { MEMBER_STATE_CODES } from '@takedown/domain';
 
 /** A removal order (TCO Regulation 2021/784, Art. 3) as the competent authority issued it. */
 export class CreateOrderDto {
@@ -59,8 +28,12 @@ export class CreateOrderDto {
   @MaxLength(200)
   authority: string;
 
-  @ApiProperty({ enum: MEMBER_STATES, example: 'NL', description: 'The issuing authority’s member state' })
-  @IsIn(MEMBER_STATES, { message: 'memberState must be an EU member state code such as NL' })
+  @ApiProperty({
+    enum: MEMBER_STATE_CODES,
+    example: 'NL',
+    description: 'The issuing authority’s member state',
+  })
+  @IsIn(MEMBER_STATE_CODES, { message: 'memberState must be an EU member state code such as NL' })
   memberState: string;
 
   @ApiProperty({

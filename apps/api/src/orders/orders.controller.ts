@@ -21,7 +21,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { actorLabel, type Principal } from '@takedown/domain';
 import { Audit } from '../audit/audit.decorator';
 import { Roles } from '../auth/access';
@@ -65,7 +65,7 @@ export class OrdersController {
   async create(
     @Body() dto: CreateOrderDto,
     @CurrentPrincipal() principal: Principal,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<OrderView> {
     const { order, created } = await this.orders.create(dto, principal);
     res.status(created ? 201 : 200);

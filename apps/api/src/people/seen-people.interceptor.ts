@@ -1,5 +1,5 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { from, switchMap, type Observable } from 'rxjs';
 import { PeopleService } from './people.service';
 
@@ -9,7 +9,7 @@ export class SeenPeopleInterceptor implements NestInterceptor {
   constructor(private readonly people: PeopleService) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const principal = context.switchToHttp().getRequest<Request>().principal;
+    const principal = context.switchToHttp().getRequest<FastifyRequest>().principal;
     if (context.getType() !== 'http' || !principal || principal.actor.kind !== 'oidc') return next.handle();
     return from(this.people.seen(principal)).pipe(switchMap(() => next.handle()));
   }

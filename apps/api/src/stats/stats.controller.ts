@@ -1,6 +1,6 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { TransparencyQuery, TransparencyView } from './stats.dto';
 import { StatsService, transparencyCsv } from './stats.service';
 import { Roles } from '../auth/access';
@@ -21,11 +21,11 @@ export class StatsController {
   @ApiBadRequestResponse({ description: 'from or to is missing or not ISO 8601, or from is not before to' })
   async transparency(
     @Query() q: TransparencyQuery,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<TransparencyView | string> {
     const figures = await this.stats.transparency(q);
     if (q.format !== 'csv') return figures;
-    res.type('text/csv').set('Content-Disposition', 'attachment; filename="transparency.csv"');
+    res.type('text/csv').header('Content-Disposition', 'attachment; filename="transparency.csv"');
     return transparencyCsv(figures);
   }
 }

@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { IsISO8601 } from 'class-validator';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Audit } from '../audit/audit.decorator';
 import { Roles } from '../auth/access';
 import { ReportSnapshotView } from './report-snapshot.dto';
@@ -106,7 +106,7 @@ export class StatementsController {
     description: 'from or to is missing or not an ISO 8601 time; the body names it',
     ...error(400, 'REQUEST.INVALID', 'from: from must be a valid ISO 8601 date string'),
   })
-  async export(@Query() query: StatementExportQuery, @Res() res: Response): Promise<void> {
+  async export(@Query() query: StatementExportQuery, @Res() res: FastifyReply): Promise<void> {
     const lines = await this.statements.transparencyDbLines(new Date(query.from), new Date(query.to));
     res.status(200).type('application/x-ndjson').send(lines);
   }

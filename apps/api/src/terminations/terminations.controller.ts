@@ -22,7 +22,7 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { actorLabel, type Principal } from '@takedown/domain';
 import { Audit } from '../audit/audit.decorator';
 import { TerminationReportService } from './report.service';
@@ -162,7 +162,7 @@ export class TerminationsController {
   async takeSnapshot(
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentPrincipal() principal: Principal,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<ReportSnapshotView> {
     const { snapshot, created } = await this.reports.current(id, actorLabel(principal.actor));
     res.status(created ? 201 : 200);

@@ -1,6 +1,6 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DomainError } from '@takedown/domain';
 import { Roles } from '../auth/access';
 import {
@@ -29,7 +29,7 @@ export class TransparencyReportController {
   })
   async transparency(
     @Query() q: TransparencyReportQuery,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<TransparencyReportView | string> {
     if (q.format === 'csv' && !q.section) {
       throw new DomainError('REQUEST.INVALID', 'section is required with format=csv', 'section');
@@ -37,7 +37,7 @@ export class TransparencyReportController {
     const report = await this.reports.year(q.year);
     if (q.format !== 'csv') return report;
     const name = `transparency-${q.year}-${q.section}.csv`;
-    res.type('text/csv').set('Content-Disposition', `attachment; filename="${name}"`);
+    res.type('text/csv').header('Content-Disposition', `attachment; filename="${name}"`);
     return sectionCsv(report, q.section!);
   }
 
@@ -52,11 +52,11 @@ export class TransparencyReportController {
   @ApiBadRequestResponse({ description: 'year is missing or not a whole number from 2000 to 9999' })
   async tco(
     @Query() q: TcoReportQuery,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<TcoReportView | string> {
     const report = await this.reports.tco(q.year);
     if (q.format !== 'csv') return report;
-    res.type('text/csv').set('Content-Disposition', `attachment; filename="tco-${q.year}.csv"`);
+    res.type('text/csv').header('Content-Disposition', `attachment; filename="tco-${q.year}.csv"`);
     return tcoCsv(report);
   }
 }

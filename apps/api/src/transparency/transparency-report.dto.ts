@@ -1,3 +1,4 @@
+import { type Type as Class } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
@@ -12,7 +13,8 @@ export const SECTIONS = [
 ] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
-export class TransparencyReportQuery {
+/** The year a yearly report covers, and the format it comes in. */
+class YearReportQuery {
   @ApiProperty({ example: 2026, minimum: 2000, maximum: 9999, description: 'Calendar year (UTC)' })
   @Type(() => Number)
   @IsInt()
@@ -24,7 +26,9 @@ export class TransparencyReportQuery {
   @IsOptional()
   @IsIn(['json', 'csv'])
   format?: 'json' | 'csv';
+}
 
+export class TransparencyReportQuery extends YearReportQuery {
   @ApiPropertyOptional({
     enum: SECTIONS,
     description:
@@ -106,20 +110,18 @@ export class ComplaintFiguresView {
   medianSecondsToDecision: number | null;
 }
 
-class ComplaintsSection {
-  @ApiProperty({ type: [ComplaintFiguresView] }) rows: ComplaintFiguresView[];
-  @ApiProperty({ type: ComplaintFiguresView }) total: ComplaintFiguresView;
+/** A section of the report: its rows, one per breakdown, and their total row, each a `View`. */
+function FiguresSection<T>(View: Class<T>) {
+  class Section {
+    @ApiProperty({ type: [View] }) rows: T[];
+    @ApiProperty({ type: View }) total: T;
+  }
+  return Section;
 }
 
-class OrdersSection {
-  @ApiProperty({ type: [OrderFiguresView] }) rows: OrderFiguresView[];
-  @ApiProperty({ type: OrderFiguresView }) total: OrderFiguresView;
-}
-
-class NoticesSection {
-  @ApiProperty({ type: [NoticeFiguresView] }) rows: NoticeFiguresView[];
-  @ApiProperty({ type: NoticeFiguresView }) total: NoticeFiguresView;
-}
+class ComplaintsSection extends FiguresSection(ComplaintFiguresView) {}
+class OrdersSection extends FiguresSection(OrderFiguresView) {}
+class NoticesSection extends FiguresSection(NoticeFiguresView) {}
 
 export class DesignationFiguresView {
   @ApiProperty({
@@ -168,10 +170,14 @@ export class AutomatedMeansView {
   @ApiProperty({ description: 'Of them, decided by automated means' }) withAutomatedDecision: number;
 }
 
-export class TransparencyReportView {
+/** The year a yearly report covers, as the instants it runs between. */
+class YearReportView {
   @ApiProperty() year: number;
   @ApiProperty({ description: 'Start of the year (inclusive), UTC' }) from: string;
   @ApiProperty({ description: 'Start of the next year (exclusive), UTC' }) to: string;
+}
+
+export class TransparencyReportView extends YearReportView {
   @ApiProperty({
     type: OrdersSection,
     description: 'Art. 15(1)(a): removal orders of Member States’ authorities',
@@ -197,19 +203,7 @@ export class TransparencyReportView {
   automatedMeans: AutomatedMeansView;
 }
 
-export class TcoReportQuery {
-  @ApiProperty({ example: 2026, minimum: 2000, maximum: 9999, description: 'Calendar year (UTC)' })
-  @Type(() => Number)
-  @IsInt()
-  @Min(2000)
-  @Max(9999)
-  year: number;
-
-  @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' })
-  @IsOptional()
-  @IsIn(['json', 'csv'])
-  format?: 'json' | 'csv';
-}
+export class TcoReportQuery extends YearReportQuery {}
 
 class TcoNotExecuted extends NotExecuted {
   @ApiProperty() total: number;
@@ -235,10 +229,7 @@ class TcoComplaints {
 }
 
 /** Regulation (EU) 2021/784 Art. 7(2): the hosting provider's yearly figures on removal orders. */
-export class TcoReportView {
-  @ApiProperty() year: number;
-  @ApiProperty({ description: 'Start of the year (inclusive), UTC' }) from: string;
-  @ApiProperty({ description: 'Start of the next year (exclusive), UTC' }) to: string;
+export class TcoReportView extends YearReportView {
   @ApiProperty({ type: TcoOrders }) orders: TcoOrders;
   @ApiProperty({ type: TcoComplaints, description: 'Art. 10 complaints, by outcome' })
   complaints: TcoComplaints;

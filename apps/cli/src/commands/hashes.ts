@@ -12,11 +12,10 @@ import {
   storeListedHashes,
 } from '@takedown/persistence';
 import { loadEnvOrExit } from '@takedown/config';
+import { HASHES_USAGE } from '../usage';
 
 /** sysexits.h: 0 done, 2 some lines rejected, 64 usage, 66 no such file, 78 configuration missing. */
 const EXIT = { ok: 0, linesRejected: 2, usage: 64, noInput: 66, config: 78 } as const;
-
-export const HASHES_USAGE = 'import hashes FILE [--list NAME] [--json]';
 
 /** Digests stored per statement: a hotline's list may hold millions. */
 const CHUNK = 5_000;

@@ -13,15 +13,10 @@ import {
   type PolicyProfile,
 } from '@takedown/persistence';
 import type { Io } from './token';
+import { POLICY_USAGE } from '../usage';
 
 /** sysexits.h: 0 done, 64 usage, 65 refused data (an invalid policy, an unknown id), 66 no file, 78 no database. */
 const EXIT = { ok: 0, usage: 64, dataError: 65, noInput: 66, config: 78 } as const;
-
-export const POLICY_USAGE = {
-  list: 'policy list [--json]',
-  show: 'policy show ID [--version N|current]',
-  set: 'policy set ID --file FILE.json [--effective-from ISO]',
-};
 
 const stdio: Io = {
   out: (line) => process.stdout.write(`${line}\n`),

@@ -7,11 +7,10 @@ import {
   type RetentionReport,
 } from '@takedown/persistence';
 import { loadEnvOrExit, resolveUrlHashKeys } from '@takedown/config';
+import { RETENTION_USAGE } from '../usage';
 
 /** sysexits.h: 0 done, 64 usage, 78 configuration missing. */
 const EXIT = { ok: 0, usage: 64, config: 78 } as const;
-
-export const RETENTION_USAGE = 'retention run [--dry-run] [--json]';
 
 /**
  * `takedown retention run`: anonymises closed notices older than RETENTION_DAYS (per category:

@@ -10,18 +10,10 @@ import {
 } from '@takedown/persistence';
 import { loadEnvOrExit, type Env } from '@takedown/config';
 import { DomainError, durationToMs, isRole, ROLES, SOURCE_KINDS } from '@takedown/domain';
+import { TOKEN_USAGE } from '../usage';
 
 /** sysexits.h: 0 done, 64 usage, 65 refused data (an unknown id), 78 configuration missing. */
 const EXIT = { ok: 0, usage: 64, dataError: 65, config: 78 } as const;
-
-export const TOKEN_USAGE = {
-  create:
-    'token create --role ROLE --name NAME [--expires-in 90d] [--account-manager EMAIL] ' +
-    '[--source-kind KIND --source-name NAME [--designation-reference REF --designating-authority DSC]] ' +
-    '[--customer CUSTOMER_ID [--customer-admin]]',
-  list: 'token list [--json]',
-  revoke: 'token revoke ID',
-};
 
 export interface Io {
   out(line: string): void;

@@ -8,11 +8,10 @@ import {
   verifySnapshotFile,
   type SnapshotSignaturePayload,
 } from '@takedown/reports';
+import { VERIFY_REPORT_USAGE } from '../usage';
 
 /** sysexits.h: 0 verified, 64 usage, 65 the file does not hold up, 66 no such file, 69 keys or API unreachable. */
 const EXIT = { ok: 0, usage: 64, dataError: 65, noInput: 66, unavailable: 69 } as const;
-
-export const VERIFY_REPORT_USAGE = 'verify-report FILE [--keys JWKS_FILE_OR_URL] [--api URL [--token TOKEN]]';
 
 /**
  * `takedown verify-report FILE`: a report snapshot's JSON or PDF, checked offline against the public keys (`--keys`:

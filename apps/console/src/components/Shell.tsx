@@ -1,22 +1,13 @@
-import {
-  Anchor,
-  AppShell,
-  Burger,
-  Group,
-  NavLink,
-  SegmentedControl,
-  Stack,
-  Text,
-  UnstyledButton,
-} from '@mantine/core';
+import { Anchor, AppShell, Burger, Group, NavLink, Stack, Text, UnstyledButton } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { NavLink as RouterLink, useNavigate } from 'react-router-dom';
 import type { ReactNode } from 'react';
 import type { Me } from '../api/client';
-import { useI18n, type Language, type MessageKey } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
 import { session } from '../session';
 import { useSaveLanguage } from '../settings';
 import { currentTimeZone } from '../time';
+import { LanguageSwitch } from './LanguageSwitch';
 
 /** The console's areas this build has pages for, in the order of the navigation. */
 const PAGES: { area: Me['areas'][number]; to: string; label: MessageKey }[] = [
@@ -57,18 +48,13 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
             </Text>
           </Group>
           <Group gap="sm" wrap="nowrap">
-            <SegmentedControl
-              size="xs"
-              aria-label={t('nav.language')}
+            <LanguageSwitch
+              label={t('nav.language')}
               value={language}
-              onChange={(value) => {
-                setLanguage(value as Language);
-                saveLanguage(value as Language);
+              onChange={(next) => {
+                setLanguage(next);
+                saveLanguage(next);
               }}
-              data={[
-                { value: 'en', label: 'EN' },
-                { value: 'nl', label: 'NL' },
-              ]}
             />
             <UnstyledButton onClick={signOut} fz="sm" fw={600} c="indigo.9" data-testid="sign-out">
               {t('nav.signOut')}

@@ -12,6 +12,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
+import { EU_MEMBER_STATES } from '@takedown/domain/member-states';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
@@ -25,36 +26,8 @@ type Field =
   'authority' | 'memberState' | 'reference' | 'issuedAt' | 'urls' | 'ip' | 'reasons' | 'contactPoint';
 type Problems = Partial<Record<Field, string>>;
 
-/** The member states the API takes; Greece once, as EL (the EU's code; the API also takes GR). */
-const MEMBER_STATES = [
-  'AT',
-  'BE',
-  'BG',
-  'CY',
-  'CZ',
-  'DE',
-  'DK',
-  'EE',
-  'EL',
-  'ES',
-  'FI',
-  'FR',
-  'HR',
-  'HU',
-  'IE',
-  'IT',
-  'LT',
-  'LU',
-  'LV',
-  'MT',
-  'NL',
-  'PL',
-  'PT',
-  'RO',
-  'SE',
-  'SI',
-  'SK',
-] as const satisfies readonly CreateOrder['memberState'][];
+/** The member states the form offers: Greece once, as EL (the EU's code; the API also takes GR). */
+const MEMBER_STATES: readonly CreateOrder['memberState'][] = EU_MEMBER_STATES;
 
 /** The API's length limits (CreateOrderDto). */
 const MAX = { authority: 200, reference: 200, reasons: 5000, contactPoint: 320 } as const;

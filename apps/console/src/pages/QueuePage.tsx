@@ -33,6 +33,7 @@ import {
   useOpenNotices,
   type QueueFilters,
 } from '../queue-data';
+import { useParamChanges } from '../url-params';
 import { BreachForecast, Time, TimeLeft, useNow } from '../time';
 
 const CATEGORIES: NoticeSummary['category'][] = [
@@ -111,11 +112,9 @@ export function QueuePage() {
   const pickCustomers = me?.areas.includes('customers') ?? false;
   const [selected, setSelected] = useState<string[]>([]);
 
+  const changeParams = useParamChanges();
   const setFilter = (name: keyof QueueFilters, value: string | null) => {
-    const next = new URLSearchParams(params);
-    if (value) next.set(name, value);
-    else next.delete(name);
-    setParams(next, { replace: true });
+    changeParams({ [name]: value }, { replace: true });
     setActive(0);
   };
 
@@ -294,7 +293,9 @@ export function QueuePage() {
             {live ? t('queue.live') : t('queue.offline')}
           </Badge>
           <Text size="sm" c="gray.7" aria-live="polite" data-testid="queue-count">
-            {queue.data && !stale ? t('queue.count', { count: notices.length }) : ''}
+            {queue.data && !stale
+              ? t(queue.data.more ? 'queue.count.more' : 'queue.count', { count: notices.length })
+              : ''}
             {queue.isFetching && queue.data ? `${stale ? '' : ' · '}${t('queue.updating')}` : ''}
           </Text>
         </Group>

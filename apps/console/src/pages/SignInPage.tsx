@@ -6,7 +6,6 @@ import {
   Group,
   Paper,
   PasswordInput,
-  SegmentedControl,
   Stack,
   Text,
   Title,
@@ -15,9 +14,10 @@ import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { api, ApiError, unwrap } from '../api/client';
-import { useI18n, type Language } from '../i18n';
+import { useI18n } from '../i18n';
 import { fetchSettings, startSignIn } from '../oidc';
 import { session } from '../session';
+import { LanguageSwitch } from '../components/LanguageSwitch';
 
 export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
   const { t, language, setLanguage } = useI18n();
@@ -60,17 +60,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
               <Title order={1} size="h3">
                 {t('signIn.title')}
               </Title>
-              <SegmentedControl
-                style={{ flexShrink: 0 }}
-                size="xs"
-                aria-label={t('nav.language')}
-                value={language}
-                onChange={(value) => setLanguage(value as Language)}
-                data={[
-                  { value: 'en', label: 'EN' },
-                  { value: 'nl', label: 'NL' },
-                ]}
-              />
+              <LanguageSwitch label={t('nav.language')} value={language} onChange={setLanguage} />
             </Group>
             {reason === 'expired' && (
               <Alert color="orange" role="status" data-testid="signed-out-reason">

@@ -1,7 +1,7 @@
-import { Box, Container, Group, SegmentedControl, Stack, Text, UnstyledButton } from '@mantine/core';
+import { Box, Container, Group, Stack, Text, UnstyledButton } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { NavLink } from 'react-router-dom';
-import type { Language } from '../i18n';
+import { LanguageSwitch } from '../components/LanguageSwitch';
 import { PortalError, PortalLoading } from './feedback';
 import type { CustomerProfile } from './api';
 import { PortalI18nProvider, useDocumentLanguage, usePortalI18n, type PortalKey } from './i18n';
@@ -63,16 +63,7 @@ function Frame({
               </Text>
             </Stack>
             <Group gap="sm" wrap="nowrap">
-              <SegmentedControl
-                size="xs"
-                aria-label={t('portal.language')}
-                value={language}
-                onChange={(value) => setLanguage(value as Language)}
-                data={[
-                  { value: 'en', label: 'EN' },
-                  { value: 'nl', label: 'NL' },
-                ]}
-              />
+              <LanguageSwitch label={t('portal.language')} value={language} onChange={setLanguage} />
               <UnstyledButton onClick={onSignOut} fz="sm" fw={600} c="indigo.9" data-testid="portal-sign-out">
                 {t('portal.signOut')}
               </UnstyledButton>

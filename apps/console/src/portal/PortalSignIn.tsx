@@ -6,7 +6,6 @@ import {
   Group,
   Paper,
   PasswordInput,
-  SegmentedControl,
   Stack,
   Text,
   TextInput,
@@ -14,7 +13,7 @@ import {
 } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { ApiError, unwrap } from '../api/client';
-import type { Language } from '../i18n';
+import { LanguageSwitch } from '../components/LanguageSwitch';
 import { portalApi } from './api';
 import { useDocumentLanguage, usePortalI18n, type PortalKey } from './i18n';
 import { portalSession } from './session';
@@ -63,17 +62,7 @@ export function PortalSignIn({ link, onSignedIn }: { link: string | null; onSign
             <Title order={1} size="h3">
               {t('entry.title')}
             </Title>
-            <SegmentedControl
-              style={{ flexShrink: 0 }}
-              size="xs"
-              aria-label={t('portal.language')}
-              value={language}
-              onChange={(value) => setLanguage(value as Language)}
-              data={[
-                { value: 'en', label: 'EN' },
-                { value: 'nl', label: 'NL' },
-              ]}
-            />
+            <LanguageSwitch label={t('portal.language')} value={language} onChange={setLanguage} />
           </Group>
           {expired && (
             <Alert color="orange" role="status" data-testid="portal-expired">

@@ -19,6 +19,7 @@ import { ErrorAlert, Loading } from '../components/Feedback';
 import { downloadFile } from '../download';
 import { useI18n, type MessageKey } from '../i18n';
 import { categoryLabel, outcomeLabel } from '../labels';
+import { useParamChanges, type ParamChanges } from '../url-params';
 import { duration } from '../time';
 
 const PRESETS = ['30d', 'quarter', 'lastQuarter', 'year', 'custom'] as const;
@@ -67,7 +68,7 @@ function Figure({ label, value, testId }: { label: string; value: ReactNode; tes
 /** The DSA transparency figures (GET /v1/stats/transparency) over a period, as figures and charts, and as CSV. */
 export default function TransparencyPage() {
   const { t, language } = useI18n();
-  const [params, setParams] = useSearchParams();
+  const [params] = useSearchParams();
   const preset = PRESETS.find((p) => p === params.get('period')) ?? '30d';
   const [from, to] =
     preset === 'custom' ? [params.get('from') ?? '', params.get('to') ?? ''] : presetDays(preset);
@@ -83,14 +84,8 @@ export default function TransparencyPage() {
         }),
       ),
   });
-  const set = (changes: Record<string, string | null>) => {
-    const next = new URLSearchParams(params);
-    for (const [k, v] of Object.entries(changes)) {
-      if (v) next.set(k, v);
-      else next.delete(k);
-    }
-    setParams(next, { replace: true });
-  };
+  const changeParams = useParamChanges();
+  const set = (changes: ParamChanges) => changeParams(changes, { replace: true });
   const f = figures.data;
   const percent = (v: number | null | undefined) =>
     v === null || v === undefined ? '—' : `${v.toFixed(1)} %`;
@@ -131,7 +126,7 @@ export default function TransparencyPage() {
             label={t('stats.from')}
             value={from}
             disabled={preset !== 'custom'}
-            onChange={(e) => set({ period: 'custom', from: e.currentTarget.value, to })}
+            onChange={(e) => set({ period: 'custom', from: e.currentTarget.value })}
             w={{ base: '100%', xs: 180 }}
           />
           <TextInput
@@ -140,7 +135,7 @@ export default function TransparencyPage() {
             value={to}
             disabled={preset !== 'custom'}
             error={!valid ? t('stats.invalidPeriod') : undefined}
-            onChange={(e) => set({ period: 'custom', from, to: e.currentTarget.value })}
+            onChange={(e) => set({ period: 'custom', to: e.currentTarget.value })}
             w={{ base: '100%', xs: 180 }}
           />
           <Button

@@ -33,12 +33,28 @@ export type MailLanguage = 'nl' | 'en';
  * (`vrijdag 20 november 2026 om 10:14 (Europe/Amsterdam)`).
  */
 export function formatInstant(at: Date | string, timeZone: string, language: MailLanguage = 'en'): string {
-  const formatted = new Intl.DateTimeFormat(language === 'nl' ? 'nl-NL' : 'en-GB', {
-    dateStyle: 'full',
-    timeStyle: 'short',
-    timeZone,
-  }).format(new Date(at));
-  return `${formatted} (${timeZone})`;
+  return `${instantFormat(language, timeZone).format(new Date(at))} (${timeZone})`;
+}
+
+/**
+ * Building an `Intl.DateTimeFormat` costs far more than formatting with one (its locale and zone data are looked up
+ * each time), and every notice email formats several moments: one per language and zone, kept for the process. The
+ * zones are IANA names, a bounded set; a name the runtime refuses throws here as before and is not kept.
+ */
+const instantFormats = new Map<string, Intl.DateTimeFormat>();
+
+function instantFormat(language: MailLanguage, timeZone: string): Intl.DateTimeFormat {
+  const key = `${language} ${timeZone}`;
+  let format = instantFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(language === 'nl' ? 'nl-NL' : 'en-GB', {
+      dateStyle: 'full',
+      timeStyle: 'short',
+      timeZone,
+    });
+    instantFormats.set(key, format);
+  }
+  return format;
 }
 
 /** One labelled line in both bodies. */
