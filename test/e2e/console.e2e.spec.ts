@@ -298,6 +298,10 @@ describe('the web console in a browser, end to end', () => {
         'Your session has ended',
       );
       expect(await page.evaluate('sessionStorage.getItem("takedown.console.token")')).toBeNull();
+      // Said once: a reload of the sign-in page no longer says it.
+      await page.reload();
+      await page.getByLabel('API token').waitFor();
+      await expect(page.getByTestId('signed-out-reason').count()).resolves.toBe(0);
 
       // A reporter's token: its own notices, no tasks in the navigation (the API would refuse them).
       await signIn(page, await system.tokenFor('source'));

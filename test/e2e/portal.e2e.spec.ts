@@ -212,8 +212,8 @@ describe('the customer portal in a browser, end to end', () => {
     }
   });
 
-  it('opens from the portal link in the notice email itself', async () => {
-    const { context, page, errors } = await open(390);
+  it('opens from the portal link in the notice email itself, and says so when its session has ended', async () => {
+    const { context, page, errors, expectErrors } = await open(390);
     try {
       const [mail] = await eventually(
         async () =>
@@ -230,6 +230,18 @@ describe('the customer portal in a browser, end to end', () => {
       await page.getByTestId('open-notices').locator(`[data-notice="${ofB.id}"]`).waitFor();
       await expect(page.getByTestId('portal-customer').innerText()).resolves.toContain(b.customer.reference);
       expect(errors).toEqual([]);
+
+      // The token stops working: the next call answers 401 and the sign-in says why, once.
+      expectErrors(/status of 401/);
+      await page.evaluate('sessionStorage.setItem("takedown.portal.token", "td_revoked")');
+      await page.reload();
+      await expect(page.getByTestId('portal-expired').innerText()).resolves.toContain(
+        'Your portal session has ended',
+      );
+      expect(await page.evaluate('sessionStorage.getItem("takedown.portal.token")')).toBeNull();
+      await page.reload();
+      await page.getByRole('button', { name: 'Email me a link' }).waitFor();
+      await expect(page.getByTestId('portal-expired').count()).resolves.toBe(0);
     } finally {
       await context.close();
     }

@@ -19,10 +19,11 @@ export const session = {
     sessionStorage.clear();
     if (reason) sessionStorage.setItem(REASON, reason);
   },
-  /** The reason of the last sign-out, read once. */
-  takeReason(): SignOutReason | null {
-    const reason = sessionStorage.getItem(REASON);
+  /** The reason of the last sign-out, if any. Only reads: the sign-in page forgets it once on show. */
+  reason(): SignOutReason | null {
+    return sessionStorage.getItem(REASON) === 'expired' ? 'expired' : null;
+  },
+  forgetReason(): void {
     sessionStorage.removeItem(REASON);
-    return reason === 'expired' ? reason : null;
   },
 };

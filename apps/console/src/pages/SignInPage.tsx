@@ -17,12 +17,13 @@ import { api, ApiError, unwrap } from '../api/client';
 import { useI18n } from '../i18n';
 import { fetchSettings, startSignIn } from '../oidc';
 import { session } from '../session';
+import { useShownOnce } from '../shown-once';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 
 export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
   const { t, language, setLanguage } = useI18n();
   const navigate = useNavigate();
-  const [reason] = useState(() => session.takeReason());
+  const reason = useShownOnce(session.reason, session.forgetReason);
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

@@ -16,6 +16,7 @@ import { ApiError, unwrap } from '../api/client';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { portalApi } from './api';
 import { useDocumentLanguage, usePortalI18n, type PortalKey } from './i18n';
+import { useShownOnce } from '../shown-once';
 import { portalSession } from './session';
 
 const LINK_ERRORS = new Set(['LINK.USED', 'LINK.EXPIRED', 'LINK.INVALID']);
@@ -27,7 +28,7 @@ const LINK_ERRORS = new Set(['LINK.USED', 'LINK.EXPIRED', 'LINK.INVALID']);
 export function PortalSignIn({ link, onSignedIn }: { link: string | null; onSignedIn: () => void }) {
   const { t, language, setLanguage } = usePortalI18n();
   useDocumentLanguage();
-  const [expired] = useState(() => portalSession.takeExpired());
+  const expired = useShownOnce(portalSession.expired, portalSession.forgetExpired);
   const [linkError, setLinkError] = useState<string | null>(null);
   const [opening, setOpening] = useState(false);
 

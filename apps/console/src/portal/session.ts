@@ -16,10 +16,9 @@ export const portalSession = {
     if (reason) sessionStorage.setItem(REASON, reason);
     else sessionStorage.removeItem(REASON);
   },
-  /** Whether the last sign-out was an expired session, read once. */
-  takeExpired(): boolean {
-    const expired = sessionStorage.getItem(REASON) === 'expired';
+  /** Whether the last sign-out was an expired session. Only reads: the sign-in page forgets it once on show. */
+  expired: (): boolean => sessionStorage.getItem(REASON) === 'expired',
+  forgetExpired(): void {
     sessionStorage.removeItem(REASON);
-    return expired;
   },
 };
