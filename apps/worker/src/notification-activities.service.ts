@@ -238,7 +238,7 @@ export class NotificationActivitiesService implements Pick<
     }
     // Completed or cancelled meanwhile: a reminder would only confuse. An earlier attempt the mail server refused
     // left an outbox row that nothing will send now: withdrawn, so that no one waits for it.
-    if (task.status !== 'open') return this.once.withdraw(input.key);
+    if (task.status !== 'open') return this.withdrawEmail(input.key);
     const notice = await this.notice(task.noticeId);
     if (await this.sendTaskEmail(task, notice, input.key, 'reminder')) {
       this.logger.log({ taskId: task.id, key: input.key }, 'task reminder sent');
