@@ -8,7 +8,7 @@ import { useEffect, useState } from 'react';
  */
 export function useShownOnce<T>(read: () => T, forget: () => void): T {
   const [value] = useState(read);
-  const [forgetOnShow] = useState(() => forget);
-  useEffect(() => forgetOnShow(), [forgetOnShow]);
+  // Forgetting is idempotent: a `forget` that changes between renders only forgets again.
+  useEffect(() => forget(), [forget]);
   return value;
 }

@@ -30,26 +30,30 @@ function Reason({ read, forget }: { read: () => unknown; forget: () => void }) {
 describe('the reason of a sign-out, shown on the sign-in page', () => {
   beforeEach(() => stored.clear());
 
-  it('survives a render that React throws away (the console)', () => {
-    session.signOut('expired');
-    const page = () =>
-      renderToString(createElement(Reason, { read: session.reason, forget: session.forgetReason }));
-    expect(page()).toBe('<p>expired</p>');
-    expect(page()).toBe('<p>expired</p>');
-    session.forgetReason();
-    expect(page()).toBe('<p>null</p>');
-  });
-
-  it('survives a render that React throws away (the portal)', () => {
-    portalSession.signOut('expired');
-    const page = () =>
-      renderToString(
-        createElement(Reason, { read: portalSession.expired, forget: portalSession.forgetExpired }),
-      );
-    expect(page()).toBe('<p>true</p>');
-    expect(page()).toBe('<p>true</p>');
-    portalSession.forgetExpired();
-    expect(page()).toBe('<p>false</p>');
+  it.each([
+    {
+      page: 'the console',
+      signOut: () => session.signOut('expired'),
+      read: session.reason,
+      forget: session.forgetReason,
+      shown: '<p>expired</p>',
+      none: '<p>null</p>',
+    },
+    {
+      page: 'the portal',
+      signOut: () => portalSession.signOut('expired'),
+      read: portalSession.expired,
+      forget: portalSession.forgetExpired,
+      shown: '<p>true</p>',
+      none: '<p>false</p>',
+    },
+  ])('survives a render that React throws away ($page)', ({ signOut, read, forget, shown, none }) => {
+    signOut();
+    const page = () => renderToString(createElement(Reason, { read, forget }));
+    expect(page()).toBe(shown);
+    expect(page()).toBe(shown);
+    forget();
+    expect(page()).toBe(none);
   });
 
   it('is gone with a sign-in, and a plain sign-out leaves none', () => {
