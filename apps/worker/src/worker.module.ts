@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { publicBaseUrl, resolveUrlHashKeys, type Env } from '@takedown/config';
 import { durationToMs } from '@takedown/domain';
@@ -22,9 +22,19 @@ import { TerminationActivitiesService } from './termination-activities.service';
 import { TerminationSettings } from './termination-settings';
 import { WorkerSettings } from './worker-settings';
 
-/** The worker's DI container: everything the activities need, built from validated configuration. */
+/**
+ * The worker's DI container: everything the activities need, built from validated configuration. Closing it closes
+ * the worker's PostgreSQL pool.
+ */
 @Module({})
-export class WorkerModule {
+export class WorkerModule implements OnApplicationShutdown {
+  constructor(private readonly db: DataSource) {}
+
+  /** After the worker has stopped (its activities are done), when the process shuts down or a test stops its system. */
+  async onApplicationShutdown(): Promise<void> {
+    if (this.db.isInitialized) await this.db.destroy();
+  }
+
   /** `metrics`: where the worker's process counts emails and pending feedback deliveries (none in tests). */
   static forEnv(
     env: Env & { DATABASE_URL: string; SMTP_URL: string },
