@@ -34,6 +34,8 @@ const shared = {
   transformIgnorePatterns: [`/node_modules/(?!.*/node_modules/)(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // What jest's isolation of test files misses in a lane of many files in one process (see the file).
+  setupFiles: ['<rootDir>/test/support/file-isolation.ts'],
 };
 
 /** @type {import('jest').Config} */
@@ -49,7 +51,7 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/{integration,workflows,e2e,replay}/**/*.spec.ts'],
       // One real stack (embedded PostgreSQL, Temporal dev server, SMTP capture) for the whole run.
-      setupFiles: ['<rootDir>/test/support/quiet-temporal.ts'],
+      setupFiles: [...shared.setupFiles, '<rootDir>/test/support/quiet-temporal.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
