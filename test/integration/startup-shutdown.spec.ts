@@ -207,8 +207,13 @@ describe('start-up and shutdown', () => {
     const res = await inFlight;
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(expect.objectContaining({ total: expect.any(Number) }));
+    // Its answer closes the connection it came on: kept alive, it held the process for Fastify's keep-alive timeout
+    // (72 s) after the request was done.
+    expect(res.headers.get('connection')).toBe('close');
+    const answered = Date.now();
     const exit = await api.exited;
     expect(exit.code === 0 || exit.signal === 'SIGTERM').toBe(true);
+    expect(Date.now() - answered).toBeLessThan(30_000);
     expect(api.output()).not.toMatch(/api failed/);
   }, 240_000);
 });

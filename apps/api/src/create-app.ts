@@ -48,6 +48,19 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', headers);
+  // On SIGTERM the server stops taking connections and lets the requests in flight finish. Node then closes the
+  // connections idle at that moment, but not one whose request was still in flight: after its answer it stayed open,
+  // kept alive (Fastify's keepAliveTimeout, 72 s), and the process with it. An answer sent while closing tells the
+  // client so (`Connection: close`), and Node closes the connection once the answer is out.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_req, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forConfig(config), adapter, {
     bufferLogs: true,
     // Bodies are read per route, with a limit each (common/body-limits.ts).
