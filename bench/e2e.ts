@@ -24,7 +24,7 @@
  * the PostgreSQL-backed server, to try its knobs. Not a test: it prints figures and removes what it made.
  */
 import 'reflect-metadata';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -43,13 +43,13 @@ import { createApp } from '../apps/api/src/create-app';
 import { workerTuning } from '../apps/worker/src/worker-settings';
 import { floorWorkflow } from './floor.workflow';
 
-const ROOT = path.resolve(__dirname, '..');
+/** The project's folder: npm runs scripts there. */
+const ROOT = process.cwd();
 /**
- * A compiled build of the project to run the workers from (its `dist/`), instead of `npm run build` into this one's:
- * the tests' bounded form passes the build their run made once (test/support/child-build.ts).
+ * The compiled build this bench runs from (bench/run.mjs), and its workers with it: this project's `dist/`, or the
+ * build the tests' bounded form made once for its run (test/support/child-build.ts).
  */
-const BUILD = process.env.BENCH_BUILD;
-const DIST = path.join(BUILD ?? ROOT, 'dist');
+const DIST = path.resolve(__dirname, '..');
 const FLOOR_QUEUE = 'bench-floor';
 /** The e2e p99 past which a rate is the knee. */
 const KNEE_S = 5;
@@ -148,14 +148,6 @@ function options(): Options {
 
 async function main(): Promise<void> {
   const opts = options();
-  if (!BUILD) {
-    log('building, if a source changed since the last build');
-    const build = spawnSync(process.execPath, ['apps/dev/build-if-changed.mjs'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    if (build.status !== 0) throw new Error(`the build failed (${build.status})`);
-  }
   const loadBefore = os.loadavg();
   const stack = await startThrowawayStack({
     prefix: 'takedown-e2e',

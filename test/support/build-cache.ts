@@ -14,17 +14,17 @@ export interface BuildInputs {
   files: string[];
 }
 
-/** The server side: the project's TypeScript outside the console, its configs and the installed packages. */
+/** The server side: the project's TypeScript outside the console, the benches, their configs and the installed packages. */
 export const SERVER_INPUTS: BuildInputs = {
-  dirs: ['apps', 'libs', 'workflows'],
+  dirs: ['apps', 'libs', 'workflows', 'bench'],
   skip: [path.join('apps', 'console')],
   files: [
     'tsconfig.json',
     'tsconfig.build.json',
     'package-lock.json',
     'test/support/stack-probe.ts',
-    'bench/floor-worker.ts',
-    'bench/floor.workflow.ts',
+    // bench:intake's DKIM signer.
+    'test/support/dkim.ts',
   ],
 };
 

@@ -8,7 +8,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 export const CHILD_BUILD_ENV = 'TAKEDOWN_TEST_BUILD';
 
 /**
- * Compiles the applications (and the stack probe, and the floor worker of bench:e2e) once per run into `dir`, without type checking (`npm run
+ * Compiles the applications, the benches and the stack probe once per run into `dir`, without type checking (`npm run
  * typecheck` does that), as `npm run build` does: a child process then starts in a fraction of a second instead of
  * the seconds ts-node takes to compile its imports, dozens of times per run.
  */
@@ -27,15 +27,10 @@ export async function compileForChildren(dir: string): Promise<void> {
         typeRoots: [path.join(ROOT, 'node_modules', '@types')],
         sourceMap: false,
       },
-      // bench:e2e's floor worker too: the benches' bounded form runs its workers from this build.
-      include: [
-        'apps',
-        'libs',
-        'workflows',
-        'test/support/stack-probe.ts',
-        'bench/floor-worker.ts',
-        'bench/floor.workflow.ts',
-      ].map((p) => path.join(ROOT, p)),
+      // The benches too: their bounded form runs them, and their workers, from this build (bench/run.mjs).
+      include: ['apps', 'libs', 'workflows', 'bench', 'test/support/stack-probe.ts'].map((p) =>
+        path.join(ROOT, p),
+      ),
       // The web console is built by Vite, not tsc.
       exclude: [path.join(ROOT, '**', '*.spec.ts'), path.join(ROOT, 'apps', 'console')],
     }),
