@@ -54,6 +54,7 @@ describe('the benches, bounded', () => {
       const run = await runBench('api', [], {
         BENCH_NOTICES: '500',
         BENCH_REQUESTS: '40',
+        BENCH_WARMUP: '20',
         BENCH_ROUNDS: '1',
         BENCH_CONCURRENCY: '1,4',
         BENCH_PROFILE: profile,
@@ -63,6 +64,9 @@ describe('the benches, bounded', () => {
         for (const clients of [1, 4])
           expect(run.stdout).toMatch(new RegExp(`\\| ${route} +\\| +${clients} \\|`));
       expect(run.stdout).toMatch(/attribution API p99 at 1 client: [\d.]+ ms/);
+      expect(run.stdout).toMatch(
+        /the raw server at 1 client, for scale: attribution p50 [\d.]+x its SQL, p99 [\d.]+ ms/,
+      );
       expect(JSON.parse(fs.readFileSync(profile, 'utf8')).nodes.length).toBeGreaterThan(0);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
