@@ -226,9 +226,19 @@ async function main(): Promise<void> {
     });
     mail = new MailWatch(stack.mailCaptureDir as string);
     const api = new Api(agent, apiPort, token);
+    // A worker that stopped, or never became healthy, is reported with what it last said: its /health answer and
+    // the end of its log (the bench removes both when it ends).
+    const workerLog = () =>
+      fs.readFileSync(path.join(dir, 'worker.log'), 'utf8').split('\n').slice(-20).join('\n');
+    let lastHealth = 'no answer';
     await waitFor('worker healthy', 300_000, async () => {
+      if (worker.exitCode !== null || worker.signalCode !== null)
+        throw new Error(`the worker exited while starting (${worker.exitCode ?? worker.signalCode})`);
       const res = await fetch(`http://127.0.0.1:${workerPort}/health`).catch(() => null);
+      if (res) lastHealth = `${res.status} ${await res.text()}`;
       return res?.ok ?? false;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}; its /health said ${lastHealth}; its log ends:\n${workerLog()}`);
     });
     await floor.ready;
 
