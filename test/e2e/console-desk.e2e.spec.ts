@@ -11,7 +11,7 @@ import {
   startConsoleSystem,
 } from '../support/console-browser';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
-import { eventually } from '../support/eventually';
+import { eventually, expectText, expectTextContaining } from '../support/eventually';
 import type { ListeningSystem } from '../support/listening-system';
 
 interface NoticeBody {
@@ -136,7 +136,7 @@ describe('the desk console in a browser: search, bulk actions, assignment, live 
       await page.keyboard.press('x');
       await page.keyboard.press('j');
       await page.keyboard.press('x');
-      await expect(page.getByTestId('bulk-bar').innerText()).resolves.toContain('3 selected');
+      await expectTextContaining(page.getByTestId('bulk-bar'), '3 selected');
       await expect(page.locator('tr[data-selected="true"]').count()).resolves.toBe(3);
       await page.getByRole('combobox', { name: 'Action for the selected notices' }).click();
       await page.getByRole('option', { name: 'Escalate now' }).click();
@@ -145,7 +145,7 @@ describe('the desk console in a browser: search, bulk actions, assignment, live 
       await page.getByTestId('bulk-confirm').click();
       const results = page.getByTestId('bulk-results');
       await results.waitFor();
-      await expect(results.innerText()).resolves.toContain('3 done, 0 not');
+      await expectTextContaining(results, '3 done, 0 not');
       await expect(
         results
           .locator('[data-status]')
@@ -179,7 +179,7 @@ describe('the desk console in a browser: search, bulk actions, assignment, live 
         (ids) => ids.length === 1 && ids[0] === notices.url.id,
         10_000,
       );
-      await expect(page.locator(`tr[data-notice="${notices.url.id}"]`).innerText()).resolves.toContain(name);
+      await expectTextContaining(page.locator(`tr[data-notice="${notices.url.id}"]`), name);
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -194,7 +194,7 @@ describe('the desk console in a browser: search, bulk actions, assignment, live 
       const row = page.locator(`tr[data-notice="${notices.live.id}"]`);
       await row.waitFor();
       await page.locator('[data-testid="live"][data-live="true"]').waitFor();
-      await expect(row.innerText()).resolves.toContain('customer notified');
+      await expectTextContaining(row, 'customer notified');
       const navigations: string[] = [];
       page.on('framenavigated', (frame) => navigations.push(frame.url()));
 
@@ -261,7 +261,7 @@ describe('the desk console in a browser: search, bulk actions, assignment, live 
       await row.getByRole('link').click();
       await page.waitForURL(new RegExp(`/console/terminations/${caseId}$`));
       await page.locator('[data-outcome="approve"]').waitFor();
-      await expect(page.getByTestId('case-status').innerText()).resolves.toBe('legal review');
+      await expectText(page.getByTestId('case-status'), 'legal review');
       await checkAccessibility(page, 'termination case');
       await screenshots(page, 'termination');
 
@@ -275,7 +275,7 @@ describe('the desk console in a browser: search, bulk actions, assignment, live 
 
       await page.locator('[data-outcome="approve"]').click();
       await page.getByTestId('confirm-decision').click();
-      await expect(page.getByTestId('case-result').innerText()).resolves.toBe('Recorded: approve.');
+      await expectText(page.getByTestId('case-result'), 'Recorded: approve.');
       await eventually(
         async () =>
           ((await http.get(`/v1/terminations/${caseId}`).expect(200)).body as { status: string }).status,

@@ -12,6 +12,7 @@ import {
   startConsoleSystem,
 } from '../support/console-browser';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
+import { expectText } from '../support/eventually';
 import type { ListeningSystem } from '../support/listening-system';
 
 const MINUTE = 60_000;
@@ -190,7 +191,7 @@ describe('the console’s queue: breach forecast and filters in the URL', () => 
       await expect(page.getByTestId('queue-count').innerText()).resolves.not.toMatch(/\d+ open notices?/);
       release();
       expect(await rowsOf(page)).toEqual([ids.atRisk, ids.answered]);
-      await expect(page.getByTestId('queue-count').innerText()).resolves.toMatch(/^2 open notices/);
+      await expectText(page.getByTestId('queue-count'), /^2 open notices/);
       await page.unroute(phishingOnly);
       const url = `${system.baseUrl}/console/?customer=${slow.customer.id}&category=phishing`;
       await page.goto(url);
@@ -199,9 +200,7 @@ describe('the console’s queue: breach forecast and filters in the URL', () => 
       // Same deadline: the one received first comes first.
       expect(await rowsOf(page)).toEqual([ids.atRisk, ids.answered]);
       const atRisk = page.locator(`tr[data-notice="${ids.atRisk}"]`);
-      await expect(atRisk.getByTestId('breach-forecast').innerText()).resolves.toMatch(
-        /^will miss in \d+ min$/,
-      );
+      await expectText(atRisk.getByTestId('breach-forecast'), /^will miss in \d+ min$/);
       await expect(atRisk.getByTestId('breach-forecast').getAttribute('title')).resolves.toContain(
         'its last 3 removals in this category took 6 h',
       );
@@ -223,9 +222,7 @@ describe('the console’s queue: breach forecast and filters in the URL', () => 
       await page.goto(`${system.baseUrl}/console/notices/${ids.atRisk}`);
       await page.getByTestId('breach-forecast').waitFor();
       await page.getByText('NL', { exact: true }).click();
-      await expect(page.getByTestId('breach-forecast').innerText()).resolves.toMatch(
-        /^mist termijn over \d+ min$/,
-      );
+      await expectText(page.getByTestId('breach-forecast'), /^mist termijn over \d+ min$/);
       // The timeline's events in the page's language too.
       await page.getByText('reseller eerst ingelicht', { exact: true }).waitFor();
       await checkAccessibility(page, 'notice with a forecast (Dutch)');

@@ -11,7 +11,7 @@ import {
   startConsoleSystem,
 } from '../support/console-browser';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
-import { eventually } from '../support/eventually';
+import { eventually, expectText, expectTextContaining } from '../support/eventually';
 import type { ListeningSystem } from '../support/listening-system';
 import { testSpace } from '../support/prefixes';
 
@@ -116,8 +116,8 @@ describe('the web console in a browser, end to end', () => {
       expect(order.indexOf(created.csam.id)).toBeLessThan(order.indexOf(created.phishing.id));
       expect(order.indexOf(created.phishing.id)).toBeLessThan(order.indexOf(created.unattributed.id));
       const csamRow = table.locator(`tr[data-notice="${created.csam.id}"]`);
-      await expect(csamRow.innerText()).resolves.toMatch(/\d+ h left/);
-      await expect(csamRow.innerText()).resolves.toContain(LONG_NAME);
+      await expectText(csamRow, /\d+ h left/);
+      await expectTextContaining(csamRow, LONG_NAME);
       // Navigation from the role table: a desk member has the queue and tasks.
       await expect(page.getByRole('link', { name: 'Tasks' }).count()).resolves.toBe(1);
       await checkAccessibility(page, 'queue');
@@ -137,13 +137,13 @@ describe('the web console in a browser, end to end', () => {
       await page.keyboard.press('Enter');
       await page.waitForURL(new RegExp(`/console/notices/${created.csam.id}$`));
       await page.getByTestId('notice-state').waitFor();
-      await expect(page.getByTestId('notice-state').innerText()).resolves.toBe('customer notified');
+      await expectText(page.getByTestId('notice-state'), 'customer notified');
       // A reported URL is never a link, an image or a frame; a CSAM URL shows its host only.
       const body = await page.locator('body').innerText();
       expect(body).toContain(host);
       expect(body).not.toContain('secret-path');
       await expect(page.locator('a[href*="tenant.example"], img, iframe, video').count()).resolves.toBe(0);
-      await expect(page.locator('body').innerText()).resolves.toContain(LONG_NAME);
+      await expectTextContaining(page.locator('body'), LONG_NAME);
       await checkAccessibility(page, 'notice');
       await screenshots(page, 'notice');
 
@@ -152,9 +152,7 @@ describe('the web console in a browser, end to end', () => {
       await page.getByTestId('notice-state').waitFor();
 
       await page.getByRole('button', { name: 'Confirm removal' }).click();
-      await expect(page.getByTestId('action-result').innerText()).resolves.toBe(
-        'Done: the notice is now closed.',
-      );
+      await expectText(page.getByTestId('action-result'), 'Done: the notice is now closed.');
       const closed = (await http.get(`/v1/notices/${created.csam.id}`).expect(200)).body as NoticeBody;
       expect(closed.state).toBe('closed');
       // The closed notice offers what a closed notice allows, no more.
@@ -182,15 +180,13 @@ describe('the web console in a browser, end to end', () => {
       await http.post(`/v1/notices/${created.phishing.id}/actions/escalate-now`).send({}).expect(200);
       await page.getByRole('button', { name: 'Escalate now' }).click();
       await page.getByTestId('confirm-action').click();
-      await expect(page.getByTestId('action-result').innerText()).resolves.toMatch(
-        /^Refused: the notice is escalated already/,
-      );
+      await expectText(page.getByTestId('action-result'), /^Refused: the notice is escalated already/);
       // The page reloads the notice: escalate is gone, the state is the new one.
       await eventually(
         () => page.getByRole('button', { name: 'Escalate now' }).count(),
         (n) => n === 0,
       );
-      await expect(page.getByTestId('notice-state').innerText()).resolves.toBe('escalated');
+      await expectText(page.getByTestId('notice-state'), 'escalated');
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -242,9 +238,7 @@ describe('the web console in a browser, end to end', () => {
       await page.getByRole('option', { name: 'customer contacted' }).click();
       await card.getByLabel('Note (optional)').fill('Called them; removal promised within the hour');
       await card.getByRole('button', { name: 'Complete' }).click();
-      await expect(card.getByTestId('task-result').innerText()).resolves.toBe(
-        'Task completed: customer contacted.',
-      );
+      await expectText(card.getByTestId('task-result'), 'Task completed: customer contacted.');
       const done = (await http.get(`/v1/tasks/${task?.id}`).expect(200)).body as {
         status: string;
         outcome: string;
@@ -262,7 +256,8 @@ describe('the web console in a browser, end to end', () => {
       expectErrors(/status of 401/);
       // An account manager whose customers have no notice.
       await signIn(page, await system.tokenFor('account_manager'));
-      await expect(page.getByTestId('queue-empty').innerText()).resolves.toBe(
+      await expectText(
+        page.getByTestId('queue-empty'),
         'No notices wait for you. New ones appear here as they arrive.',
       );
       await checkAccessibility(page, 'empty queue');
@@ -270,7 +265,8 @@ describe('the web console in a browser, end to end', () => {
 
       await page.getByText('NL', { exact: true }).click();
       await page.getByRole('heading', { name: 'Wachtrij' }).waitFor();
-      await expect(page.getByTestId('queue-empty').innerText()).resolves.toBe(
+      await expectText(
+        page.getByTestId('queue-empty'),
         'Er wachten geen meldingen op je. Nieuwe verschijnen hier zodra ze binnenkomen.',
       );
       expect(await page.evaluate('document.documentElement.lang')).toBe('nl');
@@ -294,9 +290,7 @@ describe('the web console in a browser, end to end', () => {
       await page.evaluate('sessionStorage.setItem("takedown.console.token", "td_revoked")');
       await page.reload();
       await page.waitForURL(/\/console\/sign-in$/);
-      await expect(page.getByTestId('signed-out-reason').innerText()).resolves.toContain(
-        'Your session has ended',
-      );
+      await expectTextContaining(page.getByTestId('signed-out-reason'), 'Your session has ended');
       expect(await page.evaluate('sessionStorage.getItem("takedown.console.token")')).toBeNull();
       // Said once: a reload of the sign-in page no longer says it.
       await page.reload();

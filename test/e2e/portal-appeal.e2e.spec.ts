@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { Http } from '../support/api';
 import { checkAccessibility, openTab, screenshots, startConsoleSystem } from '../support/console-browser';
 import { storeCustomer, storeReseller, type StoredCustomer } from '../support/customers';
-import { eventually } from '../support/eventually';
+import { eventually, expectTextContaining } from '../support/eventually';
 import { headStart } from '../support/head-start';
 import type { ListeningSystem } from '../support/listening-system';
 import { signInToPortal, submitFor } from '../support/portal-session';
@@ -119,9 +119,7 @@ describe('appealing a strike in the customer portal, in a browser', () => {
         .getByLabel('Waarom het besluit onjuist is')
         .fill('Binnen een uur verwijderd; de bevestiging kwam laat.');
       await row.getByRole('button', { name: 'Bezwaar indienen' }).click();
-      await expect(row.getByTestId('appeal-status').innerText()).resolves.toContain(
-        'Bezwaar: in behandeling',
-      );
+      await expectTextContaining(row.getByTestId('appeal-status'), 'Bezwaar: in behandeling');
       await checkAccessibility(page, 'portal appeal');
       await screenshots(page, 'portal-appeal-nl');
 
@@ -133,10 +131,9 @@ describe('appealing a strike in the customer portal, in a browser', () => {
         .send({ decision: 'reverse', reason: 'De bron bevestigde de verwijdering te laat.' })
         .expect(200);
       await page.reload();
-      await expect(row.getByTestId('appeal-status').innerText()).resolves.toContain(
-        'Bezwaar: besluit herroepen',
-      );
-      await expect(row.getByTestId('appeal-status').innerText()).resolves.toContain(
+      await expectTextContaining(row.getByTestId('appeal-status'), 'Bezwaar: besluit herroepen');
+      await expectTextContaining(
+        row.getByTestId('appeal-status'),
         'De bron bevestigde de verwijdering te laat.',
       );
       expect(errors).toEqual([]);
@@ -162,7 +159,7 @@ describe('appealing a strike in the customer portal, in a browser', () => {
         .getByLabel('Why the decision is wrong')
         .fill('Our relay bounced the email; we were reachable.');
       await row.getByRole('button', { name: 'Send appeal' }).click();
-      await expect(row.getByTestId('appeal-status').innerText()).resolves.toContain('Appeal: under review');
+      await expectTextContaining(row.getByTestId('appeal-status'), 'Appeal: under review');
       const [appeal] = (await db.query(`SELECT customer_id FROM appeals WHERE notice_id = $1`, [
         missedId,
       ])) as { customer_id: string }[];

@@ -7,7 +7,7 @@ import { CapturedMailbox } from '@takedown/mail';
 import type { Http } from '../support/api';
 import { checkAccessibility, openTab, screenshots, startConsoleSystem } from '../support/console-browser';
 import { storeCustomer, storeReseller, type StoredCustomer } from '../support/customers';
-import { eventually } from '../support/eventually';
+import { eventually, expectText, expectTextContaining } from '../support/eventually';
 import type { ListeningSystem } from '../support/listening-system';
 import { notified, signInToPortal, submitFor, type Submitted } from '../support/portal-session';
 import { storeSuspensionStatement } from '../support/statements';
@@ -118,7 +118,7 @@ describe('the customer portal in a browser, end to end', () => {
       await page.waitForURL(new RegExp(`^${system.baseUrl}/console/portal$`));
       expect(await linkUsedAt(link)).toEqual(expect.any(Date));
       expect(await page.evaluate('document.documentElement.lang')).toBe('nl');
-      await expect(page.getByTestId('portal-zone').innerText()).resolves.toBe('Tijden in Asia/Tokyo');
+      await expectText(page.getByTestId('portal-zone'), 'Tijden in Asia/Tokyo');
       expect(await page.evaluate('Object.keys(localStorage).filter((k) => k.includes("token"))')).toEqual([]);
       expect(await page.evaluate('sessionStorage.getItem("takedown.portal.token")')).toMatch(/^td_/);
 
@@ -128,7 +128,7 @@ describe('the customer portal in a browser, end to end', () => {
       // Its own URLs in full, as text: never a link, an image or a frame; the time left counts in hours.
       for (const n of ofA) expect(body).toContain(n.url);
       await expect(page.locator('a[href*="tenant.example"], img, iframe, video').count()).resolves.toBe(0);
-      await expect(list.locator(`[data-notice="${ofA[0].id}"]`).innerText()).resolves.toMatch(/nog \d+ u/);
+      await expectText(list.locator(`[data-notice="${ofA[0].id}"]`), /nog \d+ u/);
       // The deadline in the customer's zone (Tokyo, GMT+9), not the browser's (Amsterdam).
       await expect(
         list.locator(`[data-notice="${ofA[0].id}"] time`).first().getAttribute('title'),
@@ -138,7 +138,7 @@ describe('the customer portal in a browser, end to end', () => {
       await screenshots(page, 'portal-nl');
 
       await page.getByLabel('Alles selecteren wat beantwoord kan worden').check();
-      await expect(page.getByTestId('selected-count').innerText()).resolves.toBe('3 geselecteerd');
+      await expectText(page.getByTestId('selected-count'), '3 geselecteerd');
       await page.getByRole('button', { name: 'Antwoord versturen voor 3 meldingen' }).click();
       const results = page.getByTestId('answer-results');
       await results.waitFor();
@@ -146,7 +146,8 @@ describe('the customer portal in a browser, end to end', () => {
         await expect(results.locator(`[data-notice="${n.id}"]`).getAttribute('data-result')).resolves.toBe(
           'accepted',
         );
-        await expect(results.locator(`[data-notice="${n.id}"]`).innerText()).resolves.toContain(
+        await expectTextContaining(
+          results.locator(`[data-notice="${n.id}"]`),
           'ontvangen, nu wacht op bevestiging',
         );
         expect(await stateOf(n.id)).toBe('awaiting_confirmation');
@@ -154,7 +155,7 @@ describe('the customer portal in a browser, end to end', () => {
       await checkAccessibility(page, 'portal answered');
 
       await page.getByRole('link', { name: 'Status en maatregelen' }).click();
-      await expect(page.getByTestId('standing-level').innerText()).resolves.toBe('goed');
+      await expectText(page.getByTestId('standing-level'), 'goed');
       // The desk finds the first claim false (the material is still online), then sees it gone: the notice
       // closes with a false claim, and the standing rises.
       await http.post(`/v1/notices/${ofA[1].id}/actions/still-online`).send({}).expect(200);
@@ -169,9 +170,10 @@ describe('the customer portal in a browser, end to end', () => {
       // One false claim reaches "watch"; without a verified preventive measure that is one level up.
       expect(risen.level).toBe('warning');
       await page.reload();
-      await expect(page.getByTestId('standing-level').innerText()).resolves.toBe('waarschuwing');
-      await expect(page.locator('[data-count="falseClaims"] td').nth(1).innerText()).resolves.toBe('1');
-      await expect(page.getByTestId('moves-back').innerText()).resolves.toContain(
+      await expectText(page.getByTestId('standing-level'), 'waarschuwing');
+      await expectText(page.locator('[data-count="falseClaims"] td').nth(1), '1');
+      await expectTextContaining(
+        page.getByTestId('moves-back'),
         'Een preventieve maatregel die onze abuse-afdeling heeft geverifieerd, verlaagt het niveau met één.',
       );
 
@@ -192,7 +194,8 @@ describe('the customer portal in a browser, end to end', () => {
       await page.getByRole('link', { name: 'Gesloten meldingen' }).click();
       const closed = page.getByTestId('closed-notices');
       await closed.locator(`[data-notice="${ofA[2].id}"]`).waitFor();
-      await expect(closed.locator(`[data-notice="${ofA[2].id}"]`).innerText()).resolves.toContain(
+      await expectTextContaining(
+        closed.locator(`[data-notice="${ofA[2].id}"]`),
         'Uitkomst: op tijd verwijderd',
       );
       await checkAccessibility(page, 'portal history');
@@ -203,7 +206,7 @@ describe('the customer portal in a browser, end to end', () => {
       await screenshots(page, 'portal-history-en');
       await page.getByRole('link', { name: 'Open notices' }).click();
       await page.getByRole('heading', { name: 'Open notices' }).waitFor();
-      await expect(page.getByTestId('portal-zone').innerText()).resolves.toBe('Times in Asia/Tokyo');
+      await expectText(page.getByTestId('portal-zone'), 'Times in Asia/Tokyo');
       await checkAccessibility(page, 'portal open notices (en)');
       await screenshots(page, 'portal-en');
       expect(errors).toEqual([]);
@@ -228,16 +231,14 @@ describe('the customer portal in a browser, end to end', () => {
       await page.goto(link as string);
       await page.getByRole('button', { name: 'Open my notices' }).click();
       await page.getByTestId('open-notices').locator(`[data-notice="${ofB.id}"]`).waitFor();
-      await expect(page.getByTestId('portal-customer').innerText()).resolves.toContain(b.customer.reference);
+      await expectTextContaining(page.getByTestId('portal-customer'), b.customer.reference);
       expect(errors).toEqual([]);
 
       // The token stops working: the next call answers 401 and the sign-in says why, once.
       expectErrors(/status of 401/);
       await page.evaluate('sessionStorage.setItem("takedown.portal.token", "td_revoked")');
       await page.reload();
-      await expect(page.getByTestId('portal-expired').innerText()).resolves.toContain(
-        'Your portal session has ended',
-      );
+      await expectTextContaining(page.getByTestId('portal-expired'), 'Your portal session has ended');
       expect(await page.evaluate('sessionStorage.getItem("takedown.portal.token")')).toBeNull();
       await page.reload();
       await page.getByRole('button', { name: 'Email me a link' }).waitFor();
@@ -262,7 +263,8 @@ describe('the customer portal in a browser, end to end', () => {
 
       await page.goto(link);
       await page.getByRole('button', { name: 'Open my notices' }).click();
-      await expect(page.getByTestId('link-error').innerText()).resolves.toBe(
+      await expectText(
+        page.getByTestId('link-error'),
         'This link has been used already. Ask for a fresh one below.',
       );
       await page.getByLabel('Abuse contact email address').fill(`nobody-${randomUUID()}@tenant.example`);
@@ -293,10 +295,11 @@ describe('the customer portal in a browser, end to end', () => {
       await page.getByRole('heading', { name: 'Openstaande meldingen' }).waitFor();
       const card = page.getByTestId('open-notices').locator(`[data-notice="${ofEnd.id}"]`);
       await card.waitFor();
-      await expect(card.getByTestId('end-customer').innerText()).resolves.toContain(
+      await expectTextContaining(
+        card.getByTestId('end-customer'),
         `Uw klant: ${end.customer.name} (${end.customer.reference})`,
       );
-      await expect(card.getByTestId('reseller-mode').innerText()).resolves.toBe('u handelt eerst');
+      await expectText(card.getByTestId('reseller-mode'), 'u handelt eerst');
       expect(await card.innerText()).toContain(ofEnd.url);
       const body = await page.locator('main').innerText();
       for (const n of [...ofA, ofB]) expect(body).not.toContain(n.url);
@@ -337,9 +340,7 @@ describe('the customer portal in a browser, end to end', () => {
         await asEnd.page.goto(`${system.baseUrl}${route}`);
         await asEnd.page.locator('main h1, main h2').first().waitFor();
         await asEnd.page.waitForLoadState('networkidle');
-        await expect(asEnd.page.getByTestId('portal-customer').innerText()).resolves.toContain(
-          end.customer.reference,
-        );
+        await expectTextContaining(asEnd.page.getByTestId('portal-customer'), end.customer.reference);
         const html = await asEnd.page.content();
         for (const x of secrets) if (html.includes(x)) leaks.push(`${route} shows ${x}`);
       }
@@ -360,8 +361,8 @@ describe('the customer portal in a browser, end to end', () => {
       await page.getByRole('heading', { level: 1, name: 'Verklaringen van redenen' }).waitFor();
       const item = page.getByTestId('statements').locator(`[data-statement="${statementId}"]`);
       await item.waitFor();
-      await expect(item.innerText()).resolves.toContain('Opschorting');
-      await expect(item.innerText()).resolves.toContain(`Melding ${ofA[0].id.slice(0, 8)}`);
+      await expectTextContaining(item, 'Opschorting');
+      await expectTextContaining(item, `Melding ${ofA[0].id.slice(0, 8)}`);
       const [download] = await Promise.all([
         page.waitForEvent('download'),
         item.getByTestId('statement-pdf').click(),
@@ -394,9 +395,7 @@ describe('the customer portal in a browser, end to end', () => {
         await page.locator('main h1, main h2').first().waitFor();
         await page.waitForLoadState('networkidle');
         const html = await page.content();
-        await expect(page.getByTestId('portal-customer').innerText()).resolves.toContain(
-          b.customer.reference,
-        );
+        await expectTextContaining(page.getByTestId('portal-customer'), b.customer.reference);
         for (const s of secrets) if (html.includes(s)) leaks.push(`${how} ${route} shows ${s}`);
       }
     };

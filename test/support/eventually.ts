@@ -20,3 +20,49 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, Math.min(500, Math.max(25, waited / 5))));
   }
 }
+
+/** What a test reads of a page's element: its rendered text (a Playwright locator). */
+interface RenderedText {
+  innerText(): Promise<string>;
+}
+
+/**
+ * Waits until the element's text is `expected` (a RegExp: until it matches), as the page renders it. A page shows an
+ * element before its text is final (a query still loading, a mutation's answer, a locale switched): one read races
+ * that. Fails with the text last seen.
+ */
+export function expectText(
+  element: RenderedText,
+  expected: string | RegExp,
+  timeoutMs = 30_000,
+): Promise<string> {
+  const done = (text: string) => (typeof expected === 'string' ? text === expected : expected.test(text));
+  return textUntil(
+    element,
+    done,
+    typeof expected === 'string' ? JSON.stringify(expected) : String(expected),
+    timeoutMs,
+  );
+}
+
+/** Waits until the element's text contains `part`, as the page renders it (see expectText). */
+export function expectTextContaining(
+  element: RenderedText,
+  part: string,
+  timeoutMs = 30_000,
+): Promise<string> {
+  return textUntil(element, (text) => text.includes(part), `containing ${JSON.stringify(part)}`, timeoutMs);
+}
+
+async function textUntil(
+  element: RenderedText,
+  done: (text: string) => boolean,
+  expected: string,
+  timeoutMs: number,
+): Promise<string> {
+  try {
+    return await eventually(() => element.innerText(), done, timeoutMs);
+  } catch (err) {
+    throw new Error(`expected the text ${expected}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
