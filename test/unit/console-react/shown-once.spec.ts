@@ -27,12 +27,28 @@ function Reason({ read, forget }: { read: () => unknown; forget: () => void }) {
  * Rendering is pure now: the reason is only forgotten once the page is on show (an effect, which a server render
  * never runs; the console e2e checks that a reload of the sign-in page no longer shows it).
  */
+/** The session modules as a reload of the page loads them: fresh, with only what sessionStorage kept. */
+async function reloaded() {
+  let modules!: [
+    typeof import('../../../apps/console/src/session'),
+    typeof import('../../../apps/console/src/portal/session'),
+  ];
+  await jest.isolateModulesAsync(async () => {
+    modules = [
+      await import('../../../apps/console/src/session'),
+      await import('../../../apps/console/src/portal/session'),
+    ];
+  });
+  return { read: [modules[0].session.reason, modules[1].portalSession.expired] };
+}
+
 describe('the reason of a sign-out, shown on the sign-in page', () => {
   beforeEach(() => stored.clear());
 
   it.each([
     {
       page: 'the console',
+      index: 0,
       signOut: () => session.signOut('expired'),
       read: session.reason,
       forget: session.forgetReason,
@@ -41,20 +57,29 @@ describe('the reason of a sign-out, shown on the sign-in page', () => {
     },
     {
       page: 'the portal',
+      index: 1,
       signOut: () => portalSession.signOut('expired'),
       read: portalSession.expired,
       forget: portalSession.forgetExpired,
       shown: '<p>true</p>',
       none: '<p>false</p>',
     },
-  ])('survives a render that React throws away ($page)', ({ signOut, read, forget, shown, none }) => {
-    signOut();
-    const page = () => renderToString(createElement(Reason, { read, forget }));
-    expect(page()).toBe(shown);
-    expect(page()).toBe(shown);
-    forget();
-    expect(page()).toBe(none);
-  });
+  ])(
+    'survives a render that React throws away and a mount after the showing, and is gone after a reload ($page)',
+    async ({ index, signOut, read, forget, shown, none }) => {
+      signOut();
+      const page = (reader: () => unknown = read) =>
+        renderToString(createElement(Reason, { read: reader, forget }));
+      expect(page()).toBe(shown);
+      expect(page()).toBe(shown);
+      // On show, the page forgets the stored copy; mounted again in this page's life (warm run J), it still says it.
+      forget();
+      expect(page()).toBe(shown);
+      // A reload of the sign-in page no longer says it.
+      const { read: afterReload } = await reloaded();
+      expect(page(afterReload[index])).toBe(none);
+    },
+  );
 
   it('is gone with a sign-in, and a plain sign-out leaves none', () => {
     session.signOut('expired');
