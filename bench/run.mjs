@@ -2,8 +2,10 @@
 // process also loaded Node's REPL (ts-node's index requires it), and with it the domain module, which puts a check on
 // every EventEmitter and every callback from native code. bench:api, attribution at 32 clients, three runs of each
 // taking turns: the API 2,055 / 1,979 / 2,086 requests/s under ts-node, 2,413 / 2,498 / 2,415 compiled; 0.48x the raw
-// server's (median) under ts-node, 0.53x compiled. Plain JavaScript, as it runs before anything is compiled. BENCH_BUILD (the tests' bounded form) names a build made already; otherwise this project's dist/ is
-// built when a source changed since the last build. The bench's workers run from the same build.
+// server's (median) under ts-node, 0.53x compiled.
+// Plain JavaScript, as it runs before anything is compiled. BENCH_BUILD (the tests' bounded form) names a build made
+// already; otherwise this project's dist/ is built when a source changed since the last build. The bench's workers
+// run from the same build.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
