@@ -14,7 +14,10 @@ export interface BuildInputs {
   files: string[];
 }
 
-/** The server side: the project's TypeScript outside the console, the benches, their configs and the installed packages. */
+/**
+ * The server side: the project's TypeScript outside the console, the benches, their configs and the installed
+ * packages.
+ */
 export const SERVER_INPUTS: BuildInputs = {
   dirs: ['apps', 'libs', 'workflows', 'bench'],
   skip: [path.join('apps', 'console')],

@@ -21,52 +21,53 @@ function Reason({ read, forget }: { read: () => unknown; forget: () => void }) {
 }
 
 /**
+ * What `load` reads from the session modules as a reload of the page loads them: fresh, with only what
+ * sessionStorage kept.
+ */
+async function afterReload<T>(load: () => Promise<T>): Promise<T> {
+  let loaded!: T;
+  await jest.isolateModulesAsync(async () => {
+    loaded = await load();
+  });
+  return loaded;
+}
+
+/**
  * CI stop 30: after a 401 the sign-in page came up without "Your session has ended". A navigation renders in a
  * transition; a more urgent update (the failed queries of the page left behind) throws that render away and React
  * renders the page again. The first render had read the reason and removed it, so the second found none.
  * Rendering is pure now: the reason is only forgotten once the page is on show (an effect, which a server render
  * never runs; the console e2e checks that a reload of the sign-in page no longer shows it).
  */
-/** The session modules as a reload of the page loads them: fresh, with only what sessionStorage kept. */
-async function reloaded() {
-  let modules!: [
-    typeof import('../../../apps/console/src/session'),
-    typeof import('../../../apps/console/src/portal/session'),
-  ];
-  await jest.isolateModulesAsync(async () => {
-    modules = [
-      await import('../../../apps/console/src/session'),
-      await import('../../../apps/console/src/portal/session'),
-    ];
-  });
-  return { read: [modules[0].session.reason, modules[1].portalSession.expired] };
-}
-
 describe('the reason of a sign-out, shown on the sign-in page', () => {
   beforeEach(() => stored.clear());
 
   it.each([
     {
       page: 'the console',
-      index: 0,
       signOut: () => session.signOut('expired'),
       read: session.reason,
+      readAfterReload: () =>
+        afterReload(async () => (await import('../../../apps/console/src/session')).session.reason),
       forget: session.forgetReason,
       shown: '<p>expired</p>',
       none: '<p>null</p>',
     },
     {
       page: 'the portal',
-      index: 1,
       signOut: () => portalSession.signOut('expired'),
       read: portalSession.expired,
+      readAfterReload: () =>
+        afterReload(
+          async () => (await import('../../../apps/console/src/portal/session')).portalSession.expired,
+        ),
       forget: portalSession.forgetExpired,
       shown: '<p>true</p>',
       none: '<p>false</p>',
     },
   ])(
     'survives a render that React throws away and a mount after the showing, and is gone after a reload ($page)',
-    async ({ index, signOut, read, forget, shown, none }) => {
+    async ({ signOut, read, readAfterReload, forget, shown, none }) => {
       signOut();
       const page = (reader: () => unknown = read) =>
         renderToString(createElement(Reason, { read: reader, forget }));
@@ -76,8 +77,7 @@ describe('the reason of a sign-out, shown on the sign-in page', () => {
       forget();
       expect(page()).toBe(shown);
       // A reload of the sign-in page no longer says it.
-      const { read: afterReload } = await reloaded();
-      expect(page(afterReload[index])).toBe(none);
+      expect(page(await readAfterReload())).toBe(none);
     },
   );
 
