@@ -50,6 +50,8 @@ module.exports = {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/{integration,workflows,e2e,replay}/**/*.spec.ts'],
+      // Node's, and a failing test's error says what its browser tabs showed (see the file).
+      testEnvironment: '<rootDir>/test/support/test-environment.js',
       // One real stack (embedded PostgreSQL, Temporal dev server, SMTP capture) for the whole run.
       setupFiles: [...shared.setupFiles, '<rootDir>/test/support/quiet-temporal.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',

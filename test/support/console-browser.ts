@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from './chromium';
 import { buildConsoleOnce } from './console-build';
+import { noteOnFailure } from './failure-notes';
 import { startListeningSystem, type ListeningSystem } from './listening-system';
 import { screenshotDir } from './screenshots';
 
@@ -54,7 +55,34 @@ export async function openTab(browser: Browser, width = 1280, locale?: string): 
     if (m.type() === 'error' && !allowed.some((a) => a.test(m.text()))) errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
+  // Should the test fail, its error says what this tab showed: as the tab was closed (a test closes its tabs before
+  // its failure is reported), or as it is now.
+  let closed: string | undefined;
+  const close = context.close.bind(context);
+  context.close = async (options) => {
+    if (closed === undefined) closed = await tabState(page, errors);
+    await close(options);
+  };
+  noteOnFailure(async () => closed ?? (await tabState(page, errors)));
   return { context, page, errors, expectErrors: (text) => allowed.push(text) };
+}
+
+/** TEXT_MAX characters of a tab's text, with its address and errors: what a failure says of it. */
+const TEXT_MAX = 2_000;
+
+async function tabState(page: Page, errors: string[]): Promise<string> {
+  let text: string;
+  try {
+    text = page.isClosed()
+      ? '(the page is closed)'
+      : (await page.locator('body').innerText({ timeout: 2_000 })).replace(/\s+/g, ' ').trim();
+  } catch (err) {
+    text = `(unreadable: ${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
+  }
+  if (text.length > TEXT_MAX) text = `${text.slice(0, TEXT_MAX)}…`;
+  return [`a tab at ${page.url()}`, `  its errors: ${JSON.stringify(errors)}`, `  its text: ${text}`].join(
+    '\n',
+  );
 }
 
 /** axe-core in the page (evaluated, not injected as a script: the CSP allows no inline script); none serious. */
