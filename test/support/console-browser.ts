@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from './chromium';
 import { buildConsoleOnce } from './console-build';
+import { PAGE_WAIT_MS } from './eventually';
 import { noteOnFailure } from './failure-notes';
 import { startListeningSystem, type ListeningSystem } from './listening-system';
 import { screenshotDir } from './screenshots';
@@ -48,6 +49,10 @@ export async function openTab(browser: Browser, width = 1280, locale?: string): 
     acceptDownloads: true,
     locale,
   });
+  // Playwright's default is 30 s. A full `npm test` runs three lanes beside the fault lane on two cores, and there a
+  // page has been seen to take longer than that to show what it shows within a second alone: a wait that gives
+  // up then fails a test for the machine's load, not for the page. What a test claims is unchanged.
+  context.setDefaultTimeout(PAGE_WAIT_MS);
   const page = await context.newPage();
   const errors: string[] = [];
   const allowed: RegExp[] = [];

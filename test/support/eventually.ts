@@ -21,6 +21,12 @@ export async function eventually<T>(
   }
 }
 
+/**
+ * How long a browser page's waits wait at most: a console tab's locators and navigations (openTab) and the text
+ * checks below. Twice Playwright's default, for a page on a machine running the whole suite (see openTab).
+ */
+export const PAGE_WAIT_MS = 60_000;
+
 /** What a test reads of a page's element: its rendered text (a Playwright locator). */
 interface RenderedText {
   innerText(): Promise<string>;
@@ -34,7 +40,7 @@ interface RenderedText {
 export function expectText(
   element: RenderedText,
   expected: string | RegExp,
-  timeoutMs = 30_000,
+  timeoutMs = PAGE_WAIT_MS,
 ): Promise<string> {
   const done = (text: string) => (typeof expected === 'string' ? text === expected : expected.test(text));
   return textUntil(
@@ -49,7 +55,7 @@ export function expectText(
 export function expectTextContaining(
   element: RenderedText,
   part: string,
-  timeoutMs = 30_000,
+  timeoutMs = PAGE_WAIT_MS,
 ): Promise<string> {
   return textUntil(element, (text) => text.includes(part), `containing ${JSON.stringify(part)}`, timeoutMs);
 }
