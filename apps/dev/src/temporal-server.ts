@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { Client } from 'pg';
-import { freePort, waitForPort } from '@takedown/config';
+import { freeLowPort, freePort, waitForPort } from '@takedown/config';
 import { cacheDir, run, which, type RunningTemporal } from './temporal';
 
 /**
@@ -210,19 +209,9 @@ export async function startTemporalOnPostgres(opts: TemporalOnPostgresOptions): 
 
 /**
  * The server stores membership ports in a `smallint` column: an ephemeral port above 32767 stops it at start-up,
- * so these come from the range below.
+ * so these come from the range below, whatever the machine's ephemeral range.
  */
-async function freeMembershipPort(): Promise<number> {
-  for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    const free = await new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
+const freeMembershipPort = freeLowPort;
 
 async function withClient<T>(url: string, database: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const u = new URL(url);
