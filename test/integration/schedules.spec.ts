@@ -103,6 +103,25 @@ describe('schedules: the signed audit head and retention on Temporal', () => {
       .result();
   }
 
+  /**
+   * The legal-messages schedule, run only when a test triggers it. At its default interval (30 s) it can run on its
+   * own between a test's inserts and its trigger, and the triggered run then finds nothing left to send: the likely
+   * cause of warm run M's failure (6 December 2026: 0 receipts sent where 2 were due).
+   */
+  async function legalMessagesWhenTriggered(): Promise<ScheduleHandle> {
+    await ensureSchedules(client, {
+      taskQueue,
+      auditHeadEverySeconds: null,
+      retentionCron: null,
+      legalMessagesEverySeconds: 86_400,
+    });
+    const handle = client.schedule.getHandle(legalMessagesScheduleId(taskQueue));
+    expect((await handle.describe()).spec.intervals).toEqual([
+      expect.objectContaining({ every: 86_400_000 }),
+    ]);
+    return handle;
+  }
+
   it('are made idempotently at start: made once, brought to the configuration when it changes, removed when off', async () => {
     const config = { taskQueue, auditHeadEverySeconds: 3600, retentionCron: '15 3 * * *' };
     await ensureSchedules(client, config);
@@ -178,8 +197,7 @@ describe('schedules: the signed audit head and retention on Temporal', () => {
   }, 60_000);
 
   it('the legal-messages schedule confirms each report once to its sender, and an anonymous one to nobody', async () => {
-    await ensureSchedules(client, { taskQueue, auditHeadEverySeconds: null, retentionCron: null });
-    const handle = client.schedule.getHandle(legalMessagesScheduleId(taskQueue));
+    const handle = await legalMessagesWhenTriggered();
     expect((await handle.describe()).action).toMatchObject({
       workflowType: 'legalMessagesWorkflow',
       taskQueue,
@@ -240,7 +258,7 @@ describe('schedules: the signed audit head and retention on Temporal', () => {
   }, 60_000);
 
   it('the legal-messages schedule tells the content provider of a removal under an order, unless the order says not to', async () => {
-    const handle = client.schedule.getHandle(legalMessagesScheduleId(taskQueue));
+    const handle = await legalMessagesWhenTriggered();
     const { customer, contacts } = await storeCustomer(own.db, { language: 'nl' });
     const order = async (informProvider: boolean, removed: boolean) => {
       const { notice } = await storeNotice(own.db, { category: 'terrorist_content', sourceContact: '' });
