@@ -12,6 +12,7 @@ import type { Http } from '../support/api';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
 import { storeCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
+import { steps } from '../support/failure-notes';
 import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
 import { pdfText } from '../support/pdf-text';
 
@@ -97,6 +98,9 @@ describe('from the first notice to the downloaded termination report, in a brows
   };
 
   it('terminates a customer that lets CSAM deadlines pass, and legal downloads a report that verifies', async () => {
+    // Should it fail (in warm run N, 6 December 2026, it ran out of its 300 s where it takes 25), it says where.
+    const step = steps();
+    step('a policy and a customer');
     const profile = `journey-${randomBytes(4).toString('hex')}`;
     await db.getRepository(PolicyEntity).insert({
       id: profile,
@@ -109,6 +113,7 @@ describe('from the first notice to the downloaded termination report, in a brows
     // Notices come in; the customer is told of each and answers none.
     const ids: string[] = [];
     for (let i = 0; i < MISSED_FOR_A_CASE; i++) {
+      step(`notice ${i + 1} comes in`);
       const reference = `journey-${randomUUID()}`;
       const created = await desk
         .post('/v1/notices')
@@ -123,10 +128,12 @@ describe('from the first notice to the downloaded termination report, in a brows
         .expect(201);
       ids.push(created.body.id as string);
     }
+    step('the customer is told of the first');
     await mailTo(contacts[0], `${ids[0]}:notify:0`, () => true);
 
     // Every deadline passes; the desk then finds the material gone, too late.
-    for (const id of ids) {
+    for (const [i, id] of ids.entries()) {
+      step(`notice ${i + 1} escalates, and the desk confirms its removal`);
       await eventually(
         async () => (await desk.get(`/v1/notices/${id}`).expect(200)).body.state as string,
         (state) => state === 'escalated',
@@ -137,7 +144,8 @@ describe('from the first notice to the downloaded termination report, in a brows
         .send({ by: 'desk:e2e' })
         .expect((r) => expect(r.status).toBeLessThan(300));
     }
-    for (const id of ids) {
+    for (const [i, id] of ids.entries()) {
+      step(`notice ${i + 1} closes as removed late`);
       await eventually(
         async () => (await desk.get(`/v1/notices/${id}`).expect(200)).body as { outcome: string | null },
         (n) => n.outcome === 'removed_late',
@@ -145,6 +153,7 @@ describe('from the first notice to the downloaded termination report, in a brows
     }
 
     // The standing counts five missed CSAM deadlines and opens a case by itself.
+    step('the standing opens a termination case');
     const standing = await eventually(
       async () =>
         (await legal.get(`/v1/customers/${customer.id}/standing`).expect(200)).body as {
@@ -159,6 +168,7 @@ describe('from the first notice to the downloaded termination report, in a brows
 
     // Legal approves through the link in its email, in the browser.
     // Other tests write to legal and the NOC too: this customer's mail names it.
+    step('legal approves through its email');
     const review = await mailTo(
       LEGAL,
       caseId,
@@ -167,6 +177,7 @@ describe('from the first notice to the downloaded termination report, in a brows
     await completeInBrowser(await linkIn(review, 'approve'), 'approve', 'five CSAM deadlines missed');
 
     // The contract allows immediate termination for illegal content: the letter goes out, the NOC decommissions.
+    step('the termination letter goes out');
     const letter = await mailTo(contacts[0], `${caseId}:notice`, (m) =>
       m.subject.startsWith('Notice of termination'),
     );
@@ -176,6 +187,7 @@ describe('from the first notice to the downloaded termination report, in a brows
     // The letter as PDF, and the statement of reasons (DSA Art. 17) before the NOC decommissions.
     expect(parsed.attachments.map((a) => a.contentType)).toEqual(['application/pdf', 'application/pdf']);
     expect(parsed.attachments[1].filename).toMatch(/^statement-of-reasons-/);
+    step('the NOC decommissions through its email');
     const decommission = await mailTo(
       NOC,
       caseId,
@@ -186,6 +198,7 @@ describe('from the first notice to the downloaded termination report, in a brows
       'done',
       'rack powered off, cross-connects reclaimed',
     );
+    step('the case is terminated');
     await eventually(
       async () => (await legal.get(`/v1/terminations/${caseId}`).expect(200)).body.status as string,
       (status) => status === 'terminated',
@@ -193,6 +206,7 @@ describe('from the first notice to the downloaded termination report, in a brows
     );
 
     // Legal downloads the report in the browser.
+    step('legal downloads the report');
     await context.setExtraHTTPHeaders({ Authorization: `Bearer ${legalToken}` });
     const page = await context.newPage();
     const [download] = await Promise.all([

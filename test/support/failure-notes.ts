@@ -29,3 +29,26 @@ const describers = new Set<Describe>();
 export function noteOnFailure(describe: Describe): void {
   describers.add(describe);
 }
+
+/**
+ * Names the steps of a long test (a journey through several workflows): should it fail, above all by running out of
+ * its time, its error says which step it was in, for how long, and how long each step before it took.
+ */
+export function steps(): (name: string) => void {
+  const done: string[] = [];
+  let current: { name: string; at: number } | undefined;
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  noteOnFailure(async () =>
+    [
+      current
+        ? `in the step "${current.name}" for ${seconds(Date.now() - current.at)}`
+        : 'before its first step',
+      ...(done.length ? [`  the steps before: ${done.join('; ')}`] : []),
+    ].join('\n'),
+  );
+  return (name) => {
+    const now = Date.now();
+    if (current) done.push(`${current.name} (${seconds(now - current.at)})`);
+    current = { name, at: now };
+  };
+}

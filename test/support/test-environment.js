@@ -32,8 +32,24 @@ class TakedownEnvironment extends TestEnvironment {
     } catch (err) {
       text = `(the notes failed: ${err instanceof Error ? err.message : String(err)})`;
     }
-    if (text) addToError(event.error, text);
+    if (!text) return;
+    if (event.error && typeof event.error === 'object') addToError(event.error, text);
+    else if (event.name === 'test_fn_failure') addToThrown(event.test.errors, event.error, text);
   }
+}
+
+/**
+ * A value thrown that is not an object (jest's own timeout throws a string): jest reports it from the error it made
+ * where the test was declared, which it rewrites, so the entry the failure was recorded as is replaced.
+ * @param {unknown[]} errors @param {unknown} thrown @param {string} text
+ */
+function addToThrown(errors, thrown, text) {
+  const entry = errors.at(-1);
+  if (!Array.isArray(entry) || entry[0] !== thrown) return;
+  const declared = entry[1] && typeof entry[1].stack === 'string' ? entry[1].stack.split('\n').slice(1) : [];
+  const error = new Error(`thrown: ${JSON.stringify(thrown)}\n\n${text}`);
+  error.stack = [`Error: ${error.message}`, ...declared].join('\n');
+  entry[0] = error;
 }
 
 /** @param {unknown} error @param {string} text */

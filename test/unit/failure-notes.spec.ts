@@ -68,6 +68,18 @@ describe('a failing test says what its support code noted (test/support/test-env
     expect(results.get('fails without a note of its own')).not.toContain('a note of the test before');
   });
 
+  it('says which step a test was in, and how long the steps before it took', () => {
+    expect(results.get('fails in a step')).toMatch(
+      /^failed: Error: ran out of time\n\nin the step "every deadline passes" for \d+\.\d s\n {2}the steps before: notices come in \(\d+\.\d s\)\n/,
+    );
+  });
+
+  it('says so when jest stops a test that ran out of its time (jest throws a string then)', () => {
+    expect(results.get('runs out of time in a step')).toMatch(
+      /^failed: Error: thrown: "Exceeded timeout of 300 ms for a test\.[^]*\n\nin the step "waits for ever" for \d+\.\d s\n/,
+    );
+  });
+
   it('says which note could not be read, and keeps the others and the matcher’s message', () => {
     const failure = results.get('fails with a note that fails');
     expect(failure).toContain('Expected: 2');
