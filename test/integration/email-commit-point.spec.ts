@@ -66,6 +66,20 @@ describe('email commit point', () => {
     idempotencyKey: key,
   });
 
+  it('the capture greets a sender without looking its address up in the DNS (no query leaves the loopback)', async () => {
+    // The module object smtp-server calls (an `import *` would be a copy that cannot be spied on).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const reverse = jest.spyOn(require('node:dns') as typeof import('node:dns'), 'reverse');
+    try {
+      const key = `capture-dns-${randomUUID()}`;
+      await expect(mailer.send(mail(key))).resolves.toMatchObject({ status: 'sent' });
+      await expect(delivered(key)).resolves.toHaveLength(1);
+      expect(reverse).not.toHaveBeenCalled();
+    } finally {
+      reverse.mockRestore();
+    }
+  });
+
   describe('the mailer', () => {
     it('delivers only after the commit point said yes, under a Message-ID derived from the key', async () => {
       const key = `mailer-${randomUUID()}`;

@@ -12,6 +12,7 @@ describe('Mailer with credentials in SMTP_URL', () => {
     allowInsecureAuth: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    disableReverseLookup: true,
     onAuth: (auth, _session, callback) => {
       logins.push({ username: auth.username, password: auth.password });
       return auth.username === 'relay-user' && auth.password === 'relay secret/1'
