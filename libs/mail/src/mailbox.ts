@@ -1,6 +1,5 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { simpleParser } from 'mailparser';
 import { fileKey } from './capture';
 
 export interface CapturedMailSummary {
@@ -44,6 +43,8 @@ export class CapturedMailbox {
   async read(id: string): Promise<CapturedMail> {
     if (!/^[\w.-]+\.eml$/.test(id) || id.startsWith('.')) throw new Error(`no captured mail ${id}`);
     const raw = await fs.readFile(path.join(this.dir, id));
+    // Loaded with the first mail read (about a tenth of a second), not by every process that imports the library.
+    const { simpleParser } = await import('mailparser');
     const parsed = await simpleParser(raw);
     const to = [parsed.to ?? []].flat().flatMap((a) => a.value.map((v) => v.address ?? ''));
     const key = parsed.headers.get('x-takedown-idempotency-key');

@@ -1,5 +1,3 @@
-import PDFDocument from 'pdfkit';
-
 export interface LetterPdfInput {
   /** Who writes: the provider's name, printed as the letterhead. */
   sender: string;
@@ -24,7 +22,9 @@ const plain = (text: string) => text.replace(/→/g, '->').replace(/[^\x20-\x7e\
  * A formal letter as a one-page (or longer) A4 PDF: letterhead, date, title, body, the case's facts as a small
  * table, closing. The same words as the email it is attached to, so the two can never say different things.
  */
-export function renderLetterPdf(input: LetterPdfInput): Promise<Buffer> {
+export async function renderLetterPdf(input: LetterPdfInput): Promise<Buffer> {
+  // pdfkit is loaded with the first document (about an eighth of a second), not by every process that imports this.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,

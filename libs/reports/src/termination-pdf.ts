@@ -1,4 +1,3 @@
-import PDFDocument from 'pdfkit';
 import type { DigestedTerminationReport, ReportNotice } from './termination-report';
 
 const MARGIN = 50;
@@ -24,7 +23,9 @@ const hours = (seconds: number | null) =>
  * against the deadline), the notices, the timeline and the decision log. Rendered from the digested JSON of the same
  * snapshot, so the PDF shows exactly what the digest covers and prints that digest.
  */
-export function renderTerminationPdf(report: DigestedTerminationReport): Promise<Buffer> {
+export async function renderTerminationPdf(report: DigestedTerminationReport): Promise<Buffer> {
+  // pdfkit is loaded with the first document (about an eighth of a second), not by every process that imports this.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,

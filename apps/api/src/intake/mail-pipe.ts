@@ -1,10 +1,9 @@
 import { Module, type DynamicModule, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { simpleParser } from 'mailparser';
 import type { Env } from '@takedown/config';
 import { DomainError } from '@takedown/domain';
-import { headerSectionEnd } from '@takedown/intake';
+import { headerSectionEnd, simpleParser } from '@takedown/intake';
 import { dataSourceOptions, cliActor, runAudited } from '@takedown/persistence';
 import { AppConfig, appConfigModule } from '../app-config';
 import { TemporalModule } from '../temporal/temporal.module';
