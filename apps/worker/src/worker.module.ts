@@ -24,14 +24,18 @@ import { WorkerSettings } from './worker-settings';
 
 /**
  * The worker's DI container: everything the activities need, built from validated configuration. Closing it closes
- * the worker's PostgreSQL pool.
+ * the worker's PostgreSQL pool and the SMTP connections kept for the next email.
  */
 @Module({})
 export class WorkerModule implements OnApplicationShutdown {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly mailer: Mailer,
+  ) {}
 
   /** After the worker has stopped (its activities are done), when the process shuts down or a test stops its system. */
   async onApplicationShutdown(): Promise<void> {
+    this.mailer.close();
     if (this.db.isInitialized) await this.db.destroy();
   }
 
