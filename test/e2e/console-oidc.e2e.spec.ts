@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { chromium, type Browser } from 'playwright-core';
 import { freePort } from '@takedown/dev';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
+import { watchPages } from '../support/console-browser';
 import { buildConsoleOnce } from '../support/console-build';
 import { startListeningSystem, type ListeningSystem } from '../support/listening-system';
 
@@ -61,6 +62,7 @@ describe('the web console with single sign-on', () => {
 
   it('signs a desk member in at the provider and back, calls the API with the access token, and signs out', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    watchPages(context);
     // The provider's development pages link a web font: nothing leaves loopback.
     await context.route(
       (url) => url.hostname !== '127.0.0.1',

@@ -7,6 +7,7 @@ import { CapturedMailbox, type CapturedMail } from '@takedown/mail';
 import { PolicyEntity } from '@takedown/persistence';
 import type { Http } from '../support/api';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
+import { watchPages } from '../support/console-browser';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
 import { headStart } from '../support/head-start';
@@ -71,6 +72,7 @@ describe('email links in a browser, end to end', () => {
 
   beforeEach(async () => {
     context = await browser.newContext();
+    watchPages(context);
   });
 
   afterEach(() => context?.close());

@@ -10,6 +10,7 @@ import { PolicyEntity } from '@takedown/persistence';
 import { verifyReport } from '@takedown/reports';
 import type { Http } from '../support/api';
 import { CHROMIUM_ARGS, ensureChromium } from '../support/chromium';
+import { watchPages } from '../support/console-browser';
 import { storeCustomer } from '../support/customers';
 import { eventually } from '../support/eventually';
 import { steps } from '../support/failure-notes';
@@ -50,6 +51,7 @@ describe('from the first notice to the downloaded termination report, in a brows
     mailbox = new CapturedMailbox(system.env.MAIL_CAPTURE_DIR as string);
     browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
     context = await browser.newContext({ acceptDownloads: true });
+    watchPages(context);
     downloads = fs.mkdtempSync(path.join(system.env.TAKEDOWN_DATA_DIR as string, 'downloads-'));
   }, 900_000);
 

@@ -72,6 +72,28 @@ export async function openTab(browser: Browser, width = 1280, locale?: string): 
   return { context, page, errors, expectErrors: (text) => allowed.push(text) };
 }
 
+/**
+ * A context a test made itself (not with openTab) waits as a tab does (PAGE_WAIT_MS), and each page opened in it
+ * records its errors and says what it showed should the test fail: as it was closed, or as it is now.
+ */
+export function watchPages(context: BrowserContext): void {
+  context.setDefaultTimeout(PAGE_WAIT_MS);
+  context.on('page', (page) => {
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    let closed: string | undefined;
+    const close = page.close.bind(page);
+    page.close = async (options) => {
+      if (closed === undefined) closed = await tabState(page, errors);
+      await close(options);
+    };
+    noteOnFailure(async () => closed ?? (await tabState(page, errors)));
+  });
+}
+
 /** TEXT_MAX characters of a tab's text, with its address and errors: what a failure says of it. */
 const TEXT_MAX = 2_000;
 
