@@ -54,22 +54,35 @@ export async function openTab(browser: Browser, width = 1280, locale?: string): 
   // up then fails a test for the machine's load, not for the page. What a test claims is unchanged.
   context.setDefaultTimeout(PAGE_WAIT_MS);
   const page = await context.newPage();
-  const errors: string[] = [];
   const allowed: RegExp[] = [];
+  const errors = recordErrors(page, allowed);
+  // A test closes its tab's context, before its failure is reported.
+  noteShown(page, errors, context);
+  return { context, page, errors, expectErrors: (text) => allowed.push(text) };
+}
+
+/** The page's console errors and page errors, except those `allowed` matches, as they come. */
+function recordErrors(page: Page, allowed: RegExp[] = []): string[] {
+  const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error' && !allowed.some((a) => a.test(m.text()))) errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  // Should the test fail, its error says what this tab showed: as the tab was closed (a test closes its tabs before
-  // its failure is reported), or as it is now.
+  return errors;
+}
+
+/**
+ * Should the test fail, its error says what `page` showed: as it was when `closing` (the page, or its context) was
+ * closed, or as it is now.
+ */
+function noteShown(page: Page, errors: string[], closing: Page | BrowserContext): void {
   let closed: string | undefined;
-  const close = context.close.bind(context);
-  context.close = async (options) => {
+  const close = closing.close.bind(closing) as (options?: { reason?: string }) => Promise<void>;
+  closing.close = async (options?: { reason?: string }) => {
     if (closed === undefined) closed = await tabState(page, errors);
     await close(options);
   };
   noteOnFailure(async () => closed ?? (await tabState(page, errors)));
-  return { context, page, errors, expectErrors: (text) => allowed.push(text) };
 }
 
 /**
@@ -78,20 +91,7 @@ export async function openTab(browser: Browser, width = 1280, locale?: string): 
  */
 export function watchPages(context: BrowserContext): void {
   context.setDefaultTimeout(PAGE_WAIT_MS);
-  context.on('page', (page) => {
-    const errors: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error') errors.push(m.text());
-    });
-    page.on('pageerror', (e) => errors.push(e.message));
-    let closed: string | undefined;
-    const close = page.close.bind(page);
-    page.close = async (options) => {
-      if (closed === undefined) closed = await tabState(page, errors);
-      await close(options);
-    };
-    noteOnFailure(async () => closed ?? (await tabState(page, errors)));
-  });
+  context.on('page', (page) => noteShown(page, recordErrors(page), page));
 }
 
 /** TEXT_MAX characters of a tab's text, with its address and errors: what a failure says of it. */
