@@ -1,6 +1,7 @@
 /**
- * Notes a failing test adds to its error: what the test's browser tabs showed when the wait gave up. Read by the
- * test environment (test/support/test-environment.js) when a test fails; forgotten when the next test starts.
+ * Notes a failing test adds to its error: what the test's browser pages showed when the wait gave up, the step a long
+ * test was in. Read by the test environment (test/support/test-environment.js) when a test fails; forgotten when the
+ * next test starts.
  */
 type Describe = () => Promise<string>;
 

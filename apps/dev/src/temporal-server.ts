@@ -139,16 +139,18 @@ export async function startTemporalOnPostgres(opts: TemporalOnPostgresOptions): 
 
   const configDir = path.join(path.resolve(opts.dataDir), 'config');
   fs.mkdirSync(configDir, { recursive: true });
+  // The server stores membership ports in a `smallint` column: an ephemeral port above 32767 stops it at start-up,
+  // so these come from the range below, whatever the machine's ephemeral range (freeLowPort).
   const ports = {
     frontend: opts.port,
-    frontendMembership: await freeMembershipPort(),
+    frontendMembership: await freeLowPort(),
     frontendHttp: await freePort(),
     history: await freePort(),
-    historyMembership: await freeMembershipPort(),
+    historyMembership: await freeLowPort(),
     matching: await freePort(),
-    matchingMembership: await freeMembershipPort(),
+    matchingMembership: await freeLowPort(),
     worker: await freePort(),
-    workerMembership: await freeMembershipPort(),
+    workerMembership: await freeLowPort(),
   };
   fs.writeFileSync(
     path.join(configDir, 'development.yaml'),
@@ -206,12 +208,6 @@ export async function startTemporalOnPostgres(opts: TemporalOnPostgresOptions): 
     },
   };
 }
-
-/**
- * The server stores membership ports in a `smallint` column: an ephemeral port above 32767 stops it at start-up,
- * so these come from the range below, whatever the machine's ephemeral range.
- */
-const freeMembershipPort = freeLowPort;
 
 async function withClient<T>(url: string, database: string, fn: (c: Client) => Promise<T>): Promise<T> {
   const u = new URL(url);
