@@ -19,7 +19,7 @@ import {
 } from './messages';
 import { handle } from './notice/handlers';
 import { NoticeRun, type NoticeFeatures, type NoticeWorkflowInput } from './notice/state';
-import { activities, iso, now, NoticeSteps } from './notice/steps';
+import { activities, iso, localActivities, now, NoticeSteps } from './notice/steps';
 import { timersDue } from './notice/timers';
 
 export type { NoticeWorkflowInput } from './notice/state';
@@ -112,16 +112,18 @@ function features(): NoticeFeatures {
  * Received → attributed and notified, or unattributed with a task for the desk. Since December 2026 a new notice's
  * first steps take two activities instead of five (each its own workflow task, and a transaction that takes the
  * audit chain's lock): `received`, attribution and its event in one, the customer's email and `customer_notified` in
- * the other. Histories from before replay the five.
+ * the other. Since then too, the two run inside the run's first workflow task as local activities (patch
+ * `intake-local`, notice/steps.ts). Histories from before replay the five, or the two as activities.
  */
 async function firstSteps(run: NoticeRun, steps: NoticeSteps): Promise<void> {
   const inFewerSteps = patched('intake-in-fewer-steps');
+  const local = inFewerSteps && patched('intake-local');
   let first: AttributionResult;
   if (inFewerSteps) {
     run.state = 'received';
     const receivedKey = run.timeline.stepKey('received');
     const attributionKeyPrefix = run.timeline.stepKey('');
-    first = await activities.receiveNotice({
+    first = await (local ? localActivities : activities).receiveNotice({
       noticeId: run.id,
       category: run.input.category,
       receivedAt: run.input.receivedAt,
@@ -145,7 +147,7 @@ async function firstSteps(run: NoticeRun, steps: NoticeSteps): Promise<void> {
     }
     steps.involveReseller(first);
     // A removal order engages the NOC at once, beside the customer's email (two activities in parallel).
-    await Promise.all([steps.notifyFirst(inFewerSteps), steps.engageNocAtReceipt()]);
+    await Promise.all([steps.notifyFirst({ inOneStep: inFewerSteps, local }), steps.engageNocAtReceipt()]);
     return;
   }
   if (!inFewerSteps) await steps.record('unattributed', { next: 'unattributed', data: { policy } });

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { workflowSource } from '@takedown/worker/workflow-bundle';
+import { localActivitiesIn, scheduledActivitiesIn } from '../support/history-events';
 
 type History = temporal.api.history.v1.IHistory;
 
@@ -82,19 +83,15 @@ describe('replay of saved notice histories', () => {
     });
   });
 
-  /** The activities a run scheduled, in order. */
-  const activitiesOf = (history: History): string[] =>
-    (history.events ?? []).flatMap((e) => {
-      const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
-      return type ? [type] : [];
-    });
+  /** The activities a run had the server schedule, in order (local activities are markers, not among them). */
+  const activitiesOf = (history: History): string[] => scheduledActivitiesIn(history.events ?? []);
 
   describe('a new notice in fewer steps (patch intake-in-fewer-steps)', () => {
     const activities = activitiesOf;
     const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
 
     it('replays histories from before it, whose notices took five activities to their first wait', () => {
-      const before = notices.filter((h) => !/^notice-v[5-8]-/.test(h.workflowId));
+      const before = notices.filter((h) => !/^notice-v[5-9]-/.test(h.workflowId));
       expect(before.length).toBeGreaterThanOrEqual(8);
       for (const h of before) expect(patchesIn(h.history)).not.toContain('intake-in-fewer-steps');
       expect(activities(named('notice-v1-removed-in-time')).slice(0, 5)).toEqual([
@@ -126,6 +123,42 @@ describe('replay of saved notice histories', () => {
     });
   });
 
+  describe('a new notice’s receipt and email inside its first workflow task (patch intake-local)', () => {
+    const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
+
+    it('replays histories from before it, whose receipt and email were activity tasks', () => {
+      const before = notices.filter((h) => !/^notice-v9-/.test(h.workflowId));
+      expect(before.length).toBeGreaterThanOrEqual(21);
+      for (const h of before) {
+        expect(patchesIn(h.history)).not.toContain('intake-local');
+        expect(localActivitiesIn(h.history.events ?? [])).toEqual([]);
+      }
+      expect(activitiesOf(named('notice-v5-removed-in-time')).slice(0, 2)).toEqual([
+        'receiveNotice',
+        'notifyCustomer',
+      ]);
+    });
+
+    it('replays histories recorded since, whose receipt and email are local activities', () => {
+      expect(
+        notices
+          .filter((h) => /^notice-v9-/.test(h.workflowId))
+          .map((h) => h.workflowId)
+          .sort(),
+      ).toEqual(['notice-v9-attributed-by-hand', 'notice-v9-removed-in-time']);
+      const local = (id: string) => localActivitiesIn(named(id).events ?? []).map((a) => a.type);
+      expect(patchesIn(named('notice-v9-removed-in-time'))).toContain('intake-local');
+      expect(local('notice-v9-removed-in-time')).toEqual(['receiveNotice', 'notifyCustomer']);
+      expect(activitiesOf(named('notice-v9-removed-in-time'))).not.toContain('receiveNotice');
+      // Unattributed: the receipt alone, then the desk's task as an activity; the email after attribution by hand
+      // is an activity too (patch intake-local covers a new notice's first steps only).
+      expect(patchesIn(named('notice-v9-attributed-by-hand'))).toContain('intake-local');
+      expect(local('notice-v9-attributed-by-hand')).toEqual(['receiveNotice']);
+      expect(activitiesOf(named('notice-v9-attributed-by-hand')).slice(0, 1)).toEqual(['openTask']);
+      expect(activitiesOf(named('notice-v9-attributed-by-hand'))).toContain('notifyCustomer');
+    });
+  });
+
   describe('the notice core of December 2026 (patches claim-is-not-removal, every-outcome-leads-on, feedback-on-its-own, urgent-at-receipt)', () => {
     const CORE = [
       'claim-is-not-removal',
@@ -134,7 +167,7 @@ describe('replay of saved notice histories', () => {
       'urgent-at-receipt',
     ];
     const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
-    const before = notices.filter((h) => !/^notice-v[6-8]-/.test(h.workflowId));
+    const before = notices.filter((h) => !/^notice-v[6-9]-/.test(h.workflowId));
 
     it('replays histories from before it, which never went through its patches', () => {
       expect(before.length).toBeGreaterThanOrEqual(11);
@@ -231,7 +264,7 @@ describe('replay of saved notice histories', () => {
     const notices = histories.filter((h) => /^notice-v\d-/.test(h.workflowId));
 
     it('replays histories from before it, which never went through the patch or probed', () => {
-      const before = notices.filter((h) => !/^notice-v7-/.test(h.workflowId));
+      const before = notices.filter((h) => /^notice-v[1-6]-/.test(h.workflowId));
       expect(before.length).toBeGreaterThanOrEqual(16);
       for (const h of before) {
         expect(patchesIn(h.history)).not.toContain('removal-probe');

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { CategoryPolicy, TaskKind } from '@takedown/domain';
 import type {
   AttributedTo,
@@ -25,9 +26,19 @@ export function recordingActivities(opts: {
   probe?: (round: number) => ProbeResult['result'];
   /** The reseller the attribution names beside the customer. */
   reseller?: ResellerInvolved;
+  /** The first so many tries of these activities fail with an error another try can mend (an outage). */
+  failFirst?: Partial<Record<'receiveNotice' | 'notifyCustomer', number>>;
+  /** The customer's email fails with an error no try can mend (the customer has no contacts). */
+  noContacts?: boolean;
 }) {
   const calls: Call[] = [];
   let tasks = 0;
+  const failed = { receiveNotice: 0, notifyCustomer: 0 };
+  const outage = (name: keyof typeof failed) => {
+    if (failed[name] >= (opts.failFirst?.[name] ?? 0)) return;
+    failed[name]++;
+    throw new Error(`${name}: the database or the mail relay is away (try ${failed[name]})`);
+  };
   const push = (name: keyof NoticeActivities, arg: object) =>
     void calls.push({ name, arg: arg as Record<string, unknown> });
   const activities: NoticeActivities = {
@@ -46,6 +57,7 @@ export function recordingActivities(opts: {
       };
     },
     async receiveNotice(input) {
+      outage('receiveNotice');
       // Recorded as the three calls it stands for, so that status() and events() read the same.
       const { at, receivedKey, attributionKeyPrefix, ...attribution } = input;
       push('recordEvent', {
@@ -70,6 +82,11 @@ export function recordingActivities(opts: {
       return result;
     },
     async notifyCustomer(email) {
+      outage('notifyCustomer');
+      if (opts.noContacts) {
+        failed.notifyCustomer++;
+        throw ApplicationFailure.nonRetryable('the customer has no contacts', 'CUSTOMER.NO_CONTACTS');
+      }
       const { then, ...sent } = email;
       push('notifyCustomer', sent);
       if (then) push('recordEvent', then);
@@ -132,6 +149,8 @@ export function recordingActivities(opts: {
     activities,
     calls,
     status,
+    /** How many tries of each failed (`failFirst`). */
+    failed,
     events: () =>
       calls.filter((c) => c.name === 'recordEvent').map((c) => (c.arg as unknown as TimelineEvent).type),
     of: (name: keyof NoticeActivities) => calls.filter((c) => c.name === name).map((c) => c.arg),

@@ -34,6 +34,8 @@ export async function noticeScenario<T>(
     feedbackFails?: boolean;
     probe?: Parameters<typeof recordingActivities>[0]['probe'];
     reseller?: ResellerInvolved;
+    failFirst?: Parameters<typeof recordingActivities>[0]['failFirst'];
+    noContacts?: boolean;
     /** Save the history for the replay test (test/replay) when RECORD_HISTORIES is set. */
     record?: string;
   },
@@ -45,6 +47,8 @@ export async function noticeScenario<T>(
     feedbackFails: opts.feedbackFails,
     probe: opts.probe,
     reseller: opts.reseller,
+    failFirst: opts.failFirst,
+    noContacts: opts.noContacts,
   });
   const taskQueue = `scenario-${randomUUID()}`;
   const worker = await Worker.create({

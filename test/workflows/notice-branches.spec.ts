@@ -14,6 +14,7 @@ import {
 } from '@takedown/workflows/messages';
 import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
 import { eventually } from '../support/eventually';
+import { localActivitiesIn, scheduledActivitiesIn } from '../support/history-events';
 import { recordingActivities } from '../support/fake-activities';
 import { noticeScenario } from '../support/notice-scenario';
 import { timeSkippingPerTest } from '../support/time-skipping';
@@ -40,6 +41,8 @@ describe('notice workflow branches (time skipping)', () => {
       timers?: CategoryPolicy;
       customer?: AttributedTo | null;
       category?: 'csam' | 'phishing';
+      failFirst?: Parameters<typeof recordingActivities>[0]['failFirst'];
+      noContacts?: boolean;
       /** Save the history for the replay test (test/replay) when RECORD_HISTORIES is set. */
       record?: string;
     },
@@ -82,8 +85,20 @@ describe('notice workflow branches (time skipping)', () => {
   };
 
   it('removed in time: the customer says removed, the desk confirms, no reminder or escalation', async () => {
-    const { rec, outcome } = await scenario({ record: 'notice-v5-removed-in-time' }, async (h) => {
+    const { rec, outcome } = await scenario({ record: 'notice-v9-removed-in-time' }, async (h) => {
       await status(h, (s) => s.state === 'customer_notified');
+      // Receipt and email inside the run's first workflow task (patch intake-local): the worker ran both as local
+      // activities and recorded their results as markers; the server dispatched no activity task for either.
+      const events = await eventually(
+        async () => (await h.fetchHistory()).events ?? [],
+        (e) => localActivitiesIn(e).length >= 2,
+      );
+      const ran = localActivitiesIn(events);
+      expect(ran.map((a) => a.type)).toEqual(['receiveNotice', 'notifyCustomer']);
+      expect(events.slice(0, ran[1].at).filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(
+        1,
+      );
+      expect(scheduledActivitiesIn(events)).toEqual([]);
       await ts.env.sleep(2 * H);
       await h.signal(customerResponseSignal, { kind: 'removed', by: 'customer:C-1001' });
       const s = await status(h, (x) => x.state === 'awaiting_confirmation' && x.pendingTasks.length === 1);
@@ -103,6 +118,40 @@ describe('notice workflow branches (time skipping)', () => {
     ]);
     expect(rec.of('sendSourceFeedback')).toHaveLength(1);
     expect(rec.of('closeTasks')).toHaveLength(1);
+  });
+
+  it('an outage at receipt: three tries inside the workflow task, then the same call as an activity', async () => {
+    const { rec } = await scenario({ failFirst: { receiveNotice: 3, notifyCustomer: 3 } }, async (h) => {
+      await status(h, (s) => s.state === 'customer_notified');
+      const events = await eventually(
+        async () => (await h.fetchHistory()).events ?? [],
+        (e) => e.filter((x) => x.activityTaskCompletedEventAttributes).length >= 2,
+      );
+      // Each local activity's marker records its third failed try; the server then ran it as an activity.
+      expect(localActivitiesIn(events).map((a) => a.type)).toEqual(['receiveNotice', 'notifyCustomer']);
+      expect(scheduledActivitiesIn(events)).toEqual(['receiveNotice', 'notifyCustomer']);
+      await h.signal(confirmRemovalSignal, { by: 'source:hotline' });
+    });
+    expect(rec.failed).toEqual({ receiveNotice: 3, notifyCustomer: 3 });
+    expect(rec.of('notifyCustomer').map((n) => n.kind)).toEqual(['notice']);
+    expect(rec.events().slice(0, 3)).toEqual(['received', 'attributed', 'customer_notified']);
+  });
+
+  it('a failure no try can mend is not tried again as an activity', async () => {
+    let rec: ReturnType<typeof recordingActivities> | undefined;
+    let events: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>['events'] = [];
+    await expect(
+      scenario({ noContacts: true }, async (h, r) => {
+        rec = r;
+        events = await eventually(
+          async () => (await h.fetchHistory()).events ?? [],
+          (e) => e.some((x) => x.workflowExecutionFailedEventAttributes),
+        );
+      }),
+    ).rejects.toThrow('Workflow execution failed');
+    expect(rec?.failed.notifyCustomer).toBe(1);
+    expect(localActivitiesIn(events ?? []).map((a) => a.type)).toEqual(['receiveNotice', 'notifyCustomer']);
+    expect(scheduledActivitiesIn(events ?? [])).toEqual([]);
   });
 
   it('deadlines count from receipt: the CSAM notice is due 24 hours after it arrived', async () => {
@@ -255,7 +304,7 @@ describe('notice workflow branches (time skipping)', () => {
 
   it('unattributed: a task for the desk, then attributed by hand and notified with the deadline from receipt', async () => {
     const { rec } = await scenario(
-      { customer: null, record: 'notice-v5-attributed-by-hand' },
+      { customer: null, record: 'notice-v9-attributed-by-hand' },
       async (h, r) => {
         const s = await status(h, (x) => x.state === 'unattributed' && x.pendingTasks.length === 1);
         expect(s.pendingTasks[0].kind).toBe('attribute');

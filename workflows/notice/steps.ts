@@ -1,4 +1,14 @@
-import { ParentClosePolicy, patched, proxyActivities, startChild } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  type ActivityOptions,
+  ApplicationFailure,
+  ParentClosePolicy,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  startChild,
+  TimeoutFailure,
+} from '@temporalio/workflow';
 import type { CategoryPolicy, NoticeOutcome, NoticeState, TaskAssignee, TaskKind } from '@takedown/domain';
 import { durationToMs } from '@takedown/domain/duration';
 import { deadlineAt, remindersDueBy, removalOutcome, taskDueMs } from '@takedown/domain/notice-clock';
@@ -13,7 +23,7 @@ import type {
 import { sourceFeedbackWorkflow } from '../source-feedback.workflow';
 import type { NoticeRun } from './state';
 
-export const activities = proxyActivities<NoticeActivities>({
+const noticeActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
@@ -28,7 +38,63 @@ export const activities = proxyActivities<NoticeActivities>({
       'TASK.NOT_FOUND',
     ],
   },
+} satisfies ActivityOptions;
+
+export const activities = proxyActivities<NoticeActivities>(noticeActivityOptions);
+
+/** The first two activities of a new notice (patch `intake-local`). */
+type FirstActivities = Pick<NoticeActivities, 'receiveNotice' | 'notifyCustomer'>;
+
+/** Tries inside the workflow task before the call goes to the server as an activity: a blip of a few seconds. */
+const LOCAL_ATTEMPTS = 3;
+
+const local = proxyLocalActivities<FirstActivities>({
+  ...noticeActivityOptions,
+  retry: { ...noticeActivityOptions.retry, maximumAttempts: LOCAL_ATTEMPTS },
 });
+
+/**
+ * A failure that no further try can mend: the activity's own error of a non-retryable type, or anything but an error or
+ * a timeout (a cancellation). A local activity's failure reaches the workflow as the activity's own error, an
+ * activity's wrapped in an ActivityFailure.
+ */
+function final(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure)
+    return (
+      cause.nonRetryable || noticeActivityOptions.retry.nonRetryableErrorTypes.includes(cause.type ?? '')
+    );
+  return !(cause instanceof TimeoutFailure);
+}
+
+/** `viaLocal`, and, should it fail for a reason another try could mend, `viaActivity` with the same input. */
+function localFirst<A extends unknown[], R>(
+  viaLocal: (...input: A) => Promise<R>,
+  viaActivity: (...input: A) => Promise<R>,
+): (...input: A) => Promise<R> {
+  return async (...input) => {
+    try {
+      return await viaLocal(...input);
+    } catch (err) {
+      if (final(err)) throw err;
+      return viaActivity(...input);
+    }
+  };
+}
+
+/**
+ * A new notice's receipt and attribution, then the customer's email, as local activities (patch `intake-local`): the
+ * worker runs them inside the run's first workflow task, which records each result as a marker, instead of the server
+ * dispatching each as a task of its own with a workflow task after it. A try that outlives the worker (a crash
+ * mid-send) runs again when the workflow task does, as an activity's would after its timeout; the outbox makes a
+ * repeated email the same email. Local tries hold the workflow task (and, past its timeout, add a workflow task to the
+ * history every 8 s), so after `LOCAL_ATTEMPTS` the same call goes to the server as an activity, whose retries, for
+ * as long as an outage lasts, add nothing to the history.
+ */
+export const localActivities: FirstActivities = {
+  receiveNotice: localFirst(local.receiveNotice, activities.receiveNotice),
+  notifyCustomer: localFirst(local.notifyCustomer, activities.notifyCustomer),
+};
 
 /**
  * The removal probe: its requests have their own short timeouts, so the activity is bounded well below the default's
@@ -47,6 +113,14 @@ const PROBE_INTERVAL = 'PT5M';
 // Inside the workflow sandbox `Date` is the workflow clock, replayed deterministically, not the host's.
 export const now = (): number => new Date().getTime();
 export const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** How a notice's first email goes out. */
+interface FirstEmail {
+  /** The email and its timeline step in one activity (patch `intake-in-fewer-steps`). */
+  inOneStep?: boolean;
+  /** That activity as a local one (patch `intake-local`). */
+  local?: boolean;
+}
 
 interface StepOptions {
   next?: NoticeState;
@@ -128,11 +202,11 @@ export class NoticeSteps {
   }
 
   /** The notice's first email: to the reseller where it acts first, else to the customer (and a copy if informed). */
-  notifyFirst(inOneStep = false): Promise<void> {
+  notifyFirst(how: FirstEmail = {}): Promise<void> {
     const reseller = this.run.reseller;
     return reseller?.mode === 'act_first' && reseller.actFirstMinutes
       ? this.notifyResellerFirst(reseller.actFirstMinutes)
-      : this.notifyCustomer(inOneStep);
+      : this.notifyCustomer(how);
   }
 
   /** An informed reseller gets a copy of every email its end customer gets; the timeline names it. */
@@ -198,8 +272,7 @@ export class NoticeSteps {
     });
   }
 
-  /** `inOneStep`: the email and its timeline step in one activity (patch `intake-in-fewer-steps`). */
-  async notifyCustomer(inOneStep = false): Promise<void> {
+  async notifyCustomer({ inOneStep = false, local = false }: FirstEmail = {}): Promise<void> {
     const run = this.run;
     const deadlineMs = run.deadlineMs as number;
     run.notifiedAtMs = now();
@@ -217,7 +290,10 @@ export class NoticeSteps {
       data: { customerId: run.customer?.id, deadline: iso(deadlineMs), ...copy.data },
     };
     if (inOneStep) {
-      await activities.notifyCustomer({ ...email, then: this.step('customer_notified', notified) });
+      await (local ? localActivities : activities).notifyCustomer({
+        ...email,
+        then: this.step('customer_notified', notified),
+      });
       return;
     }
     await activities.notifyCustomer(email);

@@ -1,0 +1,26 @@
+import type { temporal } from '@temporalio/proto';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** The activities a run had the server schedule (activity tasks), in order. */
+export function scheduledActivitiesIn(events: readonly HistoryEvent[]): string[] {
+  return events.flatMap((e) => {
+    const type = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    return type ? [type] : [];
+  });
+}
+
+/**
+ * The local activities a run recorded, in order, each with the index of its marker in `events`. The SDK's core writes
+ * one `core_local_activity` marker per completed local activity, its type in the JSON of the marker's `data`.
+ */
+export function localActivitiesIn(events: readonly HistoryEvent[]): { type: string; at: number }[] {
+  return events.flatMap((e, at) => {
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_local_activity') return [];
+    const data = marker.details?.data?.payloads?.[0]?.data;
+    if (!data) return [];
+    const { activity_type: type } = JSON.parse(Buffer.from(data).toString()) as { activity_type: string };
+    return [{ type, at }];
+  });
+}
