@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { freePort } from '@takedown/dev';
 import { parseLinkKeys } from '@takedown/links';
 import { CapturedMailbox, Mailer, startMailCapture, type RunningCapture } from '@takedown/mail';
-import { OutboundEmailEntity, dataSourceOptions } from '@takedown/persistence';
+import { OutboundEmailEntity, PgNoticeRepository, dataSourceOptions } from '@takedown/persistence';
 import { NoticeActivitiesService } from '@takedown/worker/notice-activities.service';
 import { NotificationActivitiesService } from '@takedown/worker/notification-activities.service';
 import { WorkerSettings } from '@takedown/worker/worker-settings';
@@ -222,6 +222,63 @@ describe('email commit point', () => {
       // The retry finds the delivery confirmed and sends nothing.
       expect(await send()).toBe(false);
       expect(await delivered(key)).toHaveLength(1);
+    });
+  });
+
+  describe('a workflow whose intake has not committed yet', () => {
+    // Intake starts the workflow before it commits the notice: the first step waits for that commit (or rollback).
+    const intake = async () => {
+      const id = randomUUID();
+      const tx = db.createQueryRunner();
+      await tx.connect();
+      await tx.startTransaction();
+      await new PgNoticeRepository(db).insertNotice(tx.manager, {
+        id,
+        workflowId: `notice-${id}`,
+        sourceKind: 'hotline',
+        sourceName: 'Commit point hotline',
+        sourceReference: `intake-${id}`,
+        category: 'phishing',
+        urls: [`https://intake.example/${id}`],
+        receivedAt: new Date(),
+        hashes: {},
+      });
+      const first = new NoticeActivitiesService(db, settings).receiveNotice({
+        noticeId: id,
+        category: 'phishing',
+        receivedAt: new Date().toISOString(),
+        at: new Date().toISOString(),
+        receivedKey: `${id}:0:received`,
+        attributionKeyPrefix: `${id}:0:`,
+      });
+      const settled = { done: false };
+      void first.then(
+        () => (settled.done = true),
+        () => (settled.done = true),
+      );
+      // Long enough for the step to have failed on the missing row, had it not waited.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return { id, tx, first, settled };
+    };
+
+    it('takes its first steps once the intake commits, not before', async () => {
+      const { id, tx, first, settled } = await intake();
+      expect(settled.done).toBe(false);
+      await tx.commitTransaction();
+      await tx.release();
+      await expect(first).resolves.toMatchObject({ customer: null });
+      const events = await db.query(`SELECT type FROM notice_events WHERE notice_id = $1 ORDER BY id`, [id]);
+      expect(events.map((e: { type: string }) => e.type)).toEqual(['received', 'unattributed']);
+    });
+
+    it('fails its first step, to be tried again, once the intake rolls back', async () => {
+      const { tx, first, settled } = await intake();
+      expect(settled.done).toBe(false);
+      await tx.rollbackTransaction();
+      await tx.release();
+      const thrown = await first.catch((err: unknown) => err);
+      expect(thrown).toBeInstanceOf(Error);
+      expect(thrown).not.toBeInstanceOf(ApplicationFailure);
     });
   });
 

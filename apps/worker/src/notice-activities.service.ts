@@ -10,6 +10,7 @@ import {
   PgNoticeRepository,
   PolicyEntity,
   attribute,
+  awaitNoticeIntake,
   flagListedNotices,
   type Attribution,
   policyInForce,
@@ -150,6 +151,8 @@ export class NoticeActivitiesService implements Pick<
     };
     try {
       const { result, repeat } = await this.db.transaction(async (tx) => {
+        // Run by the worker as soon as the workflow starts: the intake that started it may not have committed yet.
+        await awaitNoticeIntake(tx, input.noticeId);
         await this.recordIn(tx, received);
         const { result, repeat } = await this.attributeIn(tx, input);
         const policy = `${result.policy.id}@${result.policy.version}`;

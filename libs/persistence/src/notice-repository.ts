@@ -191,6 +191,24 @@ export async function lockUrls(tx: EntityManager, urls: string[]): Promise<void>
   );
 }
 
+/**
+ * A new notice's intake and its workflow's first step. Intake starts the workflow inside the transaction that stores
+ * the notice, so the worker can reach the notice before that transaction commits and find no row. The intake holds
+ * this lock from its insert to its commit (or rollback); the first step takes it shared before it reads, and so runs
+ * when the intake is done instead of failing and trying again a second later. Namespaced by the two-key form.
+ */
+const INTAKE_LOCK = `hashtext('notice_intake'), hashtext($1)`;
+
+/** The intake's side: held until the transaction ends. */
+async function holdNoticeIntake(tx: EntityManager, noticeId: string): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock(${INTAKE_LOCK})`, [noticeId]);
+}
+
+/** The first step's side: waits for an intake of this notice that has not ended, then holds nothing it needs. */
+export async function awaitNoticeIntake(tx: EntityManager, noticeId: string): Promise<void> {
+  await tx.query(`SELECT pg_advisory_xact_lock_shared(${INTAKE_LOCK})`, [noticeId]);
+}
+
 export class PgNoticeRepository extends NoticeRepository {
   constructor(private readonly db: DataSource) {
     super();
@@ -238,6 +256,7 @@ export class PgNoticeRepository extends NoticeRepository {
       .values(row)
       .returning(['ip', 'state'])
       .execute();
+    await holdNoticeIntake(tx, row.id);
     return (inserted.raw as Pick<NoticeEntity, 'ip' | 'state'>[])[0];
   }
 
