@@ -88,6 +88,8 @@ interface WorkerFigures {
   /** Takedown's own activity timer: the notice's two activities at intake. */
   receiveNotice: number;
   notifyCustomer: number;
+  /** Tries of the worker's activities that failed (and were tried again) over the phase: local ones included. */
+  failedTries: number;
   /** CPU time per notice (or floor run) of each process, ms: this process is the API, the client and the capture. */
   cpuMs: Record<CpuPart, number>;
 }
@@ -582,6 +584,13 @@ function figures(before: Sample, after: Sample, items: number): WorkerFigures {
     };
     return (d('sum') / d('count')) * 1000;
   };
+  const count = (series: RegExp) => {
+    const total = (m: Record<string, number>) =>
+      Object.entries(m)
+        .filter(([k]) => series.test(k))
+        .reduce((sum, [, v]) => sum + v, 0);
+    return total(after.metrics) - total(before.metrics);
+  };
   const cpuMs = (part: CpuPart) => ((after.cpu[part] - before.cpu[part]) / items) * 1000;
   return {
     wftScheduleToStart: mean('workflow_task_schedule_to_start_latency'),
@@ -590,6 +599,7 @@ function figures(before: Sample, after: Sample, items: number): WorkerFigures {
     activityExecution: mean('activity_execution_latency'),
     receiveNotice: mean('takedown_worker_activity_duration_seconds', 'activity="receiveNotice"'),
     notifyCustomer: mean('takedown_worker_activity_duration_seconds', 'activity="notifyCustomer"'),
+    failedTries: count(/^takedown_worker_activity_tasks_total\{.*result="failed"/),
     cpuMs: {
       worker: cpuMs('worker'),
       temporal: cpuMs('temporal'),
@@ -782,6 +792,7 @@ function report(opts: Options, results: RateResult[], loadBefore: number[], load
         'activity run',
         'receiveNotice',
         'notifyCustomer',
+        'failed tries',
         'CPU ms/item: worker',
         'Temporal',
         'PostgreSQL',
@@ -799,6 +810,7 @@ function report(opts: Options, results: RateResult[], loadBefore: number[], load
             fmtN(w.activityExecution, 1),
             fmtN(w.receiveNotice, 1),
             fmtN(w.notifyCustomer, 1),
+            fmtN(w.failedTries, 0),
             fmtN(w.cpuMs.worker, 1),
             fmtN(w.cpuMs.temporal, 1),
             fmtN(w.cpuMs.postgres, 1),

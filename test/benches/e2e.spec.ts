@@ -75,9 +75,15 @@ describe('bench:e2e, bounded', () => {
         0.05 * printed + 0.01,
       );
       // The worker did the notices' work during the e2e phase: its two intake activities were timed.
-      const [, , , , , , receive, notify] = row(run.stdout, 'Where the time went', `${rate}/s`, 'e2e');
+      const [, , , , , , receive, notify, failedTries] = row(
+        run.stdout,
+        'Where the time went',
+        `${rate}/s`,
+        'e2e',
+      );
       expect(Number(receive)).toBeGreaterThan(0);
       expect(Number(notify)).toBeGreaterThan(0);
+      expect(failedTries).toMatch(/^\d+$/);
       // The PostgreSQL-backed server hands an activity back with the reply to the workflow task that scheduled it
       // (eager activities, apps/dev/src/temporal-server.ts): the floor's never wait in the activity queue.
       const [, , , , floorActivityWait] = row(run.stdout, 'Where the time went', `${rate}/s`, 'floor');
