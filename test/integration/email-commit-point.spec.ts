@@ -13,6 +13,7 @@ import { NoticeActivitiesService } from '@takedown/worker/notice-activities.serv
 import { NotificationActivitiesService } from '@takedown/worker/notification-activities.service';
 import { WorkerSettings } from '@takedown/worker/worker-settings';
 import { testEnv } from '../support/env';
+import { eventually } from '../support/eventually';
 
 const settings = new WorkerSettings(
   'takedown@provider.example',
@@ -256,8 +257,18 @@ describe('email commit point', () => {
         () => (settled.done = true),
         () => (settled.done = true),
       );
-      // Long enough for the step to have failed on the missing row, had it not waited.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The step waits on the intake's lock (PostgreSQL lists its request as not granted), not merely slow to start.
+      await eventually(
+        async () =>
+          (
+            await db.query(
+              `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 2
+                 AND classid = hashtext('notice_intake')::oid AND objid = hashtext($1)::oid`,
+              [id],
+            )
+          )[0].n as number,
+        (n) => n === 1 || settled.done,
+      );
       return { id, tx, first, settled };
     };
 
