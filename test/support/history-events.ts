@@ -11,16 +11,22 @@ export function scheduledActivitiesIn(events: readonly HistoryEvent[]): string[]
 }
 
 /**
- * The local activities a run recorded, in order, each with the index of its marker in `events`. The SDK's core writes
- * one `core_local_activity` marker per completed local activity, its type in the JSON of the marker's `data`.
+ * The local activities a run recorded, in order, each with the try its marker records and the index of the marker in
+ * `events`. The SDK's core writes one `core_local_activity` marker per local activity that ended, its type and try in
+ * the JSON of the marker's `data`.
  */
-export function localActivitiesIn(events: readonly HistoryEvent[]): { type: string; at: number }[] {
+export function localActivitiesIn(
+  events: readonly HistoryEvent[],
+): { type: string; attempt: number; at: number }[] {
   return events.flatMap((e, at) => {
     const marker = e.markerRecordedEventAttributes;
     if (marker?.markerName !== 'core_local_activity') return [];
     const data = marker.details?.data?.payloads?.[0]?.data;
     if (!data) return [];
-    const { activity_type: type } = JSON.parse(Buffer.from(data).toString()) as { activity_type: string };
-    return [{ type, at }];
+    const { activity_type: type, attempt } = JSON.parse(Buffer.from(data).toString()) as {
+      activity_type: string;
+      attempt: number;
+    };
+    return [{ type, attempt, at }];
   });
 }

@@ -45,12 +45,14 @@ export const activities = proxyActivities<NoticeActivities>(noticeActivityOption
 /** The first two activities of a new notice (patch `intake-local`). */
 type FirstActivities = Pick<NoticeActivities, 'receiveNotice' | 'notifyCustomer'>;
 
-/** Tries inside the workflow task before the call goes to the server as an activity: a blip of a few seconds. */
-const LOCAL_ATTEMPTS = 3;
-
+/**
+ * One try inside the workflow task; a failed one goes to the server as an activity at once. Not local retries: the
+ * SDK's core (1.24) leaves a retried local activity's first start-to-close timer running, which cuts a later try short
+ * or, once the worker has shut down, panics in its thread (temporalio/sdk-rust#1454).
+ */
 const local = proxyLocalActivities<FirstActivities>({
   ...noticeActivityOptions,
-  retry: { ...noticeActivityOptions.retry, maximumAttempts: LOCAL_ATTEMPTS },
+  retry: { ...noticeActivityOptions.retry, maximumAttempts: 1 },
 });
 
 /**
@@ -87,9 +89,9 @@ function localFirst<A extends unknown[], R>(
  * worker runs them inside the run's first workflow task, which records each result as a marker, instead of the server
  * dispatching each as a task of its own with a workflow task after it. A try that outlives the worker (a crash
  * mid-send) runs again when the workflow task does, as an activity's would after its timeout; the outbox makes a
- * repeated email the same email. Local tries hold the workflow task (and, past its timeout, add a workflow task to the
- * history every 8 s), so after `LOCAL_ATTEMPTS` the same call goes to the server as an activity, whose retries, for
- * as long as an outage lasts, add nothing to the history.
+ * repeated email the same email. A failed try goes to the server as the same activity as before, whose retries, for
+ * as long as an outage lasts, add nothing to the history (local retries would hold the workflow task, and past its
+ * timeout add a workflow task to the history every 8 s).
  */
 export const localActivities: FirstActivities = {
   receiveNotice: localFirst(local.receiveNotice, activities.receiveNotice),
