@@ -1,0 +1,70 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const SCRIPT = path.resolve(__dirname, '..', '..', 'apps', 'dev', 'build-console.mjs');
+
+/**
+ * `npm run build:console` (apps/dev/build-console.mjs), here on a folder of its own whose `vite` takes 300 ms to write
+ * its index.html, or fails. A warm `npm test` once failed a console page with the API's 404 (shown as a 405) while
+ * another lane's `npm run build` had Vite empty dist/console and fill it again.
+ */
+describe('build:console puts the new build in place without a moment without index.html', () => {
+  let dir: string;
+  const served = () => path.join(dir, 'dist', 'console', 'index.html');
+  const leftovers = () => fs.readdirSync(path.join(dir, 'dist')).filter((f) => f !== 'console');
+
+  /** Runs the script; meanwhile checks every 2 ms that the served folder has its index.html. */
+  const build = (): Promise<{ code: number | null; gaps: number; checks: number }> =>
+    new Promise((resolve) => {
+      let gaps = 0;
+      let checks = 0;
+      const watch = setInterval(() => {
+        checks++;
+        if (!fs.existsSync(served())) gaps++;
+      }, 2);
+      const child = spawn(process.execPath, [SCRIPT], { cwd: dir, stdio: 'ignore' });
+      child.on('exit', (code) => {
+        clearInterval(watch);
+        resolve({ code, gaps, checks });
+      });
+    });
+
+  const fakeVite = (body: string) => {
+    const bin = path.join(dir, 'node_modules', '.bin');
+    fs.mkdirSync(bin, { recursive: true });
+    // The arguments as build-console.mjs passes them: `--outDir DIR` among them.
+    fs.writeFileSync(
+      path.join(bin, 'vite'),
+      `#!/bin/sh\nout=""\nwhile [ $# -gt 0 ]; do [ "$1" = "--outDir" ] && out="$2"; shift; done\n${body}\n`,
+    );
+    fs.chmodSync(path.join(bin, 'vite'), 0o755);
+  };
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'build-console-'));
+    fs.mkdirSync(path.join(dir, 'dist', 'console'), { recursive: true });
+    fs.writeFileSync(served(), 'old build');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('serves the old build until the new one is complete, then the new one; nothing left beside it', async () => {
+    fakeVite('rm -rf "$out"/*; sleep 0.3; echo "new build" > "$out/index.html"');
+    const { code, gaps, checks } = await build();
+    expect(code).toBe(0);
+    expect(checks).toBeGreaterThan(20);
+    expect(gaps).toBe(0);
+    expect(fs.readFileSync(served(), 'utf8')).toBe('new build\n');
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('keeps the old build when Vite fails, and says so by its exit code', async () => {
+    fakeVite('echo half > "$out/index.html"; exit 3');
+    const { code, gaps } = await build();
+    expect(code).toBe(3);
+    expect(gaps).toBe(0);
+    expect(fs.readFileSync(served(), 'utf8')).toBe('old build');
+    expect(leftovers()).toEqual([]);
+  });
+});
