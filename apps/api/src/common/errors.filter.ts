@@ -41,7 +41,8 @@ export class ErrorsFilter implements ExceptionFilter {
     }
     if (isUnmatchedRoute(error, req)) {
       const allowed = this.routes.allowedMethods(req.url.split('?')[0]);
-      if (allowed.length) {
+      // A route of this method that found nothing to serve (a static file that is not there) is a 404, not a 405.
+      if (allowed.length && !allowed.includes(req.method)) {
         res.header('Allow', allowed.join(', '));
         res.status(HttpStatus.METHOD_NOT_ALLOWED).send({
           statusCode: 405,
