@@ -25,7 +25,9 @@ try {
       '--emptyOutDir',
       ...process.argv.slice(2),
     ],
-    { cwd: root, stdio: 'inherit' },
+    // Production React whatever the caller's NODE_ENV: a test that runs `npm start` has jest's `test`, with which Vite
+    // would bundle React's development build, under other file names than the build the pages already open use.
+    { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
   );
   if (built.status !== 0) {
     // Not process.exit here: the `finally` below removes the half-made build first.

@@ -7,8 +7,9 @@ const SCRIPT = path.resolve(__dirname, '..', '..', 'apps', 'dev', 'build-console
 
 /**
  * `npm run build:console` (apps/dev/build-console.mjs), here on a folder of its own whose `vite` takes 300 ms to write
- * its index.html, or fails. A warm `npm test` once failed a console page with the API's 404 (shown as a 405) while
- * another lane's `npm run build` had Vite empty dist/console and fill it again.
+ * its index.html, or fails. Warm `npm test` runs failed console and portal pages while a test's `npm start` rebuilt
+ * dist/console, which every lane's API serves: Vite emptied it for seconds, and under jest's NODE_ENV it built React's
+ * development build, whose chunks have other names than those the open pages then asked for.
  */
 describe('build:console puts the new build in place without a moment without index.html', () => {
   let dir: string;
@@ -49,13 +50,15 @@ describe('build:console puts the new build in place without a moment without ind
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('serves the old build until the new one is complete, then the new one; nothing left beside it', async () => {
-    fakeVite('rm -rf "$out"/*; sleep 0.3; echo "new build" > "$out/index.html"');
+  it('serves the old build until the new one is complete, then the new one, for production; nothing left beside it', async () => {
+    // Under jest NODE_ENV is `test`, as for a test that runs `npm start`: Vite must still build for production.
+    expect(process.env.NODE_ENV).toBe('test');
+    fakeVite('rm -rf "$out"/*; sleep 0.3; echo "new build, NODE_ENV=$NODE_ENV" > "$out/index.html"');
     const { code, gaps, checks } = await build();
     expect(code).toBe(0);
     expect(checks).toBeGreaterThan(20);
     expect(gaps).toBe(0);
-    expect(fs.readFileSync(served(), 'utf8')).toBe('new build\n');
+    expect(fs.readFileSync(served(), 'utf8')).toBe('new build, NODE_ENV=production\n');
     expect(leftovers()).toEqual([]);
   });
 
