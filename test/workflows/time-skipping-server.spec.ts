@@ -100,8 +100,10 @@ describe('Java time-skipping test server', () => {
           (err: { code?: number }) => `error ${err.code}`,
         );
       expect(Date.now() - started).toBeGreaterThanOrEqual(7_500);
-      // 4 is DEADLINE_EXCEEDED; a closed connection gives 14, UNAVAILABLE, after about 6 s.
-      expect(['answered', 'error 4']).toContain(outcome);
+      // The call ended at its deadline: 4, DEADLINE_EXCEEDED, from the client's own timer, or 1, CANCELLED, when the
+      // server, which was sent the deadline, cancels the stream first (a warm run on a busy machine). A connection
+      // closed for its pings gives 14, UNAVAILABLE, after about 6 s.
+      expect(['answered', 'error 4', 'error 1']).toContain(outcome);
     } finally {
       await connection.close();
     }
