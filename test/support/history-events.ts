@@ -1,4 +1,6 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
+import { eventually } from './eventually';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -29,4 +31,12 @@ export function localActivitiesIn(
     };
     return [{ type, attempt, at }];
   });
+}
+
+/** A run's history once `ready` holds for it (read again until then, as `eventually` does). */
+export function historyOnce(
+  handle: WorkflowHandle,
+  ready: (events: HistoryEvent[]) => boolean,
+): Promise<HistoryEvent[]> {
+  return eventually(async () => (await handle.fetchHistory()).events ?? [], ready);
 }

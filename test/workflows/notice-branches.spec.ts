@@ -14,7 +14,7 @@ import {
 } from '@takedown/workflows/messages';
 import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
 import { eventually } from '../support/eventually';
-import { localActivitiesIn, scheduledActivitiesIn } from '../support/history-events';
+import { historyOnce, localActivitiesIn, scheduledActivitiesIn } from '../support/history-events';
 import { recordingActivities } from '../support/fake-activities';
 import { noticeScenario } from '../support/notice-scenario';
 import { timeSkippingPerTest } from '../support/time-skipping';
@@ -89,10 +89,7 @@ describe('notice workflow branches (time skipping)', () => {
       await status(h, (s) => s.state === 'customer_notified');
       // Receipt and email inside the run's first workflow task (patch intake-local): the worker ran both as local
       // activities and recorded their results as markers; the server dispatched no activity task for either.
-      const events = await eventually(
-        async () => (await h.fetchHistory()).events ?? [],
-        (e) => localActivitiesIn(e).length >= 2,
-      );
+      const events = await historyOnce(h, (e) => localActivitiesIn(e).length >= 2);
       const ran = localActivitiesIn(events);
       expect(ran.map((a) => a.type)).toEqual(['receiveNotice', 'notifyCustomer']);
       expect(events.slice(0, ran[1].at).filter((e) => e.workflowTaskCompletedEventAttributes)).toHaveLength(
@@ -123,8 +120,8 @@ describe('notice workflow branches (time skipping)', () => {
   it('an outage at receipt: one try inside the workflow task, then the same call as an activity, tried again', async () => {
     const { rec } = await scenario({ failFirst: { receiveNotice: 3, notifyCustomer: 3 } }, async (h) => {
       await status(h, (s) => s.state === 'customer_notified');
-      const events = await eventually(
-        async () => (await h.fetchHistory()).events ?? [],
+      const events = await historyOnce(
+        h,
         (e) => e.filter((x) => x.activityTaskCompletedEventAttributes).length >= 2,
       );
       // Each local activity's marker records its one failed try; the server then ran it as an activity, which failed
@@ -147,10 +144,7 @@ describe('notice workflow branches (time skipping)', () => {
     await expect(
       scenario({ noContacts: true }, async (h, r) => {
         rec = r;
-        events = await eventually(
-          async () => (await h.fetchHistory()).events ?? [],
-          (e) => e.some((x) => x.workflowExecutionFailedEventAttributes),
-        );
+        events = await historyOnce(h, (e) => e.some((x) => x.workflowExecutionFailedEventAttributes));
       }),
     ).rejects.toThrow('Workflow execution failed');
     expect(rec?.failed.notifyCustomer).toBe(1);
