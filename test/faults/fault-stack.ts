@@ -9,7 +9,7 @@ import {
   type RunningPostgres,
   type RunningTemporal,
 } from '@takedown/dev';
-import { startMailCapture, type RunningCapture } from '@takedown/mail';
+import { startMailCapture, type HeldAnswer, type RunningCapture } from '@takedown/mail';
 import { WORKFLOW_BUNDLE_ENV, bundleWorkflows } from '@takedown/worker/workflow-bundle';
 import { runMigrations } from '@takedown/persistence';
 import { cachedBuild } from '../support/build-cache';
@@ -135,6 +135,15 @@ export class FaultStack {
 
   refuseEveryOtherMail(on: boolean): void {
     this.capture?.refuseEveryOther(on);
+  }
+
+  /** The capture holds its `250` for the next message whose key matches (see `RunningCapture.holdNextAnswer`). */
+  holdNextMailAnswer(
+    timeoutMs: number,
+    matches: (key: string | null) => boolean,
+  ): Promise<HeldAnswer | null> {
+    if (!this.capture) throw new Error('the SMTP capture is not running');
+    return this.capture.holdNextAnswer(timeoutMs, matches);
   }
 
   /**

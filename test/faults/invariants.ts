@@ -46,6 +46,8 @@ export async function checkInvariants(input: {
   logDir: string;
   toleranceMs: number;
   clientStats: ClientStats;
+  /** The emails whose `250` the capture held while the worker was killed: their delivery was unknown to it. */
+  heldAtKill: string[];
   health: HealthObservation[];
   unexpectedExits: string[];
   /** Stops the API and the worker with SIGTERM (after the checks that need them, before the logs are read). */
@@ -88,6 +90,7 @@ export async function checkInvariants(input: {
       eventsOf,
       tasks,
       byId,
+      input.heldAtKill,
     ),
     deadlinesOnTime(runs, byId, eventsOf, input.toleranceMs),
     duplicatesHadOneEffect(runs, eventsOf, tasks, input.clientStats),
@@ -269,9 +272,17 @@ function emailsAtLeastOnce(
   eventsOf: Map<string, EventRow[]>,
   tasks: { id: string; idempotency_key: string }[],
   byId: Map<string, unknown>,
+  heldAtKill: string[],
 ): Check {
   const wrong: string[] = [];
   const known = new Map(rows.map((r) => [r.idempotency_key, r]));
+  // The worker died after the server had the message and before it heard so: sent again, counted as a resend.
+  for (const key of heldAtKill) {
+    const n = capture.get(key) ?? 0;
+    const resends = known.get(key)?.resends ?? 0;
+    if (n < 2 || resends < 1)
+      wrong.push(`${key}: its 250 held at the worker kill, delivered ${n} times, ${resends} resends`);
+  }
   const repeatsAllowed = (key: string) => known.get(key)?.resends ?? 0;
   let resent = 0;
   for (const r of rows) {
@@ -321,6 +332,7 @@ function emailsAtLeastOnce(
     detail:
       `${total} messages for ${capture.size} keys; ${rows.length} outbox rows; ${steps} timeline steps checked` +
       (resent ? `; ${resent} sent again after an unconfirmed delivery` : '') +
+      (heldAtKill.length ? ` (${heldAtKill.length} of them held at a worker kill)` : '') +
       more(wrong),
   };
 }

@@ -8,7 +8,13 @@ import { DataSource } from 'typeorm';
 import { freePort } from '@takedown/dev';
 import { parseLinkKeys } from '@takedown/links';
 import { CapturedMailbox, Mailer, startMailCapture, type RunningCapture } from '@takedown/mail';
-import { OutboundEmailEntity, PgNoticeRepository, dataSourceOptions } from '@takedown/persistence';
+import {
+  EMAIL_COMMIT_LEASE_MS,
+  OutboundEmailEntity,
+  PgEmailOutbox,
+  PgNoticeRepository,
+  dataSourceOptions,
+} from '@takedown/persistence';
 import { NoticeActivitiesService } from '@takedown/worker/notice-activities.service';
 import { NotificationActivitiesService } from '@takedown/worker/notification-activities.service';
 import { WorkerSettings } from '@takedown/worker/worker-settings';
@@ -142,7 +148,10 @@ describe('email commit point', () => {
     /** What an attempt ended with: what it sent, `nothing`, or the failure that has the activity retried. */
     const outcomeOf = (r: PromiseSettledResult<'sent' | 'resent' | false>): string =>
       r.status === 'rejected' ? `retry: ${String(r.reason)}` : r.value || 'nothing';
-    /** An outbox row past its commit point without the server's confirmation, as the database writes one. */
+    /**
+     * An outbox row past its commit point without the server's confirmation, as the database writes one, left by an
+     * attempt that died five minutes ago (its lease ended a minute later).
+     */
     const unconfirmed = (key: string) =>
       db.getRepository(OutboundEmailEntity).insert({
         idempotencyKey: key,
@@ -150,7 +159,8 @@ describe('email commit point', () => {
         subject: rendered.subject,
         messageId: null,
         // Microseconds, as PostgreSQL keeps them, not the milliseconds of a Date.
-        committedAt: () => "now() - interval '1 minute'",
+        committedAt: () => "now() - interval '5 minutes'",
+        commitLeaseUntil: () => "now() - interval '4 minutes'",
         sentAt: null,
       });
     const row = (key: string) =>
@@ -198,6 +208,57 @@ describe('email commit point', () => {
       ]);
       expect((await row(key)).resends).toBe(1);
       expect(await delivered(key)).toHaveLength(1);
+    });
+
+    it('sends nothing while the attempt that sends it again waits for the answer (the capture holds its 250)', async () => {
+      const key = `outbox-${randomUUID()}`;
+      await unconfirmed(key);
+      const hold = capture.holdNextAnswer(30_000, (k) => k === key);
+      // Another key's message is answered as ever.
+      await expect(mailer.send(mail(`other-${randomUUID()}`))).resolves.toMatchObject({ status: 'sent' });
+      const first = notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered);
+      const held = await hold;
+      try {
+        expect(held?.key).toBe(key);
+        expect(await delivered(key)).toHaveLength(1);
+        // The second attempt finds a commit point without a confirmation, as it would one left by a dead attempt. This
+        // one is young: its outcome is not unknown yet, only pending.
+        await expect(notifications.sendOnce(key, ['abuse@tenant.example'], () => rendered)).rejects.toThrow(
+          /another attempt holds its commit point/,
+        );
+      } finally {
+        held?.release();
+      }
+      expect(await first).toBe('resent');
+      expect((await row(key)).resends).toBe(1);
+      expect(await delivered(key)).toHaveLength(1);
+      // A hold that found no message ends empty.
+      await expect(capture.holdNextAnswer(50)).resolves.toBeNull();
+    });
+
+    it('lets a commit point be taken over only once its lease has ended or its attempt released it', async () => {
+      const outbox = new PgEmailOutbox(db);
+      const key = `outbox-${randomUUID()}`;
+      await outbox.open({ key, to: ['abuse@tenant.example'], subject: rendered.subject });
+      const claimed = await outbox.claimCommit(key, null);
+      expect(claimed).toBeInstanceOf(Date);
+      expect(await outbox.claimCommit(key, null)).toBeNull();
+      expect(await outbox.find(key)).toMatchObject({ committedAt: claimed, inFlight: true });
+      // Within the lease (60 s from the claim), the commit point seen cannot be taken over.
+      expect(await outbox.claimCommit(key, claimed)).toBeNull();
+      expect((await row(key)).commitLeaseUntil!.getTime() - claimed!.getTime()).toBe(EMAIL_COMMIT_LEASE_MS);
+
+      // Its attempt learnt that it cannot know the outcome: the lease ends at once, and the next claim counts a resend.
+      await outbox.releaseCommit(key, claimed!);
+      expect(await outbox.find(key)).toMatchObject({ inFlight: false });
+      const again = await outbox.claimCommit(key, claimed);
+      expect(again).toBeInstanceOf(Date);
+      expect(await outbox.claimCommit(key, claimed)).toBeNull();
+      expect(await row(key)).toMatchObject({ resends: 1 });
+
+      // A release by an attempt that no longer holds the commit point ends nobody's lease.
+      await outbox.releaseCommit(key, claimed!);
+      expect(await outbox.find(key)).toMatchObject({ inFlight: true });
     });
 
     it('undoes the commit point when the server refuses at the final dot, so that the retry delivers once', async () => {

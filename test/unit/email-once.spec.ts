@@ -1,37 +1,68 @@
 import type { OutgoingMail, SendOutcome } from '@takedown/mail';
-import type { EmailOutbox, OutboxEntry } from '@takedown/persistence';
+import { EMAIL_COMMIT_LEASE_MS, type EmailOutbox, type OutboxEntry } from '@takedown/persistence';
 import { EmailOnce, type EmailSender } from '../../apps/worker/src/email-once';
 
-/** The outbox's contract, in memory: the same compare-and-set on the commit point as the PostgreSQL one. */
+/** The outbox's contract, in memory: the same compare-and-set on the commit point and lease as the PostgreSQL one. */
 class MemoryOutbox implements EmailOutbox {
-  readonly rows = new Map<string, OutboxEntry & { to: string[]; messageId: string | null }>();
-  private clock = 0;
+  readonly rows = new Map<
+    string,
+    Omit<OutboxEntry, 'inFlight'> & { to: string[]; messageId: string | null; leaseUntil: number | null }
+  >();
+  private now = 1_000_000;
 
+  /** Time passes (ms). */
+  advance(ms: number): void {
+    this.now += ms;
+  }
+  private tick(): Date {
+    return new Date(++this.now);
+  }
   async find(key: string): Promise<OutboxEntry | null> {
     const row = this.rows.get(key);
-    return row ? { ...row } : null;
+    if (!row) return null;
+    const { committedAt, sentAt, resends, leaseUntil } = row;
+    return {
+      key,
+      committedAt,
+      sentAt,
+      resends,
+      inFlight: !!committedAt && !sentAt && (leaseUntil ?? 0) > this.now,
+    };
   }
   async open({ key, to }: { key: string; to: string[]; subject: string }): Promise<void> {
     if (!this.rows.has(key)) {
-      this.rows.set(key, { key, to, committedAt: null, sentAt: null, resends: 0, messageId: null });
+      this.rows.set(key, {
+        key,
+        to,
+        committedAt: null,
+        leaseUntil: null,
+        sentAt: null,
+        resends: 0,
+        messageId: null,
+      });
     }
   }
-  async claimCommit(key: string, seen: Date | null): Promise<boolean> {
+  async claimCommit(key: string, seen: Date | null): Promise<Date | null> {
     const row = this.rows.get(key);
-    if (!row || row.sentAt || (row.committedAt?.getTime() ?? null) !== (seen?.getTime() ?? null))
-      return false;
-    row.committedAt = new Date(++this.clock);
+    if (!row || row.sentAt || (row.committedAt?.getTime() ?? null) !== (seen?.getTime() ?? null)) return null;
+    if (row.committedAt && (row.leaseUntil ?? 0) > this.now) return null;
+    row.committedAt = this.tick();
+    row.leaseUntil = row.committedAt.getTime() + EMAIL_COMMIT_LEASE_MS;
     if (seen) row.resends++;
-    return true;
+    return row.committedAt;
+  }
+  async releaseCommit(key: string, claimed: Date): Promise<void> {
+    const row = this.rows.get(key)!;
+    if (!row.sentAt && row.committedAt?.getTime() === claimed.getTime()) row.leaseUntil = this.now;
   }
   async confirm(key: string, messageId: string): Promise<void> {
     const row = this.rows.get(key)!;
-    row.sentAt = new Date(++this.clock);
+    row.sentAt = this.tick();
     row.messageId = messageId;
   }
   async undoCommit(key: string): Promise<void> {
     const row = this.rows.get(key)!;
-    if (!row.sentAt) row.committedAt = null;
+    if (!row.sentAt) [row.committedAt, row.leaseUntil] = [null, null];
   }
   async withdraw(key: string): Promise<void> {
     const row = this.rows.get(key);
@@ -42,10 +73,19 @@ class MemoryOutbox implements EmailOutbox {
 /** A mail server whose next answers are scripted; it asks the commit point as the real mailer does. */
 class ScriptedServer implements EmailSender {
   readonly delivered: OutgoingMail[] = [];
+  /** While set, the server has the next message and holds its answer until the gate opens. */
+  gate: Promise<void> | null = null;
   constructor(private readonly answers: Array<SendOutcome['status']>) {}
 
   async send(mail: OutgoingMail, commit: () => Promise<boolean>): Promise<SendOutcome> {
     if (!(await commit())) return { status: 'withheld' };
+    if (this.gate) {
+      const gate = this.gate;
+      this.gate = null;
+      this.delivered.push(mail);
+      await gate;
+      this.delivered.pop();
+    }
     const answer = this.answers.shift() ?? 'sent';
     if (answer === 'sent' || answer === 'unknown') this.delivered.push(mail);
     switch (answer) {
@@ -119,6 +159,57 @@ describe('EmailOnce: every email at least once, again only after an unknown outc
 
     expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
     expect(server.delivered).toHaveLength(1);
+  });
+
+  it('sends nothing while another attempt past the commit point waits for the answer, whatever it found before', async () => {
+    const outbox = new MemoryOutbox();
+    const server = new ScriptedServer(['unknown', 'sent', 'sent']);
+    const warnings: string[] = [];
+    const a = new EmailOnce(outbox, server, 'desk@takedown.example', quiet);
+    const b = new EmailOnce(outbox, server, 'desk@takedown.example', { warn: (_, m) => warnings.push(m) });
+    // An unconfirmed delivery whose attempt is known dead: A sends it again, and waits for the server's answer.
+    await expect(a.send('n6:notify:0', ['a@customer.example'], mail)).rejects.toThrow(/did not confirm/);
+    let open!: () => void;
+    server.gate = new Promise((resolve) => (open = resolve));
+    const first = a.send('n6:notify:0', ['a@customer.example'], mail);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(server.delivered).toHaveLength(2);
+
+    // B finds A's commit point without a confirmation: not an unknown outcome yet, so it does not send.
+    // Nor does it render the body or say that it sends again.
+    const render = jest.fn(mail);
+    await expect(b.send('n6:notify:0', ['a@customer.example'], render)).rejects.toThrow(
+      /holds its commit point/,
+    );
+    expect(server.delivered).toHaveLength(2);
+    expect(render).not.toHaveBeenCalled();
+    expect(warnings).toEqual([]);
+
+    open();
+    await expect(first).resolves.toBe('resent');
+    expect(server.delivered).toHaveLength(2);
+    expect(outbox.rows.get('n6:notify:0')).toMatchObject({ resends: 1 });
+  });
+
+  it('sends again what an attempt that died after its commit point left, once its lease has ended', async () => {
+    const outbox = new MemoryOutbox();
+    const server = new ScriptedServer(['sent']);
+    const once = new EmailOnce(outbox, server, 'desk@takedown.example', quiet);
+    // What a worker killed while it waited for the server's answer leaves: a commit point, its lease running.
+    await outbox.open({ key: 'n7:notify:0', to: ['a@customer.example'], subject: 'Notice' });
+    await outbox.claimCommit('n7:notify:0', null);
+
+    await expect(once.send('n7:notify:0', ['a@customer.example'], mail)).rejects.toThrow(
+      /holds its commit point/,
+    );
+    outbox.advance(EMAIL_COMMIT_LEASE_MS - 10);
+    await expect(once.send('n7:notify:0', ['a@customer.example'], mail)).rejects.toThrow(
+      /holds its commit point/,
+    );
+    outbox.advance(10);
+    await expect(once.send('n7:notify:0', ['a@customer.example'], mail)).resolves.toBe('resent');
+    expect(server.delivered).toHaveLength(1);
+    expect(outbox.rows.get('n7:notify:0')).toMatchObject({ resends: 1 });
   });
 
   it('renders the body only when it sends', async () => {

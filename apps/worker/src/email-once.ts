@@ -14,7 +14,9 @@ export interface EmailOnceLog {
  * it was delivered. The send is recorded at the mailer's commit point (set just before the final dot of SMTP DATA, by
  * a compare-and-set so that only one attempt can pass it) and confirmed on the server's 250. An attempt that finds a
  * commit point without a confirmation (a worker killed after it, a lost acknowledgement) sends again under the same
- * Message-ID, which receivers can drop, claiming the resend by a compare-and-set on the commit time it saw. For a
+ * Message-ID, which receivers can drop, claiming the resend by a compare-and-set on the commit time it saw, once that
+ * commit point's lease has ended (`EMAIL_COMMIT_LEASE_MS`: till then its attempt may still be waiting for the answer;
+ * an attempt that learns its outcome is unknown ends its lease at once). For a
  * legal notice a repeat is harmless and a loss is not. A server that refuses the message gets the commit point
  * undone, and the retry sends. An outcome this attempt cannot know fails it, so that the activity is retried and no
  * step is recorded on an unconfirmed delivery. The body is rendered (and links signed) only when needed, and is not
@@ -41,6 +43,10 @@ export class EmailOnce {
   ): Promise<'sent' | 'resent' | false> {
     const existing = await this.outbox.find(key);
     if (existing?.sentAt) return false;
+    if (existing?.inFlight) {
+      // Not unknown yet: the attempt that passed the commit point may still be waiting for the server's answer.
+      throw new Error(`email ${key}: another attempt holds its commit point, its outcome not yet known`);
+    }
     const unconfirmed = existing?.committedAt ?? null;
     if (unconfirmed) {
       this.log.warn(
@@ -50,6 +56,7 @@ export class EmailOnce {
     }
     const mail = await render();
     if (!existing) await this.outbox.open({ key, to, subject: mail.subject });
+    let claimed: Date | null = null;
     const outcome = await this.sender.send(
       {
         from: this.from,
@@ -60,7 +67,10 @@ export class EmailOnce {
         attachments: mail.attachments,
         idempotencyKey: key,
       },
-      () => this.outbox.claimCommit(key, unconfirmed),
+      async () => {
+        claimed = await this.outbox.claimCommit(key, unconfirmed);
+        return claimed !== null;
+      },
     );
     switch (outcome.status) {
       case 'sent':
@@ -74,6 +84,8 @@ export class EmailOnce {
         await this.outbox.undoCommit(key);
         throw new Error(`the mail server did not take email ${key}: ${outcome.reason}`);
       case 'unknown':
+        // Known to be unknown: the retry need not wait for the lease to end. Should this fail, it ends by itself.
+        if (claimed) await this.outbox.releaseCommit(key, claimed).catch(() => undefined);
         throw new Error(
           `email ${key}: the mail server did not confirm delivery (${outcome.reason}); sending again`,
         );

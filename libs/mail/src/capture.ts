@@ -11,7 +11,21 @@ export interface RunningCapture {
    * sender that must neither lose nor repeat a message. Off again, every message is accepted.
    */
   refuseEveryOther(on: boolean): void;
+  /**
+   * Fault injection: the next message the capture takes is kept (the server has it, as a real one has before it
+   * answers) and its `250` is held until `release()`: the window in which a sender cannot know whether its message was
+   * delivered (RFC 1047), opened on purpose. Only a message whose idempotency key `matches`, if given. Resolves once
+   * a message is held, or with null when none came within `timeoutMs`. `stop()` releases what is still held.
+   */
+  holdNextAnswer(timeoutMs: number, matches?: (key: string | null) => boolean): Promise<HeldAnswer | null>;
   stop(): Promise<void>;
+}
+
+export interface HeldAnswer {
+  /** The held message's `X-Takedown-Idempotency-Key`, if it has one. */
+  key: string | null;
+  /** Sends the held `250` (to a connection that may be gone by then). */
+  release(): void;
 }
 
 type Fate = 'accept' | 'refuse-at-rcpt' | 'refuse-at-dot';
@@ -32,6 +46,11 @@ export async function startMailCapture(opts: {
   let seen = 0;
   // Decided per transaction at MAIL FROM; a connection carries one transaction at a time.
   const fates = new Map<string, Fate>();
+  let holdNext: {
+    matches: (key: string | null) => boolean;
+    notify: (held: HeldAnswer | null) => void;
+  } | null = null;
+  const held = new Set<() => void>();
   const temporaryFailure = () =>
     Object.assign(new Error('Temporary local problem, try again later (fault injection)'), {
       responseCode: 451,
@@ -71,7 +90,15 @@ export async function startMailCapture(opts: {
         const tmp = path.join(opts.dir, `.${name}.tmp`);
         fs.writeFile(tmp, message, (err) => {
           if (err) return callback(err);
-          fs.rename(tmp, path.join(opts.dir, name), (err2) => callback(err2 ?? null));
+          fs.rename(tmp, path.join(opts.dir, name), (err2) => {
+            if (err2 || !holdNext?.matches(key)) return callback(err2 ?? null);
+            const { notify } = holdNext;
+            const release = () => {
+              if (held.delete(release)) callback(null);
+            };
+            held.add(release);
+            notify({ key, release });
+          });
         });
       });
     },
@@ -91,7 +118,28 @@ export async function startMailCapture(opts: {
       refusing = on;
       seen = 0;
     },
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    holdNextAnswer(timeoutMs, matches = () => true) {
+      if (holdNext) return Promise.reject(new Error('the capture already waits for a message to hold'));
+      return new Promise<HeldAnswer | null>((resolve) => {
+        const timer = setTimeout(() => {
+          holdNext = null;
+          resolve(null);
+        }, timeoutMs);
+        holdNext = {
+          matches,
+          notify: (answer) => {
+            clearTimeout(timer);
+            holdNext = null;
+            resolve(answer);
+          },
+        };
+      });
+    },
+    stop: () => {
+      holdNext?.notify(null);
+      for (const release of [...held]) release();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 

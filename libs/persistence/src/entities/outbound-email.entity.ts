@@ -19,6 +19,13 @@ export class OutboundEmailEntity {
   @Column({ name: 'committed_at', type: 'timestamptz', nullable: true })
   committedAt: Date | null;
 
+  /**
+   * Until then the attempt that set the commit point may still be waiting for the server's answer; released early when
+   * that attempt learns it cannot know the outcome.
+   */
+  @Column({ name: 'commit_lease_until', type: 'timestamptz', nullable: true })
+  commitLeaseUntil: Date | null;
+
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
   sentAt: Date | null;
 
