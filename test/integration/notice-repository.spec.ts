@@ -69,7 +69,13 @@ describe('PgNoticeRepository', () => {
       });
       expect(await notices.intakeMatch(tx, { ...key, sourceReference: `new-${tag}` }, [u2])).toEqual({
         known: null,
-        open: { id, urls: [u1, u2] },
+        open: {
+          id,
+          urls: [u1, u2],
+          state: 'customer_notified',
+          category: 'phishing',
+          receivedAt: expect.any(Date),
+        },
       });
       expect(
         await notices.intakeMatch(tx, { ...key, sourceReference: `new-${tag}` }, [`https://other/${tag}`]),

@@ -35,7 +35,8 @@ export interface NoticeFilter {
 /** What the intake finds under its URL locks: the report already known, else an open notice it joins. */
 export interface IntakeMatch {
   known: string | null;
-  open: { id: string; urls: string[] } | null;
+  /** With what its workflow's start needs: a batch commits its notices before it starts their workflows. */
+  open: { id: string; urls: string[]; state: NoticeState; category: Category; receivedAt: Date } | null;
 }
 
 export interface OpenNoticeTask {
@@ -225,16 +226,33 @@ export class PgNoticeRepository extends NoticeRepository {
   async intakeMatch(tx: EntityManager, report: ReportKey, urls: string[]): Promise<IntakeMatch> {
     // One statement (a statement's snapshot is taken when it starts, after the locks).
     const [found] = (await tx.query(
-      `WITH open AS (SELECT id, urls FROM notices
+      `WITH open AS (SELECT id, urls, state, category, received_at FROM notices
                       WHERE urls && $4::text[] AND state NOT IN ('closed', 'needs_triage')
                       ORDER BY received_at LIMIT 1)
        SELECT (SELECT notice_id FROM notice_reports
                 WHERE source_kind = $1 AND source_name = $2 AND source_reference = $3) AS known,
-              (SELECT id FROM open) AS open, (SELECT urls FROM open) AS open_urls`,
+              open.id AS open, open.urls AS open_urls, open.state, open.category, open.received_at
+       FROM (SELECT 1) one LEFT JOIN open ON true`,
       [report.sourceKind, report.sourceName, report.sourceReference, urls],
-    )) as { known: string | null; open: string | null; open_urls: string[] | null }[];
+    )) as {
+      known: string | null;
+      open: string | null;
+      open_urls: string[] | null;
+      state: NoticeState;
+      category: Category;
+      received_at: Date;
+    }[];
     if (found.known || !found.open) return { known: found.known, open: null };
-    return { known: null, open: { id: found.open, urls: found.open_urls ?? [] } };
+    return {
+      known: null,
+      open: {
+        id: found.open,
+        urls: found.open_urls ?? [],
+        state: found.state,
+        category: found.category,
+        receivedAt: found.received_at,
+      },
+    };
   }
 
   findReport(report: ReportKey): Promise<NoticeReportEntity | null> {

@@ -135,7 +135,18 @@ export class MemoryNotices extends NoticeRepository {
     const open = [...this.notices.values()]
       .filter((n) => !['closed', 'needs_triage'].includes(n.state) && n.urls.some((u) => urls.includes(u)))
       .sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime())[0];
-    return { known: null, open: open ? { id: open.id, urls: [...open.urls] } : null };
+    return {
+      known: null,
+      open: open
+        ? {
+            id: open.id,
+            urls: [...open.urls],
+            state: open.state,
+            category: open.category,
+            receivedAt: open.receivedAt,
+          }
+        : null,
+    };
   }
 
   async findReport(key: ReportKey): Promise<NoticeReportEntity | null> {

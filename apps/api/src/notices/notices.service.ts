@@ -192,6 +192,10 @@ export class NoticesService {
     if (found.open) {
       const open = found.open.id;
       await this.notices.insertReport(tx, reportRow(dto, open, receivedAt, found.open.urls));
+      // A batch commits its notices before it starts their workflows: one still `received` may have none yet, and a
+      // signal to it would find nothing. Started here as the batch starts it (a running one is left as it is).
+      if (found.open.state === 'received')
+        await this.startWorkflow(open, found.open.category, found.open.receivedAt);
       await signalNotice(this.temporal, open, duplicateReportSignal, {
         by: `source:${dto.source.name}`,
         sourceReference: dto.sourceReference,
