@@ -1,6 +1,6 @@
 import { createTheme, MantineProvider } from '@mantine/core';
 import { keepPreviousData, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { ApiError, UNAUTHORIZED_EVENT } from './api/client';
 import { Loading, PageErrorBoundary } from './components/Feedback';
@@ -11,21 +11,22 @@ import { SignInPage } from './pages/SignInPage';
 import { useMe } from './me';
 import { useSettings } from './settings';
 import { setTimeZone } from './time';
+import { lazyPage } from './new-build';
 
 // The queue is the home page and loads with the app; the other pages are fetched when first opened.
-const NoticePage = lazy(() => import('./pages/NoticePage'));
-const TasksPage = lazy(() => import('./pages/TasksPage'));
-const CallbackPage = lazy(() => import('./pages/CallbackPage'));
-const TerminationsPage = lazy(() => import('./pages/TerminationsPage'));
-const TerminationPage = lazy(() => import('./pages/TerminationPage'));
-const CustomersPage = lazy(() => import('./customers/CustomersPage'));
-const CustomerPage = lazy(() => import('./customers/CustomerPage'));
-const AuditPage = lazy(() => import('./audit/AuditPage'));
-const SettingsPage = lazy(() => import('./pages/SettingsPage'));
-const TransparencyPage = lazy(() => import('./transparency/TransparencyPage'));
-const OrderIntakePage = lazy(() => import('./orders/OrderIntakePage'));
+const NoticePage = lazyPage(() => import('./pages/NoticePage'));
+const TasksPage = lazyPage(() => import('./pages/TasksPage'));
+const CallbackPage = lazyPage(() => import('./pages/CallbackPage'));
+const TerminationsPage = lazyPage(() => import('./pages/TerminationsPage'));
+const TerminationPage = lazyPage(() => import('./pages/TerminationPage'));
+const CustomersPage = lazyPage(() => import('./customers/CustomersPage'));
+const CustomerPage = lazyPage(() => import('./customers/CustomerPage'));
+const AuditPage = lazyPage(() => import('./audit/AuditPage'));
+const SettingsPage = lazyPage(() => import('./pages/SettingsPage'));
+const TransparencyPage = lazyPage(() => import('./transparency/TransparencyPage'));
+const OrderIntakePage = lazyPage(() => import('./orders/OrderIntakePage'));
 // The customer's portal: its own layout, token and words, fetched only by customers.
-const PortalApp = lazy(() => import('./portal/PortalApp'));
+const PortalApp = lazyPage(() => import('./portal/PortalApp'));
 
 const queryClient = new QueryClient({
   defaultOptions: {

@@ -1,4 +1,5 @@
 import type { UserManager } from 'oidc-client-ts';
+import { freshCode } from './new-build';
 
 /** What the API tells the console before sign-in (GET /console/settings.json). */
 export interface ConsoleSettings {
@@ -17,7 +18,7 @@ export async function fetchSettings(): Promise<ConsoleSettings> {
  * the user live in sessionStorage, like the API token (oidc-client-ts would keep its state in localStorage).
  */
 async function userManager(oidc: OidcSettings): Promise<UserManager> {
-  const { UserManager, WebStorageStateStore } = await import('oidc-client-ts');
+  const { UserManager, WebStorageStateStore } = await freshCode(() => import('oidc-client-ts'));
   return new UserManager({
     authority: oidc.issuer,
     client_id: oidc.clientId,

@@ -1,6 +1,6 @@
 import { Anchor, Badge, Card, Flex, Group, List, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
-import { lazy, Suspense, type ReactNode } from 'react';
+import { Suspense, type ReactNode } from 'react';
 import { Link as RouterLink, useParams } from 'react-router-dom';
 import type { NoticeSummary, Schemas } from '../api/client';
 import { ErrorAlert, Loading } from '../components/Feedback';
@@ -9,9 +9,10 @@ import { categoryLabel, stateLabel } from '../labels';
 import { Day, Time, TimeLeft, useNow } from '../time';
 import { CustomerStatusBadge, StandingBadge } from './labels';
 import { useCustomer, useCustomerNotices, useMeasures, useStanding } from './queries';
+import { lazyPage } from '../new-build';
 
 // The chart library is the largest part of this page: it is fetched only when a standing has events to draw.
-const StandingChart = lazy(() => import('./StandingChart'));
+const StandingChart = lazyPage(() => import('./StandingChart'));
 
 const COUNT_NAMES = [
   'missedDeadlines',

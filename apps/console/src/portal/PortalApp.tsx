@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { Suspense, useCallback, useEffect, useState } from 'react';
 import { Navigate, Route, Routes, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import { PageErrorBoundary } from '../components/Feedback';
 import { PORTAL_UNAUTHORIZED_EVENT } from './api';
@@ -9,11 +9,12 @@ import { PortalLayout } from './PortalLayout';
 import { PortalSignIn } from './PortalSignIn';
 import './portal.css';
 import { portalSession } from './session';
+import { lazyPage } from '../new-build';
 
-const OpenNoticesPage = lazy(() => import('./OpenNoticesPage'));
-const HistoryPage = lazy(() => import('./HistoryPage'));
-const StandingPage = lazy(() => import('./StandingPage'));
-const StatementsPage = lazy(() => import('./StatementsPage'));
+const OpenNoticesPage = lazyPage(() => import('./OpenNoticesPage'));
+const HistoryPage = lazyPage(() => import('./HistoryPage'));
+const StandingPage = lazyPage(() => import('./StandingPage'));
+const StatementsPage = lazyPage(() => import('./StatementsPage'));
 
 /**
  * The customer's portal under /console/portal: its own layout (no staff navigation), its own token and words.
