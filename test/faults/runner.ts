@@ -40,7 +40,7 @@ const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /**
  * The fault suite (docs/faults.md): the real stack with the `demo` policy, a few hundred notices with a mix of
- * customer behaviours, and while they run: the worker SIGKILLed while it sends email, the API SIGKILLed with intake
+ * customer behaviours, and while they run: the worker SIGKILLed while the SMTP server holds its 250, the API SIGKILLed with intake
  * requests in flight, Temporal restarted with timers pending, PostgreSQL stopped and started, the SMTP server
  * refusing every other message for a while. Then the invariants, checked against what was stored and delivered.
  */
