@@ -192,10 +192,8 @@ export class NoticesService {
     if (found.open) {
       const open = found.open.id;
       await this.notices.insertReport(tx, reportRow(dto, open, receivedAt, found.open.urls));
-      // A batch commits its notices before it starts their workflows: one still `received` may have none yet, and a
-      // signal to it would find nothing. Started here as the batch starts it (a running one is left as it is).
-      if (found.open.state === 'received')
-        await this.startWorkflow(open, found.open.category, found.open.receivedAt);
+      // The signal needs a workflow: the notice may not have one yet.
+      await this.startIfUnstarted(found.open);
       await signalNotice(this.temporal, open, duplicateReportSignal, {
         by: `source:${dto.source.name}`,
         sourceReference: dto.sourceReference,
@@ -244,15 +242,24 @@ export class NoticesService {
     return { kind: 'created', noticeId: id, view: newNoticeView(rows, stored) };
   }
 
-  /**
-   * A notice that is still `received` when its source sends it again may have lost its workflow start (the batch
-   * intake commits before it starts, and a crash can fall in between): start it now. Same workflow id, so for a
-   * notice whose workflow runs this changes nothing.
-   */
+  /** A known report sent again: its notice, started if it never was (see `startIfUnstarted`). */
   private async resumeIfUnstarted(notice: NoticeView): Promise<NoticeView> {
-    if (notice.state === 'received')
-      await this.startWorkflow(notice.id, notice.category, new Date(notice.receivedAt));
+    await this.startIfUnstarted({ ...notice, receivedAt: new Date(notice.receivedAt) });
     return notice;
+  }
+
+  /**
+   * A notice still `received` may have no workflow yet: the batch intake commits before it starts, so a report sent
+   * again or joining it can come in between, and a crash there leaves it without one for good. Start it now, as the
+   * batch does. Same workflow id and `USE_EXISTING`, so for a notice whose workflow runs this changes nothing.
+   */
+  private async startIfUnstarted(notice: {
+    id: string;
+    state: string;
+    category: Category;
+    receivedAt: Date;
+  }): Promise<void> {
+    if (notice.state === 'received') await this.startWorkflow(notice.id, notice.category, notice.receivedAt);
   }
 
   /** `deadlineMs`: how long Temporal may take to accept the start (withTemporal's default: a request's patience). */
