@@ -5,13 +5,16 @@
  * 20,000) across 1,000 customers with a /24 each, and serves, in this process:
  *   - the real Nest API (`createApp`, a token of the abuse desk on every request);
  *   - a raw Fastify server with a `pg` pool of its own, no authentication, serving the same reads: the ceiling;
- * and measures each route three ways, side by side and taking turns in BENCH_ROUNDS rounds, so that all three see
+ *   - a bare Nest application on Fastify serving the raw server's answers, with none of the API's own guards,
+ *     interceptors, pipes or logging: what the framework alone costs;
+ * and measures each route four ways, side by side and taking turns in BENCH_ROUNDS rounds, so that all four see
  * the same machine load:
  *   - the route through the API,
  *   - its bare SQL on the API's own connection pool (the DataSource the route uses), without HTTP: the reads the
  *     route makes, by the same functions (`attribute`, `PgNoticeRepository`, `BreachForecasts`), so the same
  *     statements, prepared alike,
- *   - the route through the raw server;
+ *   - the route through the raw server,
+ *   - the route through the bare Nest application;
  * at 1 and at 32 concurrent clients. The HTTP clients run in a worker thread (an event loop of their own), so that
  * the client's work does not count as the server's. Routes: attribution (`GET /v1/attribution`), one notice
  * (`GET /v1/notices/:id`) and the queue's first page (`GET /v1/notices?status=…&sort=deadline`).
@@ -23,6 +26,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { Worker } from 'node:worker_threads';
+import { Controller, Get, Module, Param, Query } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify from 'fastify';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
@@ -105,6 +111,7 @@ async function main(): Promise<void> {
   const raw = Fastify({ logger: false });
   const rawDb = new DataSource(dataSourceOptions(pg.url, { poolSize: POOL_SIZE }));
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
+  let nest: NestFastifyApplication | undefined;
   try {
     await runMigrations(pg.url);
     const seedPool = new Pool({ connectionString: pg.url, max: 1 });
@@ -159,43 +166,43 @@ async function main(): Promise<void> {
     });
 
     await rawDb.initialize();
-    const rawReads = readsOn(rawDb);
+    const serve = answers(readsOn(rawDb));
     for (const route of routes) {
       raw.get(
         route
           .path(0)
           .split('?')[0]
           .replace(/[0-9a-f-]{36}$/, ':id'),
-        async (req) => {
-          const q = req.query as Record<string, string>;
-          const id = (req.params as { id?: string }).id as string;
-          if (route.name === 'attribution') return rawReads.attribution(q.ip, q.at);
-          if (route.name === 'one notice') {
-            const [found, history] = await rawReads.notice(id);
-            return { ...found, history: history && { acted: [...history.acted] } };
-          }
-          const { rows, total, history } = await rawReads.queue(q.status);
-          return { items: rows, total, history: history && { acted: [...history.acted] } };
-        },
+        (req) => serve(route.name, req.query as Record<string, string>, (req.params as { id?: string }).id),
       );
     }
     const rawPort = await freePort();
     await raw.listen({ port: rawPort, host: '127.0.0.1' });
+    nest = await bareNest(serve);
+    const nestPort = await freePort();
+    await nest.listen(nestPort, '127.0.0.1');
 
     const clients = new HttpClients();
     try {
       const table: Row[] = [];
       for (const route of routes) {
         for (const concurrency of CONCURRENCY) {
-          const runs = { api: [] as Measured[], sql: [] as Measured[], raw: [] as Measured[] };
+          const runs = {
+            api: [] as Measured[],
+            sql: [] as Measured[],
+            raw: [] as Measured[],
+            nest: [] as Measured[],
+          };
           // A warm-up of each, not counted (WARMUP).
           await clients.run(apiPort, route, WARMUP, concurrency, token);
           await clients.run(rawPort, route, WARMUP, concurrency);
+          await clients.run(nestPort, route, WARMUP, concurrency);
           await sqlRun(apiReads, route, WARMUP, concurrency);
           for (let round = 0; round < ROUNDS; round++) {
             runs.api.push(await clients.run(apiPort, route, REQUESTS, concurrency, token));
             runs.sql.push(await sqlRun(apiReads, route, REQUESTS, concurrency));
             runs.raw.push(await clients.run(rawPort, route, REQUESTS, concurrency));
+            runs.nest.push(await clients.run(nestPort, route, REQUESTS, concurrency));
           }
           table.push({ route: route.name, concurrency, ...merge(runs) });
           log(`${route.name} at ${concurrency} done`);
@@ -218,10 +225,52 @@ async function main(): Promise<void> {
     await app?.close().catch(() => undefined);
     if (apiDb?.isInitialized) await apiDb.destroy().catch(() => undefined);
     await raw.close().catch(() => undefined);
+    await nest?.close().catch(() => undefined);
     if (rawDb.isInitialized) await rawDb.destroy().catch(() => undefined);
     await pg.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** What the raw server and the bare Nest application answer for a route: the reads, shaped as the API shapes them. */
+function answers(reads: Reads) {
+  return async (route: string, q: Record<string, string>, id?: string): Promise<unknown> => {
+    if (route === 'attribution') return reads.attribution(q.ip, q.at);
+    if (route === 'one notice') {
+      const [found, history] = await reads.notice(id as string);
+      return { ...found, history: history && { acted: [...history.acted] } };
+    }
+    const { rows, total, history } = await reads.queue(q.status);
+    return { items: rows, total, history: history && { acted: [...history.acted] } };
+  };
+}
+
+/**
+ * Nest on Fastify with nothing of the API's own: one controller serving the same answers as the raw server, no
+ * middleware, guard, pipe, interceptor or logger. Between the raw server and the API: what the framework costs, and
+ * what the API's own pipeline adds.
+ */
+async function bareNest(serve: ReturnType<typeof answers>): Promise<NestFastifyApplication> {
+  @Controller('v1')
+  class BareController {
+    @Get('attribution')
+    attribution(@Query() q: Record<string, string>) {
+      return serve('attribution', q);
+    }
+
+    @Get('notices/:id')
+    notice(@Param('id') id: string) {
+      return serve('one notice', {}, id);
+    }
+
+    @Get('notices')
+    queue(@Query() q: Record<string, string>) {
+      return serve('queue, first page', q);
+    }
+  }
+  @Module({ controllers: [BareController] })
+  class BareModule {}
+  return NestFactory.create<NestFastifyApplication>(BareModule, new FastifyAdapter(), { logger: false });
 }
 
 /**
@@ -388,17 +437,23 @@ interface Row {
   api: Figures;
   sql: Figures;
   raw: Figures;
+  nest: Figures;
 }
 
 /** Latencies pooled over the rounds; requests per second as the median of the rounds'. */
-function merge(runs: Record<'api' | 'sql' | 'raw', Measured[]>): Omit<Row, 'route' | 'concurrency'> {
+function merge(runs: Record<'api' | 'sql' | 'raw' | 'nest', Measured[]>): Omit<Row, 'route' | 'concurrency'> {
   const figures = (measured: Measured[]): Figures => {
     const sorted = measured.flatMap((m) => m.latencies).sort((a, b) => a - b);
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
     const rates = measured.map((m) => m.latencies.length / m.seconds).sort((a, b) => a - b);
     return { p50: at(0.5), p99: at(0.99), perSecond: rates[Math.floor(rates.length / 2)] };
   };
-  return { api: figures(runs.api), sql: figures(runs.sql), raw: figures(runs.raw) };
+  return {
+    api: figures(runs.api),
+    sql: figures(runs.sql),
+    raw: figures(runs.raw),
+    nest: figures(runs.nest),
+  };
 }
 
 function print(rows: Row[]): void {
@@ -438,6 +493,9 @@ function print(rows: Row[]): void {
       .join('; ')}`,
     `  ${Math.max(...CONCURRENCY)} clients, API / raw req/s: ${many
       .map((r) => `${r.route} ${(r.api.perSecond / r.raw.perSecond).toFixed(2)}x`)
+      .join(', ')}`,
+    `  ${Math.max(...CONCURRENCY)} clients, bare Nest on Fastify / raw req/s (the framework's floor): ${many
+      .map((r) => `${r.route} ${(r.nest.perSecond / r.raw.perSecond).toFixed(2)}x`)
       .join(', ')}`,
   );
   process.stdout.write(`${out.join('\n')}\n`);

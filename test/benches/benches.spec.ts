@@ -67,6 +67,9 @@ describe('the benches, bounded', () => {
       expect(run.stdout).toMatch(
         /the raw server at 1 client, for scale: attribution p50 [\d.]+x its SQL, p99 [\d.]+ ms/,
       );
+      expect(run.stdout).toMatch(
+        /4 clients, bare Nest on Fastify \/ raw req\/s \(the framework's floor\): attribution [\d.]+x, one notice [\d.]+x/,
+      );
       expect(JSON.parse(fs.readFileSync(profile, 'utf8')).nodes.length).toBeGreaterThan(0);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
