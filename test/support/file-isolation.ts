@@ -28,7 +28,7 @@ Object.defineProperty(globalThis, 'typeormMetadataArgsStorage', {
 
 /**
  * Three kinds of process-wide registrations that each file's copies of the modules made and nothing undid:
- * - `AsyncLocalStorage`: each copy of a module that keeps a context in one (nestjs-pino's request logger, Temporal's
+ * - `AsyncLocalStorage`: each copy of a module that keeps a context in one (the API's request log, Temporal's
  *   activity context) enables an instance of its own. Node 20 keeps every enabled instance in one list for the whole
  *   process and runs each of them for every promise and callback created (`_propagate`, from an async_hooks `init`
  *   hook): every promise came to pay for all earlier files' instances.

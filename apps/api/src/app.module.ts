@@ -1,8 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type { IncomingMessage } from 'node:http';
-import { LoggerModule } from 'nestjs-pino';
-import type { Options as PinoHttpOptions } from 'pino-http';
 import { CapturedMailbox } from '@takedown/mail';
 import { dataSourceOptions } from '@takedown/persistence';
 import { AppConfig, appConfigModule } from './app-config';
@@ -10,9 +7,8 @@ import { AppealsModule } from './appeals/appeals.module';
 import { AttributionModule } from './attribution/attribution.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
-import { redactRequestForLog } from './common/log-redaction';
 import { RateLimitModule } from './common/rate-limit';
-import { requestIdOf } from './common/request-id';
+import { RequestLog } from './common/request-log';
 import { RouteTable } from './common/route-table';
 import { CustomerPortalModule } from './customer-portal/customer-portal.module';
 import { CustomersModule } from './customers/customers.module';
@@ -41,23 +37,10 @@ export class AppModule {
     // The captured mail holds live links and reported URLs, served without authentication: development only. The
     // configuration refuses MAIL_CAPTURE_DIR in production too; this holds for an AppConfig built by hand.
     const captureDir = config.env.NODE_ENV === 'production' ? undefined : config.env.MAIL_CAPTURE_DIR;
-    const httpLog: PinoHttpOptions = {
-      level: config.env.LOG_LEVEL,
-      genReqId: requestIdOf,
-      // Request bodies are never logged: they carry reported URLs. Credentials neither, nor signed-link tokens.
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-      serializers: { req: redactRequestForLog },
-      autoLogging: {
-        ignore: (req: IncomingMessage) => req.url === '/health' || req.url === '/metrics',
-      },
-    };
     return {
       module: AppModule,
       imports: [
         appConfigModule(config),
-        LoggerModule.forRoot({
-          pinoHttp: config.logDestination ? [httpLog, config.logDestination] : httpLog,
-        }),
         TypeOrmModule.forRoot({
           ...dataSourceOptions(config.env.DATABASE_URL, { poolSize: config.env.DATABASE_POOL_SIZE }),
           autoLoadEntities: false,
@@ -90,6 +73,7 @@ export class AppModule {
       controllers: captureDir ? [DevMailController] : [],
       providers: [
         RouteTable,
+        { provide: RequestLog, useValue: new RequestLog(config.env.LOG_LEVEL, config.logDestination) },
         ...(captureDir ? [{ provide: CapturedMailbox, useValue: new CapturedMailbox(captureDir) }] : []),
       ],
     };

@@ -2,13 +2,13 @@ import { NestFactory, Reflector } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { Logger } from 'nestjs-pino';
 import { AppConfig } from './app-config';
 import { AppModule } from './app.module';
 import { BearerAuthentication } from './auth/bearer';
 import { registerBodyParsers } from './common/body-limits';
 import { ErrorsFilter } from './common/errors.filter';
 import { requestIdOf } from './common/request-id';
+import { RequestLog } from './common/request-log';
 import { RouteTable } from './common/route-table';
 import { RejectUnstorableTextInterceptor } from './common/unstorable-text';
 import { TokenThrottlerGuard } from './common/rate-limit';
@@ -73,7 +73,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const bearer = app.get(BearerAuthentication);
   registerBodyParsers(fastify, (req, reply) => bearer.principalOf(req, reply));
   await serveConsole(app, config.env);
-  app.useLogger(app.get(Logger));
+  const log = app.get(RequestLog);
+  log.register(fastify);
+  app.useLogger(log.nest());
   // After the APP_GUARD guards (authentication), so that it counts per principal.
   app.useGlobalGuards(app.get(TokenThrottlerGuard));
   app.useGlobalInterceptors(new RejectUnstorableTextInterceptor(app.get(Reflector)));

@@ -37,18 +37,31 @@ export function temporalLogger(log: Logger): SdkLogger {
   };
 }
 
-/** Nest's logger interface on pino: Nest passes the context (the class name) last, and an error's stack before it. */
-export function nestLogger(log: Logger): LoggerService {
+type NestLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * Nest's logger interface on pino: Nest passes the context (the class name) last, and an error's stack before it.
+ * An object with a text after it (`logger.error({ noticeId }, 'bulk action failed')`) is a line of those fields with
+ * that message, as pino writes `log.error(fields, message)`. `logger` may be a function, asked at each line for the
+ * line's level (the API's: bound to the request being served).
+ */
+export function nestLogger(logger: Logger | ((level: NestLevel) => Logger)): LoggerService {
   const write =
-    (level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace') =>
+    (level: NestLevel) =>
     (message: unknown, ...params: unknown[]) => {
+      const log = typeof logger === 'function' ? logger(level) : logger;
       const context =
         params.length && typeof params[params.length - 1] === 'string' ? params.pop() : undefined;
-      const stack =
-        level === 'error' || level === 'fatal' ? params.find((p) => typeof p === 'string') : undefined;
+      const text = params.find((p) => typeof p === 'string');
+      if (typeof message === 'object' && message !== null && !(message instanceof Error)) {
+        const fields = { ...(context ? { context } : {}), ...message };
+        if (text === undefined) log[level](fields);
+        else log[level](fields, text);
+        return;
+      }
+      const stack = level === 'error' || level === 'fatal' ? text : undefined;
       const fields = { ...(context ? { context } : {}), ...(stack ? { stack } : {}) };
       if (message instanceof Error) log[level]({ ...fields, err: message }, message.message);
-      else if (typeof message === 'object' && message !== null) log[level]({ ...fields, ...message });
       else log[level](fields, String(message));
     };
   return {
