@@ -23,8 +23,9 @@ const scope = new AsyncLocalStorage<RequestScope>();
 
 /**
  * The API's log: pino JSON lines, a line per request when it is answered (`request completed`, or `request errored`
- * at level error for a 5xx) with the request as `redactRequestForLog` leaves it, the response's status and headers and
- * `responseTime` in ms, and every line Nest and the services write while serving a request bound to that request.
+ * for a 5xx; at level info either way, as an error's own line is the errors filter's) with the request as
+ * `redactRequestForLog` leaves it, the response's status and headers and `responseTime` in ms, and every line Nest
+ * and the services write while serving a request bound to that request.
  *
  * Fastify hooks, not Express middleware: at 32 clients on `GET /v1/attribution`, pino-http through Nest's middleware
  * layer (@fastify/middie) took a sixth of the API's throughput (bench:api, docs/scaling.md), mostly by serializing the
@@ -79,12 +80,10 @@ export class RequestLog {
   register(fastify: FastifyInstance): void {
     fastify.addHook('preHandler', (request, _reply, done) => scope.run({ request }, done));
     fastify.addHook('onResponse', (request, reply, done) => {
-      const failed = reply.statusCode >= 500;
-      const level = failed ? 'error' : 'info';
-      if (this.root.isLevelEnabled(level) && !UNLOGGED.has(request.raw.url ?? '')) {
-        this.root[level](
+      if (this.root.isLevelEnabled('info') && !UNLOGGED.has(request.raw.url ?? '')) {
+        this.root.info(
           { req: request, res: reply.raw, responseTime: Math.round(reply.elapsedTime) },
-          failed ? 'request errored' : 'request completed',
+          reply.statusCode >= 500 ? 'request errored' : 'request completed',
         );
       }
       done();
