@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { DataSource } from 'typeorm';
-import { freePort } from '@takedown/dev';
 import { dataSourceOptions, NoticeEntity } from '@takedown/persistence';
 import { nodeArgs } from '../support/child-build';
 import { startDkimDns, type DkimDns } from '../support/dkim';
@@ -73,10 +73,20 @@ describe('ingest-mail (MTA pipe)', () => {
 
   it('exits 75 so that the MTA retries when Temporal or the database is down, and stores nothing', async () => {
     const before = await db.getRepository(NoticeEntity).count();
-    const deadPort = await freePort();
-    expect((await ingest(await arf(), { ...base, TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}` })).code).toBe(75);
-    const deadDb = env.DATABASE_URL.replace(/:(\d+)\//, `:${deadPort}/`);
-    expect((await ingest(await arf(), { ...base, DATABASE_URL: deadDb })).code).toBe(75);
+    // A port this test holds and answers with a closed connection: a port found free and let go could be taken by
+    // another lane's Temporal or PostgreSQL meanwhile (once, the ingest then stored its notice and exited 0).
+    const dead = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    const deadPort = (dead.address() as net.AddressInfo).port;
+    try {
+      expect((await ingest(await arf(), { ...base, TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}` })).code).toBe(
+        75,
+      );
+      const deadDb = env.DATABASE_URL.replace(/:(\d+)\//, `:${deadPort}/`);
+      expect((await ingest(await arf(), { ...base, DATABASE_URL: deadDb })).code).toBe(75);
+    } finally {
+      await new Promise((resolve) => dead.close(resolve));
+    }
     // The DKIM key cannot be looked up: the same message may pass later.
     const signed = await arf();
     dns.failing.add('mailbox.example');
