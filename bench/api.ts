@@ -465,15 +465,16 @@ function print(rows: Row[]): void {
       `pool ${POOL_SIZE}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'}), Node ${process.version}`,
     'Latency is the client-side round trip in ms; API and raw server over HTTP from a client thread, SQL in-process.',
     '',
-    '| route             | clients | API p50 | API p99 | API req/s | SQL p50 | SQL p99 | raw p50 | raw p99 | raw req/s | API p50 / SQL p50 | API / raw req/s |',
-    '|-------------------|---------|---------|---------|-----------|---------|---------|---------|---------|-----------|-------------------|-----------------|',
+    '| route             | clients | API p50 | API p99 | API req/s | SQL p50 | SQL p99 | raw p50 | raw p99 | raw req/s | API p50 / SQL p50 | API / raw req/s | Nest / raw req/s |',
+    '|-------------------|---------|---------|---------|-----------|---------|---------|---------|---------|-----------|-------------------|-----------------|------------------|',
   ];
   for (const r of rows) {
     out.push(
       `| ${r.route.padEnd(17)} | ${String(r.concurrency).padStart(7)} | ${ms(r.api.p50)}  | ${ms(r.api.p99)}  | ` +
         `${rate(r.api.perSecond)}    | ${ms(r.sql.p50)}  | ${ms(r.sql.p99)}  | ${ms(r.raw.p50)}  | ${ms(r.raw.p99)}  | ` +
         `${rate(r.raw.perSecond)}    | ${`${(r.api.p50 / r.sql.p50).toFixed(2)}x`.padStart(17)} | ` +
-        `${`${(r.api.perSecond / r.raw.perSecond).toFixed(2)}x`.padStart(15)} |`,
+        `${`${(r.api.perSecond / r.raw.perSecond).toFixed(2)}x`.padStart(15)} | ` +
+        `${`${(r.nest.perSecond / r.raw.perSecond).toFixed(2)}x`.padStart(16)} |`,
     );
   }
   const one = rows.filter((r) => r.concurrency === 1);
