@@ -85,9 +85,11 @@ describe('bench:e2e, bounded', () => {
       expect(Number(notify)).toBeGreaterThan(0);
       expect(failedTries).toMatch(/^\d+$/);
       // The PostgreSQL-backed server hands an activity back with the reply to the workflow task that scheduled it
-      // (eager activities, apps/dev/src/temporal-server.ts): the floor's never wait in the activity queue.
+      // (eager activities, apps/dev/src/temporal-server.ts): the floor's wait in the activity queue is none, or
+      // nearly (a mean of 1.0 ms once in a full run on two busy cores). Through the queue, with eager activities
+      // switched off in the server's configuration, the mean was 5.0 and 5.5 ms on a quiet machine.
       const [, , , , floorActivityWait] = row(run.stdout, 'Where the time went', `${rate}/s`, 'floor');
-      expect(Number(floorActivityWait)).toBeLessThan(1);
+      expect(Number(floorActivityWait)).toBeLessThan(2.5);
     }
     expect(run.stdout).toMatch(/^Knee: (\d+\/s \(|not reached up to [46]\/s)/m);
     expect(run.stdout).toMatch(
