@@ -33,7 +33,8 @@ import Fastify from 'fastify';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadEnv } from '@takedown/config';
-import { freePort, startEmbeddedPostgres } from '@takedown/dev';
+import { freePort } from '@takedown/dev';
+import { throwawayPostgres } from './throwaway-postgres';
 import {
   PgNoticeRepository,
   attribute,
@@ -105,9 +106,7 @@ interface Measured {
 }
 
 async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takedown-bench-api-'));
-  log(`throw-away PostgreSQL in ${dir}`);
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort() });
+  const pg = await throwawayPostgres('bench-api');
   const raw = Fastify({ logger: false });
   const rawDb = new DataSource(dataSourceOptions(pg.url, { poolSize: POOL_SIZE }));
   let app: Awaited<ReturnType<typeof createApp>> | undefined;
@@ -181,6 +180,9 @@ async function main(): Promise<void> {
     nest = await bareNest(serve);
     const nestPort = await freePort();
     await nest.listen(nestPort, '127.0.0.1');
+    log(
+      `serving: the API on port ${apiPort}, the raw server on ${rawPort}, the bare Nest application on ${nestPort}`,
+    );
 
     const clients = new HttpClients();
     try {
@@ -227,8 +229,7 @@ async function main(): Promise<void> {
     await raw.close().catch(() => undefined);
     await nest?.close().catch(() => undefined);
     if (rawDb.isInitialized) await rawDb.destroy().catch(() => undefined);
-    await pg.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await pg.remove();
   }
 }
 

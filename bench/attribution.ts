@@ -12,14 +12,13 @@
  * Not a test: it prints figures (README, Performance) and removes everything it made.
  */
 import 'reflect-metadata';
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadEnv } from '@takedown/config';
-import { freePort, startEmbeddedPostgres } from '@takedown/dev';
+import { freePort } from '@takedown/dev';
+import { throwawayPostgres } from './throwaway-postgres';
 import { ATTRIBUTION_SQL, createApiToken, runMigrations } from '@takedown/persistence';
 import { AppConfig } from '../apps/api/src/app-config';
 import { createApp } from '../apps/api/src/create-app';
@@ -42,10 +41,8 @@ interface Result {
 }
 
 async function main(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takedown-bench-'));
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
-  log(`throw-away PostgreSQL in ${dir}`);
-  const pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), port: await freePort() });
+  const pg = await throwawayPostgres('bench');
   const db = new Client({ connectionString: pg.url });
   // Cached plans do not notice a changed enable_indexscan: the sequential case gets a session of its own.
   const seqDb = new Client({
@@ -100,8 +97,7 @@ async function main(): Promise<void> {
   } finally {
     await seqDb.end().catch(() => undefined);
     await db.end().catch(() => undefined);
-    await pg.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await pg.remove();
   }
 }
 

@@ -19,14 +19,14 @@
  * Not a test: it prints figures.
  */
 import 'reflect-metadata';
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { loadEnv } from '@takedown/config';
-import { freePort, startEmbeddedPostgres } from '@takedown/dev';
+import { freePort } from '@takedown/dev';
+import { throwawayPostgres } from './throwaway-postgres';
 import { dataSourceOptions, foldNoticeStats, runMigrations } from '@takedown/persistence';
 import { ScaleIndexes1796030000000 } from '../libs/persistence/src/migrations/1796030000000-ScaleIndexes';
 import { AppConfig } from '../apps/api/src/app-config';
@@ -41,11 +41,7 @@ const VACUUM = Boolean(process.env.BENCH_VACUUM);
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
 async function main(): Promise<void> {
-  const dir = KEPT ?? fs.mkdtempSync(path.join(os.tmpdir(), 'takedown-scale-queries-'));
-  const pg = await startEmbeddedPostgres({
-    dataDir: KEPT ?? path.join(dir, 'postgres'),
-    port: await freePort(),
-  });
+  const pg = await throwawayPostgres('scale-queries', KEPT);
   const db = new PgClient({ connectionString: pg.url });
   await db.connect();
   try {
@@ -228,8 +224,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {
     await db.end();
-    await pg.stop();
-    if (!KEPT) fs.rmSync(dir, { recursive: true, force: true });
+    await pg.remove();
   }
 }
 

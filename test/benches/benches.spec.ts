@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -44,6 +45,7 @@ describe('the benches, bounded', () => {
       'intake.ts',
       'scale-queries.ts',
       'scale.ts',
+      'throwaway-postgres.ts',
     ]);
   });
 
@@ -75,6 +77,31 @@ describe('the benches, bounded', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 240_000);
+
+  it('bench:api stopped by SIGTERM stops its PostgreSQL and removes its folder (the API’s shutdown hooks raise the signal again)', async () => {
+    const { BENCH_BUILD } = await prebuilt();
+    const bench = spawn(process.execPath, [path.join(BENCH_BUILD, 'dist', 'bench', 'api.js')], {
+      cwd: ROOT,
+      env: { ...process.env, BENCH_NOTICES: '200', BENCH_REQUESTS: '100000' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    const code = new Promise<number | null>((resolve) => bench.on('exit', (c) => resolve(c)));
+    // Once the API serves (its shutdown hooks are installed), while it is being measured.
+    await new Promise<void>((resolve, reject) => {
+      bench.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/serving: the API on port/.test(stderr)) resolve();
+      });
+      bench.on('exit', () => reject(new Error(`bench:api ended before it served: ${stderr}`)));
+    });
+    const dir = /throw-away PostgreSQL in (\S+)/.exec(stderr)?.[1] as string;
+    expect(fs.existsSync(dir)).toBe(true);
+    bench.kill('SIGTERM');
+    expect(await code).toBe(130);
+    expect(stderr).toContain('SIGTERM: removing its PostgreSQL');
+    expect(fs.existsSync(dir)).toBe(false);
+  }, 120_000);
 
   it('bench:attribution looks addresses up through SQL and GET /v1/attribution with a token', async () => {
     const run = await runBench('attribution', [], { BENCH_ROWS: '2000', BENCH_LOOKUPS: '200' });
