@@ -19,27 +19,34 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 export async function throwawayPostgres(name: string, kept?: string): Promise<ThrowawayPostgres> {
   const dir = kept ?? fs.mkdtempSync(path.join(os.tmpdir(), `takedown-${name}-`));
   process.stderr.write(`bench: throw-away PostgreSQL in ${dir}\n`);
-  const pg = await startEmbeddedPostgres({
-    dataDir: kept ?? path.join(dir, 'postgres'),
-    port: await freePort(),
-  });
+  const starting = freePort().then((port) =>
+    startEmbeddedPostgres({ dataDir: kept ?? path.join(dir, 'postgres'), port }),
+  );
   let removed: Promise<void> | undefined;
   const remove = () =>
-    (removed ??= pg.stop().finally(() => {
-      if (!kept) fs.rmSync(dir, { recursive: true, force: true });
-    }));
-  // Kept for every signal until the end: the API's shutdown hooks (Nest's) close the application and then raise the
-  // signal again for its default action, which would end the process before the folder is gone.
+    (removed ??= starting
+      .then(
+        (pg) => pg.stop(),
+        () => undefined,
+      )
+      .finally(() => {
+        if (!kept) fs.rmSync(dir, { recursive: true, force: true });
+      }));
+  // From before the server is up (its first start makes the cluster, seconds), and kept for every signal until the
+  // end: the API's shutdown hooks (Nest's) close the application and then raise the signal again for its default
+  // action, which would end the process before the folder is gone.
   const stopped = (signal: NodeJS.Signals) => {
     if (!removed) process.stderr.write(`bench: ${signal}: removing its PostgreSQL\n`);
     void remove().finally(() => process.exit(130));
   };
   for (const signal of SIGNALS) process.on(signal, stopped);
-  return {
-    url: pg.url,
-    remove: () => {
-      for (const signal of SIGNALS) process.off(signal, stopped);
-      return remove();
-    },
+  const done = () => {
+    for (const signal of SIGNALS) process.off(signal, stopped);
+    return remove();
   };
+  const pg = await starting.catch(async (err: unknown) => {
+    await done();
+    throw err;
+  });
+  return { url: pg.url, remove: done };
 }
