@@ -59,7 +59,7 @@ module.exports = {
     },
     // The fault suite starts a stack of its own (it stops and restarts every part), in a child process.
     { ...shared, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.spec.ts'] },
-    // Every bench in its bounded form, each on a stack of its own: beside the test stack, after the fault suite.
+    // Every bench in its bounded form, each on a stack of its own, in a lane of its own (`npm run test:benches`).
     { ...shared, displayName: 'benches', testMatch: ['<rootDir>/test/benches/**/*.spec.ts'] },
   ],
 };
