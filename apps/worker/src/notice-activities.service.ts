@@ -9,10 +9,13 @@ import {
   NoticeEventEntity,
   PgNoticeRepository,
   PolicyEntity,
+  appendAudit,
+  appendAuditMany,
   attribute,
   awaitNoticeIntake,
   flagListedNotices,
   type Attribution,
+  type AuditEntry,
   policyInForce,
 } from '@takedown/persistence';
 import type {
@@ -28,7 +31,7 @@ import { CustomerWebhooks } from './customer-webhooks';
 import { markRepeat, type RepeatFound } from './repeats';
 import { StandingActivitiesService } from './standing-activities.service';
 import { WorkerSettings } from './worker-settings';
-import { auditWorkflowDecision } from './workflow-audit';
+import { workflowDecisionEntry } from './workflow-audit';
 
 /**
  * The notice workflow's own activities: its timeline and its attribution. Each one is idempotent: a retry after a
@@ -68,6 +71,20 @@ export class NoticeActivitiesService implements Pick<
 
   /** Writes the event once (by its key), keeps the notice row in step, and appends the audit row. */
   private async recordIn(tx: EntityManager, event: TimelineEvent): Promise<void> {
+    if (!(await this.insertEvent(tx, event))) return; // already recorded by an earlier attempt
+    const before = await this.notices.lockNotice(tx, event.noticeId);
+    const removedAt = event.removedAt ? new Date(event.removedAt) : undefined;
+    await tx.update(
+      NoticeEntity,
+      { id: event.noticeId },
+      { ...rowChange(event), ...(removedAt ? { removedAt } : {}) },
+    );
+    if (removedAt) await this.notices.recordTimeToRemoval(tx, event.noticeId);
+    await appendAudit(tx, eventAudit(event, before));
+  }
+
+  /** The event's row, unless its key is there already; whether it was inserted. */
+  private async insertEvent(tx: EntityManager, event: TimelineEvent): Promise<boolean> {
     const inserted = await tx
       .createQueryBuilder()
       .insert()
@@ -83,44 +100,7 @@ export class NoticeActivitiesService implements Pick<
       })
       .orIgnore()
       .execute();
-    if ((inserted.raw as unknown[]).length === 0) return; // already recorded by an earlier attempt
-    const before = await this.notices.lockNotice(tx, event.noticeId);
-    const removedAt = event.removedAt ? new Date(event.removedAt) : undefined;
-    await tx.update(
-      NoticeEntity,
-      { id: event.noticeId },
-      {
-        ...(event.state ? { state: event.state } : {}),
-        ...(event.deadline ? { deadline: new Date(event.deadline) } : {}),
-        ...(event.state === 'closed' ? { outcome: event.outcome ?? null, closedAt: new Date(event.at) } : {}),
-        ...(event.state && event.state !== 'closed' ? { outcome: null, closedAt: null } : {}),
-        ...(removedAt ? { removedAt } : {}),
-      },
-    );
-    if (removedAt) await this.notices.recordTimeToRemoval(tx, event.noticeId);
-    await auditWorkflowDecision(tx, {
-      workflowId: noticeWorkflowId(event.noticeId),
-      workflowType: 'noticeWorkflow',
-      action: `notice.${event.type}`,
-      target: { type: 'notice', id: event.noticeId },
-      summary: {
-        by: event.actor,
-        reason: event.reason,
-        occurredAt: event.at,
-        key: event.key,
-        ...(event.state
-          ? {
-              before: { state: before?.state, outcome: before?.outcome },
-              after: {
-                state: event.state,
-                outcome: event.state === 'closed' ? (event.outcome ?? null) : null,
-              },
-            }
-          : {}),
-        deadline: event.deadline,
-        data: event.data,
-      },
-    });
+    return (inserted.raw as unknown[]).length > 0;
   }
 
   async attributeNotice(input: AttributeInput): Promise<AttributionResult> {
@@ -153,20 +133,45 @@ export class NoticeActivitiesService implements Pick<
       const { result, repeat } = await this.db.transaction(async (tx) => {
         // Run by the worker as soon as the workflow starts: the intake that started it may not have committed yet.
         await awaitNoticeIntake(tx, input.noticeId);
-        await this.recordIn(tx, received);
-        const { result, repeat } = await this.attributeIn(tx, input);
-        const policy = `${result.policy.id}@${result.policy.version}`;
-        const type = result.customer ? 'attributed' : 'unattributed';
-        await this.recordIn(tx, {
+        const recorded: { event: TimelineEvent; before: NoticeState }[] = [];
+        if (await this.insertEvent(tx, received))
+          recorded.push({ event: received, before: await this.notices.lockNotice(tx, input.noticeId) });
+        const found = await this.attributionOf(tx, input);
+        const { customer, policy } = found.result;
+        const type = customer ? 'attributed' : 'unattributed';
+        const attributed: TimelineEvent = {
           noticeId: input.noticeId,
           key: `${input.attributionKeyPrefix}${type}`,
           type,
           actor: 'workflow',
-          data: result.customer ? { customerId: result.customer.id, policy } : { policy },
+          data: customer
+            ? { customerId: customer.id, policy: `${policy.id}@${policy.version}` }
+            : { policy: `${policy.id}@${policy.version}` },
           at: input.at,
           state: type,
-        });
-        return { result, repeat };
+        };
+        if (await this.insertEvent(tx, attributed)) {
+          const last = recorded.at(-1);
+          recorded.push({
+            event: attributed,
+            before: last ? afterEvent(last.event) : await this.notices.lockNotice(tx, input.noticeId),
+          });
+        }
+        // One new version of the notice row for the receipt, the attribution and its state, where recording each step
+        // on its own wrote three (each a write to every index of the table, and a run of its triggers).
+        await tx.update(
+          NoticeEntity,
+          { id: input.noticeId },
+          Object.assign({}, found.change, ...recorded.map((r) => rowChange(r.event))),
+        );
+        const repeat = await this.afterAttribution(tx, found);
+        // The audit rows last: the audit chain's lock is held from a transaction's first row to its commit, and every
+        // audited write waits for it meanwhile.
+        await appendAuditMany(
+          tx,
+          recorded.map((r) => eventAudit(r.event, r.before)),
+        );
+        return { result: found.result, repeat };
       });
       await this.feedRepeat(repeat);
       return result;
@@ -179,6 +184,13 @@ export class NoticeActivitiesService implements Pick<
     tx: EntityManager,
     input: AttributeInput,
   ): Promise<{ result: AttributionResult; repeat: RepeatFound | null }> {
+    const found = await this.attributionOf(tx, input);
+    await tx.update(NoticeEntity, { id: input.noticeId }, found.change);
+    return { result: found.result, repeat: await this.afterAttribution(tx, found) };
+  }
+
+  /** Who holds the notice's address, under which policy and deadline: read, not yet written to the notice. */
+  private async attributionOf(tx: EntityManager, input: AttributeInput): Promise<Attributed> {
     const notice = await tx.findOneBy(NoticeEntity, { id: input.noticeId });
     if (!notice)
       throw ApplicationFailure.nonRetryable(`notice ${input.noticeId} does not exist`, 'NOTICE.NOT_FOUND');
@@ -210,10 +222,11 @@ export class NoticeActivitiesService implements Pick<
     );
     const deadline = new Date(deadlineAt(timers, notice.receivedAt.getTime()));
     const reseller = customer && found ? await resellerOf(tx, found, customer.id) : null;
-    await tx.update(
-      NoticeEntity,
-      { id: notice.id },
-      {
+    return {
+      notice,
+      customerId: customer?.id ?? null,
+      repeatWeight: timers.repeatWeight ?? 1,
+      change: {
         customerId: customer?.id ?? null,
         resellerId: reseller?.id ?? null,
         resellerMode: reseller?.mode ?? null,
@@ -221,18 +234,22 @@ export class NoticeActivitiesService implements Pick<
         policyVersion: policy.version,
         deadline,
       },
-    );
-    const repeat = customer ? await markRepeat(tx, notice, customer.id, timers.repeatWeight ?? 1) : null;
-    await flagListedNotices(tx, 'workflow', notice.id);
-    return {
       result: {
         customer: customer ? { id: customer.id, reference: customer.reference, name: customer.name } : null,
         policy: { id: policy.id, version: policy.version, timers },
         deadline: deadline.toISOString(),
         ...(reseller ? { reseller } : {}),
       },
-      repeat,
     };
+  }
+
+  /** Once the attribution is written: a repeat of a closed notice of the same customer, and a listed hash. */
+  private async afterAttribution(tx: EntityManager, found: Attributed): Promise<RepeatFound | null> {
+    const repeat = found.customerId
+      ? await markRepeat(tx, found.notice, found.customerId, found.repeatWeight)
+      : null;
+    await flagListedNotices(tx, 'workflow', found.notice.id);
+    return repeat;
   }
 
   /** The newest version of the profile that was in force when the notice arrived; `default` if the profile is unknown. */
@@ -244,6 +261,59 @@ export class NoticeActivitiesService implements Pick<
       'POLICY.NOT_FOUND',
     );
   }
+}
+
+type NoticeState = Pick<NoticeEntity, 'state' | 'outcome'> | null;
+
+/** An attribution read and not yet written: the notice as read, and the change to its row. */
+interface Attributed {
+  notice: NoticeEntity;
+  customerId: string | null;
+  repeatWeight: number;
+  change: Pick<
+    NoticeEntity,
+    'customerId' | 'resellerId' | 'resellerMode' | 'policyId' | 'policyVersion' | 'deadline'
+  >;
+  result: AttributionResult;
+}
+
+/** What an event changes in its notice's row (its time to removal aside). */
+function rowChange(event: TimelineEvent): Partial<NoticeEntity> {
+  return {
+    ...(event.state ? { state: event.state } : {}),
+    ...(event.deadline ? { deadline: new Date(event.deadline) } : {}),
+    ...(event.state === 'closed' ? { outcome: event.outcome ?? null, closedAt: new Date(event.at) } : {}),
+    ...(event.state && event.state !== 'closed' ? { outcome: null, closedAt: null } : {}),
+  };
+}
+
+/** The notice's state and outcome once `event` is recorded: an event with a state. */
+function afterEvent(event: TimelineEvent): NoticeState {
+  return {
+    state: event.state as string,
+    outcome: event.state === 'closed' ? (event.outcome ?? null) : null,
+  } as NoticeState;
+}
+
+/** The audit row of a recorded event, `before` being the notice's state and outcome before it. */
+function eventAudit(event: TimelineEvent, before: NoticeState): AuditEntry {
+  return workflowDecisionEntry({
+    workflowId: noticeWorkflowId(event.noticeId),
+    workflowType: 'noticeWorkflow',
+    action: `notice.${event.type}`,
+    target: { type: 'notice', id: event.noticeId },
+    summary: {
+      by: event.actor,
+      reason: event.reason,
+      occurredAt: event.at,
+      key: event.key,
+      ...(event.state
+        ? { before: { state: before?.state, outcome: before?.outcome }, after: afterEvent(event) }
+        : {}),
+      deadline: event.deadline,
+      data: event.data,
+    },
+  });
 }
 
 /**
