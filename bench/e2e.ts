@@ -3,7 +3,7 @@
  * floor of the same Temporal server.
  *
  *   npm run bench:e2e -- [--rates 10,20,40] [--knee-rates 60,80,100,120] [--duration 60] [--target-rate 20]
- *                        [--drain 300] [--customers 50] [--temporal postgres|sqlite]
+ *                        [--drain 300] [--customers 50] [--temporal postgres|sqlite] [--worker-profile DIR]
  *
  * Starts a throw-away stack (embedded PostgreSQL, the Temporal server on PostgreSQL as `TEMPORAL_PERSISTENCE=postgres`
  * runs it, SMTP capture), the API in this process, Takedown's worker and the floor's worker as child processes
@@ -21,7 +21,9 @@
  * (mean schedule-to-start and execution of its workflow tasks and activities, the two intake activities' own times,
  * CPU time per notice of the worker, the Temporal server, PostgreSQL and this process), the knee, and PASS/MISS for
  * e2e p99 ≤ 2× the floor's p99 at `--target-rate`. `--temporal-config key=value,…` adds dynamic configuration to
- * the PostgreSQL-backed server, to try its knobs. Not a test: it prints figures and removes what it made.
+ * the PostgreSQL-backed server, to try its knobs. `--worker-profile DIR` (or BENCH_WORKER_PROFILE) runs Takedown's worker
+ * with `--cpu-prof`: one .cpuprofile for its main thread and one per workflow thread, in DIR once it has stopped. Not a
+ * test: it prints figures and removes what it made.
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -65,6 +67,8 @@ interface Options {
   temporal: 'postgres' | 'sqlite';
   /** Dynamic configuration added to the PostgreSQL-backed server's, `key=value,…`: for trying the server's knobs. */
   temporalConfig: [string, string][];
+  /** A folder for the CPU profiles of Takedown's worker (its main thread and workflow threads), written as it stops. */
+  workerProfile: string | null;
 }
 
 /** One phase at one rate: latencies in ms, Infinity for what did not come within the drain. */
@@ -139,6 +143,7 @@ function options(): Options {
       .split(',')
       .filter((kv) => kv.includes('='))
       .map((kv) => kv.split('=', 2).map((x) => x.trim()) as [string, string]),
+    workerProfile: get('worker-profile', '') ? path.resolve(get('worker-profile', '')) : null,
   };
   if (opts.temporalConfig.length && temporal !== 'postgres')
     throw new Error('--temporal-config: postgres only');
@@ -194,8 +199,13 @@ async function main(): Promise<void> {
     connection = await Connection.connect({ address: stack.temporalAddress });
     const client = new Client({ connection, dataConverter: temporalDataConverter(parsedEnv) });
     const customers = await seedCustomers(db, opts.customers);
-    const spawnWorker = (script: string, extra: Record<string, string>, logName: string) => {
-      const child = spawn(process.execPath, [path.join(DIST, script)], {
+    const spawnWorker = (
+      script: string,
+      extra: Record<string, string>,
+      logName: string,
+      nodeArgs: string[] = [],
+    ) => {
+      const child = spawn(process.execPath, [...nodeArgs, path.join(DIST, script)], {
         cwd: ROOT,
         env: { ...process.env, ...env, ...extra, LOG_LEVEL: 'error' },
         stdio: ['ignore', 'pipe', fs.openSync(path.join(dir, logName), 'a')],
@@ -203,7 +213,12 @@ async function main(): Promise<void> {
       workers.push(child);
       return child;
     };
-    const worker = spawnWorker('apps/worker/src/main.js', { WORKER_PORT: String(workerPort) }, 'worker.log');
+    const worker = spawnWorker(
+      'apps/worker/src/main.js',
+      { WORKER_PORT: String(workerPort) },
+      'worker.log',
+      opts.workerProfile ? ['--cpu-prof', `--cpu-prof-dir=${opts.workerProfile}`] : [],
+    );
     worker.stdout?.resume();
     const floor = new FloorWorker(
       spawnWorker(
@@ -287,6 +302,7 @@ async function main(): Promise<void> {
       clearTimeout(timer);
     }
     cleanup = null;
+    if (opts.workerProfile) log(`the worker's CPU profiles are in ${opts.workerProfile}`);
     await connection?.close();
     await db.end().catch(() => undefined);
     await stack.stop();

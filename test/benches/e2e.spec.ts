@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { prebuilt, runBench } from './run-bench';
 
 /** The cells of the first markdown table row after the line that starts `section` whose first cells are `first`. */
@@ -22,7 +25,8 @@ function row(stdout: string, section: string, ...first: string[]): string[] {
  * another. Not its timing targets: at this size and on a shared machine they mean nothing.
  */
 describe('bench:e2e, bounded', () => {
-  it('times notices to their customer email and the floor at two rates, side by side', async () => {
+  it('times notices to their customer email and the floor at two rates, side by side, and profiles the worker', async () => {
+    const profiles = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-e2e-profiles-'));
     const run = await runBench(
       'e2e',
       [
@@ -40,7 +44,7 @@ describe('bench:e2e, bounded', () => {
         '5',
       ],
       // Its workers from the run's build and workflow bundle, as in the test lanes.
-      await prebuilt(),
+      { ...(await prebuilt()), BENCH_WORKER_PROFILE: profiles },
     );
     expect({ code: run.code, stderr: run.code ? run.stderr : '' }).toEqual({ code: 0, stderr: '' });
     expect(run.stdout).toMatch(/^End-to-end benchmark: Temporal on postgres, 5 s per rate/);
@@ -95,5 +99,17 @@ describe('bench:e2e, bounded', () => {
     expect(run.stdout).toMatch(
       /^Target at 4\/s, e2e p99 ≤ 2× floor p99: [\d.]+ s vs [\d.]+ s = [\d.]+x: (PASS|MISS)$/m,
     );
+    // The worker's main thread and its workflow thread, each with samples of its own functions.
+    const written = fs.readdirSync(profiles).filter((f) => f.endsWith('.cpuprofile'));
+    const functions = written.map((f) =>
+      (
+        JSON.parse(fs.readFileSync(path.join(profiles, f), 'utf8')) as {
+          nodes: { callFrame: { functionName: string } }[];
+        }
+      ).nodes.map((n) => n.callFrame.functionName),
+    );
+    fs.rmSync(profiles, { recursive: true, force: true });
+    expect(functions.some((names) => names.includes('receiveNotice'))).toBe(true);
+    expect(functions.some((names) => names.includes('noticeWorkflow'))).toBe(true);
   }, 600_000);
 });
