@@ -49,9 +49,9 @@ export async function openTab(browser: Browser, width = 1280, locale?: string): 
     acceptDownloads: true,
     locale,
   });
-  // Playwright's default is 30 s. A full `npm test` runs three lanes beside the fault lane on two cores, and there a
-  // page has been seen to take longer than that to show what it shows within a second alone: a wait that gives
-  // up then fails a test for the machine's load, not for the page. What a test claims is unchanged.
+  // Playwright's default is 30 s. A full `npm test` runs three lanes beside the fault suite and the benches on two
+  // cores, and there a page has been seen to take longer than that to show what it shows within a second alone: a wait
+  // that gives up then fails a test for the machine's load, not for the page. What a test claims is unchanged.
   context.setDefaultTimeout(PAGE_WAIT_MS);
   const page = await context.newPage();
   const allowed: RegExp[] = [];
