@@ -6,7 +6,6 @@ import { Logger } from '@nestjs/common';
 import { ApplicationFailure } from '@temporalio/common';
 import { DataSource } from 'typeorm';
 import { freePort } from '@takedown/dev';
-import { parseLinkKeys } from '@takedown/links';
 import { CapturedMailbox, Mailer, startMailCapture, type RunningCapture } from '@takedown/mail';
 import {
   EMAIL_COMMIT_LEASE_MS,
@@ -17,20 +16,11 @@ import {
 } from '@takedown/persistence';
 import { NoticeActivitiesService } from '@takedown/worker/notice-activities.service';
 import { NotificationActivitiesService } from '@takedown/worker/notification-activities.service';
-import { WorkerSettings } from '@takedown/worker/worker-settings';
 import { testEnv } from '../support/env';
 import { eventually } from '../support/eventually';
+import { testWorkerSettings } from '../support/worker-settings';
 
-const settings = new WorkerSettings(
-  'takedown@provider.example',
-  'desk@provider.example',
-  'http://127.0.0.1:3999',
-  'default',
-  'lead@provider.example',
-  'noc@provider.example',
-  parseLinkKeys('it:integration-test-secret-0123456789abcdef'),
-  3_600_000,
-);
+const settings = testWorkerSettings();
 const rendered = { subject: 'Notice', text: 'The material must go.', html: '<p>The material must go.</p>' };
 
 /**

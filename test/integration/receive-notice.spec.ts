@@ -2,22 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { PgNoticeRepository, dataSourceOptions } from '@takedown/persistence';
 import { NoticeActivitiesService } from '@takedown/worker/notice-activities.service';
-import { WorkerSettings } from '@takedown/worker/worker-settings';
-import { parseLinkKeys } from '@takedown/links';
 import { storeCustomer, type StoredCustomer } from '../support/customers';
 import { testEnv } from '../support/env';
 import { eventually } from '../support/eventually';
+import { testWorkerSettings } from '../support/worker-settings';
 
-const settings = new WorkerSettings(
-  'takedown@provider.example',
-  'desk@provider.example',
-  'http://127.0.0.1:3999',
-  'default',
-  'lead@provider.example',
-  'noc@provider.example',
-  parseLinkKeys('it:integration-test-secret-0123456789abcdef'),
-  3_600_000,
-);
+const settings = testWorkerSettings();
 
 /**
  * A new notice's first step (`receiveNotice`) against real PostgreSQL: its receipt, attribution and state in one
