@@ -18,7 +18,7 @@ import { NoticeActivitiesService } from '@takedown/worker/notice-activities.serv
 import { NotificationActivitiesService } from '@takedown/worker/notification-activities.service';
 import { testEnv } from '../support/env';
 import { eventually } from '../support/eventually';
-import { testWorkerSettings } from '../support/worker-settings';
+import { firstStep, testWorkerSettings } from '../support/worker-activities';
 
 const settings = testWorkerSettings();
 const rendered = { subject: 'Notice', text: 'The material must go.', html: '<p>The material must go.</p>' };
@@ -295,14 +295,7 @@ describe('email commit point', () => {
         receivedAt: new Date(),
         hashes: {},
       });
-      const first = new NoticeActivitiesService(db, settings).receiveNotice({
-        noticeId: id,
-        category: 'phishing',
-        receivedAt: new Date().toISOString(),
-        at: new Date().toISOString(),
-        receivedKey: `${id}:0:received`,
-        attributionKeyPrefix: `${id}:0:`,
-      });
+      const first = new NoticeActivitiesService(db, settings).receiveNotice(firstStep(id));
       const settled = { done: false };
       void first.then(
         () => (settled.done = true),

@@ -5,7 +5,7 @@ import { NoticeActivitiesService } from '@takedown/worker/notice-activities.serv
 import { storeCustomer, type StoredCustomer } from '../support/customers';
 import { testEnv } from '../support/env';
 import { eventually } from '../support/eventually';
-import { testWorkerSettings } from '../support/worker-settings';
+import { firstStep, testWorkerSettings } from '../support/worker-activities';
 
 const settings = testWorkerSettings();
 
@@ -57,15 +57,7 @@ describe('a notice’s first step', () => {
     });
     return id;
   };
-  const receive = (id: string) =>
-    new NoticeActivitiesService(db, settings).receiveNotice({
-      noticeId: id,
-      category: 'phishing',
-      receivedAt: new Date().toISOString(),
-      at: new Date().toISOString(),
-      receivedKey: `${id}:0:received`,
-      attributionKeyPrefix: `${id}:0:`,
-    });
+  const receive = (id: string) => new NoticeActivitiesService(db, settings).receiveNotice(firstStep(id));
 
   it('writes the notice row once for its receipt, attribution and state, with the timeline and audit rows of each', async () => {
     const id = await newNotice();
