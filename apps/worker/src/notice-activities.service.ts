@@ -133,7 +133,7 @@ export class NoticeActivitiesService implements Pick<
       const { result, repeat } = await this.db.transaction(async (tx) => {
         // Run by the worker as soon as the workflow starts: the intake that started it may not have committed yet.
         await awaitNoticeIntake(tx, input.noticeId);
-        const recorded: { event: TimelineEvent; before: NoticeState }[] = [];
+        const recorded: { event: TimelineEvent; before: RowState }[] = [];
         if (await this.insertEvent(tx, received))
           recorded.push({ event: received, before: await this.notices.lockNotice(tx, input.noticeId) });
         const found = await this.attributionOf(tx, input);
@@ -263,7 +263,8 @@ export class NoticeActivitiesService implements Pick<
   }
 }
 
-type NoticeState = Pick<NoticeEntity, 'state' | 'outcome'> | null;
+/** A notice row's state and outcome, as `lockNotice` reads them (null: no row). */
+type RowState = Pick<NoticeEntity, 'state' | 'outcome'> | null;
 
 /** An attribution read and not yet written: the notice as read, and the change to its row. */
 interface Attributed {
@@ -288,15 +289,15 @@ function rowChange(event: TimelineEvent): Partial<NoticeEntity> {
 }
 
 /** The notice's state and outcome once `event` is recorded: an event with a state. */
-function afterEvent(event: TimelineEvent): NoticeState {
+function afterEvent(event: TimelineEvent): RowState {
   return {
-    state: event.state as string,
+    state: event.state as NonNullable<TimelineEvent['state']>,
     outcome: event.state === 'closed' ? (event.outcome ?? null) : null,
-  } as NoticeState;
+  };
 }
 
 /** The audit row of a recorded event, `before` being the notice's state and outcome before it. */
-function eventAudit(event: TimelineEvent, before: NoticeState): AuditEntry {
+function eventAudit(event: TimelineEvent, before: RowState): AuditEntry {
   return workflowDecisionEntry({
     workflowId: noticeWorkflowId(event.noticeId),
     workflowType: 'noticeWorkflow',
