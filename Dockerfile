@@ -4,7 +4,7 @@ FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No package's install script runs on its own: each is code from the registry run at build time. The one the image
-# needs is run by name: @swc/core checks its native binding (the worker bundles the workflows with it).
+# needs is run by name: @swc/core checks its native binding (`npm run build` bundles the workflows with it).
 RUN npm ci --ignore-scripts && npm rebuild @swc/core
 COPY tsconfig.json tsconfig.build.json ./
 COPY apps apps

@@ -41,6 +41,8 @@ export interface CreateWorkerOptions {
   tuning?: WorkerTuning;
   /** How long running activities may finish after `shutdown()` before they are cancelled; unset, at once. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** Told where the workflow code comes from (`workflowSource`). */
+  log?: (line: string) => void;
 }
 
 /** Builds the Takedown worker; the same function serves `npm start`, production and the tests. */
@@ -126,7 +128,7 @@ export async function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     ...opts.tuning,
     // The SDK takes an absent option for its default, not an undefined one.
     ...(opts.shutdownGraceTime !== undefined ? { shutdownGraceTime: opts.shutdownGraceTime } : {}),
-    ...workflowSource(),
+    ...workflowSource(opts.log),
     interceptors: metrics
       ? { activity: [(ctx) => ({ inbound: countingInterceptor(metrics, ctx.info.activityType) })] }
       : undefined,

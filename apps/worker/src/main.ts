@@ -125,6 +125,7 @@ async function main(): Promise<void> {
         metrics: workerTaskMetrics(registry),
         tuning: workerTuning(env),
         shutdownGraceTime: SHUTDOWN_GRACE,
+        log,
       });
       // A signal that came while the worker was being built.
       await ensureSchedules(new Client({ connection, namespace: env.TEMPORAL_NAMESPACE, dataConverter }), {
