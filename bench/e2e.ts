@@ -7,8 +7,9 @@
  *
  * Starts a throw-away stack (embedded PostgreSQL, the Temporal server on PostgreSQL as `TEMPORAL_PERSISTENCE=postgres`
  * runs it, SMTP capture), the API in this process, Takedown's worker and the floor's worker as child processes
- * (compiled, as `npm start` runs them). At each rate, for `--duration` seconds, open loop (each request leaves at its
- * scheduled time whatever the earlier ones are doing, so a slow system is not given time to catch up):
+ * (compiled, as `npm start` runs them; each loads a workflow bundle made beforehand, as a build's worker does). At
+ * each rate, for `--duration` seconds, open loop (each request leaves at its scheduled time whatever the earlier ones
+ * are doing, so a slow system is not given time to catch up):
  *   - e2e: `POST /v1/notices`, one notice per request, attributed to a seeded customer; its time is taken when the
  *     customer's email reaches the SMTP capture, found by its idempotency key (`<notice id>:notify:0`, which is also
  *     what its Message-ID is made from) in the name the capture gives the file: from the scheduled send
@@ -26,13 +27,14 @@
  * test: it prints figures and removes what it made.
  */
 import 'reflect-metadata';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { DataSource } from 'typeorm';
@@ -220,10 +222,21 @@ async function main(): Promise<void> {
       opts.workerProfile ? ['--cpu-prof', `--cpu-prof-dir=${opts.workerProfile}`] : [],
     );
     worker.stdout?.resume();
+    // The floor's workflow bundled beforehand, as Takedown's worker loads the bundle its build made.
+    const floorBundle = path.join(dir, 'floor-bundle.js');
+    await promisify(execFile)(process.execPath, [
+      path.join(DIST, 'bench/floor-worker.js'),
+      '--bundle',
+      floorBundle,
+    ]);
     const floor = new FloorWorker(
       spawnWorker(
         'bench/floor-worker.js',
-        { FLOOR_TASK_QUEUE: FLOOR_QUEUE, FLOOR_METRICS_PORT: String(floorMetricsPort) },
+        {
+          FLOOR_TASK_QUEUE: FLOOR_QUEUE,
+          FLOOR_METRICS_PORT: String(floorMetricsPort),
+          FLOOR_BUNDLE: floorBundle,
+        },
         'floor-worker.log',
       ),
     );

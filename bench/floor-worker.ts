@@ -3,12 +3,24 @@
  * bench/floor.workflow.ts, and prints `done <n> <epoch ms>` on stdout when the activity of run n has run. Payloads
  * go through Takedown's data converter (the bench passes the same TEMPORAL_PAYLOAD_KEYS), so the floor pays the
  * encryption the notices pay; cache and concurrency are Takedown's worker's (`workerTuning`).
+ *
+ * Its workflow code is bundled beforehand, as a build's worker loads its own (`--bundle FILE` writes the bundle and
+ * exits; FLOOR_BUNDLE names it to the worker): webpack run inside the worker would stay in its heap for the whole run.
  */
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import * as fs from 'node:fs';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { loadEnv, temporalDataConverter } from '@takedown/config';
 import { workerTuning } from '../apps/worker/src/worker-settings';
 
 async function main(): Promise<void> {
+  if (process.argv[2] === '--bundle') {
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./floor.workflow'),
+      logger: new DefaultLogger('WARN'),
+    });
+    fs.writeFileSync(process.argv[3], code);
+    return;
+  }
   const taskQueue = process.env.FLOOR_TASK_QUEUE;
   const env = loadEnv();
   if (!taskQueue || !env.TEMPORAL_ADDRESS)
@@ -32,7 +44,9 @@ async function main(): Promise<void> {
     namespace: env.TEMPORAL_NAMESPACE,
     taskQueue,
     dataConverter: temporalDataConverter(env),
-    workflowsPath: require.resolve('./floor.workflow'),
+    ...(process.env.FLOOR_BUNDLE
+      ? { workflowBundle: { codePath: process.env.FLOOR_BUNDLE } }
+      : { workflowsPath: require.resolve('./floor.workflow') }),
     activities: {
       noop: async (n: number) => {
         process.stdout.write(`done ${n} ${Date.now()}\n`);
