@@ -248,7 +248,8 @@ export class NoticeActivitiesService implements Pick<
     const repeat = found.customerId
       ? await markRepeat(tx, found.notice, found.customerId, found.repeatWeight)
       : null;
-    await flagListedNotices(tx, 'workflow', found.notice.id);
+    // A notice that reports no hash cannot be on a list: most do not, and they need no statement for it.
+    if (Object.keys(found.notice.hashes).length > 0) await flagListedNotices(tx, 'workflow', found.notice.id);
     return repeat;
   }
 
