@@ -12,9 +12,9 @@ export interface DueReceipt {
 
 /**
  * Up to `limit` reports due a receipt, oldest first, locked for this transaction (SKIP LOCKED: two workers share the
- * work instead of both sending), and each marked done once `send` returns for it: `true` when a confirmation went,
- * `false` when there is nobody to send it to (an anonymous report). A `send` that throws rolls back the batch's marks
- * for the reports not yet done; the email outbox keeps a sent one from going twice.
+ * work instead of both sending), and marked done, in one statement, once `send` has returned for each: `true` when a
+ * confirmation went, `false` when there is nobody to send it to (an anonymous report). A `send` that throws leaves the
+ * whole batch due; the email outbox keeps a confirmation already sent from going twice when the next run takes it.
  */
 export async function sweepDueReceipts(
   db: DataSource,
@@ -32,15 +32,18 @@ export async function sweepDueReceipts(
           FOR UPDATE OF r SKIP LOCKED`,
       [limit],
     )) as DueReceipt[];
-    let sent = 0;
-    for (const receipt of due) {
-      const went = await send(receipt);
-      if (went) sent++;
+    const went: boolean[] = [];
+    for (const receipt of due) went.push(await send(receipt));
+    // One statement for the batch: the marks commit together with the transaction either way.
+    if (due.length)
       await tx.query(
-        `UPDATE notice_reports SET receipt_due = false, receipt_sent_at = CASE WHEN $2 THEN now() END WHERE id = $1`,
-        [receipt.reportId, went],
+        `UPDATE notice_reports r
+            SET receipt_due = false, receipt_sent_at = CASE WHEN d.went THEN now() END
+           FROM unnest($1::bigint[], $2::boolean[]) AS d(id, went)
+          WHERE r.id = d.id`,
+        [due.map((r) => r.reportId), went],
       );
-    }
+    const sent = went.filter(Boolean).length;
     return { sent, anonymous: due.length - sent };
   });
 }
