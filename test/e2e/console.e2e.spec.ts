@@ -237,8 +237,20 @@ describe('the web console in a browser, end to end', () => {
       await card.getByLabel('Outcome').click();
       await page.getByRole('option', { name: 'customer contacted' }).click();
       await card.getByLabel('Note (optional)').fill('Called them; removal promised within the hour');
+      // The list of open tasks refreshes without it (the completion's event marks it stale), perhaps before the
+      // answer to the click arrives: the card stays, saying what was done.
+      const listWithoutIt = page.waitForResponse(
+        async (r) =>
+          r.request().method() === 'GET' &&
+          new URL(r.url()).pathname === '/v1/tasks' &&
+          !(await r.text()).includes(task!.id),
+      );
       await card.getByRole('button', { name: 'Complete' }).click();
       await expectText(card.getByTestId('task-result'), 'Task completed: customer contacted.');
+      await listWithoutIt;
+      await page.getByTestId('tasks-empty').waitFor();
+      expect(await card.getByTestId('task-result').innerText()).toBe('Task completed: customer contacted.');
+      await screenshots(page, 'tasks-completed');
       const done = (await http.get(`/v1/tasks/${task?.id}`).expect(200)).body as {
         status: string;
         outcome: string;

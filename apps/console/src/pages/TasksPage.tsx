@@ -11,12 +11,28 @@ import { useLiveEvents } from '../live';
 import { QUEUE_REFRESH_MS } from '../queue-data';
 import { Time, TimeLeft, useNow } from '../time';
 
-function TaskCard({ task, now }: { task: Task; now: number }) {
+/**
+ * One task: its outcome and note, and once completed what was done. `done` is the page's record of a completion (see
+ * TasksPage): the card keeps saying it after the list, refreshed, no longer has the task.
+ */
+function TaskCard({
+  task,
+  now,
+  done,
+  onCompleted,
+}: {
+  task: Task;
+  now: number;
+  done: string | null;
+  onCompleted: (text: string) => void;
+}) {
   const { t, language } = useI18n();
   const queryClient = useQueryClient();
   const [outcome, setOutcome] = useState<string | null>(null);
   const [note, setNote] = useState('');
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const [refusal, setRefusal] = useState<string | null>(null);
+  const message =
+    done !== null ? { ok: true, text: done } : refusal !== null ? { ok: false, text: refusal } : null;
   const complete = useMutation({
     mutationFn: async () =>
       unwrap(
@@ -25,19 +41,13 @@ function TaskCard({ task, now }: { task: Task; now: number }) {
           body: { outcome: outcome ?? '', ...(note.trim() ? { note: note.trim() } : {}) },
         }),
       ),
-    onSuccess: (done) => {
-      setMessage({
-        ok: true,
-        text: t('tasks.completed', { outcome: (done.outcome ?? '').replace(/_/g, ' ') }),
-      });
-      // The list drops the task at its next refresh; until then the card says what was done.
+    onSuccess: (completed) => {
+      // Told to the page, which may have refreshed the list without this task meanwhile (a slow answer).
+      onCompleted(t('tasks.completed', { outcome: (completed.outcome ?? '').replace(/_/g, ' ') }));
       void queryClient.invalidateQueries({ queryKey: ['notice'] });
     },
     onError: (error) =>
-      setMessage({
-        ok: false,
-        text: t('notice.refused', { message: error instanceof ApiError ? error.message : String(error) }),
-      }),
+      setRefusal(t('notice.refused', { message: error instanceof ApiError ? error.message : String(error) })),
   });
   const customer = task.notice?.customer ?? task.terminationCase?.customer ?? null;
   return (
@@ -54,7 +64,7 @@ function TaskCard({ task, now }: { task: Task; now: number }) {
             </Text>
           </Stack>
           <Stack gap={2} align="flex-end">
-            <TimeLeft deadline={task.dueAt} now={now} />
+            {done === null && <TimeLeft deadline={task.dueAt} now={now} />}
             <Text size="xs" c="gray.7">
               {t('tasks.due')}: <Time iso={task.dueAt} />
             </Text>
@@ -68,7 +78,7 @@ function TaskCard({ task, now }: { task: Task; now: number }) {
             </Anchor>
           </Text>
         )}
-        <AssignControl kind="task" id={task.id} assignedTo={task.assignedTo} />
+        {done === null && <AssignControl kind="task" id={task.id} assignedTo={task.assignedTo} />}
         {message?.ok ? null : (
           <Group align="flex-end" gap="sm" wrap="wrap">
             <Select
@@ -86,7 +96,14 @@ function TaskCard({ task, now }: { task: Task; now: number }) {
               value={note}
               onChange={(e) => setNote(e.currentTarget.value)}
             />
-            <Button disabled={!outcome} loading={complete.isPending} onClick={() => complete.mutate()}>
+            <Button
+              disabled={!outcome}
+              loading={complete.isPending}
+              onClick={() => {
+                setRefusal(null);
+                complete.mutate();
+              }}
+            >
               {t('tasks.complete')}
             </Button>
           </Group>
@@ -116,6 +133,17 @@ export default function TasksPage() {
     queryFn: async () =>
       unwrap(await api.GET('/v1/tasks', { params: { query: { status: 'open', limit: 200 } } })),
   });
+  // Tasks completed on this page, with what the card said: the list of open tasks drops them at its next refresh
+  // (at once, when the completion's event arrives), and the card stays where it was, saying what was done, until the
+  // page is left.
+  const [completed, setCompleted] = useState<ReadonlyMap<string, { task: Task; text: string; at: number }>>(
+    new Map(),
+  );
+  const open = tasks.data?.items ?? [];
+  const shown = open.map((task) => completed.get(task.id)?.task ?? task);
+  for (const { task, at } of [...completed.values()].sort((a, b) => a.at - b.at)) {
+    if (!open.some((o) => o.id === task.id)) shown.splice(Math.min(at, shown.length), 0, task);
+  }
   return (
     <Stack gap="md">
       <div>
@@ -128,14 +156,22 @@ export default function TasksPage() {
       </div>
       {tasks.error && <ErrorAlert error={tasks.error} />}
       {tasks.isPending && <Loading />}
+      {shown.map((task, index) => (
+        <TaskCard
+          key={task.id}
+          task={task}
+          now={now}
+          done={completed.get(task.id)?.text ?? null}
+          onCompleted={(text) =>
+            setCompleted((before) => new Map(before).set(task.id, { task, text, at: index }))
+          }
+        />
+      ))}
       {tasks.data && tasks.data.items.length === 0 && (
         <Text py="xl" ta="center" c="gray.8" data-testid="tasks-empty">
           {t('tasks.empty')}
         </Text>
       )}
-      {tasks.data?.items.map((task) => (
-        <TaskCard key={task.id} task={task} now={now} />
-      ))}
     </Stack>
   );
 }
