@@ -7,18 +7,14 @@
  * Its workflow code is bundled beforehand, as a build's worker loads its own (`--bundle FILE` writes the bundle and
  * exits; FLOOR_BUNDLE names it to the worker): webpack run inside the worker would stay in its heap for the whole run.
  */
-import * as fs from 'node:fs';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { loadEnv, temporalDataConverter } from '@takedown/config';
+import { bundleWorkflows } from '../apps/worker/src/workflow-bundle';
 import { workerTuning } from '../apps/worker/src/worker-settings';
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--bundle') {
-    const { code } = await bundleWorkflowCode({
-      workflowsPath: require.resolve('./floor.workflow'),
-      logger: new DefaultLogger('WARN'),
-    });
-    fs.writeFileSync(process.argv[3], code);
+    await bundleWorkflows(process.argv[3], require.resolve('./floor.workflow'));
     return;
   }
   const taskQueue = process.env.FLOOR_TASK_QUEUE;
