@@ -6,7 +6,7 @@ import { freePort } from '@takedown/dev';
 import { resolveLinkKeys, signLink } from '@takedown/links';
 import { DEMO_POLICY } from '@takedown/domain';
 import { NoticeEntity } from '@takedown/persistence';
-import { authorizedHttp, startSystem, type Http, type RunningSystem } from '../support/api';
+import { authorizedHttp, startSystem, startWorker, type Http, type RunningSystem } from '../support/api';
 import { testEnv } from '../support/env';
 import { eventually } from '../support/eventually';
 
@@ -326,12 +326,49 @@ describe('API with Temporal unreachable', () => {
       const ref = `e2e-${randomUUID()}`;
       const res = await http.post('/v1/notices').send(sample(ref)).expect(503);
       expect(res.body.code).toBe('TEMPORAL.UNAVAILABLE');
+      // With the gRPC status under the SDK's words, which tells an engine that did not answer in time from one refused.
+      expect(res.body.message).toMatch(/: Failed to start Workflow: \d+ [A-Z_]+: /);
       expect(await app.get(DataSource).getRepository(NoticeEntity).countBy({ sourceReference: ref })).toBe(0);
       const health = await http.get('/health').expect(503);
       expect(health.body.details.postgres.status).toBe('up');
       expect(health.body.details.temporal.status).toBe('down');
     } finally {
       await app.close();
+    }
+  });
+});
+
+describe('API with Temporal up and no worker free', () => {
+  it('holds an action until a worker takes it, past the deadline for an unreachable engine, and then answers 200', async () => {
+    // A task queue no worker polls yet: the engine answers, the notice's workflow waits, as behind a busy worker.
+    const env = testEnv({ TEMPORAL_TASK_QUEUE: `no-worker-${randomUUID()}`, POLICY_PROFILE: 'demo' });
+    const app = await createApp(new AppConfig(env));
+    await app.init();
+    let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+    try {
+      const http = await authorizedHttp(app);
+      const created = await http
+        .post('/v1/notices')
+        .send(sample(`e2e-${randomUUID()}`))
+        .expect(201);
+      let answered: { status: number; body: { timeline?: { type: string; reason?: string }[] } } | undefined;
+      const acting = http
+        .post(`/v1/notices/${created.body.id}/actions/add-note`)
+        .send({ reason: 'waited for a worker' })
+        .then((res) => (answered = res));
+      // Longer than the 5 s within which an unreachable engine is answered with 503: no worker runs, so nothing
+      // can have answered the action by now but a deadline.
+      await new Promise((resolve) => setTimeout(resolve, 7_000));
+      expect(answered?.status).toBeUndefined();
+      worker = await startWorker(env);
+      const res = await acting;
+      expect(res.status).toBe(200);
+      expect(res.body.timeline).toEqual(
+        expect.arrayContaining([expect.objectContaining({ type: 'note', reason: 'waited for a worker' })]),
+      );
+    } finally {
+      await app.close();
+      await worker?.stop();
     }
   });
 });

@@ -96,6 +96,24 @@ const REQUEST_DEADLINE_MS = 60_000;
  */
 export async function startSystem(overrides: Record<string, string> = {}): Promise<RunningSystem> {
   const env = testEnv({ TEMPORAL_TASK_QUEUE: `e2e-${randomUUID()}`, ...overrides });
+  const worker = await startWorker(env);
+  const app = await createApp(new AppConfig(env));
+  await app.init();
+  return {
+    app,
+    env,
+    http: await authorizedHttp(app),
+    tokenFor: (role, scope) => tokenFor(app, role, scope),
+    as: (role, scope) => authorizedHttp(app, role, scope),
+    async stop() {
+      await app.close();
+      await worker.stop();
+    },
+  };
+}
+
+/** A worker as `apps/worker` makes it, running on `env`'s task queue until `stop`. */
+export async function startWorker(env: ReturnType<typeof testEnv>): Promise<{ stop(): Promise<void> }> {
   const container: INestApplicationContext = await NestFactory.createApplicationContext(
     WorkerModule.forEnv(env),
     { logger: false },
@@ -109,16 +127,8 @@ export async function startSystem(overrides: Record<string, string> = {}): Promi
     container,
   });
   const running = worker.run();
-  const app = await createApp(new AppConfig(env));
-  await app.init();
   return {
-    app,
-    env,
-    http: await authorizedHttp(app),
-    tokenFor: (role, scope) => tokenFor(app, role, scope),
-    as: (role, scope) => authorizedHttp(app, role, scope),
     async stop() {
-      await app.close();
       worker.shutdown();
       await running;
       await connection.close();

@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/workflow';
 import { DomainError } from '@takedown/domain';
 import { terminationWorkflowId } from '@takedown/workflows/termination-messages';
+import { why } from './notice-signal';
 
 /** Signals a termination case's workflow (409 when the case has ended, 503 when Temporal is unreachable). */
 export async function signalCase<T>(
@@ -23,7 +24,7 @@ export async function signalCase<T>(
     }
     throw new DomainError(
       'TEMPORAL.UNAVAILABLE',
-      `the workflow engine is unavailable, try again: ${(err as Error).message}`,
+      `the workflow engine is unavailable, try again: ${why(err)}`,
     );
   }
 }

@@ -45,9 +45,22 @@ export async function withTemporal<T>(
     }
     throw new DomainError(
       'TEMPORAL.UNAVAILABLE',
-      `the workflow engine is unavailable, try again: ${(err as Error).message}`,
+      `the workflow engine is unavailable, try again: ${why(err)}`,
     );
   }
+}
+
+/**
+ * What a failed Temporal call says, with the causes it wraps: the SDK's own message ("Failed to signal Workflow")
+ * names the call, its cause the gRPC status (`4 DEADLINE_EXCEEDED: …`, `14 UNAVAILABLE: …`), which the SDK's words
+ * alone left out. The SDK's and gRPC's words only, never a payload: no notice content is in them.
+ */
+export function why(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    if (e.message && !parts.includes(e.message)) parts.push(e.message);
+  }
+  return parts.join(': ') || String(err);
 }
 
 /** Signals a notice's workflow (409 when it has finished, 503 when Temporal is unreachable). */
@@ -75,8 +88,19 @@ export async function startNoticeAction(
 ): Promise<{ result: () => Promise<NoticeStatus | null> }> {
   const handle = temporal.workflow.getHandle(noticeWorkflowId(noticeId));
   try {
-    const update = await withTemporal(temporal, () =>
-      handle.startUpdate(noticeActionUpdate, { args: [message], waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    // Two waits, not one: whether the engine answers at all (an outage is a 503 within TEMPORAL_DEADLINE_MS, as
+    // for every other call), then whether the notice's workflow takes the action, which waits for a worker to run
+    // its validator. On a loaded machine that second wait passed 5 s: the 503 said the engine was down while it was
+    // not, and the engine, which keeps an update it was given, could still carry the action out after it.
+    await withTemporal(temporal, () => temporal.workflowService.getSystemInfo({}));
+    const update = await withTemporal(
+      temporal,
+      () =>
+        handle.startUpdate(noticeActionUpdate, {
+          args: [message],
+          waitForStage: WorkflowUpdateStage.ACCEPTED,
+        }),
+      ACCEPTANCE_MS,
     );
     // The handle holds a refusal's outcome already (the validator ran before the server answered), and its result
     // throws it without asking the server; an accepted update would be polled for, which no deadline allows here.
@@ -123,6 +147,13 @@ export async function startNoticeAction(
 }
 
 const UPDATE_RESULT_MS = 15_000;
+
+/**
+ * How long an action waits for its workflow to take it or refuse it, the engine being reachable: a worker busy with
+ * other notices' workflow tasks, or restarting, answers well within this. Past it the answer is a 503 as for an
+ * outage (the engine may still hand the action to the workflow later, which then records it on the timeline).
+ */
+const ACCEPTANCE_MS = 30_000;
 
 /** The signal that carried each action before updates (a worker still on that code understands only these). */
 const SIGNAL_FOR: Record<NoticeMessage['type'], { name: string }> = {
