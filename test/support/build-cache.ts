@@ -4,8 +4,15 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CACHE = path.join(ROOT, '.cache', 'test-builds');
-/** Builds of other sources are dropped beyond these many (each is a few MB). */
+/** Builds of other sources are dropped beyond these many (each is a few MB)… */
 const KEEP = 3;
+/**
+ * …once no run can still be using them: a run's lanes take their builds when they start (a lane's child processes and
+ * workers read them until it ends), and a source saved meanwhile makes the next build, in another lane or a file run
+ * beside (`npx jest FILE`), whose pruning removed the running lanes' workflow bundle (ENOENT in every later file). A
+ * build is marked used whenever it is taken; a cold run takes well under this.
+ */
+const IN_USE_MS = 2 * 3_600_000;
 
 /** What a build depends on: folders walked for sources, folders skipped on the way, and single files. */
 export interface BuildInputs {
@@ -81,18 +88,21 @@ export async function cachedBuild(
   return final;
 }
 
-/** Keeps the newest builds of `name`, and drops scratch folders a killed run left (older than an hour). */
-function prune(name: string): void {
+/**
+ * Keeps the newest builds of `name` and any taken within IN_USE_MS, and drops scratch folders a killed run left (older
+ * than an hour). Exported for its test, which hands it a folder of its own.
+ */
+export function prune(name: string, cache = CACHE, now = Date.now()): void {
   const entries = fs
-    .readdirSync(CACHE)
+    .readdirSync(cache)
     .filter((entry) => entry.startsWith(`${name}-`))
     .map((entry) => ({
       entry,
-      dir: path.join(CACHE, entry),
-      at: fs.statSync(path.join(CACHE, entry)).mtimeMs,
+      dir: path.join(cache, entry),
+      at: fs.statSync(path.join(cache, entry)).mtimeMs,
     }));
   const builds = entries.filter((e) => !e.entry.includes('.tmp-')).sort((a, b) => b.at - a.at);
-  const abandoned = entries.filter((e) => e.entry.includes('.tmp-') && e.at < Date.now() - 3_600_000);
-  for (const old of [...builds.slice(KEEP), ...abandoned])
-    fs.rmSync(old.dir, { recursive: true, force: true });
+  const unused = builds.slice(KEEP).filter((e) => e.at < now - IN_USE_MS);
+  const abandoned = entries.filter((e) => e.entry.includes('.tmp-') && e.at < now - 3_600_000);
+  for (const old of [...unused, ...abandoned]) fs.rmSync(old.dir, { recursive: true, force: true });
 }
