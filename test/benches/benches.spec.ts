@@ -177,8 +177,8 @@ describe('the benches, bounded', () => {
           '--queries',
           '5',
         ],
-        // Its worker from the run's build and workflow bundle, as in the test lanes.
-        { BENCH_PROBES: '3', ...(await prebuilt()) },
+        // Its worker from the run's build and workflow bundle (runBench), as in the test lanes.
+        { BENCH_PROBES: '3' },
       );
       expect(exited(run)).toEqual({ code: 0 });
       expect(run.stdout).toContain('Scale benchmark: 20 customers');

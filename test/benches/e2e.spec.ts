@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { prebuilt, runBench } from './run-bench';
+import { runBench } from './run-bench';
 
 /** The cells of the first markdown table row after the line that starts `section` whose first cells are `first`. */
 function row(stdout: string, section: string, ...first: string[]): string[] {
@@ -43,8 +43,8 @@ describe('bench:e2e, bounded', () => {
         '--customers',
         '5',
       ],
-      // Its workers from the run's build and workflow bundle, as in the test lanes.
-      { ...(await prebuilt()), BENCH_WORKER_PROFILE: profiles },
+      // Its workers from the run's build and workflow bundle (runBench), as in the test lanes.
+      { BENCH_WORKER_PROFILE: profiles },
     );
     expect({ code: run.code, stderr: run.code ? run.stderr : '' }).toEqual({ code: 0, stderr: '' });
     expect(run.stdout).toMatch(/^End-to-end benchmark: Temporal on postgres, 5 s per rate/);
