@@ -61,31 +61,89 @@ export function sourceDigest(inputs: BuildInputs = SERVER_INPUTS): string {
 
 /**
  * The folder holding `make`'s output for the current sources, made once and kept in .cache for later runs (a warm
- * `npm test` skips webpack and tsc). Made in a folder of its own and renamed into place, so two lanes starting
- * together never see half a build; the slower one's copy is thrown away.
+ * `npm test` skips webpack and tsc). One process makes it while the others that need it wait: `npm test`'s five lanes
+ * start together, and after a source changed each of them compiled the project and bundled the workflows (five tsc
+ * runs and five webpack runs, one kept). Made in a folder of its own and renamed into place, so that nobody sees half a
+ * build.
  */
 export async function cachedBuild(
   name: string,
   make: (dir: string) => Promise<void>,
   inputs: BuildInputs = SERVER_INPUTS,
+  cache = CACHE,
 ): Promise<string> {
-  const final = path.join(CACHE, `${name}-${sourceDigest(inputs)}`);
-  if (fs.existsSync(final)) {
-    const now = new Date();
-    fs.utimesSync(final, now, now);
-    return final;
+  const final = path.join(cache, `${name}-${sourceDigest(inputs)}`);
+  fs.mkdirSync(cache, { recursive: true });
+  for (;;) {
+    if (fs.existsSync(final)) {
+      const now = new Date();
+      fs.utimesSync(final, now, now);
+      return final;
+    }
+    const lock = `${final}.lock`;
+    if (takeLock(lock)) {
+      try {
+        if (fs.existsSync(final)) continue;
+        const scratch = fs.mkdtempSync(`${final}.tmp-`);
+        try {
+          await make(scratch);
+          fs.renameSync(scratch, final);
+        } catch (error) {
+          fs.rmSync(scratch, { recursive: true, force: true });
+          // Two that took over a dead holder's lock at once: the slower one's copy is thrown away.
+          if (!fs.existsSync(final)) throw error;
+        }
+        prune(name, cache);
+        return final;
+      } finally {
+        fs.rmSync(lock, { recursive: true, force: true });
+      }
+    }
+    // Another process is making it: its build appears, or its lock goes (it failed, or died) and one of us tries.
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  fs.mkdirSync(CACHE, { recursive: true });
-  const scratch = fs.mkdtempSync(`${final}.tmp-`);
+}
+
+/** A lock without its holder's pid after this long was left by a process killed while taking it. */
+const UNNAMED_LOCK_MS = 30_000;
+
+/**
+ * Takes the lock folder (mkdir is atomic), or takes it over from a process that is gone (killed mid-build); false
+ * while a live process holds it.
+ */
+function takeLock(lock: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    if (held(lock)) return false;
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+  return false;
+}
+
+function held(lock: string): boolean {
+  let pid: number;
   try {
-    await make(scratch);
-    fs.renameSync(scratch, final);
-  } catch (error) {
-    fs.rmSync(scratch, { recursive: true, force: true });
-    if (!fs.existsSync(final)) throw error;
+    pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+  } catch {
+    // Being taken this moment, or left between the two steps of taking it.
+    try {
+      return fs.statSync(lock).mtimeMs > Date.now() - UNNAMED_LOCK_MS;
+    } catch {
+      return false;
+    }
   }
-  prune(name);
-  return final;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -101,7 +159,9 @@ export function prune(name: string, cache = CACHE, now = Date.now()): void {
       dir: path.join(cache, entry),
       at: fs.statSync(path.join(cache, entry)).mtimeMs,
     }));
-  const builds = entries.filter((e) => !e.entry.includes('.tmp-')).sort((a, b) => b.at - a.at);
+  const builds = entries
+    .filter((e) => !e.entry.includes('.tmp-') && !e.entry.endsWith('.lock'))
+    .sort((a, b) => b.at - a.at);
   const unused = builds.slice(KEEP).filter((e) => e.at < now - IN_USE_MS);
   const abandoned = entries.filter((e) => e.entry.includes('.tmp-') && e.at < now - 3_600_000);
   for (const old of [...unused, ...abandoned]) fs.rmSync(old.dir, { recursive: true, force: true });
