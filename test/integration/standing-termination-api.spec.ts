@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Client, Connection } from '@temporalio/client';
 import { simpleParser } from 'mailparser';
+import { Client as PgClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { temporalDataConverter } from '@takedown/config';
 import { resolveLinkKeys, signLink } from '@takedown/links';
@@ -107,6 +108,58 @@ describe('customer standing and termination through the API (demo timers)', () =
     expect(s.eventCount).toBe(2);
     const bad = await send('no spaces allowed', 'measure_verified').expect(400);
     expect(bad.body.fields[0].field).toBe('Idempotency-Key');
+  });
+
+  it('reads a standing and its events as of one moment, an event that lands between its reads in neither', async () => {
+    const { customer } = await storeCustomer(db, { policyProfile: 'demo' });
+    await http()
+      .post(`/v1/customers/${customer.id}/standing/events`)
+      .send({ type: 'measure_verified', measure: 'hash_check_uploads', by: 'desk:test' })
+      .expect(202);
+    await eventually(
+      () => standing(customer.id),
+      (x) => x.eventCount === 1 && x.events.length === 1,
+    );
+    // The events table held, so that the read stops between the standing's row and its events; meanwhile another
+    // event lands, as the workflow records one: its row and the count in one commit. Once, the read answered an
+    // eventCount of 1 beside two events (a full run's standing test found it, by chance).
+    const barrier = new PgClient({ connectionString: sys.env.DATABASE_URL });
+    await barrier.connect();
+    let read: Awaited<ReturnType<typeof standing>>;
+    try {
+      await barrier.query('BEGIN');
+      await barrier.query('LOCK TABLE customer_standing_events IN ACCESS EXCLUSIVE MODE');
+      const reading = standing(customer.id);
+      await eventually(
+        async () => {
+          await barrier.query('SELECT pg_stat_clear_snapshot()');
+          const { rows } = await barrier.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'
+               AND query LIKE '%FROM customer_standing_events%'`,
+          );
+          return Number(rows[0].n);
+        },
+        (n) => n >= 1,
+      );
+      await barrier.query(
+        `INSERT INTO customer_standing_events
+           (customer_id, type, actor, data, level, previous_level, occurred_at, idempotency_key)
+         SELECT customer_id, type, actor, data, level, previous_level, now(), idempotency_key || ':again'
+         FROM customer_standing_events WHERE customer_id = $1`,
+        [customer.id],
+      );
+      await barrier.query(
+        `UPDATE customer_standings SET event_count = event_count + 1 WHERE customer_id = $1`,
+        [customer.id],
+      );
+      await barrier.query('COMMIT');
+      read = await reading;
+    } finally {
+      await barrier.end();
+    }
+    expect({ eventCount: read.eventCount, events: read.events.length }).toEqual({ eventCount: 1, events: 1 });
+    expect(await standing(customer.id)).toMatchObject({ eventCount: 2, events: [{}, {}] });
   });
 
   it('GET standing of an unknown customer is 404', async () => {

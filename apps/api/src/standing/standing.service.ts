@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Client } from '@temporalio/client';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { DomainError, emptyCounts, standingPolicyFor, type StandingEvent } from '@takedown/domain';
 import { customerStandingWorkflow } from '@takedown/workflows/customer-standing.workflow';
 import {
@@ -26,7 +26,13 @@ export class StandingService {
 
   async get(customerId: string, visibility: Visibility = EVERYTHING): Promise<StandingView> {
     await this.customerExists(customerId, visibility);
-    const [row] = (await this.db.query(
+    // The row and its events as of one moment: read apart, an event the workflow recorded between the two reads was
+    // in the list and not in the count.
+    return this.db.transaction('REPEATABLE READ', (tx) => this.read(tx, customerId));
+  }
+
+  private async read(db: EntityManager, customerId: string): Promise<StandingView> {
+    const [row] = (await db.query(
       `SELECT level, counts, event_count, policy_id, policy_version, termination_case_id, level_since, updated_at
        FROM customer_standings WHERE customer_id = $1`,
       [customerId],
@@ -40,7 +46,7 @@ export class StandingService {
       level_since: Date;
       updated_at: Date;
     }[];
-    const events = (await this.db.query(
+    const events = (await db.query(
       `SELECT type, actor, reason, level, previous_level, occurred_at, data FROM customer_standing_events
        WHERE customer_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT 50`,
       [customerId],
