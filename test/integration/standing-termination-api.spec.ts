@@ -135,8 +135,8 @@ describe('customer standing and termination through the API (demo timers)', () =
           await barrier.query('SELECT pg_stat_clear_snapshot()');
           const { rows } = await barrier.query<{ n: string }>(
             `SELECT count(*) AS n FROM pg_stat_activity
-             WHERE datname = current_database() AND wait_event_type = 'Lock'
-               AND query LIKE '%FROM customer_standing_events%'`,
+             WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
+               AND query LIKE '%previous_level, occurred_at, data FROM customer_standing_events%'`,
           );
           return Number(rows[0].n);
         },
