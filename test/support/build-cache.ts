@@ -127,11 +127,14 @@ function takeLock(lock: string): boolean {
 }
 
 function held(lock: string): boolean {
-  let pid: number;
+  let pid = NaN;
   try {
     pid = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
   } catch {
-    // Being taken this moment, or left between the two steps of taking it.
+    // No pid file yet: read below as no pid.
+  }
+  if (!Number.isInteger(pid) || pid <= 0) {
+    // Being taken this moment (its pid not written yet), or left between the two steps of taking it.
     try {
       return fs.statSync(lock).mtimeMs > Date.now() - UNNAMED_LOCK_MS;
     } catch {

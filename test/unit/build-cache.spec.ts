@@ -85,6 +85,21 @@ describe('making a test build once', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('waits for a lock whose pid is not written yet, as for a live maker', async () => {
+    const calls: string[] = [];
+    const first = await cachedBuild('bundle', slowMake(calls), NOTHING, dir);
+    fs.renameSync(first, `${first}.made`);
+    fs.mkdirSync(`${first}.lock`);
+    fs.writeFileSync(path.join(`${first}.lock`, 'pid'), '');
+    const waiting = cachedBuild('bundle', slowMake(calls), NOTHING, dir);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    // The maker that held it finishes: its build in place, its lock gone.
+    fs.renameSync(`${first}.made`, first);
+    fs.rmSync(`${first}.lock`, { recursive: true });
+    expect(await waiting).toBe(first);
+    expect(calls).toHaveLength(1);
+  });
+
   it('lets the next caller try when the maker failed', async () => {
     const failing = cachedBuild(
       'bundle',
