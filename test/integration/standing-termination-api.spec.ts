@@ -13,6 +13,7 @@ import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { noticeWorkflow } from '@takedown/workflows/notice.workflow';
 import { startSystem, type RunningSystem } from '../support/api';
 import { storeCustomer } from '../support/customers';
+import { lockWaiters } from '../support/db-barrier';
 import { eventually } from '../support/eventually';
 import { storeNotice } from '../support/notices';
 
@@ -130,18 +131,7 @@ describe('customer standing and termination through the API (demo timers)', () =
       await barrier.query('BEGIN');
       await barrier.query('LOCK TABLE customer_standing_events IN ACCESS EXCLUSIVE MODE');
       const reading = standing(customer.id);
-      await eventually(
-        async () => {
-          await barrier.query('SELECT pg_stat_clear_snapshot()');
-          const { rows } = await barrier.query<{ n: string }>(
-            `SELECT count(*) AS n FROM pg_stat_activity
-             WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
-               AND query LIKE '%previous_level, occurred_at, data FROM customer_standing_events%'`,
-          );
-          return Number(rows[0].n);
-        },
-        (n) => n >= 1,
-      );
+      await lockWaiters(barrier, 1, 'previous_level, occurred_at, data FROM customer_standing_events');
       await barrier.query(
         `INSERT INTO customer_standing_events
            (customer_id, type, actor, data, level, previous_level, occurred_at, idempotency_key)

@@ -19,18 +19,7 @@ export async function allAtOnce<T>(
     await barrier.query(`LOCK TABLE ${table} IN EXCLUSIVE MODE`);
     const pending = send();
     try {
-      await eventually(
-        async () => {
-          // A transaction sees the activity view as of its first look unless told to look again.
-          await barrier.query('SELECT pg_stat_clear_snapshot()');
-          const { rows } = await barrier.query<{ n: string }>(
-            `SELECT count(*) AS n FROM pg_stat_activity
-             WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'`,
-          );
-          return Number(rows[0].n);
-        },
-        (n) => n >= blocked,
-      );
+      await lockWaiters(barrier, blocked);
     } finally {
       await barrier.query('ROLLBACK');
     }
@@ -38,4 +27,25 @@ export async function allAtOnce<T>(
   } finally {
     await barrier.end();
   }
+}
+
+/**
+ * Resolves once `count` other sessions wait on a lock (those whose query contains `query`, when given), as `barrier`,
+ * holding the lock inside its transaction, sees them.
+ */
+export async function lockWaiters(barrier: Client, count: number, query?: string): Promise<void> {
+  await eventually(
+    async () => {
+      // A transaction sees the activity view as of its first look unless told to look again.
+      await barrier.query('SELECT pg_stat_clear_snapshot()');
+      const { rows } = await barrier.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'
+           AND ($1::text IS NULL OR strpos(query, $1) > 0)`,
+        [query ?? null],
+      );
+      return Number(rows[0].n);
+    },
+    (n) => n >= count,
+  );
 }
