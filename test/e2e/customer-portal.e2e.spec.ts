@@ -71,6 +71,45 @@ describe('the customer API (/v1/customer)', () => {
     expect(JSON.stringify(bare.body)).toContain('reason');
   });
 
+  it('takes an answer sent again with the same Idempotency-Key once (200, not 409); the key is the caller’s own', async () => {
+    const [n, m] = [await submit(a.ip), await submit(a.ip)];
+    await Promise.all([notified(n.id), notified(m.id)]);
+    const key = `retry-${randomUUID()}`;
+    const answer = (as: Http) =>
+      as.post(`/v1/customer/notices/${n.id}/answer`).set('Idempotency-Key', key).send({ kind: 'removed' });
+    const first = await answer(asA).expect(200);
+    const again = await answer(asA).expect(200);
+    expect(again.body.state).toBe('awaiting_confirmation');
+    const claims = (body: { timeline: { type: string }[] }) =>
+      body.timeline.filter((e) => e.type === 'removal_claimed').length;
+    expect([claims(first.body), claims(again.body)]).toEqual([1, 1]);
+    // Another user of the same customer with the same key asks anew: the workflow refuses a second claim.
+    const colleague = await system.as('customer', { customerId: a.customer.id });
+    const theirs = await answer(colleague).expect(409);
+    expect(theirs.body).toMatchObject({ code: 'NOTICE.ALREADY_CLAIMED', state: 'awaiting_confirmation' });
+    const bad = await asA
+      .post(`/v1/customer/notices/${m.id}/answer`)
+      .set('Idempotency-Key', 'not a key/with spaces')
+      .send({ kind: 'removed' })
+      .expect(400);
+    expect(bad.body).toMatchObject({ code: 'REQUEST.INVALID', fields: [{ field: 'Idempotency-Key' }] });
+    expect((await asA.get(`/v1/customer/notices/${m.id}`).expect(200)).body.state).toBe('customer_notified');
+    // A batch sent again with its key: the answer taken the first time is accepted again, not refused.
+    const batch = () =>
+      asA
+        .post('/v1/customer/answers')
+        .set('Idempotency-Key', `batch-${key}`)
+        .send({ answers: [{ noticeId: m.id, kind: 'removed' }] })
+        .expect(200);
+    for (const res of [await batch(), await batch()]) {
+      expect(res.body.results).toEqual([
+        { noticeId: m.id, result: 'accepted', state: 'awaiting_confirmation' },
+      ]);
+    }
+    const after = await asA.get(`/v1/customer/notices/${m.id}`).expect(200);
+    expect(claims(after.body)).toBe(1);
+  });
+
   it('answers many at once with a result per notice: taken, refused when closed, not_found when another’s', async () => {
     const [one, two, closed] = [await submit(a.ip), await submit(a.ip), await submit(a.ip)];
     const foreign = await submit(b.ip);

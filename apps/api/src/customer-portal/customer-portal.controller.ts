@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -13,6 +13,7 @@ import { actorLabel, type Principal } from '@takedown/domain';
 import { Roles } from '../auth/access';
 import { CurrentPrincipal } from '../auth/principal';
 import { Audit } from '../audit/audit.decorator';
+import { ApiIdempotencyKey, idempotencyKeyOf } from '../common/idempotency-key';
 import { DeclareMeasureDto, MeasureView } from '../customers/measure.dto';
 import { MeasuresService } from '../customers/measures.service';
 import {
@@ -93,14 +94,21 @@ export class CustomerPortalController {
       state: 'closed',
     }),
   })
-  @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; retry' })
+  @ApiServiceUnavailableResponse({
+    description: 'Temporal is unavailable; retry (with the same Idempotency-Key)',
+  })
+  @ApiIdempotencyKey(
+    'Sending the same answer again with the same key (a retry after a timeout or a 503) takes it once: the answer ' +
+      'is the notice as that one answer left it, not a 409',
+  )
   answer(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Query() q: CustomerScopeQuery,
     @Body() dto: CustomerAnswerDto,
     @CurrentPrincipal() p: Principal,
+    @Headers('idempotency-key') header?: string,
   ): Promise<CustomerNoticeDetailView> {
-    return this.portal.answer(customerOf(p, q.customerId), id, dto, p);
+    return this.portal.answer(customerOf(p, q.customerId), id, dto, p, idempotencyKeyOf(header));
   }
 
   @Post('answers')
@@ -115,13 +123,22 @@ export class CustomerPortalController {
   })
   @ApiOkResponse({ type: CustomerBatchAnswerView })
   @ApiBadRequestResponse({ description: 'An answer is invalid; the body names it (answers.N.field)' })
-  @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; retry (taken answers are kept)' })
+  @ApiServiceUnavailableResponse({
+    description:
+      'Temporal is unavailable; retry (taken answers are kept; with the same Idempotency-Key none is taken twice)',
+  })
+  @ApiIdempotencyKey(
+    'Sending the same batch again with the same key takes each answer once: an answer taken before is `accepted` ' +
+      'again, not `refused`',
+  )
   async answerMany(
     @Query() q: CustomerScopeQuery,
     @Body() dto: CustomerBatchAnswerDto,
     @CurrentPrincipal() p: Principal,
+    @Headers('idempotency-key') header?: string,
   ): Promise<CustomerBatchAnswerView> {
-    return { results: await this.portal.answerMany(customerOf(p, q.customerId), dto.answers, p) };
+    const key = idempotencyKeyOf(header);
+    return { results: await this.portal.answerMany(customerOf(p, q.customerId), dto.answers, p, key) };
   }
 
   @Get('profile')

@@ -24,6 +24,7 @@ import {
   verifiedMeasureKinds,
 } from '@takedown/persistence';
 import { AppConfig } from '../app-config';
+import { actionUpdateId } from '../common/idempotency-key';
 import { startNoticeAction } from '../temporal/notice-signal';
 import type {
   CreateCustomerTokenDto,
@@ -173,25 +174,28 @@ export class CustomerPortalService {
     id: string,
     dto: CustomerAnswerDto,
     principal: Principal,
+    idempotencyKey?: string,
   ): Promise<CustomerNoticeDetailView> {
-    const accepted = await this.startAnswer(customerId, id, dto, principal);
+    const accepted = await this.startAnswer(customerId, id, dto, principal, idempotencyKey);
     await accepted.result();
     return this.get(customerId, id);
   }
 
   /**
    * Many answers at once, each on its own: one refused (closed, not this customer's) does not stop the others. All
-   * are handed to their workflows first, then their effects awaited together.
+   * are handed to their workflows first, then their effects awaited together. With an idempotency key, the batch
+   * sent again takes no answer twice: each notice's answer is its first one's (`actionUpdateId` per notice).
    */
   async answerMany(
     customerId: string,
     items: CustomerBatchAnswerItem[],
     principal: Principal,
+    idempotencyKey?: string,
   ): Promise<CustomerAnswerResult[]> {
     const started: (CustomerAnswerResult | { noticeId: string; result: () => Promise<unknown> })[] = [];
     for (const item of items) {
       try {
-        const accepted = await this.startAnswer(customerId, item.noticeId, item, principal);
+        const accepted = await this.startAnswer(customerId, item.noticeId, item, principal, idempotencyKey);
         started.push({ noticeId: item.noticeId, result: accepted.result });
       } catch (err) {
         if (!(err instanceof DomainError) || err.code === 'TEMPORAL.UNAVAILABLE') throw err;
@@ -323,6 +327,7 @@ export class CustomerPortalService {
     id: string,
     dto: CustomerAnswerDto,
     principal: Principal,
+    idempotencyKey?: string,
   ): Promise<{ result: () => Promise<unknown> }> {
     const notice = await this.own(customerId, id);
     if (!answersFor(notice, customerId)) {
@@ -337,16 +342,22 @@ export class CustomerPortalService {
     if (dto.kind === 'dispute' && !dto.reason) {
       throw new DomainError('REQUEST.INVALID', 'reason is required for a dispute', 'reason');
     }
-    const accepted = await startNoticeAction(this.temporal, id, {
-      type: 'customer',
-      kind: dto.kind,
-      reason: dto.reason,
-      by: actorLabel(principal.actor),
-    });
+    const by = actorLabel(principal.actor);
+    const accepted = await startNoticeAction(
+      this.temporal,
+      id,
+      { type: 'customer', kind: dto.kind, reason: dto.reason, by },
+      idempotencyKey && actionUpdateId(by, 'customer-response', idempotencyKey),
+    );
     await recordAudit(this.db, {
       action: 'notice.customer-response',
       target: { type: 'notice', id },
-      summary: { before: { state: notice.state }, request: { kind: dto.kind }, customerId },
+      summary: {
+        before: { state: notice.state },
+        request: { kind: dto.kind },
+        customerId,
+        ...(idempotencyKey && { idempotencyKey }),
+      },
     });
     return accepted;
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -29,6 +29,7 @@ import { NoticesService } from './notices.service';
 import { SourceNoticePage, SourceNoticeView } from './source-notice.dto';
 import { Roles } from '../auth/access';
 import { Audit } from '../audit/audit.decorator';
+import { ApiIdempotencyKey, idempotencyKeyOf } from '../common/idempotency-key';
 
 @ApiTags('notices')
 @Controller('v1/notices')
@@ -116,6 +117,10 @@ export class NoticesController {
       'stop the others.',
   })
   @ApiOkResponse({ type: BulkActionResponse })
+  @ApiIdempotencyKey(
+    'Sending the same bulk action again with the same key carries each notice’s action out once (as its single ' +
+      'route does with that key)',
+  )
   @ApiBadRequestResponse({
     description:
       'The body is invalid (unknown action, more than 200 ids or a repeated one, a missing reason/note/assignee); ' +
@@ -129,8 +134,12 @@ export class NoticesController {
       },
     },
   })
-  bulk(@Body() dto: BulkActionDto, @CurrentPrincipal() principal: Principal): Promise<BulkActionResponse> {
-    return this.notices.bulk(dto, principal);
+  bulk(
+    @Body() dto: BulkActionDto,
+    @CurrentPrincipal() principal: Principal,
+    @Headers('idempotency-key') header?: string,
+  ): Promise<BulkActionResponse> {
+    return this.notices.bulk(dto, principal, idempotencyKeyOf(header));
   }
 
   @Post(':id/assignee')
@@ -183,12 +192,20 @@ export class NoticesController {
       'The action does not fit the notice’s state: `code` says why (NOTICE.ALREADY_CLOSED, NOTICE.NO_CLAIM, ' +
       'NOTICE.REOPEN_WINDOW_PASSED, …) and `state` is the notice’s state; nothing changed',
   })
-  @ApiServiceUnavailableResponse({ description: 'Temporal is unavailable; retry' })
+  @ApiServiceUnavailableResponse({
+    description: 'Temporal is unavailable; retry (with the same Idempotency-Key)',
+  })
+  @ApiIdempotencyKey(
+    'Sending the same action again with the same key (a retry after a timeout or a 503) carries it out once: the ' +
+      'answer is the notice with that one action’s effect. A key is yours alone: another caller’s same key is ' +
+      'another action',
+  )
   async act(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Param('action') action: string,
     @Body() dto: NoticeActionDto,
     @CurrentPrincipal() principal: Principal,
+    @Headers('idempotency-key') header?: string,
   ): Promise<NoticeView> {
     if (!(NOTICE_ACTIONS as readonly string[]).includes(action)) {
       throw new DomainError(
@@ -197,8 +214,9 @@ export class NoticesController {
         'action',
       );
     }
+    const idempotencyKey = idempotencyKeyOf(header);
     return disclosedNotice(
-      await this.notices.act(id, action as NoticeAction, dto, principal),
+      await this.notices.act(id, action as NoticeAction, dto, principal, undefined, idempotencyKey),
       readerOf(principal),
     );
   }

@@ -29,6 +29,7 @@ import { noticeWorkflowId } from '@takedown/workflows/task-queues';
 import { AppConfig } from '../app-config';
 import { EVERYTHING, submittingSource, visibilityOf, type Visibility } from '../auth/principal';
 import { PeopleService } from '../people/people.service';
+import { actionUpdateId } from '../common/idempotency-key';
 import { signalNotice, startNoticeAction, withTemporal } from '../temporal/notice-signal';
 import { BreachForecasts } from './breach-forecasts';
 import { storeResolved } from './host-notices';
@@ -404,7 +405,9 @@ export class NoticesService {
   /**
    * An abuse-desk (or source, or customer) action, carried out by the notice's workflow as an update: the answer is
    * the notice with the action's effect, or a 409 naming the notice's state when the action does not fit it. The
-   * actor is the authenticated principal; nothing the caller writes becomes an identity.
+   * actor is the authenticated principal; nothing the caller writes becomes an identity. With an idempotency key the
+   * same action sent again by the same principal is carried out once (`actionUpdateId`); each request is still
+   * audited, with the key, so that the trail shows a repeat as one.
    */
   async act(
     id: string,
@@ -412,6 +415,7 @@ export class NoticesService {
     dto: NoticeActionDto,
     principal: Principal,
     visibility: Visibility = EVERYTHING,
+    idempotencyKey?: string,
   ): Promise<NoticeView> {
     const notice = await this.get(id, visibility);
     if (notice.state === 'needs_triage') {
@@ -466,7 +470,12 @@ export class NoticesService {
         message = { type: 'note', by, note: need('reason') };
         break;
     }
-    const accepted = await startNoticeAction(this.temporal, id, message);
+    const accepted = await startNoticeAction(
+      this.temporal,
+      id,
+      message,
+      idempotencyKey && actionUpdateId(by, action, idempotencyKey),
+    );
     // The workflow records the action's effect (as workflow.notice.* rows); this is who asked, and for what.
     await this.audit.record({
       action: `notice.${action}`,
@@ -474,6 +483,7 @@ export class NoticesService {
       summary: {
         before: { state: notice.state, customerId: notice.customerId },
         request: { kind: dto.kind, customerId: dto.customerId, reason: dto.reason },
+        ...(idempotencyKey && { idempotencyKey }),
       },
     });
     await accepted.result();
@@ -521,7 +531,7 @@ export class NoticesService {
    * so that 200 notices neither flood Temporal nor hold every database connection. A notice the caller may not see
    * answers `not_found` exactly as one that does not exist.
    */
-  async bulk(dto: BulkActionDto, principal: Principal): Promise<BulkActionResponse> {
+  async bulk(dto: BulkActionDto, principal: Principal, idempotencyKey?: string): Promise<BulkActionResponse> {
     const reason = dto.reason ?? dto.note;
     if (dto.action === 'reject-invalid' && !reason)
       throw new DomainError('REQUEST.INVALID', 'reason is required for reject-invalid', 'reason');
@@ -533,7 +543,7 @@ export class NoticesService {
         const notice =
           dto.action === 'assign'
             ? await this.assign(id, dto.assignee ?? null, principal)
-            : await this.act(id, dto.action, { reason }, principal, visibilityOf(principal));
+            : await this.act(id, dto.action, { reason }, principal, visibilityOf(principal), idempotencyKey);
         return { id, status: 'done', state: notice.state };
       } catch (err) {
         return bulkFailure(id, err, this.logger);

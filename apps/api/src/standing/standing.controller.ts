@@ -1,18 +1,7 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-} from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
-  ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -26,9 +15,7 @@ import { CurrentPrincipal, visibilityOf } from '../auth/principal';
 import { StandingService } from './standing.service';
 import { Roles } from '../auth/access';
 import { Audit } from '../audit/audit.decorator';
-
-// ASCII spelled out: in the OpenAPI pattern, `\w` would be Unicode to other regex engines (Python's).
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,200}$/;
+import { ApiIdempotencyKey, idempotencyKeyOf } from '../common/idempotency-key';
 
 const error = (statusCode: number, code: string, message: string) => ({
   schema: { example: { statusCode, code, message } },
@@ -65,12 +52,7 @@ export class StandingController {
     summary:
       'Tell the standing of a refusal or bad-faith finding (a termination case at once), or of a preventive measure verified or dropped',
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    schema: { type: 'string', pattern: IDEMPOTENCY_KEY.source },
-    description: 'Sending the same finding again with the same key (a retry) records it once',
-  })
+  @ApiIdempotencyKey('Sending the same finding again with the same key (a retry) records it once')
   @ApiAcceptedResponse({ description: 'Passed on to the customer’s standing workflow' })
   @ApiBadRequestResponse({ description: 'A field is invalid; the body names it' })
   @ApiNotFoundResponse({
@@ -85,17 +67,9 @@ export class StandingController {
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: StandingEventDto,
     @CurrentPrincipal() principal: Principal,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @Headers('idempotency-key') header?: string,
   ): Promise<void> {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      const problem = 'must be 1 to 200 letters, digits or -_.:';
-      throw new BadRequestException({
-        statusCode: 400,
-        code: 'REQUEST.INVALID',
-        message: `Idempotency-Key: ${problem}`,
-        fields: [{ field: 'Idempotency-Key', problems: [problem] }],
-      });
-    }
+    const idempotencyKey = idempotencyKeyOf(header);
     // A client that retries with the same key tells the standing once: the workflow drops an id it has seen.
     await this.standing.addEvent(
       id,

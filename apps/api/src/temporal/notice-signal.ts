@@ -80,11 +80,17 @@ export function signalNotice<T>(
  * may still be inside a transaction: the workflow's own steps then wait for it, they never deadlock), with a function
  * that waits for the new status. A refusal is a DomainError carrying the notice's state (409). A workflow that runs
  * code from before updates existed takes the action as the signal it always did.
+ *
+ * With an `updateId` (from the caller's Idempotency-Key, `actionUpdateId`) a repeat is the same update: Temporal
+ * answers it with the first one's outcome, or joins it while the first is still waiting for a worker, and the action
+ * is carried out once. So a client that gave up waiting (its own timeout, or a 503 past ACCEPTANCE_MS while the
+ * engine kept the action) can send it again without a second note or a 409 for an action that did take effect.
  */
 export async function startNoticeAction(
   temporal: Client,
   noticeId: string,
   message: NoticeMessage,
+  updateId?: string,
 ): Promise<{ result: () => Promise<NoticeStatus | null> }> {
   const handle = temporal.workflow.getHandle(noticeWorkflowId(noticeId));
   try {
@@ -99,6 +105,7 @@ export async function startNoticeAction(
         handle.startUpdate(noticeActionUpdate, {
           args: [message],
           waitForStage: WorkflowUpdateStage.ACCEPTED,
+          ...(updateId && { updateId }),
         }),
       ACCEPTANCE_MS,
     );

@@ -5404,7 +5404,10 @@ export interface operations {
   NoticesController_bulk: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Sending the same bulk action again with the same key carries each notice’s action out once (as its single route does with that key) */
+        'Idempotency-Key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -5592,7 +5595,10 @@ export interface operations {
   NoticesController_act: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description Sending the same action again with the same key (a retry after a timeout or a 503) carries it out once: the answer is the notice with that one action’s effect. A key is yours alone: another caller’s same key is another action */
+        'Idempotency-Key'?: string;
+      };
       path: {
         id: string;
         action:
@@ -5697,7 +5703,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorView'];
         };
       };
-      /** @description Temporal is unavailable; retry */
+      /** @description Temporal is unavailable; retry (with the same Idempotency-Key) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7718,7 +7724,10 @@ export interface operations {
         /** @description For an admin only (support): the customer to act for. A customer token acts for its own. */
         customerId?: string;
       };
-      header?: never;
+      header?: {
+        /** @description Sending the same answer again with the same key (a retry after a timeout or a 503) takes it once: the answer is the notice as that one answer left it, not a 409 */
+        'Idempotency-Key'?: string;
+      };
       path: {
         id: string;
       };
@@ -7813,7 +7822,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorView'];
         };
       };
-      /** @description Temporal is unavailable; retry */
+      /** @description Temporal is unavailable; retry (with the same Idempotency-Key) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -7830,7 +7839,10 @@ export interface operations {
         /** @description For an admin only (support): the customer to act for. A customer token acts for its own. */
         customerId?: string;
       };
-      header?: never;
+      header?: {
+        /** @description Sending the same batch again with the same key takes each answer once: an answer taken before is `accepted` again, not `refused` */
+        'Idempotency-Key'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -7904,7 +7916,7 @@ export interface operations {
           'application/json': components['schemas']['ErrorView'];
         };
       };
-      /** @description Temporal is unavailable; retry (taken answers are kept) */
+      /** @description Temporal is unavailable; retry (taken answers are kept; with the same Idempotency-Key none is taken twice) */
       503: {
         headers: {
           [name: string]: unknown;
