@@ -190,6 +190,15 @@ describe('the customer portal in a browser, end to end', () => {
       ).resolves.toBe('opgegeven, wacht op verificatie');
       await checkAccessibility(page, 'portal standing');
       await screenshots(page, 'portal-standing-nl');
+      // On a phone each count is a block of its own, nothing cut at the edge or scrolled sideways.
+      await page.setViewportSize({ width: 390, height: 900 });
+      await expectTextContaining(page.locator('[data-count="falseClaims"]'), 'Nu: 1');
+      await expect(page.getByTestId('standing-counts').locator('table').count()).resolves.toBe(0);
+      await expect(page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).resolves.toBe(
+        true,
+      );
+      await checkAccessibility(page, 'portal standing, narrow');
+      await page.setViewportSize({ width: 1280, height: 900 });
 
       await page.getByRole('link', { name: 'Gesloten meldingen' }).click();
       const closed = page.getByTestId('closed-notices');

@@ -12,6 +12,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import { useState, type FormEvent } from 'react';
 import type { CustomerMeasure, CustomerStanding } from './api';
 import { PortalError, PortalLoading } from './feedback';
@@ -67,6 +68,8 @@ const LEVEL_COLOR: Record<CustomerStanding['level'], string> = {
 
 function Standing({ standing }: { standing: CustomerStanding }) {
   const { t } = usePortalI18n();
+  // The table needs about 520 px: on a phone each count is a block of its own instead of a table to scroll sideways.
+  const narrow = useMediaQuery('(max-width: 40em)') ?? false;
   return (
     <Paper withBorder p="md" component="section" aria-labelledby="standing-title">
       <Stack gap="sm">
@@ -92,30 +95,52 @@ function Standing({ standing }: { standing: CustomerStanding }) {
           )}
         </Group>
         <Text size="sm">{t('standing.window', { window: windowWords(standing.window, t) })}</Text>
-        <Table.ScrollContainer minWidth={520}>
-          <Table striped withTableBorder data-testid="standing-counts">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('standing.count')}</Table.Th>
-                <Table.Th>{t('standing.now')}</Table.Th>
+        {narrow ? (
+          <Stack gap="xs" data-testid="standing-counts">
+            {COUNTS.map((c) => (
+              <Paper key={c} withBorder p="xs" data-count={c}>
+                <Group justify="space-between" wrap="nowrap" gap="xs" align="baseline">
+                  <Text size="sm">{t(`count.${c}`)}</Text>
+                  <Text size="sm" fw={700} style={{ whiteSpace: 'nowrap' }}>
+                    {`${t('standing.now')}: ${standing.counts[c]}`}
+                  </Text>
+                </Group>
                 {standing.thresholds.map((th) => (
-                  <Table.Th key={th.level}>{t('standing.from', { level: t(`level.${th.level}`) })}</Table.Th>
+                  <Text key={th.level} size="xs" c="gray.7">
+                    {`${t('standing.from', { level: t(`level.${th.level}`) })}: ${th.counts[c] ?? '–'}`}
+                  </Text>
                 ))}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {COUNTS.map((c) => (
-                <Table.Tr key={c} data-count={c}>
-                  <Table.Td>{t(`count.${c}`)}</Table.Td>
-                  <Table.Td fw={700}>{standing.counts[c]}</Table.Td>
+              </Paper>
+            ))}
+          </Stack>
+        ) : (
+          <Table.ScrollContainer minWidth={520}>
+            <Table striped withTableBorder data-testid="standing-counts">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('standing.count')}</Table.Th>
+                  <Table.Th>{t('standing.now')}</Table.Th>
                   {standing.thresholds.map((th) => (
-                    <Table.Td key={th.level}>{th.counts[c] ?? '–'}</Table.Td>
+                    <Table.Th key={th.level}>
+                      {t('standing.from', { level: t(`level.${th.level}`) })}
+                    </Table.Th>
                   ))}
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+              </Table.Thead>
+              <Table.Tbody>
+                {COUNTS.map((c) => (
+                  <Table.Tr key={c} data-count={c}>
+                    <Table.Td>{t(`count.${c}`)}</Table.Td>
+                    <Table.Td fw={700}>{standing.counts[c]}</Table.Td>
+                    {standing.thresholds.map((th) => (
+                      <Table.Td key={th.level}>{th.counts[c] ?? '–'}</Table.Td>
+                    ))}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
         <Title order={2} size="h4">
           {t('standing.movesBack')}
         </Title>
