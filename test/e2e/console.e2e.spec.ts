@@ -155,6 +155,13 @@ describe('the web console in a browser, end to end', () => {
       await expectText(page.getByTestId('action-result'), 'Done: the notice is now closed.');
       const closed = (await http.get(`/v1/notices/${created.csam.id}`).expect(200)).body as NoticeBody;
       expect(closed.state).toBe('closed');
+      // The console sent the action with an Idempotency-Key of its own: a retry of it after a 503 is the same one.
+      const [asked] = (await db.query(
+        `SELECT summary->>'idempotencyKey' AS key FROM audit_log
+         WHERE target_id = $1 AND action = 'notice.confirm_removal'`,
+        [created.csam.id],
+      )) as { key: string | null }[];
+      expect(asked.key).toMatch(/^console-[0-9a-f]{32}$/);
       // The closed notice offers what a closed notice allows, no more.
       await expect(page.getByRole('button', { name: 'Reopen' }).count()).resolves.toBe(1);
       await expect(page.getByRole('button', { name: 'Confirm removal' }).count()).resolves.toBe(0);

@@ -1,5 +1,6 @@
 import createClient from 'openapi-fetch';
 import { session } from '../session';
+import { ApiError } from './errors';
 import type { components, paths } from './schema';
 
 export type Schemas = components['schemas'];
@@ -10,20 +11,7 @@ export type Task = Schemas['TaskView'];
 export type NoticeState = NoticeSummary['state'];
 export type Category = NoticeSummary['category'];
 
-/** The API's one error shape (see docs/errors): a status, a stable code, a sentence, the field at fault. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-    readonly state?: string,
-    /** Each field a validation 400 names (`urls.0`), with its problems: a form shows them on its inputs. */
-    readonly fields: { field: string; problems: string[] }[] = [],
-  ) {
-    super(message);
-  }
-}
+export { ApiError };
 
 /** Raised on a 401: the token is gone, expired or revoked. The app sends the person back to sign-in. */
 export const UNAUTHORIZED_EVENT = 'takedown:unauthorized';

@@ -2,6 +2,7 @@ import { Alert, Button, Card, Group, List, Modal, Select, Stack, Text, TextInput
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ApiError, unwrap, type NoticeSummary, type Schemas } from '../api/client';
+import { useIntentKey } from '../api/intent-key';
 import { useI18n, type MessageKey } from '../i18n';
 import { stateLabel } from '../labels';
 import { PersonSelect } from './Assign';
@@ -34,19 +35,24 @@ export function BulkBar({
   const [problem, setProblem] = useState<string | null>(null);
   const [asking, setAsking] = useState(false);
   const [results, setResults] = useState<{ result: BulkResult; label: string }[] | null>(null);
+  const intent = useIntentKey();
   const run = useMutation({
-    mutationFn: async ({ act, ids }: { act: BulkAction; ids: string[] }) =>
-      unwrap(
+    mutationFn: async ({ act, ids }: { act: BulkAction; ids: string[] }) => {
+      const body = {
+        action: act,
+        noticeIds: ids,
+        ...(act === 'reject-invalid' ? { reason: text.trim() } : {}),
+        ...(act === 'add-note' ? { note: text.trim() } : {}),
+        ...(act === 'assign' ? { assignee: person } : {}),
+      };
+      return unwrap(
         await api.POST('/v1/notices/bulk-actions', {
-          body: {
-            action: act,
-            noticeIds: ids,
-            ...(act === 'reject-invalid' ? { reason: text.trim() } : {}),
-            ...(act === 'add-note' ? { note: text.trim() } : {}),
-            ...(act === 'assign' ? { assignee: person } : {}),
-          },
+          params: { header: { 'Idempotency-Key': intent.for(JSON.stringify(body)) } },
+          body,
         }),
-      ),
+      );
+    },
+    onSettled: (_data, error) => intent.settled(error ?? undefined),
     onSuccess: (answer) => {
       const labels = new Map(notices.map((n) => [n.id, n.sourceReference]));
       setResults(answer.results.map((result) => ({ result, label: labels.get(result.id) ?? result.id })));

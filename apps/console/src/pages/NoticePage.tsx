@@ -20,6 +20,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link as RouterLink, useParams } from 'react-router-dom';
 import { api, ApiError, unwrap, type Notice } from '../api/client';
+import { useIntentKey } from '../api/intent-key';
 import { AssignControl } from '../components/Assign';
 import { ErrorAlert, Loading } from '../components/Feedback';
 import { ReportedUrls } from '../components/ReportedUrls';
@@ -67,14 +68,19 @@ function Actions({ notice }: { notice: Notice }) {
   const [reason, setReason] = useState('');
   const [asking, setAsking] = useState<ActionName | null>(null);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const intent = useIntentKey();
   const act = useMutation({
-    mutationFn: async (action: ActionName) =>
-      unwrap(
+    mutationFn: async (action: ActionName) => {
+      const body = NEEDS_REASON.has(action) ? { reason: reason.trim() } : {};
+      const key = intent.for(JSON.stringify([notice.id, action, body]));
+      return unwrap(
         await api.POST('/v1/notices/{id}/actions/{action}', {
-          params: { path: { id: notice.id, action } },
-          body: NEEDS_REASON.has(action) ? { reason: reason.trim() } : {},
+          params: { path: { id: notice.id, action }, header: { 'Idempotency-Key': key } },
+          body,
         }),
-      ),
+      );
+    },
+    onSettled: (_data, error) => intent.settled(error ?? undefined),
     onSuccess: (updated) => {
       queryClient.setQueryData(['notice', notice.id], updated);
       void queryClient.invalidateQueries({ queryKey: ['queue'] });

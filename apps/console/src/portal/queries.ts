@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { unwrap } from '../api/client';
+import { useIntentKey } from '../api/intent-key';
 import {
   portalApi,
   type AnswerKind,
@@ -50,20 +51,27 @@ export function useMeasures() {
 /** One answer for many notices at once; a result per notice. */
 export function useAnswerMany() {
   const client = useQueryClient();
+  const intent = useIntentKey();
   return useMutation({
-    mutationFn: async (input: { ids: string[]; kind: AnswerKind; reason?: string }) =>
-      unwrap(
+    mutationFn: async (input: { ids: string[]; kind: AnswerKind; reason?: string }) => {
+      const body = {
+        answers: input.ids.map((noticeId) => ({
+          noticeId,
+          kind: input.kind,
+          ...(input.kind === 'dispute' ? { reason: input.reason } : {}),
+        })),
+      };
+      return unwrap(
         await portalApi.POST('/v1/customer/answers', {
-          body: {
-            answers: input.ids.map((noticeId) => ({
-              noticeId,
-              kind: input.kind,
-              ...(input.kind === 'dispute' ? { reason: input.reason } : {}),
-            })),
-          },
+          params: { header: { 'Idempotency-Key': intent.for(JSON.stringify(body)) } },
+          body,
         }),
-      ).results,
-    onSettled: () => client.invalidateQueries({ queryKey: ['portal'] }),
+      ).results;
+    },
+    onSettled: (_data, error) => {
+      intent.settled(error ?? undefined);
+      return client.invalidateQueries({ queryKey: ['portal'] });
+    },
   });
 }
 
