@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from '@temporalio/client';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@takedown/api/app-config';
 import { createApp } from '@takedown/api/create-app';
+import { startNoticeAction } from '@takedown/api/temporal/notice-signal';
 import { freePort } from '@takedown/dev';
 import { resolveLinkKeys, signLink } from '@takedown/links';
 import { DEMO_POLICY } from '@takedown/domain';
 import { NoticeEntity } from '@takedown/persistence';
 import { authorizedHttp, startSystem, startWorker, type Http, type RunningSystem } from '../support/api';
+import { storeCustomer } from '../support/customers';
 import { testEnv } from '../support/env';
 import { eventually } from '../support/eventually';
 
@@ -277,6 +280,56 @@ describe('API end to end', () => {
       (v) => v.outcome === 'invalid',
     );
     await http.post(`/v1/notices/${n.body.id}/actions/escalate-now`).send({ by: 'desk:e2e' }).expect(409);
+  });
+
+  it('completes the task row of a completion the engine took after its request gave up and rolled the row back', async () => {
+    const db = system.app.get(DataSource);
+    const { customer } = await storeCustomer(db);
+    const { body: created } = await http
+      .post('/v1/notices')
+      .send(sample(`e2e-${randomUUID()}`))
+      .expect(201);
+    const waiting = await eventually(
+      async () => (await http.get(`/v1/notices/${created.id}`).expect(200)).body,
+      (n) => n.pendingTasks.length === 1,
+    );
+    const taskId = waiting.pendingTasks[0].id as string;
+    // What a completion leaves behind when its wait for the workflow ran out (ACCEPTANCE_MS): the API answered 503
+    // and rolled the task's row back, and the engine, which kept the update, carried it out once a worker took it.
+    const kept = await startNoticeAction(system.app.get(Client), created.id, {
+      type: 'task',
+      taskId,
+      kind: 'attribute',
+      outcome: 'attributed',
+      customerId: customer.id,
+      note: 'held by the engine',
+      by: 'token:first-try',
+    });
+    await kept.result();
+    const row = await eventually(
+      async () =>
+        (
+          (await db.query(`SELECT status, outcome, completed_by, note FROM tasks WHERE id = $1`, [
+            taskId,
+          ])) as Record<string, string>[]
+        )[0],
+      (r) => r.status !== 'open',
+    );
+    // Not "cancelled" by the attribution that followed: the row says what the timeline says.
+    expect(row).toEqual({
+      status: 'completed',
+      outcome: 'attributed',
+      completed_by: 'token:first-try',
+      note: 'held by the engine',
+    });
+    const notice = (await http.get(`/v1/notices/${created.id}`).expect(200)).body;
+    expect(notice.timeline.filter((e: { type: string }) => e.type === 'task_completed')).toHaveLength(1);
+    // Asked again (the console, a link clicked again): the truth, not a second completion.
+    const again = await http
+      .post(`/v1/tasks/${taskId}/complete`)
+      .send({ outcome: 'attributed', customerId: customer.id })
+      .expect(409);
+    expect(again.body.code).toBe('TASK.ALREADY_COMPLETED');
   });
 
   it('keeps as many PostgreSQL connections as DATABASE_POOL_SIZE says', () => {
