@@ -392,100 +392,97 @@ describe('API with Temporal unreachable', () => {
 });
 
 describe('API with Temporal up and no worker free', () => {
-  it('holds an action until a worker takes it, past the deadline for an unreachable engine, and then answers 200', async () => {
-    // A task queue no worker polls yet: the engine answers, the notice's workflow waits, as behind a busy worker.
-    const env = testEnv({ TEMPORAL_TASK_QUEUE: `no-worker-${randomUUID()}`, POLICY_PROFILE: 'demo' });
-    const app = await createApp(new AppConfig(env));
+  // Each test's own task queue, which no worker polls until the test starts one: the engine answers, the notice's
+  // workflow waits, as behind a busy worker.
+  let env: ReturnType<typeof testEnv>;
+  let app: Awaited<ReturnType<typeof createApp>>;
+  let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
+  beforeEach(async () => {
+    env = testEnv({ TEMPORAL_TASK_QUEUE: `no-worker-${randomUUID()}`, POLICY_PROFILE: 'demo' });
+    app = await createApp(new AppConfig(env));
     await app.init();
-    let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
-    try {
-      const http = await authorizedHttp(app);
-      const created = await http
-        .post('/v1/notices')
-        .send(sample(`e2e-${randomUUID()}`))
-        .expect(201);
-      let answered: { status: number; body: { timeline?: { type: string; reason?: string }[] } } | undefined;
-      const acting = http
-        .post(`/v1/notices/${created.body.id}/actions/add-note`)
-        .send({ reason: 'waited for a worker' })
-        .then((res) => (answered = res));
-      // Longer than the 5 s within which an unreachable engine is answered with 503: no worker runs, so nothing
-      // can have answered the action by now but a deadline.
-      await new Promise((resolve) => setTimeout(resolve, 7_000));
-      expect(answered?.status).toBeUndefined();
-      worker = await startWorker(env);
-      const res = await acting;
-      expect(res.status).toBe(200);
-      expect(res.body.timeline).toEqual(
-        expect.arrayContaining([expect.objectContaining({ type: 'note', reason: 'waited for a worker' })]),
-      );
-    } finally {
-      await app.close();
-      await worker?.stop();
-    }
+    worker = undefined;
+  });
+  afterEach(async () => {
+    await app?.close();
+    await worker?.stop();
+  });
+
+  it('holds an action until a worker takes it, past the deadline for an unreachable engine, and then answers 200', async () => {
+    const http = await authorizedHttp(app);
+    const created = await http
+      .post('/v1/notices')
+      .send(sample(`e2e-${randomUUID()}`))
+      .expect(201);
+    let answered: { status: number; body: { timeline?: { type: string; reason?: string }[] } } | undefined;
+    const acting = http
+      .post(`/v1/notices/${created.body.id}/actions/add-note`)
+      .send({ reason: 'waited for a worker' })
+      .then((res) => (answered = res));
+    // Longer than the 5 s within which an unreachable engine is answered with 503: no worker runs, so nothing
+    // can have answered the action by now but a deadline.
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    expect(answered?.status).toBeUndefined();
+    worker = await startWorker(env);
+    const res = await acting;
+    expect(res.status).toBe(200);
+    expect(res.body.timeline).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'note', reason: 'waited for a worker' })]),
+    );
   });
 
   it('carries out an action sent again with its Idempotency-Key, after the client gave up waiting, once', async () => {
-    const env = testEnv({ TEMPORAL_TASK_QUEUE: `no-worker-${randomUUID()}`, POLICY_PROFILE: 'demo' });
-    const app = await createApp(new AppConfig(env));
-    await app.init();
-    let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
-    try {
-      const [desk, colleague] = [
-        await authorizedHttp(app, 'abuse_desk'),
-        await authorizedHttp(app, 'abuse_desk'),
-      ];
-      const { body: notice } = await desk
-        .post('/v1/notices')
-        .send(sample(`e2e-${randomUUID()}`))
-        .expect(201);
-      const key = `note-${randomUUID()}`;
-      const note = (as: Http, withKey = key) =>
-        as
-          .post(`/v1/notices/${notice.id}/actions/add-note`)
-          .set('Idempotency-Key', withKey)
-          .send({ reason: 'said once' });
-      // No worker runs: the engine keeps the action while the client gives up (its own timeout), as a client
-      // would after a 503 past the acceptance deadline.
-      await expect(note(desk).timeout(2_000)).rejects.toThrow(/timeout/i);
-      worker = await startWorker(env);
-      const again = await note(desk).expect(200);
-      // Both requests are through (each audited, with the key), and the note is on the timeline once.
-      const db = app.get(DataSource);
-      await eventually(
-        () =>
-          db.query(`SELECT 1 FROM audit_log WHERE target_id = $1 AND summary->>'idempotencyKey' = $2`, [
-            notice.id,
-            key,
-          ]),
-        (rows: unknown[]) => rows.length === 2,
-      );
-      const notes = async () =>
-        ((await desk.get(`/v1/notices/${notice.id}`).expect(200)).body.timeline as { type: string }[]).filter(
-          (e) => e.type === 'note',
-        ).length;
-      expect(again.body.timeline.filter((e: { type: string }) => e.type === 'note')).toHaveLength(1);
-      expect(await notes()).toBe(1);
-      // The key is the caller's: a colleague's same key, or another key, is another note.
-      await note(colleague).expect(200);
-      await note(desk, `${key}-2`).expect(200);
-      expect(await notes()).toBe(3);
-      // A bulk action sent again with its key: each notice's action once.
-      for (let i = 0; i < 2; i++) {
-        const bulk = await desk
-          .post('/v1/notices/bulk-actions')
-          .set('Idempotency-Key', `bulk-${key}`)
-          .send({ action: 'add-note', noticeIds: [notice.id], note: 'in bulk' })
-          .expect(200);
-        expect(bulk.body.counts).toMatchObject({ done: 1 });
-      }
-      expect(await notes()).toBe(4);
-      const bad = await note(desk, 'a key/with a slash').expect(400);
-      expect(bad.body).toMatchObject({ code: 'REQUEST.INVALID', fields: [{ field: 'Idempotency-Key' }] });
-      expect(await notes()).toBe(4);
-    } finally {
-      await app.close();
-      await worker?.stop();
+    const [desk, colleague] = [
+      await authorizedHttp(app, 'abuse_desk'),
+      await authorizedHttp(app, 'abuse_desk'),
+    ];
+    const { body: notice } = await desk
+      .post('/v1/notices')
+      .send(sample(`e2e-${randomUUID()}`))
+      .expect(201);
+    const key = `note-${randomUUID()}`;
+    const note = (as: Http, withKey = key) =>
+      as
+        .post(`/v1/notices/${notice.id}/actions/add-note`)
+        .set('Idempotency-Key', withKey)
+        .send({ reason: 'said once' });
+    // No worker runs: the engine keeps the action while the client gives up (its own timeout), as a client
+    // would after a 503 past the acceptance deadline.
+    await expect(note(desk).timeout(2_000)).rejects.toThrow(/timeout/i);
+    worker = await startWorker(env);
+    const again = await note(desk).expect(200);
+    // Both requests are through (each audited, with the key), and the note is on the timeline once.
+    const db = app.get(DataSource);
+    await eventually(
+      () =>
+        db.query(`SELECT 1 FROM audit_log WHERE target_id = $1 AND summary->>'idempotencyKey' = $2`, [
+          notice.id,
+          key,
+        ]),
+      (rows: unknown[]) => rows.length === 2,
+    );
+    const notes = async () =>
+      ((await desk.get(`/v1/notices/${notice.id}`).expect(200)).body.timeline as { type: string }[]).filter(
+        (e) => e.type === 'note',
+      ).length;
+    expect(again.body.timeline.filter((e: { type: string }) => e.type === 'note')).toHaveLength(1);
+    expect(await notes()).toBe(1);
+    // The key is the caller's: a colleague's same key, or another key, is another note.
+    await note(colleague).expect(200);
+    await note(desk, `${key}-2`).expect(200);
+    expect(await notes()).toBe(3);
+    // A bulk action sent again with its key: each notice's action once.
+    for (let i = 0; i < 2; i++) {
+      const bulk = await desk
+        .post('/v1/notices/bulk-actions')
+        .set('Idempotency-Key', `bulk-${key}`)
+        .send({ action: 'add-note', noticeIds: [notice.id], note: 'in bulk' })
+        .expect(200);
+      expect(bulk.body.counts).toMatchObject({ done: 1 });
     }
+    expect(await notes()).toBe(4);
+    const bad = await note(desk, 'a key/with a slash').expect(400);
+    expect(bad.body).toMatchObject({ code: 'REQUEST.INVALID', fields: [{ field: 'Idempotency-Key' }] });
+    expect(await notes()).toBe(4);
   });
 });
