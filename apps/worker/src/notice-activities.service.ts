@@ -8,6 +8,7 @@ import {
   NoticeEntity,
   NoticeEventEntity,
   PgNoticeRepository,
+  PgTaskRepository,
   PolicyEntity,
   appendAudit,
   appendAuditMany,
@@ -49,9 +50,11 @@ export class NoticeActivitiesService implements Pick<
     @Optional() private readonly standing?: StandingActivitiesService,
   ) {
     this.notices = new PgNoticeRepository(db);
+    this.tasks = new PgTaskRepository(db);
   }
 
   private readonly notices: PgNoticeRepository;
+  private readonly tasks: PgTaskRepository;
 
   async recordEvent(event: TimelineEvent): Promise<void> {
     try {
@@ -72,7 +75,7 @@ export class NoticeActivitiesService implements Pick<
   /** Writes the event once (by its key), keeps the notice row in step, and appends the audit row. */
   private async recordIn(tx: EntityManager, event: TimelineEvent): Promise<void> {
     // First, before this transaction holds a lock: a completion's own request may still hold the task's row.
-    if (event.type === 'task_completed') await completeTaskRow(tx, event);
+    if (event.type === 'task_completed') await this.completeTaskRow(tx, event);
     if (!(await this.insertEvent(tx, event))) return; // already recorded by an earlier attempt
     const before = await this.notices.lockNotice(tx, event.noticeId);
     const removedAt = event.removedAt ? new Date(event.removedAt) : undefined;
@@ -83,6 +86,24 @@ export class NoticeActivitiesService implements Pick<
     );
     if (removedAt) await this.notices.recordTimeToRemoval(tx, event.noticeId);
     await appendAudit(tx, eventAudit(event, before));
+  }
+
+  /**
+   * The task's row follows a completion the workflow took. The API completes the row in the transaction that hands
+   * the completion to the workflow, so the row is normally completed already (this waits for that transaction, and
+   * then changes nothing). But a request whose wait for the workflow ran out answered 503 and rolled the row back
+   * while the engine kept the completion and carried it out later: the row stayed open, and the workflow's next step
+   * cancelled it, a task shown as cancelled that the timeline says was completed. Only a row still open changes.
+   */
+  private async completeTaskRow(tx: EntityManager, event: TimelineEvent): Promise<void> {
+    const data = (event.data ?? {}) as { taskId?: unknown; outcome?: unknown };
+    if (typeof data.taskId !== 'string' || typeof data.outcome !== 'string') return;
+    await this.tasks.complete(tx, data.taskId, {
+      outcome: data.outcome,
+      by: event.actor,
+      note: event.reason ?? null,
+      data: {},
+    });
   }
 
   /** The event's row, unless its key is there already; whether it was inserted. */
@@ -362,23 +383,5 @@ function orphaned(err: unknown, event: TimelineEvent): ApplicationFailure | null
   return ApplicationFailure.nonRetryable(
     `notice ${event.noticeId} does not exist: the intake that started this workflow did not commit`,
     'NOTICE.NOT_FOUND',
-  );
-}
-
-/**
- * The task's row follows a completion the workflow took. The API completes the row in the transaction that hands the
- * completion to the workflow, so the row is normally completed already (this waits for that transaction, and then
- * changes nothing). But a request whose wait for the workflow ran out answered 503 and rolled the row back while the
- * engine kept the completion and carried it out later: the row stayed open, and the workflow's next step cancelled
- * it, a task shown as cancelled that the timeline says was completed. A row the workflow cancelled before, or
- * completed, stays as it is.
- */
-async function completeTaskRow(tx: EntityManager, event: TimelineEvent): Promise<void> {
-  const data = (event.data ?? {}) as { taskId?: unknown; outcome?: unknown };
-  if (typeof data.taskId !== 'string' || typeof data.outcome !== 'string') return;
-  await tx.query(
-    `UPDATE tasks SET status = 'completed', outcome = $2, completed_at = $3, completed_by = $4, note = $5
-     WHERE id = $1 AND status = 'open'`,
-    [data.taskId, data.outcome, new Date(event.at), event.actor, event.reason ?? null],
   );
 }
